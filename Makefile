@@ -1,0 +1,55 @@
+# Ensemble: `make demo` runs the main job on a bundled scenario; `make test` runs every test.
+# On a fresh Debian machine with the Swift toolchain these two commands do all the set-up.
+
+SWIFT ?= swift
+DEMO_SCENARIO ?= Scenarios/dbt-skills-group
+# System libraries the build links (SQLite, libcurl, OpenSSL arrive with the store, LLM and server targets).
+APT_PACKAGES ?=
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: all build release demo test deps bench check-scenarios clean
+
+all: build
+
+## Install the system libraries the build needs (only when missing; apt when root, advice otherwise).
+deps:
+	@command -v $(SWIFT) >/dev/null 2>&1 || { echo "error: the Swift toolchain (swift) is not on PATH; install Swift 6.3 first" >&2; exit 1; }
+	@missing=""; for package in $(APT_PACKAGES); do \
+	  dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "error: missing system packages:$$missing; run: sudo apt-get install$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+release: deps
+	$(SWIFT) build -c release --product ensemble
+
+## Run speaker attribution on a bundled scenario and print the result.
+demo: release
+	@echo "== ensemble attribute $(DEMO_SCENARIO)"
+	@.build/release/ensemble attribute $(DEMO_SCENARIO)
+	@echo
+	@echo "== ensemble check Scenarios/* (attribution against each expected.json)"
+	@.build/release/ensemble check Scenarios/*/
+
+test: deps
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+
+## Speed and memory figures (release build); see Benchmarks/.
+bench: deps
+	$(SWIFT) run -c release EnsembleBenchmarks
+
+check-scenarios: release
+	.build/release/ensemble check --min-accuracy 0.95 Scenarios/*/
+
+clean:
+	rm -rf .build

@@ -1,0 +1,70 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// MARK: - Settings shared by every target
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+]
+
+// MARK: - Targets
+
+let package = Package(
+    name: "Ensemble",
+    products: [
+        .executable(name: "ensemble", targets: ["ensemble"]),
+        .library(name: "EnsembleCore", targets: ["EnsembleCore"]),
+    ],
+    dependencies: [
+        // The CLI target is the only importer.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // Pure: domain values, agents, supervisor. No files, sockets, SQLite or Foundation.
+        .target(name: "EnsembleCore"),
+        // Pure: bytes in, values out. Transcript readers, session.json decoding, report writers.
+        .target(name: "EnsembleFormats", dependencies: ["EnsembleCore"]),
+        // The file system: scenario folders, agent configuration, size limits.
+        .target(name: "EnsembleIO", dependencies: ["EnsembleCore", "EnsembleFormats"]),
+        // Commands as library code, tested in-process.
+        .target(
+            name: "EnsembleCLI",
+            dependencies: [
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "ensemble", dependencies: ["EnsembleCLI"]),
+        // Shared by tests and benchmarks: synthetic sessions, fixture paths.
+        .target(name: "EnsembleTesting", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO"]),
+        .executableTarget(
+            name: "EnsembleBenchmarks",
+            dependencies: ["EnsembleCore", "EnsembleTesting"],
+            path: "Benchmarks"
+        ),
+
+        .testTarget(name: "EnsembleCoreTests", dependencies: ["EnsembleCore", "EnsembleTesting"]),
+        .testTarget(
+            name: "EnsembleFormatsTests",
+            dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleTesting"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "EnsembleCLITests",
+            dependencies: ["EnsembleCLI", "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]
+        ),
+        .testTarget(
+            name: "ScenarioTests",
+            dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]
+        ),
+    ]
+)
+
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+}

@@ -1,0 +1,856 @@
+/// The pure attribution procedure behind `SpeakerAttributor`.
+///
+/// 1. Read every label (names, roles, relationships, families, hints) and every utterance (self-
+///    introductions, names said as addresses, relationship phrases, topics, clinician style) once.
+/// 2. Sum the evidence per label and person; content evidence saturates so no single habit dominates.
+/// 3. Solve one global one-label-one-person assignment; confidence is the logistic of the margin by
+///    which each choice beats the best assignment without it. Below the threshold: `unknown`.
+/// 4. Labels that cover several people (hinted, a family name, a guest tag, or content naming someone
+///    who has no label) are resolved utterance by utterance with forward–backward over the people.
+public struct AttributionEngine: Sendable {
+    public let configuration: AttributorConfiguration
+    let lexicon: CompiledLexicon
+
+    public init(configuration: AttributorConfiguration) {
+        self.configuration = configuration
+        self.lexicon = CompiledLexicon(configuration.lexicon)
+    }
+
+    public func attribute(_ segmented: SegmentedTranscript, roster: Roster, hints: [SpeakerHint] = []) -> Attribution {
+        var run = AttributionRun(engine: self, segmented: segmented, roster: roster, hints: hints)
+        return run.execute()
+    }
+}
+
+/// One attribution, with its working state.
+struct AttributionRun {
+    typealias Kind = AttributionSignal.Kind
+
+    struct Accumulator {
+        var raw = 0.0
+        var count = 0
+        var evidence: [Int] = []
+
+        mutating func add(_ value: Double, at utterance: Int?) {
+            self.raw += value
+            self.count += 1
+            if let utterance, self.evidence.count < 8, self.evidence.last != utterance { self.evidence.append(utterance) }
+        }
+    }
+
+    let configuration: AttributorConfiguration
+    let weights: AttributorConfiguration.Weights
+    let lexicon: CompiledLexicon
+    let segmented: SegmentedTranscript
+    let roster: Roster
+    let hints: [SpeakerHint]
+    let directory: NameDirectory
+    let people: [Roster.Person]
+
+    /// Distinct labels of speech utterances, in order of first appearance.
+    var labels: [String] = []
+    var labelIndex: [String: Int] = [:]
+    /// The label index of each utterance that holds speech and has a label.
+    var labelOf: [Int?] = []
+    var events: [[ContentEvent]] = []
+    var style: [StyleFigures] = []
+    var labelStyle: [StyleFigures] = []
+    var readings: [LabelReading] = []
+    /// Evidence per (label, roster person) and kind.
+    var evidence: [Assignment.Pair: [Kind: Accumulator]] = [:]
+    /// Clinician style of each label, in -1…1.5 (z-score against the other labels).
+    var clinicianStyle: [Double] = []
+    var findings: [Finding] = []
+
+    init(engine: AttributionEngine, segmented: SegmentedTranscript, roster: Roster, hints: [SpeakerHint]) {
+        self.configuration = engine.configuration
+        self.weights = engine.configuration.weights
+        self.lexicon = engine.lexicon
+        self.segmented = segmented
+        self.roster = roster
+        self.hints = hints
+        self.people = roster.people
+        self.directory = NameDirectory(roster: roster, lexicon: engine.lexicon)
+    }
+
+    // MARK: - Run
+
+    mutating func execute() -> Attribution {
+        self.readUtterances()
+        self.readLabels()
+        self.accumulateContentEvidence()
+        self.scoreClinicianStyle()
+
+        var shared = self.sharedLabelsBeforeAssignment()
+        var assignment = self.assign(excludingLabels: Set(shared.keys), excludingPeople: Set(shared.values.flatMap { $0 }))
+        self.addSplitLabels(to: &assignment, shared: shared)
+        self.addElimination(to: &assignment, shared: shared)
+        self.addContentSharedLabels(assignment: &assignment, shared: &shared)
+
+        var perUtterance: [Int: (person: Int?, confidence: Double)] = [:]
+        for (label, candidates) in shared.sorted(by: { $0.key < $1.key }) {
+            let members = self.segmented.utterances.indices.filter { self.labelOf[$0] == label }
+            let resolved = self.resolve(utterances: members, candidates: candidates, styleAware: false)
+            for (index, result) in zip(members, resolved) { perUtterance[index] = result }
+        }
+        // Speech without any label (an unlabelled transcript, or stray cues) is resolved one by one
+        // among everyone present.
+        let unlabelled = self.segmented.utterances.indices.filter {
+            self.segmented.isSpeech[$0] && self.labelOf[$0] == nil
+        }
+        if !unlabelled.isEmpty {
+            let everyone = self.people.indices.filter { self.people[$0].present }
+            let resolved = self.resolve(utterances: unlabelled, candidates: everyone, styleAware: true)
+            for (index, result) in zip(unlabelled, resolved) { perUtterance[index] = result }
+            if self.labels.isEmpty {
+                self.findings.append(
+                    Finding(
+                        code: .unlabeledTranscript, severity: .warning,
+                        message: "The transcript has no speaker labels; each utterance was attributed on its own "
+                            + "from what was said, and \(resolved.filter { $0.person == nil }.count) of "
+                            + "\(unlabelled.count) stay unknown. A diarized transcript or an RTTM file gives far better results.",
+                        evidence: []
+                    )
+                )
+            }
+        }
+        return self.output(assignment: assignment, shared: shared, perUtterance: perUtterance)
+    }
+
+    // MARK: - Reading
+
+    mutating func readUtterances() {
+        let caseless = !self.segmented.texts.contains { !$0.isCaseless }
+        let utterances = self.segmented.utterances
+        self.labelOf = Array(repeating: nil, count: utterances.count)
+        self.events = Array(repeating: [], count: utterances.count)
+        self.style = Array(repeating: StyleFigures(), count: utterances.count)
+        for (index, utterance) in utterances.enumerated() where self.segmented.isSpeech[index] {
+            if let label = utterance.label {
+                let key = label
+                if let existing = self.labelIndex[key] {
+                    self.labelOf[index] = existing
+                } else {
+                    self.labelIndex[key] = self.labels.count
+                    self.labelOf[index] = self.labels.count
+                    self.labels.append(key)
+                }
+            }
+            let (events, style) = self.lexicon.events(
+                in: self.segmented.texts[index].words, caseless: caseless, directory: self.directory
+            )
+            self.events[index] = events
+            self.style[index] = style
+        }
+        self.labelStyle = Array(repeating: StyleFigures(), count: self.labels.count)
+        for (index, label) in self.labelOf.enumerated() {
+            if let label { self.labelStyle[label].add(self.style[index]) }
+        }
+    }
+
+    mutating func readLabels() {
+        self.readings = self.labels.map {
+            LabelReading(label: $0, directory: self.directory, lexicon: self.lexicon, weights: self.weights)
+        }
+        for (row, reading) in self.readings.enumerated() {
+            for match in reading.names where self.people[match.person].present {
+                self.add(match.kind, match.score, row: row, person: match.person, utterance: nil)
+            }
+            // A label that names someone absent better than anyone present.
+            let bestAbsent = reading.names.filter { !self.people[$0.person].present }.max { $0.score < $1.score }
+            let bestPresent = reading.names.filter { self.people[$0.person].present }.map(\.score).max() ?? 0
+            if let bestAbsent, bestAbsent.score >= self.weights.firstNameOrAlias * 0.85, bestAbsent.score > bestPresent {
+                self.findings.append(
+                    Finding(
+                        code: .labelMatchesAbsentAttendee, severity: .warning, person: self.people[bestAbsent.person].id,
+                        label: reading.label,
+                        message: "A speaker label matches \(self.people[bestAbsent.person].id), who is marked absent; "
+                            + "no utterance was given to them. Check the attendance on the roster."
+                    )
+                )
+            }
+            if let role = reading.role { self.addRoleEvidence(role, label: reading.label, row: row) }
+        }
+        for hint in self.hints {
+            guard let row = self.row(forHintLabel: hint.label) else { continue }
+            let present = hint.people.compactMap { id in self.people.firstIndex { $0.id == id } }
+            for index in present where !self.people[index].present {
+                self.findings.append(
+                    Finding(
+                        code: .hintNamesAbsentAttendee, severity: .warning, person: self.people[index].id,
+                        label: hint.label,
+                        message: "A speaker hint points to \(self.people[index].id), who is marked absent; the hint was not used."
+                    )
+                )
+            }
+            let usable = present.filter { self.people[$0].present }
+            if usable.count == 1 { self.add(.speakerHint, self.weights.speakerHint, row: row, person: usable[0], utterance: nil) }
+        }
+    }
+
+    private func row(forHintLabel label: String) -> Int? {
+        if let row = self.labelIndex[label] { return row }
+        let folded = TextFolding.fold(label.trimmingSpaces)
+        return self.labels.firstIndex { TextFolding.fold($0.trimmingSpaces) == folded }
+    }
+
+    private mutating func addRoleEvidence(_ role: CompiledLexicon.LabelRole, label: String, row: Int) {
+        let present = self.people.indices.filter { self.people[$0].present }
+        let weight = self.weights.roleLabel
+        switch role {
+        case .clinician:
+            let clinicians = present.filter { self.people[$0].isClinician }
+            for index in clinicians {
+                let isPrimary = self.people[index].clinicianRole == .primary
+                self.add(.roleLabel, clinicians.count == 1 || isPrimary ? weight : weight * 0.5, row: row, person: index, utterance: nil)
+            }
+        case .coTherapist:
+            for index in present where [.coTherapist, .trainee].contains(self.people[index].clinicianRole) {
+                self.add(.roleLabel, weight, row: row, person: index, utterance: nil)
+            }
+        case .client:
+            guard self.roster.sessionKind != .group else { return }
+            let patients = present.filter { self.people[$0].attendeeRole == .identifiedPatient }
+            let clients = patients.isEmpty ? present.filter { !self.people[$0].isClinician } : patients
+            if clients.count == 1 { self.add(.roleLabel, weight, row: row, person: clients[0], utterance: nil) }
+        case .child:
+            let patients = present.filter { self.people[$0].attendeeRole == .identifiedPatient }
+            if patients.count == 1 { self.add(.roleLabel, weight * 0.8, row: row, person: patients[0], utterance: nil) }
+        case .guest:
+            // Handled as a shared label when several guests are present.
+            let guests = self.guests()
+            if guests.count == 1 { self.add(.roleLabel, weight, row: row, person: guests[0], utterance: nil) }
+        case .relationship(let relationship):
+            for index in present where self.relationship(of: index) == relationship {
+                self.add(.relationshipLabel, self.weights.relationshipLabel, row: row, person: index, utterance: nil)
+            }
+        }
+    }
+
+    /// Present attendees other than the identified patient(s).
+    private func guests() -> [Int] {
+        self.people.indices.filter {
+            self.people[$0].present && !self.people[$0].isClinician && self.people[$0].attendeeRole != .identifiedPatient
+        }
+    }
+
+    /// A person's relationship to the identified patient, with `self` for the identified patient.
+    func relationship(of person: Int) -> String? {
+        if self.people[person].attendeeRole == .identifiedPatient { return "self" }
+        return self.people[person].relationship.map { self.lexicon.relationshipByWord[$0] ?? $0 }
+    }
+
+    // MARK: - Content evidence
+
+    mutating func accumulateContentEvidence() {
+        let rosterHasRelationships = self.people.contains { $0.relationship != nil }
+        let rosterHasAges = self.people.contains { $0.age != nil }
+        for (index, events) in self.events.enumerated() {
+            guard let row = self.labelOf[index] else { continue }
+            for event in events {
+                switch event {
+                case .selfIntroduction(let person):
+                    guard self.people[person].present else { continue }
+                    self.add(.selfIntroduction, self.weights.selfIntroduction, row: row, person: person, utterance: index)
+                case .relationshipTo(_, let relationship):
+                    guard rosterHasRelationships else { continue }
+                    for person in self.people.indices where self.people[person].present {
+                        guard let known = self.relationship(of: person) else { continue }
+                        if known == relationship {
+                            self.add(.relationshipPhrase, self.weights.relationshipPhrase * 2, row: row, person: person, utterance: index)
+                        } else if !self.people[person].isClinician {
+                            self.add(.relationshipContradiction, self.weights.relationshipContradiction, row: row, person: person, utterance: index)
+                        }
+                    }
+                case .relationshipPhrase(let phraseIndex):
+                    guard rosterHasRelationships else { continue }
+                    self.applyRelationshipPhrase(phraseIndex, row: row, utterance: index)
+                case .addresses(let addressed, let direction):
+                    let present = addressed.filter { self.people[$0].present }
+                    guard !present.isEmpty else { continue }
+                    let share = 1 / Double(present.count)
+                    for person in present {
+                        self.add(.addressesOther, self.weights.addressesOther * share, row: row, person: person, utterance: index)
+                    }
+                    self.creditAddressee(present, direction: direction, from: index, row: row, share: share)
+                case .addressesRelationship(let relationship, let direction):
+                    guard rosterHasRelationships else { continue }
+                    let present = self.people.indices.filter {
+                        self.people[$0].present && self.relationship(of: $0) == relationship
+                    }
+                    guard !present.isEmpty else { continue }
+                    let share = 1 / Double(present.count)
+                    for person in present {
+                        self.add(.addressesOther, self.weights.addressesOther * share, row: row, person: person, utterance: index)
+                    }
+                    self.creditAddressee(present, direction: direction, from: index, row: row, share: share * 0.8)
+                case .mentions(let mentioned):
+                    let present = mentioned.filter { self.people[$0].present }
+                    for person in present {
+                        self.add(.mentionsOther, self.weights.mentionsOther / Double(present.count), row: row, person: person, utterance: index)
+                    }
+                case .ageTopic(let child):
+                    guard rosterHasAges else { continue }
+                    for person in self.people.indices where self.people[person].present && !self.people[person].isClinician {
+                        guard let age = self.people[person].age else { continue }
+                        if (age < 18) == child {
+                            self.add(.ageTopic, self.weights.ageTopic, row: row, person: person, utterance: index)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private mutating func applyRelationshipPhrase(_ phraseIndex: Int, row: Int, utterance: Int) {
+        let phrase = self.lexicon.relationshipPhraseList[phraseIndex]
+        let allowed = Set(phrase.speakerIs.map { self.lexicon.relationshipByWord[TextFolding.fold($0)] ?? TextFolding.fold($0) })
+        let factor = phrase.isStatement ? 2.0 : 1.0
+        for person in self.people.indices where self.people[person].present && !self.people[person].isClinician {
+            guard let known = self.relationship(of: person) else { continue }
+            if allowed.contains(known) {
+                self.add(.relationshipPhrase, self.weights.relationshipPhrase * factor, row: row, person: person, utterance: utterance)
+            } else {
+                self.add(.relationshipContradiction, self.weights.relationshipContradiction * factor, row: row, person: person, utterance: utterance)
+            }
+        }
+    }
+
+    /// Credits the label that speaks next (a hand-off) or spoke last (thanks) with the addressee.
+    private mutating func creditAddressee(
+        _ addressed: [Int], direction: ContentEvent.Direction, from index: Int, row: Int, share: Double
+    ) {
+        let target: (row: Int, utterance: Int, distance: Int)?
+        let weight: Double
+        switch direction {
+        case .thanks:
+            target = self.neighbour(of: index, row: row, step: -1)
+            weight = self.weights.thankedAfter
+        case .handOff:
+            target = self.neighbour(of: index, row: row, step: 1)
+            weight = self.weights.addressedBefore
+        case .generic:
+            target = self.neighbour(of: index, row: row, step: 1)
+            weight = self.weights.addressedBefore * 0.5
+        }
+        guard let target else { return }
+        let kind: Kind = direction == .thanks ? .thankedAfter : .addressedBefore
+        let decay = target.distance == 1 ? 1.0 : 0.6
+        for person in addressed {
+            self.add(kind, weight * share * decay, row: target.row, person: person, utterance: target.utterance)
+        }
+    }
+
+    /// The nearest speech utterance in `step` direction (within three) whose label differs from `row`.
+    private func neighbour(of index: Int, row: Int, step: Int) -> (row: Int, utterance: Int, distance: Int)? {
+        var cursor = index + step
+        var distance = 1
+        while cursor >= 0, cursor < self.labelOf.count, distance <= 3 {
+            if let other = self.labelOf[cursor] {
+                if other != row { return (other, cursor, distance) }
+                // The same label speaking on: the address is still pending.
+            }
+            cursor += step
+            distance += 1
+        }
+        return nil
+    }
+
+    mutating func add(_ kind: Kind, _ value: Double, row: Int, person: Int, utterance: Int?) {
+        self.evidence[Assignment.Pair(row: row, column: person), default: [:]][kind, default: Accumulator()]
+            .add(value, at: utterance)
+    }
+
+    // MARK: - Clinician style
+
+    mutating func scoreClinicianStyle() {
+        let totalWords = max(1, self.labelStyle.reduce(0) { $0 + $1.words })
+        let firstSpeaker = self.labelOf.first { $0 != nil } ?? nil
+        var addressed = Array(repeating: Set<Int>(), count: self.labels.count)
+        for (index, events) in self.events.enumerated() {
+            guard let row = self.labelOf[index] else { continue }
+            for case .addresses(let people, _) in events { addressed[row].formUnion(people) }
+        }
+        let raw: [Double] = self.labelStyle.indices.map { row in
+            let figures = self.labelStyle[row]
+            let n = Double(max(figures.utterances, 1))
+            return 1.0 * Double(figures.questions) / n
+                + 0.8 * min(figures.clinicianPhraseWeight / n, 2)
+                + 0.8 * figures.pronounBalance
+                + 0.8 * Double(min(addressed[row].count, 4)) / 4
+                + 1.5 * Double(figures.words) / Double(totalWords)
+                + (row == firstSpeaker ? 0.2 : 0)
+        }
+        let reliable = self.labelStyle.indices.filter { self.labelStyle[$0].utterances >= 3 }
+        let basis = (reliable.count >= 2 ? reliable : Array(self.labelStyle.indices)).map { raw[$0] }.sorted()
+        guard basis.count >= 2 else {
+            self.clinicianStyle = Array(repeating: 0, count: self.labels.count)
+            return
+        }
+        let median = basis[basis.count / 2]
+        let deviations = basis.map { abs($0 - median) }.sorted()
+        let scale = max(deviations[deviations.count / 2] * 1.4826, 0.25)
+        self.clinicianStyle = raw.indices.map { row in
+            let reliability = min(1, Double(self.labelStyle[row].utterances) / 6)
+            return max(-1, min(1.5, (raw[row] - median) / scale)) * reliability
+        }
+    }
+
+    // MARK: - Scores and assignment
+
+    /// The score of binding label `row` to person `column`, with each signal's share.
+    func score(row: Int, person: Int) -> (total: Double, signals: [AttributionSignal]) {
+        var signals: [AttributionSignal] = []
+        var total = 0.0
+        if let kinds = self.evidence[Assignment.Pair(row: row, column: person)] {
+            for (kind, accumulator) in kinds {
+                let value: Double
+                if kind.isContent {
+                    let cap = self.weights.contentSaturation
+                    value = cap * Math.tanh(accumulator.raw / cap)
+                } else {
+                    value = accumulator.raw
+                }
+                total += value
+                signals.append(AttributionSignal(kind: kind, score: value, count: accumulator.count, evidence: accumulator.evidence))
+            }
+        }
+        let style = row < self.clinicianStyle.count ? self.clinicianStyle[row] : 0
+        if style != 0 {
+            let value = self.people[person].isClinician
+                ? self.weights.clinicianStyle * style : -0.5 * self.weights.clinicianStyle * max(0, style)
+            if value != 0 {
+                total += value
+                let evidence = self.labelOf.indices.filter { self.labelOf[$0] == row }.prefix(3)
+                signals.append(AttributionSignal(kind: .clinicianStyle, score: value, count: self.labelStyle[row].utterances, evidence: Array(evidence)))
+            }
+        }
+        signals.sort { abs($0.score) > abs($1.score) || (abs($0.score) == abs($1.score) && $0.kind.rawValue < $1.kind.rawValue) }
+        return (total, signals)
+    }
+
+    /// The positive-score pairs: every pair with evidence, and clinician columns for clinician-like labels.
+    func positiveScores(excludingLabels: Set<Int>, excludingPeople: Set<Int>) -> [Assignment.Pair: Double] {
+        var pairs = Set(self.evidence.keys)
+        let clinicians = self.people.indices.filter { self.people[$0].isClinician && self.people[$0].present }
+        for row in self.labels.indices where self.clinicianStyle.indices.contains(row) && self.clinicianStyle[row] > 0 {
+            for column in clinicians { pairs.insert(Assignment.Pair(row: row, column: column)) }
+        }
+        var scores: [Assignment.Pair: Double] = [:]
+        for pair in pairs where !excludingLabels.contains(pair.row) && !excludingPeople.contains(pair.column) {
+            guard self.people[pair.column].present else { continue }
+            let total = self.score(row: pair.row, person: pair.column).total
+            if total > 0 { scores[pair] = total }
+        }
+        return scores
+    }
+
+    struct Choice {
+        var person: Int?
+        var confidence: Double
+        var bestGuess: Int?
+        var viaElimination = false
+    }
+
+    func assign(excludingLabels: Set<Int>, excludingPeople: Set<Int>) -> [Choice] {
+        let scores = self.positiveScores(excludingLabels: excludingLabels, excludingPeople: excludingPeople)
+        let solution = Assignment.solve(rows: self.labels.count, columns: self.people.count, scores: scores)
+        let components = Assignment.components(rows: self.labels.count, columns: self.people.count, scores: scores)
+        var componentOfRow: [Int: Assignment.Component] = [:]
+        for component in components { for row in component.rows { componentOfRow[row] = component } }
+        var choices: [Choice] = []
+        for row in self.labels.indices {
+            guard let column = solution.columnOfRow[row], let component = componentOfRow[row] else {
+                let guess = scores.filter { $0.key.row == row }.max { $0.value < $1.value }?.key.column
+                choices.append(Choice(person: nil, confidence: 0, bestGuess: guess))
+                continue
+            }
+            let margin = Assignment.margin(row: row, column: column, scores: scores, component: component)
+            let confidence = Math.logistic(self.weights.confidenceSlope * margin)
+            if confidence >= self.configuration.confidenceThreshold {
+                choices.append(Choice(person: column, confidence: confidence, bestGuess: column))
+            } else {
+                choices.append(Choice(person: nil, confidence: confidence, bestGuess: column))
+            }
+        }
+        return choices
+    }
+
+    /// Labels known to cover several people before any assignment: hinted, a family name, or a guest tag.
+    func sharedLabelsBeforeAssignment() -> [Int: [Int]] {
+        var shared: [Int: [Int]] = [:]
+        for hint in self.hints where hint.people.count > 1 {
+            guard let row = self.row(forHintLabel: hint.label) else { continue }
+            let present = hint.people.compactMap { id in self.people.firstIndex { $0.id == id } }.filter { self.people[$0].present }
+            if present.count > 1 { shared[row] = present }
+        }
+        // People a label names individually are not part of a family or guest label.
+        var namedIndividually = Set<Int>()
+        for reading in self.readings {
+            for match in reading.names where match.score >= self.weights.firstNameOrAlias * 0.85 {
+                namedIndividually.insert(match.person)
+            }
+        }
+        for hint in self.hints where hint.people.count == 1 {
+            if let index = self.people.firstIndex(where: { $0.id == hint.people[0] }) { namedIndividually.insert(index) }
+        }
+        for (row, reading) in self.readings.enumerated() where shared[row] == nil {
+            let family = reading.family.filter { !namedIndividually.contains($0) }
+            if family.count > 1 { shared[row] = family }
+            if case .guest = reading.role {
+                let guests = self.guests().filter { !namedIndividually.contains($0) }
+                if guests.count > 1 { shared[row] = guests }
+            }
+        }
+        return shared
+    }
+
+    /// A second label with a decisive name or hint for someone already bound (the same person joining
+    /// twice, or a diarizer splitting one voice) is bound too, with a finding.
+    mutating func addSplitLabels(to choices: inout [Choice], shared: [Int: [Int]]) {
+        for row in self.labels.indices where choices[row].person == nil && shared[row] == nil {
+            guard let kinds = self.bestLabelEvidence(row: row), kinds.score >= self.weights.exactName * 0.99 else { continue }
+            let competitors = self.people.indices.filter {
+                $0 != kinds.person && self.people[$0].present
+                    && (self.evidence[Assignment.Pair(row: row, column: $0)]?[.exactName] != nil
+                        || self.evidence[Assignment.Pair(row: row, column: $0)]?[.speakerHint] != nil)
+            }
+            guard competitors.isEmpty else { continue }
+            choices[row] = Choice(person: kinds.person, confidence: Math.logistic(self.weights.confidenceSlope * kinds.score), bestGuess: kinds.person)
+            self.findings.append(
+                Finding(
+                    code: .speakerSplitAcrossLabels, severity: .info, person: self.people[kinds.person].id,
+                    label: self.labels[row],
+                    message: "\(self.people[kinds.person].id) speaks under more than one label; both were bound to them."
+                )
+            )
+        }
+    }
+
+    private func bestLabelEvidence(row: Int) -> (person: Int, score: Double)? {
+        var best: (Int, Double)? = nil
+        for person in self.people.indices where self.people[person].present {
+            guard let kinds = self.evidence[Assignment.Pair(row: row, column: person)] else { continue }
+            let labelScore = (kinds[.exactName]?.raw ?? 0) + (kinds[.speakerHint]?.raw ?? 0)
+            if labelScore > 0, best == nil || labelScore > best!.1 { best = (person, labelScore) }
+        }
+        return best
+    }
+
+    /// When every label but one is bound and one present person is left, the last label is that person.
+    mutating func addElimination(to choices: inout [Choice], shared: [Int: [Int]]) {
+        let unassignedRows = self.labels.indices.filter { choices[$0].person == nil && shared[$0] == nil }
+        guard unassignedRows.count == 1, let row = unassignedRows.first, self.labelStyle[row].utterances >= 2 else { return }
+        let bound = Set(choices.compactMap(\.person)).union(shared.values.flatMap { $0 })
+        let left = self.people.indices.filter { self.people[$0].present && !bound.contains($0) }
+        guard left.count == 1, let person = left.first else { return }
+        let assignedConfidences = choices.compactMap { $0.person == nil ? nil : $0.confidence }
+        guard !assignedConfidences.isEmpty, assignedConfidences.allSatisfy({ $0 >= 0.85 }) else { return }
+        guard self.score(row: row, person: person).total > -0.5 else { return }
+        choices[row] = Choice(person: person, confidence: self.weights.eliminationConfidence, bestGuess: person, viaElimination: true)
+    }
+
+    /// Present people with no label whose name keeps being handed to one bound label share that label.
+    mutating func addContentSharedLabels(assignment choices: inout [Choice], shared: inout [Int: [Int]]) {
+        let bound = Set(choices.compactMap(\.person)).union(shared.values.flatMap { $0 })
+        let unbound = self.people.indices.filter { self.people[$0].present && !bound.contains($0) }
+        guard !unbound.isEmpty else { return }
+        var additions: [Int: [Int]] = [:]
+        for person in unbound {
+            var best: (row: Int, strength: Double)? = nil
+            for row in self.labels.indices where choices[row].person != nil || shared[row] != nil {
+                guard let kinds = self.evidence[Assignment.Pair(row: row, column: person)] else { continue }
+                let strength = (kinds[.selfIntroduction]?.raw ?? 0) + (kinds[.addressedBefore]?.raw ?? 0)
+                    + (kinds[.thankedAfter]?.raw ?? 0) + (kinds[.relationshipPhrase]?.raw ?? 0)
+                if strength >= self.weights.sharedDeviceEvidence, best == nil || strength > best!.strength {
+                    best = (row, strength)
+                }
+            }
+            if let best { additions[best.row, default: []].append(person) }
+        }
+        for (row, people) in additions {
+            var members = shared[row] ?? []
+            if let person = choices[row].person { members.append(person) }
+            members += people
+            shared[row] = Array(Set(members)).sorted()
+            choices[row] = Choice(person: nil, confidence: 0, bestGuess: nil)
+        }
+    }
+
+    // MARK: - Per-utterance resolution
+
+    /// Resolves each utterance among `candidates` by forward–backward over who is speaking.
+    func resolve(utterances: [Int], candidates: [Int], styleAware: Bool) -> [(person: Int?, confidence: Double)] {
+        let k = candidates.count
+        guard k > 0 else { return utterances.map { _ in (nil, 0) } }
+        if k == 1 { return utterances.map { _ in (candidates[0], 1) } }
+        let position = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($1, $0) })
+        var emission = [[Double]](repeating: [Double](repeating: 0, count: k), count: utterances.count)
+        for (step, index) in utterances.enumerated() {
+            emission[step] = self.emission(of: index, candidates: candidates, position: position, styleAware: styleAware)
+        }
+        // Forward–backward in log space; staying with the same speaker is favoured between adjacent utterances.
+        func stayBonus(_ step: Int) -> Double {
+            step > 0 && utterances[step] == utterances[step - 1] + 1 ? self.weights.sameSpeakerContinuation : 0
+        }
+        func logTransition(_ step: Int) -> [[Double]] {
+            let bonus = stayBonus(step)
+            var matrix = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
+            for from in 0..<k {
+                let normaliser = Math.log(Math.exp(bonus) + Double(k - 1))
+                for to in 0..<k { matrix[from][to] = (from == to ? bonus : 0) - normaliser }
+            }
+            return matrix
+        }
+        let steps = utterances.count
+        var alpha = [[Double]](repeating: [Double](repeating: 0, count: k), count: steps)
+        var beta = [[Double]](repeating: [Double](repeating: 0, count: k), count: steps)
+        for c in 0..<k { alpha[0][c] = emission[0][c] - Math.log(Double(k)) }
+        for step in 1..<max(steps, 1) {
+            let transition = logTransition(step)
+            for to in 0..<k {
+                alpha[step][to] = emission[step][to] + logSumExp((0..<k).map { alpha[step - 1][$0] + transition[$0][to] })
+            }
+        }
+        if steps > 1 {
+            for step in stride(from: steps - 2, through: 0, by: -1) {
+                let transition = logTransition(step + 1)
+                for from in 0..<k {
+                    beta[step][from] = logSumExp((0..<k).map { transition[from][$0] + emission[step + 1][$0] + beta[step + 1][$0] })
+                }
+            }
+        }
+        return (0..<steps).map { step in
+            let joint = (0..<k).map { alpha[step][$0] + beta[step][$0] }
+            let normaliser = logSumExp(joint)
+            let posteriors = joint.map { Math.exp($0 - normaliser) }
+            let best = posteriors.indices.max { posteriors[$0] < posteriors[$1] }!
+            let confidence = posteriors[best]
+            return confidence >= self.configuration.confidenceThreshold ? (candidates[best], confidence) : (nil, confidence)
+        }
+    }
+
+    /// Log-score of each candidate having said utterance `index`, from that utterance and its neighbours.
+    private func emission(of index: Int, candidates: [Int], position: [Int: Int], styleAware: Bool) -> [Double] {
+        var scores = [Double](repeating: 0, count: candidates.count)
+        func bump(_ person: Int, _ value: Double) { if let slot = position[person] { scores[slot] += value } }
+        for event in self.events[index] {
+            switch event {
+            case .selfIntroduction(let person): bump(person, self.weights.selfIntroduction)
+            case .relationshipTo(_, let relationship):
+                for person in candidates where self.relationship(of: person) == relationship {
+                    bump(person, self.weights.relationshipPhrase * 2)
+                }
+            case .relationshipPhrase(let phraseIndex):
+                let phrase = self.lexicon.relationshipPhraseList[phraseIndex]
+                let allowed = Set(phrase.speakerIs.map { self.lexicon.relationshipByWord[TextFolding.fold($0)] ?? TextFolding.fold($0) })
+                let factor = phrase.isStatement ? 2.0 : 1.0
+                for person in candidates {
+                    guard let known = self.relationship(of: person) else { continue }
+                    bump(person, (allowed.contains(known) ? self.weights.relationshipPhrase : self.weights.relationshipContradiction) * factor)
+                }
+            case .addresses(let people, _):
+                for person in people { bump(person, self.weights.addressesOther) }
+            case .addressesRelationship(let relationship, _):
+                for person in candidates where self.relationship(of: person) == relationship { bump(person, self.weights.addressesOther) }
+            case .mentions(let people):
+                for person in people { bump(person, self.weights.mentionsOther) }
+            case .ageTopic(let child):
+                for person in candidates {
+                    if let age = self.people[person].age, (age < 18) == child { bump(person, self.weights.ageTopic) }
+                }
+            }
+        }
+        // The previous speech utterance handing the floor to someone, and the next one thanking someone.
+        if let previous = self.nearestSpeech(from: index, step: -1) {
+            for event in self.events[previous] {
+                switch event {
+                case .addresses(let people, let direction) where direction != .thanks:
+                    for person in people { bump(person, self.weights.addressedBefore * (direction == .handOff ? 1 : 0.6) / Double(people.count)) }
+                case .addressesRelationship(let relationship, let direction) where direction != .thanks:
+                    for person in candidates where self.relationship(of: person) == relationship {
+                        bump(person, self.weights.addressedBefore * (direction == .handOff ? 0.8 : 0.5))
+                    }
+                default: break
+                }
+            }
+        }
+        if let next = self.nearestSpeech(from: index, step: 1) {
+            for case .addresses(let people, .thanks) in self.events[next] {
+                for person in people { bump(person, self.weights.thankedAfter / Double(people.count)) }
+            }
+        }
+        if styleAware {
+            let figures = self.style[index]
+            let value = 0.8 * Double(figures.questions) + 0.5 * min(figures.clinicianPhraseWeight, 2) + 0.5 * figures.pronounBalance
+            for person in candidates {
+                bump(person, self.people[person].isClinician ? value : -0.5 * value)
+            }
+        }
+        return scores
+    }
+
+    private func nearestSpeech(from index: Int, step: Int) -> Int? {
+        var cursor = index + step
+        while cursor >= 0, cursor < self.segmented.isSpeech.count {
+            if self.segmented.isSpeech[cursor] { return cursor }
+            cursor += step
+        }
+        return nil
+    }
+
+    // MARK: - Output
+
+    func output(
+        assignment choices: [Choice], shared: [Int: [Int]], perUtterance: [Int: (person: Int?, confidence: Double)]
+    ) -> Attribution {
+        var findings = self.findings
+        var speakers: [SpeakerAssignment] = []
+        let utterancesOfLabel = self.labelOf.reduce(into: [Int: Int]()) { counts, row in if let row { counts[row, default: 0] += 1 } }
+        for (row, label) in self.labels.enumerated() {
+            let count = utterancesOfLabel[row] ?? 0
+            if let members = shared[row] {
+                let indexes = self.labelOf.indices.filter { self.labelOf[$0] == row }
+                let resolved = indexes.filter { perUtterance[$0]?.person != nil }
+                let confidence = indexes.isEmpty ? 0 : indexes.reduce(0.0) { $0 + (perUtterance[$1]?.confidence ?? 0) } / Double(indexes.count)
+                var signals: [AttributionSignal] = []
+                for person in members { signals += self.score(row: row, person: person).signals.filter { $0.score > 0 } }
+                if self.hints.contains(where: { $0.people.count > 1 && self.row(forHintLabel: $0.label) == row }) {
+                    signals.insert(AttributionSignal(kind: .speakerHint, score: self.weights.speakerHint, count: 1, evidence: []), at: 0)
+                }
+                speakers.append(
+                    SpeakerAssignment(
+                        label: label, person: nil, sharedBy: members.map { self.people[$0].id }, confidence: confidence,
+                        signals: Array(signals.prefix(8)), utteranceCount: count
+                    )
+                )
+                findings.append(
+                    Finding(
+                        code: .sharedDevice, severity: .info, label: label,
+                        message: "One label covers \(members.map { self.people[$0].id.rawValue }.joined(separator: ", ")); "
+                            + "each of its \(indexes.count) utterances was attributed on its own and \(resolved.count) were resolved.",
+                        evidence: []
+                    )
+                )
+                let unresolved = indexes.filter { perUtterance[$0]?.person == nil }
+                if !unresolved.isEmpty {
+                    findings.append(
+                        Finding(
+                            code: .utterancesUnknown, severity: .warning, label: label,
+                            message: "\(unresolved.count) utterance(s) under a shared label could not be tied to one person "
+                                + "with confidence ≥ \(Self.format(self.configuration.confidenceThreshold)); they are marked unknown.",
+                            evidence: Array(unresolved.prefix(20))
+                        )
+                    )
+                }
+                continue
+            }
+            let choice = choices[row]
+            if let person = choice.person {
+                var signals = self.score(row: row, person: person).signals.filter { $0.score > 0 }
+                if choice.viaElimination {
+                    signals.insert(AttributionSignal(kind: .elimination, score: 0, count: 1, evidence: []), at: 0)
+                }
+                speakers.append(
+                    SpeakerAssignment(
+                        label: label, person: self.people[person].id, confidence: choice.confidence,
+                        signals: Array(signals.prefix(8)), bestGuess: self.people[person].id, utteranceCount: count
+                    )
+                )
+            } else {
+                let guess = choice.bestGuess.map { self.people[$0].id }
+                speakers.append(
+                    SpeakerAssignment(
+                        label: label, person: nil, confidence: choice.confidence,
+                        signals: choice.bestGuess.map { self.score(row: row, person: $0).signals.filter { $0.score > 0 } } ?? [],
+                        bestGuess: guess, utteranceCount: count
+                    )
+                )
+                let indexes = self.labelOf.indices.filter { self.labelOf[$0] == row }
+                let detail = guess.map { "the best candidate, \($0), reached \(Self.format(choice.confidence))" }
+                    ?? "no roster person had supporting evidence"
+                findings.append(
+                    Finding(
+                        code: .speakerUnknown, severity: .warning, label: label,
+                        message: "A speaker label could not be bound to one roster person: \(detail), below "
+                            + "\(Self.format(self.configuration.confidenceThreshold)). Its \(count) utterance(s) are marked "
+                            + "unknown; relabel them in review.",
+                        evidence: Array(indexes.prefix(20))
+                    )
+                )
+            }
+        }
+
+        var utterances: [UtteranceAttribution] = []
+        utterances.reserveCapacity(self.segmented.utterances.count)
+        for index in self.segmented.utterances.indices {
+            guard self.segmented.isSpeech[index] else {
+                utterances.append(UtteranceAttribution(index: index, person: nil, confidence: 0, method: .nonSpeech))
+                continue
+            }
+            if let resolved = perUtterance[index] {
+                utterances.append(
+                    UtteranceAttribution(
+                        index: index, person: resolved.person.map { self.people[$0].id }, confidence: resolved.confidence,
+                        method: .perUtterance
+                    )
+                )
+            } else if let row = self.labelOf[index] {
+                let choice = choices[row]
+                utterances.append(
+                    UtteranceAttribution(
+                        index: index, person: choice.person.map { self.people[$0].id }, confidence: choice.confidence, method: .label
+                    )
+                )
+            } else {
+                utterances.append(UtteranceAttribution(index: index, person: nil, confidence: 0, method: .perUtterance))
+            }
+        }
+
+        let talk = self.talk(utterances: utterances)
+        for entry in talk where entry.utterances == 0 {
+            guard let person = self.roster.person(entry.person), !person.isClinician else { continue }
+            findings.append(
+                Finding(
+                    code: .presentAttendeeSilent, severity: .info, person: entry.person,
+                    message: "\(entry.person) is marked present but no utterance was attributed to them; "
+                        + "check attendance or look for them among the unknown utterances."
+                )
+            )
+        }
+        return Attribution(
+            speakers: speakers, utterances: utterances, talk: talk, findings: findings,
+            configurationVersion: self.configuration.version
+        )
+    }
+
+    private func talk(utterances: [UtteranceAttribution]) -> [PersonTalk] {
+        let timed = self.segmented.transcript.hasTimes
+        var byPerson: [PersonID: PersonTalk] = [:]
+        for person in self.people where person.present {
+            byPerson[person.id] = PersonTalk(person: person.id, utterances: 0, words: 0, seconds: 0, secondsAreEstimated: !timed, labels: [])
+        }
+        for attribution in utterances {
+            guard let person = attribution.person, var entry = byPerson[person] else { continue }
+            let utterance = self.segmented.utterances[attribution.index]
+            let words = self.segmented.texts[attribution.index].words.count
+            entry.utterances += 1
+            entry.words += words
+            entry.seconds += timed ? (utterance.duration ?? 0) : Double(words) / 150 * 60
+            if let label = utterance.label, !entry.labels.contains(label) { entry.labels.append(label) }
+            byPerson[person] = entry
+        }
+        return self.people.filter(\.present).compactMap { byPerson[$0.id] }
+    }
+
+    static func format(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        return "\(hundredths / 100).\(Digits.padded(hundredths % 100, 2))"
+    }
+}
+
+/// log(Σ exp(values)) without overflow.
+func logSumExp(_ values: [Double]) -> Double {
+    guard let maximum = values.max(), maximum > -.infinity else { return -.infinity }
+    return maximum + Math.log(values.reduce(0) { $0 + Math.exp($1 - maximum) })
+}

@@ -1,0 +1,177 @@
+/// The roster's names indexed by word, for finding people in labels and in speech.
+struct NameDirectory: Sendable {
+    enum Part: Int, Sendable, Comparable {
+        case nickname, last, alias, first, full
+
+        static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    struct Entry: Sendable {
+        var person: Int
+        var part: Part
+        /// Words that must follow for the entry to match (the rest of a full name or alias).
+        var rest: [String]
+    }
+
+    /// A person found in a run of words.
+    struct Mention: Sendable {
+        var people: [Int]
+        var words: Range<Int>
+        var part: Part
+        /// A title came first (`Mrs. Lopez`).
+        var titled: Bool
+        /// The name carried a possessive (`Jake's`).
+        var possessive: Bool
+    }
+
+    let roster: Roster
+    private(set) var entries: [String: [Entry]] = [:]
+    /// Folded name words of each person: given names, family names and aliases.
+    private(set) var firstNames: [Set<String>]
+    private(set) var lastNames: [Set<String>]
+    private(set) var fullNames: [[String]]
+    private(set) var aliasNames: [[[String]]]
+    private(set) var nicknameNames: [Set<String>]
+
+    init(roster: Roster, lexicon: CompiledLexicon) {
+        self.roster = roster
+        let count = roster.people.count
+        self.firstNames = Array(repeating: [], count: count)
+        self.lastNames = Array(repeating: [], count: count)
+        self.fullNames = Array(repeating: [], count: count)
+        self.aliasNames = Array(repeating: [], count: count)
+        self.nicknameNames = Array(repeating: [], count: count)
+        for (index, person) in roster.people.enumerated() {
+            var words = lexicon.tokenizer.tokenize(person.name).words.map(\.folded)
+            // Titles and credentials written into a roster name are not part of it.
+            while let first = words.first, lexicon.titles.contains(first), words.count > 1 { words.removeFirst() }
+            while let last = words.last, lexicon.credentials.contains(last), words.count > 1 { words.removeLast() }
+            guard let first = words.first else { continue }
+            self.fullNames[index] = words
+            self.firstNames[index].insert(first)
+            self.add(first, Entry(person: index, part: .first, rest: []))
+            if words.count > 1 {
+                self.add(first, Entry(person: index, part: .full, rest: Array(words.dropFirst())))
+                let last = words[words.count - 1]
+                self.lastNames[index].insert(last)
+                self.add(last, Entry(person: index, part: .last, rest: []))
+                if last.contains("-") {
+                    for part in last.split(separator: "-") where part.count > 1 {
+                        self.lastNames[index].insert(String(part))
+                        self.add(String(part), Entry(person: index, part: .last, rest: []))
+                    }
+                }
+            }
+            for nickname in lexicon.nicknames[first] ?? [] where nickname != first {
+                self.nicknameNames[index].insert(nickname)
+                self.add(nickname, Entry(person: index, part: .nickname, rest: []))
+            }
+            for alias in person.aliases {
+                let aliasWords = lexicon.tokenizer.tokenize(alias).words.map(\.folded)
+                guard let head = aliasWords.first else { continue }
+                self.aliasNames[index].append(aliasWords)
+                self.add(head, Entry(person: index, part: .alias, rest: Array(aliasWords.dropFirst())))
+            }
+        }
+    }
+
+    private mutating func add(_ word: String, _ entry: Entry) {
+        var list = self.entries[word, default: []]
+        if !list.contains(where: { $0.person == entry.person && $0.part == entry.part && $0.rest == entry.rest }) {
+            list.append(entry)
+        }
+        self.entries[word] = list
+    }
+
+    func entries(for word: String) -> [Entry] { self.entries[word] ?? [] }
+
+    /// People found in `words`, longest match first at each position, without overlaps.
+    ///
+    /// `caseless` says the text has no capitals at all; otherwise a first name that is also a common
+    /// word (`Will`, `Hope`) counts only when capitalised and not merely sentence-initial.
+    func mentions(in words: [Word], caseless: Bool, lexicon: CompiledLexicon) -> [Mention] {
+        var found: [Mention] = []
+        var position = 0
+        while position < words.count {
+            let word = words[position]
+            var titled = false
+            var start = position
+            var nameIndex = position
+            if lexicon.titles.contains(word.folded), position + 1 < words.count,
+                words[position + 1].sentence == word.sentence
+            {
+                titled = true
+                nameIndex = position + 1
+                start = position
+            }
+            if let mention = self.match(at: nameIndex, in: words, titled: titled, titleWord: titled ? word.folded : nil,
+                                        caseless: caseless, lexicon: lexicon) {
+                found.append(Mention(people: mention.people, words: start..<mention.end, part: mention.part,
+                                     titled: titled, possessive: mention.possessive))
+                position = mention.end
+                continue
+            }
+            position += 1
+        }
+        return found
+    }
+
+    private func match(
+        at index: Int, in words: [Word], titled: Bool, titleWord: String?, caseless: Bool, lexicon: CompiledLexicon
+    ) -> (people: [Int], end: Int, part: Part, possessive: Bool)? {
+        var folded = words[index].folded
+        var possessive = false
+        if folded.hasSuffix("'s"), folded.count > 2 {
+            folded.removeLast(2)
+            possessive = true
+        }
+        let candidates = self.entries(for: folded)
+        guard !candidates.isEmpty else { return nil }
+        var best: (people: [Int], end: Int, part: Part)? = nil
+        for entry in candidates {
+            // Multi-word entries must be followed by the rest of the name in the same sentence.
+            var end = index + 1
+            if !entry.rest.isEmpty {
+                guard !possessive, index + entry.rest.count < words.count else { continue }
+                var matched = true
+                for (offset, part) in entry.rest.enumerated() {
+                    var next = words[index + 1 + offset].folded
+                    if offset == entry.rest.count - 1, next.hasSuffix("'s") { next.removeLast(2) }
+                    if next != part || words[index + 1 + offset].sentence != words[index].sentence {
+                        matched = false
+                        break
+                    }
+                }
+                guard matched else { continue }
+                end = index + 1 + entry.rest.count
+                if words[end - 1].folded.hasSuffix("'s") { possessive = true }
+            }
+            // A bare family name is a mention only after a title.
+            if entry.part == .last && !titled { continue }
+            if titled, let titleWord, entry.part == .last,
+                !lexicon.suits(title: titleWord, relationship: self.roster.people[entry.person].relationship)
+            {
+                continue
+            }
+            // A full or titled name is unambiguous; a bare first name that is also a common word is not.
+            if entry.rest.isEmpty && !titled && lexicon.commonWordNames.contains(folded) {
+                let word = words[index]
+                let vocativeComma = word.after == .comma || (index > 0 && words[index - 1].after == .comma)
+                let plausible =
+                    caseless ? vocativeComma : word.isCapitalized && (vocativeComma || !word.opensClause)
+                if !plausible { continue }
+            }
+            if let current = best {
+                if end > current.end || (end == current.end && entry.part > current.part) {
+                    best = ([entry.person], end, entry.part)
+                } else if end == current.end && entry.part == current.part && !current.people.contains(entry.person) {
+                    best = (current.people + [entry.person], end, entry.part)
+                }
+            } else {
+                best = ([entry.person], end, entry.part)
+            }
+        }
+        guard let best else { return nil }
+        return (best.people, best.end, best.part, possessive)
+    }
+}

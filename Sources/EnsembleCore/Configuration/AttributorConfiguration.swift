@@ -1,0 +1,181 @@
+/// The SpeakerAttributor's versioned configuration, loaded from `Agents/speaker-attributor/`.
+///
+/// Every weight is a score in log-odds-like units: the assignment adds them per label and person, and
+/// confidence is a logistic function of the margin by which the chosen person beats the best alternative.
+public struct AttributorConfiguration: Sendable, Hashable {
+    public struct Weights: Sendable, Hashable {
+        public var speakerHint: Double
+        public var exactName: Double
+        public var firstNameOrAlias: Double
+        public var nickname: Double
+        public var lastNameOnly: Double
+        public var initialAndLastName: Double
+        public var fuzzyName: Double
+        public var roleLabel: Double
+        public var relationshipLabel: Double
+        public var selfIntroduction: Double
+        public var addressedBefore: Double
+        public var thankedAfter: Double
+        public var addressesOther: Double
+        public var mentionsOther: Double
+        public var relationshipPhrase: Double
+        public var relationshipContradiction: Double
+        public var ageTopic: Double
+        public var clinicianStyle: Double
+        /// Largest total any one kind of content signal can contribute for one label and person.
+        public var contentSaturation: Double
+        /// Slope of the logistic mapping from score margin to confidence.
+        public var confidenceSlope: Double
+        /// Confidence given to the last label and the last present person when everyone else is matched.
+        public var eliminationConfidence: Double
+        /// Content evidence for an unmatched person inside an already-matched label that marks the label as shared.
+        public var sharedDeviceEvidence: Double
+        /// Log-odds bonus for the same person speaking again in consecutive utterances of a shared label.
+        public var sameSpeakerContinuation: Double
+
+        public init(
+            speakerHint: Double, exactName: Double, firstNameOrAlias: Double, nickname: Double, lastNameOnly: Double,
+            initialAndLastName: Double, fuzzyName: Double, roleLabel: Double, relationshipLabel: Double,
+            selfIntroduction: Double, addressedBefore: Double, thankedAfter: Double, addressesOther: Double,
+            mentionsOther: Double, relationshipPhrase: Double, relationshipContradiction: Double, ageTopic: Double,
+            clinicianStyle: Double, contentSaturation: Double, confidenceSlope: Double,
+            eliminationConfidence: Double, sharedDeviceEvidence: Double, sameSpeakerContinuation: Double
+        ) {
+            self.speakerHint = speakerHint
+            self.exactName = exactName
+            self.firstNameOrAlias = firstNameOrAlias
+            self.nickname = nickname
+            self.lastNameOnly = lastNameOnly
+            self.initialAndLastName = initialAndLastName
+            self.fuzzyName = fuzzyName
+            self.roleLabel = roleLabel
+            self.relationshipLabel = relationshipLabel
+            self.selfIntroduction = selfIntroduction
+            self.addressedBefore = addressedBefore
+            self.thankedAfter = thankedAfter
+            self.addressesOther = addressesOther
+            self.mentionsOther = mentionsOther
+            self.relationshipPhrase = relationshipPhrase
+            self.relationshipContradiction = relationshipContradiction
+            self.ageTopic = ageTopic
+            self.clinicianStyle = clinicianStyle
+            self.contentSaturation = contentSaturation
+            self.confidenceSlope = confidenceSlope
+            self.eliminationConfidence = eliminationConfidence
+            self.sharedDeviceEvidence = sharedDeviceEvidence
+            self.sameSpeakerContinuation = sameSpeakerContinuation
+        }
+    }
+
+    /// A phrase that tells what the speaker is to someone (`my son` → the speaker is a parent).
+    public struct RelationshipPhrase: Sendable, Hashable {
+        public var phrase: String
+        /// Relationships (to the identified patient) the speaker may have; `self` is the identified patient.
+        public var speakerIs: [String]
+        /// Counts as a role statement (`as his mother`) and weighs double.
+        public var isStatement: Bool
+
+        public init(phrase: String, speakerIs: [String], isStatement: Bool = false) {
+            self.phrase = phrase
+            self.speakerIs = speakerIs
+            self.isStatement = isStatement
+        }
+    }
+
+    public struct WeightedPhrase: Sendable, Hashable {
+        public var phrase: String
+        public var weight: Double
+
+        public init(phrase: String, weight: Double) {
+            self.phrase = phrase
+            self.weight = weight
+        }
+    }
+
+    public struct Lexicon: Sendable, Hashable {
+        /// Honorifics dropped from labels and recognised before names (`dr`, `mrs`).
+        public var titles: [String]
+        public var femaleTitles: [String]
+        public var maleTitles: [String]
+        /// Credentials dropped from labels (`lcsw`, `phd`).
+        public var credentials: [String]
+        /// Device and platform words dropped from labels (`iphone`, `zoom`, `guest`).
+        public var labelNoise: [String]
+        /// Patterns of anonymous diarization labels; `#` stands for digits, `@` for one letter.
+        public var anonymousLabelPatterns: [String]
+        public var clinicianLabels: [String]
+        public var coTherapistLabels: [String]
+        /// Labels for the identified patient in individual, family and couples sessions.
+        public var clientLabels: [String]
+        /// Labels for the non-billed attendees of a family session (`patient_guest`, `family`).
+        public var guestLabels: [String]
+        /// Labels naming the identified patient by age role (`teen`, `son`).
+        public var childLabels: [String]
+        /// Relationship → words a label or a vocative may use for it (`mother` → `mom`, `mum`).
+        public var relationshipWords: [String: [String]]
+        public var femaleRelationships: [String]
+        public var maleRelationships: [String]
+        /// Relationship words that describe the identified patient's parents (for `my son`).
+        public var relationshipPhrases: [RelationshipPhrase]
+        /// Words before a name that make it a self-introduction (`i'm`, `my name is`).
+        public var selfIntroductions: [String]
+        /// Words before a name that hand the floor to that person (`go ahead`, `how about you`).
+        public var handOffs: [String]
+        /// Words before a name that thank the previous speaker (`thank you`, `good point`).
+        public var thanks: [String]
+        public var clinicianPhrases: [WeightedPhrase]
+        public var childTopics: [String]
+        public var adultTopics: [String]
+        /// First names that are also common words (`will`, `hope`, `drew`); they need capitals or a comma.
+        public var commonWordNames: [String]
+        /// Given name → short forms people use (`michael` → `mike`).
+        public var nicknames: [String: [String]]
+
+        public init(
+            titles: [String], femaleTitles: [String], maleTitles: [String], credentials: [String],
+            labelNoise: [String], anonymousLabelPatterns: [String], clinicianLabels: [String],
+            coTherapistLabels: [String], clientLabels: [String], guestLabels: [String], childLabels: [String],
+            relationshipWords: [String: [String]], femaleRelationships: [String], maleRelationships: [String],
+            relationshipPhrases: [RelationshipPhrase], selfIntroductions: [String], handOffs: [String],
+            thanks: [String], clinicianPhrases: [WeightedPhrase], childTopics: [String], adultTopics: [String],
+            commonWordNames: [String], nicknames: [String: [String]]
+        ) {
+            self.titles = titles
+            self.femaleTitles = femaleTitles
+            self.maleTitles = maleTitles
+            self.credentials = credentials
+            self.labelNoise = labelNoise
+            self.anonymousLabelPatterns = anonymousLabelPatterns
+            self.clinicianLabels = clinicianLabels
+            self.coTherapistLabels = coTherapistLabels
+            self.clientLabels = clientLabels
+            self.guestLabels = guestLabels
+            self.childLabels = childLabels
+            self.relationshipWords = relationshipWords
+            self.femaleRelationships = femaleRelationships
+            self.maleRelationships = maleRelationships
+            self.relationshipPhrases = relationshipPhrases
+            self.selfIntroductions = selfIntroductions
+            self.handOffs = handOffs
+            self.thanks = thanks
+            self.clinicianPhrases = clinicianPhrases
+            self.childTopics = childTopics
+            self.adultTopics = adultTopics
+            self.commonWordNames = commonWordNames
+            self.nicknames = nicknames
+        }
+    }
+
+    public var version: String
+    /// Below this confidence a label or utterance is `unknown`.
+    public var confidenceThreshold: Double
+    public var weights: Weights
+    public var lexicon: Lexicon
+
+    public init(version: String, confidenceThreshold: Double, weights: Weights, lexicon: Lexicon) {
+        self.version = version
+        self.confidenceThreshold = confidenceThreshold
+        self.weights = weights
+        self.lexicon = lexicon
+    }
+}

@@ -1,0 +1,54 @@
+/// Something a person must look at: an attribution the pipeline would not guess, a consent gap,
+/// a billing block. Messages name ids and counts, never transcript text or names.
+public struct Finding: Sendable, Hashable {
+    public enum Severity: String, Sendable, Hashable, Comparable {
+        case info, warning, error
+
+        private var rank: Int {
+            switch self {
+            case .info: 0
+            case .warning: 1
+            case .error: 2
+            }
+        }
+
+        public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
+    }
+
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        // Attribution
+        case speakerUnknown
+        case utterancesUnknown
+        case sharedDevice
+        case labelMatchesAbsentAttendee
+        case hintNamesAbsentAttendee
+        case presentAttendeeSilent
+        case unlabeledTranscript
+        case speakerSplitAcrossLabels
+        // Consent
+        case consentMissing
+    }
+
+    public var code: Code
+    public var severity: Severity
+    /// The attendee (or clinician) the finding is about, when it is about one person.
+    public var person: PersonID?
+    /// The speaker label concerned, when there is one. Labels are the transcript's device or
+    /// display names; they appear in attribution output, never in logs.
+    public var label: String?
+    public var message: String
+    /// Utterance indexes the finding rests on.
+    public var evidence: [Int]
+
+    public init(
+        code: Code, severity: Severity, person: PersonID? = nil, label: String? = nil, message: String,
+        evidence: [Int] = []
+    ) {
+        self.code = code
+        self.severity = severity
+        self.person = person
+        self.label = label
+        self.message = message
+        self.evidence = evidence
+    }
+}

@@ -1,0 +1,62 @@
+/// Multi-word phrases looked up by their first word, matched against tokenised text.
+///
+/// Phrases are tokenised with the same `Tokenizer` as the text, so `I'm`, `I’m` and `i'm` all match.
+public struct PhraseIndex<Value: Sendable & Hashable>: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable {
+        public var words: [String]
+        public var value: Value
+    }
+
+    private var byFirstWord: [String: [Entry]] = [:]
+    public private(set) var longestPhrase = 0
+
+    public init(_ phrases: [(String, Value)], tokenizer: Tokenizer = Tokenizer()) {
+        for (phrase, value) in phrases {
+            let words = tokenizer.tokenize(phrase).words.map(\.folded)
+            guard let first = words.first else { continue }
+            self.byFirstWord[first, default: []].append(Entry(words: words, value: value))
+            self.longestPhrase = max(self.longestPhrase, words.count)
+        }
+        // Longest first, so the most specific phrase wins where several start at one word.
+        for key in self.byFirstWord.keys { self.byFirstWord[key]!.sort { $0.words.count > $1.words.count } }
+    }
+
+    public var isEmpty: Bool { self.byFirstWord.isEmpty }
+
+    /// Calls `body` for every phrase that occurs in `words`, with the range of words it covers.
+    /// Matches may overlap; a phrase never spans a sentence boundary.
+    public func forEachMatch(in words: [Word], _ body: (Range<Int>, Value) -> Void) {
+        guard !self.byFirstWord.isEmpty else { return }
+        for start in words.indices {
+            guard let entries = self.byFirstWord[words[start].folded] else { continue }
+            for entry in entries where self.matches(entry.words, in: words, at: start) {
+                body(start..<(start + entry.words.count), entry.value)
+            }
+        }
+    }
+
+    /// The phrases that end exactly at `end` (exclusive), longest first.
+    public func phrasesEnding(at end: Int, in words: [Word]) -> [Entry] {
+        var found: [Entry] = []
+        let earliest = max(0, end - self.longestPhrase)
+        guard end > earliest else { return found }
+        for start in earliest..<end {
+            guard let entries = self.byFirstWord[words[start].folded] else { continue }
+            for entry in entries where start + entry.words.count == end && self.matches(entry.words, in: words, at: start) {
+                found.append(entry)
+            }
+        }
+        return found
+    }
+
+    /// True when `phrase` occurs in `words` starting at `start` within one sentence.
+    public func matches(_ phrase: [String], in words: [Word], at start: Int) -> Bool {
+        guard start + phrase.count <= words.count else { return false }
+        let sentence = words[start].sentence
+        for offset in 0..<phrase.count {
+            let word = words[start + offset]
+            if word.folded != phrase[offset] || word.sentence != sentence { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,264 @@
+/// A strict RFC 8259 JSON parser over bytes that records each value's line.
+///
+/// Errors name the line and what was expected, never the text found. Nesting is limited to keep
+/// the stack bounded on hostile input.
+public struct JSONParser {
+    public static let maximumDepth = 256
+
+    private let bytes: [UInt8]
+    private let file: String
+    private var index = 0
+    private var line = 1
+    private var depth = 0
+
+    private init(bytes: [UInt8], file: String) {
+        self.bytes = bytes
+        self.file = file
+    }
+
+    public static func parse(_ text: String, file: String) throws(FormatError) -> JSONNode {
+        try self.parse(Array(text.utf8), file: file)
+    }
+
+    public static func parse(_ bytes: [UInt8], file: String) throws(FormatError) -> JSONNode {
+        var parser = JSONParser(bytes: bytes, file: file)
+        // A UTF-8 byte-order mark is tolerated.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
+        parser.skipSpace()
+        guard parser.index < bytes.count else { throw FormatError(.emptyFile, file: file, "the file holds no JSON value") }
+        let value = try parser.parseValue()
+        parser.skipSpace()
+        guard parser.index == bytes.count else {
+            throw parser.error("unexpected content after the JSON value")
+        }
+        return value
+    }
+
+    private func error(_ message: String) -> FormatError {
+        FormatError(.syntax, file: self.file, line: self.line, "invalid JSON: \(message)")
+    }
+
+    private mutating func skipSpace() {
+        while self.index < self.bytes.count {
+            switch self.bytes[self.index] {
+            case 0x20, 0x09, 0x0D: self.index += 1
+            case 0x0A:
+                self.line += 1
+                self.index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func parseValue() throws(FormatError) -> JSONNode {
+        self.skipSpace()
+        guard self.index < self.bytes.count else { throw self.error("the text ends where a value was expected") }
+        let startLine = self.line
+        switch self.bytes[self.index] {
+        case UInt8(ascii: "{"): return try self.parseObject()
+        case UInt8(ascii: "["): return try self.parseArray()
+        case UInt8(ascii: "\""): return JSONNode(.string(try self.parseString()), line: startLine)
+        case UInt8(ascii: "t"):
+            try self.expectLiteral("true")
+            return JSONNode(.bool(true), line: startLine)
+        case UInt8(ascii: "f"):
+            try self.expectLiteral("false")
+            return JSONNode(.bool(false), line: startLine)
+        case UInt8(ascii: "n"):
+            try self.expectLiteral("null")
+            return JSONNode(.null, line: startLine)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return JSONNode(.number(try self.parseNumber()), line: startLine)
+        default:
+            throw self.error("expected a value (object, array, string, number, true, false or null)")
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: String) throws(FormatError) {
+        let expected = Array(literal.utf8)
+        guard self.index + expected.count <= self.bytes.count else { throw self.error("the text ends inside a literal") }
+        for offset in expected.indices where self.bytes[self.index + offset] != expected[offset] {
+            throw self.error("expected true, false or null")
+        }
+        self.index += expected.count
+    }
+
+    private mutating func enter() throws(FormatError) {
+        self.depth += 1
+        if self.depth > Self.maximumDepth { throw self.error("nesting is deeper than \(Self.maximumDepth) levels") }
+    }
+
+    private mutating func parseObject() throws(FormatError) -> JSONNode {
+        let startLine = self.line
+        try self.enter()
+        self.index += 1
+        var members: [JSONMember] = []
+        self.skipSpace()
+        if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "}") {
+            self.index += 1
+            self.depth -= 1
+            return JSONNode(.object(members), line: startLine)
+        }
+        while true {
+            self.skipSpace()
+            guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\"") else {
+                throw self.error("expected a quoted member name")
+            }
+            let key = try self.parseString()
+            self.skipSpace()
+            guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: ":") else {
+                throw self.error("expected ':' after a member name")
+            }
+            self.index += 1
+            let value = try self.parseValue()
+            members.append(JSONMember(key, value))
+            self.skipSpace()
+            guard self.index < self.bytes.count else { throw self.error("the text ends inside an object") }
+            if self.bytes[self.index] == UInt8(ascii: ",") {
+                self.index += 1
+                continue
+            }
+            if self.bytes[self.index] == UInt8(ascii: "}") {
+                self.index += 1
+                self.depth -= 1
+                return JSONNode(.object(members), line: startLine)
+            }
+            throw self.error("expected ',' or '}' in an object")
+        }
+    }
+
+    private mutating func parseArray() throws(FormatError) -> JSONNode {
+        let startLine = self.line
+        try self.enter()
+        self.index += 1
+        var elements: [JSONNode] = []
+        self.skipSpace()
+        if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "]") {
+            self.index += 1
+            self.depth -= 1
+            return JSONNode(.array(elements), line: startLine)
+        }
+        while true {
+            elements.append(try self.parseValue())
+            self.skipSpace()
+            guard self.index < self.bytes.count else { throw self.error("the text ends inside an array") }
+            if self.bytes[self.index] == UInt8(ascii: ",") {
+                self.index += 1
+                continue
+            }
+            if self.bytes[self.index] == UInt8(ascii: "]") {
+                self.index += 1
+                self.depth -= 1
+                return JSONNode(.array(elements), line: startLine)
+            }
+            throw self.error("expected ',' or ']' in an array")
+        }
+    }
+
+    private mutating func parseString() throws(FormatError) -> String {
+        self.index += 1  // opening quote
+        var output: [UInt8] = []
+        var runStart = self.index
+        while self.index < self.bytes.count {
+            let byte = self.bytes[self.index]
+            if byte == UInt8(ascii: "\"") {
+                output.append(contentsOf: self.bytes[runStart..<self.index])
+                self.index += 1
+                guard let text = String(validating: output, as: UTF8.self) else {
+                    throw self.error("a string is not valid UTF-8")
+                }
+                return text
+            }
+            if byte < 0x20 {
+                throw self.error(byte == 0x0A ? "a string runs past the end of its line" : "a control character inside a string")
+            }
+            if byte == UInt8(ascii: "\\") {
+                output.append(contentsOf: self.bytes[runStart..<self.index])
+                self.index += 1
+                guard self.index < self.bytes.count else { throw self.error("the text ends inside a string") }
+                let escape = self.bytes[self.index]
+                self.index += 1
+                switch escape {
+                case UInt8(ascii: "\""): output.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): output.append(UInt8(ascii: "\\"))
+                case UInt8(ascii: "/"): output.append(UInt8(ascii: "/"))
+                case UInt8(ascii: "b"): output.append(0x08)
+                case UInt8(ascii: "f"): output.append(0x0C)
+                case UInt8(ascii: "n"): output.append(0x0A)
+                case UInt8(ascii: "r"): output.append(0x0D)
+                case UInt8(ascii: "t"): output.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalarValue = try self.parseHex4()
+                    if (0xD800...0xDBFF).contains(scalarValue) {
+                        guard self.index + 1 < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\\"),
+                            self.bytes[self.index + 1] == UInt8(ascii: "u")
+                        else { throw self.error("an unpaired surrogate in a \\u escape") }
+                        self.index += 2
+                        let low = try self.parseHex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw self.error("an unpaired surrogate in a \\u escape") }
+                        scalarValue = 0x10000 + ((scalarValue - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(scalarValue) {
+                        throw self.error("an unpaired surrogate in a \\u escape")
+                    }
+                    guard let scalar = Unicode.Scalar(scalarValue) else { throw self.error("an invalid \\u escape") }
+                    output.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default:
+                    throw self.error("an invalid escape in a string")
+                }
+                runStart = self.index
+                continue
+            }
+            self.index += 1
+        }
+        throw self.error("the text ends inside a string")
+    }
+
+    private mutating func parseHex4() throws(FormatError) -> UInt32 {
+        guard self.index + 4 <= self.bytes.count else { throw self.error("the text ends inside a \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = self.bytes[self.index]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw self.error("an invalid \\u escape")
+            }
+            value = value << 4 | digit
+            self.index += 1
+        }
+        return value
+    }
+
+    private mutating func parseNumber() throws(FormatError) -> Double {
+        let start = self.index
+        if self.bytes[self.index] == UInt8(ascii: "-") { self.index += 1 }
+        func digits() -> Int {
+            let begin = self.index
+            while self.index < self.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self.bytes[self.index]) {
+                self.index += 1
+            }
+            return self.index - begin
+        }
+        let integerDigits = digits()
+        guard integerDigits > 0 else { throw self.error("a number has no digits") }
+        if integerDigits > 1, self.bytes[self.index - integerDigits] == UInt8(ascii: "0") {
+            throw self.error("a number has a leading zero")
+        }
+        if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: ".") {
+            self.index += 1
+            guard digits() > 0 else { throw self.error("a number has no digits after its decimal point") }
+        }
+        if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "e") || self.bytes[self.index] == UInt8(ascii: "E") {
+            self.index += 1
+            if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "+") || self.bytes[self.index] == UInt8(ascii: "-") {
+                self.index += 1
+            }
+            guard digits() > 0 else { throw self.error("a number has no digits in its exponent") }
+        }
+        let text = String(decoding: self.bytes[start..<self.index], as: UTF8.self)
+        guard let value = Double(text), value.isFinite else { throw self.error("a number is out of range") }
+        return value
+    }
+}
