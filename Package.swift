@@ -49,11 +49,7 @@ let package = Package(
         ),
 
         .testTarget(name: "EnsembleCoreTests", dependencies: ["EnsembleCore", "EnsembleTesting"]),
-        .testTarget(
-            name: "EnsembleFormatsTests",
-            dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleTesting"],
-            exclude: ["Fixtures"]
-        ),
+        .testTarget(name: "EnsembleFormatsTests", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]),
         .testTarget(
             name: "EnsembleCLITests",
             dependencies: ["EnsembleCLI", "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]

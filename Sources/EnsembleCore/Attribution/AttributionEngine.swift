@@ -90,7 +90,10 @@ struct AttributionRun {
         var perUtterance: [Int: (person: Int?, confidence: Double)] = [:]
         for (label, candidates) in shared.sorted(by: { $0.key < $1.key }) {
             let members = self.segmented.utterances.indices.filter { self.labelOf[$0] == label }
-            let resolved = self.resolve(utterances: members, candidates: candidates, styleAware: false)
+            let resolved = self.resolve(
+                utterances: members, candidates: candidates, styleAware: false,
+                continuation: self.weights.sharedLabelContinuation
+            )
             for (index, result) in zip(members, resolved) { perUtterance[index] = result }
         }
         // Speech without any label (an unlabelled transcript, or stray cues) is resolved one by one
@@ -99,8 +102,11 @@ struct AttributionRun {
             self.segmented.isSpeech[$0] && self.labelOf[$0] == nil
         }
         if !unlabelled.isEmpty {
-            let everyone = self.people.indices.filter { self.people[$0].present }
-            let resolved = self.resolve(utterances: unlabelled, candidates: everyone, styleAware: true)
+            let everyone = self.people.indices.filter { self.canSpeak($0) }
+            let resolved = self.resolve(
+                utterances: unlabelled, candidates: everyone, styleAware: true,
+                continuation: self.weights.sameSpeakerContinuation
+            )
             for (index, result) in zip(unlabelled, resolved) { perUtterance[index] = result }
             if self.labels.isEmpty {
                 self.findings.append(
@@ -153,7 +159,7 @@ struct AttributionRun {
             LabelReading(label: $0, directory: self.directory, lexicon: self.lexicon, weights: self.weights)
         }
         for (row, reading) in self.readings.enumerated() {
-            for match in reading.names where self.people[match.person].present {
+            for match in reading.names where self.canSpeak(match.person) {
                 self.add(match.kind, match.score, row: row, person: match.person, utterance: nil)
             }
             // A label that names someone absent better than anyone present.
@@ -195,7 +201,7 @@ struct AttributionRun {
     }
 
     private mutating func addRoleEvidence(_ role: CompiledLexicon.LabelRole, label: String, row: Int) {
-        let present = self.people.indices.filter { self.people[$0].present }
+        let present = self.people.indices.filter { self.canSpeak($0) }
         let weight = self.weights.roleLabel
         switch role {
         case .clinician:
@@ -230,7 +236,32 @@ struct AttributionRun {
     /// Present attendees other than the identified patient(s).
     private func guests() -> [Int] {
         self.people.indices.filter {
-            self.people[$0].present && !self.people[$0].isClinician && self.people[$0].attendeeRole != .identifiedPatient
+            self.canSpeak($0) && !self.people[$0].isClinician && self.people[$0].attendeeRole != .identifiedPatient
+        }
+    }
+
+    /// Present, and old enough to speak (a nine-month-old in a paediatric visit is on the roster but never talks).
+    func canSpeak(_ person: Int) -> Bool {
+        guard self.people[person].present else { return false }
+        guard let age = self.people[person].age else { return true }
+        return age >= self.configuration.minimumSpeakingAge
+    }
+
+    /// The person's age: from the date of birth, else adult (taken as 40) when the relationship makes them one.
+    func age(of person: Int) -> Int? {
+        if let age = self.people[person].age { return age }
+        if let relationship = self.relationship(of: person), self.lexicon.adultRelationships.contains(relationship) { return 40 }
+        return nil
+    }
+
+    /// Whether an utterance hands the floor to someone; passing addresses in it then say nothing about
+    /// who speaks next.
+    static func handsOff(_ events: [ContentEvent]) -> Bool {
+        events.contains { event in
+            switch event {
+            case .addresses(_, .handOff), .addressesRelationship(_, .handOff): true
+            default: false
+            }
         }
     }
 
@@ -244,17 +275,18 @@ struct AttributionRun {
 
     mutating func accumulateContentEvidence() {
         let rosterHasRelationships = self.people.contains { $0.relationship != nil }
-        let rosterHasAges = self.people.contains { $0.age != nil }
+        let rosterHasAges = self.people.indices.contains { self.age(of: $0) != nil }
         for (index, events) in self.events.enumerated() {
             guard let row = self.labelOf[index] else { continue }
+            let handsOff = Self.handsOff(events)
             for event in events {
                 switch event {
                 case .selfIntroduction(let person):
-                    guard self.people[person].present else { continue }
+                    guard self.canSpeak(person) else { continue }
                     self.add(.selfIntroduction, self.weights.selfIntroduction, row: row, person: person, utterance: index)
                 case .relationshipTo(_, let relationship):
                     guard rosterHasRelationships else { continue }
-                    for person in self.people.indices where self.people[person].present {
+                    for person in self.people.indices where self.canSpeak(person) {
                         guard let known = self.relationship(of: person) else { continue }
                         if known == relationship {
                             self.add(.relationshipPhrase, self.weights.relationshipPhrase * 2, row: row, person: person, utterance: index)
@@ -272,7 +304,9 @@ struct AttributionRun {
                     for person in present {
                         self.add(.addressesOther, self.weights.addressesOther * share, row: row, person: person, utterance: index)
                     }
-                    self.creditAddressee(present, direction: direction, from: index, row: row, share: share)
+                    if direction != .generic || !handsOff {
+                        self.creditAddressee(present, direction: direction, from: index, row: row, share: share)
+                    }
                 case .addressesRelationship(let relationship, let direction):
                     guard rosterHasRelationships else { continue }
                     let present = self.people.indices.filter {
@@ -283,7 +317,9 @@ struct AttributionRun {
                     for person in present {
                         self.add(.addressesOther, self.weights.addressesOther * share, row: row, person: person, utterance: index)
                     }
-                    self.creditAddressee(present, direction: direction, from: index, row: row, share: share * 0.8)
+                    if direction != .generic || !handsOff {
+                        self.creditAddressee(present, direction: direction, from: index, row: row, share: share * 0.8)
+                    }
                 case .mentions(let mentioned):
                     let present = mentioned.filter { self.people[$0].present }
                     for person in present {
@@ -291,8 +327,8 @@ struct AttributionRun {
                     }
                 case .ageTopic(let child):
                     guard rosterHasAges else { continue }
-                    for person in self.people.indices where self.people[person].present && !self.people[person].isClinician {
-                        guard let age = self.people[person].age else { continue }
+                    for person in self.people.indices where self.canSpeak(person) && !self.people[person].isClinician {
+                        guard let age = self.age(of: person) else { continue }
                         if (age < 18) == child {
                             self.add(.ageTopic, self.weights.ageTopic, row: row, person: person, utterance: index)
                         }
@@ -305,10 +341,11 @@ struct AttributionRun {
     private mutating func applyRelationshipPhrase(_ phraseIndex: Int, row: Int, utterance: Int) {
         let phrase = self.lexicon.relationshipPhraseList[phraseIndex]
         let allowed = Set(phrase.speakerIs.map { self.lexicon.relationshipByWord[TextFolding.fold($0)] ?? TextFolding.fold($0) })
-        let factor = phrase.isStatement ? 2.0 : 1.0
-        for person in self.people.indices where self.people[person].present && !self.people[person].isClinician {
+        let factor = (phrase.isStatement ? 2.0 : 1.0) * phrase.weight
+        for person in self.people.indices where self.canSpeak(person) && !self.people[person].isClinician {
             guard let known = self.relationship(of: person) else { continue }
-            if allowed.contains(known) {
+            let tooYoung = phrase.speakerIsAdult && (self.age(of: person) ?? 18) < 18
+            if allowed.contains(known) && !tooYoung {
                 self.add(.relationshipPhrase, self.weights.relationshipPhrase * factor, row: row, person: person, utterance: utterance)
             } else {
                 self.add(.relationshipContradiction, self.weights.relationshipContradiction * factor, row: row, person: person, utterance: utterance)
@@ -387,13 +424,21 @@ struct AttributionRun {
             self.clinicianStyle = Array(repeating: 0, count: self.labels.count)
             return
         }
-        let median = basis[basis.count / 2]
-        let deviations = basis.map { abs($0 - median) }.sorted()
-        let scale = max(deviations[deviations.count / 2] * 1.4826, 0.25)
+        // Distance from the median label in fixed units: with two or three speakers a spread-based
+        // scale is degenerate, and the raw figures mean the same in every session.
+        let median = Self.median(basis)
+        let scale = 0.6
         self.clinicianStyle = raw.indices.map { row in
-            let reliability = min(1, Double(self.labelStyle[row].utterances) / 6)
+            let reliability = min(1, Double(self.labelStyle[row].utterances) / 4)
             return max(-1, min(1.5, (raw[row] - median) / scale)) * reliability
         }
+    }
+
+    /// The median of sorted values (the mean of the middle two for an even count).
+    static func median(_ sorted: [Double]) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     // MARK: - Scores and assignment
@@ -432,14 +477,15 @@ struct AttributionRun {
     /// The positive-score pairs: every pair with evidence, and clinician columns for clinician-like labels.
     func positiveScores(excludingLabels: Set<Int>, excludingPeople: Set<Int>) -> [Assignment.Pair: Double] {
         var pairs = Set(self.evidence.keys)
-        let clinicians = self.people.indices.filter { self.people[$0].isClinician && self.people[$0].present }
+        let clinicians = self.people.indices.filter { self.people[$0].isClinician && self.canSpeak($0) }
         for row in self.labels.indices where self.clinicianStyle.indices.contains(row) && self.clinicianStyle[row] > 0 {
             for column in clinicians { pairs.insert(Assignment.Pair(row: row, column: column)) }
         }
         var scores: [Assignment.Pair: Double] = [:]
         for pair in pairs where !excludingLabels.contains(pair.row) && !excludingPeople.contains(pair.column) {
-            guard self.people[pair.column].present else { continue }
-            let total = self.score(row: pair.row, person: pair.column).total
+            guard self.canSpeak(pair.column) else { continue }
+            // Binding must clear the unknown prior; the assignment sees only what is left above it.
+            let total = self.score(row: pair.row, person: pair.column).total - self.weights.unknownPrior
             if total > 0 { scores[pair] = total }
         }
         return scores
@@ -481,7 +527,7 @@ struct AttributionRun {
         var shared: [Int: [Int]] = [:]
         for hint in self.hints where hint.people.count > 1 {
             guard let row = self.row(forHintLabel: hint.label) else { continue }
-            let present = hint.people.compactMap { id in self.people.firstIndex { $0.id == id } }.filter { self.people[$0].present }
+            let present = hint.people.compactMap { id in self.people.firstIndex { $0.id == id } }.filter { self.canSpeak($0) }
             if present.count > 1 { shared[row] = present }
         }
         // People a label names individually are not part of a family or guest label.
@@ -511,7 +557,7 @@ struct AttributionRun {
         for row in self.labels.indices where choices[row].person == nil && shared[row] == nil {
             guard let kinds = self.bestLabelEvidence(row: row), kinds.score >= self.weights.exactName * 0.99 else { continue }
             let competitors = self.people.indices.filter {
-                $0 != kinds.person && self.people[$0].present
+                $0 != kinds.person && self.canSpeak($0)
                     && (self.evidence[Assignment.Pair(row: row, column: $0)]?[.exactName] != nil
                         || self.evidence[Assignment.Pair(row: row, column: $0)]?[.speakerHint] != nil)
             }
@@ -529,7 +575,7 @@ struct AttributionRun {
 
     private func bestLabelEvidence(row: Int) -> (person: Int, score: Double)? {
         var best: (Int, Double)? = nil
-        for person in self.people.indices where self.people[person].present {
+        for person in self.people.indices where self.canSpeak(person) {
             guard let kinds = self.evidence[Assignment.Pair(row: row, column: person)] else { continue }
             let labelScore = (kinds[.exactName]?.raw ?? 0) + (kinds[.speakerHint]?.raw ?? 0)
             if labelScore > 0, best == nil || labelScore > best!.1 { best = (person, labelScore) }
@@ -542,10 +588,12 @@ struct AttributionRun {
         let unassignedRows = self.labels.indices.filter { choices[$0].person == nil && shared[$0] == nil }
         guard unassignedRows.count == 1, let row = unassignedRows.first, self.labelStyle[row].utterances >= 2 else { return }
         let bound = Set(choices.compactMap(\.person)).union(shared.values.flatMap { $0 })
-        let left = self.people.indices.filter { self.people[$0].present && !bound.contains($0) }
+        let left = self.people.indices.filter { self.canSpeak($0) && !bound.contains($0) }
         guard left.count == 1, let person = left.first else { return }
         let assignedConfidences = choices.compactMap { $0.person == nil ? nil : $0.confidence }
-        guard !assignedConfidences.isEmpty, assignedConfidences.allSatisfy({ $0 >= 0.85 }) else { return }
+        guard !assignedConfidences.isEmpty,
+            assignedConfidences.allSatisfy({ $0 >= self.configuration.confidenceThreshold })
+        else { return }
         guard self.score(row: row, person: person).total > -0.5 else { return }
         choices[row] = Choice(person: person, confidence: self.weights.eliminationConfidence, bestGuess: person, viaElimination: true)
     }
@@ -553,7 +601,7 @@ struct AttributionRun {
     /// Present people with no label whose name keeps being handed to one bound label share that label.
     mutating func addContentSharedLabels(assignment choices: inout [Choice], shared: inout [Int: [Int]]) {
         let bound = Set(choices.compactMap(\.person)).union(shared.values.flatMap { $0 })
-        let unbound = self.people.indices.filter { self.people[$0].present && !bound.contains($0) }
+        let unbound = self.people.indices.filter { self.canSpeak($0) && !bound.contains($0) }
         guard !unbound.isEmpty else { return }
         var additions: [Int: [Int]] = [:]
         for person in unbound {
@@ -580,7 +628,9 @@ struct AttributionRun {
     // MARK: - Per-utterance resolution
 
     /// Resolves each utterance among `candidates` by forward–backward over who is speaking.
-    func resolve(utterances: [Int], candidates: [Int], styleAware: Bool) -> [(person: Int?, confidence: Double)] {
+    func resolve(
+        utterances: [Int], candidates: [Int], styleAware: Bool, continuation: Double
+    ) -> [(person: Int?, confidence: Double)] {
         let k = candidates.count
         guard k > 0 else { return utterances.map { _ in (nil, 0) } }
         if k == 1 { return utterances.map { _ in (candidates[0], 1) } }
@@ -591,7 +641,7 @@ struct AttributionRun {
         }
         // Forward–backward in log space; staying with the same speaker is favoured between adjacent utterances.
         func stayBonus(_ step: Int) -> Double {
-            step > 0 && utterances[step] == utterances[step - 1] + 1 ? self.weights.sameSpeakerContinuation : 0
+            step > 0 && utterances[step] == utterances[step - 1] + 1 ? continuation : 0
         }
         func logTransition(_ step: Int) -> [[Double]] {
             let bonus = stayBonus(step)
@@ -644,27 +694,34 @@ struct AttributionRun {
             case .relationshipPhrase(let phraseIndex):
                 let phrase = self.lexicon.relationshipPhraseList[phraseIndex]
                 let allowed = Set(phrase.speakerIs.map { self.lexicon.relationshipByWord[TextFolding.fold($0)] ?? TextFolding.fold($0) })
-                let factor = phrase.isStatement ? 2.0 : 1.0
+                let factor = (phrase.isStatement ? 2.0 : 1.0) * phrase.weight
                 for person in candidates {
                     guard let known = self.relationship(of: person) else { continue }
-                    bump(person, (allowed.contains(known) ? self.weights.relationshipPhrase : self.weights.relationshipContradiction) * factor)
+                    let tooYoung = phrase.speakerIsAdult && (self.age(of: person) ?? 18) < 18
+                    let fits = allowed.contains(known) && !tooYoung
+                    bump(person, (fits ? self.weights.relationshipPhrase : self.weights.relationshipContradiction) * factor)
                 }
             case .addresses(let people, _):
-                for person in people { bump(person, self.weights.addressesOther) }
+                for person in people { bump(person, self.weights.addressesOtherInUtterance / Double(people.count)) }
             case .addressesRelationship(let relationship, _):
-                for person in candidates where self.relationship(of: person) == relationship { bump(person, self.weights.addressesOther) }
+                for person in candidates where self.relationship(of: person) == relationship {
+                    bump(person, self.weights.addressesOtherInUtterance)
+                }
             case .mentions(let people):
                 for person in people { bump(person, self.weights.mentionsOther) }
             case .ageTopic(let child):
                 for person in candidates {
-                    if let age = self.people[person].age, (age < 18) == child { bump(person, self.weights.ageTopic) }
+                    if let age = self.age(of: person), (age < 18) == child { bump(person, self.weights.ageTopic) }
                 }
             }
         }
         // The previous speech utterance handing the floor to someone, and the next one thanking someone.
         if let previous = self.nearestSpeech(from: index, step: -1) {
+            let handsOff = Self.handsOff(self.events[previous])
             for event in self.events[previous] {
                 switch event {
+                case .addresses(_, .generic) where handsOff, .addressesRelationship(_, .generic) where handsOff:
+                    break
                 case .addresses(let people, let direction) where direction != .thanks:
                     for person in people { bump(person, self.weights.addressedBefore * (direction == .handOff ? 1 : 0.6) / Double(people.count)) }
                 case .addressesRelationship(let relationship, let direction) where direction != .thanks:
@@ -809,7 +866,9 @@ struct AttributionRun {
 
         let talk = self.talk(utterances: utterances)
         for entry in talk where entry.utterances == 0 {
-            guard let person = self.roster.person(entry.person), !person.isClinician else { continue }
+            guard let index = self.people.firstIndex(where: { $0.id == entry.person }), self.canSpeak(index),
+                !self.people[index].isClinician
+            else { continue }
             findings.append(
                 Finding(
                     code: .presentAttendeeSilent, severity: .info, person: entry.person,

@@ -22,6 +22,7 @@ struct CompiledLexicon: Sendable {
     let relationshipByWord: [String: String]
     let femaleRelationships: Set<String>
     let maleRelationships: Set<String>
+    let adultRelationships: Set<String>
     let relationshipPhrases: PhraseIndex<Int>
     let relationshipPhraseList: [AttributorConfiguration.RelationshipPhrase]
     let cues: PhraseIndex<Cue>
@@ -64,6 +65,7 @@ struct CompiledLexicon: Sendable {
         self.relationshipByWord = byWord
         self.femaleRelationships = fold(lexicon.femaleRelationships)
         self.maleRelationships = fold(lexicon.maleRelationships)
+        self.adultRelationships = fold(lexicon.adultRelationships)
         self.relationshipPhraseList = lexicon.relationshipPhrases
         self.relationshipPhrases = PhraseIndex(
             lexicon.relationshipPhrases.enumerated().map { ($1.phrase, $0) }, tokenizer: tokenizer

@@ -22,12 +22,16 @@ struct LabelReading: Sendable {
         self.role = nil
         let tokens = Self.cleanTokens(label, lexicon: lexicon)
         let folded = TextFolding.fold(label.trimmingSpaces)
+        // Roles first, on the label as written: `patient_guest` must not lose `guest` to the noise list.
+        let whole = Self.cleanTokens(label, lexicon: lexicon, removingNoise: false)
         self.isAnonymous = tokens.isEmpty || lexicon.isAnonymous(folded) || lexicon.isAnonymous(tokens.joined(separator: " "))
             || lexicon.isAnonymous(tokens.joined(separator: "_")) || lexicon.isAnonymous(tokens.joined())
+        for candidate in [whole, tokens] where self.role == nil && !candidate.isEmpty {
+            self.role = lexicon.labelRoles[candidate.joined(separator: " ")] ?? lexicon.labelRoles[candidate.joined(separator: "_")]
+        }
         guard !tokens.isEmpty else { return }
-        let joined = tokens.joined(separator: " ")
-        if let role = lexicon.labelRoles[joined] ?? lexicon.labelRoles[tokens.joined(separator: "_")] {
-            self.role = role
+        if self.role != nil {
+            // Found above.
         } else if tokens.count == 2, let role = lexicon.labelRoles[tokens[0]], Self.isOrdinal(tokens[1]) {
             // `Therapist 1`, `Mom 2`: still a role, and the number tells two apart.
             self.role = role
@@ -45,7 +49,7 @@ struct LabelReading: Sendable {
     }
 
     /// Folded label words with titles, credentials, device words, bracketed asides and possessives removed.
-    static func cleanTokens(_ label: String, lexicon: CompiledLexicon) -> [String] {
+    static func cleanTokens(_ label: String, lexicon: CompiledLexicon, removingNoise: Bool = true) -> [String] {
         var text = label.trimmingSpaces
         // `[doctor]` is a whole-label tag; `Maria (she/her)` has an aside to drop.
         if let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
@@ -67,6 +71,7 @@ struct LabelReading: Sendable {
                 tokens.append(folded)
             }
         }
+        guard removingNoise else { return tokens }
         tokens.removeAll { lexicon.labelNoise.contains($0) || lexicon.credentials.contains($0) }
         // Titles go only where something is left to name.
         let withoutTitles = tokens.filter { !lexicon.titles.contains($0) }

@@ -30,8 +30,16 @@ public struct AttributorConfiguration: Sendable, Hashable {
         public var eliminationConfidence: Double
         /// Content evidence for an unmatched person inside an already-matched label that marks the label as shared.
         public var sharedDeviceEvidence: Double
-        /// Log-odds bonus for the same person speaking again in consecutive utterances of a shared label.
+        /// Log-odds bonus for the same person speaking again in consecutive utterances of a transcript
+        /// without labels (captions split one person's speech into many cues).
         public var sameSpeakerContinuation: Double
+        /// The same for consecutive utterances of one shared label; a device's consecutive cues are as
+        /// often a change of speaker as not, so this is usually zero.
+        public var sharedLabelContinuation: Double
+        /// What naming someone says against the speaker being them, when one utterance is resolved alone.
+        public var addressesOtherInUtterance: Double
+        /// The score binding a label must clear before it beats `unknown`: one weak cue is not enough.
+        public var unknownPrior: Double
 
         public init(
             speakerHint: Double, exactName: Double, firstNameOrAlias: Double, nickname: Double, lastNameOnly: Double,
@@ -39,7 +47,8 @@ public struct AttributorConfiguration: Sendable, Hashable {
             selfIntroduction: Double, addressedBefore: Double, thankedAfter: Double, addressesOther: Double,
             mentionsOther: Double, relationshipPhrase: Double, relationshipContradiction: Double, ageTopic: Double,
             clinicianStyle: Double, contentSaturation: Double, confidenceSlope: Double,
-            eliminationConfidence: Double, sharedDeviceEvidence: Double, sameSpeakerContinuation: Double
+            eliminationConfidence: Double, sharedDeviceEvidence: Double, sameSpeakerContinuation: Double,
+            sharedLabelContinuation: Double, addressesOtherInUtterance: Double, unknownPrior: Double
         ) {
             self.speakerHint = speakerHint
             self.exactName = exactName
@@ -64,6 +73,9 @@ public struct AttributorConfiguration: Sendable, Hashable {
             self.eliminationConfidence = eliminationConfidence
             self.sharedDeviceEvidence = sharedDeviceEvidence
             self.sameSpeakerContinuation = sameSpeakerContinuation
+            self.sharedLabelContinuation = sharedLabelContinuation
+            self.addressesOtherInUtterance = addressesOtherInUtterance
+            self.unknownPrior = unknownPrior
         }
     }
 
@@ -74,11 +86,17 @@ public struct AttributorConfiguration: Sendable, Hashable {
         public var speakerIs: [String]
         /// Counts as a role statement (`as his mother`) and weighs double.
         public var isStatement: Bool
+        /// Only an adult says it (`my son`): a minor is never the speaker, whatever the relationship.
+        public var speakerIsAdult: Bool
+        /// How much the phrase counts; `my mom` is weak, because everyone's mother can be talked about.
+        public var weight: Double
 
-        public init(phrase: String, speakerIs: [String], isStatement: Bool = false) {
+        public init(phrase: String, speakerIs: [String], isStatement: Bool = false, speakerIsAdult: Bool = false, weight: Double = 1) {
             self.phrase = phrase
             self.speakerIs = speakerIs
             self.isStatement = isStatement
+            self.speakerIsAdult = speakerIsAdult
+            self.weight = weight
         }
     }
 
@@ -115,7 +133,9 @@ public struct AttributorConfiguration: Sendable, Hashable {
         public var relationshipWords: [String: [String]]
         public var femaleRelationships: [String]
         public var maleRelationships: [String]
-        /// Relationship words that describe the identified patient's parents (for `my son`).
+        /// Relationships that make a person an adult when their date of birth is not on the roster.
+        public var adultRelationships: [String]
+        /// Phrases that tell what the speaker is (`my son` → a parent).
         public var relationshipPhrases: [RelationshipPhrase]
         /// Words before a name that make it a self-introduction (`i'm`, `my name is`).
         public var selfIntroductions: [String]
@@ -136,7 +156,7 @@ public struct AttributorConfiguration: Sendable, Hashable {
             labelNoise: [String], anonymousLabelPatterns: [String], clinicianLabels: [String],
             coTherapistLabels: [String], clientLabels: [String], guestLabels: [String], childLabels: [String],
             relationshipWords: [String: [String]], femaleRelationships: [String], maleRelationships: [String],
-            relationshipPhrases: [RelationshipPhrase], selfIntroductions: [String], handOffs: [String],
+            adultRelationships: [String], relationshipPhrases: [RelationshipPhrase], selfIntroductions: [String], handOffs: [String],
             thanks: [String], clinicianPhrases: [WeightedPhrase], childTopics: [String], adultTopics: [String],
             commonWordNames: [String], nicknames: [String: [String]]
         ) {
@@ -154,6 +174,7 @@ public struct AttributorConfiguration: Sendable, Hashable {
             self.relationshipWords = relationshipWords
             self.femaleRelationships = femaleRelationships
             self.maleRelationships = maleRelationships
+            self.adultRelationships = adultRelationships
             self.relationshipPhrases = relationshipPhrases
             self.selfIntroductions = selfIntroductions
             self.handOffs = handOffs
@@ -169,12 +190,15 @@ public struct AttributorConfiguration: Sendable, Hashable {
     public var version: String
     /// Below this confidence a label or utterance is `unknown`.
     public var confidenceThreshold: Double
+    /// People younger than this (from their date of birth) are never taken to be speaking.
+    public var minimumSpeakingAge: Int
     public var weights: Weights
     public var lexicon: Lexicon
 
-    public init(version: String, confidenceThreshold: Double, weights: Weights, lexicon: Lexicon) {
+    public init(version: String, confidenceThreshold: Double, minimumSpeakingAge: Int, weights: Weights, lexicon: Lexicon) {
         self.version = version
         self.confidenceThreshold = confidenceThreshold
+        self.minimumSpeakingAge = minimumSpeakingAge
         self.weights = weights
         self.lexicon = lexicon
     }

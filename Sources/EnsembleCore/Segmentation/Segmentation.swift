@@ -76,12 +76,19 @@ public struct Segmentation: Sendable {
                 emission[u * states + kind] += self.configuration.cueWeight
                 evidenceAt[u * states + kind] = true
             }
+            let position = Double(u) / Double(max(count - 1, 1))
             self.openers.forEachMatch(in: text.words) { _, kind in
+                // An opening kind's phrase near the end is a check-out, a closing kind's near the start is
+                // an agenda preview: neither opens its kind there.
+                switch kinds[kind].position {
+                case .opening where position > 0.7: return
+                case .closing where position < 0.3: return
+                default: break
+                }
                 emission[u * states + kind] += self.configuration.openerWeight
                 opensKind[u * states + kind] = true
                 evidenceAt[u * states + kind] = true
             }
-            let position = Double(u) / Double(max(count - 1, 1))
             for (k, kind) in kinds.enumerated() {
                 switch kind.position {
                 case .opening: emission[u * states + k] += position < 0.3 ? 0.05 : (position > 0.7 ? -0.3 : 0)
@@ -133,10 +140,11 @@ public struct Segmentation: Sendable {
                 runs.append((path[u], u...u))
             }
         }
-        // Short runs join the run before them (or after, for the first).
+        // Short runs join the run before them (or after, for the first), unless a phrase opened them.
         var merged: [(state: Int, range: ClosedRange<Int>)] = []
         for run in runs {
-            if run.range.count < self.configuration.minimumUtterances, let last = merged.last {
+            let opened = opensKind[run.range.lowerBound * states + run.state]
+            if run.range.count < self.configuration.minimumUtterances, !opened, let last = merged.last {
                 merged[merged.count - 1].range = last.range.lowerBound...run.range.upperBound
             } else if let last = merged.last, last.state == run.state {
                 merged[merged.count - 1].range = last.range.lowerBound...run.range.upperBound
@@ -144,7 +152,9 @@ public struct Segmentation: Sendable {
                 merged.append(run)
             }
         }
-        if merged.count > 1, merged[0].range.count < self.configuration.minimumUtterances {
+        if merged.count > 1, merged[0].range.count < self.configuration.minimumUtterances,
+            !opensKind[merged[0].range.lowerBound * states + merged[0].state]
+        {
             merged[1].range = merged[0].range.lowerBound...merged[1].range.upperBound
             merged.removeFirst()
         }

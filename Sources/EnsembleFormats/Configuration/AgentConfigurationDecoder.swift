@@ -49,7 +49,10 @@ public enum AgentConfigurationDecoder {
             clinicianStyle: try weight("clinicianStyle"), contentSaturation: try weight("contentSaturation"),
             confidenceSlope: try weight("confidenceSlope"), eliminationConfidence: try weight("eliminationConfidence"),
             sharedDeviceEvidence: try weight("sharedDeviceEvidence"),
-            sameSpeakerContinuation: try weight("sameSpeakerContinuation")
+            sameSpeakerContinuation: try weight("sameSpeakerContinuation"),
+            sharedLabelContinuation: try weight("sharedLabelContinuation"),
+            addressesOtherInUtterance: try weight("addressesOtherInUtterance"),
+            unknownPrior: try weight("unknownPrior")
         )
         let threshold = try root.required("confidenceThreshold", expected: "a number between 0 and 1")
         let thresholdValue = try threshold.number()
@@ -72,7 +75,9 @@ public enum AgentConfigurationDecoder {
                 AttributorConfiguration.RelationshipPhrase(
                     phrase: try item.required("phrase", expected: "the phrase").text(),
                     speakerIs: try item.required("speakerIs", expected: "the relationships the speaker may have").strings(),
-                    isStatement: try item.optional("statement")?.bool() ?? false
+                    isStatement: try item.optional("statement")?.bool() ?? false,
+                    speakerIsAdult: try item.optional("adult")?.bool() ?? false,
+                    weight: try item.optional("weight")?.number() ?? 1
                 )
             )
         }
@@ -92,16 +97,18 @@ public enum AgentConfigurationDecoder {
             coTherapistLabels: try list("coTherapistLabels"), clientLabels: try list("clientLabels"),
             guestLabels: try list("guestLabels"), childLabels: try list("childLabels"),
             relationshipWords: try map("relationshipWords"), femaleRelationships: try list("femaleRelationships"),
-            maleRelationships: try list("maleRelationships"), relationshipPhrases: phrases,
+            maleRelationships: try list("maleRelationships"), adultRelationships: try list("adultRelationships"),
+            relationshipPhrases: phrases,
             selfIntroductions: try list("selfIntroductions"), handOffs: try list("handOffs"), thanks: try list("thanks"),
             clinicianPhrases: clinicianPhrases, childTopics: try list("childTopics"), adultTopics: try list("adultTopics"),
             commonWordNames: try list("commonWordNames"), nicknames: try map("nicknames")
         )
         let settingsVersion = try root.required("version", expected: "the configuration version").text()
         let lexiconVersion = try words.required("version", expected: "the lexicon version").text()
+        let minimumAge = try root.required("minimumSpeakingAge", expected: "an age in whole years").int()
         return AttributorConfiguration(
-            version: "\(settingsVersion)+lexicon.\(lexiconVersion)", confidenceThreshold: thresholdValue, weights: weights,
-            lexicon: lexiconValue
+            version: "\(settingsVersion)+lexicon.\(lexiconVersion)", confidenceThreshold: thresholdValue,
+            minimumSpeakingAge: minimumAge, weights: weights, lexicon: lexiconValue
         )
     }
 

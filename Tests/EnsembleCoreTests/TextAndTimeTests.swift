@@ -1,0 +1,116 @@
+@testable import EnsembleCore
+import Testing
+
+@Suite("Dates, text and assignment")
+struct TextAndTimeTests {
+    @Test func timestamp_parsesOffsetsAndFractions() throws {
+        let local = try #require(Timestamp(iso8601: "2026-05-12T17:00:00-05:00"))
+        let utc = try #require(Timestamp(iso8601: "2026-05-12T22:00:00Z"))
+        #expect(local.secondsSinceEpoch == utc.secondsSinceEpoch)
+        #expect(local.description == "2026-05-12T17:00:00-05:00")
+        #expect(local.localDate == CalendarDate(year: 2026, month: 5, day: 12))
+        #expect(Timestamp(iso8601: "2026-05-12T17:00:00.250+0530")?.utcOffsetSeconds == 19_800)
+        #expect(Timestamp(iso8601: "2026-05-12T17:00:00") == nil)  // no offset: not placeable on a claim
+        #expect(Timestamp(iso8601: "2026-13-12T17:00:00Z") == nil)
+        #expect(try #require(Timestamp(iso8601: "2026-05-12T18:30:00-05:00")) - local == 5400)
+        // Before 1970 and across a leap day.
+        #expect(Timestamp(iso8601: "1964-02-29T12:00:00Z")?.localDate == CalendarDate(year: 1964, month: 2, day: 29))
+    }
+
+    @Test func calendarDate_ageIsWholeYears() throws {
+        let birth = try #require(CalendarDate(iso8601: "2010-09-14"))
+        #expect(birth.age(on: try #require(CalendarDate(iso8601: "2026-09-13"))) == 15)
+        #expect(birth.age(on: try #require(CalendarDate(iso8601: "2026-09-14"))) == 16)
+        #expect(CalendarDate(iso8601: "2025-02-29") == nil)
+    }
+
+    @Test func tokenizer_sentencesRespectAbbreviationsAndInitials() {
+        let text = Tokenizer().tokenize("Dr. Ko met M. Lopez at 3.30 p.m. today. Was it fine? Yes... I think so!")
+        let sentences = text.sentences.count
+        #expect(sentences == 4)
+        #expect(text.words.map(\.folded).prefix(5) == ["dr", "ko", "met", "m", "lopez"])
+        #expect(text.words.first { $0.folded == "3.30" } != nil)
+        let question = text.words.first { $0.folded == "fine" }
+        #expect(question?.after == .question)
+    }
+
+    @Test func tokenizer_handlesTokenisedPunctuationAndMarkup() {
+        // QMSum and ACI-Bench write punctuation as separate tokens and keep corpus markup.
+        let text = Tokenizer().tokenize("Okay , that's fine . {vocalsound} Am I supposed to be standing up there ?")
+        #expect(text.sentences.count == 2)
+        #expect(text.words.map(\.folded) == ["okay", "that's", "fine", "am", "i", "supposed", "to", "be", "standing", "up", "there"])
+        #expect(text.words[0].after == .comma && text.words[0].opensClause)
+        #expect(text.words[1].opensClause)
+        #expect(text.words[3].opensClause && text.words[3].isCapitalized)
+    }
+
+    @Test func tokenizer_dialogueDashesStartSentences() {
+        let text = Tokenizer().tokenize("- Ta en kopp varmt te\n- Det är inte varmt.")
+        #expect(text.sentences.count == 2)
+        #expect(text.words[5].opensClause)
+    }
+
+    @Test func folding_removesCaseAndDiacritics() {
+        #expect(TextFolding.fold("María O’Neil-Ñúñez") == "maria o'neil-nunez")
+        #expect(TextFolding.fold("ÆSCHYLUS Straße") == "aeschylus strasse")
+    }
+
+    @Test func editDistance_withLimit() {
+        #expect(EditDistance.distance("connor", "conor", limit: 1) == 1)
+        #expect(EditDistance.distance("srijani", "srijana", limit: 1) == 1)
+        #expect(EditDistance.distance("maria", "marcus", limit: 2) == nil)
+    }
+
+    @Test func phraseIndex_matchesWithinSentences() {
+        let index = PhraseIndex([("let's go around", 1), ("go around", 2), ("wrap up", 3)])
+        let words = Tokenizer().tokenize("Let's go around. Wrap. Up we go, let's wrap up").words
+        var found: [Int] = []
+        index.forEachMatch(in: words) { _, value in found.append(value) }
+        #expect(found == [1, 2, 3])
+    }
+
+    @Test func assignment_matchesBruteForceOnRandomMatrices() {
+        var random = SplitMixForTests(seed: 9)
+        for _ in 0..<200 {
+            let rows = 1 + random.next(4)
+            let columns = 1 + random.next(4)
+            var scores: [Assignment.Pair: Double] = [:]
+            for row in 0..<rows {
+                for column in 0..<columns where random.next(3) > 0 {
+                    scores[Assignment.Pair(row: row, column: column)] = Double(random.next(100)) / 10
+                }
+            }
+            let solved = Assignment.solve(rows: rows, columns: columns, scores: scores)
+            #expect(abs(solved.total - Self.bruteForce(rows: rows, columns: columns, scores: scores)) < 1e-9)
+            // Every chosen pair has a positive score and no column is used twice.
+            let chosen = solved.columnOfRow.compactMap { $0 }
+            #expect(Set(chosen).count == chosen.count)
+        }
+    }
+
+    static func bruteForce(rows: Int, columns: Int, scores: [Assignment.Pair: Double]) -> Double {
+        func best(_ row: Int, _ used: Set<Int>) -> Double {
+            guard row < rows else { return 0 }
+            var value = best(row + 1, used)  // row stays unassigned
+            for column in 0..<columns where !used.contains(column) {
+                if let score = scores[Assignment.Pair(row: row, column: column)], score > 0 {
+                    value = max(value, score + best(row + 1, used.union([column])))
+                }
+            }
+            return value
+        }
+        return best(0, [])
+    }
+}
+
+struct SplitMixForTests {
+    var state: UInt64
+    init(seed: UInt64) { self.state = seed }
+    mutating func next(_ bound: Int) -> Int {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var z = self.state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(bound))
+    }
+}
