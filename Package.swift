@@ -48,7 +48,7 @@ let package = Package(
             path: "Benchmarks"
         ),
 
-        .testTarget(name: "EnsembleCoreTests", dependencies: ["EnsembleCore", "EnsembleTesting"]),
+        .testTarget(name: "EnsembleCoreTests", dependencies: ["EnsembleCore", "EnsembleIO", "EnsembleTesting"]),
         .testTarget(name: "EnsembleFormatsTests", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]),
         .testTarget(
             name: "EnsembleCLITests",

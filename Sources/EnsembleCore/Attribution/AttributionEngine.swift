@@ -20,6 +20,14 @@ public struct AttributionEngine: Sendable {
         var run = AttributionRun(engine: self, segmented: segmented, roster: roster, hints: hints)
         return run.execute()
     }
+
+    /// Whether a label is an anonymous diarization id (`SPEAKER_03`, `spk_1`, `A`) rather than a name,
+    /// role or device.
+    public func isAnonymous(label: String) -> Bool {
+        let tokens = LabelReading.cleanTokens(label, lexicon: self.lexicon)
+        return tokens.isEmpty || self.lexicon.isAnonymous(TextFolding.fold(label.trimmingSpaces))
+            || self.lexicon.isAnonymous(tokens.joined(separator: " "))
+    }
 }
 
 /// One attribution, with its working state.
@@ -55,6 +63,8 @@ struct AttributionRun {
     var events: [[ContentEvent]] = []
     var style: [StyleFigures] = []
     var labelStyle: [StyleFigures] = []
+    /// The speech utterances of each label, in order.
+    var utterancesOfLabel: [[Int]] = []
     var readings: [LabelReading] = []
     /// Evidence per (label, roster person) and kind.
     var evidence: [Assignment.Pair: [Kind: Accumulator]] = [:]
@@ -89,7 +99,7 @@ struct AttributionRun {
 
         var perUtterance: [Int: (person: Int?, confidence: Double)] = [:]
         for (label, candidates) in shared.sorted(by: { $0.key < $1.key }) {
-            let members = self.segmented.utterances.indices.filter { self.labelOf[$0] == label }
+            let members = self.utterancesOfLabel[label]
             let resolved = self.resolve(
                 utterances: members, candidates: candidates, styleAware: false,
                 continuation: self.weights.sharedLabelContinuation
@@ -149,8 +159,11 @@ struct AttributionRun {
             self.style[index] = style
         }
         self.labelStyle = Array(repeating: StyleFigures(), count: self.labels.count)
+        self.utterancesOfLabel = Array(repeating: [], count: self.labels.count)
         for (index, label) in self.labelOf.enumerated() {
-            if let label { self.labelStyle[label].add(self.style[index]) }
+            guard let label else { continue }
+            self.labelStyle[label].add(self.style[index])
+            self.utterancesOfLabel[label].append(index)
         }
     }
 
@@ -466,8 +479,12 @@ struct AttributionRun {
                 ? self.weights.clinicianStyle * style : -0.5 * self.weights.clinicianStyle * max(0, style)
             if value != 0 {
                 total += value
-                let evidence = self.labelOf.indices.filter { self.labelOf[$0] == row }.prefix(3)
-                signals.append(AttributionSignal(kind: .clinicianStyle, score: value, count: self.labelStyle[row].utterances, evidence: Array(evidence)))
+                signals.append(
+                    AttributionSignal(
+                        kind: .clinicianStyle, score: value, count: self.labelStyle[row].utterances,
+                        evidence: Array(self.utterancesOfLabel[row].prefix(3))
+                    )
+                )
             }
         }
         signals.sort { abs($0.score) > abs($1.score) || (abs($0.score) == abs($1.score) && $0.kind.rawValue < $1.kind.rawValue) }
@@ -763,11 +780,10 @@ struct AttributionRun {
     ) -> Attribution {
         var findings = self.findings
         var speakers: [SpeakerAssignment] = []
-        let utterancesOfLabel = self.labelOf.reduce(into: [Int: Int]()) { counts, row in if let row { counts[row, default: 0] += 1 } }
         for (row, label) in self.labels.enumerated() {
-            let count = utterancesOfLabel[row] ?? 0
+            let count = self.utterancesOfLabel[row].count
             if let members = shared[row] {
-                let indexes = self.labelOf.indices.filter { self.labelOf[$0] == row }
+                let indexes = self.utterancesOfLabel[row]
                 let resolved = indexes.filter { perUtterance[$0]?.person != nil }
                 let confidence = indexes.isEmpty ? 0 : indexes.reduce(0.0) { $0 + (perUtterance[$1]?.confidence ?? 0) } / Double(indexes.count)
                 var signals: [AttributionSignal] = []
@@ -823,7 +839,7 @@ struct AttributionRun {
                         bestGuess: guess, utteranceCount: count
                     )
                 )
-                let indexes = self.labelOf.indices.filter { self.labelOf[$0] == row }
+                let indexes = self.utterancesOfLabel[row]
                 let detail = guess.map { "the best candidate, \($0), reached \(Self.format(choice.confidence))" }
                     ?? "no roster person had supporting evidence"
                 findings.append(

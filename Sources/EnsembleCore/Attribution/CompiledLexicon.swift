@@ -11,6 +11,11 @@ struct CompiledLexicon: Sendable {
 
     let tokenizer: Tokenizer
     let titles: Set<String>
+    /// The same sets as word tables, for the lookups made on every word.
+    let titleWords: WordTable<Bool>
+    let firstPersonWords: WordTable<Bool>
+    let secondPersonWords: WordTable<Bool>
+    let relationshipWords: WordTable<String>
     let femaleTitles: Set<String>
     let maleTitles: Set<String>
     let credentials: Set<String>
@@ -83,6 +88,10 @@ struct CompiledLexicon: Sendable {
         var nicknames: [String: [String]] = [:]
         for (name, short) in lexicon.nicknames { nicknames[TextFolding.fold(name)] = short.map { TextFolding.fold($0) } }
         self.nicknames = nicknames
+        self.titleWords = WordTable(self.titles.map { ($0, true) })
+        self.firstPersonWords = WordTable(self.firstPerson.map { ($0, true) })
+        self.secondPersonWords = WordTable(self.secondPerson.map { ($0, true) })
+        self.relationshipWords = WordTable(byWord.map { ($0.key, $0.value) })
     }
 
     /// The folded words of a phrase joined by single spaces.

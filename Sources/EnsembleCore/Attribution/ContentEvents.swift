@@ -68,7 +68,7 @@ extension CompiledLexicon {
             let introduced = cuesBefore.contains { $0.value == .selfIntroduction && words[a].sentence == words[max(0, a - 1)].sentence }
             if mention.possessive {
                 if introduced, b < words.count, words[b].sentence == words[b - 1].sentence,
-                    let relationship = self.relationshipByWord[words[b].folded], mention.people.count == 1
+                    let relationship = self.relationshipWords[words[b]], mention.people.count == 1
                 {
                     events.append(.relationshipTo(person: mention.people[0], relationship: relationship))
                 } else {
@@ -95,7 +95,7 @@ extension CompiledLexicon {
 
         // Relationship words said as an address: `Mom, …`, `…, Dad?`
         for index in words.indices where !inMention[index] {
-            guard let relationship = self.relationshipByWord[words[index].folded] else { continue }
+            guard let relationship = self.relationshipWords[words[index]] else { continue }
             if index > 0, words[index - 1].sentence == words[index].sentence, words[index - 1].after == .unmarked,
                 self.determiners.contains(words[index - 1].folded)
             {
@@ -113,8 +113,8 @@ extension CompiledLexicon {
         var askedQuestion = false
         for word in words {
             if word.after == .question { askedQuestion = true }
-            if self.firstPerson.contains(word.folded) { style.firstPerson += 1 }
-            if self.secondPerson.contains(word.folded) { style.secondPerson += 1 }
+            if self.firstPersonWords.contains(word) { style.firstPerson += 1 }
+            if self.secondPersonWords.contains(word) { style.secondPerson += 1 }
         }
         style.questions = askedQuestion ? 1 : 0
         return (events, style)

@@ -37,7 +37,15 @@ struct LabelReading: Sendable {
             self.role = role
         }
         if self.isAnonymous { return }
-        self.names = Self.nameMatches(tokens: tokens, directory: directory, lexicon: lexicon, weights: weights)
+        // An alias may itself contain a noise word (`User Interface`), so both readings are matched.
+        var best: [Int: NameMatch] = [:]
+        for candidate in [tokens, whole] where !candidate.isEmpty {
+            for match in Self.nameMatches(tokens: candidate, directory: directory, lexicon: lexicon, weights: weights)
+            where best[match.person].map({ match.score > $0.score }) ?? true {
+                best[match.person] = match
+            }
+        }
+        self.names = best.keys.sorted().map { best[$0]! }
         if self.role != nil, self.names.isEmpty { return }
 
         // A family name alone (with no given name of anyone) names a household.

@@ -25,7 +25,8 @@ struct NameDirectory: Sendable {
     }
 
     let roster: Roster
-    private(set) var entries: [String: [Entry]] = [:]
+    private var building: [String: [Entry]] = [:]
+    private var table = WordTable<[Entry]>([])
     /// Folded name words of each person: given names, family names and aliases.
     private(set) var firstNames: [Set<String>]
     private(set) var lastNames: [Set<String>]
@@ -73,17 +74,19 @@ struct NameDirectory: Sendable {
                 self.add(head, Entry(person: index, part: .alias, rest: Array(aliasWords.dropFirst())))
             }
         }
+        self.table = WordTable(self.building.map { ($0.key, $0.value) })
+        self.building = [:]
     }
 
     private mutating func add(_ word: String, _ entry: Entry) {
-        var list = self.entries[word, default: []]
+        var list = self.building[word, default: []]
         if !list.contains(where: { $0.person == entry.person && $0.part == entry.part && $0.rest == entry.rest }) {
             list.append(entry)
         }
-        self.entries[word] = list
+        self.building[word] = list
     }
 
-    func entries(for word: String) -> [Entry] { self.entries[word] ?? [] }
+    func entries(for word: String) -> [Entry] { self.table[word] ?? [] }
 
     /// People found in `words`, longest match first at each position, without overlaps.
     ///
@@ -97,7 +100,7 @@ struct NameDirectory: Sendable {
             var titled = false
             var start = position
             var nameIndex = position
-            if lexicon.titles.contains(word.folded), position + 1 < words.count,
+            if lexicon.titleWords.contains(word), position + 1 < words.count,
                 words[position + 1].sentence == word.sentence
             {
                 titled = true
@@ -121,11 +124,18 @@ struct NameDirectory: Sendable {
     ) -> (people: [Int], end: Int, part: Part, possessive: Bool)? {
         var folded = words[index].folded
         var possessive = false
-        if folded.hasSuffix("'s"), folded.count > 2 {
+        var candidates: [Entry]
+        if let direct = self.table[words[index]] {
+            candidates = direct
+        } else if folded.utf8.count > 2, folded.utf8.last == UInt8(ascii: "s"),
+            folded.utf8.dropLast().last == UInt8(ascii: "'")
+        {
             folded.removeLast(2)
             possessive = true
+            candidates = self.entries(for: folded)
+        } else {
+            return nil
         }
-        let candidates = self.entries(for: folded)
         guard !candidates.isEmpty else { return nil }
         var best: (people: [Int], end: Int, part: Part)? = nil
         for entry in candidates {

@@ -1,24 +1,27 @@
 /// Multi-word phrases looked up by their first word, matched against tokenised text.
 ///
 /// Phrases are tokenised with the same `Tokenizer` as the text, so `I'm`, `I’m` and `i'm` all match.
-public struct PhraseIndex<Value: Sendable & Hashable>: Sendable, Hashable {
+public struct PhraseIndex<Value: Sendable & Hashable>: Sendable {
     public struct Entry: Sendable, Hashable {
         public var words: [String]
+        public var hashes: [UInt64]
         public var value: Value
     }
 
-    private var byFirstWord: [String: [Entry]] = [:]
+    private let byFirstWord: WordTable<[Entry]>
     public private(set) var longestPhrase = 0
 
     public init(_ phrases: [(String, Value)], tokenizer: Tokenizer = Tokenizer()) {
+        var grouped: [String: [Entry]] = [:]
         for (phrase, value) in phrases {
-            let words = tokenizer.tokenize(phrase).words.map(\.folded)
+            let words = tokenizer.tokenize(phrase).words
             guard let first = words.first else { continue }
-            self.byFirstWord[first, default: []].append(Entry(words: words, value: value))
+            grouped[first.folded, default: []].append(Entry(words: words.map(\.folded), hashes: words.map(\.hash), value: value))
             self.longestPhrase = max(self.longestPhrase, words.count)
         }
         // Longest first, so the most specific phrase wins where several start at one word.
-        for key in self.byFirstWord.keys { self.byFirstWord[key]!.sort { $0.words.count > $1.words.count } }
+        for key in grouped.keys { grouped[key]!.sort { $0.words.count > $1.words.count } }
+        self.byFirstWord = WordTable(grouped.map { ($0.key, $0.value) })
     }
 
     public var isEmpty: Bool { self.byFirstWord.isEmpty }
@@ -28,8 +31,8 @@ public struct PhraseIndex<Value: Sendable & Hashable>: Sendable, Hashable {
     public func forEachMatch(in words: [Word], _ body: (Range<Int>, Value) -> Void) {
         guard !self.byFirstWord.isEmpty else { return }
         for start in words.indices {
-            guard let entries = self.byFirstWord[words[start].folded] else { continue }
-            for entry in entries where self.matches(entry.words, in: words, at: start) {
+            guard let entries = self.byFirstWord[words[start]] else { continue }
+            for entry in entries where self.matches(entry, in: words, at: start) {
                 body(start..<(start + entry.words.count), entry.value)
             }
         }
@@ -41,21 +44,21 @@ public struct PhraseIndex<Value: Sendable & Hashable>: Sendable, Hashable {
         let earliest = max(0, end - self.longestPhrase)
         guard end > earliest else { return found }
         for start in earliest..<end {
-            guard let entries = self.byFirstWord[words[start].folded] else { continue }
-            for entry in entries where start + entry.words.count == end && self.matches(entry.words, in: words, at: start) {
+            guard let entries = self.byFirstWord[words[start]] else { continue }
+            for entry in entries where start + entry.words.count == end && self.matches(entry, in: words, at: start) {
                 found.append(entry)
             }
         }
         return found
     }
 
-    /// True when `phrase` occurs in `words` starting at `start` within one sentence.
-    public func matches(_ phrase: [String], in words: [Word], at start: Int) -> Bool {
-        guard start + phrase.count <= words.count else { return false }
+    /// True when the entry's phrase occurs in `words` starting at `start` within one sentence.
+    public func matches(_ entry: Entry, in words: [Word], at start: Int) -> Bool {
+        guard start + entry.words.count <= words.count else { return false }
         let sentence = words[start].sentence
-        for offset in 0..<phrase.count {
+        for offset in 0..<entry.words.count {
             let word = words[start + offset]
-            if word.folded != phrase[offset] || word.sentence != sentence { return false }
+            if word.hash != entry.hashes[offset] || word.sentence != sentence || word.folded != entry.words[offset] { return false }
         }
         return true
     }

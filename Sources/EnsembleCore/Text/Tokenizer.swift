@@ -10,6 +10,8 @@ public struct Word: Sendable, Hashable {
 
     /// Lower-cased, accent-folded, apostrophes normalised (`i'm`, `maria's`).
     public var folded: String
+    /// `wordHash(folded)`, computed once so lexicon lookups need not hash the string again.
+    public var hash: UInt64
     /// The source spelled the word with an upper-case first letter.
     public var isCapitalized: Bool
     /// The word opens a clause: first in the text or after sentence punctuation, a comma, a colon or a dash.
@@ -26,6 +28,7 @@ public struct Word: Sendable, Hashable {
         utf8End: Int
     ) {
         self.folded = folded
+        self.hash = wordHash(folded)
         self.isCapitalized = isCapitalized
         self.opensClause = opensClause
         self.after = after
@@ -78,20 +81,26 @@ public struct Tokenizer: Sendable {
     }
 
     public func tokenize(_ text: String) -> TokenizedText {
+        var text = text
+        return text.withUTF8 { self.tokenize(utf8: $0) }
+    }
+
+    /// One pass over the UTF-8 bytes; ASCII takes a fast path, other scalars are decoded as met.
+    private func tokenize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> TokenizedText {
         var words: [Word] = []
         var sentences: [SentenceSpan] = []
-        words.reserveCapacity(text.utf8.count / 5)
+        words.reserveCapacity(bytes.count / 5)
 
-        var folded = String.UnicodeScalarView()
+        var folded: [UInt8] = []
+        folded.reserveCapacity(32)
         var wordStart = -1
         var wordCapitalized = false
-        var offset = 0
         var pendingOpensClause = true
         var sentenceIndex = 0
         var sentenceStartOffset = -1
         var sentenceFirstWord = 0
-        var skipUntil: Unicode.Scalar? = nil
-        var lastNonSpace: Unicode.Scalar = " "
+        var skipUntil: UInt8 = 0
+        var lastNonSpace: UInt32 = 0x20
         var lastNonSpaceEnd = 0
 
         func closeSentence(at end: Int) {
@@ -104,19 +113,19 @@ public struct Tokenizer: Sendable {
 
         func finishWord(at end: Int) {
             guard wordStart >= 0 else { return }
-            // A trailing apostrophe or period belongs to the word only when it is an abbreviation.
-            var text = String(folded)
-            while let last = text.unicodeScalars.last, last == "'" || last == "-" { text.unicodeScalars.removeLast() }
-            if !text.isEmpty {
+            // A trailing apostrophe or hyphen is punctuation, not part of the word.
+            while let last = folded.last, last == UInt8(ascii: "'") || last == UInt8(ascii: "-") { folded.removeLast() }
+            if !folded.isEmpty {
                 words.append(
                     Word(
-                        folded: text, isCapitalized: wordCapitalized, opensClause: pendingOpensClause, after: .unmarked,
-                        sentence: sentenceIndex, utf8Start: wordStart, utf8End: end
+                        folded: String(decoding: folded, as: UTF8.self), isCapitalized: wordCapitalized,
+                        opensClause: pendingOpensClause, after: .unmarked, sentence: sentenceIndex, utf8Start: wordStart,
+                        utf8End: end
                     )
                 )
                 pendingOpensClause = false
             }
-            folded = String.UnicodeScalarView()
+            folded.removeAll(keepingCapacity: true)
             wordStart = -1
         }
 
@@ -135,75 +144,89 @@ public struct Tokenizer: Sendable {
             closeSentence(at: end)
         }
 
-        let scalars = text.unicodeScalars
-        var index = scalars.startIndex
-        while index != scalars.endIndex {
-            let scalar = scalars[index]
-            let width = UTF8.width(scalar)
-            defer {
-                offset += width
-                index = scalars.index(after: index)
-            }
-            if let closing = skipUntil {
-                if scalar == closing { skipUntil = nil }
+        var offset = 0
+        let count = bytes.count
+        while offset < count {
+            let (scalar, width) = Self.scalar(in: bytes, at: offset)
+            let value = scalar.value
+            defer { offset += width }
+            if skipUntil != 0 {
+                if value == UInt32(skipUntil) { skipUntil = 0 }
                 continue
             }
-            let isLetter = scalar.properties.isAlphabetic
-            let isDigit = scalar.value >= 0x30 && scalar.value <= 0x39
-            if isLetter || isDigit || scalar == "_" {
+            let isLetter: Bool
+            let isUpper: Bool
+            if value < 0x80 {
+                isLetter = (value >= 0x61 && value <= 0x7A) || (value >= 0x41 && value <= 0x5A)
+                isUpper = value >= 0x41 && value <= 0x5A
+            } else {
+                isLetter = scalar.properties.isAlphabetic
+                isUpper = isLetter && scalar.properties.isUppercase
+            }
+            let isDigit = value >= 0x30 && value <= 0x39
+            if isLetter || isDigit || value == 0x5F {
                 if wordStart < 0 {
                     wordStart = offset
-                    wordCapitalized = scalar.properties.isUppercase
+                    wordCapitalized = isUpper
                     if sentenceStartOffset < 0 { sentenceStartOffset = offset }
                 }
-                TextFolding.appendFolded(scalar, to: &folded)
-                lastNonSpace = scalar
+                if value < 0x80 {
+                    folded.append(isUpper ? UInt8(value + 0x20) : UInt8(value))
+                } else {
+                    Self.appendFolded(scalar, to: &folded)
+                }
+                lastNonSpace = value
                 lastNonSpaceEnd = offset + width
                 continue
             }
-            // Apostrophes, hyphens and inner periods stay inside a word when a letter follows.
-            if wordStart >= 0, scalar == "'" || scalar == "\u{2019}" || scalar == "-" || scalar == "." {
-                let next = scalars.index(after: index)
-                if next != scalars.endIndex, scalars[next].properties.isAlphabetic || (scalar == "." && isDigitScalar(scalars[next])) {
-                    TextFolding.appendFolded(scalar, to: &folded)
+            // Apostrophes, hyphens and inner periods stay inside a word when a letter (or, for a
+            // period, a digit) follows.
+            if wordStart >= 0, value == 0x27 || value == 0x2019 || value == 0x2D || value == 0x2E, offset + width < count {
+                let (next, _) = Self.scalar(in: bytes, at: offset + width)
+                let nextIsLetter = next.value < 0x80
+                    ? (next.value >= 0x61 && next.value <= 0x7A) || (next.value >= 0x41 && next.value <= 0x5A)
+                    : next.properties.isAlphabetic
+                let nextIsDigit = next.value >= 0x30 && next.value <= 0x39
+                if nextIsLetter || (value == 0x2E && nextIsDigit) {
+                    folded.append(value == 0x2019 ? UInt8(ascii: "'") : UInt8(value))
                     continue
                 }
             }
             finishWord(at: offset)
-            switch scalar {
-            case "{": skipUntil = "}"
-            case "<": skipUntil = ">"
-            case ",": mark(.comma, at: offset + width)
-            case "?": mark(.question, at: offset + width)
-            case "!": mark(.exclamation, at: offset + width)
-            case ":": mark(.colon, at: offset + width)
-            case ";": mark(.semicolon, at: offset + width)
-            case "\u{2026}": mark(.ellipsis, at: offset + width)
-            case "\u{2014}", "\u{2013}": mark(.dash, at: offset + width)
-            case ".":
+            switch value {
+            case 0x7B: skipUntil = 0x7D  // { … }
+            case 0x3C: skipUntil = 0x3E  // < … >
+            case 0x2C: mark(.comma, at: offset + width)
+            case 0x3F: mark(.question, at: offset + width)
+            case 0x21: mark(.exclamation, at: offset + width)
+            case 0x3A: mark(.colon, at: offset + width)
+            case 0x3B: mark(.semicolon, at: offset + width)
+            case 0x2026: mark(.ellipsis, at: offset + width)
+            case 0x2014, 0x2013: mark(.dash, at: offset + width)
+            case 0x2E:
                 // `..` and `...` are an ellipsis; one period is a full stop.
-                if lastNonSpace == "." && lastNonSpaceEnd == offset {
+                if lastNonSpace == 0x2E && lastNonSpaceEnd == offset {
                     if let lastWord = words.last, lastWord.after == .period { words[words.count - 1].after = .ellipsis }
                 } else {
                     mark(.period, at: offset + width)
                 }
-            case "-":
-                if lastNonSpace == "-" && lastNonSpaceEnd == offset { mark(.dash, at: offset + width) }
-                else if lastNonSpace == "\n" || lastNonSpaceEnd == 0 { pendingOpensClause = true }
-            case "\n":
+            case 0x2D:
+                if lastNonSpace == 0x2D && lastNonSpaceEnd == offset {
+                    mark(.dash, at: offset + width)
+                } else if lastNonSpace == 0x0A || lastNonSpaceEnd == 0 {
+                    pendingOpensClause = true
+                }
+            case 0x0A:
                 // A line that opens with a dialogue dash starts a new speaker's sentence.
-                let next = scalars.index(after: index)
-                if next != scalars.endIndex, scalars[next] == "-" { closeSentence(at: lastNonSpaceEnd) }
-            case "(", "[", "\"", "\u{201C}":
+                if offset + 1 < count, bytes[offset + 1] == UInt8(ascii: "-") { closeSentence(at: lastNonSpaceEnd) }
+            case 0x28, 0x5B, 0x22, 0x201C:
                 if words.isEmpty || words.last?.after != .unmarked { pendingOpensClause = true }
             default: break
             }
-            if scalar != " " && scalar != "\t" {
-                lastNonSpace = scalar
+            if value != 0x20 && value != 0x09 {
+                lastNonSpace = value
                 lastNonSpaceEnd = offset + width
-                if sentenceStartOffset < 0 && self.canStartSentence(scalar) {
-                    sentenceStartOffset = offset
-                }
+                if sentenceStartOffset < 0 && Self.canStartSentence(value) { sentenceStartOffset = offset }
             }
         }
         finishWord(at: offset)
@@ -211,12 +234,39 @@ public struct Tokenizer: Sendable {
         return TokenizedText(words: words, sentences: sentences)
     }
 
-    private func isDigitScalar(_ scalar: Unicode.Scalar) -> Bool { scalar.value >= 0x30 && scalar.value <= 0x39 }
+    /// The scalar starting at `offset` of valid UTF-8, and its width in bytes.
+    @inline(__always)
+    private static func scalar(in bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> (Unicode.Scalar, Int) {
+        let lead = bytes[offset]
+        if lead < 0x80 { return (Unicode.Scalar(lead), 1) }
+        var value: UInt32
+        let width: Int
+        if lead >= 0xF0 {
+            value = UInt32(lead & 0x07)
+            width = 4
+        } else if lead >= 0xE0 {
+            value = UInt32(lead & 0x0F)
+            width = 3
+        } else {
+            value = UInt32(lead & 0x1F)
+            width = 2
+        }
+        for index in 1..<width where offset + index < bytes.count {
+            value = value << 6 | UInt32(bytes[offset + index] & 0x3F)
+        }
+        return (Unicode.Scalar(value) ?? "\u{FFFD}", width)
+    }
+
+    private static func appendFolded(_ scalar: Unicode.Scalar, to bytes: inout [UInt8]) {
+        var view = String.UnicodeScalarView()
+        TextFolding.appendFolded(scalar, to: &view)
+        bytes.append(contentsOf: String(view).utf8)
+    }
 
     /// Punctuation and markup that never opens a sentence's text.
-    private func canStartSentence(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar {
-        case "\n", "\r", "}", ">", ",", ".", ")", "]", "-", "?", "!", ":", ";": false
+    private static func canStartSentence(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x0A, 0x0D, 0x7D, 0x3E, 0x2C, 0x2E, 0x29, 0x5D, 0x2D, 0x3F, 0x21, 0x3A, 0x3B: false
         default: true
         }
     }

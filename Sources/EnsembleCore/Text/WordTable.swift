@@ -1,0 +1,64 @@
+/// FNV-1a over UTF-8: the word hash computed once per word by the tokenizer.
+@inlinable
+public func wordHash(_ text: String) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash &*= 0x0000_0100_0000_01B3
+    }
+    return hash
+}
+
+/// A read-only map from words to values, keyed by the hash the tokenizer already computed.
+///
+/// Every word of every utterance is looked up in several lexicons; open addressing on a precomputed
+/// hash avoids re-hashing strings with `Hasher` for each lookup.
+public struct WordTable<Value: Sendable>: Sendable {
+    private var keys: [String?]
+    private var hashes: [UInt64]
+    private var values: [Value?]
+    private let mask: Int
+    public let count: Int
+
+    public init(_ pairs: some Sequence<(String, Value)>) {
+        var unique: [String: Value] = [:]
+        for (key, value) in pairs { unique[key] = value }
+        var capacity = 8
+        while capacity < unique.count * 2 { capacity <<= 1 }
+        self.keys = Array(repeating: nil, count: capacity)
+        self.hashes = Array(repeating: 0, count: capacity)
+        self.values = Array(repeating: nil, count: capacity)
+        self.mask = capacity - 1
+        self.count = unique.count
+        for (key, value) in unique {
+            let hash = wordHash(key)
+            var slot = Int(truncatingIfNeeded: hash) & self.mask
+            while self.keys[slot] != nil { slot = (slot + 1) & self.mask }
+            self.keys[slot] = key
+            self.hashes[slot] = hash
+            self.values[slot] = value
+        }
+    }
+
+    public var isEmpty: Bool { self.count == 0 }
+
+    @inlinable
+    public subscript(word: Word) -> Value? { self.value(for: word.folded, hash: word.hash) }
+
+    public subscript(text: String) -> Value? { self.value(for: text, hash: wordHash(text)) }
+
+    @usableFromInline
+    func value(for text: String, hash: UInt64) -> Value? {
+        guard self.count > 0 else { return nil }
+        var slot = Int(truncatingIfNeeded: hash) & self.mask
+        while let key = self.keys[slot] {
+            if self.hashes[slot] == hash && key == text { return self.values[slot] }
+            slot = (slot + 1) & self.mask
+        }
+        return nil
+    }
+
+    public func contains(_ word: Word) -> Bool { self[word] != nil }
+
+    public func contains(_ text: String) -> Bool { self[text] != nil }
+}

@@ -1,0 +1,103 @@
+import EnsembleCLI
+import EnsembleFormats
+import EnsembleTesting
+import Testing
+
+/// The `ensemble` commands, run in-process with their output captured.
+@Suite("Command line")
+struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var out: String
+        var error: String
+    }
+
+    func run(_ arguments: [String]) async -> Run {
+        let captured = CapturedConsole()
+        let status = await Console.$current.withValue(captured.console) {
+            await EnsembleCLI.run(arguments + ["--agents", Fixtures.agentsDirectory])
+        }
+        return Run(status: status, out: captured.out, error: captured.error)
+    }
+
+    func scenario(_ name: String) -> String { Fixtures.scenariosDirectory + "/" + name }
+
+    @Test func attribute_printsTheLabelTable() async {
+        let result = await self.run(["attribute", self.scenario("dbt-skills-group")])
+        #expect(result.status == 0)
+        #expect(result.error.isEmpty)
+        #expect(result.out.contains("Session S-2026-05-12-DBT · group"))
+        let rayLine = result.out.split(separator: "\n").first { $0.hasPrefix("SPEAKER_00") }
+        #expect(rayLine?.contains("Ray Okafor (PROV-2)") ?? false)
+        #expect(result.out.contains("Jordan Blake (CL-104)") && result.out.contains("absent"))
+        #expect(result.out.contains("speakerUnknown"))
+        #expect(result.out.contains("Segments: "))
+    }
+
+    @Test func attributeJSON_hasTheRunReportShape() async throws {
+        let result = await self.run(["attribute", self.scenario("multi-family-group"), "--json"])
+        #expect(result.status == 0)
+        let report = try JSONParser.parse(result.out, file: "stdout")
+        #expect(report["sessionId"]?.string == "S-2026-05-20-MFG")
+        let speakers = try #require(report["speakers"]?.array)
+        let shared = try #require(speakers.first { $0["label"]?.string == "Rivera Family iPad" })
+        #expect(shared["attendeeId"]?.string == "unknown")
+        #expect(shared["sharedBy"]?.array?.compactMap(\.string) == ["CL-505", "CL-506"])
+        let utterances = try #require(report["utterances"]?.array)
+        #expect(utterances.count == 53)
+        #expect(utterances.enumerated().allSatisfy { $0.element["index"]?.number == Double($0.offset) })
+        #expect(utterances[17]["attendeeId"]?.string == "CL-505")
+        #expect(utterances[17]["text"]?.string?.hasPrefix("This kid kept saying stuff") ?? false)
+        #expect(report["findings"]?.array?.contains { $0["code"]?.string == "sharedDevice" } ?? false)
+        let withoutText = await self.run(["attribute", self.scenario("multi-family-group"), "--json", "--no-text"])
+        #expect(!withoutText.out.contains("This kid kept saying"))
+    }
+
+    @Test func unreadableInput_isOneLineOnStandardError() async {
+        let missing = await self.run(["attribute", "/nonexistent/scenario"])
+        #expect(missing.status == 2)
+        #expect(missing.out.isEmpty)
+        #expect(missing.error == "error: /nonexistent/scenario: no such scenario folder\n")
+        let broken = await self.run(["parse", Fixtures.dataPath("webvtt-py/missing_timeframe.vtt")])
+        #expect(broken.status == 2)
+        #expect(broken.error.hasSuffix("missing_timeframe.vtt:6: a cue has no timing line ('start --> end'); every caption needs one\n"))
+        #expect(broken.error.split(separator: "\n").count == 1)
+    }
+
+    @Test func parse_readsAnyFormatAndShowsLabels() async throws {
+        let table = await self.run(["parse", Fixtures.dataPath("assemblyai-api-spec/transcript-wildfires-speaker-labels.json"), "--limit", "2"])
+        #expect(table.status == 0)
+        #expect(table.out.contains("assemblyai, utf-8, 20 utterances, timed"))
+        #expect(table.out.contains("[1] 0:28 B: Good morning."))
+        let json = await self.run(["parse", Fixtures.dataPath("go-astisub/example-in-non-utf8.srt"), "--json"])
+        let report = try JSONParser.parse(json.out, file: "stdout")
+        #expect(report["encoding"]?.string == "utf-16le")
+        #expect(report["labels"]?.array?.compactMap(\.string) == ["MAN"])
+        let forced = await self.run(["parse", Fixtures.dataPath("webvtt-py/sample.srt"), "--format", "nonsense"])
+        #expect(forced.status == 64)
+    }
+
+    @Test func validateAndCheck_overAllScenarios() async throws {
+        let folders = try Fixtures.scenarioNames().map(self.scenario)
+        let validate = await self.run(["validate"] + folders)
+        #expect(validate.status == 0)
+        #expect(validate.out.split(separator: "\n").count == folders.count)
+        let check = await self.run(["check", "--min-accuracy", "0.95"] + folders)
+        #expect(check.status == 0, "\(check.error)")
+        let strict = await self.run(["check", "--min-accuracy", "1.0", self.scenario("multi-family-group")])
+        #expect(strict.status == 1)
+        #expect(strict.error.contains("utterance accuracy below 1.00"))
+    }
+
+    @Test func segment_andHelp() async {
+        let segment = await self.run(["segment", self.scenario("dbt-skills-group")])
+        #expect(segment.status == 0)
+        #expect(segment.out.contains("teaching"))
+        let captured = CapturedConsole()
+        let help = await Console.$current.withValue(captured.console) { await EnsembleCLI.run(["--help"]) }
+        #expect(help == 0)
+        #expect(captured.out.contains("SUBCOMMANDS:") && captured.out.contains("attribute"))
+        let unknown = await self.run(["attribute", "--bogus"])
+        #expect(unknown.status == 64)
+    }
+}

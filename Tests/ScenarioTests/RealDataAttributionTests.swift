@@ -1,0 +1,293 @@
+import EnsembleCore
+@testable import EnsembleFormats
+import EnsembleTesting
+import Foundation
+import Testing
+
+/// Attribution on real third-party multi-party data: a Zoom class with its roster, clinic visits with
+/// family members (ACI-Bench), counselling sessions (AnnoMI), consultations recorded on two channels
+/// (PriMock57) and a design meeting (QMSum/AMI). Truth comes from the data's own labels, never from
+/// this program; each is also run with its labels replaced by anonymous ids, so only what was said
+/// can bind them. Floors are what the data allows, measured and stated in the README.
+@Suite("Real multi-party data")
+struct RealDataAttributionTests {
+    let agents = try! Fixtures.agents()
+
+    /// Correct, wrong and unknown against per-utterance truth; a set of people means any of them
+    /// is right (two parents sharing one `patient_guest` tag).
+    struct Measured: CustomStringConvertible {
+        var correct = 0
+        var wrong = 0
+        var unknown = 0
+
+        var total: Int { self.correct + self.wrong + self.unknown }
+        var accuracy: Double { self.total == 0 ? 1 : Double(self.correct) / Double(self.total) }
+        var precision: Double { self.correct + self.wrong == 0 ? 1 : Double(self.correct) / Double(self.correct + self.wrong) }
+
+        mutating func add(_ other: Measured) {
+            self.correct += other.correct
+            self.wrong += other.wrong
+            self.unknown += other.unknown
+        }
+
+        var description: String {
+            "\(self.correct)/\(self.total) correct (\(Int((self.accuracy * 1000).rounded()) / 10)%), \(self.wrong) wrong, \(self.unknown) unknown"
+        }
+    }
+
+    func measure(_ transcript: Transcript, roster: Roster, truth: [Set<PersonID>?]) -> Measured {
+        let attribution = Fixtures.attribute(transcript, roster: roster, agents: self.agents).1
+        var measured = Measured()
+        for (item, expected) in zip(attribution.utterances, truth) where item.method != .nonSpeech {
+            guard let expected, !expected.isEmpty else { continue }
+            if let person = item.person {
+                if expected.contains(person) { measured.correct += 1 } else { measured.wrong += 1 }
+            } else {
+                measured.unknown += 1
+            }
+        }
+        return measured
+    }
+
+    /// The same transcript with each label replaced by `SPEAKER_nn` in order of first appearance.
+    static func anonymised(_ transcript: Transcript) -> Transcript {
+        var ids: [String: String] = [:]
+        var copy = transcript
+        for index in copy.utterances.indices {
+            guard let label = copy.utterances[index].label else { continue }
+            if ids[label] == nil { ids[label] = "SPEAKER_" + Digits.padded(ids.count, 2) }
+            copy.utterances[index].label = ids[label]
+        }
+        return copy
+    }
+
+    // MARK: - Zoom class with its roster
+
+    @Test func zoomClass_namedLabels_allBoundToTheRoster() throws {
+        let roster = try Self.zoomRoster()
+        let transcript = try Fixtures.transcript("zoomstudentengagement/GMT20240124-202901_Recording.transcript.vtt")
+        let truth = transcript.utterances.map { utterance in utterance.label.flatMap { Self.zoomPerson($0, roster: roster) }.map { Set([$0]) } }
+        let measured = self.measure(transcript, roster: roster, truth: truth)
+        print("Zoom class, display-name labels: \(measured)")
+        #expect(measured.correct == 101 && measured.wrong == 0 && measured.unknown == 0)
+        // The two rostered students who never speak get nothing, and are reported.
+        let attribution = Fixtures.attribute(transcript, roster: roster, agents: self.agents).1
+        let silent = attribution.findings.filter { $0.code == .presentAttendeeSilent }.compactMap(\.person)
+        #expect(Set(silent) == Set(attribution.talk.filter { $0.utterances == 0 }.map(\.person)))
+        #expect(silent.count == 2)
+    }
+
+    @Test func zoomClass_captionsWithoutLabels_areNeverGuessed() throws {
+        // The same session's caption export has no speaker labels; truth is the labelled transcript
+        // export of the same meeting, aligned by time.
+        let roster = try Self.zoomRoster()
+        let labelled = try Fixtures.transcript("zoomstudentengagement/GMT20240124-202901_Recording.transcript.vtt")
+        let captions = try Fixtures.transcript("zoomstudentengagement/GMT20240124-202901_Recording.cc.vtt")
+        let truth: [Set<PersonID>?] = captions.utterances.map { caption in
+            guard let start = caption.start, let end = caption.end else { return nil }
+            var best: (overlap: Double, label: String?) = (0, nil)
+            for cue in labelled.utterances {
+                let overlap = min(end, cue.end ?? 0) - max(start, cue.start ?? 0)
+                if overlap > best.overlap { best = (overlap, cue.label) }
+            }
+            return best.label.flatMap { Self.zoomPerson($0, roster: roster) }.map { Set([$0]) }
+        }
+        let measured = self.measure(captions, roster: roster, truth: truth)
+        print("Zoom class, captions without labels: \(measured)")
+        // Seven people, no labels, no introductions: nothing may be guessed, and the run says why.
+        #expect(measured.wrong == 0)
+        let attribution = Fixtures.attribute(captions, roster: roster, agents: self.agents).1
+        #expect(attribution.findings.contains { $0.code == .unlabeledTranscript })
+    }
+
+    // MARK: - ACI-Bench clinic visits with family members
+
+    struct Visit: Sendable {
+        var file: String
+        var encounter: String
+        /// Family members in the room (from the PROVENANCE notes), by relationship.
+        var guests: [String]
+        /// The patient's age in years (under one for infants).
+        var age: Int
+    }
+
+    static let visits = [
+        Visit(file: "aci-bench/clinicalnlp_taskC_test2.subset.csv", encounter: "D2N141", guests: ["daughter"], age: 86),
+        Visit(file: "aci-bench/clef_taskC_test3.subset.csv", encounter: "D2N185", guests: ["mother", "father"], age: 14),
+        Visit(file: "aci-bench/clinicalnlp_taskB_test1.subset.csv", encounter: "D2N100", guests: ["mother"], age: 15),
+        Visit(file: "aci-bench/clinicalnlp_taskB_test1.subset.csv", encounter: "D2N099", guests: ["mother"], age: 0),
+        Visit(file: "aci-bench/valid.subset.csv", encounter: "D2N076", guests: ["mother"], age: 1),
+        Visit(file: "aci-bench/valid.subset.csv", encounter: "D2N069", guests: [], age: 43),
+    ]
+
+    func visit(_ visit: Visit) throws -> (Transcript, Roster, [Set<PersonID>?]) {
+        let metadata = try Self.metadata(for: visit.encounter)
+        let transcript = try Fixtures.transcript(visit.file, options: TranscriptOptions(conversation: visit.encounter))
+        let family = metadata["patient_familyname"] ?? ""
+        let doctor = (metadata["doctor_name"] ?? "").split(separator: " ").last.map { "Dr. " + $0.capitalized } ?? "Clinician"
+        var people: [Roster.Person] = [
+            .init(id: PersonID("DOC"), name: doctor, kind: .clinician(.primary)),
+            .init(id: PersonID("PT"), name: "\((metadata["patient_firstname"] ?? "").capitalized) \(family.capitalized)",
+                  kind: .attendee(.identifiedPatient), age: visit.age),
+        ]
+        for (offset, relationship) in visit.guests.enumerated() {
+            people.append(.init(id: PersonID("G\(offset + 1)"), name: "\(relationship.capitalized) \(family.capitalized)",
+                                kind: .attendee(.familyMember), relationship: relationship))
+        }
+        let guests = Set(visit.guests.indices.map { PersonID("G\($0 + 1)") })
+        let truth: [Set<PersonID>?] = transcript.utterances.map { utterance in
+            switch utterance.label {
+            case "doctor": [PersonID("DOC")]
+            case "patient": [PersonID("PT")]
+            case "patient_guest": guests
+            default: nil
+            }
+        }
+        return (transcript, Roster(sessionKind: .family, people: people), truth)
+    }
+
+    @Test func aciBench_roleTags_bindEveryVisit() throws {
+        var total = Measured()
+        for visit in Self.visits {
+            let (transcript, roster, truth) = try self.visit(visit)
+            let measured = self.measure(transcript, roster: roster, truth: truth)
+            #expect(measured.wrong == 0, "\(visit.encounter): \(measured)")
+            if visit.guests.count <= 1 {
+                #expect(measured.correct == measured.total, "\(visit.encounter): \(measured)")
+            } else {
+                // Both parents speak under one tag: each line is resolved on its own, and a line that
+                // does not say which parent is speaking stays unknown rather than guessed.
+                let guestLines = truth.filter { $0?.count ?? 0 > 1 }.count
+                #expect(measured.correct >= measured.total - guestLines)
+            }
+            total.add(measured)
+        }
+        print("ACI-Bench, role tags: \(total)")
+        #expect(total.accuracy >= 0.9)
+    }
+
+    @Test func aciBench_anonymousLabels_neverWrong() throws {
+        var total = Measured()
+        for visit in Self.visits {
+            let (transcript, roster, truth) = try self.visit(visit)
+            let measured = self.measure(Self.anonymised(transcript), roster: roster, truth: truth)
+            print("ACI-Bench \(visit.encounter), anonymous labels: \(measured)")
+            #expect(measured.wrong == 0, "\(visit.encounter): \(measured)")
+            total.add(measured)
+        }
+        print("ACI-Bench, anonymous labels: \(total)")
+        #expect(total.accuracy >= 0.7)
+    }
+
+    // MARK: - AnnoMI counselling sessions
+
+    @Test func annomi_therapistAndClient_areBoundWithAndWithoutLabels() throws {
+        var tagged = Measured()
+        var anonymous = Measured()
+        for conversation in ["95", "107", "40", "44", "23", "110"] {
+            let transcript = try Fixtures.transcript("annomi/annomi-simple-subset.csv", options: TranscriptOptions(conversation: conversation))
+            let roster = Roster(sessionKind: .individual, people: [
+                .init(id: PersonID("THER"), name: "Therapist", kind: .clinician(.primary)),
+                .init(id: PersonID("CLIENT"), name: "Client", kind: .attendee(.identifiedPatient)),
+            ])
+            let truth: [Set<PersonID>?] = transcript.utterances.map {
+                $0.label == "therapist" ? [PersonID("THER")] : $0.label == "client" ? [PersonID("CLIENT")] : nil
+            }
+            tagged.add(self.measure(transcript, roster: roster, truth: truth))
+            let measured = self.measure(Self.anonymised(transcript), roster: roster, truth: truth)
+            #expect(measured.wrong == 0, "AnnoMI \(conversation): \(measured)")
+            anonymous.add(measured)
+        }
+        print("AnnoMI, role labels: \(tagged); anonymous labels: \(anonymous)")
+        #expect(tagged.correct == tagged.total)
+        #expect(anonymous.accuracy >= 0.95)
+    }
+
+    // MARK: - PriMock57 consultations, one file per microphone
+
+    @Test func primock_channelFiles_andAnonymousLabels() throws {
+        var named = Measured()
+        var anonymous = Measured()
+        for consultation in ["day1_consultation01", "day3_consultation03", "day5_consultation03"] {
+            var channels: [Transcript] = []
+            for speaker in ["doctor", "patient"] {
+                let file = "primock57/\(consultation)_\(speaker).TextGrid"
+                channels.append(try Fixtures.transcript(file, options: TranscriptOptions(channelLabel: speaker)))
+            }
+            let merged = TranscriptMerger.merge(channels)
+            let roster = Roster(sessionKind: .individual, people: [
+                .init(id: PersonID("DOC"), name: "Doctor", kind: .clinician(.primary)),
+                .init(id: PersonID("PT"), name: "Patient", kind: .attendee(.identifiedPatient)),
+            ])
+            let truth: [Set<PersonID>?] = merged.utterances.map {
+                switch $0.label?.lowercased() {
+                case "doctor": [PersonID("DOC")]
+                case "patient": [PersonID("PT")]
+                default: nil
+                }
+            }
+            named.add(self.measure(merged, roster: roster, truth: truth))
+            let measured = self.measure(Self.anonymised(merged), roster: roster, truth: truth)
+            #expect(measured.wrong == 0, "\(consultation): \(measured)")
+            anonymous.add(measured)
+        }
+        print("PriMock57, channel labels: \(named); anonymous labels: \(anonymous)")
+        #expect(named.correct == named.total)
+        #expect(anonymous.accuracy >= 0.95)
+    }
+
+    // MARK: - QMSum / AMI design meeting
+
+    @Test func amiMeeting_rolesAsAliases_andAnonymousLabels() throws {
+        let transcript = try Fixtures.transcript("qmsum/ES2004a.json")
+        let roles = ["Project Manager", "Marketing", "Industrial Designer", "User Interface"]
+        // Only the project manager's name is said in the meeting ("I'm Sarah").
+        let names = ["Sarah Meeting", "Marketing Person", "Designer Person", "Interface Person"]
+        func roster(aliases: Bool) -> Roster {
+            Roster(sessionKind: .group, people: roles.indices.map { index in
+                .init(id: PersonID("P\(index)"), name: names[index], aliases: aliases ? [roles[index]] : [], kind: .attendee(.member))
+            })
+        }
+        let truth: [Set<PersonID>?] = transcript.utterances.map { utterance in
+            roles.firstIndex(of: utterance.label ?? "").map { [PersonID("P\($0)")] }
+        }
+        let named = self.measure(transcript, roster: roster(aliases: true), truth: truth)
+        let anonymous = self.measure(Self.anonymised(transcript), roster: roster(aliases: false), truth: truth)
+        print("AMI ES2004a, role labels: \(named); anonymous labels: \(anonymous)")
+        #expect(named.correct == named.total)
+        // Three of four participants are never named: the honest answer for them is unknown.
+        #expect(anonymous.wrong == 0)
+        #expect(anonymous.accuracy >= 0.3)
+    }
+
+    // MARK: - Data helpers
+
+    static func zoomRoster() throws -> Roster {
+        let text = String(decoding: try Fixtures.bytes(Fixtures.dataPath("zoomstudentengagement/roster.csv")), as: UTF8.self)
+        let records = try CSV.parse(text, file: "roster.csv")
+        let header = records[0].fields
+        let first = header.firstIndex(of: "first_last")!
+        let preferred = header.firstIndex(of: "preferred_name")!
+        return Roster(sessionKind: .group, people: records.dropFirst().enumerated().map { index, record in
+            .init(id: PersonID("R\(index)"), name: record.fields[first], aliases: [record.fields[preferred]], kind: .attendee(.member))
+        })
+    }
+
+    /// The roster person a Zoom display name denotes, read the way a person would (dropping `Dr.`).
+    static func zoomPerson(_ label: String, roster: Roster) -> PersonID? {
+        let name = label.hasPrefix("Dr. ") ? String(label.dropFirst(4)) : label
+        return roster.people.first { $0.name == name }?.id
+    }
+
+    static func metadata(for encounter: String) throws -> [String: String] {
+        for file in ["clef_taskC_test3", "clinicalnlp_taskB_test1", "clinicalnlp_taskC_test2", "valid"] {
+            let text = String(decoding: try Fixtures.bytes(Fixtures.dataPath("aci-bench/\(file)_metadata.subset.csv")), as: UTF8.self)
+            let records = try CSV.parse(text, file: file)
+            let header = records[0].fields
+            for record in records.dropFirst() where record.fields[header.firstIndex(of: "encounter_id")!] == encounter {
+                return Dictionary(uniqueKeysWithValues: zip(header, record.fields))
+            }
+        }
+        return [:]
+    }
+}
