@@ -7,7 +7,7 @@ DEMO_SCENARIO ?= Scenarios/dbt-skills-group
 APT_PACKAGES ?=
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all build release demo test deps bench check-scenarios clean
+.PHONY: all build release demo test deps bench check-scenarios format clean
 
 all: build
 
@@ -47,6 +47,10 @@ test: deps
 ## Speed and memory figures (release build); see Benchmarks/.
 bench: deps
 	$(SWIFT) run -c release EnsembleBenchmarks
+
+## Format the sources as the project does (4 spaces, 120 columns; swift-format ships with the toolchain).
+format:
+	$(SWIFT) format --in-place --recursive --configuration .ci/swift-format.json Sources Tests Benchmarks Package.swift
 
 check-scenarios: release
 	.build/release/ensemble check --min-accuracy 0.95 Scenarios/*/

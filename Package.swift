@@ -49,7 +49,9 @@ let package = Package(
         ),
 
         .testTarget(name: "EnsembleCoreTests", dependencies: ["EnsembleCore", "EnsembleIO", "EnsembleTesting"]),
-        .testTarget(name: "EnsembleFormatsTests", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]),
+        .testTarget(
+            name: "EnsembleFormatsTests",
+            dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]),
         .testTarget(
             name: "EnsembleCLITests",
             dependencies: ["EnsembleCLI", "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]

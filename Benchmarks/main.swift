@@ -34,12 +34,15 @@ let clock = ContinuousClock()
 
 var cases: [Case] = []
 for attendees in [2, 8, 25, 50] {
-    for utterances in quick ? [200] : [200, 1000, 5000] { cases.append(Case(attendees: attendees, utterances: utterances)) }
+    for utterances in quick ? [200] : [200, 1000, 5000] {
+        cases.append(Case(attendees: attendees, utterances: utterances))
+    }
 }
 
 var results: [Result] = []
 for benchmarkCase in cases {
-    let synthetic = SyntheticSession.make(attendees: benchmarkCase.attendees, utterances: benchmarkCase.utterances, seed: 1)
+    let synthetic = SyntheticSession.make(
+        attendees: benchmarkCase.attendees, utterances: benchmarkCase.utterances, seed: 1)
     let roster = Roster(session: synthetic.session)
     func once() -> Attribution {
         engine.attribute(segmentation.segment(synthetic.transcript), roster: roster, hints: [])
@@ -58,7 +61,8 @@ for benchmarkCase in cases {
     results.append(
         Result(
             attendees: benchmarkCase.attendees, utterances: benchmarkCase.utterances,
-            medianMicroseconds: samples[samples.count / 2], minMicroseconds: samples.first!, maxMicroseconds: samples.last!,
+            medianMicroseconds: samples[samples.count / 2], minMicroseconds: samples.first!,
+            maxMicroseconds: samples.last!,
             accuracy: Double(correct) / Double(benchmarkCase.utterances)
         )
     )
@@ -80,7 +84,8 @@ if json {
     for result in results {
         print(
             String(
-                format: "%9d  %10d  %12.0f  %12.0f  %12.0f  %11.1f  %12.0f  %7.1f%%", result.attendees, result.utterances,
+                format: "%9d  %10d  %12.0f  %12.0f  %12.0f  %11.1f  %12.0f  %7.1f%%", result.attendees,
+                result.utterances,
                 result.medianMicroseconds, result.minMicroseconds, result.maxMicroseconds, result.sessionsPerSecond,
                 result.utterancesPerSecond, result.accuracy * 100
             )

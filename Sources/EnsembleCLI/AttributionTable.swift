@@ -43,13 +43,18 @@ enum AttributionTable {
                 who = "unknown"
             }
             lines.append(
-                Text.pad(Text.truncate(speaker.label, labelWidth - 2), labelWidth) + Text.pad(Text.truncate(who, personWidth - 2), personWidth)
-                    + Text.padLeft(Text.decimal(speaker.confidence), 11) + Text.padLeft(String(speaker.utteranceCount), 12)
+                Text.pad(Text.truncate(speaker.label, labelWidth - 2), labelWidth)
+                    + Text.pad(Text.truncate(who, personWidth - 2), personWidth)
+                    + Text.padLeft(Text.decimal(speaker.confidence), 11)
+                    + Text.padLeft(String(speaker.utteranceCount), 12)
             )
             if explain {
                 for signal in speaker.signals.prefix(5) {
-                    let evidence = signal.evidence.isEmpty ? "" : " (utterances \(signal.evidence.prefix(5).map(String.init).joined(separator: ", ")))"
-                    lines.append("    + \(signal.kind.rawValue) ×\(signal.count) → \(Text.decimal(signal.score))\(evidence)")
+                    let evidence =
+                        signal.evidence.isEmpty
+                        ? "" : " (utterances \(signal.evidence.prefix(5).map(String.init).joined(separator: ", ")))"
+                    lines.append(
+                        "    + \(signal.kind.rawValue) ×\(signal.count) → \(Text.decimal(signal.score))\(evidence)")
                 }
             }
         }
@@ -58,7 +63,8 @@ enum AttributionTable {
         // People
         let estimated = !transcript.hasTimes
         lines.append(
-            Text.pad("Person", personWidth + 2) + Text.pad("Role", 22) + Text.padLeft("Utterances", 11) + Text.padLeft("Words", 8)
+            Text.pad("Person", personWidth + 2) + Text.pad("Role", 22) + Text.padLeft("Utterances", 11)
+                + Text.padLeft("Words", 8)
                 + Text.padLeft(estimated ? "Talk (est.)" : "Talk", 12) + Text.padLeft("Share", 8)
         )
         let totalWords = max(1, attribution.talk.reduce(0) { $0 + $1.words })
@@ -72,25 +78,33 @@ enum AttributionTable {
             case nil: role = ""
             }
             lines.append(
-                Text.pad(Text.truncate(name(talk.person), personWidth), personWidth + 2) + Text.pad(Text.truncate(role, 21), 22)
+                Text.pad(Text.truncate(name(talk.person), personWidth), personWidth + 2)
+                    + Text.pad(Text.truncate(role, 21), 22)
                     + Text.padLeft(String(talk.utterances), 11) + Text.padLeft(String(talk.words), 8)
                     + Text.padLeft(Text.clock(talk.seconds), 12)
                     + Text.padLeft(Text.percent(Double(talk.words) / Double(totalWords)), 8)
             )
         }
         for attendee in session.attendees where !attendee.present {
-            lines.append(Text.pad(Text.truncate(name(attendee.id), personWidth), personWidth + 2) + Text.pad(attendee.role.rawValue, 22) + "absent")
+            lines.append(
+                Text.pad(Text.truncate(name(attendee.id), personWidth), personWidth + 2)
+                    + Text.pad(attendee.role.rawValue, 22) + "absent")
         }
         let unknown = attribution.unknownUtterances
         if !unknown.isEmpty {
-            let preview = unknown.prefix(12).map(String.init).joined(separator: ", ") + (unknown.count > 12 ? ", …" : "")
-            lines.append(Text.pad("unknown", personWidth + 2) + Text.pad("", 22) + Text.padLeft(String(unknown.count), 11) + "   utterances \(preview)")
+            let preview =
+                unknown.prefix(12).map(String.init).joined(separator: ", ") + (unknown.count > 12 ? ", …" : "")
+            lines.append(
+                Text.pad("unknown", personWidth + 2) + Text.pad("", 22) + Text.padLeft(String(unknown.count), 11)
+                    + "   utterances \(preview)")
         }
         lines.append("")
 
         // Segments
         if !attributed.segmented.segments.isEmpty {
-            let parts = attributed.segmented.segments.map { "\($0.kind) \($0.utterances.lowerBound)–\($0.utterances.upperBound)" }
+            let parts = attributed.segmented.segments.map {
+                "\($0.kind) \($0.utterances.lowerBound)–\($0.utterances.upperBound)"
+            }
             lines.append("Segments: " + parts.joined(separator: " · "))
             lines.append("")
         }
@@ -102,7 +116,9 @@ enum AttributionTable {
             lines.append("Findings:")
             for finding in attribution.findings.sorted(by: { $0.severity > $1.severity }) {
                 let subject = finding.label.map { "[\($0)] " } ?? finding.person.map { "[\($0)] " } ?? ""
-                lines.append("  \(Text.pad(finding.severity.rawValue, 8)) \(Text.pad(finding.code.rawValue, 27)) \(subject)\(finding.message)")
+                lines.append(
+                    "  \(Text.pad(finding.severity.rawValue, 8)) \(Text.pad(finding.code.rawValue, 27)) \(subject)\(finding.message)"
+                )
             }
         }
         return lines.joined(separator: "\n")
@@ -114,7 +130,7 @@ extension AttributionScore {
         var lines = [
             "\(directory): \(self.correct)/\(self.total) utterances correct (\(Text.percent(self.accuracy))), "
                 + "\(self.wrong) wrong, \(self.unknown) left unknown; precision \(Text.percent(self.precision))"
-                + (self.givenToAbsent > 0 ? "; \(self.givenToAbsent) given to ABSENT attendees" : ""),
+                + (self.givenToAbsent > 0 ? "; \(self.givenToAbsent) given to ABSENT attendees" : "")
         ]
         for label in self.labels {
             let expected: String
@@ -123,12 +139,20 @@ extension AttributionScore {
             case .some(.none): expected = "unknown"
             case .some(.some(let person)): expected = person.rawValue
             }
-            let got = label.sharedBy.isEmpty ? (label.got?.rawValue ?? "unknown") : "shared " + label.sharedBy.map(\.rawValue).joined(separator: "+")
-            let mark = label.expected == .some(label.got) || (!label.sharedBy.isEmpty && label.expected == .some(nil)) ? "ok " : "-- "
-            lines.append("  \(mark)\(Text.pad(label.label, 26)) expected \(Text.pad(expected, 12)) got \(got) (\(Text.decimal(label.confidence)))")
+            let got =
+                label.sharedBy.isEmpty
+                ? (label.got?.rawValue ?? "unknown") : "shared " + label.sharedBy.map(\.rawValue).joined(separator: "+")
+            let mark =
+                label.expected == .some(label.got) || (!label.sharedBy.isEmpty && label.expected == .some(nil))
+                ? "ok " : "-- "
+            lines.append(
+                "  \(mark)\(Text.pad(label.label, 26)) expected \(Text.pad(expected, 12)) got \(got) (\(Text.decimal(label.confidence)))"
+            )
         }
         if !self.mismatches.isEmpty {
-            let listed = self.mismatches.prefix(15).map { "\($0.index): \($0.expected?.rawValue ?? "unknown")→\($0.got?.rawValue ?? "unknown")" }
+            let listed = self.mismatches.prefix(15).map {
+                "\($0.index): \($0.expected?.rawValue ?? "unknown")→\($0.got?.rawValue ?? "unknown")"
+            }
             lines.append("  mismatches: " + listed.joined(separator: ", ") + (self.mismatches.count > 15 ? ", …" : ""))
         }
         return lines.joined(separator: "\n")

@@ -75,7 +75,10 @@ struct ParseCommand: AsyncParsableCommand {
     @Argument(help: "A transcript file.")
     var file: String
 
-    @Option(help: "Read as this format instead of detecting it (\(TranscriptFormat.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(
+        help:
+            "Read as this format instead of detecting it (\(TranscriptFormat.allCases.map(\.rawValue).joined(separator: ", ")))."
+    )
     var format: String?
 
     @Option(help: "For files holding several conversations: the one to read.")
@@ -96,12 +99,15 @@ struct ParseCommand: AsyncParsableCommand {
         var forced: TranscriptFormat? = nil
         if let format = self.format {
             guard let known = TranscriptFormat(rawValue: format) else {
-                throw ValidationError("unknown --format; expected one of \(TranscriptFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "unknown --format; expected one of \(TranscriptFormat.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             forced = known
         }
         let reader = self.input.reader
-        let decoded = try TextDecoding.decode(try reader.read(self.file, limit: reader.transcriptLimit), file: self.file)
+        let decoded = try TextDecoding.decode(
+            try reader.read(self.file, limit: reader.transcriptLimit), file: self.file)
         var transcript = try TranscriptReading.read(
             decoded, file: self.file, options: TranscriptOptions(format: forced, conversation: self.conversation)
         )
@@ -147,7 +153,8 @@ struct ParseCommand: AsyncParsableCommand {
         let shown = self.limit <= 0 ? transcript.utterances[...] : transcript.utterances.prefix(self.limit)
         for utterance in shown {
             let time = utterance.start.map { Text.clock($0) + " " } ?? ""
-            lines.append("  [\(utterance.index)] \(time)\(utterance.label ?? "-"): \(Text.truncate(utterance.text, 100))")
+            lines.append(
+                "  [\(utterance.index)] \(time)\(utterance.label ?? "-"): \(Text.truncate(utterance.text, 100))")
         }
         if shown.count < transcript.utterances.count {
             lines.append("  … \(transcript.utterances.count - shown.count) more (use --limit 0 for all)")
@@ -235,7 +242,10 @@ struct ValidateCommand: AsyncParsableCommand {
                 Console.error("error: \(error)")
             }
         }
-        if failures > 0 { throw CommandFailure(message: "\(failures) of \(self.directories.count) scenario(s) did not read", exitCode: 2) }
+        if failures > 0 {
+            throw CommandFailure(
+                message: "\(failures) of \(self.directories.count) scenario(s) did not read", exitCode: 2)
+        }
     }
 }
 
@@ -266,7 +276,8 @@ struct CheckCommand: AsyncParsableCommand {
         }
         if !belowMinimum.isEmpty {
             throw CommandFailure(
-                message: "utterance accuracy below \(Text.decimal(self.minimumAccuracy ?? 0)) in \(belowMinimum.joined(separator: ", "))",
+                message:
+                    "utterance accuracy below \(Text.decimal(self.minimumAccuracy ?? 0)) in \(belowMinimum.joined(separator: ", "))",
                 exitCode: 1
             )
         }

@@ -52,6 +52,8 @@ struct EnsembleCommand: AsyncParsableCommand {
             optionally, expected.json. See README.md for the format.
             """,
         version: "0.1.0",
-        subcommands: [AttributeCommand.self, ParseCommand.self, SegmentCommand.self, CheckCommand.self, ValidateCommand.self]
+        subcommands: [
+            AttributeCommand.self, ParseCommand.self, SegmentCommand.self, CheckCommand.self, ValidateCommand.self,
+        ]
     )
 }

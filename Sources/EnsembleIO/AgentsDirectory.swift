@@ -1,6 +1,6 @@
-import Foundation
 public import EnsembleCore
 public import EnsembleFormats
+import Foundation
 
 /// The agents' versioned configuration, loaded from an `Agents/` folder at run time.
 public struct AgentConfigurations: Sendable {
@@ -26,15 +26,19 @@ public enum AgentsDirectory {
             candidates.append(environment)
         }
         candidates.append(FileManager.default.currentDirectoryPath + "/Agents")
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         candidates.append(executable.appendingPathComponent("../share/ensemble/Agents").standardized.path)
         for candidate in candidates {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate + "/speaker-attributor", isDirectory: &isDirectory), isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: candidate + "/speaker-attributor", isDirectory: &isDirectory),
+                isDirectory.boolValue
+            {
                 return candidate
             }
             if let explicit, candidate == explicit {
-                throw FormatError(.notFound, file: explicit, "is not an Agents folder (it has no speaker-attributor/ inside)")
+                throw FormatError(
+                    .notFound, file: explicit, "is not an Agents folder (it has no speaker-attributor/ inside)")
             }
         }
         throw FormatError(
@@ -43,11 +47,15 @@ public enum AgentsDirectory {
         )
     }
 
-    public static func load(explicit: String? = nil, reader: FileReader = FileReader()) throws(FormatError) -> AgentConfigurations {
+    public static func load(explicit: String? = nil, reader: FileReader = FileReader()) throws(FormatError)
+        -> AgentConfigurations
+    {
         let directory = try self.locate(explicit: explicit)
         func bytes(_ relative: String) throws(FormatError) -> (bytes: [UInt8], file: String) {
             let path = directory + "/" + relative
-            return (try reader.read(path, display: "Agents/" + relative, limit: reader.documentLimit), "Agents/" + relative)
+            return (
+                try reader.read(path, display: "Agents/" + relative, limit: reader.documentLimit), "Agents/" + relative
+            )
         }
         let segmenter = try bytes("transcript-segmenter/config.json")
         let settings = try bytes("speaker-attributor/agent.json")

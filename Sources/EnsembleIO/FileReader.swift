@@ -1,5 +1,5 @@
-import Foundation
 public import EnsembleFormats
+import Foundation
 
 /// Reads whole files with a size limit checked before any byte is read, so an oversized input costs
 /// no memory. Errors are `FormatError`s that name the file.
@@ -12,7 +12,9 @@ public struct FileReader: Sendable {
     public var transcriptLimit: Int
     public var documentLimit: Int
 
-    public init(transcriptLimit: Int = FileReader.defaultTranscriptLimit, documentLimit: Int = FileReader.defaultDocumentLimit) {
+    public init(
+        transcriptLimit: Int = FileReader.defaultTranscriptLimit, documentLimit: Int = FileReader.defaultDocumentLimit
+    ) {
         self.transcriptLimit = transcriptLimit
         self.documentLimit = documentLimit
     }
@@ -31,7 +33,8 @@ public struct FileReader: Sendable {
         defer { try? handle.close() }
         // Regular files report their size; pipes and devices are read up to the limit plus one byte.
         if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let size = (attributes[.size] as? NSNumber)?.intValue, attributes[.type] as? FileAttributeType == .typeRegular
+            let size = (attributes[.size] as? NSNumber)?.intValue,
+            attributes[.type] as? FileAttributeType == .typeRegular
         {
             guard size <= limit else { throw self.tooLarge(name, size: size, limit: limit) }
         }

@@ -1,6 +1,6 @@
-import Foundation
 public import EnsembleCore
 public import EnsembleFormats
+import Foundation
 
 /// A scenario folder, read: the session, its transcript and, when present, what a correct run produces.
 public struct Scenario: Sendable {
@@ -11,7 +11,10 @@ public struct Scenario: Sendable {
     public var transcriptFiles: [String]
     public var expected: ExpectedOutcome?
 
-    public init(directory: String, session: Session, transcript: Transcript, transcriptFiles: [String], expected: ExpectedOutcome?) {
+    public init(
+        directory: String, session: Session, transcript: Transcript, transcriptFiles: [String],
+        expected: ExpectedOutcome?
+    ) {
         self.directory = directory
         self.session = session
         self.transcript = transcript
@@ -62,15 +65,19 @@ public struct ScenarioLoader: Sendable {
         }
         if let diarization = document.diarizationFile {
             let path = folder + "/" + diarization
-            let decoded = try TextDecoding.decode(try self.reader.read(path, limit: self.reader.transcriptLimit), file: path)
+            let decoded = try TextDecoding.decode(
+                try self.reader.read(path, limit: self.reader.transcriptLimit), file: path)
             transcript = try Diarization.apply(rttm: decoded, file: path, to: transcript)
         }
         var expected: ExpectedOutcome? = nil
         let expectedFile = folder + "/expected.json"
         if FileManager.default.fileExists(atPath: expectedFile) {
-            expected = try ExpectedDecoder.decode(try self.reader.read(expectedFile, limit: self.reader.documentLimit), file: expectedFile)
+            expected = try ExpectedDecoder.decode(
+                try self.reader.read(expectedFile, limit: self.reader.documentLimit), file: expectedFile)
         }
-        return Scenario(directory: folder, session: document.session, transcript: transcript, transcriptFiles: files, expected: expected)
+        return Scenario(
+            directory: folder, session: document.session, transcript: transcript, transcriptFiles: files,
+            expected: expected)
     }
 
     /// The transcript named in session.json, else the one `transcript.*` or `summary.md` in the folder.
@@ -88,7 +95,10 @@ public struct ScenarioLoader: Sendable {
         case (1, 0): return transcripts
         case (0, 1): return summaries
         case (0, 0):
-            throw FormatError(.notFound, file: folder, "no transcript.* or summary.md in the scenario folder (or name one with \"transcript\" in session.json)")
+            throw FormatError(
+                .notFound, file: folder,
+                "no transcript.* or summary.md in the scenario folder (or name one with \"transcript\" in session.json)"
+            )
         case (_, 1):
             throw FormatError(.ambiguous, file: folder, "holds both a transcript and summary.md; keep exactly one")
         default:

@@ -1,7 +1,7 @@
-import Foundation
 public import EnsembleCore
 public import EnsembleFormats
 public import EnsembleIO
+import Foundation
 
 /// Paths to the repository's own files, for tests and benchmarks run from any directory.
 public enum Fixtures {
@@ -27,7 +27,9 @@ public enum Fixtures {
     }
 
     /// Reads a vendored sample as a transcript, as the CLI would.
-    public static func transcript(_ relative: String, options: TranscriptOptions = TranscriptOptions()) throws -> Transcript {
+    public static func transcript(_ relative: String, options: TranscriptOptions = TranscriptOptions()) throws
+        -> Transcript
+    {
         let path = self.dataPath(relative)
         return try TranscriptReading.read(try self.bytes(path), file: relative, options: options)
     }
@@ -53,7 +55,8 @@ public enum Fixtures {
         _ transcript: Transcript, roster: Roster, hints: [SpeakerHint] = [], agents: AgentConfigurations
     ) -> (SegmentedTranscript, Attribution) {
         let segmented = Segmentation(configuration: agents.segmenter).segment(transcript)
-        let attribution = AttributionEngine(configuration: agents.attributor).attribute(segmented, roster: roster, hints: hints)
+        let attribution = AttributionEngine(configuration: agents.attributor).attribute(
+            segmented, roster: roster, hints: hints)
         return (segmented, attribution)
     }
 }

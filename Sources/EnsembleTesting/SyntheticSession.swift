@@ -28,15 +28,19 @@ public struct SyntheticSession: Sendable {
             people.append(
                 Attendee(
                     id: PersonID("CL-\(1000 + index)"), name: name, aliases: [given], role: .member, present: true,
-                    dateOfBirth: CalendarDate(year: 1960 + random.next(below: 45), month: 1 + random.next(below: 12), day: 1 + random.next(below: 28)),
+                    dateOfBirth: CalendarDate(
+                        year: 1960 + random.next(below: 45), month: 1 + random.next(below: 12),
+                        day: 1 + random.next(below: 28)),
                     diagnoses: ["F41.1"], consent: Consent(aiDrafting: true, part2: false)
                 )
             )
         }
         let start = Timestamp(secondsSinceEpoch: 1_778_600_000, utcOffsetSeconds: -18_000)
         let session = Session(
-            id: SessionID("SYN-\(seed)-\(attendeeCount)-\(utterances)"), kind: .group, title: "Synthetic group", start: start,
-            end: Timestamp(secondsSinceEpoch: start.secondsSinceEpoch + 5400, utcOffsetSeconds: -18_000), modality: .inPerson,
+            id: SessionID("SYN-\(seed)-\(attendeeCount)-\(utterances)"), kind: .group, title: "Synthetic group",
+            start: start,
+            end: Timestamp(secondsSinceEpoch: start.secondsSinceEpoch + 5400, utcOffsetSeconds: -18_000),
+            modality: .inPerson,
             placeOfService: "11", noteFormat: .dap, clinicians: [clinician], attendees: people
         )
 
@@ -48,8 +52,13 @@ public struct SyntheticSession: Sendable {
         func add(_ person: PersonID, _ text: String) {
             let words = text.split(separator: " ").count
             let duration = Double(words) / 2.5
-            let label = person == clinician.id ? "SPEAKER_00" : "SPEAKER_\(Digits.padded(Int(person.rawValue.dropFirst(3))! - 999, 2))"
-            items.append(Utterance(index: items.count, label: label, text: text, start: time, end: time + duration, line: items.count + 1))
+            let label =
+                person == clinician.id
+                ? "SPEAKER_00" : "SPEAKER_\(Digits.padded(Int(person.rawValue.dropFirst(3))! - 999, 2))"
+            items.append(
+                Utterance(
+                    index: items.count, label: label, text: text, start: time, end: time + duration,
+                    line: items.count + 1))
             truth.append(person)
             time += duration + 0.6
         }
@@ -73,11 +82,13 @@ public struct SyntheticSession: Sendable {
             }
             turn += 1
         }
-        return SyntheticSession(session: session, transcript: Transcript(format: "synthetic", utterances: items), truth: truth)
+        return SyntheticSession(
+            session: session, transcript: Transcript(format: "synthetic", utterances: items), truth: truth)
     }
 
     static let givenNames = [
-        "Maria", "Marcus", "Tasha", "Priya", "Ellen", "Kevin", "Jordan", "Deshawn", "Linda", "Thomas", "Katie", "Carlos",
+        "Maria", "Marcus", "Tasha", "Priya", "Ellen", "Kevin", "Jordan", "Deshawn", "Linda", "Thomas", "Katie",
+        "Carlos",
         "Sofia", "Elena", "Daniel", "Aisha", "Jayden", "Lily", "Wei", "Rosa", "Mateo", "Claire", "Omar", "Hannah",
         "Yusuf", "Gabriela", "Trevor", "Naomi", "Andre", "Bianca", "Felix", "Imani", "Luca", "Mei", "Nadia", "Oscar",
         "Quinn", "Rafael", "Sana", "Tobias", "Uma", "Vera", "Wesley", "Ximena", "Yara", "Zane", "Ingrid", "Hector",

@@ -60,12 +60,16 @@ struct CommandLineTests {
         #expect(missing.error == "error: /nonexistent/scenario: no such scenario folder\n")
         let broken = await self.run(["parse", Fixtures.dataPath("webvtt-py/missing_timeframe.vtt")])
         #expect(broken.status == 2)
-        #expect(broken.error.hasSuffix("missing_timeframe.vtt:6: a cue has no timing line ('start --> end'); every caption needs one\n"))
+        #expect(
+            broken.error.hasSuffix(
+                "missing_timeframe.vtt:6: a cue has no timing line ('start --> end'); every caption needs one\n"))
         #expect(broken.error.split(separator: "\n").count == 1)
     }
 
     @Test func parse_readsAnyFormatAndShowsLabels() async throws {
-        let table = await self.run(["parse", Fixtures.dataPath("assemblyai-api-spec/transcript-wildfires-speaker-labels.json"), "--limit", "2"])
+        let table = await self.run([
+            "parse", Fixtures.dataPath("assemblyai-api-spec/transcript-wildfires-speaker-labels.json"), "--limit", "2",
+        ])
         #expect(table.status == 0)
         #expect(table.out.contains("assemblyai, utf-8, 20 utterances, timed"))
         #expect(table.out.contains("[1] 0:28 B: Good morning."))

@@ -8,7 +8,11 @@ struct AttributionTests {
     let agents = try! Fixtures.agents()
 
     func transcript(_ lines: [(String?, String)]) -> Transcript {
-        Transcript(format: "test", utterances: lines.enumerated().map { Utterance(index: $0, label: $1.0, text: $1.1, start: Double($0) * 5, end: Double($0) * 5 + 4) })
+        Transcript(
+            format: "test",
+            utterances: lines.enumerated().map {
+                Utterance(index: $0, label: $1.0, text: $1.1, start: Double($0) * 5, end: Double($0) * 5 + 4)
+            })
     }
 
     func attribute(_ lines: [(String?, String)], roster: Roster, hints: [SpeakerHint] = []) -> Attribution {
@@ -16,43 +20,55 @@ struct AttributionTests {
     }
 
     static func groupRoster(absent: Set<String> = []) -> Roster {
-        Roster(sessionKind: .group, people: [
-            .init(id: PersonID("PROV-1"), name: "Dr. Melissa Ko", kind: .clinician(.primary)),
-            .init(id: PersonID("CL-1"), name: "Maria Lopez", aliases: ["Mari"], kind: .attendee(.member), present: !absent.contains("CL-1")),
-            .init(id: PersonID("CL-2"), name: "Marcus Reed", kind: .attendee(.member), present: !absent.contains("CL-2")),
-            .init(id: PersonID("CL-3"), name: "Michael Brandt", kind: .attendee(.member), present: !absent.contains("CL-3")),
-            .init(id: PersonID("CL-4"), name: "Jordan Blake", kind: .attendee(.member), present: !absent.contains("CL-4")),
-        ])
+        Roster(
+            sessionKind: .group,
+            people: [
+                .init(id: PersonID("PROV-1"), name: "Dr. Melissa Ko", kind: .clinician(.primary)),
+                .init(
+                    id: PersonID("CL-1"), name: "Maria Lopez", aliases: ["Mari"], kind: .attendee(.member),
+                    present: !absent.contains("CL-1")),
+                .init(
+                    id: PersonID("CL-2"), name: "Marcus Reed", kind: .attendee(.member),
+                    present: !absent.contains("CL-2")),
+                .init(
+                    id: PersonID("CL-3"), name: "Michael Brandt", kind: .attendee(.member),
+                    present: !absent.contains("CL-3")),
+                .init(
+                    id: PersonID("CL-4"), name: "Jordan Blake", kind: .attendee(.member),
+                    present: !absent.contains("CL-4")),
+            ])
     }
 
     @Test func namedLabels_matchThroughTitlesDevicesInitialsAndNicknames() {
-        let attribution = self.attribute([
-            ("Melissa Ko, LCSW (she/her)", "Welcome, everyone. Let's start with a check-in."),
-            ("Maria's iPhone", "I had a hard week."),
-            ("M. Reed", "Same here, honestly."),
-            ("Mike", "I didn't do the homework."),
-            ("blake.jordan", "Can I go next?"),
-        ], roster: Self.groupRoster())
+        let attribution = self.attribute(
+            [
+                ("Melissa Ko, LCSW (she/her)", "Welcome, everyone. Let's start with a check-in."),
+                ("Maria's iPhone", "I had a hard week."),
+                ("M. Reed", "Same here, honestly."),
+                ("Mike", "I didn't do the homework."),
+                ("blake.jordan", "Can I go next?"),
+            ], roster: Self.groupRoster())
         #expect(attribution.speakers.map(\.person) == ["PROV-1", "CL-1", "CL-2", "CL-3", "CL-4"].map(PersonID.init))
         #expect(attribution.speakers.allSatisfy { $0.confidence >= 0.9 })
         #expect(attribution.unknownUtterances.isEmpty)
     }
 
     @Test func anonymousLabels_boundFromVocativesAndThanks() {
-        let attribution = self.attribute([
-            ("SPEAKER_00", "Let's go around. Marcus, how was your week?"),
-            ("SPEAKER_01", "Rough. I argued with my brother again."),
-            ("SPEAKER_00", "Thanks, Marcus. Maria, what about you?"),
-            ("SPEAKER_02", "Better. I used the breathing twice."),
-            ("SPEAKER_00", "That's great, Maria. Michael, go ahead."),
-            ("SPEAKER_03", "I'm still struggling with sleep."),
-            ("SPEAKER_00", "Thank you, Michael. Marcus, anything to add?"),
-            ("SPEAKER_01", "No, I'm good."),
-            ("SPEAKER_00", "Maria, how did it feel when it worked?"),
-            ("SPEAKER_02", "Like I had some control for once."),
-            ("SPEAKER_00", "It sounds like that mattered. Michael?"),
-            ("SPEAKER_03", "I might try it tonight."),
-        ], roster: Self.groupRoster(absent: ["CL-4"]))
+        let attribution = self.attribute(
+            [
+                ("SPEAKER_00", "Let's go around. Marcus, how was your week?"),
+                ("SPEAKER_01", "Rough. I argued with my brother again."),
+                ("SPEAKER_00", "Thanks, Marcus. Maria, what about you?"),
+                ("SPEAKER_02", "Better. I used the breathing twice."),
+                ("SPEAKER_00", "That's great, Maria. Michael, go ahead."),
+                ("SPEAKER_03", "I'm still struggling with sleep."),
+                ("SPEAKER_00", "Thank you, Michael. Marcus, anything to add?"),
+                ("SPEAKER_01", "No, I'm good."),
+                ("SPEAKER_00", "Maria, how did it feel when it worked?"),
+                ("SPEAKER_02", "Like I had some control for once."),
+                ("SPEAKER_00", "It sounds like that mattered. Michael?"),
+                ("SPEAKER_03", "I might try it tonight."),
+            ], roster: Self.groupRoster(absent: ["CL-4"]))
         let bound = Dictionary(uniqueKeysWithValues: attribution.speakers.map { ($0.label, $0.person) })
         #expect(bound["SPEAKER_00"] == PersonID("PROV-1"))
         #expect(bound["SPEAKER_01"] == PersonID("CL-2"))
@@ -61,11 +77,12 @@ struct AttributionTests {
     }
 
     @Test func absentAttendee_isNeverAssigned_andTheLabelIsReported() {
-        let attribution = self.attribute([
-            ("Melissa Ko", "Welcome back."),
-            ("Jordan Blake", "Hi, sorry I'm late."),
-            ("Maria Lopez", "Hi."),
-        ], roster: Self.groupRoster(absent: ["CL-4"]))
+        let attribution = self.attribute(
+            [
+                ("Melissa Ko", "Welcome back."),
+                ("Jordan Blake", "Hi, sorry I'm late."),
+                ("Maria Lopez", "Hi."),
+            ], roster: Self.groupRoster(absent: ["CL-4"]))
         #expect(!attribution.utterances.contains { $0.person == PersonID("CL-4") })
         #expect(attribution.speaker("Jordan Blake")?.person == nil)
         let finding = attribution.findings.first { $0.code == .labelMatchesAbsentAttendee }
@@ -74,12 +91,13 @@ struct AttributionTests {
     }
 
     @Test func weakEvidence_staysUnknown_withAFinding() {
-        let attribution = self.attribute([
-            ("SPEAKER_00", "Let's start. Who wants to go first?"),
-            ("SPEAKER_01", "I can go."),
-            ("SPEAKER_02", "Yeah."),
-            ("SPEAKER_00", "Thanks. Anyone else?"),
-        ], roster: Self.groupRoster())
+        let attribution = self.attribute(
+            [
+                ("SPEAKER_00", "Let's start. Who wants to go first?"),
+                ("SPEAKER_01", "I can go."),
+                ("SPEAKER_02", "Yeah."),
+                ("SPEAKER_00", "Thanks. Anyone else?"),
+            ], roster: Self.groupRoster())
         #expect(attribution.speaker("SPEAKER_01")?.person == nil)
         #expect(attribution.speaker("SPEAKER_02")?.person == nil)
         let unknown = attribution.findings.filter { $0.code == .speakerUnknown }
@@ -87,61 +105,81 @@ struct AttributionTests {
     }
 
     @Test func speakerHint_bindsAndASharedHintResolvesEachUtterance() {
-        let roster = Roster(sessionKind: .family, people: [
-            .init(id: PersonID("PROV-1"), name: "Hannah Cole", kind: .clinician(.primary)),
-            .init(id: PersonID("CL-1"), name: "Sofia Alvarez", kind: .attendee(.identifiedPatient), age: 15),
-            .init(id: PersonID("CL-2"), name: "Elena Alvarez", kind: .attendee(.familyMember), relationship: "mother", age: 44),
-        ])
-        let attribution = self.attribute([
-            ("Room 3 laptop", "Sofia, can you tell me what happened on Wednesday?"),
-            ("Kitchen iPad", "I was at Jasmine's studying and my phone died."),
-            ("Room 3 laptop", "Thank you. Elena, how did you see it?"),
-            ("Kitchen iPad", "As her mother, I was terrified. My daughter wasn't answering."),
-            ("Kitchen iPad", "Mom, I said I was sorry."),
-        ], roster: roster, hints: [
-            SpeakerHint(label: "Room 3 laptop", people: [PersonID("PROV-1")]),
-            SpeakerHint(label: "Kitchen iPad", people: [PersonID("CL-1"), PersonID("CL-2")]),
-        ])
+        let roster = Roster(
+            sessionKind: .family,
+            people: [
+                .init(id: PersonID("PROV-1"), name: "Hannah Cole", kind: .clinician(.primary)),
+                .init(id: PersonID("CL-1"), name: "Sofia Alvarez", kind: .attendee(.identifiedPatient), age: 15),
+                .init(
+                    id: PersonID("CL-2"), name: "Elena Alvarez", kind: .attendee(.familyMember), relationship: "mother",
+                    age: 44),
+            ])
+        let attribution = self.attribute(
+            [
+                ("Room 3 laptop", "Sofia, can you tell me what happened on Wednesday?"),
+                ("Kitchen iPad", "I was at Jasmine's studying and my phone died."),
+                ("Room 3 laptop", "Thank you. Elena, how did you see it?"),
+                ("Kitchen iPad", "As her mother, I was terrified. My daughter wasn't answering."),
+                ("Kitchen iPad", "Mom, I said I was sorry."),
+            ], roster: roster,
+            hints: [
+                SpeakerHint(label: "Room 3 laptop", people: [PersonID("PROV-1")]),
+                SpeakerHint(label: "Kitchen iPad", people: [PersonID("CL-1"), PersonID("CL-2")]),
+            ])
         #expect(attribution.speaker("Room 3 laptop")?.person == PersonID("PROV-1"))
         let shared = attribution.speaker("Kitchen iPad")
         #expect(shared?.person == nil && shared?.sharedBy == [PersonID("CL-1"), PersonID("CL-2")])
-        #expect(attribution.utterances.map(\.person) == [PersonID("PROV-1"), PersonID("CL-1"), PersonID("PROV-1"), PersonID("CL-2"), PersonID("CL-1")])
+        #expect(
+            attribution.utterances.map(\.person) == [
+                PersonID("PROV-1"), PersonID("CL-1"), PersonID("PROV-1"), PersonID("CL-2"), PersonID("CL-1"),
+            ])
         #expect(attribution.utterances[1].method == .perUtterance)
         #expect(attribution.findings.contains { $0.code == .sharedDevice })
     }
 
     @Test func relationshipWords_separateParentFromTeen() {
-        let roster = Roster(sessionKind: .family, people: [
-            .init(id: PersonID("PROV-1"), name: "Hannah Cole", kind: .clinician(.primary)),
-            .init(id: PersonID("CL-1"), name: "Sofia Alvarez", kind: .attendee(.identifiedPatient), age: 15),
-            .init(id: PersonID("CL-2"), name: "Mark Dunn", kind: .attendee(.familyMember), relationship: "stepfather"),
-        ])
-        let attribution = self.attribute([
-            ("A", "What brings the two of you in today? It sounds like things have been tense."),
-            ("B", "My stepdad grounded me for a month because my grades dropped and my teacher emailed him."),
-            ("C", "As her stepdad, I'm trying to be consistent. My wife and I agreed on the rule."),
-            ("A", "So you both want the rules to feel fair. How does that land for you?"),
-            ("B", "Honestly my curfew is earlier than all my friends'."),
-            ("C", "I get that. I'd rather have my kid home safe."),
-        ], roster: roster)
+        let roster = Roster(
+            sessionKind: .family,
+            people: [
+                .init(id: PersonID("PROV-1"), name: "Hannah Cole", kind: .clinician(.primary)),
+                .init(id: PersonID("CL-1"), name: "Sofia Alvarez", kind: .attendee(.identifiedPatient), age: 15),
+                .init(
+                    id: PersonID("CL-2"), name: "Mark Dunn", kind: .attendee(.familyMember), relationship: "stepfather"),
+            ])
+        let attribution = self.attribute(
+            [
+                ("A", "What brings the two of you in today? It sounds like things have been tense."),
+                ("B", "My stepdad grounded me for a month because my grades dropped and my teacher emailed him."),
+                ("C", "As her stepdad, I'm trying to be consistent. My wife and I agreed on the rule."),
+                ("A", "So you both want the rules to feel fair. How does that land for you?"),
+                ("B", "Honestly my curfew is earlier than all my friends'."),
+                ("C", "I get that. I'd rather have my kid home safe."),
+            ], roster: roster)
         #expect(attribution.speaker("A")?.person == PersonID("PROV-1"))
         #expect(attribution.speaker("B")?.person == PersonID("CL-1"))
         #expect(attribution.speaker("C")?.person == PersonID("CL-2"))
     }
 
     @Test func familyNameLabel_isSharedByThePresentBearers() {
-        let roster = Roster(sessionKind: .multiFamilyGroup, people: [
-            .init(id: PersonID("PROV-1"), name: "Keisha Grant", kind: .clinician(.primary)),
-            .init(id: PersonID("CL-1"), name: "Mateo Rivera", kind: .attendee(.identifiedPatient), age: 13),
-            .init(id: PersonID("CL-2"), name: "Rosa Rivera", kind: .attendee(.familyMember), relationship: "mother", relatedTo: PersonID("CL-1")),
-            .init(id: PersonID("CL-3"), name: "Luis Rivera", kind: .attendee(.familyMember), relationship: "father", relatedTo: PersonID("CL-1"), present: false),
-        ])
-        let attribution = self.attribute([
-            ("Dr. Keisha Grant", "Mateo, can you tell us about Thursday?"),
-            ("Rivera Family iPad", "A kid kept saying stuff about my dad, so I pushed him."),
-            ("Dr. Keisha Grant", "Thank you. Rosa, how was it for you?"),
-            ("Rivera Family iPad", "I had to leave my shift early. My son knows better."),
-        ], roster: roster)
+        let roster = Roster(
+            sessionKind: .multiFamilyGroup,
+            people: [
+                .init(id: PersonID("PROV-1"), name: "Keisha Grant", kind: .clinician(.primary)),
+                .init(id: PersonID("CL-1"), name: "Mateo Rivera", kind: .attendee(.identifiedPatient), age: 13),
+                .init(
+                    id: PersonID("CL-2"), name: "Rosa Rivera", kind: .attendee(.familyMember), relationship: "mother",
+                    relatedTo: PersonID("CL-1")),
+                .init(
+                    id: PersonID("CL-3"), name: "Luis Rivera", kind: .attendee(.familyMember), relationship: "father",
+                    relatedTo: PersonID("CL-1"), present: false),
+            ])
+        let attribution = self.attribute(
+            [
+                ("Dr. Keisha Grant", "Mateo, can you tell us about Thursday?"),
+                ("Rivera Family iPad", "A kid kept saying stuff about my dad, so I pushed him."),
+                ("Dr. Keisha Grant", "Thank you. Rosa, how was it for you?"),
+                ("Rivera Family iPad", "I had to leave my shift early. My son knows better."),
+            ], roster: roster)
         #expect(attribution.speaker("Rivera Family iPad")?.sharedBy == [PersonID("CL-1"), PersonID("CL-2")])
         #expect(attribution.utterances[1].person == PersonID("CL-1"))
         #expect(attribution.utterances[3].person == PersonID("CL-2"))
@@ -149,41 +187,48 @@ struct AttributionTests {
     }
 
     @Test func infantOnTheRoster_isNeverTakenToSpeak() {
-        let roster = Roster(sessionKind: .family, people: [
-            .init(id: PersonID("DOC"), name: "Dr. Ana Price", kind: .clinician(.primary)),
-            .init(id: PersonID("PT"), name: "Randy Gutierrez", kind: .attendee(.identifiedPatient), age: 0),
-            .init(id: PersonID("G1"), name: "Mother Gutierrez", kind: .attendee(.familyMember), relationship: "mother"),
-        ])
-        let attribution = self.attribute([
-            ("SPEAKER_00", "Hello, how are you doing today? What brings you in?"),
-            ("SPEAKER_01", "We're okay. He's had a cough for a week and a runny nose."),
-            ("SPEAKER_00", "Okay. Any fever? How is he eating?"),
-            ("SPEAKER_01", "A low fever on Monday. He's eating less than usual."),
-            ("SPEAKER_00", "Let me take a listen. Can you hold him on your lap for me?"),
-            ("SPEAKER_01", "Sure."),
-        ], roster: roster)
+        let roster = Roster(
+            sessionKind: .family,
+            people: [
+                .init(id: PersonID("DOC"), name: "Dr. Ana Price", kind: .clinician(.primary)),
+                .init(id: PersonID("PT"), name: "Randy Gutierrez", kind: .attendee(.identifiedPatient), age: 0),
+                .init(
+                    id: PersonID("G1"), name: "Mother Gutierrez", kind: .attendee(.familyMember), relationship: "mother"
+                ),
+            ])
+        let attribution = self.attribute(
+            [
+                ("SPEAKER_00", "Hello, how are you doing today? What brings you in?"),
+                ("SPEAKER_01", "We're okay. He's had a cough for a week and a runny nose."),
+                ("SPEAKER_00", "Okay. Any fever? How is he eating?"),
+                ("SPEAKER_01", "A low fever on Monday. He's eating less than usual."),
+                ("SPEAKER_00", "Let me take a listen. Can you hold him on your lap for me?"),
+                ("SPEAKER_01", "Sure."),
+            ], roster: roster)
         #expect(attribution.speaker("SPEAKER_00")?.person == PersonID("DOC"))
         #expect(attribution.speaker("SPEAKER_01")?.person == PersonID("G1"))
         #expect(!attribution.findings.contains { $0.code == .presentAttendeeSilent && $0.person == PersonID("PT") })
     }
 
     @Test func unlabelledTranscript_isAttributedPerUtterance_andFlagged() {
-        let attribution = self.attribute([
-            (nil, "Hi, I'm Maria Lopez."),
-            (nil, "Welcome, Maria. How has your week been?"),
-            (nil, "Honestly pretty hard."),
-        ], roster: Self.groupRoster())
+        let attribution = self.attribute(
+            [
+                (nil, "Hi, I'm Maria Lopez."),
+                (nil, "Welcome, Maria. How has your week been?"),
+                (nil, "Honestly pretty hard."),
+            ], roster: Self.groupRoster())
         #expect(attribution.utterances[0].person == PersonID("CL-1"))
         #expect(attribution.utterances.allSatisfy { $0.method == .perUtterance })
         #expect(attribution.findings.contains { $0.code == .unlabeledTranscript })
     }
 
     @Test func nonSpeech_isNeverAttributed() {
-        let attribution = self.attribute([
-            ("Melissa Ko", "Welcome."),
-            ("Melissa Ko", "(deep rumbling)"),
-            ("Maria Lopez", "{vocalsound}"),
-        ], roster: Self.groupRoster())
+        let attribution = self.attribute(
+            [
+                ("Melissa Ko", "Welcome."),
+                ("Melissa Ko", "(deep rumbling)"),
+                ("Maria Lopez", "{vocalsound}"),
+            ], roster: Self.groupRoster())
         #expect(attribution.utterances.map(\.method) == [.label, .nonSpeech, .nonSpeech])
         #expect(attribution.utterances[1].person == nil && attribution.unknownUtterances.isEmpty)
     }
@@ -192,17 +237,43 @@ struct AttributionTests {
         let synthetic = SyntheticSession.make(attendees: 12, utterances: 300, seed: 5)
         let roster = Roster(session: synthetic.session)
         let first = Fixtures.attribute(synthetic.transcript, roster: roster, agents: self.agents).1
-        for _ in 0..<3 { #expect(Fixtures.attribute(synthetic.transcript, roster: roster, agents: self.agents).1 == first) }
+        for _ in 0..<3 {
+            #expect(Fixtures.attribute(synthetic.transcript, roster: roster, agents: self.agents).1 == first)
+        }
     }
 
     @Test func syntheticGroups_areAttributedCorrectlyAtEverySize() {
         for (attendees, utterances) in [(2, 200), (8, 200), (25, 1000), (50, 1000)] {
             let synthetic = SyntheticSession.make(attendees: attendees, utterances: utterances, seed: 3)
-            let attribution = Fixtures.attribute(synthetic.transcript, roster: Roster(session: synthetic.session), agents: self.agents).1
+            let attribution = Fixtures.attribute(
+                synthetic.transcript, roster: Roster(session: synthetic.session), agents: self.agents
+            ).1
             let correct = zip(attribution.utterances, synthetic.truth).filter { $0.person == $1 }.count
-            let wrong = zip(attribution.utterances, synthetic.truth).filter { $0.person != nil && $0.person != $1 }.count
+            let wrong = zip(attribution.utterances, synthetic.truth).filter { $0.person != nil && $0.person != $1 }
+                .count
             #expect(Double(correct) / Double(utterances) >= 0.95, "N=\(attendees) T=\(utterances)")
             #expect(wrong == 0, "N=\(attendees) T=\(utterances)")
         }
+    }
+}
+
+@Suite("Speaker attribution: names")
+struct AttributionNameTests {
+    @Test func misspeltDisplayName_matchesFuzzily() throws {
+        let agents = try Fixtures.agents()
+        let roster = Roster(
+            sessionKind: .group,
+            people: [
+                .init(id: PersonID("PROV-1"), name: "Conor Healy", kind: .clinician(.primary)),
+                .init(id: PersonID("CL-1"), name: "Srijani Ghosh", kind: .attendee(.member)),
+            ])
+        let transcript = Transcript(
+            format: "test",
+            utterances: [
+                Utterance(index: 0, label: "Connor Healey", text: "Welcome, everyone."),
+                Utterance(index: 1, label: "Srijana G", text: "Hi!"),
+            ])
+        let attribution = Fixtures.attribute(transcript, roster: roster, agents: agents).1
+        #expect(attribution.speakers.map(\.person) == [PersonID("PROV-1"), PersonID("CL-1")])
     }
 }

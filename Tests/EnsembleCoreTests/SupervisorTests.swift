@@ -17,7 +17,8 @@ struct SupervisorTests {
         }
         #expect(events.count == 3)
         #expect(events.first == .segmented(utterances: 120, segments: attributed.segmented.segments.count))
-        #expect(events[1] == .attributed(speakers: 7, unknownUtterances: attributed.attribution.unknownUtterances.count))
+        #expect(
+            events[1] == .attributed(speakers: 7, unknownUtterances: attributed.attribution.unknownUtterances.count))
         #expect(events.last == .finished)
     }
 

@@ -1,5 +1,6 @@
-@testable import EnsembleCore
 import Testing
+
+@testable import EnsembleCore
 
 @Suite("Dates, text and assignment")
 struct TextAndTimeTests {
@@ -38,7 +39,10 @@ struct TextAndTimeTests {
         // QMSum and ACI-Bench write punctuation as separate tokens and keep corpus markup.
         let text = Tokenizer().tokenize("Okay , that's fine . {vocalsound} Am I supposed to be standing up there ?")
         #expect(text.sentences.count == 2)
-        #expect(text.words.map(\.folded) == ["okay", "that's", "fine", "am", "i", "supposed", "to", "be", "standing", "up", "there"])
+        #expect(
+            text.words.map(\.folded) == [
+                "okay", "that's", "fine", "am", "i", "supposed", "to", "be", "standing", "up", "there",
+            ])
         #expect(text.words[0].after == .comma && text.words[0].opensClause)
         #expect(text.words[1].opensClause)
         #expect(text.words[3].opensClause && text.words[3].isCapitalized)

@@ -21,120 +21,208 @@ struct RealSample: Sendable, CustomTestStringConvertible {
 
 let realSamples: [RealSample] = [
     // webvtt-py
-    RealSample(path: "webvtt-py/captions_with_bom.vtt", format: .webVTT, count: 4, labels: [],
-               exact: [(0, nil, "Caption text #1"), (1, nil, "Caption text #2")]),
-    RealSample(path: "webvtt-py/comments.vtt", format: .webVTT, count: 3, labels: [],
-               exact: [(0, nil, "- Ta en kopp varmt te.\n- Det är inte varmt."), (2, nil, "- Ta en kopp")]),
-    RealSample(path: "webvtt-py/cue_tags.vtt", format: .webVTT, count: 3, labels: [],
-               exact: [(0, nil, "When the moon hits your eye"), (1, nil, "Like a big-a pizza pie"), (2, nil, "That's amore")]),
-    RealSample(path: "webvtt-py/metadata_headers.vtt", format: .webVTT, count: 2, labels: [], exact: [(1, nil, "Caption text #2")]),
-    RealSample(path: "webvtt-py/styles.vtt", format: .webVTT, count: 1, labels: [], exact: [(0, nil, "- Hello world.")]),
-    RealSample(path: "webvtt-py/teams_timeframe.vtt", format: .webVTT, count: 2, labels: ["Yuri Bakulin", "Adrian Petrescu"],
-               exact: [(0, "Yuri Bakulin", "There you go."), (1, "Adrian Petrescu", "Why hello there, Yuri.")]),
-    RealSample(path: "webvtt-py/using_identifiers.vtt", format: .webVTT, count: 6, labels: [],
-               exact: [(0, nil, "Caption text #1"), (5, nil, "Caption text #6")]),
-    RealSample(path: "webvtt-py/youtube_dl.vtt", format: .webVTT, count: 4, labels: [],
-               exact: [(0, nil, "yeah"), (1, nil, "yeah what"), (2, nil, "this will happen is I'm telling")]),
+    RealSample(
+        path: "webvtt-py/captions_with_bom.vtt", format: .webVTT, count: 4, labels: [],
+        exact: [(0, nil, "Caption text #1"), (1, nil, "Caption text #2")]),
+    RealSample(
+        path: "webvtt-py/comments.vtt", format: .webVTT, count: 3, labels: [],
+        exact: [(0, nil, "- Ta en kopp varmt te.\n- Det är inte varmt."), (2, nil, "- Ta en kopp")]),
+    RealSample(
+        path: "webvtt-py/cue_tags.vtt", format: .webVTT, count: 3, labels: [],
+        exact: [(0, nil, "When the moon hits your eye"), (1, nil, "Like a big-a pizza pie"), (2, nil, "That's amore")]),
+    RealSample(
+        path: "webvtt-py/metadata_headers.vtt", format: .webVTT, count: 2, labels: [],
+        exact: [(1, nil, "Caption text #2")]),
+    RealSample(
+        path: "webvtt-py/styles.vtt", format: .webVTT, count: 1, labels: [], exact: [(0, nil, "- Hello world.")]),
+    RealSample(
+        path: "webvtt-py/teams_timeframe.vtt", format: .webVTT, count: 2, labels: ["Yuri Bakulin", "Adrian Petrescu"],
+        exact: [(0, "Yuri Bakulin", "There you go."), (1, "Adrian Petrescu", "Why hello there, Yuri.")]),
+    RealSample(
+        path: "webvtt-py/using_identifiers.vtt", format: .webVTT, count: 6, labels: [],
+        exact: [(0, nil, "Caption text #1"), (5, nil, "Caption text #6")]),
+    RealSample(
+        path: "webvtt-py/youtube_dl.vtt", format: .webVTT, count: 4, labels: [],
+        exact: [(0, nil, "yeah"), (1, nil, "yeah what"), (2, nil, "this will happen is I'm telling")]),
     RealSample(path: "webvtt-py/sample.srt", format: .srt, count: 5, labels: [], exact: [(4, nil, "Caption text #5")]),
     // go-astisub
-    RealSample(path: "go-astisub/example-in.vtt", format: .webVTT, count: 6, labels: ["MAN"],
-               exact: [(0, nil, "(deep rumbling)"), (1, "MAN", "How did we end up here?"), (2, nil, "This place is horrible.")]),
-    RealSample(path: "go-astisub/example-in.srt", format: .srt, count: 6, labels: ["MAN"],
-               exact: [(1, "MAN", "How did we end up here?"), (3, nil, "Smells like balls.")]),
-    RealSample(path: "go-astisub/example-in-non-utf8.srt", format: .srt, count: 6, labels: ["MAN"],
-               exact: [(1, "MAN", "How did we end up here?"), (5, nil, "(computer playing electronic melody)")]),
-    RealSample(path: "go-astisub/missing-sequence-in.srt", format: .srt, count: 6, labels: ["MAN"],
-               exact: [(0, nil, "(deep rumbling)"), (4, nil, "We don't belong in this shithole.")]),
-    RealSample(path: "go-astisub/example-in-carriage-return.vtt", format: .webVTT, count: 3, labels: [],
-               exact: [(0, nil, "Did one of the last stories strike you as more interesting than the other?"),
-                       (2, nil, "at a busy bus stop or anywhere else for that matter.")]),
-    RealSample(path: "go-astisub/example-in-carriage-return.srt", format: .srt, count: 3, labels: [],
-               exact: [(1, nil, "That's true. You don\u{2019}t often find 632 pieces of gum stuck on a sidewalk")]),
-    RealSample(path: "go-astisub/example-in-html-entities.vtt", format: .webVTT, count: 3, labels: [],
-               exact: [(0, nil, "The man in black fled across the desert, & the gunslinger followed."),
-                       (1, nil, "Go, then,"), (2, nil, "there are other < worlds than these.")]),
+    RealSample(
+        path: "go-astisub/example-in.vtt", format: .webVTT, count: 6, labels: ["MAN"],
+        exact: [
+            (0, nil, "(deep rumbling)"), (1, "MAN", "How did we end up here?"), (2, nil, "This place is horrible."),
+        ]),
+    RealSample(
+        path: "go-astisub/example-in.srt", format: .srt, count: 6, labels: ["MAN"],
+        exact: [(1, "MAN", "How did we end up here?"), (3, nil, "Smells like balls.")]),
+    RealSample(
+        path: "go-astisub/example-in-non-utf8.srt", format: .srt, count: 6, labels: ["MAN"],
+        exact: [(1, "MAN", "How did we end up here?"), (5, nil, "(computer playing electronic melody)")]),
+    RealSample(
+        path: "go-astisub/missing-sequence-in.srt", format: .srt, count: 6, labels: ["MAN"],
+        exact: [(0, nil, "(deep rumbling)"), (4, nil, "We don't belong in this shithole.")]),
+    RealSample(
+        path: "go-astisub/example-in-carriage-return.vtt", format: .webVTT, count: 3, labels: [],
+        exact: [
+            (0, nil, "Did one of the last stories strike you as more interesting than the other?"),
+            (2, nil, "at a busy bus stop or anywhere else for that matter."),
+        ]),
+    RealSample(
+        path: "go-astisub/example-in-carriage-return.srt", format: .srt, count: 3, labels: [],
+        exact: [(1, nil, "That's true. You don\u{2019}t often find 632 pieces of gum stuck on a sidewalk")]),
+    RealSample(
+        path: "go-astisub/example-in-html-entities.vtt", format: .webVTT, count: 3, labels: [],
+        exact: [
+            (0, nil, "The man in black fled across the desert, & the gunslinger followed."),
+            (1, nil, "Go, then,"), (2, nil, "there are other < worlds than these."),
+        ]),
     // AssemblyAI SRT export (no labels)
-    RealSample(path: "assemblyai-go-sdk/subtitles.srt", format: .srt, count: 50, labels: [],
-               exact: [(0, nil, "Runner's knee runner's"), (1, nil, "knee is a condition characterized by pain behind or around")]),
+    RealSample(
+        path: "assemblyai-go-sdk/subtitles.srt", format: .srt, count: 50, labels: [],
+        exact: [
+            (0, nil, "Runner's knee runner's"), (1, nil, "knee is a condition characterized by pain behind or around"),
+        ]),
     // Deepgram
-    RealSample(path: "deepgram-python-captions/dg_speakers.json", format: .deepgram, count: 22, labels: ["0", "1", "2"],
-               exact: [(1, "0", "Jessica, Christina, we are so proud of you."),
-                       (4, "1", "Drew, thank you so much. It's been our pleasure working with you this morning. And I'm working on getting that EV hatch open,")]),
-    RealSample(path: "deepgram-python-captions/dg_speakers_no_utterances.json", format: .deepgram, count: 11, labels: ["0", "1", "2"],
-               exact: [(2, "0", "report it's opened and stowed.")]),
-    RealSample(path: "deepgram-python-captions/whisper_timestamped.json", format: .whisper, count: 4, labels: [],
-               exact: [(3, nil, "who were skilled and qualified and didn't get the same opportunities that we have today.")]),
+    RealSample(
+        path: "deepgram-python-captions/dg_speakers.json", format: .deepgram, count: 22, labels: ["0", "1", "2"],
+        exact: [
+            (1, "0", "Jessica, Christina, we are so proud of you."),
+            (
+                4, "1",
+                "Drew, thank you so much. It's been our pleasure working with you this morning. And I'm working on getting that EV hatch open,"
+            ),
+        ]),
+    RealSample(
+        path: "deepgram-python-captions/dg_speakers_no_utterances.json", format: .deepgram, count: 11,
+        labels: ["0", "1", "2"],
+        exact: [(2, "0", "report it's opened and stowed.")]),
+    RealSample(
+        path: "deepgram-python-captions/whisper_timestamped.json", format: .whisper, count: 4, labels: [],
+        exact: [(3, nil, "who were skilled and qualified and didn't get the same opportunities that we have today.")]),
     // OpenAI
-    RealSample(path: "openai-openapi/diarized_json.example.json", format: .openAIDiarized, count: 3, labels: ["agent", "A"],
-               exact: [(0, "agent", "Thanks for calling OpenAI support."), (1, "A", "Hi, I'm trying to enable diarization.")]),
-    RealSample(path: "openai-openapi/verbose_json_segments.example.json", format: .whisper, count: 1, labels: [],
-               exact: [(0, nil, "The beach was a popular spot on a hot summer day.")]),
+    RealSample(
+        path: "openai-openapi/diarized_json.example.json", format: .openAIDiarized, count: 3, labels: ["agent", "A"],
+        exact: [(0, "agent", "Thanks for calling OpenAI support."), (1, "A", "Hi, I'm trying to enable diarization.")]),
+    RealSample(
+        path: "openai-openapi/verbose_json_segments.example.json", format: .whisper, count: 1, labels: [],
+        exact: [(0, nil, "The beach was a popular spot on a hot summer day.")]),
     // AWS Transcribe
-    RealSample(path: "amazon-transcribe-developer-guide/diarization-output-batch.example.json", format: .awsTranscribe, count: 2,
-               labels: ["spk_0", "spk_1"], exact: [(0, "spk_0", "I've been on hold for an hour."), (1, "spk_1", "Sorry about that.")]),
-    RealSample(path: "amazon-transcribe-developer-guide/channel-id-output-batch.example.json", format: .awsTranscribe, count: 2,
-               labels: ["ch_0", "ch_1"], exact: [(0, "ch_0", "I've been on hold for an hour."), (1, "ch_1", "Sorry about that.")]),
-    RealSample(path: "amazon-transcribe-output-word-document/example-call.json", format: .awsCallAnalytics, count: 37,
-               labels: ["AGENT", "CUSTOMER"],
-               exact: [(0, "AGENT", "Thank you for calling Anchor Credit Union, the number one choice for captains worldwide, how can I help you?"),
-                       (36, "AGENT", "Bye.")]),
+    RealSample(
+        path: "amazon-transcribe-developer-guide/diarization-output-batch.example.json", format: .awsTranscribe,
+        count: 2,
+        labels: ["spk_0", "spk_1"],
+        exact: [(0, "spk_0", "I've been on hold for an hour."), (1, "spk_1", "Sorry about that.")]),
+    RealSample(
+        path: "amazon-transcribe-developer-guide/channel-id-output-batch.example.json", format: .awsTranscribe,
+        count: 2,
+        labels: ["ch_0", "ch_1"],
+        exact: [(0, "ch_0", "I've been on hold for an hour."), (1, "ch_1", "Sorry about that.")]),
+    RealSample(
+        path: "amazon-transcribe-output-word-document/example-call.json", format: .awsCallAnalytics, count: 37,
+        labels: ["AGENT", "CUSTOMER"],
+        exact: [
+            (
+                0, "AGENT",
+                "Thank you for calling Anchor Credit Union, the number one choice for captains worldwide, how can I help you?"
+            ),
+            (36, "AGENT", "Bye."),
+        ]),
     // AssemblyAI
-    RealSample(path: "assemblyai-api-spec/transcript-wildfires-speaker-labels.json", format: .assemblyAI, count: 20, labels: ["A", "B"],
-               exact: [(1, "B", "Good morning."), (19, "B", "Thank you for having me.")]),
+    RealSample(
+        path: "assemblyai-api-spec/transcript-wildfires-speaker-labels.json", format: .assemblyAI, count: 20,
+        labels: ["A", "B"],
+        exact: [(1, "B", "Good morning."), (19, "B", "Thank you for having me.")]),
     // QMSum meetings
-    RealSample(path: "qmsum/ES2004a.json", format: .qmsum, count: 320,
-               labels: ["Project Manager", "Marketing", "Industrial Designer", "User Interface"],
-               exact: [(0, "User Interface", "Hmm hmm hmm ."), (2, "User Interface", "Yeah .")]),
-    RealSample(path: "qmsum/Bed016.json", format: .qmsum, count: 724,
-               labels: ["Professor E", "Grad A", "Grad B", "Grad C", "Grad D", "Grad F"],
-               exact: [(0, "Grad A", "Ah , so comfortable ."), (1, "Grad F", "Smooth ."), (723, "Grad A", "Mmm . Mmm .")]),
+    RealSample(
+        path: "qmsum/ES2004a.json", format: .qmsum, count: 320,
+        labels: ["Project Manager", "Marketing", "Industrial Designer", "User Interface"],
+        exact: [(0, "User Interface", "Hmm hmm hmm ."), (2, "User Interface", "Yeah .")]),
+    RealSample(
+        path: "qmsum/Bed016.json", format: .qmsum, count: 724,
+        labels: ["Professor E", "Grad A", "Grad B", "Grad C", "Grad D", "Grad F"],
+        exact: [(0, "Grad A", "Ah , so comfortable ."), (1, "Grad F", "Smooth ."), (723, "Grad A", "Mmm . Mmm .")]),
     // Zoom chat export (the transcript files are tested below, against the roster)
-    RealSample(path: "zoomstudentengagement/GMT20240124-202901_Recording.cc.vtt", format: .webVTT, count: 100, labels: [],
-               exact: [(0, nil, "This doesn't."),
-                       (99, nil, "Can those in the call here? Okay, then why don't we just in into that as a conversation and I'll go ahead and stop the Zoom Meeting and everybody can come join.")]),
+    RealSample(
+        path: "zoomstudentengagement/GMT20240124-202901_Recording.cc.vtt", format: .webVTT, count: 100, labels: [],
+        exact: [
+            (0, nil, "This doesn't."),
+            (
+                99, nil,
+                "Can those in the call here? Okay, then why don't we just in into that as a conversation and I'll go ahead and stop the Zoom Meeting and everybody can come join."
+            ),
+        ]),
     // PriMock57: one file per microphone; tiers named `Speaker` take the speaker from the file name.
-    RealSample(path: "primock57/day1_consultation01_doctor.TextGrid", format: .textGrid, count: 53, labels: ["Doctor"],
-               exact: [(0, "Doctor", "Hello? Hi. Um, should we start? Yeah, okay. <UNSURE>Hello how</UNSURE> um. Good morning sir, how can I help you this morning?")]),
-    RealSample(path: "primock57/day1_consultation01_patient.TextGrid", format: .textGrid, count: 56, labels: ["Patient"],
-               exact: [(0, "Patient", "Hello, how are you?")]),
-    RealSample(path: "primock57/day3_consultation03_doctor.TextGrid", format: .textGrid, count: 64, labels: ["doctor"],
-               exact: [(2, "doctor", "Yes, I can. Hi, I'm Dr. Jacob and welcome to Babylon. How are you doing?")]),
-    RealSample(path: "primock57/day3_consultation03_patient.TextGrid", format: .textGrid, count: 93, labels: ["patient"],
-               exact: [(1, "patient", "Hello, I'm Peter. I'm, I'm doing OK, I guess.")]),
-    RealSample(path: "primock57/day5_consultation03_doctor.TextGrid", format: .textGrid, count: 55, labels: ["doctor"],
-               exact: [(0, "doctor", "Hi there. I'm Doctor Smith from Babylon.")]),
-    RealSample(path: "primock57/day5_consultation03_patient.TextGrid", format: .textGrid, count: 69, labels: ["patient"],
-               exact: [(0, "patient", "Hi.")]),
+    RealSample(
+        path: "primock57/day1_consultation01_doctor.TextGrid", format: .textGrid, count: 53, labels: ["Doctor"],
+        exact: [
+            (
+                0, "Doctor",
+                "Hello? Hi. Um, should we start? Yeah, okay. <UNSURE>Hello how</UNSURE> um. Good morning sir, how can I help you this morning?"
+            )
+        ]),
+    RealSample(
+        path: "primock57/day1_consultation01_patient.TextGrid", format: .textGrid, count: 56, labels: ["Patient"],
+        exact: [(0, "Patient", "Hello, how are you?")]),
+    RealSample(
+        path: "primock57/day3_consultation03_doctor.TextGrid", format: .textGrid, count: 64, labels: ["doctor"],
+        exact: [(2, "doctor", "Yes, I can. Hi, I'm Dr. Jacob and welcome to Babylon. How are you doing?")]),
+    RealSample(
+        path: "primock57/day3_consultation03_patient.TextGrid", format: .textGrid, count: 93, labels: ["patient"],
+        exact: [(1, "patient", "Hello, I'm Peter. I'm, I'm doing OK, I guess.")]),
+    RealSample(
+        path: "primock57/day5_consultation03_doctor.TextGrid", format: .textGrid, count: 55, labels: ["doctor"],
+        exact: [(0, "doctor", "Hi there. I'm Doctor Smith from Babylon.")]),
+    RealSample(
+        path: "primock57/day5_consultation03_patient.TextGrid", format: .textGrid, count: 69, labels: ["patient"],
+        exact: [(0, "patient", "Hi.")]),
     // AnnoMI: one CSV of six conversations; each is read by its transcript_id.
-    RealSample(path: "annomi/annomi-simple-subset.csv", format: .csv, count: 36, labels: ["therapist", "client"],
-               exact: [(0, "therapist", "Right. Hi, Ruth, thank you for coming today. How are you?")],
-               options: TranscriptOptions(conversation: "95")),
-    RealSample(path: "annomi/annomi-simple-subset.csv", format: .csv, count: 79, labels: ["therapist", "client"],
-               exact: [(0, "therapist", "Hi, Hannah. Nice to meet you."), (1, "client", "Hi.")],
-               options: TranscriptOptions(conversation: "23")),
-    RealSample(path: "annomi/annomi-simple-subset.csv", format: .csv, count: 101, labels: ["therapist", "client"],
-               exact: [(0, "therapist", "--today.")], options: TranscriptOptions(conversation: "110")),
-    RealSample(path: "annomi/annomi-simple-subset.csv", format: .csv, count: 173, labels: ["therapist", "client"], exact: [],
-               options: TranscriptOptions(conversation: "44")),
-    RealSample(path: "annomi/annomi-simple-subset.csv", format: .csv, count: 18, labels: ["therapist", "client"], exact: [],
-               options: TranscriptOptions(conversation: "107")),
-    RealSample(path: "annomi/annomi-simple-subset.csv", format: .csv, count: 20, labels: ["therapist", "client"], exact: [],
-               options: TranscriptOptions(conversation: "40")),
+    RealSample(
+        path: "annomi/annomi-simple-subset.csv", format: .csv, count: 36, labels: ["therapist", "client"],
+        exact: [(0, "therapist", "Right. Hi, Ruth, thank you for coming today. How are you?")],
+        options: TranscriptOptions(conversation: "95")),
+    RealSample(
+        path: "annomi/annomi-simple-subset.csv", format: .csv, count: 79, labels: ["therapist", "client"],
+        exact: [(0, "therapist", "Hi, Hannah. Nice to meet you."), (1, "client", "Hi.")],
+        options: TranscriptOptions(conversation: "23")),
+    RealSample(
+        path: "annomi/annomi-simple-subset.csv", format: .csv, count: 101, labels: ["therapist", "client"],
+        exact: [(0, "therapist", "--today.")], options: TranscriptOptions(conversation: "110")),
+    RealSample(
+        path: "annomi/annomi-simple-subset.csv", format: .csv, count: 173, labels: ["therapist", "client"], exact: [],
+        options: TranscriptOptions(conversation: "44")),
+    RealSample(
+        path: "annomi/annomi-simple-subset.csv", format: .csv, count: 18, labels: ["therapist", "client"], exact: [],
+        options: TranscriptOptions(conversation: "107")),
+    RealSample(
+        path: "annomi/annomi-simple-subset.csv", format: .csv, count: 20, labels: ["therapist", "client"], exact: [],
+        options: TranscriptOptions(conversation: "40")),
     // ACI-Bench: one visit per CSV row, the dialogue in a cell with `[role]` tags.
-    RealSample(path: "aci-bench/clef_taskC_test3.subset.csv", format: .csv, count: 99, labels: ["doctor", "patient", "patient_guest"],
-               exact: [(1, "patient", "i'm doing okay . how are you ."), (9, "patient", "we automatically thought appendix .")]),
-    RealSample(path: "aci-bench/clinicalnlp_taskC_test2.subset.csv", format: .csv, count: 48, labels: ["doctor", "patient", "patient_guest"],
-               exact: []),
-    RealSample(path: "aci-bench/clinicalnlp_taskB_test1.subset.csv", format: .csv, count: 100, labels: ["doctor", "patient_guest"],
-               exact: [(1, "doctor", "hello , how are you doing today ?"), (2, "patient_guest", "we're okay , thank you .")],
-               options: TranscriptOptions(conversation: "D2N099")),
-    RealSample(path: "aci-bench/clinicalnlp_taskB_test1.subset.csv", format: .csv, count: 34, labels: ["doctor", "patient", "patient_guest"],
-               exact: [], options: TranscriptOptions(conversation: "D2N100")),
-    RealSample(path: "aci-bench/valid.subset.csv", format: .csv, count: 81, labels: ["doctor", "patient_guest"],
-               exact: [(0, "doctor", "hello ."), (1, "patient_guest", "hi .")], options: TranscriptOptions(conversation: "D2N076")),
-    RealSample(path: "aci-bench/valid.subset.csv", format: .csv, count: 49, labels: ["doctor", "patient"],
-               exact: [(1, "patient", "hi , dr. moore ."), (3, "patient", "i'm doing okay except for my knee .")],
-               options: TranscriptOptions(conversation: "D2N069")),
+    RealSample(
+        path: "aci-bench/clef_taskC_test3.subset.csv", format: .csv, count: 99,
+        labels: ["doctor", "patient", "patient_guest"],
+        exact: [
+            (1, "patient", "i'm doing okay . how are you ."), (9, "patient", "we automatically thought appendix ."),
+        ]),
+    RealSample(
+        path: "aci-bench/clinicalnlp_taskC_test2.subset.csv", format: .csv, count: 48,
+        labels: ["doctor", "patient", "patient_guest"],
+        exact: []),
+    RealSample(
+        path: "aci-bench/clinicalnlp_taskB_test1.subset.csv", format: .csv, count: 100,
+        labels: ["doctor", "patient_guest"],
+        exact: [(1, "doctor", "hello , how are you doing today ?"), (2, "patient_guest", "we're okay , thank you .")],
+        options: TranscriptOptions(conversation: "D2N099")),
+    RealSample(
+        path: "aci-bench/clinicalnlp_taskB_test1.subset.csv", format: .csv, count: 34,
+        labels: ["doctor", "patient", "patient_guest"],
+        exact: [], options: TranscriptOptions(conversation: "D2N100")),
+    RealSample(
+        path: "aci-bench/valid.subset.csv", format: .csv, count: 81, labels: ["doctor", "patient_guest"],
+        exact: [(0, "doctor", "hello ."), (1, "patient_guest", "hi .")],
+        options: TranscriptOptions(conversation: "D2N076")),
+    RealSample(
+        path: "aci-bench/valid.subset.csv", format: .csv, count: 49, labels: ["doctor", "patient"],
+        exact: [(1, "patient", "hi , dr. moore ."), (3, "patient", "i'm doing okay except for my knee .")],
+        options: TranscriptOptions(conversation: "D2N069")),
 ]
 
 @Suite("Real transcript samples")
@@ -167,12 +255,15 @@ struct RealSampleTests {
     }
 
     @Test func utf16AndByteOrderMarks_decode() throws {
-        let utf16 = try TextDecoding.decode(try Fixtures.bytes(Fixtures.dataPath("go-astisub/example-in-non-utf8.srt")), file: "x")
+        let utf16 = try TextDecoding.decode(
+            try Fixtures.bytes(Fixtures.dataPath("go-astisub/example-in-non-utf8.srt")), file: "x")
         #expect(utf16.encoding == "utf-16le")
-        let bom = try TextDecoding.decode(try Fixtures.bytes(Fixtures.dataPath("webvtt-py/captions_with_bom.vtt")), file: "x")
+        let bom = try TextDecoding.decode(
+            try Fixtures.bytes(Fixtures.dataPath("webvtt-py/captions_with_bom.vtt")), file: "x")
         #expect(bom.encoding == "utf-8 with BOM")
         #expect(bom.text.hasPrefix("WEBVTT"))
-        let mixed = try TextDecoding.decode(try Fixtures.bytes(Fixtures.dataPath("go-astisub/example-in-carriage-return.srt")), file: "x")
+        let mixed = try TextDecoding.decode(
+            try Fixtures.bytes(Fixtures.dataPath("go-astisub/example-in-carriage-return.srt")), file: "x")
         #expect(!mixed.text.contains("\r"))
     }
 
@@ -205,8 +296,14 @@ struct RealSampleTests {
         func counts(_ file: String) throws -> [String: Int] {
             try Fixtures.transcript(file).utterances.reduce(into: [:]) { $0[$1.label!, default: 0] += 1 }
         }
-        #expect(try counts("ami-diarization-setup/ES2004a.only_words.rttm") == ["FEE013": 82, "FEE016": 81, "MEE014": 51, "MEO015": 46])
-        #expect(try counts("ami-diarization-setup/EN2002a.only_words.rttm") == ["MEE073": 204, "FEO072": 199, "FEO070": 193, "MEE071": 150])
+        #expect(
+            try counts("ami-diarization-setup/ES2004a.only_words.rttm") == [
+                "FEE013": 82, "FEE016": 81, "MEE014": 51, "MEO015": 46,
+            ])
+        #expect(
+            try counts("ami-diarization-setup/EN2002a.only_words.rttm") == [
+                "MEE073": 204, "FEO072": 199, "FEO070": 193, "MEE071": 150,
+            ])
     }
 
     @Test func primockChannels_mergeIntoOneConversation() throws {
@@ -229,7 +326,11 @@ struct RealSampleTests {
         #expect(transcript.utterances.count == 102)
         let leader = roster.name(lastName: "Healy")
         let titled = "Dr. " + roster.name(lastName: "Ko")
-        #expect(Set(transcript.labels) == [leader, titled, roster.name(lastName: "Ghosh"), roster.name(lastName: "Kelkar"), roster.name(lastName: "Sloan")])
+        #expect(
+            Set(transcript.labels) == [
+                leader, titled, roster.name(lastName: "Ghosh"), roster.name(lastName: "Kelkar"),
+                roster.name(lastName: "Sloan"),
+            ])
         var counts: [String: Int] = [:]
         for utterance in transcript.utterances { counts[utterance.label ?? "", default: 0] += 1 }
         #expect(counts[leader] == 80 && counts[titled] == 5 && counts[""] == 1)
@@ -258,12 +359,14 @@ struct ZoomRoster {
     var rows: [[String: String]]
 
     static func load() throws -> ZoomRoster {
-        let text = String(decoding: try Fixtures.bytes(Fixtures.dataPath("zoomstudentengagement/roster.csv")), as: UTF8.self)
+        let text = String(
+            decoding: try Fixtures.bytes(Fixtures.dataPath("zoomstudentengagement/roster.csv")), as: UTF8.self)
         let lines = text.split(whereSeparator: \.isNewline).map(String.init)
         let header = ZoomRoster.fields(lines[0])
-        return ZoomRoster(rows: lines.dropFirst().map { line in
-            Dictionary(uniqueKeysWithValues: zip(header, ZoomRoster.fields(line)))
-        })
+        return ZoomRoster(
+            rows: lines.dropFirst().map { line in
+                Dictionary(uniqueKeysWithValues: zip(header, ZoomRoster.fields(line)))
+            })
     }
 
     func name(lastName: String) -> String {

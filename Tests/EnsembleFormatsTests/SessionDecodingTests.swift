@@ -54,43 +54,78 @@ struct SessionDecodingTests {
         #expect(session.attendees[1].relatedTo == PersonID("CL-1"))
         #expect(session.modality == nil && session.noteFormat == .soap)
         #expect(session.speakerHints.count == 2)
-        #expect(session.speakerHints.first { $0.label == "Family iPad" }?.people == [PersonID("CL-1"), PersonID("CL-2")])
+        #expect(
+            session.speakerHints.first { $0.label == "Family iPad" }?.people == [PersonID("CL-1"), PersonID("CL-2")])
         #expect(Roster(session: session).person(PersonID("CL-1"))?.age == 15)
     }
 
     @Test func missingRequiredField_namesFileLineAndField() {
         let error = self.problem { $0.replacingOccurrences(of: "\"sessionId\": \"S-1\",", with: "") }
-        #expect(error?.description == "scenario/session.json:1: sessionId: missing required field; expected the session's id (a string)")
+        #expect(
+            error?.description
+                == "scenario/session.json:1: sessionId: missing required field; expected the session's id (a string)")
         let present = self.problem { $0.replacingOccurrences(of: "\"present\": false", with: "\"presence\": false") }
-        #expect(present?.description == "scenario/session.json:11: attendees[1].present: missing required field; expected true or false (whether the attendee attended)")
+        #expect(
+            present?.description
+                == "scenario/session.json:11: attendees[1].present: missing required field; expected true or false (whether the attendee attended)"
+        )
     }
 
     @Test func wrongType_saysWhatWasExpectedWithoutTheValue() {
-        let error = self.problem { $0.replacingOccurrences(of: "\"present\": true", with: "\"present\": \"Sofia Alvarez\"") }
-        #expect(error?.description == "scenario/session.json:9: attendees[0].present: expected true or false, found a string")
+        let error = self.problem {
+            $0.replacingOccurrences(of: "\"present\": true", with: "\"present\": \"Sofia Alvarez\"")
+        }
+        #expect(
+            error?.description
+                == "scenario/session.json:9: attendees[0].present: expected true or false, found a string")
         #expect(!(error?.description.contains("Sofia") ?? true))
-        let kind = self.problem { $0.replacingOccurrences(of: "\"kind\": \"family\"", with: "\"kind\": \"familytherapy\"") }
-        #expect(kind?.description == "scenario/session.json:3: kind: expected one of group, family, couples, multiFamilyGroup, individual")
+        let kind = self.problem {
+            $0.replacingOccurrences(of: "\"kind\": \"family\"", with: "\"kind\": \"familytherapy\"")
+        }
+        #expect(
+            kind?.description
+                == "scenario/session.json:3: kind: expected one of group, family, couples, multiFamilyGroup, individual"
+        )
     }
 
     @Test func datesAndTimes_areChecked() {
         let noOffset = self.problem { $0.replacingOccurrences(of: "16:00:00-04:00", with: "16:00:00") }
         #expect(noOffset?.field == "start" && noOffset?.code == .invalidValue)
         let backwards = self.problem { $0.replacingOccurrences(of: "16:53:00-04:00", with: "15:53:00-04:00") }
-        #expect(backwards?.description == "scenario/session.json:5: end: is before start; the session must end after it starts")
+        #expect(
+            backwards?.description
+                == "scenario/session.json:5: end: is before start; the session must end after it starts")
         let badDate = self.problem { $0.replacingOccurrences(of: "2010-09-14", with: "2010-02-30") }
-        #expect(badDate?.description == "scenario/session.json:10: attendees[0].dateOfBirth: expected a real date, YYYY-MM-DD")
+        #expect(
+            badDate?.description
+                == "scenario/session.json:10: attendees[0].dateOfBirth: expected a real date, YYYY-MM-DD")
     }
 
     @Test func crossReferences_areChecked() {
-        let duplicate = self.problem { $0.replacingOccurrences(of: "\"clientId\": \"CL-2\"", with: "\"clientId\": \"CL-1\"") }
-        #expect(duplicate?.description == "scenario/session.json:11: attendees[1]: clientId CL-1 is already used by attendees[0]")
-        let related = self.problem { $0.replacingOccurrences(of: "\"relatedTo\": \"CL-1\"", with: "\"relatedTo\": \"CL-9\"") }
-        #expect(related?.description == "scenario/session.json:12: attendees[1].relatedTo: names no attendee on this session; expected another attendee's clientId")
-        let hint = self.problem { $0.replacingOccurrences(of: "\"Hannah's laptop\": \"PROV-1\"", with: "\"Hannah's laptop\": \"PROV-7\"") }
+        let duplicate = self.problem {
+            $0.replacingOccurrences(of: "\"clientId\": \"CL-2\"", with: "\"clientId\": \"CL-1\"")
+        }
+        #expect(
+            duplicate?.description
+                == "scenario/session.json:11: attendees[1]: clientId CL-1 is already used by attendees[0]")
+        let related = self.problem {
+            $0.replacingOccurrences(of: "\"relatedTo\": \"CL-1\"", with: "\"relatedTo\": \"CL-9\"")
+        }
+        #expect(
+            related?.description
+                == "scenario/session.json:12: attendees[1].relatedTo: names no attendee on this session; expected another attendee's clientId"
+        )
+        let hint = self.problem {
+            $0.replacingOccurrences(of: "\"Hannah's laptop\": \"PROV-1\"", with: "\"Hannah's laptop\": \"PROV-7\"")
+        }
         #expect(hint?.field == "speakerHints.Hannah's laptop" && hint?.code == .inconsistent)
-        let consent = self.problem { $0.replacingOccurrences(of: "{ \"aiDrafting\": true }", with: "{ \"part2\": true }") }
-        #expect(consent?.description == "scenario/session.json:10: attendees[0].consent.aiDrafting: missing required field; expected true or false")
+        let consent = self.problem {
+            $0.replacingOccurrences(of: "{ \"aiDrafting\": true }", with: "{ \"part2\": true }")
+        }
+        #expect(
+            consent?.description
+                == "scenario/session.json:10: attendees[0].consent.aiDrafting: missing required field; expected true or false"
+        )
     }
 
     @Test func notJSON_isASyntaxErrorWithItsLine() {
@@ -99,7 +134,9 @@ struct SessionDecodingTests {
     }
 
     @Test func scenarioFolder_transcriptChoiceErrors() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-scenario-\(UInt32.random(in: 0...UInt32.max))").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ensemble-scenario-\(UInt32.random(in: 0...UInt32.max))"
+        ).path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try Self.valid.write(toFile: folder + "/session.json", atomically: true, encoding: .utf8)
@@ -111,13 +148,19 @@ struct SessionDecodingTests {
                 return error.description
             }
         }
-        #expect(loadError() == "\(folder): no transcript.* or summary.md in the scenario folder (or name one with \"transcript\" in session.json)")
+        #expect(
+            loadError()
+                == "\(folder): no transcript.* or summary.md in the scenario folder (or name one with \"transcript\" in session.json)"
+        )
         try "Hannah Cole: hello\n".write(toFile: folder + "/transcript.txt", atomically: true, encoding: .utf8)
         try "- Sofia: reported a calmer week\n".write(toFile: folder + "/summary.md", atomically: true, encoding: .utf8)
         #expect(loadError() == "\(folder): holds both a transcript and summary.md; keep exactly one")
         try FileManager.default.removeItem(atPath: folder + "/summary.md")
         try "WEBVTT\n".write(toFile: folder + "/transcript.vtt", atomically: true, encoding: .utf8)
-        #expect(loadError().hasSuffix("holds 2 transcript files (transcript.txt, transcript.vtt); keep one, or name it with \"transcript\" in session.json"))
+        #expect(
+            loadError().hasSuffix(
+                "holds 2 transcript files (transcript.txt, transcript.vtt); keep one, or name it with \"transcript\" in session.json"
+            ))
         try FileManager.default.removeItem(atPath: folder + "/transcript.vtt")
         let scenario = try ScenarioLoader().load(folder)
         #expect(scenario.transcript.utterances.count == 1 && scenario.transcriptFiles == ["transcript.txt"])
@@ -157,7 +200,8 @@ struct SessionDecodingTests {
             SPEAKER s 1 5.10 1.00 <NA> <NA> SPEAKER_00 <NA> <NA>
             """
         let transcript = try TranscriptReading.read(Array(whisper.utf8), file: "t.json")
-        let labelled = try Diarization.apply(rttm: try TextDecoding.decode(Array(rttm.utf8), file: "t.rttm"), file: "t.rttm", to: transcript)
+        let labelled = try Diarization.apply(
+            rttm: try TextDecoding.decode(Array(rttm.utf8), file: "t.rttm"), file: "t.rttm", to: transcript)
         #expect(labelled.utterances.map(\.label) == ["SPEAKER_00", "SPEAKER_01", "SPEAKER_00", nil])
         #expect(labelled.format == "whisper-json+rttm")
     }

@@ -57,7 +57,8 @@ struct BundledScenarioTests {
         }
         // Unknowns are surfaced as findings, never silently dropped.
         if !attributed.attribution.unknownUtterances.isEmpty {
-            #expect(attributed.attribution.findings.contains { [.speakerUnknown, .utterancesUnknown].contains($0.code) })
+            #expect(
+                attributed.attribution.findings.contains { [.speakerUnknown, .utterancesUnknown].contains($0.code) })
         }
     }
 
@@ -66,7 +67,8 @@ struct BundledScenarioTests {
         let scenario = try Fixtures.scenario(name)
         let expected = try #require(scenario.expected)
         let ids = Set(scenario.session.attendees.map(\.id) + scenario.session.clinicians.map(\.id))
-        let referenced = expected.speakers.values.compactMap { $0 } + expected.utterances.values.compactMap { $0 }
+        let referenced =
+            expected.speakers.values.compactMap { $0 } + expected.utterances.values.compactMap { $0 }
             + expected.risk.map(\.clientId) + expected.noRisk + expected.claims.map(\.clientId) + expected.noClaim
             + expected.noAIDraft + Array(expected.mustNotAppear.keys)
         for id in referenced { #expect(ids.contains(id), "\(name): \(id)") }
@@ -92,6 +94,8 @@ struct BundledScenarioTests {
         #expect(next == scenario.transcript.utterances.count)
         // "Okay, so today's skill is TIPP" opens the teaching segment.
         let teaching = try #require(segmented.segments.first { $0.kind == "teaching" })
-        #expect(scenario.transcript.utterances[teaching.utterances.lowerBound].text.hasPrefix("Okay, so today's skill is TIPP"))
+        #expect(
+            scenario.transcript.utterances[teaching.utterances.lowerBound].text.hasPrefix(
+                "Okay, so today's skill is TIPP"))
     }
 }

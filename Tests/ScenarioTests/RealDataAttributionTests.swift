@@ -1,8 +1,9 @@
 import EnsembleCore
-@testable import EnsembleFormats
 import EnsembleTesting
 import Foundation
 import Testing
+
+@testable import EnsembleFormats
 
 /// Attribution on real third-party multi-party data: a Zoom class with its roster, clinic visits with
 /// family members (ACI-Bench), counselling sessions (AnnoMI), consultations recorded on two channels
@@ -22,7 +23,9 @@ struct RealDataAttributionTests {
 
         var total: Int { self.correct + self.wrong + self.unknown }
         var accuracy: Double { self.total == 0 ? 1 : Double(self.correct) / Double(self.total) }
-        var precision: Double { self.correct + self.wrong == 0 ? 1 : Double(self.correct) / Double(self.correct + self.wrong) }
+        var precision: Double {
+            self.correct + self.wrong == 0 ? 1 : Double(self.correct) / Double(self.correct + self.wrong)
+        }
 
         mutating func add(_ other: Measured) {
             self.correct += other.correct
@@ -66,7 +69,9 @@ struct RealDataAttributionTests {
     @Test func zoomClass_namedLabels_allBoundToTheRoster() throws {
         let roster = try Self.zoomRoster()
         let transcript = try Fixtures.transcript("zoomstudentengagement/GMT20240124-202901_Recording.transcript.vtt")
-        let truth = transcript.utterances.map { utterance in utterance.label.flatMap { Self.zoomPerson($0, roster: roster) }.map { Set([$0]) } }
+        let truth = transcript.utterances.map { utterance in
+            utterance.label.flatMap { Self.zoomPerson($0, roster: roster) }.map { Set([$0]) }
+        }
         let measured = self.measure(transcript, roster: roster, truth: truth)
         print("Zoom class, display-name labels: \(measured)")
         #expect(measured.correct == 101 && measured.wrong == 0 && measured.unknown == 0)
@@ -113,7 +118,8 @@ struct RealDataAttributionTests {
 
     static let visits = [
         Visit(file: "aci-bench/clinicalnlp_taskC_test2.subset.csv", encounter: "D2N141", guests: ["daughter"], age: 86),
-        Visit(file: "aci-bench/clef_taskC_test3.subset.csv", encounter: "D2N185", guests: ["mother", "father"], age: 14),
+        Visit(
+            file: "aci-bench/clef_taskC_test3.subset.csv", encounter: "D2N185", guests: ["mother", "father"], age: 14),
         Visit(file: "aci-bench/clinicalnlp_taskB_test1.subset.csv", encounter: "D2N100", guests: ["mother"], age: 15),
         Visit(file: "aci-bench/clinicalnlp_taskB_test1.subset.csv", encounter: "D2N099", guests: ["mother"], age: 0),
         Visit(file: "aci-bench/valid.subset.csv", encounter: "D2N076", guests: ["mother"], age: 1),
@@ -124,15 +130,19 @@ struct RealDataAttributionTests {
         let metadata = try Self.metadata(for: visit.encounter)
         let transcript = try Fixtures.transcript(visit.file, options: TranscriptOptions(conversation: visit.encounter))
         let family = metadata["patient_familyname"] ?? ""
-        let doctor = (metadata["doctor_name"] ?? "").split(separator: " ").last.map { "Dr. " + $0.capitalized } ?? "Clinician"
+        let doctor =
+            (metadata["doctor_name"] ?? "").split(separator: " ").last.map { "Dr. " + $0.capitalized } ?? "Clinician"
         var people: [Roster.Person] = [
             .init(id: PersonID("DOC"), name: doctor, kind: .clinician(.primary)),
-            .init(id: PersonID("PT"), name: "\((metadata["patient_firstname"] ?? "").capitalized) \(family.capitalized)",
-                  kind: .attendee(.identifiedPatient), age: visit.age),
+            .init(
+                id: PersonID("PT"), name: "\((metadata["patient_firstname"] ?? "").capitalized) \(family.capitalized)",
+                kind: .attendee(.identifiedPatient), age: visit.age),
         ]
         for (offset, relationship) in visit.guests.enumerated() {
-            people.append(.init(id: PersonID("G\(offset + 1)"), name: "\(relationship.capitalized) \(family.capitalized)",
-                                kind: .attendee(.familyMember), relationship: relationship))
+            people.append(
+                .init(
+                    id: PersonID("G\(offset + 1)"), name: "\(relationship.capitalized) \(family.capitalized)",
+                    kind: .attendee(.familyMember), relationship: relationship))
         }
         let guests = Set(visit.guests.indices.map { PersonID("G\($0 + 1)") })
         let truth: [Set<PersonID>?] = transcript.utterances.map { utterance in
@@ -185,11 +195,14 @@ struct RealDataAttributionTests {
         var tagged = Measured()
         var anonymous = Measured()
         for conversation in ["95", "107", "40", "44", "23", "110"] {
-            let transcript = try Fixtures.transcript("annomi/annomi-simple-subset.csv", options: TranscriptOptions(conversation: conversation))
-            let roster = Roster(sessionKind: .individual, people: [
-                .init(id: PersonID("THER"), name: "Therapist", kind: .clinician(.primary)),
-                .init(id: PersonID("CLIENT"), name: "Client", kind: .attendee(.identifiedPatient)),
-            ])
+            let transcript = try Fixtures.transcript(
+                "annomi/annomi-simple-subset.csv", options: TranscriptOptions(conversation: conversation))
+            let roster = Roster(
+                sessionKind: .individual,
+                people: [
+                    .init(id: PersonID("THER"), name: "Therapist", kind: .clinician(.primary)),
+                    .init(id: PersonID("CLIENT"), name: "Client", kind: .attendee(.identifiedPatient)),
+                ])
             let truth: [Set<PersonID>?] = transcript.utterances.map {
                 $0.label == "therapist" ? [PersonID("THER")] : $0.label == "client" ? [PersonID("CLIENT")] : nil
             }
@@ -215,10 +228,12 @@ struct RealDataAttributionTests {
                 channels.append(try Fixtures.transcript(file, options: TranscriptOptions(channelLabel: speaker)))
             }
             let merged = TranscriptMerger.merge(channels)
-            let roster = Roster(sessionKind: .individual, people: [
-                .init(id: PersonID("DOC"), name: "Doctor", kind: .clinician(.primary)),
-                .init(id: PersonID("PT"), name: "Patient", kind: .attendee(.identifiedPatient)),
-            ])
+            let roster = Roster(
+                sessionKind: .individual,
+                people: [
+                    .init(id: PersonID("DOC"), name: "Doctor", kind: .clinician(.primary)),
+                    .init(id: PersonID("PT"), name: "Patient", kind: .attendee(.identifiedPatient)),
+                ])
             let truth: [Set<PersonID>?] = merged.utterances.map {
                 switch $0.label?.lowercased() {
                 case "doctor": [PersonID("DOC")]
@@ -244,9 +259,13 @@ struct RealDataAttributionTests {
         // Only the project manager's name is said in the meeting ("I'm Sarah").
         let names = ["Sarah Meeting", "Marketing Person", "Designer Person", "Interface Person"]
         func roster(aliases: Bool) -> Roster {
-            Roster(sessionKind: .group, people: roles.indices.map { index in
-                .init(id: PersonID("P\(index)"), name: names[index], aliases: aliases ? [roles[index]] : [], kind: .attendee(.member))
-            })
+            Roster(
+                sessionKind: .group,
+                people: roles.indices.map { index in
+                    .init(
+                        id: PersonID("P\(index)"), name: names[index], aliases: aliases ? [roles[index]] : [],
+                        kind: .attendee(.member))
+                })
         }
         let truth: [Set<PersonID>?] = transcript.utterances.map { utterance in
             roles.firstIndex(of: utterance.label ?? "").map { [PersonID("P\($0)")] }
@@ -263,14 +282,19 @@ struct RealDataAttributionTests {
     // MARK: - Data helpers
 
     static func zoomRoster() throws -> Roster {
-        let text = String(decoding: try Fixtures.bytes(Fixtures.dataPath("zoomstudentengagement/roster.csv")), as: UTF8.self)
+        let text = String(
+            decoding: try Fixtures.bytes(Fixtures.dataPath("zoomstudentengagement/roster.csv")), as: UTF8.self)
         let records = try CSV.parse(text, file: "roster.csv")
         let header = records[0].fields
         let first = header.firstIndex(of: "first_last")!
         let preferred = header.firstIndex(of: "preferred_name")!
-        return Roster(sessionKind: .group, people: records.dropFirst().enumerated().map { index, record in
-            .init(id: PersonID("R\(index)"), name: record.fields[first], aliases: [record.fields[preferred]], kind: .attendee(.member))
-        })
+        return Roster(
+            sessionKind: .group,
+            people: records.dropFirst().enumerated().map { index, record in
+                .init(
+                    id: PersonID("R\(index)"), name: record.fields[first], aliases: [record.fields[preferred]],
+                    kind: .attendee(.member))
+            })
     }
 
     /// The roster person a Zoom display name denotes, read the way a person would (dropping `Dr.`).
@@ -281,7 +305,8 @@ struct RealDataAttributionTests {
 
     static func metadata(for encounter: String) throws -> [String: String] {
         for file in ["clef_taskC_test3", "clinicalnlp_taskB_test1", "clinicalnlp_taskC_test2", "valid"] {
-            let text = String(decoding: try Fixtures.bytes(Fixtures.dataPath("aci-bench/\(file)_metadata.subset.csv")), as: UTF8.self)
+            let text = String(
+                decoding: try Fixtures.bytes(Fixtures.dataPath("aci-bench/\(file)_metadata.subset.csv")), as: UTF8.self)
             let records = try CSV.parse(text, file: file)
             let header = records[0].fields
             for record in records.dropFirst() where record.fields[header.firstIndex(of: "encounter_id")!] == encounter {

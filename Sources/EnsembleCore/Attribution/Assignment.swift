@@ -13,7 +13,8 @@ struct Assignment: Sendable {
     static func solve(rows: Int, columns: Int, scores: [Pair: Double]) -> Assignment {
         var result = Assignment(columnOfRow: Array(repeating: nil, count: rows), total: 0)
         for component in Self.components(rows: rows, columns: columns, scores: scores) {
-            let solved = Self.solveDense(rows: component.rows, columns: component.columns, scores: scores, forbidden: nil)
+            let solved = Self.solveDense(
+                rows: component.rows, columns: component.columns, scores: scores, forbidden: nil)
             for (row, column) in solved.pairs { result.columnOfRow[row] = column }
             result.total += solved.total
         }
@@ -60,7 +61,9 @@ struct Assignment: Sendable {
             if a != b { parent[a] = b }
         }
         var byRoot: [Int: Component] = [:]
-        for row in touchedRows.sorted() { byRoot[find(row), default: Component(rows: [], columns: [])].rows.append(row) }
+        for row in touchedRows.sorted() {
+            byRoot[find(row), default: Component(rows: [], columns: [])].rows.append(row)
+        }
         for column in touchedColumns.sorted() {
             byRoot[find(rows + column), default: Component(rows: [], columns: [])].columns.append(column)
         }

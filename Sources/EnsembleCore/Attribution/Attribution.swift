@@ -99,7 +99,9 @@ public struct PersonTalk: Sendable, Hashable {
     public var secondsAreEstimated: Bool
     public var labels: [String]
 
-    public init(person: PersonID, utterances: Int, words: Int, seconds: Double, secondsAreEstimated: Bool, labels: [String]) {
+    public init(
+        person: PersonID, utterances: Int, words: Int, seconds: Double, secondsAreEstimated: Bool, labels: [String]
+    ) {
         self.person = person
         self.utterances = utterances
         self.words = words

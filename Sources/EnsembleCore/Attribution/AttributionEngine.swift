@@ -42,7 +42,9 @@ struct AttributionRun {
         mutating func add(_ value: Double, at utterance: Int?) {
             self.raw += value
             self.count += 1
-            if let utterance, self.evidence.count < 8, self.evidence.last != utterance { self.evidence.append(utterance) }
+            if let utterance, self.evidence.count < 8, self.evidence.last != utterance {
+                self.evidence.append(utterance)
+            }
         }
     }
 
@@ -92,7 +94,8 @@ struct AttributionRun {
         self.scoreClinicianStyle()
 
         var shared = self.sharedLabelsBeforeAssignment()
-        var assignment = self.assign(excludingLabels: Set(shared.keys), excludingPeople: Set(shared.values.flatMap { $0 }))
+        var assignment = self.assign(
+            excludingLabels: Set(shared.keys), excludingPeople: Set(shared.values.flatMap { $0 }))
         self.addSplitLabels(to: &assignment, shared: shared)
         self.addElimination(to: &assignment, shared: shared)
         self.addContentSharedLabels(assignment: &assignment, shared: &shared)
@@ -178,10 +181,12 @@ struct AttributionRun {
             // A label that names someone absent better than anyone present.
             let bestAbsent = reading.names.filter { !self.people[$0.person].present }.max { $0.score < $1.score }
             let bestPresent = reading.names.filter { self.people[$0.person].present }.map(\.score).max() ?? 0
-            if let bestAbsent, bestAbsent.score >= self.weights.firstNameOrAlias * 0.85, bestAbsent.score > bestPresent {
+            if let bestAbsent, bestAbsent.score >= self.weights.firstNameOrAlias * 0.85, bestAbsent.score > bestPresent
+            {
                 self.findings.append(
                     Finding(
-                        code: .labelMatchesAbsentAttendee, severity: .warning, person: self.people[bestAbsent.person].id,
+                        code: .labelMatchesAbsentAttendee, severity: .warning,
+                        person: self.people[bestAbsent.person].id,
                         label: reading.label,
                         message: "A speaker label matches \(self.people[bestAbsent.person].id), who is marked absent; "
                             + "no utterance was given to them. Check the attendance on the roster."
@@ -198,12 +203,15 @@ struct AttributionRun {
                     Finding(
                         code: .hintNamesAbsentAttendee, severity: .warning, person: self.people[index].id,
                         label: hint.label,
-                        message: "A speaker hint points to \(self.people[index].id), who is marked absent; the hint was not used."
+                        message:
+                            "A speaker hint points to \(self.people[index].id), who is marked absent; the hint was not used."
                     )
                 )
             }
             let usable = present.filter { self.people[$0].present }
-            if usable.count == 1 { self.add(.speakerHint, self.weights.speakerHint, row: row, person: usable[0], utterance: nil) }
+            if usable.count == 1 {
+                self.add(.speakerHint, self.weights.speakerHint, row: row, person: usable[0], utterance: nil)
+            }
         }
     }
 
@@ -221,7 +229,9 @@ struct AttributionRun {
             let clinicians = present.filter { self.people[$0].isClinician }
             for index in clinicians {
                 let isPrimary = self.people[index].clinicianRole == .primary
-                self.add(.roleLabel, clinicians.count == 1 || isPrimary ? weight : weight * 0.5, row: row, person: index, utterance: nil)
+                self.add(
+                    .roleLabel, clinicians.count == 1 || isPrimary ? weight : weight * 0.5, row: row, person: index,
+                    utterance: nil)
             }
         case .coTherapist:
             for index in present where [.coTherapist, .trainee].contains(self.people[index].clinicianRole) {
@@ -263,7 +273,9 @@ struct AttributionRun {
     /// The person's age: from the date of birth, else adult (taken as 40) when the relationship makes them one.
     func age(of person: Int) -> Int? {
         if let age = self.people[person].age { return age }
-        if let relationship = self.relationship(of: person), self.lexicon.adultRelationships.contains(relationship) { return 40 }
+        if let relationship = self.relationship(of: person), self.lexicon.adultRelationships.contains(relationship) {
+            return 40
+        }
         return nil
     }
 
@@ -296,15 +308,20 @@ struct AttributionRun {
                 switch event {
                 case .selfIntroduction(let person):
                     guard self.canSpeak(person) else { continue }
-                    self.add(.selfIntroduction, self.weights.selfIntroduction, row: row, person: person, utterance: index)
+                    self.add(
+                        .selfIntroduction, self.weights.selfIntroduction, row: row, person: person, utterance: index)
                 case .relationshipTo(_, let relationship):
                     guard rosterHasRelationships else { continue }
                     for person in self.people.indices where self.canSpeak(person) {
                         guard let known = self.relationship(of: person) else { continue }
                         if known == relationship {
-                            self.add(.relationshipPhrase, self.weights.relationshipPhrase * 2, row: row, person: person, utterance: index)
+                            self.add(
+                                .relationshipPhrase, self.weights.relationshipPhrase * 2, row: row, person: person,
+                                utterance: index)
                         } else if !self.people[person].isClinician {
-                            self.add(.relationshipContradiction, self.weights.relationshipContradiction, row: row, person: person, utterance: index)
+                            self.add(
+                                .relationshipContradiction, self.weights.relationshipContradiction, row: row,
+                                person: person, utterance: index)
                         }
                     }
                 case .relationshipPhrase(let phraseIndex):
@@ -315,7 +332,9 @@ struct AttributionRun {
                     guard !present.isEmpty else { continue }
                     let share = 1 / Double(present.count)
                     for person in present {
-                        self.add(.addressesOther, self.weights.addressesOther * share, row: row, person: person, utterance: index)
+                        self.add(
+                            .addressesOther, self.weights.addressesOther * share, row: row, person: person,
+                            utterance: index)
                     }
                     if direction != .generic || !handsOff {
                         self.creditAddressee(present, direction: direction, from: index, row: row, share: share)
@@ -328,7 +347,9 @@ struct AttributionRun {
                     guard !present.isEmpty else { continue }
                     let share = 1 / Double(present.count)
                     for person in present {
-                        self.add(.addressesOther, self.weights.addressesOther * share, row: row, person: person, utterance: index)
+                        self.add(
+                            .addressesOther, self.weights.addressesOther * share, row: row, person: person,
+                            utterance: index)
                     }
                     if direction != .generic || !handsOff {
                         self.creditAddressee(present, direction: direction, from: index, row: row, share: share * 0.8)
@@ -336,7 +357,9 @@ struct AttributionRun {
                 case .mentions(let mentioned):
                     let present = mentioned.filter { self.people[$0].present }
                     for person in present {
-                        self.add(.mentionsOther, self.weights.mentionsOther / Double(present.count), row: row, person: person, utterance: index)
+                        self.add(
+                            .mentionsOther, self.weights.mentionsOther / Double(present.count), row: row,
+                            person: person, utterance: index)
                     }
                 case .ageTopic(let child):
                     guard rosterHasAges else { continue }
@@ -353,15 +376,20 @@ struct AttributionRun {
 
     private mutating func applyRelationshipPhrase(_ phraseIndex: Int, row: Int, utterance: Int) {
         let phrase = self.lexicon.relationshipPhraseList[phraseIndex]
-        let allowed = Set(phrase.speakerIs.map { self.lexicon.relationshipByWord[TextFolding.fold($0)] ?? TextFolding.fold($0) })
+        let allowed = Set(
+            phrase.speakerIs.map { self.lexicon.relationshipByWord[TextFolding.fold($0)] ?? TextFolding.fold($0) })
         let factor = (phrase.isStatement ? 2.0 : 1.0) * phrase.weight
         for person in self.people.indices where self.canSpeak(person) && !self.people[person].isClinician {
             guard let known = self.relationship(of: person) else { continue }
             let tooYoung = phrase.speakerIsAdult && (self.age(of: person) ?? 18) < 18
             if allowed.contains(known) && !tooYoung {
-                self.add(.relationshipPhrase, self.weights.relationshipPhrase * factor, row: row, person: person, utterance: utterance)
+                self.add(
+                    .relationshipPhrase, self.weights.relationshipPhrase * factor, row: row, person: person,
+                    utterance: utterance)
             } else {
-                self.add(.relationshipContradiction, self.weights.relationshipContradiction * factor, row: row, person: person, utterance: utterance)
+                self.add(
+                    .relationshipContradiction, self.weights.relationshipContradiction * factor, row: row,
+                    person: person, utterance: utterance)
             }
         }
     }
@@ -470,12 +498,15 @@ struct AttributionRun {
                     value = accumulator.raw
                 }
                 total += value
-                signals.append(AttributionSignal(kind: kind, score: value, count: accumulator.count, evidence: accumulator.evidence))
+                signals.append(
+                    AttributionSignal(
+                        kind: kind, score: value, count: accumulator.count, evidence: accumulator.evidence))
             }
         }
         let style = row < self.clinicianStyle.count ? self.clinicianStyle[row] : 0
         if style != 0 {
-            let value = self.people[person].isClinician
+            let value =
+                self.people[person].isClinician
                 ? self.weights.clinicianStyle * style : -0.5 * self.weights.clinicianStyle * max(0, style)
             if value != 0 {
                 total += value
@@ -487,7 +518,9 @@ struct AttributionRun {
                 )
             }
         }
-        signals.sort { abs($0.score) > abs($1.score) || (abs($0.score) == abs($1.score) && $0.kind.rawValue < $1.kind.rawValue) }
+        signals.sort {
+            abs($0.score) > abs($1.score) || (abs($0.score) == abs($1.score) && $0.kind.rawValue < $1.kind.rawValue)
+        }
         return (total, signals)
     }
 
@@ -544,7 +577,9 @@ struct AttributionRun {
         var shared: [Int: [Int]] = [:]
         for hint in self.hints where hint.people.count > 1 {
             guard let row = self.row(forHintLabel: hint.label) else { continue }
-            let present = hint.people.compactMap { id in self.people.firstIndex { $0.id == id } }.filter { self.canSpeak($0) }
+            let present = hint.people.compactMap { id in self.people.firstIndex { $0.id == id } }.filter {
+                self.canSpeak($0)
+            }
             if present.count > 1 { shared[row] = present }
         }
         // People a label names individually are not part of a family or guest label.
@@ -555,7 +590,9 @@ struct AttributionRun {
             }
         }
         for hint in self.hints where hint.people.count == 1 {
-            if let index = self.people.firstIndex(where: { $0.id == hint.people[0] }) { namedIndividually.insert(index) }
+            if let index = self.people.firstIndex(where: { $0.id == hint.people[0] }) {
+                namedIndividually.insert(index)
+            }
         }
         for (row, reading) in self.readings.enumerated() where shared[row] == nil {
             let family = reading.family.filter { !namedIndividually.contains($0) }
@@ -572,19 +609,24 @@ struct AttributionRun {
     /// twice, or a diarizer splitting one voice) is bound too, with a finding.
     mutating func addSplitLabels(to choices: inout [Choice], shared: [Int: [Int]]) {
         for row in self.labels.indices where choices[row].person == nil && shared[row] == nil {
-            guard let kinds = self.bestLabelEvidence(row: row), kinds.score >= self.weights.exactName * 0.99 else { continue }
+            guard let kinds = self.bestLabelEvidence(row: row), kinds.score >= self.weights.exactName * 0.99 else {
+                continue
+            }
             let competitors = self.people.indices.filter {
                 $0 != kinds.person && self.canSpeak($0)
                     && (self.evidence[Assignment.Pair(row: row, column: $0)]?[.exactName] != nil
                         || self.evidence[Assignment.Pair(row: row, column: $0)]?[.speakerHint] != nil)
             }
             guard competitors.isEmpty else { continue }
-            choices[row] = Choice(person: kinds.person, confidence: Math.logistic(self.weights.confidenceSlope * kinds.score), bestGuess: kinds.person)
+            choices[row] = Choice(
+                person: kinds.person, confidence: Math.logistic(self.weights.confidenceSlope * kinds.score),
+                bestGuess: kinds.person)
             self.findings.append(
                 Finding(
                     code: .speakerSplitAcrossLabels, severity: .info, person: self.people[kinds.person].id,
                     label: self.labels[row],
-                    message: "\(self.people[kinds.person].id) speaks under more than one label; both were bound to them."
+                    message:
+                        "\(self.people[kinds.person].id) speaks under more than one label; both were bound to them."
                 )
             )
         }
@@ -603,7 +645,9 @@ struct AttributionRun {
     /// When every label but one is bound and one present person is left, the last label is that person.
     mutating func addElimination(to choices: inout [Choice], shared: [Int: [Int]]) {
         let unassignedRows = self.labels.indices.filter { choices[$0].person == nil && shared[$0] == nil }
-        guard unassignedRows.count == 1, let row = unassignedRows.first, self.labelStyle[row].utterances >= 2 else { return }
+        guard unassignedRows.count == 1, let row = unassignedRows.first, self.labelStyle[row].utterances >= 2 else {
+            return
+        }
         let bound = Set(choices.compactMap(\.person)).union(shared.values.flatMap { $0 })
         let left = self.people.indices.filter { self.canSpeak($0) && !bound.contains($0) }
         guard left.count == 1, let person = left.first else { return }
@@ -612,7 +656,8 @@ struct AttributionRun {
             assignedConfidences.allSatisfy({ $0 >= self.configuration.confidenceThreshold })
         else { return }
         guard self.score(row: row, person: person).total > -0.5 else { return }
-        choices[row] = Choice(person: person, confidence: self.weights.eliminationConfidence, bestGuess: person, viaElimination: true)
+        choices[row] = Choice(
+            person: person, confidence: self.weights.eliminationConfidence, bestGuess: person, viaElimination: true)
     }
 
     /// Present people with no label whose name keeps being handed to one bound label share that label.
@@ -625,7 +670,8 @@ struct AttributionRun {
             var best: (row: Int, strength: Double)? = nil
             for row in self.labels.indices where choices[row].person != nil || shared[row] != nil {
                 guard let kinds = self.evidence[Assignment.Pair(row: row, column: person)] else { continue }
-                let strength = (kinds[.selfIntroduction]?.raw ?? 0) + (kinds[.addressedBefore]?.raw ?? 0)
+                let strength =
+                    (kinds[.selfIntroduction]?.raw ?? 0) + (kinds[.addressedBefore]?.raw ?? 0)
                     + (kinds[.thankedAfter]?.raw ?? 0) + (kinds[.relationshipPhrase]?.raw ?? 0)
                 if strength >= self.weights.sharedDeviceEvidence, best == nil || strength > best!.strength {
                     best = (row, strength)
@@ -654,7 +700,8 @@ struct AttributionRun {
         let position = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($1, $0) })
         var emission = [[Double]](repeating: [Double](repeating: 0, count: k), count: utterances.count)
         for (step, index) in utterances.enumerated() {
-            emission[step] = self.emission(of: index, candidates: candidates, position: position, styleAware: styleAware)
+            emission[step] = self.emission(
+                of: index, candidates: candidates, position: position, styleAware: styleAware)
         }
         // Forward–backward in log space; staying with the same speaker is favoured between adjacent utterances.
         func stayBonus(_ step: Int) -> Double {
@@ -676,14 +723,16 @@ struct AttributionRun {
         for step in 1..<max(steps, 1) {
             let transition = logTransition(step)
             for to in 0..<k {
-                alpha[step][to] = emission[step][to] + logSumExp((0..<k).map { alpha[step - 1][$0] + transition[$0][to] })
+                alpha[step][to] =
+                    emission[step][to] + logSumExp((0..<k).map { alpha[step - 1][$0] + transition[$0][to] })
             }
         }
         if steps > 1 {
             for step in stride(from: steps - 2, through: 0, by: -1) {
                 let transition = logTransition(step + 1)
                 for from in 0..<k {
-                    beta[step][from] = logSumExp((0..<k).map { transition[from][$0] + emission[step + 1][$0] + beta[step + 1][$0] })
+                    beta[step][from] = logSumExp(
+                        (0..<k).map { transition[from][$0] + emission[step + 1][$0] + beta[step + 1][$0] })
                 }
             }
         }
@@ -693,7 +742,8 @@ struct AttributionRun {
             let posteriors = joint.map { Math.exp($0 - normaliser) }
             let best = posteriors.indices.max { posteriors[$0] < posteriors[$1] }!
             let confidence = posteriors[best]
-            return confidence >= self.configuration.confidenceThreshold ? (candidates[best], confidence) : (nil, confidence)
+            return confidence >= self.configuration.confidenceThreshold
+                ? (candidates[best], confidence) : (nil, confidence)
         }
     }
 
@@ -710,13 +760,18 @@ struct AttributionRun {
                 }
             case .relationshipPhrase(let phraseIndex):
                 let phrase = self.lexicon.relationshipPhraseList[phraseIndex]
-                let allowed = Set(phrase.speakerIs.map { self.lexicon.relationshipByWord[TextFolding.fold($0)] ?? TextFolding.fold($0) })
+                let allowed = Set(
+                    phrase.speakerIs.map {
+                        self.lexicon.relationshipByWord[TextFolding.fold($0)] ?? TextFolding.fold($0)
+                    })
                 let factor = (phrase.isStatement ? 2.0 : 1.0) * phrase.weight
                 for person in candidates {
                     guard let known = self.relationship(of: person) else { continue }
                     let tooYoung = phrase.speakerIsAdult && (self.age(of: person) ?? 18) < 18
                     let fits = allowed.contains(known) && !tooYoung
-                    bump(person, (fits ? self.weights.relationshipPhrase : self.weights.relationshipContradiction) * factor)
+                    bump(
+                        person,
+                        (fits ? self.weights.relationshipPhrase : self.weights.relationshipContradiction) * factor)
                 }
             case .addresses(let people, _):
                 for person in people { bump(person, self.weights.addressesOtherInUtterance / Double(people.count)) }
@@ -740,7 +795,11 @@ struct AttributionRun {
                 case .addresses(_, .generic) where handsOff, .addressesRelationship(_, .generic) where handsOff:
                     break
                 case .addresses(let people, let direction) where direction != .thanks:
-                    for person in people { bump(person, self.weights.addressedBefore * (direction == .handOff ? 1 : 0.6) / Double(people.count)) }
+                    for person in people {
+                        bump(
+                            person,
+                            self.weights.addressedBefore * (direction == .handOff ? 1 : 0.6) / Double(people.count))
+                    }
                 case .addressesRelationship(let relationship, let direction) where direction != .thanks:
                     for person in candidates where self.relationship(of: person) == relationship {
                         bump(person, self.weights.addressedBefore * (direction == .handOff ? 0.8 : 0.5))
@@ -756,7 +815,9 @@ struct AttributionRun {
         }
         if styleAware {
             let figures = self.style[index]
-            let value = 0.8 * Double(figures.questions) + 0.5 * min(figures.clinicianPhraseWeight, 2) + 0.5 * figures.pronounBalance
+            let value =
+                0.8 * Double(figures.questions) + 0.5 * min(figures.clinicianPhraseWeight, 2) + 0.5
+                * figures.pronounBalance
             for person in candidates {
                 bump(person, self.people[person].isClinician ? value : -0.5 * value)
             }
@@ -785,11 +846,17 @@ struct AttributionRun {
             if let members = shared[row] {
                 let indexes = self.utterancesOfLabel[row]
                 let resolved = indexes.filter { perUtterance[$0]?.person != nil }
-                let confidence = indexes.isEmpty ? 0 : indexes.reduce(0.0) { $0 + (perUtterance[$1]?.confidence ?? 0) } / Double(indexes.count)
+                let confidence =
+                    indexes.isEmpty
+                    ? 0 : indexes.reduce(0.0) { $0 + (perUtterance[$1]?.confidence ?? 0) } / Double(indexes.count)
                 var signals: [AttributionSignal] = []
-                for person in members { signals += self.score(row: row, person: person).signals.filter { $0.score > 0 } }
+                for person in members {
+                    signals += self.score(row: row, person: person).signals.filter { $0.score > 0 }
+                }
                 if self.hints.contains(where: { $0.people.count > 1 && self.row(forHintLabel: $0.label) == row }) {
-                    signals.insert(AttributionSignal(kind: .speakerHint, score: self.weights.speakerHint, count: 1, evidence: []), at: 0)
+                    signals.insert(
+                        AttributionSignal(kind: .speakerHint, score: self.weights.speakerHint, count: 1, evidence: []),
+                        at: 0)
                 }
                 speakers.append(
                     SpeakerAssignment(
@@ -800,7 +867,8 @@ struct AttributionRun {
                 findings.append(
                     Finding(
                         code: .sharedDevice, severity: .info, label: label,
-                        message: "One label covers \(members.map { self.people[$0].id.rawValue }.joined(separator: ", ")); "
+                        message:
+                            "One label covers \(members.map { self.people[$0].id.rawValue }.joined(separator: ", ")); "
                             + "each of its \(indexes.count) utterances was attributed on its own and \(resolved.count) were resolved.",
                         evidence: []
                     )
@@ -810,7 +878,8 @@ struct AttributionRun {
                     findings.append(
                         Finding(
                             code: .utterancesUnknown, severity: .warning, label: label,
-                            message: "\(unresolved.count) utterance(s) under a shared label could not be tied to one person "
+                            message:
+                                "\(unresolved.count) utterance(s) under a shared label could not be tied to one person "
                                 + "with confidence ≥ \(Self.format(self.configuration.confidenceThreshold)); they are marked unknown.",
                             evidence: Array(unresolved.prefix(20))
                         )
@@ -835,12 +904,15 @@ struct AttributionRun {
                 speakers.append(
                     SpeakerAssignment(
                         label: label, person: nil, confidence: choice.confidence,
-                        signals: choice.bestGuess.map { self.score(row: row, person: $0).signals.filter { $0.score > 0 } } ?? [],
+                        signals: choice.bestGuess.map {
+                            self.score(row: row, person: $0).signals.filter { $0.score > 0 }
+                        } ?? [],
                         bestGuess: guess, utteranceCount: count
                     )
                 )
                 let indexes = self.utterancesOfLabel[row]
-                let detail = guess.map { "the best candidate, \($0), reached \(Self.format(choice.confidence))" }
+                let detail =
+                    guess.map { "the best candidate, \($0), reached \(Self.format(choice.confidence))" }
                     ?? "no roster person had supporting evidence"
                 findings.append(
                     Finding(
@@ -864,7 +936,8 @@ struct AttributionRun {
             if let resolved = perUtterance[index] {
                 utterances.append(
                     UtteranceAttribution(
-                        index: index, person: resolved.person.map { self.people[$0].id }, confidence: resolved.confidence,
+                        index: index, person: resolved.person.map { self.people[$0].id },
+                        confidence: resolved.confidence,
                         method: .perUtterance
                     )
                 )
@@ -872,7 +945,8 @@ struct AttributionRun {
                 let choice = choices[row]
                 utterances.append(
                     UtteranceAttribution(
-                        index: index, person: choice.person.map { self.people[$0].id }, confidence: choice.confidence, method: .label
+                        index: index, person: choice.person.map { self.people[$0].id }, confidence: choice.confidence,
+                        method: .label
                     )
                 )
             } else {
@@ -903,7 +977,8 @@ struct AttributionRun {
         let timed = self.segmented.transcript.hasTimes
         var byPerson: [PersonID: PersonTalk] = [:]
         for person in self.people where person.present {
-            byPerson[person.id] = PersonTalk(person: person.id, utterances: 0, words: 0, seconds: 0, secondsAreEstimated: !timed, labels: [])
+            byPerson[person.id] = PersonTalk(
+                person: person.id, utterances: 0, words: 0, seconds: 0, secondsAreEstimated: !timed, labels: [])
         }
         for attribution in utterances {
             guard let person = attribution.person, var entry = byPerson[person] else { continue }

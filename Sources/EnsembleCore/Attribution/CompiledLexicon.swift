@@ -41,7 +41,9 @@ struct CompiledLexicon: Sendable {
         "my", "your", "his", "her", "their", "our", "the", "a", "an", "this", "that", "whose", "its", "y'all's",
     ]
     let firstPerson: Set<String> = ["i", "i'm", "me", "my", "mine", "myself", "i've", "i'd", "i'll"]
-    let secondPerson: Set<String> = ["you", "your", "you're", "yours", "yourself", "you've", "you'd", "you'll", "y'all"]
+    let secondPerson: Set<String> = [
+        "you", "your", "you're", "yours", "yourself", "you've", "you'd", "you'll", "y'all",
+    ]
 
     init(_ lexicon: AttributorConfiguration.Lexicon) {
         let tokenizer = Tokenizer()
@@ -80,13 +82,16 @@ struct CompiledLexicon: Sendable {
                 + lexicon.thanks.map { ($0, Cue.thanks) },
             tokenizer: tokenizer
         )
-        self.clinicianPhrases = PhraseIndex(lexicon.clinicianPhrases.map { ($0.phrase, $0.weight) }, tokenizer: tokenizer)
+        self.clinicianPhrases = PhraseIndex(
+            lexicon.clinicianPhrases.map { ($0.phrase, $0.weight) }, tokenizer: tokenizer)
         self.ageTopics = PhraseIndex(
             lexicon.childTopics.map { ($0, true) } + lexicon.adultTopics.map { ($0, false) }, tokenizer: tokenizer
         )
         self.commonWordNames = fold(lexicon.commonWordNames)
         var nicknames: [String: [String]] = [:]
-        for (name, short) in lexicon.nicknames { nicknames[TextFolding.fold(name)] = short.map { TextFolding.fold($0) } }
+        for (name, short) in lexicon.nicknames {
+            nicknames[TextFolding.fold(name)] = short.map { TextFolding.fold($0) }
+        }
         self.nicknames = nicknames
         self.titleWords = WordTable(self.titles.map { ($0, true) })
         self.firstPersonWords = WordTable(self.firstPerson.map { ($0, true) })

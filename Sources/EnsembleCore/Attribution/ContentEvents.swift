@@ -65,7 +65,9 @@ extension CompiledLexicon {
             let b = mention.words.upperBound
             for index in mention.words { inMention[index] = true }
             let cuesBefore = self.cues.phrasesEnding(at: a, in: words)
-            let introduced = cuesBefore.contains { $0.value == .selfIntroduction && words[a].sentence == words[max(0, a - 1)].sentence }
+            let introduced = cuesBefore.contains {
+                $0.value == .selfIntroduction && words[a].sentence == words[max(0, a - 1)].sentence
+            }
             if mention.possessive {
                 if introduced, b < words.count, words[b].sentence == words[b - 1].sentence,
                     let relationship = self.relationshipWords[words[b]], mention.people.count == 1
@@ -102,7 +104,8 @@ extension CompiledLexicon {
                 continue
             }
             let cuesBefore = self.cues.phrasesEnding(at: index, in: words)
-            if let direction = self.vocativeDirection(words: words, range: index..<(index + 1), cuesBefore: cuesBefore) {
+            if let direction = self.vocativeDirection(words: words, range: index..<(index + 1), cuesBefore: cuesBefore)
+            {
                 events.append(.addressesRelationship(relationship, direction: direction))
             }
         }
@@ -131,7 +134,8 @@ extension CompiledLexicon {
         if cuesBefore.contains(where: { $0.value == .thanks }) && sameSentenceBefore { return .thanks }
         let closesClause = last.after != .unmarked || b == words.count
         // `Go ahead, Marcus` or `Okay Marcus.`, but not `Maria and Marcus went …`.
-        let handedOff = cuesBefore.contains { $0.value == .handOff } && sameSentenceBefore
+        let handedOff =
+            cuesBefore.contains { $0.value == .handOff } && sameSentenceBefore
             && (closesClause || words[a - 1].after == .comma)
         let clauseInitial = words[a].opensClause && closesClause
         let clauseFinal =

@@ -24,10 +24,13 @@ struct LabelReading: Sendable {
         let folded = TextFolding.fold(label.trimmingSpaces)
         // Roles first, on the label as written: `patient_guest` must not lose `guest` to the noise list.
         let whole = Self.cleanTokens(label, lexicon: lexicon, removingNoise: false)
-        self.isAnonymous = tokens.isEmpty || lexicon.isAnonymous(folded) || lexicon.isAnonymous(tokens.joined(separator: " "))
+        self.isAnonymous =
+            tokens.isEmpty || lexicon.isAnonymous(folded) || lexicon.isAnonymous(tokens.joined(separator: " "))
             || lexicon.isAnonymous(tokens.joined(separator: "_")) || lexicon.isAnonymous(tokens.joined())
         for candidate in [whole, tokens] where self.role == nil && !candidate.isEmpty {
-            self.role = lexicon.labelRoles[candidate.joined(separator: " ")] ?? lexicon.labelRoles[candidate.joined(separator: "_")]
+            self.role =
+                lexicon.labelRoles[candidate.joined(separator: " ")]
+                ?? lexicon.labelRoles[candidate.joined(separator: "_")]
         }
         guard !tokens.isEmpty else { return }
         if self.role != nil {
@@ -135,7 +138,8 @@ struct LabelReading: Sendable {
                 }
             }
             if hasFirst {
-                consider(.firstNameOrAlias, tokens.count == 1 ? weights.firstNameOrAlias : weights.firstNameOrAlias * 0.85)
+                consider(
+                    .firstNameOrAlias, tokens.count == 1 ? weights.firstNameOrAlias : weights.firstNameOrAlias * 0.85)
             }
             if !tokenSet.isDisjoint(with: directory.nicknameNames[index]) {
                 consider(.nickname, weights.nickname)
@@ -143,7 +147,9 @@ struct LabelReading: Sendable {
             if hasLast, !hasFirst, let firstName = full.first {
                 let initial = firstName.unicodeScalars.first!
                 let hasInitial = tokens.contains { $0.unicodeScalars.count == 1 && $0.unicodeScalars.first == initial }
-                consider(hasInitial ? .initialAndLastName : .lastNameOnly, hasInitial ? weights.initialAndLastName : weights.lastNameOnly)
+                consider(
+                    hasInitial ? .initialAndLastName : .lastNameOnly,
+                    hasInitial ? weights.initialAndLastName : weights.lastNameOnly)
             }
             // `mlopez`: an initial glued to the family name.
             if full.count > 1, let firstName = full.first, let lastName = full.last,

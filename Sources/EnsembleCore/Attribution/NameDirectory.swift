@@ -107,10 +107,14 @@ struct NameDirectory: Sendable {
                 nameIndex = position + 1
                 start = position
             }
-            if let mention = self.match(at: nameIndex, in: words, titled: titled, titleWord: titled ? word.folded : nil,
-                                        caseless: caseless, lexicon: lexicon) {
-                found.append(Mention(people: mention.people, words: start..<mention.end, part: mention.part,
-                                     titled: titled, possessive: mention.possessive))
+            if let mention = self.match(
+                at: nameIndex, in: words, titled: titled, titleWord: titled ? word.folded : nil,
+                caseless: caseless, lexicon: lexicon)
+            {
+                found.append(
+                    Mention(
+                        people: mention.people, words: start..<mention.end, part: mention.part,
+                        titled: titled, possessive: mention.possessive))
                 position = mention.end
                 continue
             }

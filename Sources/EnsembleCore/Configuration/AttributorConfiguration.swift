@@ -91,7 +91,10 @@ public struct AttributorConfiguration: Sendable, Hashable {
         /// How much the phrase counts; `my mom` is weak, because everyone's mother can be talked about.
         public var weight: Double
 
-        public init(phrase: String, speakerIs: [String], isStatement: Bool = false, speakerIsAdult: Bool = false, weight: Double = 1) {
+        public init(
+            phrase: String, speakerIs: [String], isStatement: Bool = false, speakerIsAdult: Bool = false,
+            weight: Double = 1
+        ) {
             self.phrase = phrase
             self.speakerIs = speakerIs
             self.isStatement = isStatement
@@ -156,7 +159,8 @@ public struct AttributorConfiguration: Sendable, Hashable {
             labelNoise: [String], anonymousLabelPatterns: [String], clinicianLabels: [String],
             coTherapistLabels: [String], clientLabels: [String], guestLabels: [String], childLabels: [String],
             relationshipWords: [String: [String]], femaleRelationships: [String], maleRelationships: [String],
-            adultRelationships: [String], relationshipPhrases: [RelationshipPhrase], selfIntroductions: [String], handOffs: [String],
+            adultRelationships: [String], relationshipPhrases: [RelationshipPhrase], selfIntroductions: [String],
+            handOffs: [String],
             thanks: [String], clinicianPhrases: [WeightedPhrase], childTopics: [String], adultTopics: [String],
             commonWordNames: [String], nicknames: [String: [String]]
         ) {
@@ -195,7 +199,9 @@ public struct AttributorConfiguration: Sendable, Hashable {
     public var weights: Weights
     public var lexicon: Lexicon
 
-    public init(version: String, confidenceThreshold: Double, minimumSpeakingAge: Int, weights: Weights, lexicon: Lexicon) {
+    public init(
+        version: String, confidenceThreshold: Double, minimumSpeakingAge: Int, weights: Weights, lexicon: Lexicon
+    ) {
         self.version = version
         self.confidenceThreshold = confidenceThreshold
         self.minimumSpeakingAge = minimumSpeakingAge

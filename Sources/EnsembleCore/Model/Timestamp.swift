@@ -139,14 +139,16 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
         let local = Int((self.secondsSinceEpoch + Double(self.utcOffsetSeconds)).rounded(.down))
         var secondsOfDay = local % 86_400
         if secondsOfDay < 0 { secondsOfDay += 86_400 }
-        let time = Digits.padded(secondsOfDay / 3600, 2) + ":" + Digits.padded(secondsOfDay % 3600 / 60, 2) + ":"
+        let time =
+            Digits.padded(secondsOfDay / 3600, 2) + ":" + Digits.padded(secondsOfDay % 3600 / 60, 2) + ":"
             + Digits.padded(secondsOfDay % 60, 2)
         let offset: String
         if self.utcOffsetSeconds == 0 {
             offset = "Z"
         } else {
             let magnitude = abs(self.utcOffsetSeconds)
-            offset = (self.utcOffsetSeconds < 0 ? "-" : "+") + Digits.padded(magnitude / 3600, 2) + ":"
+            offset =
+                (self.utcOffsetSeconds < 0 ? "-" : "+") + Digits.padded(magnitude / 3600, 2) + ":"
                 + Digits.padded(magnitude % 3600 / 60, 2)
         }
         return self.localDate.description + "T" + time + offset

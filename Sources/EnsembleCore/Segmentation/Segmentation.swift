@@ -12,7 +12,8 @@ public struct Segmentation: Sendable {
     public init(configuration: SegmenterConfiguration) {
         self.configuration = configuration
         let tokenizer = Tokenizer(
-            abbreviations: Tokenizer.defaultAbbreviations.union(configuration.abbreviations.map { TextFolding.fold($0) })
+            abbreviations: Tokenizer.defaultAbbreviations.union(
+                configuration.abbreviations.map { TextFolding.fold($0) })
         )
         self.tokenizer = tokenizer
         var openerPhrases: [(String, Int)] = []
@@ -102,7 +103,9 @@ public struct Segmentation: Sendable {
         // Viterbi with back-pointers.
         var score = [Double](repeating: -.infinity, count: states)
         var back = [Int32](repeating: 0, count: count * states)
-        for s in 0..<states { score[s] = emission[s] - (s == fallback || opensKind[s] ? 0 : self.configuration.switchPenalty) }
+        for s in 0..<states {
+            score[s] = emission[s] - (s == fallback || opensKind[s] ? 0 : self.configuration.switchPenalty)
+        }
         var next = [Double](repeating: 0, count: states)
         for u in 1..<max(count, 1) {
             // The best predecessor for a switch is the same for every target state.

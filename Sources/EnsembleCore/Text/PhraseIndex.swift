@@ -16,7 +16,8 @@ public struct PhraseIndex<Value: Sendable & Hashable>: Sendable {
         for (phrase, value) in phrases {
             let words = tokenizer.tokenize(phrase).words
             guard let first = words.first else { continue }
-            grouped[first.folded, default: []].append(Entry(words: words.map(\.folded), hashes: words.map(\.hash), value: value))
+            grouped[first.folded, default: []].append(
+                Entry(words: words.map(\.folded), hashes: words.map(\.hash), value: value))
             self.longestPhrase = max(self.longestPhrase, words.count)
         }
         // Longest first, so the most specific phrase wins where several start at one word.
@@ -58,7 +59,9 @@ public struct PhraseIndex<Value: Sendable & Hashable>: Sendable {
         let sentence = words[start].sentence
         for offset in 0..<entry.words.count {
             let word = words[start + offset]
-            if word.hash != entry.hashes[offset] || word.sentence != sentence || word.folded != entry.words[offset] { return false }
+            if word.hash != entry.hashes[offset] || word.sentence != sentence || word.folded != entry.words[offset] {
+                return false
+            }
         }
         return true
     }

@@ -5,7 +5,9 @@ public struct Word: Sendable, Hashable {
     public enum Mark: UInt8, Sendable, Hashable {
         case unmarked, comma, period, question, exclamation, colon, semicolon, dash, ellipsis
 
-        public var endsSentence: Bool { self == .period || self == .question || self == .exclamation || self == .ellipsis }
+        public var endsSentence: Bool {
+            self == .period || self == .question || self == .exclamation || self == .ellipsis
+        }
     }
 
     /// Lower-cased, accent-folded, apostrophes normalised (`i'm`, `maria's`).
@@ -119,7 +121,8 @@ public struct Tokenizer: Sendable {
                 words.append(
                     Word(
                         folded: String(decoding: folded, as: UTF8.self), isCapitalized: wordCapitalized,
-                        opensClause: pendingOpensClause, after: .unmarked, sentence: sentenceIndex, utf8Start: wordStart,
+                        opensClause: pendingOpensClause, after: .unmarked, sentence: sentenceIndex,
+                        utf8Start: wordStart,
                         utf8End: end
                     )
                 )
@@ -181,9 +184,12 @@ public struct Tokenizer: Sendable {
             }
             // Apostrophes, hyphens and inner periods stay inside a word when a letter (or, for a
             // period, a digit) follows.
-            if wordStart >= 0, value == 0x27 || value == 0x2019 || value == 0x2D || value == 0x2E, offset + width < count {
+            if wordStart >= 0, value == 0x27 || value == 0x2019 || value == 0x2D || value == 0x2E,
+                offset + width < count
+            {
                 let (next, _) = Self.scalar(in: bytes, at: offset + width)
-                let nextIsLetter = next.value < 0x80
+                let nextIsLetter =
+                    next.value < 0x80
                     ? (next.value >= 0x61 && next.value <= 0x7A) || (next.value >= 0x41 && next.value <= 0x5A)
                     : next.properties.isAlphabetic
                 let nextIsDigit = next.value >= 0x30 && next.value <= 0x39

@@ -9,7 +9,8 @@ public enum AgentConfigurationDecoder {
             kinds.append(
                 SegmenterConfiguration.SegmentKind(
                     name: try kind.required("name", expected: "the segment kind's name").text(),
-                    position: try kind.optional("position")?.oneOf(SegmenterConfiguration.SegmentKind.Position.self) ?? .any,
+                    position: try kind.optional("position")?.oneOf(SegmenterConfiguration.SegmentKind.Position.self)
+                        ?? .any,
                     openers: try kind.optional("openers")?.strings() ?? [],
                     cues: try kind.optional("cues")?.strings() ?? []
                 )
@@ -19,7 +20,9 @@ public enum AgentConfigurationDecoder {
             version: try root.required("version", expected: "the configuration version").text(),
             abbreviations: try root.optional("abbreviations")?.strings() ?? [],
             kinds: kinds,
-            fallbackKind: try root.required("fallbackKind", expected: "the name of the segment used where no phrase speaks").text(),
+            fallbackKind: try root.required(
+                "fallbackKind", expected: "the name of the segment used where no phrase speaks"
+            ).text(),
             openerWeight: try root.required("openerWeight", expected: "a number").number(),
             cueWeight: try root.required("cueWeight", expected: "a number").number(),
             switchPenalty: try root.required("switchPenalty", expected: "a number").number(),
@@ -56,7 +59,9 @@ public enum AgentConfigurationDecoder {
         )
         let threshold = try root.required("confidenceThreshold", expected: "a number between 0 and 1")
         let thresholdValue = try threshold.number()
-        guard (0.5...1).contains(thresholdValue) else { throw threshold.error(.invalidValue, "expected a number from 0.5 to 1") }
+        guard (0.5...1).contains(thresholdValue) else {
+            throw threshold.error(.invalidValue, "expected a number from 0.5 to 1")
+        }
 
         let words = try self.root(lexicon, file: lexiconFile)
         func list(_ name: String) throws(FormatError) -> [String] {
@@ -74,7 +79,8 @@ public enum AgentConfigurationDecoder {
             phrases.append(
                 AttributorConfiguration.RelationshipPhrase(
                     phrase: try item.required("phrase", expected: "the phrase").text(),
-                    speakerIs: try item.required("speakerIs", expected: "the relationships the speaker may have").strings(),
+                    speakerIs: try item.required("speakerIs", expected: "the relationships the speaker may have")
+                        .strings(),
                     isStatement: try item.optional("statement")?.bool() ?? false,
                     speakerIsAdult: try item.optional("adult")?.bool() ?? false,
                     weight: try item.optional("weight")?.number() ?? 1
@@ -99,8 +105,10 @@ public enum AgentConfigurationDecoder {
             relationshipWords: try map("relationshipWords"), femaleRelationships: try list("femaleRelationships"),
             maleRelationships: try list("maleRelationships"), adultRelationships: try list("adultRelationships"),
             relationshipPhrases: phrases,
-            selfIntroductions: try list("selfIntroductions"), handOffs: try list("handOffs"), thanks: try list("thanks"),
-            clinicianPhrases: clinicianPhrases, childTopics: try list("childTopics"), adultTopics: try list("adultTopics"),
+            selfIntroductions: try list("selfIntroductions"), handOffs: try list("handOffs"),
+            thanks: try list("thanks"),
+            clinicianPhrases: clinicianPhrases, childTopics: try list("childTopics"),
+            adultTopics: try list("adultTopics"),
             commonWordNames: try list("commonWordNames"), nicknames: try map("nicknames")
         )
         let settingsVersion = try root.required("version", expected: "the configuration version").text()

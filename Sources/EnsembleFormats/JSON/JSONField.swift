@@ -19,7 +19,9 @@ public struct JSONField: Sendable {
 
     /// The member `key`; a missing or null member is an error naming what was expected.
     public func required(_ key: String, expected: String) throws(FormatError) -> JSONField {
-        guard case .object = self.node.value else { throw self.error(.wrongType, "expected an object, found \(self.node.kindDescription)") }
+        guard case .object = self.node.value else {
+            throw self.error(.wrongType, "expected an object, found \(self.node.kindDescription)")
+        }
         guard let child = self.node[key] else {
             throw FormatError(
                 .missingField, file: self.file, line: self.node.line, field: self.childPath(key),
@@ -33,7 +35,9 @@ public struct JSONField: Sendable {
 
     /// The member `key`, or nil when it is missing or null.
     public func optional(_ key: String) throws(FormatError) -> JSONField? {
-        guard case .object = self.node.value else { throw self.error(.wrongType, "expected an object, found \(self.node.kindDescription)") }
+        guard case .object = self.node.value else {
+            throw self.error(.wrongType, "expected an object, found \(self.node.kindDescription)")
+        }
         guard let child = self.node[key], !child.isNull else { return nil }
         return JSONField(node: child, path: self.childPath(key), file: self.file)
     }
@@ -41,7 +45,9 @@ public struct JSONField: Sendable {
     public func has(_ key: String) -> Bool { self.node[key].map { !$0.isNull } ?? false }
 
     public func string(expected: String = "a string") throws(FormatError) -> String {
-        guard let text = self.node.string else { throw self.error(.wrongType, "expected \(expected), found \(self.node.kindDescription)") }
+        guard let text = self.node.string else {
+            throw self.error(.wrongType, "expected \(expected), found \(self.node.kindDescription)")
+        }
         return text
     }
 
@@ -55,7 +61,9 @@ public struct JSONField: Sendable {
     }
 
     public func bool() throws(FormatError) -> Bool {
-        guard let flag = self.node.bool else { throw self.error(.wrongType, "expected true or false, found \(self.node.kindDescription)") }
+        guard let flag = self.node.bool else {
+            throw self.error(.wrongType, "expected true or false, found \(self.node.kindDescription)")
+        }
         return flag
     }
 
@@ -74,12 +82,16 @@ public struct JSONField: Sendable {
     }
 
     public func array(expected: String = "an array") throws(FormatError) -> [JSONField] {
-        guard let elements = self.node.array else { throw self.error(.wrongType, "expected \(expected), found \(self.node.kindDescription)") }
+        guard let elements = self.node.array else {
+            throw self.error(.wrongType, "expected \(expected), found \(self.node.kindDescription)")
+        }
         return elements.enumerated().map { JSONField(node: $1, path: "\(self.path)[\($0)]", file: self.file) }
     }
 
     public func members(expected: String = "an object") throws(FormatError) -> [(key: String, field: JSONField)] {
-        guard let members = self.node.members else { throw self.error(.wrongType, "expected \(expected), found \(self.node.kindDescription)") }
+        guard let members = self.node.members else {
+            throw self.error(.wrongType, "expected \(expected), found \(self.node.kindDescription)")
+        }
         return members.map { ($0.key, JSONField(node: $0.node, path: self.childPath($0.key), file: self.file)) }
     }
 

@@ -25,7 +25,9 @@ public struct JSONParser {
         // A UTF-8 byte-order mark is tolerated.
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
         parser.skipSpace()
-        guard parser.index < bytes.count else { throw FormatError(.emptyFile, file: file, "the file holds no JSON value") }
+        guard parser.index < bytes.count else {
+            throw FormatError(.emptyFile, file: file, "the file holds no JSON value")
+        }
         let value = try parser.parseValue()
         parser.skipSpace()
         guard parser.index == bytes.count else {
@@ -76,7 +78,9 @@ public struct JSONParser {
 
     private mutating func expectLiteral(_ literal: String) throws(FormatError) {
         let expected = Array(literal.utf8)
-        guard self.index + expected.count <= self.bytes.count else { throw self.error("the text ends inside a literal") }
+        guard self.index + expected.count <= self.bytes.count else {
+            throw self.error("the text ends inside a literal")
+        }
         for offset in expected.indices where self.bytes[self.index + offset] != expected[offset] {
             throw self.error("expected true, false or null")
         }
@@ -170,7 +174,8 @@ public struct JSONParser {
                 return text
             }
             if byte < 0x20 {
-                throw self.error(byte == 0x0A ? "a string runs past the end of its line" : "a control character inside a string")
+                throw self.error(
+                    byte == 0x0A ? "a string runs past the end of its line" : "a control character inside a string")
             }
             if byte == UInt8(ascii: "\\") {
                 output.append(contentsOf: self.bytes[runStart..<self.index])
@@ -195,7 +200,9 @@ public struct JSONParser {
                         else { throw self.error("an unpaired surrogate in a \\u escape") }
                         self.index += 2
                         let low = try self.parseHex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw self.error("an unpaired surrogate in a \\u escape") }
+                        guard (0xDC00...0xDFFF).contains(low) else {
+                            throw self.error("an unpaired surrogate in a \\u escape")
+                        }
                         scalarValue = 0x10000 + ((scalarValue - 0xD800) << 10) + (low - 0xDC00)
                     } else if (0xDC00...0xDFFF).contains(scalarValue) {
                         throw self.error("an unpaired surrogate in a \\u escape")
@@ -236,7 +243,9 @@ public struct JSONParser {
         if self.bytes[self.index] == UInt8(ascii: "-") { self.index += 1 }
         func digits() -> Int {
             let begin = self.index
-            while self.index < self.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self.bytes[self.index]) {
+            while self.index < self.bytes.count,
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self.bytes[self.index])
+            {
                 self.index += 1
             }
             return self.index - begin
@@ -250,9 +259,13 @@ public struct JSONParser {
             self.index += 1
             guard digits() > 0 else { throw self.error("a number has no digits after its decimal point") }
         }
-        if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "e") || self.bytes[self.index] == UInt8(ascii: "E") {
+        if self.index < self.bytes.count,
+            self.bytes[self.index] == UInt8(ascii: "e") || self.bytes[self.index] == UInt8(ascii: "E")
+        {
             self.index += 1
-            if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "+") || self.bytes[self.index] == UInt8(ascii: "-") {
+            if self.index < self.bytes.count,
+                self.bytes[self.index] == UInt8(ascii: "+") || self.bytes[self.index] == UInt8(ascii: "-")
+            {
                 self.index += 1
             }
             guard digits() > 0 else { throw self.error("a number has no digits in its exponent") }

@@ -44,7 +44,8 @@ public struct AttributionScore: Sendable {
                 self.correct += 1
             } else {
                 if item.person == nil { self.unknown += 1 } else { self.wrong += 1 }
-                self.mismatches.append(Mismatch(index: item.index, label: utterance.label, expected: wanted, got: item.person))
+                self.mismatches.append(
+                    Mismatch(index: item.index, label: utterance.label, expected: wanted, got: item.person))
             }
         }
         for speaker in attributed.attribution.speakers {

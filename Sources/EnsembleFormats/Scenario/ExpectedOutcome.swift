@@ -25,8 +25,10 @@ public struct ExpectedOutcome: Sendable, Hashable {
     public var mustNotAppear: [PersonID: [String]]
 
     public init(
-        speakers: [String: PersonID?] = [:], utterances: [Int: PersonID?] = [:], risk: [Risk] = [], noRisk: [PersonID] = [],
-        claims: [Claim] = [], noClaim: [PersonID] = [], noAIDraft: [PersonID] = [], mustNotAppear: [PersonID: [String]] = [:]
+        speakers: [String: PersonID?] = [:], utterances: [Int: PersonID?] = [:], risk: [Risk] = [],
+        noRisk: [PersonID] = [],
+        claims: [Claim] = [], noClaim: [PersonID] = [], noAIDraft: [PersonID] = [],
+        mustNotAppear: [PersonID: [String]] = [:]
     ) {
         self.speakers = speakers
         self.utterances = utterances
@@ -61,7 +63,9 @@ public enum ExpectedDecoder {
         }
         if let utterances = try root.optional("utterances") {
             for (key, field) in try utterances.members() {
-                guard let index = Int(key), index >= 0 else { throw field.error(.invalidValue, "the key must be an utterance index (0, 1, 2 …)") }
+                guard let index = Int(key), index >= 0 else {
+                    throw field.error(.invalidValue, "the key must be an utterance index (0, 1, 2 …)")
+                }
                 outcome.utterances[index] = try person(field)
             }
         }

@@ -10,7 +10,9 @@ public struct SessionDocument: Sendable, Hashable {
     /// `"conversation"`: which conversation to read from a file that holds several.
     public var conversation: String?
 
-    public init(session: Session, transcriptFiles: [String] = [], diarizationFile: String? = nil, conversation: String? = nil) {
+    public init(
+        session: Session, transcriptFiles: [String] = [], diarizationFile: String? = nil, conversation: String? = nil
+    ) {
         self.session = session
         self.transcriptFiles = transcriptFiles
         self.diarizationFile = diarizationFile
@@ -29,24 +31,32 @@ public enum SessionDecoder {
     }
 
     public static func decode(_ root: JSONField) throws(FormatError) -> SessionDocument {
-        guard root.node.members != nil else { throw root.error(.wrongType, "expected a JSON object, found \(root.node.kindDescription)") }
+        guard root.node.members != nil else {
+            throw root.error(.wrongType, "expected a JSON object, found \(root.node.kindDescription)")
+        }
         let id = SessionID(try root.required("sessionId", expected: "the session's id (a string)").text())
         let kind = try root.required("kind", expected: "the kind of session").oneOf(SessionKind.self)
-        let startField = try root.required("start", expected: "an ISO 8601 date-time with offset, such as 2026-05-12T17:00:00-05:00")
-        let endField = try root.required("end", expected: "an ISO 8601 date-time with offset, such as 2026-05-12T18:30:00-05:00")
+        let startField = try root.required(
+            "start", expected: "an ISO 8601 date-time with offset, such as 2026-05-12T17:00:00-05:00")
+        let endField = try root.required(
+            "end", expected: "an ISO 8601 date-time with offset, such as 2026-05-12T18:30:00-05:00")
         let start = try self.timestamp(startField)
         let end = try self.timestamp(endField)
-        guard end >= start else { throw endField.error(.inconsistent, "is before start; the session must end after it starts") }
+        guard end >= start else {
+            throw endField.error(.inconsistent, "is before start; the session must end after it starts")
+        }
         guard end - start <= 24 * 3600 else { throw endField.error(.inconsistent, "is more than 24 hours after start") }
 
         let modality = try root.optional("modality")?.oneOf(Modality.self)
-        let placeOfService = try root.optional("placeOfService").map { field throws(FormatError) in try self.code(field) }
+        let placeOfService = try root.optional("placeOfService").map { field throws(FormatError) in try self.code(field)
+        }
         let noteFormat = try root.optional("noteFormat")?.oneOf(NoteFormat.self) ?? .soap
 
         var clinicians: [Clinician] = []
         let clinicianFields = try root.required("clinicians", expected: "an array of clinicians").array()
         guard !clinicianFields.isEmpty else {
-            throw try root.required("clinicians", expected: "").error(.invalidValue, "is empty; at least one clinician ran the session")
+            throw try root.required("clinicians", expected: "").error(
+                .invalidValue, "is empty; at least one clinician ran the session")
         }
         for (offset, field) in clinicianFields.enumerated() {
             clinicians.append(try self.clinician(field, isFirst: offset == 0))
@@ -55,7 +65,8 @@ public enum SessionDecoder {
         var attendees: [Attendee] = []
         let attendeeFields = try root.required("attendees", expected: "an array of attendees").array()
         guard !attendeeFields.isEmpty else {
-            throw try root.required("attendees", expected: "").error(.invalidValue, "is empty; a session has at least one attendee")
+            throw try root.required("attendees", expected: "").error(
+                .invalidValue, "is empty; a session has at least one attendee")
         }
         for field in attendeeFields { attendees.append(try self.attendee(field)) }
 
@@ -98,7 +109,8 @@ public enum SessionDecoder {
                 }
                 guard !ids.isEmpty else { throw field.error(.invalidValue, "is empty; expected at least one id") }
                 for id in ids where seen[PersonID(id)] == nil {
-                    throw field.error(.inconsistent, "names an id that is not on the roster; expected a clinician id or a clientId")
+                    throw field.error(
+                        .inconsistent, "names an id that is not on the roster; expected a clinician id or a clientId")
                 }
                 hints.append(SpeakerHint(label: label, people: ids.map(PersonID.init)))
             }
@@ -112,7 +124,9 @@ public enum SessionDecoder {
                 for element in try transcriptField.array(expected: "a file name, or an array of channel file names") {
                     transcriptFiles.append(try self.fileName(element))
                 }
-                guard !transcriptFiles.isEmpty else { throw transcriptField.error(.invalidValue, "is empty; expected a file name") }
+                guard !transcriptFiles.isEmpty else {
+                    throw transcriptField.error(.invalidValue, "is empty; expected a file name")
+                }
             }
         }
         let diarization = try root.optional("diarization").map { field throws(FormatError) in try self.fileName(field) }
@@ -123,10 +137,13 @@ public enum SessionDecoder {
 
         let session = Session(
             id: id, kind: kind, title: try root.optional("title")?.string(), start: start, end: end, modality: modality,
-            placeOfService: placeOfService, noteFormat: noteFormat, practice: try root.optional("practice").map(self.practice),
+            placeOfService: placeOfService, noteFormat: noteFormat,
+            practice: try root.optional("practice").map(self.practice),
             clinicians: clinicians, attendees: attendees, speakerHints: hints
         )
-        return SessionDocument(session: session, transcriptFiles: transcriptFiles, diarizationFile: diarization, conversation: conversation)
+        return SessionDocument(
+            session: session, transcriptFiles: transcriptFiles, diarizationFile: diarization, conversation: conversation
+        )
     }
 
     // MARK: - Parts
@@ -198,7 +215,8 @@ public enum SessionDecoder {
                 }
                 measures.append(
                     Measure(
-                        instrument: try element.required("instrument", expected: "the instrument's name, such as PHQ-9").text(),
+                        instrument: try element.required("instrument", expected: "the instrument's name, such as PHQ-9")
+                            .text(),
                         score: try element.optional("score")?.number(), item9: item9,
                         date: try element.optional("date").map(self.date)
                     )
@@ -215,7 +233,9 @@ public enum SessionDecoder {
             aliases: aliases,
             role: try field.required("role", expected: "the attendee's role").oneOf(AttendeeRole.self),
             relationship: try field.optional("relationship")?.text(expected: "a relationship such as mother"),
-            relatedTo: try field.optional("relatedTo").map { f throws(FormatError) in PersonID(try f.text(expected: "a clientId")) },
+            relatedTo: try field.optional("relatedTo").map { f throws(FormatError) in
+                PersonID(try f.text(expected: "a clientId"))
+            },
             present: try field.required("present", expected: "true or false (whether the attendee attended)").bool(),
             minutesAttended: minutes,
             dateOfBirth: try field.optional("dateOfBirth").map(self.date),

@@ -20,11 +20,14 @@ public enum TextDecoding {
         guard !bytes.isEmpty else { throw FormatError(.emptyFile, file: file, "the file is empty (0 bytes)") }
         var decoded: DecodedText
         if bytes.count >= 4, bytes[0] == 0xFF, bytes[1] == 0xFE, bytes[2] == 0, bytes[3] == 0 {
-            throw FormatError(.invalidEncoding, file: file, line: 1, "UTF-32 text is not supported; save the file as UTF-8")
+            throw FormatError(
+                .invalidEncoding, file: file, line: 1, "UTF-32 text is not supported; save the file as UTF-8")
         } else if bytes.count >= 2, bytes[0] == 0xFF, bytes[1] == 0xFE {
-            decoded = DecodedText(text: try self.utf16(bytes[2...], littleEndian: true, file: file), encoding: "utf-16le")
+            decoded = DecodedText(
+                text: try self.utf16(bytes[2...], littleEndian: true, file: file), encoding: "utf-16le")
         } else if bytes.count >= 2, bytes[0] == 0xFE, bytes[1] == 0xFF {
-            decoded = DecodedText(text: try self.utf16(bytes[2...], littleEndian: false, file: file), encoding: "utf-16be")
+            decoded = DecodedText(
+                text: try self.utf16(bytes[2...], littleEndian: false, file: file), encoding: "utf-16be")
         } else if let littleEndian = self.looksLikeBOMlessUTF16(bytes) {
             decoded = DecodedText(
                 text: try self.utf16(bytes[...], littleEndian: littleEndian, file: file),
@@ -58,9 +61,12 @@ public enum TextDecoding {
         return nil
     }
 
-    private static func utf16(_ bytes: ArraySlice<UInt8>, littleEndian: Bool, file: String) throws(FormatError) -> String {
+    private static func utf16(_ bytes: ArraySlice<UInt8>, littleEndian: Bool, file: String) throws(FormatError)
+        -> String
+    {
         guard bytes.count % 2 == 0 else {
-            throw FormatError(.invalidEncoding, file: file, "the UTF-16 text has an odd number of bytes; the file is cut short")
+            throw FormatError(
+                .invalidEncoding, file: file, "the UTF-16 text has an odd number of bytes; the file is cut short")
         }
         var units: [UInt16] = []
         units.reserveCapacity(bytes.count / 2)
@@ -162,7 +168,8 @@ public enum TextDecoding {
             switch scalar.value {
             case 0x0A: line += 1
             case 0x00:
-                throw FormatError(.binaryData, file: file, line: line, "binary data (a NUL byte); expected a text transcript")
+                throw FormatError(
+                    .binaryData, file: file, line: line, "binary data (a NUL byte); expected a text transcript")
             case 0x01...0x08, 0x0E...0x1F, 0x7F, 0xFFFD:
                 controls += 1
                 if firstControlLine == 0 { firstControlLine = line }

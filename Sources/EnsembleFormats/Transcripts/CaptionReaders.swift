@@ -54,18 +54,23 @@ extension DecodedText {
 
 /// Parses `start --> end [settings]` into seconds; errors name the line.
 enum CueTiming {
-    static func parse(_ line: Substring, lineNumber: Int, file: String) throws(FormatError) -> (start: Double, end: Double) {
+    static func parse(_ line: Substring, lineNumber: Int, file: String) throws(FormatError) -> (
+        start: Double, end: Double
+    ) {
         let parts = line.split(separator: "-->", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else {
-            throw FormatError(.syntax, file: file, line: lineNumber, "expected a timing line such as '00:01:02.000 --> 00:01:05.500'")
+            throw FormatError(
+                .syntax, file: file, line: lineNumber, "expected a timing line such as '00:01:02.000 --> 00:01:05.500'")
         }
         let startText = parts[0].trimmed
         let endText = parts[1].trimmed.prefix { $0 != " " && $0 != "\t" }
         guard let start = TimeCode.seconds(startText) else {
-            throw FormatError(.syntax, file: file, line: lineNumber, "the cue start is not a time code (expected hh:mm:ss.mmm)")
+            throw FormatError(
+                .syntax, file: file, line: lineNumber, "the cue start is not a time code (expected hh:mm:ss.mmm)")
         }
         guard let end = TimeCode.seconds(endText) else {
-            throw FormatError(.syntax, file: file, line: lineNumber, "the cue end is not a time code (expected hh:mm:ss.mmm)")
+            throw FormatError(
+                .syntax, file: file, line: lineNumber, "the cue end is not a time code (expected hh:mm:ss.mmm)")
         }
         guard end >= start else {
             throw FormatError(
@@ -137,7 +142,8 @@ enum SRTReader {
             } else if head.allSatisfy(\.isNumber), block.lines.count > 1, block.lines[1].contains("-->") {
                 timingOffset = 1
             } else if head.allSatisfy(\.isNumber) {
-                throw FormatError(.syntax, file: file, line: block.firstLine + 1, "expected a timing line after the cue number")
+                throw FormatError(
+                    .syntax, file: file, line: block.firstLine + 1, "expected a timing line after the cue number")
             } else {
                 throw FormatError(
                     .syntax, file: file, line: block.firstLine,

@@ -55,7 +55,9 @@ enum CueText {
             search = next
         }
         guard var cursor = found else { return nil }
-        guard cursor < line.endIndex, line[cursor] == " " || line[cursor] == "." || line[cursor] == "\t" else { return nil }
+        guard cursor < line.endIndex, line[cursor] == " " || line[cursor] == "." || line[cursor] == "\t" else {
+            return nil
+        }
         if line[cursor] == "." {
             // Skip the classes.
             while cursor < line.endIndex, line[cursor] != " ", line[cursor] != "\t", line[cursor] != ">" {

@@ -13,7 +13,9 @@ enum JSONTranscriptReaders {
                 return .awsTranscribe
             }
         }
-        if let turns = root["Transcript"]?.array, turns.first?["ParticipantRole"] != nil || turns.first?["Content"] != nil {
+        if let turns = root["Transcript"]?.array,
+            turns.first?["ParticipantRole"] != nil || turns.first?["Content"] != nil
+        {
             return .awsCallAnalytics
         }
         if root["meeting_transcripts"] != nil { return .qmsum }
@@ -53,10 +55,15 @@ enum JSONTranscriptReaders {
     private static func times(
         _ field: JSONField, startKey: String, endKey: String, scale: Double = 1
     ) throws(FormatError) -> (Double?, Double?) {
-        let start = try field.optional(startKey).map { f throws(FormatError) in try f.number(expected: "a time in seconds") / scale }
-        let end = try field.optional(endKey).map { f throws(FormatError) in try f.number(expected: "a time in seconds") / scale }
+        let start = try field.optional(startKey).map { f throws(FormatError) in
+            try f.number(expected: "a time in seconds") / scale
+        }
+        let end = try field.optional(endKey).map { f throws(FormatError) in
+            try f.number(expected: "a time in seconds") / scale
+        }
         if let start, let end, end < start {
-            throw field.error(.inconsistent, "ends (\(TimeCode.format(end))) before it starts (\(TimeCode.format(start)))")
+            throw field.error(
+                .inconsistent, "ends (\(TimeCode.format(end))) before it starts (\(TimeCode.format(start)))")
         }
         if let start, start < 0 { throw field.error(.invalidValue, "starts before zero") }
         return (start, end)
@@ -66,7 +73,8 @@ enum JSONTranscriptReaders {
         guard let field else { return nil }
         if let text = field.node.string { return text.isEmpty ? nil : text }
         if let number = field.node.number { return JSONWriter.format(number) }
-        throw field.error(.wrongType, "expected a speaker label (a string or a number), found \(field.node.kindDescription)")
+        throw field.error(
+            .wrongType, "expected a speaker label (a string or a number), found \(field.node.kindDescription)")
     }
 
     // MARK: - Whisper, whisperX and OpenAI
@@ -77,7 +85,10 @@ enum JSONTranscriptReaders {
         for segment in try document.required("segments", expected: "an array of segments").array() {
             let text = try segment.required("text", expected: "the segment's text").string()
             let (start, end) = try self.times(segment, startKey: "start", endKey: "end")
-            raw.append(RawUtterance(label: try self.label(segment.optional(speakerKey)), text: text.trimmed, start: start, end: end, line: segment.node.line))
+            raw.append(
+                RawUtterance(
+                    label: try self.label(segment.optional(speakerKey)), text: text.trimmed, start: start, end: end,
+                    line: segment.node.line))
         }
         return raw
     }
@@ -92,7 +103,10 @@ enum JSONTranscriptReaders {
             for utterance in try utterances.array() {
                 let text = try utterance.required("transcript", expected: "the utterance's transcript").string()
                 let (start, end) = try self.times(utterance, startKey: "start", endKey: "end")
-                raw.append(RawUtterance(label: try self.label(utterance.optional("speaker")), text: text, start: start, end: end, line: utterance.node.line))
+                raw.append(
+                    RawUtterance(
+                        label: try self.label(utterance.optional("speaker")), text: text, start: start, end: end,
+                        line: utterance.node.line))
             }
             return raw
         }
@@ -102,7 +116,9 @@ enum JSONTranscriptReaders {
             let alternatives = try channel.required("alternatives", expected: "an array of alternatives").array()
             guard let best = alternatives.first else { continue }
             let channelLabel = channels.count > 1 ? "channel \(channelIndex)" : nil
-            if let paragraphs = try best.optional("paragraphs")?.optional("paragraphs"), !(try paragraphs.array()).isEmpty {
+            if let paragraphs = try best.optional("paragraphs")?.optional("paragraphs"),
+                !(try paragraphs.array()).isEmpty
+            {
                 for paragraph in try paragraphs.array() {
                     var sentences: [String] = []
                     for sentence in try paragraph.required("sentences", expected: "an array of sentences").array() {
@@ -110,7 +126,10 @@ enum JSONTranscriptReaders {
                     }
                     let (start, end) = try self.times(paragraph, startKey: "start", endKey: "end")
                     let speaker = try self.label(paragraph.optional("speaker")) ?? channelLabel
-                    raw.append(RawUtterance(label: speaker, text: sentences.joined(separator: " "), start: start, end: end, line: paragraph.node.line))
+                    raw.append(
+                        RawUtterance(
+                            label: speaker, text: sentences.joined(separator: " "), start: start, end: end,
+                            line: paragraph.node.line))
                 }
                 continue
             }
@@ -151,12 +170,16 @@ enum JSONTranscriptReaders {
             for utterance in try utterances.array() {
                 let text = try utterance.required("text", expected: "the utterance's text").string()
                 let (start, end) = try self.times(utterance, startKey: "start", endKey: "end", scale: 1000)
-                raw.append(RawUtterance(label: try self.label(utterance.optional("speaker")), text: text, start: start, end: end, line: utterance.node.line))
+                raw.append(
+                    RawUtterance(
+                        label: try self.label(utterance.optional("speaker")), text: text, start: start, end: end,
+                        line: utterance.node.line))
             }
             return raw
         }
         guard let words = try document.optional("words") else {
-            throw document.error(.missingField, "has neither 'utterances' nor 'words'; request the transcript with speaker_labels")
+            throw document.error(
+                .missingField, "has neither 'utterances' nor 'words'; request the transcript with speaker_labels")
         }
         var raw: [RawUtterance] = []
         var current: RawUtterance? = nil
@@ -220,7 +243,10 @@ enum JSONTranscriptReaders {
                     }
                     wordIndex += 1
                 }
-                raw.append(RawUtterance(label: speaker, text: tokens.joined(separator: " "), start: start, end: end, line: segment.node.line))
+                raw.append(
+                    RawUtterance(
+                        label: speaker, text: tokens.joined(separator: " "), start: start, end: end,
+                        line: segment.node.line))
             }
             return raw
         }
@@ -235,7 +261,8 @@ enum JSONTranscriptReaders {
                 }
             }
             // Stable merge by time keeps punctuation after its word.
-            let ordered = timed.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
+            let ordered = timed.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }
+                .map(\.element)
             var raw: [RawUtterance] = []
             for item in ordered {
                 if var open = raw.last, open.label == item.channel {
@@ -243,14 +270,20 @@ enum JSONTranscriptReaders {
                     open.end = item.word.end ?? open.end
                     raw[raw.count - 1] = open
                 } else {
-                    raw.append(RawUtterance(label: item.channel, text: item.word.text, start: item.word.start, end: item.word.end, line: item.word.line))
+                    raw.append(
+                        RawUtterance(
+                            label: item.channel, text: item.word.text, start: item.word.start, end: item.word.end,
+                            line: item.word.line))
                 }
             }
             return raw
         }
         var raw: [RawUtterance] = []
         for transcript in try results.required("transcripts", expected: "an array of transcripts").array() {
-            raw.append(RawUtterance(label: nil, text: try transcript.required("transcript", expected: "the transcript text").string(), line: transcript.node.line))
+            raw.append(
+                RawUtterance(
+                    label: nil, text: try transcript.required("transcript", expected: "the transcript text").string(),
+                    line: transcript.node.line))
         }
         return raw
     }
@@ -281,8 +314,12 @@ enum JSONTranscriptReaders {
         var raw: [RawUtterance] = []
         for turn in try document.required("Transcript", expected: "an array of turns").array() {
             let text = try turn.required("Content", expected: "the turn's text").string()
-            let (start, end) = try self.times(turn, startKey: "BeginOffsetMillis", endKey: "EndOffsetMillis", scale: 1000)
-            raw.append(RawUtterance(label: try self.label(turn.optional("ParticipantRole")), text: text, start: start, end: end, line: turn.node.line))
+            let (start, end) = try self.times(
+                turn, startKey: "BeginOffsetMillis", endKey: "EndOffsetMillis", scale: 1000)
+            raw.append(
+                RawUtterance(
+                    label: try self.label(turn.optional("ParticipantRole")), text: text, start: start, end: end,
+                    line: turn.node.line))
         }
         return raw
     }
@@ -304,16 +341,22 @@ enum JSONTranscriptReaders {
 
     /// An array (or `{"utterances": […]}`) of objects with a speaker and a text, and optional start/end.
     private static func genericUtterances(_ document: JSONField) throws(FormatError) -> [RawUtterance] {
-        let list = document.node.array != nil ? document : try document.required("utterances", expected: "an array of utterances")
+        let list =
+            document.node.array != nil
+            ? document : try document.required("utterances", expected: "an array of utterances")
         var raw: [RawUtterance] = []
         for item in try list.array() {
             guard let textKey = self.textKeys.first(where: { item.has($0) }) else {
-                throw item.error(.missingField, "expected a text field (one of \(self.textKeys.joined(separator: ", ")))")
+                throw item.error(
+                    .missingField, "expected a text field (one of \(self.textKeys.joined(separator: ", ")))")
             }
             let text = try item.required(textKey, expected: "the utterance's text").string()
             let speakerKey = self.speakerKeys.first { item.has($0) }
             let (start, end) = try self.times(item, startKey: "start", endKey: "end")
-            raw.append(RawUtterance(label: try self.label(speakerKey.flatMap { key throws(FormatError) in try item.optional(key) }), text: text, start: start, end: end, line: item.node.line))
+            raw.append(
+                RawUtterance(
+                    label: try self.label(speakerKey.flatMap { key throws(FormatError) in try item.optional(key) }),
+                    text: text, start: start, end: end, line: item.node.line))
         }
         return raw
     }

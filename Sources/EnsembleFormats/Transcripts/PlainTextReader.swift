@@ -50,7 +50,9 @@ enum PlainTextReader {
                 previousBlank = false
             case .text(let text, let time):
                 if let waiting = pending {
-                    raw.append(RawUtterance(label: waiting.label, text: String(text), start: waiting.time ?? time, line: waiting.line))
+                    raw.append(
+                        RawUtterance(
+                            label: waiting.label, text: String(text), start: waiting.time ?? time, line: waiting.line))
                     pending = nil
                 } else if !previousBlank, !raw.isEmpty {
                     raw[raw.count - 1].text += raw[raw.count - 1].text.isEmpty ? String(text) : " " + text
@@ -60,13 +62,29 @@ enum PlainTextReader {
                 previousBlank = false
             }
         }
-        if let waiting = pending { raw.append(RawUtterance(label: waiting.label, text: "", start: waiting.time, line: waiting.line)) }
+        if let waiting = pending {
+            raw.append(RawUtterance(label: waiting.label, text: "", start: waiting.time, line: waiting.line))
+        }
         guard !raw.isEmpty else { throw FormatError(.emptyFile, file: file, "the transcript holds no utterances") }
         // Times are start times only; each utterance ends where the next one starts.
         for index in raw.indices where raw[index].start != nil {
-            if index + 1 < raw.count, let next = raw[index + 1].start, next >= raw[index].start! { raw[index].end = next }
+            if index + 1 < raw.count, let next = raw[index + 1].start, next >= raw[index].start! {
+                raw[index].end = next
+            }
         }
         return Transcript(format: TranscriptFormat.plainText.rawValue, raw: raw)
+    }
+
+    /// Whether most of the first non-blank lines are labelled (`Name: text`, `[00:01] Name: text` …).
+    static func looksLabelled(_ lines: [Substring]) -> Bool {
+        let sample = lines.filter { !$0.trimmed.isEmpty }.prefix(20)
+        guard !sample.isEmpty else { return false }
+        let bracketTags = self.usesBracketTags(Array(sample))
+        let labelled = sample.filter { line in
+            if case .labelled = self.classify(line, bracketTags: bracketTags) { return true }
+            return false
+        }
+        return labelled.count * 2 > sample.count
     }
 
     private static func classify(_ line: Substring, bracketTags: Bool) -> Form {
@@ -82,7 +100,9 @@ enum PlainTextReader {
         // Zoom chat: `Name:<TAB>text`.
         if let tab = rest.firstIndex(of: "\t"), tab > rest.startIndex, rest[rest.index(before: tab)] == ":" {
             let label = rest[..<rest.index(before: tab)].trimmed
-            if SpeakerLabel.looksLikeLabel(label) { return .labelled(label: String(label), text: rest[tab...].trimmed, time: time) }
+            if SpeakerLabel.looksLikeLabel(label) {
+                return .labelled(label: String(label), text: rest[tab...].trimmed, time: time)
+            }
         }
         if let (label, text) = SpeakerLabel.split(rest) {
             // `Name (00:01:02): text`
@@ -110,7 +130,9 @@ enum PlainTextReader {
         if let open = line.first, open == "[" || open == "(" {
             let close: Character = open == "[" ? "]" : ")"
             guard let end = line.firstIndex(of: close) else { return nil }
-            guard let seconds = TimeCode.seconds(line[line.index(after: line.startIndex)..<end].trimmed) else { return nil }
+            guard let seconds = TimeCode.seconds(line[line.index(after: line.startIndex)..<end].trimmed) else {
+                return nil
+            }
             return (seconds, line[line.index(after: end)...].trimmed)
         }
         guard let first = line.first, first.isNumber else { return nil }

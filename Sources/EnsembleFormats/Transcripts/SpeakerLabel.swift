@@ -3,7 +3,8 @@ enum SpeakerLabel {
     /// Lower-case words that may stand alone as a label (`therapist:`, `spk_0:`).
     static let lowercaseLabelWords: Set<String> = [
         "therapist", "client", "doctor", "patient", "speaker", "interviewer", "interviewee", "counselor", "counsellor",
-        "facilitator", "clinician", "provider", "mom", "dad", "mother", "father", "parent", "agent", "customer", "guest",
+        "facilitator", "clinician", "provider", "mom", "dad", "mother", "father", "parent", "agent", "customer",
+        "guest",
         "unknown", "user", "host", "moderator", "participant", "member", "partner", "spk", "caller", "child", "teen",
         "t", "c", "p", "a", "b", "q",
     ]
@@ -29,7 +30,9 @@ enum SpeakerLabel {
         if let next = after.first, next != " ", next != "\t" { return nil }
         var candidate = line[..<colon].trimmed
         // `[SPEAKER_00]: text` and `(Maria): text`.
-        if let first = candidate.first, let last = candidate.last, (first == "[" && last == "]") || (first == "(" && last == ")") {
+        if let first = candidate.first, let last = candidate.last,
+            (first == "[" && last == "]") || (first == "(" && last == ")")
+        {
             candidate = candidate.dropFirst().dropLast().trimmed
         }
         guard self.looksLikeLabel(candidate) else { return nil }
@@ -37,7 +40,9 @@ enum SpeakerLabel {
     }
 
     static func looksLikeLabel(_ candidate: Substring) -> Bool {
-        guard !candidate.isEmpty, candidate.utf8.count <= 64, candidate.contains(where: \.isLetter) else { return false }
+        guard !candidate.isEmpty, candidate.utf8.count <= 64, candidate.contains(where: \.isLetter) else {
+            return false
+        }
         let words = candidate.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard words.count <= 6 else { return false }
         let folded = candidate.lowercased()
@@ -46,19 +51,27 @@ enum SpeakerLabel {
         for (offset, word) in words.enumerated() {
             let lower = word.lowercased()
             // A period only in an abbreviation (`Dr.`) or inside a user name (`maria.lopez`).
-            if let period = word.firstIndex(of: "."), period == word.index(before: word.endIndex), word.count > 4 { return false }
+            if let period = word.firstIndex(of: "."), period == word.index(before: word.endIndex), word.count > 4 {
+                return false
+            }
             if let first = word.first {
-                if first.isUppercase || first.isNumber || first == "(" || first == "[" || first == "#" || first == "@" { continue }
+                if first.isUppercase || first.isNumber || first == "(" || first == "[" || first == "#" || first == "@" {
+                    continue
+                }
                 if word.contains(where: \.isUppercase) { continue }  // iPhone, iPad
                 if self.particles.contains(lower) && offset > 0 { continue }
                 if self.lowercaseLabelWords.contains(lower) { continue }
                 // Anonymous ids: spk_0, speaker_00, s1.
                 let base = lower.split(whereSeparator: { $0 == "_" || $0.isNumber }).first.map(String.init) ?? lower
-                if lower.contains(where: \.isNumber) && (self.lowercaseLabelWords.contains(base) || base.count <= 3) { continue }
+                if lower.contains(where: \.isNumber) && (self.lowercaseLabelWords.contains(base) || base.count <= 3) {
+                    continue
+                }
                 if offset > 0, lower.allSatisfy(\.isNumber) { continue }
                 if offset == 0, words.count == 1, lower.hasPrefix("speaker") || lower.hasPrefix("spk") { continue }
                 if offset > 0 && self.lowercaseLabelWords.contains(String(lower.prefix(while: \.isLetter))) { continue }
-                if offset > 0 && (lower == "'s" || lower == "family" || lower == "phone" || lower == "ipad") { continue }
+                if offset > 0 && (lower == "'s" || lower == "family" || lower == "phone" || lower == "ipad") {
+                    continue
+                }
                 return false
             }
         }

@@ -7,7 +7,9 @@ enum CSV {
         var line: Int
     }
 
-    static func parse(_ text: String, file: String, separator: UInt8 = UInt8(ascii: ",")) throws(FormatError) -> [Record] {
+    static func parse(_ text: String, file: String, separator: UInt8 = UInt8(ascii: ",")) throws(FormatError)
+        -> [Record]
+    {
         var records: [Record] = []
         var fields: [String] = []
         var field: [UInt8] = []
@@ -49,7 +51,9 @@ enum CSV {
             case separator: endField()
             case 0x0A:
                 endField()
-                if !(fields.count == 1 && fields[0].isEmpty) { records.append(Record(fields: fields, line: recordLine)) }
+                if !(fields.count == 1 && fields[0].isEmpty) {
+                    records.append(Record(fields: fields, line: recordLine))
+                }
                 fields.removeAll(keepingCapacity: true)
                 line += 1
                 recordLine = line
@@ -72,12 +76,16 @@ enum CSV {
 /// row per conversation with the whole dialogue in a cell (`dialogue`, as ACI-Bench does). A file of
 /// several conversations needs the one to read named (`conversation`).
 enum CSVTranscriptReader {
-    static let speakerColumns = ["speaker", "speaker_label", "speaker_name", "interlocutor", "participant", "name", "role", "party", "who"]
+    static let speakerColumns = [
+        "speaker", "speaker_label", "speaker_name", "interlocutor", "participant", "name", "role", "party", "who",
+    ]
     static let textColumns = ["text", "utterance_text", "utterance", "content", "transcript", "message"]
     static let dialogueColumns = ["dialogue", "dialog", "conversation_text"]
     static let startColumns = ["start", "start_time", "begin", "timestamp", "time", "offset"]
     static let endColumns = ["end", "end_time", "stop"]
-    static let conversationColumns = ["transcript_id", "conversation_id", "session_id", "encounter_id", "call_id", "meeting_id", "dialogue_id"]
+    static let conversationColumns = [
+        "transcript_id", "conversation_id", "session_id", "encounter_id", "call_id", "meeting_id", "dialogue_id",
+    ]
 
     /// True when the first line is a header naming a text or dialogue column.
     static func looksLikeCSV(_ text: String) -> Bool {
@@ -89,7 +97,9 @@ enum CSVTranscriptReader {
 
     static func read(_ decoded: DecodedText, file: String, conversation: String?) throws(FormatError) -> Transcript {
         let records = try CSV.parse(decoded.text, file: file)
-        guard let header = records.first else { throw FormatError(.emptyFile, file: file, "the CSV file has no header row") }
+        guard let header = records.first else {
+            throw FormatError(.emptyFile, file: file, "the CSV file has no header row")
+        }
         let names = header.fields.map { $0.trimmed.lowercased() }
         func column(_ candidates: [String]) -> Int? {
             for candidate in candidates { if let index = names.firstIndex(of: candidate) { return index } }
@@ -102,7 +112,9 @@ enum CSVTranscriptReader {
             var distinct: [String] = []
             for id in ids where !distinct.contains(id) { distinct.append(id) }
             if let conversation {
-                rows = rows.filter { $0.fields.indices.contains(conversationColumn) && $0.fields[conversationColumn] == conversation }
+                rows = rows.filter {
+                    $0.fields.indices.contains(conversationColumn) && $0.fields[conversationColumn] == conversation
+                }
                 guard !rows.isEmpty else {
                     throw FormatError(
                         .notFound, file: file, field: names[conversationColumn],
@@ -122,7 +134,8 @@ enum CSVTranscriptReader {
             guard rows.count == 1, let row = rows.first, row.fields.indices.contains(dialogue) else {
                 throw FormatError(.ambiguous, file: file, "expected one conversation row, found \(rows.count)")
             }
-            let cell = DecodedText(text: TextDecoding.normalisingLineEnds(row.fields[dialogue]), encoding: decoded.encoding)
+            let cell = DecodedText(
+                text: TextDecoding.normalisingLineEnds(row.fields[dialogue]), encoding: decoded.encoding)
             var transcript: Transcript
             do {
                 transcript = try PlainTextReader.read(cell, file: file)
@@ -131,12 +144,16 @@ enum CSVTranscriptReader {
             }
             transcript.format = TranscriptFormat.csv.rawValue
             transcript.utterances = transcript.utterances.map {
-                Utterance(index: $0.index, label: $0.label, text: $0.text, start: $0.start, end: $0.end, line: $0.line + row.line - 1)
+                Utterance(
+                    index: $0.index, label: $0.label, text: $0.text, start: $0.start, end: $0.end,
+                    line: $0.line + row.line - 1)
             }
             return transcript
         }
         guard let textColumn = column(self.textColumns) else {
-            throw FormatError(.missingField, file: file, line: 1, "no text column; expected one of \(self.textColumns.joined(separator: ", "))")
+            throw FormatError(
+                .missingField, file: file, line: 1,
+                "no text column; expected one of \(self.textColumns.joined(separator: ", "))")
         }
         let speakerColumn = column(self.speakerColumns)
         let startColumn = column(self.startColumns)
@@ -144,15 +161,23 @@ enum CSVTranscriptReader {
         var raw: [RawUtterance] = []
         for row in rows {
             guard row.fields.count == header.fields.count else {
-                throw FormatError(.syntax, file: file, line: row.line, "the row has \(row.fields.count) fields; the header has \(header.fields.count)")
+                throw FormatError(
+                    .syntax, file: file, line: row.line,
+                    "the row has \(row.fields.count) fields; the header has \(header.fields.count)")
             }
-            let start = try startColumn.flatMap { index throws(FormatError) in try self.time(row.fields[index], file: file, line: row.line, column: names[index]) }
-            let end = try endColumn.flatMap { index throws(FormatError) in try self.time(row.fields[index], file: file, line: row.line, column: names[index]) }
+            let start = try startColumn.flatMap { index throws(FormatError) in
+                try self.time(row.fields[index], file: file, line: row.line, column: names[index])
+            }
+            let end = try endColumn.flatMap { index throws(FormatError) in
+                try self.time(row.fields[index], file: file, line: row.line, column: names[index])
+            }
             if let start, let end, end < start {
                 throw FormatError(.inconsistent, file: file, line: row.line, "the utterance ends before it starts")
             }
             let label = speakerColumn.map { row.fields[$0].trimmed }.flatMap { $0.isEmpty ? nil : $0 }
-            raw.append(RawUtterance(label: label, text: row.fields[textColumn].trimmed, start: start, end: end, line: row.line))
+            raw.append(
+                RawUtterance(label: label, text: row.fields[textColumn].trimmed, start: start, end: end, line: row.line)
+            )
         }
         guard !raw.isEmpty else { throw FormatError(.emptyFile, file: file, "the CSV file has no utterance rows") }
         return Transcript(format: TranscriptFormat.csv.rawValue, raw: raw)
@@ -186,7 +211,8 @@ enum SummaryReader {
                 text = text.dropFirst(marker.count).trimmed
                 isBullet = true
             }
-            if !isBullet, let dot = text.firstIndex(of: "."), text[..<dot].allSatisfy(\.isNumber), !text[..<dot].isEmpty {
+            if !isBullet, let dot = text.firstIndex(of: "."), text[..<dot].allSatisfy(\.isNumber), !text[..<dot].isEmpty
+            {
                 text = text[text.index(after: dot)...].trimmed
                 isBullet = true
             }
@@ -198,7 +224,8 @@ enum SummaryReader {
             }
             var label = heading
             let unbolded = Substring(String(text).replacingBold())
-            if let (prefix, rest) = SpeakerLabel.split(unbolded), !rest.isEmpty, !self.isGroupHeading(Substring(prefix)) {
+            if let (prefix, rest) = SpeakerLabel.split(unbolded), !rest.isEmpty, !self.isGroupHeading(Substring(prefix))
+            {
                 label = prefix
                 text = rest
             } else {

@@ -62,7 +62,8 @@ extension Transcript {
         self.init(
             format: format, origin: origin,
             utterances: raw.enumerated().map { index, item in
-                Utterance(index: index, label: item.label, text: item.text, start: item.start, end: item.end, line: item.line)
+                Utterance(
+                    index: index, label: item.label, text: item.text, start: item.start, end: item.end, line: item.line)
             }
         )
     }

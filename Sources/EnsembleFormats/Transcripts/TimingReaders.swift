@@ -19,21 +19,27 @@ enum RTTMReader {
             guard type == "SPEAKER" else { continue }
             let lineNumber = offset + 1
             guard fields.count >= 8 else {
-                throw FormatError(.syntax, file: file, line: lineNumber, "an RTTM SPEAKER line needs at least 8 fields, found \(fields.count)")
+                throw FormatError(
+                    .syntax, file: file, line: lineNumber,
+                    "an RTTM SPEAKER line needs at least 8 fields, found \(fields.count)")
             }
             guard let onset = Double(fields[3]), onset.isFinite, onset >= 0 else {
                 throw FormatError(.syntax, file: file, line: lineNumber, "field 4 (onset) is not a time in seconds")
             }
             guard let duration = Double(fields[4]), duration.isFinite else {
-                throw FormatError(.syntax, file: file, line: lineNumber, "field 5 (duration) is not a number of seconds")
+                throw FormatError(
+                    .syntax, file: file, line: lineNumber, "field 5 (duration) is not a number of seconds")
             }
             guard duration >= 0 else {
-                throw FormatError(.inconsistent, file: file, line: lineNumber, "the turn has a negative duration (it ends before it starts)")
+                throw FormatError(
+                    .inconsistent, file: file, line: lineNumber,
+                    "the turn has a negative duration (it ends before it starts)")
             }
             turns.append(Turn(speaker: String(fields[7]), start: onset, end: onset + duration, line: lineNumber))
         }
         guard !turns.isEmpty else { throw FormatError(.emptyFile, file: file, "the RTTM file holds no SPEAKER lines") }
-        return turns.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
+        return turns.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(
+            \.element)
     }
 
     static func read(_ decoded: DecodedText, file: String) throws(FormatError) -> Transcript {
@@ -75,9 +81,13 @@ enum RTTMReader {
 /// is an utterance labelled with its tier's name, merged across tiers by start time.
 enum TextGridReader {
     /// Tier names that say nothing about the speaker; such tiers take their label from elsewhere.
-    static let genericTierNames: Set<String> = ["speaker", "tier", "words", "transcript", "transcription", "text", "utterances", ""]
+    static let genericTierNames: Set<String> = [
+        "speaker", "tier", "words", "transcript", "transcription", "text", "utterances", "",
+    ]
 
-    static func read(_ decoded: DecodedText, file: String, fallbackLabel: String? = nil) throws(FormatError) -> Transcript {
+    static func read(_ decoded: DecodedText, file: String, fallbackLabel: String? = nil) throws(FormatError)
+        -> Transcript
+    {
         let lines = decoded.lines
         guard lines.contains(where: { $0.contains("ooTextFile") }) else {
             throw FormatError(.syntax, file: file, line: 1, "a TextGrid must start with 'File type = \"ooTextFile\"'")
@@ -109,35 +119,45 @@ enum TextGridReader {
                 xmax = try self.number(line, lineNumber: lineNumber, file: file)
             } else if inInterval, line.hasPrefix("text =") {
                 guard let text = self.stringValue(line) else {
-                    throw FormatError(.syntax, file: file, line: lineNumber, "an interval's text must be a quoted string on one line")
+                    throw FormatError(
+                        .syntax, file: file, line: lineNumber, "an interval's text must be a quoted string on one line")
                 }
                 guard let start = xmin, let end = xmax else {
-                    throw FormatError(.syntax, file: file, line: intervalLine, "an interval needs xmin and xmax before its text")
+                    throw FormatError(
+                        .syntax, file: file, line: intervalLine, "an interval needs xmin and xmax before its text")
                 }
                 guard end >= start else {
-                    throw FormatError(.inconsistent, file: file, line: intervalLine, "the interval ends before it starts")
+                    throw FormatError(
+                        .inconsistent, file: file, line: intervalLine, "the interval ends before it starts")
                 }
                 inInterval = false
                 let trimmed = text.trimmed
                 guard !trimmed.isEmpty else { continue }
                 let name = tierName.map { $0.trimmed } ?? ""
-                let label = self.genericTierNames.contains(name.lowercased()) ? (fallbackLabel ?? (name.isEmpty ? nil : name)) : name
+                let label =
+                    self.genericTierNames.contains(name.lowercased())
+                    ? (fallbackLabel ?? (name.isEmpty ? nil : name)) : name
                 raw.append(RawUtterance(label: label, text: trimmed, start: start, end: end, line: lineNumber))
             }
         }
         guard !raw.isEmpty else { throw FormatError(.emptyFile, file: file, "the TextGrid has no interval with text") }
-        let ordered = raw.enumerated().sorted { ($0.element.start ?? 0, $0.offset) < ($1.element.start ?? 0, $1.offset) }.map(\.element)
+        let ordered = raw.enumerated().sorted {
+            ($0.element.start ?? 0, $0.offset) < ($1.element.start ?? 0, $1.offset)
+        }.map(\.element)
         return Transcript(format: TranscriptFormat.textGrid.rawValue, raw: ordered)
     }
 
     private static func stringValue(_ line: Substring) -> String? {
-        guard let open = line.firstIndex(of: "\""), let close = line.lastIndex(of: "\""), open < close else { return nil }
+        guard let open = line.firstIndex(of: "\""), let close = line.lastIndex(of: "\""), open < close else {
+            return nil
+        }
         // Praat doubles a quote inside a string.
         return String(line[line.index(after: open)..<close]).replacingDoubledQuotes()
     }
 
     private static func number(_ line: Substring, lineNumber: Int, file: String) throws(FormatError) -> Double {
-        guard let equals = line.firstIndex(of: "="), let value = Double(line[line.index(after: equals)...].trimmed) else {
+        guard let equals = line.firstIndex(of: "="), let value = Double(line[line.index(after: equals)...].trimmed)
+        else {
             throw FormatError(.syntax, file: file, line: lineNumber, "expected a number of seconds")
         }
         return value
@@ -181,7 +201,8 @@ public enum TranscriptMerger {
             utterances: items.enumerated().map { index, item in
                 var utterance = item.utterance
                 utterance = Utterance(
-                    index: index, label: utterance.label, text: utterance.text, start: utterance.start, end: utterance.end,
+                    index: index, label: utterance.label, text: utterance.text, start: utterance.start,
+                    end: utterance.end,
                     line: utterance.line
                 )
                 return utterance
@@ -193,9 +214,12 @@ public enum TranscriptMerger {
 /// Labels a timed transcript that has no speaker labels with an RTTM file's speaker turns.
 public enum Diarization {
     /// Each timed utterance takes the speaker whose turns overlap it most.
-    public static func apply(rttm: DecodedText, file: String, to transcript: Transcript) throws(FormatError) -> Transcript {
+    public static func apply(rttm: DecodedText, file: String, to transcript: Transcript) throws(FormatError)
+        -> Transcript
+    {
         guard transcript.hasTimes else {
-            throw FormatError(.inconsistent, file: file, "the transcript has no times, so RTTM speaker turns cannot be matched to it")
+            throw FormatError(
+                .inconsistent, file: file, "the transcript has no times, so RTTM speaker turns cannot be matched to it")
         }
         return RTTMReader.apply(try RTTMReader.turns(rttm, file: file), to: transcript)
     }

@@ -41,12 +41,16 @@ public enum TranscriptReading {
     /// - Parameters:
     ///   - bytes: the file's bytes, already checked against the size limit.
     ///   - file: the name errors use.
-    public static func read(_ bytes: [UInt8], file: String, options: TranscriptOptions = TranscriptOptions()) throws(FormatError) -> Transcript {
+    public static func read(_ bytes: [UInt8], file: String, options: TranscriptOptions = TranscriptOptions())
+        throws(FormatError) -> Transcript
+    {
         let decoded = try TextDecoding.decode(bytes, file: file)
         return try self.read(decoded, file: file, options: options)
     }
 
-    public static func read(_ decoded: DecodedText, file: String, options: TranscriptOptions = TranscriptOptions()) throws(FormatError) -> Transcript {
+    public static func read(_ decoded: DecodedText, file: String, options: TranscriptOptions = TranscriptOptions())
+        throws(FormatError) -> Transcript
+    {
         let format: TranscriptFormat
         if let forced = options.format {
             format = forced
@@ -60,10 +64,12 @@ public enum TranscriptReading {
         case .rttm: return try RTTMReader.read(decoded, file: file)
         case .textGrid:
             // One file per microphone names its speaker in the file name (`…_patient.TextGrid`).
-            return try TextGridReader.read(decoded, file: file, fallbackLabel: options.channelLabel ?? Self.channelLabel(file))
+            return try TextGridReader.read(
+                decoded, file: file, fallbackLabel: options.channelLabel ?? Self.channelLabel(file))
         case .csv: return try CSVTranscriptReader.read(decoded, file: file, conversation: options.conversation)
         case .summary: return try SummaryReader.read(decoded, file: file)
-        case .whisper, .openAIDiarized, .deepgram, .assemblyAI, .awsTranscribe, .awsCallAnalytics, .qmsum, .jsonUtterances:
+        case .whisper, .openAIDiarized, .deepgram, .assemblyAI, .awsTranscribe, .awsCallAnalytics, .qmsum,
+            .jsonUtterances:
             let root = try JSONParser.parse(decoded.text, file: file)
             return try JSONTranscriptReaders.read(root, format: format, file: file)
         }
@@ -75,7 +81,9 @@ public enum TranscriptReading {
         let head = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
         let fileExtension = Self.fileExtension(file)
         if head.hasPrefix("WEBVTT") { return .webVTT }
-        if head.hasPrefix("File type = \"ooTextFile\"") || head.hasPrefix("File type = \"ooTextFile short\"") { return .textGrid }
+        if head.hasPrefix("File type = \"ooTextFile\"") || head.hasPrefix("File type = \"ooTextFile short\"") {
+            return .textGrid
+        }
         if let first = head.first, first == "{" || first == "[" {
             // `[00:01:02] Name: text` also starts with a bracket; JSON needs a quote, brace or bracket next.
             let afterBracket = head.dropFirst().drop { $0.isWhitespace }.first
@@ -92,12 +100,15 @@ public enum TranscriptReading {
             }
         }
         let firstLines = head.split(separator: "\n", maxSplits: 20, omittingEmptySubsequences: true).prefix(20)
-        if let first = firstLines.first, first.hasPrefix("SPEAKER "), first.split(separator: " ").count >= 8 { return .rttm }
+        if let first = firstLines.first, first.hasPrefix("SPEAKER "), first.split(separator: " ").count >= 8 {
+            return .rttm
+        }
         if fileExtension == "md" && file.hasSuffix("summary.md") { return .summary }
         if CSVTranscriptReader.looksLikeCSV(String(head)) { return .csv }
         if firstLines.contains(where: { $0.contains("-->") }) {
             return fileExtension == "vtt" ? .webVTT : .srt
         }
+        if PlainTextReader.looksLabelled(Array(firstLines)) { return .plainText }
         switch fileExtension {
         case "vtt": return .webVTT
         case "srt": return .srt

@@ -1,0 +1,26 @@
+import EnsembleTesting
+import Foundation
+import Testing
+
+/// The core stays pure: no Foundation, networking, SQLite or file access; only the standard library
+/// and the C math library through one Platform.swift.
+@Suite("Architecture")
+struct ArchitectureTests {
+    @Test func core_importsOnlyTheStandardLibrary() throws {
+        let root = Fixtures.repositoryRoot + "/Sources/EnsembleCore"
+        let files = try #require(FileManager.default.enumerator(atPath: root)).compactMap { $0 as? String }.filter {
+            $0.hasSuffix(".swift")
+        }
+        #expect(files.count > 10)
+        let forbidden = ["Foundation", "FoundationEssentials", "FoundationNetworking", "CSQLite", "Dispatch"]
+        for file in files {
+            let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
+            for line in text.split(separator: "\n") where line.trimmingCharacters(in: .whitespaces).hasPrefix("import ")
+            {
+                let module = line.split(separator: " ").last.map(String.init) ?? ""
+                #expect(!forbidden.contains(module), "\(file) imports \(module)")
+                if ["Glibc", "Musl", "Darwin"].contains(module) { #expect(file == "Platform.swift") }
+            }
+        }
+    }
+}
