@@ -19,10 +19,17 @@ struct InputOptions: ParsableArguments {
         guard self.maxTranscriptMegabytes > 0 else { throw ValidationError("--max-transcript-mb must be at least 1") }
     }
 
+    /// Loads a scenario folder and the agents' configuration.
+    func load(_ directory: String) throws -> (Scenario, AgentConfigurations) {
+        (
+            try ScenarioLoader(reader: self.reader).load(directory),
+            try AgentsDirectory.load(explicit: self.agents, reader: self.reader)
+        )
+    }
+
     /// Loads the scenario and the agents, and runs segmentation and attribution.
     func attribute(_ directory: String) async throws -> (Scenario, AgentConfigurations, AttributedSession) {
-        let scenario = try ScenarioLoader(reader: self.reader).load(directory)
-        let agents = try AgentsDirectory.load(explicit: self.agents, reader: self.reader)
+        let (scenario, agents) = try self.load(directory)
         let supervisor = SessionSupervisor(configuration: agents.supervisor)
         let attributed = try await supervisor.attribute(scenario.session, transcript: scenario.transcript)
         return (scenario, agents, attributed)
@@ -84,6 +91,9 @@ struct ParseCommand: AsyncParsableCommand {
     @Option(help: "For files holding several conversations: the one to read.")
     var conversation: String?
 
+    @Flag(help: "List the conversations a file holds (CSV datasets such as AnnoMI or ACI-Bench).")
+    var conversations = false
+
     @Option(help: "An RTTM file whose speaker turns label the transcript's timed utterances.")
     var rttm: String?
 
@@ -108,6 +118,13 @@ struct ParseCommand: AsyncParsableCommand {
         let reader = self.input.reader
         let decoded = try TextDecoding.decode(
             try reader.read(self.file, limit: reader.transcriptLimit), file: self.file)
+        if self.conversations {
+            guard let (column, ids) = try TranscriptReading.conversations(decoded, file: self.file) else {
+                throw CommandFailure(message: "\(self.file) holds a single conversation", exitCode: 2)
+            }
+            Console.out((["\(column)  utterances"] + ids.map { "\($0.0)  \($0.1)" }).joined(separator: "\n"))
+            return
+        }
         var transcript = try TranscriptReading.read(
             decoded, file: self.file, options: TranscriptOptions(format: forced, conversation: self.conversation)
         )
@@ -178,8 +195,7 @@ struct SegmentCommand: AsyncParsableCommand {
     @OptionGroup var input: InputOptions
 
     func run() async throws {
-        let scenario = try ScenarioLoader(reader: self.input.reader).load(self.directory)
-        let agents = try AgentsDirectory.load(explicit: self.input.agents, reader: self.input.reader)
+        let (scenario, agents) = try self.input.load(self.directory)
         let segmented = await TranscriptSegmenter(configuration: agents.segmenter).segment(scenario.transcript)
         if self.json {
             Console.out(

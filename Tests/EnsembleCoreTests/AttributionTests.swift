@@ -19,6 +19,14 @@ struct AttributionTests {
         Fixtures.attribute(self.transcript(lines), roster: roster, hints: hints, agents: self.agents).1
     }
 
+    static let hannah = Roster.Person(id: PersonID("PROV-1"), name: "Hannah Cole", kind: .clinician(.primary))
+    static let sofia = Roster.Person(
+        id: PersonID("CL-1"), name: "Sofia Alvarez", kind: .attendee(.identifiedPatient), age: 15
+    )
+    static let elena = Roster.Person(
+        id: PersonID("CL-2"), name: "Elena Alvarez", kind: .attendee(.familyMember), relationship: "mother", age: 44
+    )
+
     static func groupRoster(absent: Set<String> = []) -> Roster {
         Roster(
             sessionKind: .group,
@@ -105,15 +113,7 @@ struct AttributionTests {
     }
 
     @Test func speakerHint_bindsAndASharedHintResolvesEachUtterance() {
-        let roster = Roster(
-            sessionKind: .family,
-            people: [
-                .init(id: PersonID("PROV-1"), name: "Hannah Cole", kind: .clinician(.primary)),
-                .init(id: PersonID("CL-1"), name: "Sofia Alvarez", kind: .attendee(.identifiedPatient), age: 15),
-                .init(
-                    id: PersonID("CL-2"), name: "Elena Alvarez", kind: .attendee(.familyMember), relationship: "mother",
-                    age: 44),
-            ])
+        let roster = Roster(sessionKind: .family, people: [Self.hannah, Self.sofia, Self.elena])
         let attribution = self.attribute(
             [
                 ("Room 3 laptop", "Sofia, can you tell me what happened on Wednesday?"),
@@ -138,14 +138,10 @@ struct AttributionTests {
     }
 
     @Test func relationshipWords_separateParentFromTeen() {
-        let roster = Roster(
-            sessionKind: .family,
-            people: [
-                .init(id: PersonID("PROV-1"), name: "Hannah Cole", kind: .clinician(.primary)),
-                .init(id: PersonID("CL-1"), name: "Sofia Alvarez", kind: .attendee(.identifiedPatient), age: 15),
-                .init(
-                    id: PersonID("CL-2"), name: "Mark Dunn", kind: .attendee(.familyMember), relationship: "stepfather"),
-            ])
+        let mark = Roster.Person(
+            id: PersonID("CL-2"), name: "Mark Dunn", kind: .attendee(.familyMember), relationship: "stepfather"
+        )
+        let roster = Roster(sessionKind: .family, people: [Self.hannah, Self.sofia, mark])
         let attribution = self.attribute(
             [
                 ("A", "What brings the two of you in today? It sounds like things have been tense."),

@@ -392,3 +392,50 @@ struct ZoomRoster {
         return fields
     }
 }
+
+@Suite("Real sample coverage")
+struct RealSampleCoverageTests {
+    /// Files under `Tests/Fixtures/data` that are not transcripts, and what they are instead.
+    static let notTranscripts: [String: String] = [
+        "ami-diarization-setup/ES2004a.uem": "scored-region file for the RTTM, not speech",
+        "ami-diarization-setup/EN2002a.uem": "scored-region file for the RTTM, not speech",
+        "zoomstudentengagement/roster.csv": "the class roster (used as the roster in attribution tests)",
+        "zoomstudentengagement/zoomus_recordings__20240124.csv": "Zoom's list of recordings",
+        "aci-bench/valid_metadata.subset.csv": "visit metadata (used as the roster in attribution tests)",
+        "aci-bench/clef_taskC_test3_metadata.subset.csv": "visit metadata (used as the roster in attribution tests)",
+        "aci-bench/clinicalnlp_taskB_test1_metadata.subset.csv":
+            "visit metadata (used as the roster in attribution tests)",
+        "aci-bench/clinicalnlp_taskC_test2_metadata.subset.csv":
+            "visit metadata (used as the roster in attribution tests)",
+        "primock57/day1_consultation01_note.json": "the clinician's note, a drafting reference",
+        "primock57/day3_consultation03_note.json": "the clinician's note, a drafting reference",
+        "primock57/day5_consultation03_note.json": "the clinician's note, a drafting reference",
+    ]
+
+    /// Transcripts checked by the focused tests in this file and in BadInputTests.
+    static let testedElsewhere: Set<String> = [
+        "zoomstudentengagement/GMT20240124-202901_Recording.transcript.vtt",
+        "zoomstudentengagement/GMT20240124-202901_RecordingnewChat.txt",
+        "voxconverse/aisvi.rttm", "voxconverse/czlvt.rttm", "voxconverse/abjxc.rttm",
+        "ami-diarization-setup/ES2004a.only_words.rttm", "ami-diarization-setup/EN2002a.only_words.rttm",
+        "webvtt-py/missing_timeframe.vtt", "go-astisub/broken-1-in.vtt",
+    ]
+
+    @Test func everyRealSample_isTestedOrDeclaredNotATranscript() throws {
+        let root = Fixtures.dataDirectory
+        let enumerator = try #require(FileManager.default.enumerator(atPath: root))
+        let files = enumerator.compactMap { $0 as? String }.filter { path in
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory)
+            let name = path.split(separator: "/").last.map(String.init) ?? path
+            return exists && !isDirectory.boolValue
+                && !["PROVENANCE.md", "README.md", "LICENSES.md", "LICENSE-Apache-2.0.txt"].contains(name)
+        }
+        #expect(files.count >= 60)
+        let tested = Set(realSamples.map(\.path)).union(Self.testedElsewhere)
+        for file in files {
+            #expect(tested.contains(file) || Self.notTranscripts[file] != nil, "\(file) is neither tested nor declared")
+        }
+        for file in Self.notTranscripts.keys { #expect(files.contains(file), "\(file) is listed but missing") }
+    }
+}

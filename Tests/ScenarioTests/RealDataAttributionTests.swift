@@ -64,6 +64,29 @@ struct RealDataAttributionTests {
         return copy
     }
 
+    /// A clinician and one client bound to the transcript's own two labels, measured with those
+    /// labels and with anonymous ones.
+    func twoParty(_ transcript: Transcript, clinician: String, client: String) -> (named: Measured, anonymous: Measured)
+    {
+        let roster = Roster(
+            sessionKind: .individual,
+            people: [
+                .init(id: PersonID("CLINICIAN"), name: "Clinician", kind: .clinician(.primary)),
+                .init(id: PersonID("CLIENT"), name: "Client", kind: .attendee(.identifiedPatient)),
+            ])
+        let truth: [Set<PersonID>?] = transcript.utterances.map { utterance in
+            switch utterance.label?.lowercased() {
+            case clinician: [PersonID("CLINICIAN")]
+            case client: [PersonID("CLIENT")]
+            default: nil
+            }
+        }
+        return (
+            self.measure(transcript, roster: roster, truth: truth),
+            self.measure(Self.anonymised(transcript), roster: roster, truth: truth)
+        )
+    }
+
     // MARK: - Zoom class with its roster
 
     @Test func zoomClass_namedLabels_allBoundToTheRoster() throws {
@@ -197,17 +220,8 @@ struct RealDataAttributionTests {
         for conversation in ["95", "107", "40", "44", "23", "110"] {
             let transcript = try Fixtures.transcript(
                 "annomi/annomi-simple-subset.csv", options: TranscriptOptions(conversation: conversation))
-            let roster = Roster(
-                sessionKind: .individual,
-                people: [
-                    .init(id: PersonID("THER"), name: "Therapist", kind: .clinician(.primary)),
-                    .init(id: PersonID("CLIENT"), name: "Client", kind: .attendee(.identifiedPatient)),
-                ])
-            let truth: [Set<PersonID>?] = transcript.utterances.map {
-                $0.label == "therapist" ? [PersonID("THER")] : $0.label == "client" ? [PersonID("CLIENT")] : nil
-            }
-            tagged.add(self.measure(transcript, roster: roster, truth: truth))
-            let measured = self.measure(Self.anonymised(transcript), roster: roster, truth: truth)
+            let (named, measured) = self.twoParty(transcript, clinician: "therapist", client: "client")
+            tagged.add(named)
             #expect(measured.wrong == 0, "AnnoMI \(conversation): \(measured)")
             anonymous.add(measured)
         }
@@ -228,21 +242,8 @@ struct RealDataAttributionTests {
                 channels.append(try Fixtures.transcript(file, options: TranscriptOptions(channelLabel: speaker)))
             }
             let merged = TranscriptMerger.merge(channels)
-            let roster = Roster(
-                sessionKind: .individual,
-                people: [
-                    .init(id: PersonID("DOC"), name: "Doctor", kind: .clinician(.primary)),
-                    .init(id: PersonID("PT"), name: "Patient", kind: .attendee(.identifiedPatient)),
-                ])
-            let truth: [Set<PersonID>?] = merged.utterances.map {
-                switch $0.label?.lowercased() {
-                case "doctor": [PersonID("DOC")]
-                case "patient": [PersonID("PT")]
-                default: nil
-                }
-            }
-            named.add(self.measure(merged, roster: roster, truth: truth))
-            let measured = self.measure(Self.anonymised(merged), roster: roster, truth: truth)
+            let (channelLabels, measured) = self.twoParty(merged, clinician: "doctor", client: "patient")
+            named.add(channelLabels)
             #expect(measured.wrong == 0, "\(consultation): \(measured)")
             anonymous.add(measured)
         }

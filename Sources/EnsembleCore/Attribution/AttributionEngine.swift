@@ -328,32 +328,18 @@ struct AttributionRun {
                     guard rosterHasRelationships else { continue }
                     self.applyRelationshipPhrase(phraseIndex, row: row, utterance: index)
                 case .addresses(let addressed, let direction):
-                    let present = addressed.filter { self.people[$0].present }
-                    guard !present.isEmpty else { continue }
-                    let share = 1 / Double(present.count)
-                    for person in present {
-                        self.add(
-                            .addressesOther, self.weights.addressesOther * share, row: row, person: person,
-                            utterance: index)
-                    }
-                    if direction != .generic || !handsOff {
-                        self.creditAddressee(present, direction: direction, from: index, row: row, share: share)
-                    }
+                    self.applyAddress(
+                        addressed.filter { self.people[$0].present }, direction: direction, handsOff: handsOff,
+                        row: row, utterance: index, weight: 1
+                    )
                 case .addressesRelationship(let relationship, let direction):
                     guard rosterHasRelationships else { continue }
-                    let present = self.people.indices.filter {
+                    let addressed = self.people.indices.filter {
                         self.people[$0].present && self.relationship(of: $0) == relationship
                     }
-                    guard !present.isEmpty else { continue }
-                    let share = 1 / Double(present.count)
-                    for person in present {
-                        self.add(
-                            .addressesOther, self.weights.addressesOther * share, row: row, person: person,
-                            utterance: index)
-                    }
-                    if direction != .generic || !handsOff {
-                        self.creditAddressee(present, direction: direction, from: index, row: row, share: share * 0.8)
-                    }
+                    // A relationship word is a vaguer address than a name.
+                    self.applyAddress(
+                        addressed, direction: direction, handsOff: handsOff, row: row, utterance: index, weight: 0.8)
                 case .mentions(let mentioned):
                     let present = mentioned.filter { self.people[$0].present }
                     for person in present {
@@ -371,6 +357,22 @@ struct AttributionRun {
                     }
                 }
             }
+        }
+    }
+
+    /// Naming people counts against the speaker being them, and (as a hand-off or thanks) for the
+    /// label that speaks next or spoke last.
+    private mutating func applyAddress(
+        _ addressed: [Int], direction: ContentEvent.Direction, handsOff: Bool, row: Int, utterance: Int, weight: Double
+    ) {
+        guard !addressed.isEmpty else { return }
+        let share = 1 / Double(addressed.count)
+        for person in addressed {
+            self.add(
+                .addressesOther, self.weights.addressesOther * share, row: row, person: person, utterance: utterance)
+        }
+        if direction != .generic || !handsOff {
+            self.creditAddressee(addressed, direction: direction, from: utterance, row: row, share: share * weight)
         }
     }
 

@@ -54,6 +54,15 @@ extension DecodedText {
 
 /// Parses `start --> end [settings]` into seconds; errors name the line.
 enum CueTiming {
+    /// The utterance of a caption block whose timing line is at `timingOffset` (after an optional
+    /// identifier or cue number); the payload's speaker and text follow it.
+    static func cue(_ block: LineBlock, timingOffset: Int, file: String) throws(FormatError) -> RawUtterance {
+        let timingLine = block.firstLine + timingOffset
+        let timing = try self.parse(block.lines[timingOffset], lineNumber: timingLine, file: file)
+        let (label, text) = CueText.speakerAndText(Array(block.lines[(timingOffset + 1)...]))
+        return RawUtterance(label: label, text: text, start: timing.start, end: timing.end, line: timingLine)
+    }
+
     static func parse(_ line: Substring, lineNumber: Int, file: String) throws(FormatError) -> (
         start: Double, end: Double
     ) {
@@ -111,10 +120,7 @@ enum WebVTTReader {
                     "a cue has no timing line ('start --> end'); every caption needs one"
                 )
             }
-            let timingLine = block.firstLine + timingOffset
-            let timing = try CueTiming.parse(block.lines[timingOffset], lineNumber: timingLine, file: file)
-            let (label, text) = CueText.speakerAndText(Array(block.lines[(timingOffset + 1)...]))
-            raw.append(RawUtterance(label: label, text: text, start: timing.start, end: timing.end, line: timingLine))
+            raw.append(try CueTiming.cue(block, timingOffset: timingOffset, file: file))
             seenCue = true
         }
         guard !raw.isEmpty else { throw FormatError(.emptyFile, file: file, "the WebVTT file holds no cues") }
@@ -150,10 +156,7 @@ enum SRTReader {
                     "expected a cue number or a timing line ('start --> end'); caption text without timing cannot be placed"
                 )
             }
-            let timingLine = block.firstLine + timingOffset
-            let timing = try CueTiming.parse(block.lines[timingOffset], lineNumber: timingLine, file: file)
-            let (label, text) = CueText.speakerAndText(Array(block.lines[(timingOffset + 1)...]))
-            raw.append(RawUtterance(label: label, text: text, start: timing.start, end: timing.end, line: timingLine))
+            raw.append(try CueTiming.cue(block, timingOffset: timingOffset, file: file))
         }
         guard !raw.isEmpty else { throw FormatError(.emptyFile, file: file, "the SRT file holds no cues") }
         return Transcript(format: TranscriptFormat.srt.rawValue, raw: raw)

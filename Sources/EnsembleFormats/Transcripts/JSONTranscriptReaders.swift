@@ -77,20 +77,37 @@ enum JSONTranscriptReaders {
             .wrongType, "expected a speaker label (a string or a number), found \(field.node.kindDescription)")
     }
 
+    /// One utterance per object of `list`: the first text key present, optional times (× 1/`scale`)
+    /// and the first speaker key present.
+    private static func objects(
+        _ list: JSONField, text: String, alternatives: [String] = [], start: String = "start", end: String = "end",
+        speakers: [String], scale: Double = 1, trimming: Bool = false
+    ) throws(FormatError) -> [RawUtterance] {
+        var raw: [RawUtterance] = []
+        for item in try list.array() {
+            let key = ([text] + alternatives).first { item.has($0) } ?? text
+            let content = try item.required(key, expected: "the utterance's text").string()
+            let (startTime, endTime) = try self.times(item, startKey: start, endKey: end, scale: scale)
+            var speaker: String? = nil
+            for key in speakers where speaker == nil { speaker = try self.label(item.optional(key)) }
+            raw.append(
+                RawUtterance(
+                    label: speaker, text: trimming ? content.trimmed : content, start: startTime, end: endTime,
+                    line: item.node.line
+                )
+            )
+        }
+        return raw
+    }
+
     // MARK: - Whisper, whisperX and OpenAI
 
     /// `{"segments": [{"start", "end", "text", "speaker"?}]}`: Whisper `verbose_json`, whisperX, OpenAI `diarized_json`.
     private static func segments(_ document: JSONField, speakerKey: String) throws(FormatError) -> [RawUtterance] {
-        var raw: [RawUtterance] = []
-        for segment in try document.required("segments", expected: "an array of segments").array() {
-            let text = try segment.required("text", expected: "the segment's text").string()
-            let (start, end) = try self.times(segment, startKey: "start", endKey: "end")
-            raw.append(
-                RawUtterance(
-                    label: try self.label(segment.optional(speakerKey)), text: text.trimmed, start: start, end: end,
-                    line: segment.node.line))
-        }
-        return raw
+        try self.objects(
+            document.required("segments", expected: "an array of segments"), text: "text", speakers: [speakerKey],
+            trimming: true
+        )
     }
 
     // MARK: - Deepgram
@@ -99,16 +116,7 @@ enum JSONTranscriptReaders {
     private static func deepgram(_ document: JSONField) throws(FormatError) -> [RawUtterance] {
         let results = try document.required("results", expected: "Deepgram's results object")
         if let utterances = try results.optional("utterances"), !(try utterances.array()).isEmpty {
-            var raw: [RawUtterance] = []
-            for utterance in try utterances.array() {
-                let text = try utterance.required("transcript", expected: "the utterance's transcript").string()
-                let (start, end) = try self.times(utterance, startKey: "start", endKey: "end")
-                raw.append(
-                    RawUtterance(
-                        label: try self.label(utterance.optional("speaker")), text: text, start: start, end: end,
-                        line: utterance.node.line))
-            }
-            return raw
+            return try self.objects(utterances, text: "transcript", speakers: ["speaker"])
         }
         let channels = try results.required("channels", expected: "an array of channels").array()
         var raw: [RawUtterance] = []
@@ -166,16 +174,7 @@ enum JSONTranscriptReaders {
     /// AssemblyAI's `utterances` (times in milliseconds); without speaker labels, its words by sentence.
     private static func assemblyAI(_ document: JSONField) throws(FormatError) -> [RawUtterance] {
         if let utterances = try document.optional("utterances"), !(try utterances.array()).isEmpty {
-            var raw: [RawUtterance] = []
-            for utterance in try utterances.array() {
-                let text = try utterance.required("text", expected: "the utterance's text").string()
-                let (start, end) = try self.times(utterance, startKey: "start", endKey: "end", scale: 1000)
-                raw.append(
-                    RawUtterance(
-                        label: try self.label(utterance.optional("speaker")), text: text, start: start, end: end,
-                        line: utterance.node.line))
-            }
-            return raw
+            return try self.objects(utterances, text: "text", speakers: ["speaker"], scale: 1000)
         }
         guard let words = try document.optional("words") else {
             throw document.error(
@@ -211,16 +210,10 @@ enum JSONTranscriptReaders {
     private static func awsTranscribe(_ document: JSONField) throws(FormatError) -> [RawUtterance] {
         let results = try document.required("results", expected: "the results object")
         if let segments = try results.optional("audio_segments"), !(try segments.array()).isEmpty {
-            var raw: [RawUtterance] = []
-            for segment in try segments.array() {
-                let text = try segment.required("transcript", expected: "the segment's transcript").string()
-                let (start, end) = try self.times(segment, startKey: "start_time", endKey: "end_time")
-                var speakerField = try segment.optional("speaker_label")
-                if speakerField == nil { speakerField = try segment.optional("channel_label") }
-                let speaker = try self.label(speakerField)
-                raw.append(RawUtterance(label: speaker, text: text, start: start, end: end, line: segment.node.line))
-            }
-            return raw
+            return try self.objects(
+                segments, text: "transcript", start: "start_time", end: "end_time",
+                speakers: ["speaker_label", "channel_label"]
+            )
         }
         let words = try self.awsWords(results.optional("items"))
         if let speakerLabels = try results.optional("speaker_labels") {
@@ -311,29 +304,20 @@ enum JSONTranscriptReaders {
 
     /// AWS Transcribe Call Analytics: `Transcript` turns with a participant role, times in milliseconds.
     private static func awsCallAnalytics(_ document: JSONField) throws(FormatError) -> [RawUtterance] {
-        var raw: [RawUtterance] = []
-        for turn in try document.required("Transcript", expected: "an array of turns").array() {
-            let text = try turn.required("Content", expected: "the turn's text").string()
-            let (start, end) = try self.times(
-                turn, startKey: "BeginOffsetMillis", endKey: "EndOffsetMillis", scale: 1000)
-            raw.append(
-                RawUtterance(
-                    label: try self.label(turn.optional("ParticipantRole")), text: text, start: start, end: end,
-                    line: turn.node.line))
-        }
-        return raw
+        try self.objects(
+            document.required("Transcript", expected: "an array of turns"), text: "Content", start: "BeginOffsetMillis",
+            end: "EndOffsetMillis", speakers: ["ParticipantRole"], scale: 1000
+        )
     }
 
     // MARK: - Meetings and generic lists
 
     /// QMSum meeting transcripts: `meeting_transcripts` of `{speaker, content}`.
     private static func qmsum(_ document: JSONField) throws(FormatError) -> [RawUtterance] {
-        var raw: [RawUtterance] = []
-        for turn in try document.required("meeting_transcripts", expected: "an array of turns").array() {
-            let text = try turn.required("content", expected: "the turn's text").string()
-            raw.append(RawUtterance(label: try self.label(turn.optional("speaker")), text: text, line: turn.node.line))
-        }
-        return raw
+        try self.objects(
+            document.required("meeting_transcripts", expected: "an array of turns"), text: "content",
+            speakers: ["speaker"]
+        )
     }
 
     static let speakerKeys = ["speaker", "speaker_label", "speakerLabel", "label", "name", "role", "participant"]
@@ -344,20 +328,10 @@ enum JSONTranscriptReaders {
         let list =
             document.node.array != nil
             ? document : try document.required("utterances", expected: "an array of utterances")
-        var raw: [RawUtterance] = []
-        for item in try list.array() {
-            guard let textKey = self.textKeys.first(where: { item.has($0) }) else {
-                throw item.error(
-                    .missingField, "expected a text field (one of \(self.textKeys.joined(separator: ", ")))")
-            }
-            let text = try item.required(textKey, expected: "the utterance's text").string()
-            let speakerKey = self.speakerKeys.first { item.has($0) }
-            let (start, end) = try self.times(item, startKey: "start", endKey: "end")
-            raw.append(
-                RawUtterance(
-                    label: try self.label(speakerKey.flatMap { key throws(FormatError) in try item.optional(key) }),
-                    text: text, start: start, end: end, line: item.node.line))
+        for item in try list.array() where !self.textKeys.contains(where: { item.has($0) }) {
+            throw item.error(.missingField, "expected a text field (one of \(self.textKeys.joined(separator: ", ")))")
         }
-        return raw
+        return try self.objects(
+            list, text: self.textKeys[0], alternatives: Array(self.textKeys.dropFirst()), speakers: self.speakerKeys)
     }
 }

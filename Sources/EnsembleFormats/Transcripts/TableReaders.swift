@@ -95,6 +95,26 @@ enum CSVTranscriptReader {
         return names.contains { (self.textColumns + self.dialogueColumns).contains($0) }
     }
 
+    /// The conversation id column and each id's row count, in file order; nil when the file has no such column.
+    static func conversations(_ decoded: DecodedText, file: String) throws(FormatError) -> (
+        column: String, ids: [(String, Int)]
+    )? {
+        let records = try CSV.parse(decoded.text, file: file)
+        guard let header = records.first else { return nil }
+        let names = header.fields.map { $0.trimmed.lowercased() }
+        guard let column = self.conversationColumns.lazy.compactMap({ names.firstIndex(of: $0) }).first else {
+            return nil
+        }
+        var order: [String] = []
+        var counts: [String: Int] = [:]
+        for record in records.dropFirst() where record.fields.indices.contains(column) {
+            let id = record.fields[column]
+            if counts[id] == nil { order.append(id) }
+            counts[id, default: 0] += 1
+        }
+        return (names[column], order.map { ($0, counts[$0]!) })
+    }
+
     static func read(_ decoded: DecodedText, file: String, conversation: String?) throws(FormatError) -> Transcript {
         let records = try CSV.parse(decoded.text, file: file)
         guard let header = records.first else {
@@ -108,9 +128,9 @@ enum CSVTranscriptReader {
         let conversationColumn = column(self.conversationColumns)
         var rows = Array(records.dropFirst())
         if let conversationColumn {
-            let ids = rows.map { $0.fields.indices.contains(conversationColumn) ? $0.fields[conversationColumn] : "" }
-            var distinct: [String] = []
-            for id in ids where !distinct.contains(id) { distinct.append(id) }
+            let distinct = Set(
+                rows.map { $0.fields.indices.contains(conversationColumn) ? $0.fields[conversationColumn] : "" })
+            // Conversation ids can be record numbers, so messages give counts, not ids.
             if let conversation {
                 rows = rows.filter {
                     $0.fields.indices.contains(conversationColumn) && $0.fields[conversationColumn] == conversation
@@ -118,14 +138,15 @@ enum CSVTranscriptReader {
                 guard !rows.isEmpty else {
                     throw FormatError(
                         .notFound, file: file, field: names[conversationColumn],
-                        "no conversation has the requested id; the file holds \(distinct.count): \(distinct.prefix(12).joined(separator: ", "))"
+                        "no conversation has the requested id; the file holds \(distinct.count) "
+                            + "(`ensemble parse FILE --conversations` lists them)"
                     )
                 }
             } else if distinct.count > 1 {
                 throw FormatError(
                     .ambiguous, file: file, field: names[conversationColumn],
-                    "the file holds \(distinct.count) conversations (\(distinct.prefix(12).joined(separator: ", "))); "
-                        + "name one with --conversation or \"conversation\" in session.json"
+                    "the file holds \(distinct.count) conversations; name one by its \(names[conversationColumn]) with "
+                        + "--conversation or \"conversation\" in session.json (`ensemble parse FILE --conversations` lists them)"
                 )
             }
         }

@@ -75,6 +75,14 @@ public enum TranscriptReading {
         }
     }
 
+    /// For a table holding several conversations: the id column and each id with its row count.
+    public static func conversations(_ decoded: DecodedText, file: String) throws(FormatError) -> (
+        column: String, ids: [(String, Int)]
+    )? {
+        guard try self.detect(decoded, file: file) == .csv else { return nil }
+        return try CSVTranscriptReader.conversations(decoded, file: file)
+    }
+
     /// The format of a decoded file, from its content first and its extension second.
     public static func detect(_ decoded: DecodedText, file: String) throws(FormatError) -> TranscriptFormat {
         let text = decoded.text
