@@ -58,7 +58,9 @@ struct BundledScenarioTests {
         // Unknowns are surfaced as findings, never silently dropped.
         if !attributed.attribution.unknownUtterances.isEmpty {
             #expect(
-                attributed.attribution.findings.contains { [.speakerUnknown, .utterancesUnknown].contains($0.code) })
+                attributed.attribution.findings.contains {
+                    [.speakerUnknown, .utterancesUnknown, .groupLevelContent].contains($0.code)
+                })
         }
     }
 

@@ -109,6 +109,21 @@ struct AttributionRun {
             )
             for (index, result) in zip(members, resolved) { perUtterance[index] = result }
         }
+        if self.segmented.transcript.origin == .clinicianSummary {
+            self.summarySubjects(assignment: assignment, into: &perUtterance)
+            let groupLevel = perUtterance.filter { $0.value.person == nil }.keys.sorted()
+            if !groupLevel.isEmpty {
+                self.findings.append(
+                    Finding(
+                        code: .groupLevelContent, severity: .info,
+                        message: "\(groupLevel.count) bullet(s) of the summary are about the group rather than one "
+                            + "attendee; they belong in the group note.",
+                        evidence: groupLevel
+                    )
+                )
+            }
+            return self.output(assignment: assignment, shared: shared, perUtterance: perUtterance)
+        }
         // Speech without any label (an unlabelled transcript, or stray cues) is resolved one by one
         // among everyone present.
         let unlabelled = self.segmented.utterances.indices.filter {
@@ -134,6 +149,34 @@ struct AttributionRun {
             }
         }
         return self.output(assignment: assignment, shared: shared, perUtterance: perUtterance)
+    }
+
+    /// A clinician's summary has no speakers: each bullet is bound to the attendee it is about. A
+    /// bullet that opens with a name is about that person; one about everyone (`the group`) is group-level;
+    /// else its `Name:` prefix or heading decides; else the one attendee it names; else nobody.
+    func summarySubjects(
+        assignment choices: [Choice], into perUtterance: inout [Int: (person: Int?, confidence: Double)]
+    ) {
+        let caseless = !self.segmented.texts.contains { !$0.isCaseless }
+        for index in self.segmented.utterances.indices where self.segmented.isSpeech[index] {
+            let words = self.segmented.texts[index].words
+            let attendees = self.directory.mentions(in: words, caseless: caseless, lexicon: self.lexicon).filter {
+                $0.people.count == 1 && self.canSpeak($0.people[0]) && !self.people[$0.people[0]].isClinician
+            }
+            var aboutTheGroup = false
+            self.lexicon.groupWords.forEachMatch(in: words) { _, _ in aboutTheGroup = true }
+            if let first = attendees.first, first.words.lowerBound == 0 {
+                perUtterance[index] = (first.people[0], 0.95)
+            } else if aboutTheGroup {
+                perUtterance[index] = (nil, 0)
+            } else if let row = self.labelOf[index], let person = choices[row].person {
+                perUtterance[index] = (person, choices[row].confidence)
+            } else if Set(attendees.map { $0.people[0] }).count == 1, let only = attendees.first {
+                perUtterance[index] = (only.people[0], 0.85)
+            } else {
+                perUtterance[index] = (nil, 0)
+            }
+        }
     }
 
     // MARK: - Reading
@@ -957,6 +1000,7 @@ struct AttributionRun {
         }
 
         let talk = self.talk(utterances: utterances)
+        let isSummary = self.segmented.transcript.origin == .clinicianSummary
         for entry in talk where entry.utterances == 0 {
             guard let index = self.people.firstIndex(where: { $0.id == entry.person }), self.canSpeak(index),
                 !self.people[index].isClinician
@@ -964,8 +1008,10 @@ struct AttributionRun {
             findings.append(
                 Finding(
                     code: .presentAttendeeSilent, severity: .info, person: entry.person,
-                    message: "\(entry.person) is marked present but no utterance was attributed to them; "
-                        + "check attendance or look for them among the unknown utterances."
+                    message: isSummary
+                        ? "\(entry.person) is marked present but no bullet of the summary is about them."
+                        : "\(entry.person) is marked present but no utterance was attributed to them; "
+                            + "check attendance or look for them among the unknown utterances."
                 )
             )
         }

@@ -35,6 +35,7 @@ struct CompiledLexicon: Sendable {
     /// true = a child's topic, false = an adult's.
     let ageTopics: PhraseIndex<Bool>
     let commonWordNames: Set<String>
+    let groupWords: PhraseIndex<Bool>
     let nicknames: [String: [String]]
     /// Words that make a following relationship word a reference rather than an address (`my mom`).
     let determiners: Set<String> = [
@@ -88,6 +89,7 @@ struct CompiledLexicon: Sendable {
             lexicon.childTopics.map { ($0, true) } + lexicon.adultTopics.map { ($0, false) }, tokenizer: tokenizer
         )
         self.commonWordNames = fold(lexicon.commonWordNames)
+        self.groupWords = PhraseIndex(lexicon.groupWords.map { ($0, true) }, tokenizer: tokenizer)
         var nicknames: [String: [String]] = [:]
         for (name, short) in lexicon.nicknames {
             nicknames[TextFolding.fold(name)] = short.map { TextFolding.fold($0) }

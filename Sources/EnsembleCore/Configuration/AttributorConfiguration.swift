@@ -153,6 +153,8 @@ public struct AttributorConfiguration: Sendable, Hashable {
         public var commonWordNames: [String]
         /// Given name → short forms people use (`michael` → `mike`).
         public var nicknames: [String: [String]]
+        /// Words that make a summary bullet about the whole group (`everyone`, `the group`).
+        public var groupWords: [String]
 
         public init(
             titles: [String], femaleTitles: [String], maleTitles: [String], credentials: [String],
@@ -162,7 +164,7 @@ public struct AttributorConfiguration: Sendable, Hashable {
             adultRelationships: [String], relationshipPhrases: [RelationshipPhrase], selfIntroductions: [String],
             handOffs: [String],
             thanks: [String], clinicianPhrases: [WeightedPhrase], childTopics: [String], adultTopics: [String],
-            commonWordNames: [String], nicknames: [String: [String]]
+            commonWordNames: [String], nicknames: [String: [String]], groupWords: [String] = []
         ) {
             self.titles = titles
             self.femaleTitles = femaleTitles
@@ -188,6 +190,7 @@ public struct AttributorConfiguration: Sendable, Hashable {
             self.adultTopics = adultTopics
             self.commonWordNames = commonWordNames
             self.nicknames = nicknames
+            self.groupWords = groupWords
         }
     }
 

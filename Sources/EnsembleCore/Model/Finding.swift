@@ -25,6 +25,7 @@ public struct Finding: Sendable, Hashable {
         case presentAttendeeSilent
         case unlabeledTranscript
         case speakerSplitAcrossLabels
+        case groupLevelContent
         // Consent
         case consentMissing
     }

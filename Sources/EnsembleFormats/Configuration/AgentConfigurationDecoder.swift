@@ -109,7 +109,8 @@ public enum AgentConfigurationDecoder {
             thanks: try list("thanks"),
             clinicianPhrases: clinicianPhrases, childTopics: try list("childTopics"),
             adultTopics: try list("adultTopics"),
-            commonWordNames: try list("commonWordNames"), nicknames: try map("nicknames")
+            commonWordNames: try list("commonWordNames"), nicknames: try map("nicknames"),
+            groupWords: try words.optional("groupWords")?.strings() ?? []
         )
         let settingsVersion = try root.required("version", expected: "the configuration version").text()
         let lexiconVersion = try words.required("version", expected: "the lexicon version").text()
