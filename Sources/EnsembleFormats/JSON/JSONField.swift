@@ -88,11 +88,18 @@ public struct JSONField: Sendable {
         return elements.enumerated().map { JSONField(node: $1, path: "\(self.path)[\($0)]", file: self.file) }
     }
 
-    public func members(expected: String = "an object") throws(FormatError) -> [(key: String, field: JSONField)] {
+    /// The object's members. With `keysArePrivate`, paths name a member by position (`speakerHints[#2]`),
+    /// because its key is data (a speaker label can be a person's name) and must not reach an error message.
+    public func members(
+        expected: String = "an object", keysArePrivate: Bool = false
+    ) throws(FormatError) -> [(key: String, field: JSONField)] {
         guard let members = self.node.members else {
             throw self.error(.wrongType, "expected \(expected), found \(self.node.kindDescription)")
         }
-        return members.map { ($0.key, JSONField(node: $0.node, path: self.childPath($0.key), file: self.file)) }
+        return members.enumerated().map { offset, member in
+            let path = keysArePrivate ? "\(self.path)[#\(offset + 1)]" : self.childPath(member.key)
+            return (member.key, JSONField(node: member.node, path: path, file: self.file))
+        }
     }
 
     public func strings(expected: String = "an array of strings") throws(FormatError) -> [String] {

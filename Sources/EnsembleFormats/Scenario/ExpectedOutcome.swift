@@ -59,7 +59,9 @@ public enum ExpectedDecoder {
             return text == "unknown" ? nil : PersonID(text)
         }
         if let speakers = try root.optional("speakers") {
-            for (label, field) in try speakers.members() { outcome.speakers[label] = try person(field) }
+            for (label, field) in try speakers.members(keysArePrivate: true) {
+                outcome.speakers[label] = try person(field)
+            }
         }
         if let utterances = try root.optional("utterances") {
             for (key, field) in try utterances.members() {

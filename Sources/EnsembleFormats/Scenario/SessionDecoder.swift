@@ -100,7 +100,9 @@ public enum SessionDecoder {
 
         var hints: [SpeakerHint] = []
         if let hintsField = try root.optional("speakerHints") {
-            for (label, field) in try hintsField.members(expected: "an object mapping speaker labels to ids") {
+            for (label, field) in try hintsField.members(
+                expected: "an object mapping speaker labels to ids", keysArePrivate: true)
+            {
                 let ids: [String]
                 if field.node.string != nil {
                     ids = [try field.text(expected: "an id")]
