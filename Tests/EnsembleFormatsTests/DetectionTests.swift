@@ -19,6 +19,16 @@ struct DetectionTests {
         #expect(transcript.utterances[0].end == 7)
     }
 
+    @Test func shortTextGrid_isRefusedWithAdvice() {
+        let short = "File type = \"ooTextFile short\"\n\"TextGrid\"\n\n0\n2.5\n<exists>\n1\n\"IntervalTier\"\n\"Speaker\"\n"
+        #expect {
+            try TranscriptReading.read(Array(short.utf8), file: "a.TextGrid")
+        } throws: { error in
+            String(describing: error)
+                == "a.TextGrid:1: the short TextGrid format is not supported; save it from Praat as a text file (the long format)"
+        }
+    }
+
     @Test func utf16WithoutAByteOrderMark_isRecognised() throws {
         let text = "Maria: ¿Cómo estás?\nMarcus: Bien, gracias.\n"
         var littleEndian: [UInt8] = []

@@ -92,6 +92,12 @@ enum TextGridReader {
         guard lines.contains(where: { $0.contains("ooTextFile") }) else {
             throw FormatError(.syntax, file: file, line: 1, "a TextGrid must start with 'File type = \"ooTextFile\"'")
         }
+        if lines.prefix(3).contains(where: { $0.contains("ooTextFile short") }) {
+            throw FormatError(
+                .unsupportedFormat, file: file, line: 1,
+                "the short TextGrid format is not supported; save it from Praat as a text file (the long format)"
+            )
+        }
         var raw: [RawUtterance] = []
         var tierName: String? = nil
         var isIntervalTier = false
