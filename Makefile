@@ -3,8 +3,9 @@
 
 SWIFT ?= swift
 DEMO_SCENARIO ?= Scenarios/dbt-skills-group
-# System libraries the build links (SQLite, libcurl, OpenSSL arrive with the store, LLM and server targets).
-APT_PACKAGES ?=
+# System libraries the build links: OpenSSL's libcrypto (content hashes). SQLite and libcurl come with the
+# store and the language-model client.
+APT_PACKAGES ?= libssl-dev pkg-config
 SWIFT_BUILD_FLAGS ?=
 
 .PHONY: all build release demo test deps bench check-scenarios format clean
@@ -32,10 +33,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product ensemble
 
-## Run speaker attribution on a bundled scenario and print the result.
+## Draft a bundled group session: a note per attendee, the group note, plan progress, risk flags.
 demo: release
-	@echo "== ensemble attribute $(DEMO_SCENARIO)"
-	@.build/release/ensemble attribute $(DEMO_SCENARIO)
+	@echo "== ensemble draft $(DEMO_SCENARIO)"
+	@.build/release/ensemble draft $(DEMO_SCENARIO)
 	@echo
 	@echo "== ensemble check Scenarios/* (attribution against each expected.json)"
 	@.build/release/ensemble check Scenarios/*/

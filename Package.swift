@@ -29,8 +29,11 @@ let package = Package(
         .target(name: "EnsembleCore"),
         // Pure: bytes in, values out. Transcript readers, session.json decoding, report writers.
         .target(name: "EnsembleFormats", dependencies: ["EnsembleCore"]),
-        // The file system: scenario folders, agent configuration, size limits.
-        .target(name: "EnsembleIO", dependencies: ["EnsembleCore", "EnsembleFormats"]),
+        // OpenSSL's libcrypto through a system library (libssl-dev): SHA-256 and HMAC.
+        .systemLibrary(
+            name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // The file system: scenario folders, agent configuration with content hashes, size limits.
+        .target(name: "EnsembleIO", dependencies: ["EnsembleCore", "EnsembleFormats", "CCrypto"]),
         // Commands as library code, tested in-process.
         .target(
             name: "EnsembleCLI",
@@ -63,6 +66,6 @@ let package = Package(
     ]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }

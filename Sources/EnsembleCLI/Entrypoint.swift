@@ -53,7 +53,8 @@ struct EnsembleCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            AttributeCommand.self, ParseCommand.self, SegmentCommand.self, CheckCommand.self, ValidateCommand.self,
+            DraftCommand.self, AttributeCommand.self, ParseCommand.self, SegmentCommand.self, CheckCommand.self,
+            ValidateCommand.self,
         ]
     )
 }

@@ -7,9 +7,12 @@ public struct AgentConfigurations: Sendable {
     public var directory: String
     public var segmenter: SegmenterConfiguration
     public var attributor: AttributorConfiguration
+    public var drafting: SessionSupervisor.DraftingConfiguration
+    /// Each agent's version and the content hashes of the files it was loaded from.
+    public var versions: [AgentVersion]
 
     public var supervisor: SessionSupervisor.Configuration {
-        SessionSupervisor.Configuration(segmenter: self.segmenter, attributor: self.attributor)
+        SessionSupervisor.Configuration(segmenter: self.segmenter, attributor: self.attributor, drafting: self.drafting)
     }
 }
 
@@ -51,21 +54,56 @@ public enum AgentsDirectory {
         -> AgentConfigurations
     {
         let directory = try self.locate(explicit: explicit)
+        var hashes: [String: AgentVersion.File] = [:]
         func bytes(_ relative: String) throws(FormatError) -> (bytes: [UInt8], file: String) {
-            let path = directory + "/" + relative
-            return (
-                try reader.read(path, display: "Agents/" + relative, limit: reader.documentLimit), "Agents/" + relative
-            )
+            let data = try reader.read(
+                directory + "/" + relative, display: "Agents/" + relative, limit: reader.documentLimit)
+            hashes[relative] = AgentVersion.File(path: relative, sha256: Hashing.sha256Hex(data))
+            return (data, "Agents/" + relative)
         }
-        let segmenter = try bytes("transcript-segmenter/config.json")
+        let segmenterFile = try bytes("transcript-segmenter/config.json")
         let settings = try bytes("speaker-attributor/agent.json")
         let lexicon = try bytes("speaker-attributor/lexicon.json")
-        return AgentConfigurations(
-            directory: directory,
-            segmenter: try AgentConfigurationDecoder.segmenter(segmenter.bytes, file: segmenter.file),
-            attributor: try AgentConfigurationDecoder.attributor(
-                settings: settings.bytes, settingsFile: settings.file, lexicon: lexicon.bytes, lexiconFile: lexicon.file
+        let interventionsFile = try bytes("interventions/lexicon.json")
+        let drafterFile = try bytes("note-drafter/config.json")
+        let summarizerFile = try bytes("group-summarizer/config.json")
+        let alignerFile = try bytes("plan-aligner/config.json")
+        let screenerFile = try bytes("risk-screener/config.json")
+
+        let segmenter = try AgentConfigurationDecoder.segmenter(segmenterFile.bytes, file: segmenterFile.file)
+        let attributor = try AgentConfigurationDecoder.attributor(
+            settings: settings.bytes, settingsFile: settings.file, lexicon: lexicon.bytes, lexiconFile: lexicon.file
+        )
+        let drafting = SessionSupervisor.DraftingConfiguration(
+            drafter: try DraftingConfigurationDecoder.drafter(drafterFile.bytes, file: drafterFile.file),
+            summarizer: try DraftingConfigurationDecoder.summarizer(summarizerFile.bytes, file: summarizerFile.file),
+            aligner: try DraftingConfigurationDecoder.aligner(alignerFile.bytes, file: alignerFile.file),
+            screener: try DraftingConfigurationDecoder.screener(screenerFile.bytes, file: screenerFile.file),
+            interventions: try DraftingConfigurationDecoder.interventions(
+                interventionsFile.bytes, file: interventionsFile.file
             )
+        )
+        func version(_ agent: String, _ version: String, _ files: [String]) -> AgentVersion {
+            let listed = files.compactMap { hashes[$0] }
+            let manifest = listed.map { "\($0.sha256)  \($0.path)\n" }.joined()
+            return AgentVersion(
+                agent: agent, version: version, files: listed, sha256: Hashing.sha256Hex(Array(manifest.utf8))
+            )
+        }
+        let versions = [
+            version("TranscriptSegmenter", segmenter.version, ["transcript-segmenter/config.json"]),
+            version(
+                "SpeakerAttributor", attributor.version,
+                ["speaker-attributor/agent.json", "speaker-attributor/lexicon.json"]
+            ),
+            version("InterventionLexicon", drafting.interventions.version, ["interventions/lexicon.json"]),
+            version("NoteDrafter", drafting.drafter.version, ["note-drafter/config.json"]),
+            version("GroupSummarizer", drafting.summarizer.version, ["group-summarizer/config.json"]),
+            version("PlanAligner", drafting.aligner.version, ["plan-aligner/config.json"]),
+            version("RiskScreener", drafting.screener.version, ["risk-screener/config.json"]),
+        ]
+        return AgentConfigurations(
+            directory: directory, segmenter: segmenter, attributor: attributor, drafting: drafting, versions: versions
         )
     }
 }

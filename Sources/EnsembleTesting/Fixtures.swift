@@ -59,4 +59,24 @@ public enum Fixtures {
             segmented, roster: roster, hints: hints)
         return (segmented, attribution)
     }
+
+    /// An individual session around a two-speaker transcript (a counselling dataset's `therapist` and
+    /// `client`), bound by speaker hints, so its conversation can be screened and drafted.
+    public static func dyad(_ transcript: Transcript, clinicianLabel: String, clientLabel: String) -> Session {
+        let start = Timestamp(secondsSinceEpoch: 1_778_600_000, utcOffsetSeconds: 0)
+        return Session(
+            id: SessionID("DYAD"), kind: .individual, start: start,
+            end: Timestamp(secondsSinceEpoch: start.secondsSinceEpoch + 3000, utcOffsetSeconds: 0), noteFormat: .soap,
+            clinicians: [Clinician(id: PersonID("PROV-1"), name: "Therapist", role: .primary)],
+            attendees: [
+                Attendee(
+                    id: PersonID("CL-1"), name: "Client", role: .identifiedPatient, present: true,
+                    consent: Consent(aiDrafting: true, part2: false))
+            ],
+            speakerHints: [
+                SpeakerHint(label: clinicianLabel, people: [PersonID("PROV-1")]),
+                SpeakerHint(label: clientLabel, people: [PersonID("CL-1")]),
+            ]
+        )
+    }
 }

@@ -20,7 +20,8 @@ struct DetectionTests {
     }
 
     @Test func shortTextGrid_isRefusedWithAdvice() {
-        let short = "File type = \"ooTextFile short\"\n\"TextGrid\"\n\n0\n2.5\n<exists>\n1\n\"IntervalTier\"\n\"Speaker\"\n"
+        let short =
+            "File type = \"ooTextFile short\"\n\"TextGrid\"\n\n0\n2.5\n<exists>\n1\n\"IntervalTier\"\n\"Speaker\"\n"
         #expect {
             try TranscriptReading.read(Array(short.utf8), file: "a.TextGrid")
         } throws: { error in

@@ -26,6 +26,13 @@ public struct Finding: Sendable, Hashable {
         case unlabeledTranscript
         case speakerSplitAcrossLabels
         case groupLevelContent
+        // Drafting
+        case draftFailed
+        case agentTimedOut
+        case notesNearlyIdentical
+        case protectedDisclosure
+        case riskUnattributed
+        case goalConflict
         // Consent
         case consentMissing
     }

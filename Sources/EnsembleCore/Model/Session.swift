@@ -253,6 +253,15 @@ public struct Session: Sendable, Hashable {
     /// The scheduled length of the session in whole minutes.
     public var durationMinutes: Int { Int(((self.end - self.start) / 60).rounded()) }
 
+    /// The family an attendee belongs to: their identified patient's id (in a family or couples session
+    /// everyone shares one; in a multiple-family group, `relatedTo` says whose family).
+    public func family(of attendee: Attendee) -> PersonID {
+        if attendee.role == .identifiedPatient { return attendee.id }
+        if let related = attendee.relatedTo { return related }
+        let patients = self.attendees.filter { $0.role == .identifiedPatient }
+        return self.kind != .multiFamilyGroup && patients.count == 1 ? patients[0].id : attendee.id
+    }
+
     public func attendee(_ id: PersonID) -> Attendee? { self.attendees.first { $0.id == id } }
 
     public func clinician(_ id: PersonID) -> Clinician? { self.clinicians.first { $0.id == id } }

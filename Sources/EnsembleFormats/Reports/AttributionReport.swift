@@ -17,21 +17,10 @@ public enum AttributionReport {
 
     public static func json(_ attributed: AttributedSession, context: Context) -> JSONNode {
         let attribution = attributed.attribution
-        let transcript = attributed.segmented.transcript
         return .object([
             ("sessionId", .string(attributed.session.id.rawValue)),
             ("kind", .string(attributed.session.kind.rawValue)),
-            (
-                "transcript",
-                .object([
-                    ("files", .array(context.transcriptFiles.map { .string($0) })),
-                    ("format", .string(transcript.format)),
-                    ("origin", .string(transcript.origin.rawValue)),
-                    ("utterances", .number(transcript.utterances.count)),
-                    ("sentences", .number(attributed.segmented.sentenceCount)),
-                    ("timed", .bool(transcript.hasTimes)),
-                ])
-            ),
+            ("transcript", self.transcript(attributed, files: context.transcriptFiles)),
             ("speakers", .array(attribution.speakers.map(self.speaker))),
             ("utterances", .array(self.utterances(attributed, includeText: context.includeText))),
             ("people", .array(attribution.talk.map { self.talk($0, roster: attributed.roster) })),
@@ -45,6 +34,18 @@ public enum AttributionReport {
                     ("speakerAttributor", .string(attribution.configurationVersion)),
                 ])
             ),
+        ])
+    }
+
+    static func transcript(_ attributed: AttributedSession, files: [String]) -> JSONNode {
+        let transcript = attributed.segmented.transcript
+        return .object([
+            ("files", .array(files.map { .string($0) })),
+            ("format", .string(transcript.format)),
+            ("origin", .string(transcript.origin.rawValue)),
+            ("utterances", .number(transcript.utterances.count)),
+            ("sentences", .number(attributed.segmented.sentenceCount)),
+            ("timed", .bool(transcript.hasTimes)),
         ])
     }
 

@@ -1,0 +1,203 @@
+import ArgumentParser
+import EnsembleCore
+import EnsembleFormats
+import EnsembleIO
+
+struct DraftCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "draft",
+        abstract: "Draft one note per attendee, the group note, plan progress and risk flags for a session.",
+        discussion: """
+            Drafts are drafts: every note is marked AI-generated and needs the clinician's review and \
+            signature. Attendees without AI-drafting consent get a blank template marked "manual note \
+            required". Progress goes to standard error; --quiet silences it.
+            """
+    )
+
+    @Argument(help: "A scenario folder.")
+    var directory: String
+
+    @Flag(help: "Print the run report as JSON (SCENARIO-FORMAT.md).")
+    var json = false
+
+    @Flag(name: .customLong("no-text"), help: "Leave utterance text out of the JSON (the notes keep theirs).")
+    var noText = false
+
+    @Option(name: .customLong("attendee"), help: "Print only this attendee's note (human output).")
+    var attendee: String?
+
+    @Flag(help: "Show each sentence's evidence (utterance indexes) in the human output.")
+    var evidence = false
+
+    @Flag(help: "No progress on standard error.")
+    var quiet = false
+
+    @Option(name: .customLong("concurrency"), help: "How many agents run at once.")
+    var concurrency: Int = 4
+
+    @Option(name: .customLong("agent-timeout"), help: "Seconds one agent may take before its work is abandoned.")
+    var agentTimeout: Int = 120
+
+    @OptionGroup var input: InputOptions
+
+    func validate() throws {
+        guard self.concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard self.agentTimeout >= 1 else { throw ValidationError("--agent-timeout must be at least 1 second") }
+    }
+
+    func run() async throws {
+        let (scenario, agents) = try self.input.load(self.directory)
+        if let attendee = self.attendee, !scenario.session.attendees.contains(where: { $0.id.rawValue == attendee }) {
+            throw ValidationError("--attendee names no attendee of this session")
+        }
+        var configuration = agents.supervisor
+        configuration.concurrencyLimit = self.concurrency
+        configuration.agentTimeout = .seconds(self.agentTimeout)
+        let supervisor = SessionSupervisor(configuration: configuration)
+        let progress = self.quiet ? nil : Task { await Self.report(supervisor.events, session: scenario.session) }
+        let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
+        await progress?.value
+        if self.json {
+            let report = RunReport.json(
+                run,
+                context: RunReport.Context(
+                    transcriptFiles: scenario.transcriptFiles, includeText: !self.noText,
+                    disclaimer: agents.drafting.drafter.disclaimer, agents: agents.versions
+                )
+            )
+            Console.out(JSONWriter.write(report))
+        } else {
+            Console.out(
+                DraftText.render(
+                    run, files: scenario.transcriptFiles, disclaimer: agents.drafting.drafter.disclaimer,
+                    only: self.attendee.map(PersonID.init), evidence: self.evidence
+                )
+            )
+        }
+    }
+
+    /// Progress lines on standard error, by agent and attendee id only, until the run finishes.
+    static func report(_ events: AsyncStream<SupervisorEvent>, session: Session) async {
+        let drafted = session.attendees.filter { $0.present && ($0.consent?.aiDrafting ?? false) }.count
+        let total = drafted + 3
+        var done = 0
+        for await event in events {
+            switch event {
+            case .segmented(let utterances, let segments):
+                Console.error("[ensemble] segmented \(utterances) utterances into \(segments) segments")
+            case .attributed(let speakers, let unknown):
+                Console.error("[ensemble] attributed \(speakers) speaker labels (\(unknown) utterances unknown)")
+            case .agentStarted: break
+            case .agentFinished(let agent, let attendee):
+                done += 1
+                Console.error("[ensemble] \(done)/\(total) \(agent)\(attendee.map { " \($0)" } ?? "") done")
+            case .agentFailed(let agent, let attendee, let reason):
+                done += 1
+                Console.error("[ensemble] \(done)/\(total) \(agent)\(attendee.map { " \($0)" } ?? "") \(reason)")
+            case .finished: return
+            }
+        }
+    }
+}
+
+/// The drafted session for a person: each note, the group note, risk, plan progress and findings.
+enum DraftText {
+    static func render(_ run: SessionRun, files: [String], disclaimer: String, only: PersonID?, evidence: Bool)
+        -> String
+    {
+        let session = run.attributed.session
+        let roster = run.attributed.roster
+        func name(_ id: PersonID) -> String { roster.person(id).map { "\($0.name) (\(id))" } ?? id.rawValue }
+        func cite(_ sentence: NoteSentence) -> String {
+            guard evidence else { return "" }
+            switch sentence.basis {
+            case .transcript: return " [" + sentence.evidence.map(String.init).joined(separator: ", ") + "]"
+            case .metadata: return " [" + (sentence.source ?? "session") + "]"
+            case .notAssessed, .manual: return ""
+            }
+        }
+        func sections(_ sections: [NoteSection]) -> [String] {
+            sections.flatMap { section in
+                ["  \(section.title)"] + section.sentences.map { "    \($0.text)\(cite($0))" }
+            }
+        }
+
+        var lines: [String] = []
+        let present = session.attendees.filter(\.present).count
+        lines.append(
+            "Session \(session.id) · \(session.kind.rawValue) · \(session.durationMinutes) min · "
+                + "\(present) of \(session.attendees.count) attendees present · \(files.joined(separator: ", "))"
+        )
+        lines.append("DRAFT · \(disclaimer)")
+        for note in run.notes where only == nil || note.attendee == only {
+            lines.append("")
+            let marking = note.aiGenerated ? "draft, AI-generated" : "manual note required"
+            lines.append("== \(name(note.attendee)) · \(note.format.rawValue) · \(marking) ==")
+            lines += sections(note.sections)
+        }
+        if let only {
+            if !run.notes.contains(where: { $0.attendee == only }) {
+                let reason = run.skipped.first { $0.attendee == only }?.reason.rawValue ?? "no note"
+                lines.append("")
+                lines.append("\(only): no note (\(reason))")
+            }
+            return lines.joined(separator: "\n")
+        }
+        lines.append("")
+        lines.append("== Group note · linked to \(run.groupNote.attendees.map(\.rawValue).joined(separator: ", ")) ==")
+        lines += run.groupNote.sections.isEmpty ? ["  (not drafted; see findings)"] : sections(run.groupNote.sections)
+
+        lines.append("")
+        lines.append("Risk flags")
+        if run.risk.flags.isEmpty { lines.append("  none found (screening is not a risk assessment)") }
+        for flag in run.risk.flags {
+            let route = flag.route == .supervisorReview ? "→ supervisor review" : "→ clinician review"
+            let cssrs = flag.cssrsItem.map { " · C-SSRS item \($0)" } ?? ""
+            lines.append(
+                "  \(Text.pad(flag.attendee?.rawValue ?? "unknown", 10)) \(Text.pad(flag.category.rawValue, 24)) "
+                    + "\(Text.pad(flag.level.rawValue, 9)) \(route)\(cssrs) · utterances "
+                    + flag.evidence.map(String.init).joined(separator: ", ")
+            )
+            if !flag.indicators.isEmpty { lines.append("      " + flag.indicators.joined(separator: "; ")) }
+        }
+
+        if !run.alignment.progress.isEmpty {
+            lines.append("")
+            lines.append("Treatment-plan progress")
+            for item in run.alignment.progress {
+                let id = item.objectiveID.map { "\(item.goalID)/\($0)" } ?? item.goalID
+                let cited =
+                    item.evidence.isEmpty
+                    ? "" : " · utterances " + item.evidence.map(String.init).joined(separator: ", ")
+                lines.append(
+                    "  \(Text.pad(item.attendee.rawValue, 10)) \(Text.pad(id, 10)) \(item.status.rawValue)\(cited)")
+            }
+        }
+        if !run.alignment.conflicts.isEmpty {
+            lines.append("")
+            lines.append("Goal conflicts")
+            for conflict in run.alignment.conflicts {
+                lines.append("  \(conflict.goals.joined(separator: " vs ")) (\(conflict.theme))")
+                lines.append("      suggested shared objective: \(conflict.suggestedObjective)")
+            }
+        }
+        if !run.skipped.isEmpty {
+            lines.append("")
+            lines.append("Skipped")
+            for skipped in run.skipped {
+                lines.append("  \(Text.pad(skipped.attendee.rawValue, 10)) \(skipped.reason.rawValue)")
+            }
+        }
+        lines.append("")
+        lines.append("Findings")
+        if run.findings.isEmpty { lines.append("  none") }
+        let ordered = run.findings.enumerated().sorted {
+            ($1.element.severity, $0.offset) < ($0.element.severity, $1.offset)
+        }
+        for (_, finding) in ordered {
+            let who = finding.person?.rawValue ?? finding.label ?? "session"
+            lines.append("  \(Text.pad(finding.severity.rawValue, 8)) \(Text.pad(who, 10)) \(finding.message)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

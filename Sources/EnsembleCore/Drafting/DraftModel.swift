@@ -1,0 +1,343 @@
+/// A sentence of a draft, with what it rests on. Nothing is written that rests on nothing: a sentence
+/// cites utterances, or a field of the session metadata, or states that something was not assessed.
+public struct NoteSentence: Sendable, Hashable {
+    public enum Basis: String, Sendable, Hashable {
+        /// Rests on the cited utterances.
+        case transcript
+        /// Rests on the session metadata (`source` names the field: `measures[0]`, `minutesAttended`).
+        case metadata
+        /// Says that the session did not cover something.
+        case notAssessed
+        /// A placeholder for the clinician to write (no AI consent, or drafting failed).
+        case manual
+    }
+
+    public var text: String
+    /// Utterance indexes, ascending.
+    public var evidence: [Int]
+    public var basis: Basis
+    public var source: String?
+    /// The utterance whose words the sentence quotes, if it quotes one (one of `evidence`).
+    public var quote: Int?
+
+    public init(
+        _ text: String, evidence: [Int] = [], basis: Basis = .transcript, source: String? = nil, quote: Int? = nil
+    ) {
+        self.text = text
+        self.evidence = Array(Set(evidence + (quote.map { [$0] } ?? []))).sorted()
+        self.basis = basis
+        self.source = source
+        self.quote = quote
+    }
+
+    /// A sentence quoting utterance `u` (`Member reported: "…"`).
+    public static func quoting(_ u: Int, _ text: String, evidence: [Int] = []) -> NoteSentence {
+        NoteSentence(text, evidence: evidence, quote: u)
+    }
+
+    public static func metadata(_ text: String, source: String) -> NoteSentence {
+        NoteSentence(text, basis: .metadata, source: source)
+    }
+
+    public static func notAssessed(_ text: String) -> NoteSentence { NoteSentence(text, basis: .notAssessed) }
+}
+
+/// The parts of a progress note, whatever format it is rendered in.
+public enum NoteField: String, Sendable, Hashable, CaseIterable {
+    case attendance, participation, reported, observed, measures, interventions, response, progress, risk, plan
+    case goals, problem
+}
+
+public struct NoteSection: Sendable, Hashable {
+    public var title: String
+    public var sentences: [NoteSentence]
+
+    public init(title: String, sentences: [NoteSentence]) {
+        self.title = title
+        self.sentences = sentences
+    }
+}
+
+/// One attendee's note before rendering: sentences per field.
+public struct StructuredNote: Sendable, Hashable {
+    public var fields: [NoteField: [NoteSentence]]
+
+    public init(fields: [NoteField: [NoteSentence]] = [:]) { self.fields = fields }
+
+    public subscript(field: NoteField) -> [NoteSentence] {
+        get { self.fields[field] ?? [] }
+        set { self.fields[field] = newValue }
+    }
+
+    public var allSentences: [NoteSentence] { NoteField.allCases.flatMap { self[$0] } }
+}
+
+public enum NoteStatus: String, Sendable, Hashable {
+    case draft
+}
+
+/// One attendee's draft progress note.
+public struct ClientNote: Sendable, Hashable {
+    public var attendee: PersonID
+    public var format: NoteFormat
+    public var status: NoteStatus
+    /// True for text drafted by Ensemble; false for the blank manual template.
+    public var aiGenerated: Bool
+    /// The clinician must write this note by hand (no AI consent, or drafting failed).
+    public var manualNoteRequired: Bool
+    public var structured: StructuredNote
+    public var sections: [NoteSection]
+
+    public init(
+        attendee: PersonID, format: NoteFormat, status: NoteStatus = .draft, aiGenerated: Bool,
+        manualNoteRequired: Bool,
+        structured: StructuredNote, sections: [NoteSection]
+    ) {
+        self.attendee = attendee
+        self.format = format
+        self.status = status
+        self.aiGenerated = aiGenerated
+        self.manualNoteRequired = manualNoteRequired
+        self.structured = structured
+        self.sections = sections
+    }
+
+    public var sentences: [NoteSentence] { self.sections.flatMap(\.sentences) }
+
+    /// The note as plain text, one sentence per line under its section title.
+    public var text: String {
+        self.sections.map { section in
+            ([section.title + ":"] + section.sentences.map(\.text)).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+}
+
+/// The group (or family) note, linked to every attendee; it names no attendee.
+public struct GroupNote: Sendable, Hashable {
+    public var attendees: [PersonID]
+    public var sections: [NoteSection]
+
+    public init(attendees: [PersonID], sections: [NoteSection]) {
+        self.attendees = attendees
+        self.sections = sections
+    }
+
+    public var sentences: [NoteSentence] { self.sections.flatMap(\.sentences) }
+}
+
+public enum RiskCategory: String, Sendable, Hashable, CaseIterable {
+    case suicidalIdeation, selfHarm, homicidalIdeation, childAbuse, elderAbuse, intimatePartnerViolence,
+        substanceRelapse
+}
+
+public enum RiskLevel: String, Sendable, Hashable, CaseIterable, Comparable {
+    case none, monitor, elevated, urgent
+
+    private var rank: Int {
+        switch self {
+        case .none: 0
+        case .monitor: 1
+        case .elevated: 2
+        case .urgent: 3
+        }
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// Where a flag goes: `elevated` and `urgent` to a supervisor, the rest to the treating clinician.
+public enum RiskRoute: String, Sendable, Hashable {
+    case supervisorReview, clinicianReview
+}
+
+/// A risk indicator for one attendee, with the utterances it rests on.
+public struct RiskFlag: Sendable, Hashable {
+    public enum Source: String, Sendable, Hashable {
+        /// The attendee said it about themselves.
+        case selfReport
+        /// Someone else in the session disclosed it (a parent about a child).
+        case thirdParty
+        /// A standardised measure (PHQ-9 item 9).
+        case measure
+    }
+
+    public var attendee: PersonID?
+    public var category: RiskCategory
+    public var level: RiskLevel
+    public var evidence: [Int]
+    public var route: RiskRoute
+    public var sources: [Source]
+    /// The C-SSRS screener item the evidence corresponds to, for suicidal ideation and behaviour.
+    public var cssrsItem: Int?
+    /// What was found, in words that quote nothing (`passive wish to be dead`, `recent self-injury`).
+    public var indicators: [String]
+
+    public init(
+        attendee: PersonID?, category: RiskCategory, level: RiskLevel, evidence: [Int], sources: [Source],
+        cssrsItem: Int? = nil, indicators: [String] = []
+    ) {
+        self.attendee = attendee
+        self.category = category
+        self.level = level
+        self.evidence = Array(Set(evidence)).sorted()
+        self.route = level >= .elevated ? .supervisorReview : .clinicianReview
+        self.sources = sources
+        self.cssrsItem = cssrsItem
+        self.indicators = indicators
+    }
+}
+
+/// A risk topic a clinician asked about and the attendee answered.
+public struct RiskAssessment: Sendable, Hashable {
+    public var attendee: PersonID
+    public var category: RiskCategory
+    public var question: Int
+    public var answer: Int
+    /// The answer denied it (`No, not like that`).
+    public var denied: Bool
+
+    public init(attendee: PersonID, category: RiskCategory, question: Int, answer: Int, denied: Bool) {
+        self.attendee = attendee
+        self.category = category
+        self.question = question
+        self.answer = answer
+        self.denied = denied
+    }
+}
+
+public struct RiskScreen: Sendable, Hashable {
+    public var flags: [RiskFlag]
+    public var assessments: [RiskAssessment]
+
+    public init(flags: [RiskFlag] = [], assessments: [RiskAssessment] = []) {
+        self.flags = flags
+        self.assessments = assessments
+    }
+
+    public func flags(for attendee: PersonID) -> [RiskFlag] { self.flags.filter { $0.attendee == attendee } }
+
+    public func highestLevel(for attendee: PersonID) -> RiskLevel {
+        self.flags(for: attendee).map(\.level).max() ?? .none
+    }
+}
+
+public enum GoalStatus: String, Sendable, Hashable, CaseIterable {
+    case progressing, stable, regressing, notAddressed
+}
+
+/// Progress on one goal or objective of one attendee's treatment plan.
+public struct GoalProgress: Sendable, Hashable {
+    public var attendee: PersonID
+    public var goalID: String
+    public var objectiveID: String?
+    public var text: String
+    public var status: GoalStatus
+    public var evidence: [Int]
+
+    public init(
+        attendee: PersonID, goalID: String, objectiveID: String?, text: String, status: GoalStatus, evidence: [Int]
+    ) {
+        self.attendee = attendee
+        self.goalID = goalID
+        self.objectiveID = objectiveID
+        self.text = text
+        self.status = status
+        self.evidence = Array(Set(evidence)).sorted()
+    }
+}
+
+/// Two members' goals that pull against each other, with a shared objective to propose.
+public struct GoalConflict: Sendable, Hashable {
+    public var members: [PersonID]
+    /// `CL-301/G2` style references.
+    public var goals: [String]
+    public var theme: String
+    public var suggestedObjective: String
+
+    public init(members: [PersonID], goals: [String], theme: String, suggestedObjective: String) {
+        self.members = members
+        self.goals = goals
+        self.theme = theme
+        self.suggestedObjective = suggestedObjective
+    }
+}
+
+public struct PlanAlignment: Sendable, Hashable {
+    public var progress: [GoalProgress]
+    public var conflicts: [GoalConflict]
+
+    public init(progress: [GoalProgress] = [], conflicts: [GoalConflict] = []) {
+        self.progress = progress
+        self.conflicts = conflicts
+    }
+}
+
+/// An attendee who gets no AI-drafted note, and why.
+public struct SkippedAttendee: Sendable, Hashable {
+    public enum Reason: String, Sendable, Hashable {
+        case noAIConsent, consentMissing, absent, draftFailed
+    }
+
+    public var attendee: PersonID
+    public var reason: Reason
+
+    public init(attendee: PersonID, reason: Reason) {
+        self.attendee = attendee
+        self.reason = reason
+    }
+}
+
+/// The configuration an agent ran with, for the run report and the audit trail.
+public struct AgentVersion: Sendable, Hashable {
+    public struct File: Sendable, Hashable {
+        /// Relative to the Agents folder (`risk-screener/config.json`).
+        public var path: String
+        /// SHA-256 of the file's bytes, as `sha256sum` prints it.
+        public var sha256: String
+
+        public init(path: String, sha256: String) {
+            self.path = path
+            self.sha256 = sha256
+        }
+    }
+
+    public var agent: String
+    public var version: String
+    public var files: [File]
+    /// SHA-256 of the `sha256sum` listing of `files` (`<hash>  <path>` lines, in order), so one value
+    /// identifies the agent's whole configuration: `sha256sum a.json b.json | sha256sum` in `Agents/`.
+    public var sha256: String
+
+    public init(agent: String, version: String, files: [File], sha256: String) {
+        self.agent = agent
+        self.version = version
+        self.files = files
+        self.sha256 = sha256
+    }
+}
+
+/// Everything one drafting run produced.
+public struct SessionRun: Sendable, Hashable {
+    public var attributed: AttributedSession
+    public var notes: [ClientNote]
+    public var groupNote: GroupNote
+    public var skipped: [SkippedAttendee]
+    public var risk: RiskScreen
+    public var alignment: PlanAlignment
+    public var findings: [Finding]
+
+    public init(
+        attributed: AttributedSession, notes: [ClientNote], groupNote: GroupNote, skipped: [SkippedAttendee],
+        risk: RiskScreen, alignment: PlanAlignment, findings: [Finding]
+    ) {
+        self.attributed = attributed
+        self.notes = notes
+        self.groupNote = groupNote
+        self.skipped = skipped
+        self.risk = risk
+        self.alignment = alignment
+        self.findings = findings
+    }
+
+    public func note(for attendee: PersonID) -> ClientNote? { self.notes.first { $0.attendee == attendee } }
+}

@@ -1,0 +1,417 @@
+/// Joins the agents' outputs into the notes the clinician reviews, and enforces the rules every note
+/// must keep whatever the templates produced:
+///
+/// - a note names no other attendee, present or absent (a filter over every sentence, quotes included);
+///   the group note names none;
+/// - a risk disclosure about one attendee (violence by a partner, self-harm, suicidal thoughts) never
+///   reaches another attendee's note or the shared note (couples and family sessions);
+/// - an attendee without AI consent gets a blank manual template, never drafted text;
+/// - notes that are near-copies of each other are reported (payers deny cloned group notes).
+public struct NoteAssembly: Sendable {
+    public let configuration: NoteDrafterConfiguration
+    let lexicon: CompiledLexicon
+    private let protected: PhraseIndex<Bool>
+
+    public init(drafter: NoteDrafterConfiguration, attributor: AttributorConfiguration, protectedTerms: [String]) {
+        self.configuration = drafter
+        self.lexicon = CompiledLexicon(attributor.lexicon)
+        self.protected = PhraseIndex(protectedTerms.map { ($0, true) })
+    }
+
+    public struct Output: Sendable {
+        public var notes: [ClientNote]
+        public var groupNote: GroupNote
+        public var skipped: [SkippedAttendee]
+        public var findings: [Finding]
+    }
+
+    /// - Parameters:
+    ///   - drafts: structured notes by attendee (missing for those whose drafting failed).
+    ///   - risk: the risk screen; nil when screening failed (each note then says so).
+    ///   - failures: attendees whose drafting failed, with a message naming only ids.
+    public func assemble(
+        facts: SessionFacts, drafts: [PersonID: StructuredNote], progress: [PersonID: [GoalProgress]],
+        risk screen: RiskScreen?,
+        groupNote: GroupNote, failures: [PersonID: String]
+    ) -> Output {
+        let risk = screen ?? RiskScreen()
+        let session = facts.session
+        var notes: [ClientNote] = []
+        var skipped: [SkippedAttendee] = []
+        var findings: [Finding] = []
+        let windows = self.protectedWindows(risk: risk, facts: facts)
+
+        for attendee in session.attendees {
+            guard attendee.present else {
+                skipped.append(SkippedAttendee(attendee: attendee.id, reason: .absent))
+                continue
+            }
+            let format = attendee.noteFormat ?? session.noteFormat
+            guard let consent = attendee.consent else {
+                skipped.append(SkippedAttendee(attendee: attendee.id, reason: .consentMissing))
+                notes.append(self.manualNote(for: attendee.id, format: format))
+                findings.append(
+                    Finding(
+                        code: .consentMissing, severity: .warning, person: attendee.id,
+                        message:
+                            "\(attendee.id) has no consent record; a manual note is required and nothing was drafted.")
+                )
+                continue
+            }
+            guard consent.aiDrafting else {
+                skipped.append(SkippedAttendee(attendee: attendee.id, reason: .noAIConsent))
+                notes.append(self.manualNote(for: attendee.id, format: format))
+                continue
+            }
+            guard var structured = drafts[attendee.id] else {
+                skipped.append(SkippedAttendee(attendee: attendee.id, reason: .draftFailed))
+                notes.append(self.manualNote(for: attendee.id, format: format))
+                findings.append(
+                    Finding(
+                        code: .draftFailed, severity: .error, person: attendee.id,
+                        message: failures[attendee.id] ?? "Drafting failed for \(attendee.id); write the note by hand.")
+                )
+                continue
+            }
+            structured[.progress] = self.progressSentences(progress[attendee.id] ?? [], attendee: attendee)
+            structured[.goals] = self.goalSentences(progress[attendee.id] ?? [], attendee: attendee)
+            structured[.risk] =
+                screen == nil
+                ? [NoteSentence(self.configuration.phrase("risk.screenFailed"), basis: .manual)]
+                : self.riskSentences(risk, attendee: attendee.id, facts: facts)
+            structured = self.keepingConfidences(structured, for: attendee.id, facts: facts, windows: windows)
+            notes.append(
+                ClientNote(
+                    attendee: attendee.id, format: format, aiGenerated: true, manualNoteRequired: false,
+                    structured: structured, sections: self.render(structured, format: format))
+            )
+        }
+        findings += self.cloneCheck(notes.filter(\.aiGenerated))
+        if !windows.isEmpty {
+            findings.append(
+                Finding(
+                    code: .protectedDisclosure, severity: .info, person: nil,
+                    message:
+                        "A risk disclosure about one attendee was kept out of the other attendees' notes and the shared note.",
+                    evidence: windows.flatMap { Array($0.range) }.prefix(3).map { $0 })
+            )
+        }
+        let filteredGroup = self.keepingConfidences(groupNote, facts: facts, windows: windows)
+        return Output(notes: notes, groupNote: filteredGroup, skipped: skipped, findings: findings)
+    }
+
+    // MARK: - Rendering
+
+    /// Renders the structured note in a format's sections; an empty section says it was not assessed.
+    public func render(_ structured: StructuredNote, format: NoteFormat) -> [NoteSection] {
+        (self.configuration.formats[format] ?? []).map { template in
+            let sentences = template.fields.flatMap { structured[$0] }
+            return NoteSection(
+                title: template.title,
+                sentences: sentences.isEmpty
+                    ? [.notAssessed(self.configuration.phrase("section.notAssessed", ["title": template.title]))]
+                    : sentences
+            )
+        }
+    }
+
+    /// The shared note's placeholder when the GroupSummarizer did not finish.
+    public func manualGroupNote(attendees: [PersonID]) -> GroupNote {
+        GroupNote(
+            attendees: attendees,
+            sections: [
+                NoteSection(
+                    title: self.configuration.phrase("groupNote.title"),
+                    sentences: [NoteSentence(self.configuration.manualNote, basis: .manual)])
+            ]
+        )
+    }
+
+    public func manualNote(for attendee: PersonID, format: NoteFormat) -> ClientNote {
+        let sections = (self.configuration.formats[format] ?? []).map { template in
+            NoteSection(title: template.title, sentences: [NoteSentence(self.configuration.manualNote, basis: .manual)])
+        }
+        return ClientNote(
+            attendee: attendee, format: format, aiGenerated: false, manualNoteRequired: true,
+            structured: StructuredNote(), sections: sections)
+    }
+
+    // MARK: - Fields from other agents
+
+    private func progressSentences(_ progress: [GoalProgress], attendee: Attendee) -> [NoteSentence] {
+        guard attendee.treatmentPlan != nil else { return [.notAssessed(self.configuration.phrase("progress.noPlan"))] }
+        return progress.map { item in
+            let id = item.objectiveID ?? item.goalID
+            let values = [
+                "id": id, "text": item.text, "status": self.configuration.phrase("status.\(item.status.rawValue)"),
+            ]
+            if item.status == .notAddressed {
+                return .notAssessed(self.configuration.phrase("progress.notAddressed", values))
+            }
+            return NoteSentence(self.configuration.phrase("progress", values), evidence: item.evidence)
+        }
+    }
+
+    private func goalSentences(_ progress: [GoalProgress], attendee: Attendee) -> [NoteSentence] {
+        guard attendee.treatmentPlan != nil else { return [.notAssessed(self.configuration.phrase("progress.noPlan"))] }
+        let addressed = progress.filter { $0.objectiveID == nil && $0.status != .notAddressed }
+        guard !addressed.isEmpty else { return [.notAssessed(self.configuration.phrase("goals.none"))] }
+        return addressed.map {
+            NoteSentence(self.configuration.phrase("goal", ["id": $0.goalID, "text": $0.text]), evidence: $0.evidence)
+        }
+    }
+
+    private func riskSentences(_ risk: RiskScreen, attendee: PersonID, facts: SessionFacts) -> [NoteSentence] {
+        var sentences: [NoteSentence] = []
+        let own = Set(facts.utterancesOf[attendee] ?? [])
+        for flag in risk.flags(for: attendee) {
+            let values = [
+                "category": self.configuration.phrase("risk.category.\(flag.category.rawValue)"),
+                "level": self.configuration.phrase("risk.level.\(flag.level.rawValue)"),
+                "indicators": NoteDrafting.list(flag.indicators),
+                "route": self.configuration.phrase("risk.route.\(flag.route.rawValue)"),
+            ]
+            // A note cites only its attendee's own words and clinicians'; a relative's disclosure is
+            // named as such and its utterances stay in the risk list.
+            let cited = flag.evidence.filter { own.contains($0) || facts.isClinician[$0] }
+            if !cited.isEmpty {
+                sentences.append(NoteSentence(self.configuration.phrase("risk.flag", values), evidence: cited))
+            } else if flag.sources.contains(.measure) && flag.sources.count == 1 {
+                sentences.append(.metadata(self.configuration.phrase("risk.flag", values), source: "measures"))
+            } else {
+                sentences.append(.metadata(self.configuration.phrase("risk.thirdParty", values), source: "risk"))
+            }
+        }
+        let flagged = Set(risk.flags(for: attendee).map(\.category))
+        var denied = Set<RiskCategory>()
+        for assessment in risk.assessments where assessment.attendee == attendee && assessment.denied {
+            guard !denied.contains(assessment.category) else { continue }
+            denied.insert(assessment.category)
+            let topic = self.configuration.phrase("risk.topic.\(assessment.category.rawValue)")
+            let key = flagged.contains(assessment.category) ? "risk.deniedPart" : "risk.denied"
+            sentences.append(
+                NoteSentence(
+                    self.configuration.phrase(key, ["topic": topic]),
+                    evidence: [assessment.question, assessment.answer]))
+        }
+        return sentences.isEmpty
+            ? [.notAssessed(self.configuration.notAssessed[.risk] ?? "Risk: not assessed in this session.")] : sentences
+    }
+
+    // MARK: - Confidentiality
+
+    /// A stretch of the session around a risk disclosure, and whose disclosure it is.
+    struct Window {
+        var owner: PersonID
+        var range: ClosedRange<Int>
+    }
+
+    /// In family, couples, multiple-family and collateral sessions, the stretch around each risk disclosure
+    /// (violence or abuse against someone, self-harm, suicidal thoughts, relapse): it belongs to the
+    /// person the flag is about, and reaches no one else's note nor the shared note. In a group, other
+    /// members' notes never cite a member's words in the first place.
+    func protectedWindows(risk: RiskScreen, facts: SessionFacts) -> [Window] {
+        guard facts.session.kind != .group else { return [] }
+        return risk.flags.compactMap { flag in
+            guard let owner = flag.attendee, let first = flag.evidence.first, let last = flag.evidence.last else {
+                return nil
+            }
+            // A fixed span, not the topical segment: the other partner's reply to a disclosure can come
+            // after the clinician has moved on, and it must stay out too. Privacy wins over completeness;
+            // the clinician can add what was withheld.
+            let end = min(last + self.configuration.protectedSpan, facts.utteranceCount - 1)
+            return Window(owner: owner, range: first...max(end, first))
+        }
+    }
+
+    private func keepingConfidences(
+        _ note: StructuredNote, for attendee: PersonID, facts: SessionFacts, windows: [Window]
+    ) -> StructuredNote {
+        let filter = NameFilter(
+            roster: facts.roster, owner: attendee, kind: facts.session.kind, lexicon: self.lexicon,
+            wording: self.configuration)
+        let guarded = windows.filter { $0.owner != attendee }
+        var result = StructuredNote()
+        for (field, sentences) in note.fields {
+            result[field] = sentences.compactMap { sentence in
+                guard var copy = self.withholding(sentence, windows: guarded) else { return nil }
+                copy.text = filter.apply(copy.text)
+                return copy
+            }
+        }
+        return result
+    }
+
+    private func keepingConfidences(_ note: GroupNote, facts: SessionFacts, windows: [Window]) -> GroupNote {
+        let filter = NameFilter(
+            roster: facts.roster, owner: nil, kind: facts.session.kind, lexicon: self.lexicon,
+            wording: self.configuration)
+        var result = note
+        result.sections = note.sections.map { section in
+            var copy = section
+            copy.sentences = section.sentences.compactMap { sentence in
+                guard var filtered = self.withholding(sentence, windows: windows) else { return nil }
+                filtered.text = filter.apply(filtered.text)
+                return filtered
+            }
+            if copy.sentences.isEmpty {
+                copy.sentences = [
+                    .notAssessed(self.configuration.phrase("section.notAssessed", ["title": section.title]))
+                ]
+            }
+            return copy
+        }
+        return result
+    }
+
+    /// The sentence without what others may not see: nil when it speaks of violence or quotes an
+    /// utterance near a protected disclosure; otherwise its evidence from there is dropped, and a
+    /// sentence left resting on nothing is dropped too.
+    private func withholding(_ sentence: NoteSentence, windows: [Window]) -> NoteSentence? {
+        guard !windows.isEmpty else { return sentence }
+        func guarded(_ u: Int) -> Bool { windows.contains { $0.range.contains(u) } }
+        if let quote = sentence.quote, guarded(quote) { return nil }
+        var mentionsViolence = false
+        self.protected.forEachMatch(in: Tokenizer().tokenize(sentence.text).words) { _, _ in mentionsViolence = true }
+        if mentionsViolence { return nil }
+        var copy = sentence
+        copy.evidence.removeAll(where: guarded)
+        if copy.basis == .transcript && copy.evidence.isEmpty { return nil }
+        return copy
+    }
+
+    // MARK: - Clone check
+
+    /// Pairs of notes whose drafted sentences are near-copies (word-trigram Jaccard similarity).
+    func cloneCheck(_ notes: [ClientNote]) -> [Finding] {
+        let shingles = notes.map { note -> Set<Int> in
+            let words = note.sentences.filter { $0.basis == .transcript }.flatMap {
+                Tokenizer().tokenize($0.text).words.map(\.hash)
+            }
+            guard words.count >= 3 else { return Set(words.map { Int(truncatingIfNeeded: $0) }) }
+            return Set(
+                (0..<(words.count - 2)).map {
+                    Int(truncatingIfNeeded: words[$0] &* 31 &+ words[$0 + 1] &* 17 &+ words[$0 + 2])
+                })
+        }
+        var findings: [Finding] = []
+        for i in notes.indices {
+            for j in notes.indices where j > i {
+                let union = shingles[i].union(shingles[j]).count
+                guard union > 0 else { continue }
+                let similarity = Double(shingles[i].intersection(shingles[j]).count) / Double(union)
+                guard similarity >= self.configuration.cloneSimilarity else { continue }
+                findings.append(
+                    Finding(
+                        code: .notesNearlyIdentical, severity: .warning, person: notes[i].attendee,
+                        message:
+                            "The drafts for \(notes[i].attendee) and \(notes[j].attendee) are \(Int((similarity * 100).rounded()))% alike; "
+                            + "add member-specific detail before signing (payers deny cloned group notes)."
+                    )
+                )
+            }
+        }
+        return findings
+    }
+}
+
+/// Replaces the names of roster people other than a note's owner (and clinicians) with a neutral
+/// reference: `a peer` in a group, `the client's mother` in the identified patient's family note.
+struct NameFilter {
+    private var references: [String: String] = [:]
+    private let commonWordNames: Set<String>
+    private let tokenizer = Tokenizer()
+
+    init(
+        roster: Roster, owner: PersonID?, kind: SessionKind, lexicon: CompiledLexicon, wording: NoteDrafterConfiguration
+    ) {
+        self.commonWordNames = lexicon.commonWordNames
+        let ownerIsPatient = owner.flatMap { roster.person($0)?.attendeeRole } == .identifiedPatient
+        for person in roster.people where !person.isClinician && person.id != owner {
+            let reference: String
+            switch kind {
+            case _ where owner == nil: reference = wording.phrase("reference.groupNote")
+            case .group: reference = wording.phrase("reference.peer")
+            case .couples: reference = wording.phrase("reference.partner")
+            case .family, .multiFamilyGroup, .individual:
+                if ownerIsPatient, let relationship = person.relationship {
+                    reference = wording.phrase("reference.relationship", ["relationship": relationship])
+                } else {
+                    reference = wording.phrase("reference.family")
+                }
+            }
+            // A family name the owner shares is still another person's name: it is replaced too.
+            for word in self.nameWords(person, lexicon: lexicon) where self.references[word] == nil {
+                self.references[word] = reference
+            }
+        }
+    }
+
+    private func nameWords(_ person: Roster.Person, lexicon: CompiledLexicon) -> [String] {
+        var words: [String] = []
+        for text in [person.name] + person.aliases {
+            for word in self.tokenizer.tokenize(text).words
+            where !lexicon.titles.contains(word.folded) && !lexicon.credentials.contains(word.folded) {
+                words.append(word.folded)
+                if word.folded.contains("-") { words += word.folded.split(separator: "-").map(String.init) }
+                words += lexicon.nicknames[word.folded] ?? []
+            }
+        }
+        return words.filter { $0.count > 1 }
+    }
+
+    /// The text with other people's names replaced; runs of name words become one reference.
+    func apply(_ text: String) -> String {
+        guard !self.references.isEmpty else { return text }
+        let words = self.tokenizer.tokenize(text).words
+        var replacements: [(range: Range<Int>, reference: String, possessive: Bool)] = []
+        var index = 0
+        let caseless = !words.contains { $0.isCapitalized }
+        while index < words.count {
+            var folded = words[index].folded
+            var possessive = false
+            if folded.hasSuffix("'s") {
+                folded.removeLast(2)
+                possessive = true
+            }
+            guard let reference = self.references[folded],
+                caseless || words[index].isCapitalized || !self.commonWordNames.contains(folded)
+            else {
+                index += 1
+                continue
+            }
+            var end = index + 1
+            // `Maria Lopez` is one person.
+            while end < words.count, !possessive,
+                let next = self.references[words[end].folded.replacing("'s", with: "")],
+                next == reference, words[end - 1].after == .unmarked
+            {
+                possessive = words[end].folded.hasSuffix("'s")
+                end += 1
+            }
+            replacements.append((words[index].utf8Start..<words[end - 1].utf8End, reference, possessive))
+            index = end
+        }
+        guard !replacements.isEmpty else { return text }
+        var bytes = Array(text.utf8)
+        // A possessive word's span includes its `'s`, so the reference takes it back on.
+        for replacement in replacements.reversed() {
+            var value = replacement.reference + (replacement.possessive ? "'s" : "")
+            // At the start of a sentence or quote the reference is capitalised (`[The partner], tell …`).
+            let before = bytes[..<replacement.range.lowerBound].last { $0 != UInt8(ascii: " ") }
+            if before == nil
+                || [UInt8(ascii: "\""), UInt8(ascii: "."), UInt8(ascii: "?"), UInt8(ascii: "!")].contains(before!)
+            {
+                value = Self.capitalized(value)
+            }
+            bytes.replaceSubrange(replacement.range, with: Array(value.utf8))
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `[the partner]` → `[The partner]`.
+    static func capitalized(_ text: String) -> String {
+        guard let index = text.firstIndex(where: \.isLetter) else { return text }
+        return String(text[..<index]) + text[index].uppercased() + String(text[text.index(after: index)...])
+    }
+}

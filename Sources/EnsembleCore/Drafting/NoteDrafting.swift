@@ -1,0 +1,520 @@
+/// The pure procedure behind `NoteDrafter`: one attendee's structured note from the session facts.
+///
+/// Every sentence cites what it rests on: the attendee's own utterances, a clinician's utterance to
+/// them or to the whole group, or a metadata field. Another attendee's utterances are never cited. A
+/// field with nothing to cite says so ("not assessed"); nothing is filled with a default finding.
+/// Risk and treatment-plan progress come from their own agents and are joined in at assembly.
+public struct NoteDrafting: Sendable {
+    public let configuration: NoteDrafterConfiguration
+    private let salient: PhraseIndex<Bool>
+    private let fillers: Set<String>
+    private let support: PhraseIndex<Bool>
+    private let plan: PlanSentences
+    private let commitments: PhraseIndex<Bool>
+    private let responses: PhraseIndex<Bool>
+    private let firstPerson: Set<String> = ["i", "i'm", "i've", "i'd", "i'll", "me", "my", "myself"]
+    private let numbers: Set<String> = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "zero", "twice", "once",
+    ]
+
+    public init(configuration: NoteDrafterConfiguration) {
+        self.configuration = configuration
+        self.salient = PhraseIndex(configuration.salientWords.map { ($0, true) })
+        self.fillers = Set(configuration.fillers.map { TextFolding.fold($0) })
+        self.support = PhraseIndex(configuration.supportPhrases.map { ($0, true) })
+        self.plan = PlanSentences(configuration)
+        self.commitments = PhraseIndex(configuration.commitmentPhrases.map { ($0, true) })
+        self.responses = PhraseIndex(configuration.responsePhrases.map { ($0, true) })
+    }
+
+    public func draft(for attendeeID: PersonID, facts: SessionFacts) -> StructuredNote {
+        guard let attendee = facts.session.attendee(attendeeID) else { return StructuredNote() }
+        let subject = self.configuration.subjects[facts.session.kind] ?? "Client"
+        var note = StructuredNote()
+        var quoted = Set<String>()
+        note[.attendance] = self.attendance(attendee, subject: subject, facts: facts)
+        note[.participation] = [self.participation(attendee, subject: subject, facts: facts)]
+        // Replies to interventions are claimed as responses first, so the report quotes other things.
+        let interventions = self.interventions(attendee, subject: subject, facts: facts)
+        note[.interventions] = interventions.sentences
+        note[.response] = self.response(
+            attendee, subject: subject, facts: facts, prompts: interventions.directed, quoted: &quoted)
+        note[.reported] = self.reported(attendee, subject: subject, facts: facts, quoted: &quoted)
+        note[.observed] = self.observed(attendee, subject: subject, facts: facts, quoted: &quoted)
+        note[.measures] = self.measures(attendee)
+        note[.plan] = self.plan(attendee, subject: subject, facts: facts, quoted: &quoted)
+        note[.problem] = self.problem(attendee, subject: subject, reported: note[.reported])
+        for field in NoteField.allCases
+        where note[field].isEmpty && field != .risk && field != .progress && field != .goals {
+            if let text = self.configuration.notAssessed[field] { note[field] = [.notAssessed(text)] }
+        }
+        return note
+    }
+
+    // MARK: - Fields
+
+    private func attendance(_ attendee: Attendee, subject: String, facts: SessionFacts) -> [NoteSentence] {
+        let session = facts.session
+        let minutes = attendee.minutesAttended ?? session.durationMinutes
+        let modality =
+            session.modality.map { self.configuration.phrase("modality.\($0.rawValue)") }
+            ?? self.configuration.phrase("modality.unknown")
+        var sentences = [
+            NoteSentence.metadata(
+                self.configuration.phrase(
+                    "attendance",
+                    [
+                        "Subject": subject, "minutes": String(minutes), "duration": String(session.durationMinutes),
+                        "kind": self.configuration.phrase("kind.\(session.kind.rawValue)"), "modality": modality,
+                    ]
+                ),
+                source: attendee.minutesAttended == nil ? "start,end" : "attendees.minutesAttended"
+            )
+        ]
+        switch session.kind {
+        case .group:
+            let present = session.attendees.filter(\.present).count
+            sentences.append(
+                .metadata(
+                    self.configuration.phrase(
+                        "attendance.group", ["present": String(present), "total": String(session.attendees.count)]),
+                    source: "attendees.present"
+                )
+            )
+        case .family, .couples, .multiFamilyGroup, .individual:
+            // Who else was there, by relationship only: a chart never names another attendee. In a
+            // multiple-family group, the client's own family by relationship and the rest by count.
+            let family = session.family(of: attendee)
+            let present = session.attendees.filter { $0.present && $0.id != attendee.id }
+            let relatives = present.filter { session.family(of: $0) == family }
+            let roles = relatives.map { other -> String in
+                if other.role == .identifiedPatient { return self.configuration.phrase("role.identifiedPatient") }
+                guard let relationship = other.relationship else {
+                    return self.configuration.phrase("role.\(other.role.rawValue)")
+                }
+                return self.configuration.phrase(
+                    attendee.role == .identifiedPatient ? "attendance.relative" : "attendance.relativeOfPatient",
+                    ["relationship": relationship]
+                )
+            }
+            if !roles.isEmpty {
+                sentences.append(
+                    .metadata(
+                        self.configuration.phrase("attendance.others", ["others": Self.list(roles)]),
+                        source: "attendees.relationship")
+                )
+            }
+            let otherFamilies = present.count - relatives.count
+            if otherFamilies > 0 {
+                sentences.append(
+                    .metadata(
+                        self.configuration.phrase("attendance.otherFamilies", ["count": String(otherFamilies)]),
+                        source: "attendees.present")
+                )
+            }
+        }
+        return sentences
+    }
+
+    private func participation(_ attendee: Attendee, subject: String, facts: SessionFacts) -> NoteSentence {
+        let own = facts.utterancesOf[attendee.id] ?? []
+        guard !own.isEmpty else {
+            return .metadata(
+                self.configuration.phrase("participation.none", ["Subject": subject]), source: "attribution")
+        }
+        let words = own.reduce(0) { $0 + facts.segmented.texts[$1].words.count }
+        let counts = facts.session.attendees.filter(\.present).map { facts.utterancesOf[$0.id]?.count ?? 0 }
+        let mean = Double(counts.reduce(0, +)) / Double(max(counts.count, 1))
+        let ratio = Double(own.count) / max(mean, 1)
+        let level = facts.isSummary ? "summary" : ratio >= 1.25 ? "high" : ratio >= 0.5 ? "moderate" : "low"
+        return NoteSentence(
+            self.configuration.phrase(
+                "participation.\(level)",
+                [
+                    "Subject": subject, "subject": subject.lowercased(), "count": String(own.count),
+                    "words": String(words),
+                ]
+            ),
+            evidence: Array(own.prefix(3))
+        )
+    }
+
+    /// The attendee's most salient statements, as quotes, in the order they were made.
+    private func reported(_ attendee: Attendee, subject: String, facts: SessionFacts, quoted: inout Set<String>)
+        -> [NoteSentence]
+    {
+        var candidates: [(score: Double, u: Int, sentence: Int, text: String)] = []
+        for u in facts.utterancesOf[attendee.id] ?? [] {
+            let text = facts.segmented.texts[u]
+            for (index, span) in text.sentences.enumerated() {
+                let words = Array(text.words[span.words])
+                guard words.count >= self.configuration.minimumQuoteWords, words.last?.after != .question else {
+                    continue
+                }
+                var score = 0.0
+                self.salient.forEachMatch(in: words) { _, _ in score += 1 }
+                if words.contains(where: { self.firstPerson.contains($0.folded) }) { score += 1 }
+                if words.contains(where: { self.numbers.contains($0.folded) || $0.folded.first?.isNumber == true }) {
+                    score += 0.5
+                }
+                score += min(Double(words.count) / 10, 2) * 0.5
+                // Every bullet of a clinician's summary was worth writing down.
+                guard score >= 1.5 || facts.isSummary, let quote = self.quote(facts.sentence(u, index)) else {
+                    continue
+                }
+                candidates.append((score, u, index, quote))
+            }
+        }
+        let chosen = candidates.filter { !quoted.contains($0.text) }
+            .sorted { $0.score > $1.score || ($0.score == $1.score && $0.u < $1.u) }
+            .prefix(facts.isSummary ? Int.max : self.configuration.maximumReported)
+            .sorted { ($0.u, $0.sentence) < ($1.u, $1.sentence) }
+        return chosen.compactMap { candidate in
+            guard quoted.insert(candidate.text).inserted else { return nil }
+            let key = facts.isSummary ? "reported.summary" : "reported"
+            return .quoting(candidate.u, self.configuration.phrase(key, ["Subject": subject, "quote": candidate.text]))
+        }
+    }
+
+    private func observed(_ attendee: Attendee, subject: String, facts: SessionFacts, quoted: inout Set<String>)
+        -> [NoteSentence]
+    {
+        var sentences: [NoteSentence] = []
+        let own = facts.utterancesOf[attendee.id] ?? []
+        // A question the attendee asked.
+        search: for u in own {
+            let text = facts.segmented.texts[u]
+            for (index, span) in text.sentences.enumerated()
+            where span.words.count >= 4 && text.words[span.words.upperBound - 1].after == .question {
+                guard let quote = self.quote(facts.sentence(u, index)), quoted.insert(quote).inserted else { continue }
+                sentences.append(.quoting(u, self.configuration.phrase("asked", ["Subject": subject, "quote": quote])))
+                break search
+            }
+        }
+        // Support offered to a peer: a supportive reply right after another attendee spoke.
+        for u in own {
+            guard let previous = self.previousSpeech(before: u, facts: facts), let other = facts.speaker[previous],
+                other != attendee.id, !facts.isClinician[previous]
+            else { continue }
+            var supportive = false
+            self.support.forEachMatch(in: facts.segmented.texts[u].words) { _, _ in supportive = true }
+            if supportive {
+                sentences.append(
+                    NoteSentence(self.configuration.phrase("peerSupport", ["Subject": subject]), evidence: [u]))
+                break
+            }
+        }
+        if let text = self.configuration.notAssessed[.observed] { sentences.append(.notAssessed(text)) }
+        return sentences
+    }
+
+    private func measures(_ attendee: Attendee) -> [NoteSentence] {
+        attendee.measures.enumerated().map { offset, measure in
+            var text = self.configuration.phrase(
+                "measure",
+                [
+                    "instrument": measure.instrument, "score": measure.score.map(Self.format) ?? "not scored",
+                    "date": measure.date?.description ?? "an unrecorded date",
+                ]
+            )
+            if let item9 = measure.item9 {
+                text += " " + self.configuration.phrase("measure.item9", ["value": String(item9)])
+            }
+            return .metadata(text, source: "measures[\(offset)]")
+        }
+    }
+
+    /// Interventions the clinicians used with this attendee (one sentence each) and with the whole group
+    /// (one sentence for all of them). Returns the clinician utterances directed to the attendee too.
+    private func interventions(_ attendee: Attendee, subject: String, facts: SessionFacts) -> (
+        sentences: [NoteSentence], directed: [Int]
+    ) {
+        var directed: [Int: [Int]] = [:]  // technique → utterances that used it with the attendee
+        var group: [Int: [Int]] = [:]
+        var directedOrder: [Int] = []
+        var groupOrder: [Int] = []
+        var directedUtterances: [Int] = []
+        for u in 0..<facts.utteranceCount where facts.isClinician[u] && !facts.interventions[u].isEmpty {
+            for sentence in facts.clinicianSentences[u] where !sentence.techniques.isEmpty {
+                if sentence.audience.contains(attendee.id) {
+                    if directedUtterances.last != u { directedUtterances.append(u) }
+                    for technique in sentence.techniques {
+                        if directed[technique] == nil { directedOrder.append(technique) }
+                        directed[technique, default: []].append(u)
+                    }
+                } else if sentence.isGroupWide {
+                    for technique in sentence.techniques {
+                        if group[technique] == nil { groupOrder.append(technique) }
+                        group[technique, default: []].append(u)
+                    }
+                }
+            }
+        }
+        var sentences = directedOrder.map { technique in
+            NoteSentence(
+                self.configuration.phrase(
+                    "intervention.directed",
+                    ["description": facts.technique(technique).description, "subject": subject.lowercased()]
+                ),
+                evidence: Array(Self.unique(directed[technique] ?? []).prefix(3))
+            )
+        }
+        // Group-wide work in one sentence; safety work each in its own, so the confidentiality filter
+        // can withhold it alone.
+        let shared = groupOrder.filter { directed[$0] == nil }
+        let object = self.configuration.phrase(
+            "object.\(facts.session.kind.rawValue)", ["subject": subject.lowercased()])
+        let batches =
+            [shared.filter { !facts.technique($0).sensitive }]
+            + shared.filter { facts.technique($0).sensitive }.map { [$0] }
+        for batch in batches where !batch.isEmpty {
+            sentences.append(
+                NoteSentence(
+                    self.configuration.phrase(
+                        "interventions.group",
+                        [
+                            "descriptions": Self.list(batch.map { facts.technique($0).description }, separator: "; "),
+                            "object": object,
+                        ]
+                    ),
+                    evidence: batch.compactMap { group[$0]?.first }
+                )
+            )
+        }
+        return (sentences, directedUtterances)
+    }
+
+    /// How the attendee took to what the clinicians did: their replies, soon after an intervention or a
+    /// prompt to them or the group, that say how it landed (`That one really did help`).
+    private func response(
+        _ attendee: Attendee, subject: String, facts: SessionFacts, prompts: [Int], quoted: inout Set<String>
+    ) -> [NoteSentence] {
+        // A summary's bullets are the clinician's account, all reported as such; none is a reply.
+        guard !facts.isSummary else { return [] }
+        var candidates: [(score: Int, prompt: Int, reply: Int, quote: String)] = []
+        for reply in facts.utterancesOf[attendee.id] ?? [] {
+            // The clinician utterance this reply answers: the nearest one before it, within three.
+            guard
+                let prompt = (max(0, reply - 3)..<reply).reversed().first(where: {
+                    facts.isClinician[$0] && facts.clinician($0, speaksTo: attendee.id)
+                })
+            else { continue }
+            let kind = facts.segment(of: reply)?.kind ?? ""
+            let text = facts.segmented.texts[reply]
+            for (index, span) in text.sentences.enumerated()
+            where span.words.count >= 3 && text.words[span.words.upperBound - 1].after != .question {
+                let words = Array(text.words[span.words])
+                var cue = false
+                var commits = false
+                self.responses.forEachMatch(in: words) { _, _ in cue = true }
+                self.commitments.forEachMatch(in: words) { range, _ in if range.lowerBound <= 1 { commits = true } }
+                guard cue, !commits else { continue }
+                var score = 2
+                if !facts.interventions[prompt].isEmpty { score += 1 }
+                if prompts.contains(prompt) { score += 1 }
+                if kind == "practice" || kind == "teaching" { score += 1 }
+                guard let quote = self.quote(facts.sentence(reply, index)) else { continue }
+                candidates.append((score, prompt, reply, quote))
+                break
+            }
+        }
+        // A reply counts as a response when it answers an intervention or comes in teaching or practice.
+        let chosen = candidates.filter { $0.score >= 3 }
+            .sorted { $0.score > $1.score || ($0.score == $1.score && $0.reply < $1.reply) }
+            .prefix(2).sorted { $0.reply < $1.reply }
+        return chosen.compactMap { candidate in
+            guard quoted.insert(candidate.quote).inserted else { return nil }
+            return .quoting(
+                candidate.reply, self.configuration.phrase("response", ["Subject": subject, "quote": candidate.quote]),
+                evidence: [candidate.prompt]
+            )
+        }
+    }
+
+    /// Homework and follow-up the clinicians set for this attendee or for the group, and the
+    /// attendee's own commitments.
+    private func plan(_ attendee: Attendee, subject: String, facts: SessionFacts, quoted: inout Set<String>)
+        -> [NoteSentence]
+    {
+        var individual: [NoteSentence] = []
+        var group: [NoteSentence] = []
+        let object = self.configuration.phrase(
+            "object.\(facts.session.kind.rawValue)", ["subject": subject.lowercased()])
+        var commitments: [NoteSentence] = []
+        var lastPlanPrompt: Int? = nil
+        for u in 0..<facts.utteranceCount {
+            if facts.isClinician[u] {
+                let text = facts.segmented.texts[u]
+                for sentence in facts.clinicianSentences[u] where self.plan.isPlan(text, sentence: sentence.index) {
+                    // A member may take up a plan proposed to someone else; its wording is not theirs.
+                    lastPlanPrompt = u
+                    let toAttendee = sentence.audience.contains(attendee.id)
+                    guard toAttendee || sentence.isGroupWide, let quote = self.quote(facts.sentence(u, sentence.index))
+                    else { continue }
+                    lastPlanPrompt = u
+                    guard quoted.insert(quote).inserted else { continue }
+                    if toAttendee {
+                        individual.append(.quoting(u, self.configuration.phrase("plan", ["quote": quote])))
+                    } else {
+                        group.append(
+                            .quoting(u, self.configuration.phrase("plan.group", ["quote": quote, "object": object])))
+                    }
+                }
+            } else if facts.speaker[u] == attendee.id {
+                // A commitment answers a plan just proposed, or is made in the wrap-up.
+                let answersPlan = lastPlanPrompt.map { u - $0 <= 3 } ?? false
+                guard answersPlan || facts.segment(of: u)?.kind == "wrapUp" else { continue }
+                let text = facts.segmented.texts[u]
+                for (index, span) in text.sentences.enumerated() {
+                    var committed = false
+                    self.commitments.forEachMatch(in: Array(text.words[span.words])) { range, _ in
+                        if range.lowerBound <= 1 { committed = true }
+                    }
+                    guard committed, let quote = self.quote(facts.sentence(u, index)), quoted.insert(quote).inserted
+                    else { continue }
+                    commitments.append(
+                        .quoting(u, self.configuration.phrase("commitment", ["Subject": subject, "quote": quote])))
+                    break
+                }
+            }
+        }
+        return Array(individual.prefix(3)) + Array(group.prefix(2)) + Array(commitments.prefix(2))
+    }
+
+    /// For PIRP notes: the diagnoses on file and the concern the attendee raised first.
+    private func problem(_ attendee: Attendee, subject: String, reported: [NoteSentence]) -> [NoteSentence] {
+        var sentences: [NoteSentence] = []
+        if !attendee.diagnoses.isEmpty {
+            sentences.append(
+                .metadata(
+                    self.configuration.phrase(
+                        "problem.diagnoses", ["codes": attendee.diagnoses.joined(separator: ", ")]),
+                    source: "attendees.diagnoses")
+            )
+        }
+        if let first = reported.first { sentences.append(first) }
+        return sentences
+    }
+
+    // MARK: - Text
+
+    private func previousSpeech(before u: Int, facts: SessionFacts) -> Int? {
+        var cursor = u - 1
+        while cursor >= 0 {
+            if facts.segmented.isSpeech[cursor] { return cursor }
+            cursor -= 1
+        }
+        return nil
+    }
+
+    /// A sentence cleaned for quoting (see `NoteDrafting.clean`).
+    func quote(_ sentence: String) -> String? {
+        Self.clean(sentence, fillers: self.fillers, maximumWords: self.configuration.maximumQuoteWords)
+    }
+
+    /// A sentence cleaned for quoting: stage directions and corpus markup removed, leading fillers
+    /// dropped, tokenised punctuation rejoined, at most `maximumWords` words; nil when nothing is left.
+    static func clean(_ sentence: String, fillers: Set<String>, maximumWords: Int) -> String? {
+        var text = ""
+        var depth = 0
+        for character in sentence {
+            switch character {
+            case "[", "{", "(", "<": depth += 1
+            case "]", "}", ")", ">": depth = max(0, depth - 1)
+            default: if depth == 0 { text.append(character == "\n" ? " " : character) }
+            }
+        }
+        var words = text.split(separator: " ").map(String.init)
+        while let first = words.first {
+            let bare = TextFolding.fold(first.trimmingCharacters(while: { !$0.isLetter && $0 != "'" }))
+            guard fillers.contains(bare) || bare.isEmpty else { break }
+            words.removeFirst()
+        }
+        guard words.count >= 2 else { return nil }
+        var truncated = false
+        if words.count > maximumWords {
+            words = Array(words.prefix(maximumWords))
+            truncated = true
+        }
+        var result = words.joined(separator: " ")
+        result = result.replacing(" ,", with: ",").replacing(" .", with: ".").replacing(" ?", with: "?").replacing(
+            " !", with: "!"
+        )
+        .replacing(" n't", with: "n't").replacing(" 's", with: "'s")
+        if let first = result.first, first.isLowercase { result = first.uppercased() + result.dropFirst() }
+        while let last = result.last, last == "," || last == ";" || last == ":" || last == "-" { result.removeLast() }
+        if truncated { result += "…" } else if let last = result.last, !".?!…\"'".contains(last) { result += "." }
+        return result
+    }
+
+    /// `a, b and c`; with `separator: "; "` for items that hold commas themselves.
+    static func list(_ items: [String], separator: String = ", ") -> String {
+        switch items.count {
+        case 0: return ""
+        case 1: return items[0]
+        case 2: return items[0] + " and " + items[1]
+        default:
+            return items.dropLast().joined(separator: separator) + (separator == ", " ? " and " : "; and ")
+                + items[items.count - 1]
+        }
+    }
+
+    static func unique<T: Hashable>(_ values: [T]) -> [T] {
+        var seen = Set<T>()
+        return values.filter { seen.insert($0).inserted }
+    }
+
+    static func format(_ value: Double) -> String {
+        value.rounded() == value ? String(Int(value)) : String(value)
+    }
+}
+
+/// Recognises a sentence that sets a plan (homework, follow-up, a referral), not a pleasantry.
+struct PlanSentences: Sendable {
+    private let plan: PhraseIndex<Bool>
+    private let ignore: PhraseIndex<Bool>
+    private let offers: PhraseIndex<Bool>
+
+    init(_ configuration: NoteDrafterConfiguration) {
+        self.plan = PhraseIndex(configuration.planPhrases.map { ($0, true) })
+        self.ignore = PhraseIndex(configuration.planIgnorePhrases.map { ($0, true) })
+        self.offers = PhraseIndex(configuration.planOfferPhrases.map { ($0, true) })
+    }
+
+    func isPlan(_ text: TokenizedText, sentence: Int) -> Bool {
+        let span = text.sentences[sentence]
+        guard span.words.count >= 4 else { return false }
+        let words = Array(text.words[span.words])
+        func matches(_ index: PhraseIndex<Bool>) -> Bool {
+            var found = false
+            index.forEachMatch(in: words) { _, _ in found = true }
+            return found
+        }
+        guard matches(self.plan), !matches(self.ignore) else { return false }
+        return words.last?.after != .question || matches(self.offers)
+    }
+}
+
+extension String {
+    func trimmingCharacters(while predicate: (Character) -> Bool) -> String {
+        var text = Substring(self)
+        while let first = text.first, predicate(first) { text = text.dropFirst() }
+        while let last = text.last, predicate(last) { text = text.dropLast() }
+        return String(text)
+    }
+}
+
+/// Drafts one attendee's structured note. The work is the pure `NoteDrafting`.
+public actor NoteDrafter: NoteDraftingAgent {
+    private let drafting: NoteDrafting
+
+    public init(configuration: NoteDrafterConfiguration) {
+        self.drafting = NoteDrafting(configuration: configuration)
+    }
+
+    /// Runs outside the actor's isolation: it reads only immutable configuration, so the supervisor's
+    /// children draft their attendees in parallel.
+    public nonisolated func draft(for attendee: PersonID, in context: DraftingContext) async throws -> StructuredNote {
+        self.drafting.draft(for: attendee, facts: context.facts)
+    }
+}

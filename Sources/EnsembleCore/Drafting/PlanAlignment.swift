@@ -1,0 +1,235 @@
+/// The pure procedure behind `PlanAligner`.
+///
+/// Each goal and objective becomes a set of topic words (stemmed, with configured synonyms). An
+/// attendee's utterance that touches enough of them is evidence; so is a clinician's utterance to them.
+/// The attendee's own words decide the direction: progress cues (`helped`, `used the`, `didn't hit`)
+/// against regress cues (`worse`, `drank`, `stayed in bed`). No evidence means `notAddressed`.
+/// In family, couples and multiple-family sessions, members' goals that fall on opposite sides of a
+/// configured theme (more structure against more independence) are reported as a conflict.
+public struct PlanAlignmentEngine: Sendable {
+    public let configuration: PlanAlignerConfiguration
+    private let stopwords: Set<String>
+    /// Stem → the stems of words that count as the same topic.
+    private let synonyms: [String: Set<String>]
+    private let cues: PhraseIndex<Int>
+    private let negations: Set<String>
+    private let tokenizer = Tokenizer()
+
+    public init(configuration: PlanAlignerConfiguration) {
+        self.configuration = configuration
+        self.stopwords = Set(configuration.stopwords.map { TextFolding.fold($0) })
+        var synonyms: [String: Set<String>] = [:]
+        for (word, list) in configuration.synonyms {
+            let key = Self.stem(TextFolding.fold(word))
+            for other in list {
+                for token in Tokenizer().tokenize(other).words {
+                    synonyms[key, default: []].insert(Self.stem(token.folded))
+                }
+            }
+        }
+        self.synonyms = synonyms
+        self.negations = Set(configuration.negations.map { TextFolding.fold($0) })
+        // 1 = progress, -1 = regress, 0 = stable.
+        self.cues = PhraseIndex(
+            configuration.progressCues.map { ($0, 1) } + configuration.regressCues.map { ($0, -1) }
+                + configuration.stableCues.map { ($0, 0) }
+        )
+    }
+
+    /// Progress on each goal and objective of one attendee's treatment plan.
+    public func align(_ attendee: PersonID, facts: SessionFacts) -> [GoalProgress] {
+        guard let plan = facts.session.attendee(attendee)?.treatmentPlan else { return [] }
+        let own = facts.utterancesOf[attendee] ?? []
+        let spokenTo = (0..<facts.utteranceCount).filter { u in
+            facts.clinicianSentences[u].contains { $0.audience.contains(attendee) }
+        }
+        let ownStems = own.map { self.stems(facts.segmented.texts[$0].words) }
+        let clinicianStems = spokenTo.map { self.stems(facts.segmented.texts[$0].words) }
+        var progress: [GoalProgress] = []
+        for goal in plan.goals {
+            var goalEvidence: Set<Int> = []
+            var goalDirection = 0
+            var goalHasOwnEvidence = false
+            func assess(_ text: String) -> (status: GoalStatus, evidence: [Int], direction: Int, hasOwnEvidence: Bool) {
+                let result = self.assess(
+                    topic: self.topic(text), own: own, ownStems: ownStems, clinician: spokenTo,
+                    clinicianStems: clinicianStems, facts: facts)
+                goalEvidence.formUnion(result.evidence)
+                goalDirection += result.direction
+                goalHasOwnEvidence = goalHasOwnEvidence || result.hasOwnEvidence
+                return result
+            }
+            for objective in goal.objectives {
+                let result = assess(objective.text)
+                progress.append(
+                    GoalProgress(
+                        attendee: attendee, goalID: goal.id, objectiveID: objective.id, text: objective.text,
+                        status: result.status, evidence: result.evidence)
+                )
+            }
+            _ = assess(goal.text)
+            let status: GoalStatus =
+                goalEvidence.isEmpty
+                ? .notAddressed
+                : !goalHasOwnEvidence
+                    ? .stable
+                    : goalDirection > 0 ? .progressing : goalDirection < 0 ? .regressing : .stable
+            progress.insert(
+                GoalProgress(
+                    attendee: attendee, goalID: goal.id, objectiveID: nil, text: goal.text, status: status,
+                    evidence: Array(goalEvidence)),
+                at: progress.count - goal.objectives.count
+            )
+        }
+        return progress
+    }
+
+    private func assess(
+        topic: Set<String>, own: [Int], ownStems: [Set<String>], clinician: [Int], clinicianStems: [Set<String>],
+        facts: SessionFacts
+    ) -> (status: GoalStatus, evidence: [Int], direction: Int, hasOwnEvidence: Bool) {
+        guard !topic.isEmpty else { return (.notAddressed, [], 0, false) }
+        let needed = min(self.configuration.minimumOverlap, topic.count)
+        var evidence: [Int] = []
+        var direction = 0
+        var hasOwnEvidence = false
+        for (offset, u) in own.enumerated() where ownStems[offset].intersection(topic).count >= needed {
+            evidence.append(u)
+            hasOwnEvidence = true
+            let text = facts.segmented.texts[u]
+            for span in text.sentences {
+                let words = Array(text.words[span.words])
+                guard self.stems(words).intersection(topic).count >= needed else { continue }
+                direction += self.direction(of: words, topic: topic)
+            }
+        }
+        for (offset, u) in clinician.enumerated() where clinicianStems[offset].intersection(topic).count >= needed {
+            evidence.append(u)
+        }
+        guard !evidence.isEmpty else { return (.notAddressed, [], 0, false) }
+        let status: GoalStatus =
+            !hasOwnEvidence ? .stable : direction > 0 ? .progressing : direction < 0 ? .regressing : .stable
+        return (status, evidence.sorted(), direction, hasOwnEvidence)
+    }
+
+    /// Which way one sentence about a goal leans: its cues summed, a cue just after a negation counting
+    /// the other way (`didn't really help`); without cues, a negated goal word leans back
+    /// (`I didn't really fill out my card`).
+    func direction(of words: [Word], topic: Set<String>) -> Int {
+        // A negation up to five words back, within the clause (`I didn't, I did the pros and cons`
+        // keeps its second half).
+        func negated(before position: Int) -> Bool {
+            var cursor = position
+            while cursor > 0, position - cursor < 5, words[cursor - 1].after == .unmarked {
+                cursor -= 1
+                if self.negations.contains(words[cursor].folded) { return true }
+            }
+            return false
+        }
+        var direction = 0
+        var cued = false
+        self.cues.forEachMatch(in: words) { range, value in
+            cued = true
+            direction += negated(before: range.lowerBound) ? -value : value
+        }
+        if !cued {
+            for (position, word) in words.enumerated()
+            where topic.contains(Self.stem(word.folded)) && negated(before: position) {
+                return -1
+            }
+        }
+        return direction
+    }
+
+    /// Members' goals that pull in opposite directions, within each family (or the couple).
+    public func conflicts(facts: SessionFacts) -> [GoalConflict] {
+        guard [.family, .couples, .multiFamilyGroup].contains(facts.session.kind) else { return [] }
+        let members = facts.session.attendees.filter { $0.present && $0.treatmentPlan != nil }
+        var conflicts: [GoalConflict] = []
+        for (i, first) in members.enumerated() {
+            for second in members[(i + 1)...] where facts.session.family(of: first) == facts.session.family(of: second)
+            {
+                for theme in self.configuration.conflictThemes {
+                    let firstA = self.goals(of: first, matching: theme.sideA)
+                    let firstB = self.goals(of: first, matching: theme.sideB)
+                    let secondA = self.goals(of: second, matching: theme.sideA)
+                    let secondB = self.goals(of: second, matching: theme.sideB)
+                    let pair: ([String], [String])? =
+                        !firstA.isEmpty && !secondB.isEmpty && firstB.isEmpty
+                        ? (firstA, secondB)
+                        : !firstB.isEmpty && !secondA.isEmpty && firstA.isEmpty ? (firstB, secondA) : nil
+                    guard let (firstGoals, secondGoals) = pair else { continue }
+                    conflicts.append(
+                        GoalConflict(
+                            members: [first.id, second.id],
+                            goals: firstGoals.map { "\(first.id)/\($0)" } + secondGoals.map { "\(second.id)/\($0)" },
+                            theme: theme.name, suggestedObjective: theme.suggestion
+                        )
+                    )
+                }
+            }
+        }
+        return conflicts
+    }
+
+    /// Ids of an attendee's goals (or goal/objective) whose text holds any of the phrases.
+    private func goals(of attendee: Attendee, matching phrases: [String]) -> [String] {
+        let index = PhraseIndex(phrases.map { ($0, true) })
+        var matched: [String] = []
+        for goal in attendee.treatmentPlan?.goals ?? [] {
+            let texts = [(goal.id, goal.text)] + goal.objectives.map { ($0.id, $0.text) }
+            for (id, text) in texts {
+                var hit = false
+                index.forEachMatch(in: self.tokenizer.tokenize(text).words) { _, _ in hit = true }
+                if hit, !matched.contains(id) { matched.append(id) }
+            }
+        }
+        return matched
+    }
+
+    /// The topic stems of a goal or objective, with synonyms.
+    func topic(_ text: String) -> Set<String> {
+        var stems = Set<String>()
+        for word in self.tokenizer.tokenize(text).words
+        where !self.stopwords.contains(word.folded) && word.folded.count > 2 {
+            if word.folded.allSatisfy(\.isNumber) { continue }
+            let stem = Self.stem(word.folded)
+            stems.insert(stem)
+            stems.formUnion(self.synonyms[stem] ?? [])
+        }
+        return stems
+    }
+
+    private func stems(_ words: [Word]) -> Set<String> {
+        Set(words.filter { !self.stopwords.contains($0.folded) }.map { Self.stem($0.folded) })
+    }
+
+    /// A light English stemmer: enough to match `attacks` with `attack`, `breathing` with `breathe`.
+    static func stem(_ word: String) -> String {
+        var text = word
+        if text.hasSuffix("'s") { text.removeLast(2) }
+        for suffix in ["ing", "ed", "es", "s", "e", "y"] where text.count > suffix.count + 3 && text.hasSuffix(suffix) {
+            text.removeLast(suffix.count)
+            break
+        }
+        return text
+    }
+}
+
+/// Aligns each attendee's session with their treatment-plan goals, and finds conflicting goals.
+public actor PlanAligner: PlanAligningAgent {
+    private let engine: PlanAlignmentEngine
+
+    public init(configuration: PlanAlignerConfiguration) {
+        self.engine = PlanAlignmentEngine(configuration: configuration)
+    }
+
+    /// Runs outside the actor's isolation (immutable configuration only), so attendees align in parallel.
+    public nonisolated func align(_ attendee: PersonID, in context: DraftingContext) async throws -> [GoalProgress] {
+        self.engine.align(attendee, facts: context.facts)
+    }
+
+    public nonisolated func conflicts(in context: DraftingContext) async throws -> [GoalConflict] {
+        self.engine.conflicts(facts: context.facts)
+    }
+}

@@ -1,0 +1,210 @@
+/// What every drafting agent needs to know about an attributed session, worked out once before the
+/// fan-out so the agents share it instead of each re-reading the transcript.
+public struct SessionFacts: Sendable {
+    /// One sentence of a clinician's utterance: who it speaks to and the interventions it shows.
+    public struct ClinicianSentence: Sendable, Hashable {
+        public var index: Int
+        /// The attendees it speaks to; empty when it speaks to the whole group.
+        public var audience: [PersonID]
+        /// Indexes into the intervention lexicon's techniques.
+        public var techniques: [Int]
+        /// It holds a word that addresses the whole group (`everyone`, `let's`).
+        public var addressesGroup: Bool
+        public var isQuestion: Bool
+        public var wordCount: Int
+        /// Present attendees it names in any way (addressed or talked about).
+        public var mentions: [PersonID]
+
+        public var isGroupWide: Bool { self.audience.isEmpty }
+    }
+
+    public let attributed: AttributedSession
+    /// Who said each utterance; nil when unknown or not speech.
+    public let speaker: [PersonID?]
+    /// Said by a clinician; in a summary, also each bullet about the group rather than one attendee.
+    public let isClinician: [Bool]
+    /// Present attendees named as an address in each utterance (`Maria, how was your week?`).
+    public let addressees: [[PersonID]]
+    /// Roster people (present or absent) named in each utterance in any way.
+    public let mentioned: [[PersonID]]
+    /// Indexes into the intervention lexicon's techniques found in each clinician utterance.
+    public let interventions: [[Int]]
+    /// Each clinician utterance's sentences with their audience; empty for everyone else's.
+    public let clinicianSentences: [[ClinicianSentence]]
+    /// Each present attendee's speech utterances, in order.
+    public let utterancesOf: [PersonID: [Int]]
+    public let lexicon: InterventionLexicon
+
+    public var session: Session { self.attributed.session }
+    public var roster: Roster { self.attributed.roster }
+    public var segmented: SegmentedTranscript { self.attributed.segmented }
+    public var utteranceCount: Int { self.speaker.count }
+    /// The session was documented as the clinician's bullet points (`summary.md`), not recorded.
+    public var isSummary: Bool { self.segmented.transcript.origin == .clinicianSummary }
+
+    public init(
+        attributed: AttributedSession, attributor: AttributorConfiguration, interventions lexicon: InterventionLexicon
+    ) {
+        self.attributed = attributed
+        self.lexicon = lexicon
+        let compiled = CompiledLexicon(attributor.lexicon)
+        let directory = NameDirectory(roster: attributed.roster, lexicon: compiled)
+        let people = attributed.roster.people
+        let index = Dictionary(uniqueKeysWithValues: people.enumerated().map { ($1.id, $0) })
+        let segmented = attributed.segmented
+        let count = segmented.utterances.count
+        let caseless = !segmented.texts.contains { !$0.isCaseless }
+        let techniques = PhraseIndex(
+            lexicon.techniques.enumerated().flatMap { offset, technique in technique.phrases.map { ($0, offset) } }
+        )
+        let groupAddress = PhraseIndex(lexicon.groupAddress.map { ($0, true) })
+
+        var speaker = [PersonID?](repeating: nil, count: count)
+        var isClinician = [Bool](repeating: false, count: count)
+        var addressees = [[PersonID]](repeating: [], count: count)
+        var mentioned = [[PersonID]](repeating: [], count: count)
+        var interventions = [[Int]](repeating: [], count: count)
+        var clinicianSentences = [[ClinicianSentence]](repeating: [], count: count)
+        var utterancesOf: [PersonID: [Int]] = [:]
+        let isSummary = segmented.transcript.origin == .clinicianSummary
+        for attribution in attributed.attribution.utterances {
+            let u = attribution.index
+            guard segmented.isSpeech[u] else { continue }
+            guard let person = attribution.person, let position = index[person] else {
+                // A summary's bullet about no one attendee is the clinician writing about the group.
+                isClinician[u] = isSummary
+                continue
+            }
+            speaker[u] = person
+            isClinician[u] = people[position].isClinician
+            if !isClinician[u] { utterancesOf[person, default: []].append(u) }
+        }
+        func isPresentAttendee(_ id: PersonID) -> Bool {
+            index[id].map { people[$0].present && !people[$0].isClinician } ?? false
+        }
+        /// Named addressees and everyone named, in some words.
+        func names(in words: [Word]) -> (addressed: [PersonID], all: [PersonID]) {
+            let (events, _) = compiled.events(in: words, caseless: caseless, directory: directory)
+            var named: [PersonID] = []
+            var all: [PersonID] = []
+            for event in events {
+                switch event {
+                case .addresses(let list, _):
+                    named += list.map { people[$0].id }
+                    all += list.map { people[$0].id }
+                case .mentions(let list): all += list.map { people[$0].id }
+                case .selfIntroduction(let person): all.append(people[person].id)
+                case .relationshipTo(let person, _): all.append(people[person].id)
+                default: break
+                }
+            }
+            return (Self.unique(named.filter(isPresentAttendee)), Self.unique(all))
+        }
+        let segmentStarts = Set(segmented.segments.map(\.utterances.lowerBound))
+        func neighbour(_ u: Int, step: Int) -> PersonID? {
+            var cursor = u + step
+            while cursor >= 0 && cursor < count {
+                if segmented.isSpeech[cursor] { return speaker[cursor].flatMap { isPresentAttendee($0) ? $0 : nil } }
+                cursor += step
+            }
+            return nil
+        }
+
+        for u in 0..<count where segmented.isSpeech[u] {
+            let text = segmented.texts[u]
+            let (named, all) = names(in: text.words)
+            addressees[u] = named
+            mentioned[u] = Self.unique(all)
+            guard isClinician[u] else { continue }
+            var sentences: [ClinicianSentence] = []
+            for (offset, span) in text.sentences.enumerated() {
+                let words = Array(text.words[span.words])
+                var found: [Int] = []
+                techniques.forEachMatch(in: words) { _, technique in found.append(technique) }
+                var toGroup = false
+                groupAddress.forEachMatch(in: words) { _, _ in toGroup = true }
+                let named = names(in: words)
+                sentences.append(
+                    ClinicianSentence(
+                        index: offset, audience: toGroup ? [] : named.addressed, techniques: Self.unique(found),
+                        addressesGroup: toGroup, isQuestion: words.last?.after == .question, wordCount: words.count,
+                        mentions: named.all.filter(isPresentAttendee)
+                    )
+                )
+            }
+            // A summary's bullets are not turns of talk: who spoke before or after says nothing.
+            Self.resolveAudience(
+                &sentences, opensSegment: isSummary || segmentStarts.contains(u),
+                previous: isSummary ? nil : neighbour(u, step: -1), next: isSummary ? nil : neighbour(u, step: 1)
+            )
+            clinicianSentences[u] = sentences
+            interventions[u] = Self.unique(sentences.flatMap(\.techniques))
+        }
+        self.speaker = speaker
+        self.isClinician = isClinician
+        self.addressees = addressees
+        self.mentioned = mentioned
+        self.interventions = interventions
+        self.clinicianSentences = clinicianSentences
+        self.utterancesOf = utterancesOf
+    }
+
+    /// Gives each unnamed sentence of a clinician's utterance its audience. A sentence that names an
+    /// attendee speaks to them. An unnamed one is a reply to the member who just spoke when it comes
+    /// before a sentence naming them (`That's a real difference. Nice work, Maria.`) or when that member
+    /// speaks again right after (a back-and-forth, even across a change of topic); a question after a
+    /// named sentence goes on to that person when they answer it; otherwise, and whenever the utterance
+    /// opens a new part of the session, it speaks to the whole group.
+    static func resolveAudience(
+        _ sentences: inout [ClinicianSentence], opensSegment: Bool, previous: PersonID?, next: PersonID?
+    ) {
+        let named = sentences.map(\.audience)
+        // A short sentence to the previous speaker alone closes the reply to them (`Thanks, Marcus.`).
+        let firstNamingPrevious = previous.flatMap { p in
+            sentences.indices.first { named[$0] == [p] && sentences[$0].wordCount <= 5 }
+        }
+        let lastNamed = named.lastIndex { !$0.isEmpty }
+        let namesSomeoneElse = named.contains { !$0.isEmpty && $0 != previous.map { [$0] } }
+        let backAndForth = previous != nil && next == previous && !namesSomeoneElse && firstNamingPrevious == nil
+        for offset in sentences.indices where sentences[offset].audience.isEmpty && !sentences[offset].addressesGroup {
+            // A sentence that talks about other members is not a private reply.
+            if sentences[offset].mentions.contains(where: { $0 != previous }) { continue }
+            if let previous, backAndForth {
+                sentences[offset].audience = [previous]
+            } else if opensSegment {
+                continue
+            } else if let previous, let first = firstNamingPrevious, offset < first {
+                sentences[offset].audience = [previous]
+            } else if let last = lastNamed, offset > last, let next, named[last] == [next], sentences[offset].isQuestion
+            {
+                sentences[offset].audience = [next]
+            }
+        }
+    }
+
+    private static func unique<T: Hashable>(_ values: [T]) -> [T] {
+        var seen = Set<T>()
+        return values.filter { seen.insert($0).inserted }
+    }
+
+    /// The text of sentence `index` of utterance `u`.
+    public func sentence(_ u: Int, _ index: Int) -> String {
+        let span = self.segmented.texts[u].sentences[index]
+        return self.segmented.text(of: Sentence(utterance: u, utf8Range: span.utf8Range))
+    }
+
+    /// The topical segment an utterance falls in.
+    public func segment(of u: Int) -> TopicalSegment? {
+        self.segmented.segments.first { $0.utterances.contains(u) }
+    }
+
+    /// Whether a clinician utterance speaks to this attendee: one of its sentences is addressed to
+    /// them or to the whole group.
+    public func clinician(_ u: Int, speaksTo attendee: PersonID) -> Bool {
+        self.clinicianSentences[u].contains { $0.isGroupWide || $0.audience.contains(attendee) }
+    }
+
+    func isClinicianID(_ id: PersonID) -> Bool { self.roster.person(id)?.isClinician ?? false }
+
+    public func technique(_ index: Int) -> InterventionLexicon.Technique { self.lexicon.techniques[index] }
+}

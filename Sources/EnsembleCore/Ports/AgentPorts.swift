@@ -1,0 +1,23 @@
+/// The ports the supervisor drives. The live agents are actors in this module; tests substitute
+/// scripted fakes to show failure isolation, timeouts and cancellation.
+
+/// Drafts one attendee's structured note (risk and plan progress are joined in afterwards).
+public protocol NoteDraftingAgent: Sendable {
+    func draft(for attendee: PersonID, in context: DraftingContext) async throws -> StructuredNote
+}
+
+/// Aligns one attendee's session with their treatment plan; finds goals that conflict between members.
+public protocol PlanAligningAgent: Sendable {
+    func align(_ attendee: PersonID, in context: DraftingContext) async throws -> [GoalProgress]
+    func conflicts(in context: DraftingContext) async throws -> [GoalConflict]
+}
+
+/// Screens the whole session for risk, per attendee.
+public protocol RiskScreeningAgent: Sendable {
+    func screen(_ context: DraftingContext) async throws -> RiskScreen
+}
+
+/// Writes the group (or family) note.
+public protocol GroupSummarizingAgent: Sendable {
+    func summarize(_ context: DraftingContext) async throws -> GroupNote
+}

@@ -1,0 +1,181 @@
+public import EnsembleCore
+import Synchronization
+
+/// A clock that moves only when a test advances it, so timeouts are tested without waiting. Sleepers
+/// wake in deadline order when `advance(by:)` passes their deadline; a cancelled sleeper throws
+/// `CancellationError` at once.
+public final class ManualClock: Clock, Sendable {
+    public struct Instant: InstantProtocol, Sendable, Hashable {
+        public var offset: Duration
+
+        public init(offset: Duration) { self.offset = offset }
+
+        public func advanced(by duration: Duration) -> Instant { Instant(offset: self.offset + duration) }
+        public func duration(to other: Instant) -> Duration { other.offset - self.offset }
+        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+    }
+
+    private struct Sleeper {
+        var id: Int
+        var deadline: Instant
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var now = Instant(offset: .zero)
+        var nextID = 0
+        var sleepers: [Sleeper] = []
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var now: Instant { self.state.withLock { $0.now } }
+    public var minimumResolution: Duration { .zero }
+
+    /// How many tasks are asleep on the clock.
+    public var sleeperCount: Int { self.state.withLock { $0.sleepers.count } }
+
+    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+        let id = self.state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let resumeNow: (any Error)?? = self.state.withLock { state in
+                    if Task.isCancelled { return .some(CancellationError()) }
+                    if deadline <= state.now { return .some(nil) }
+                    state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
+                    return .none
+                }
+                switch resumeNow {
+                case .some(.some(let error)): continuation.resume(throwing: error)
+                case .some(.none): continuation.resume()
+                case .none: break
+                }
+            }
+        } onCancel: {
+            let sleeper = self.state.withLock { state -> Sleeper? in
+                guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.sleepers.remove(at: index)
+            }
+            sleeper?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Moves time on and wakes every sleeper whose deadline has come.
+    public func advance(by duration: Duration) {
+        let woken = self.state.withLock { state -> [Sleeper] in
+            state.now = state.now.advanced(by: duration)
+            let due = state.sleepers.filter { $0.deadline <= state.now }.sorted { $0.deadline < $1.deadline }
+            state.sleepers.removeAll { $0.deadline <= state.now }
+            return due
+        }
+        for sleeper in woken { sleeper.continuation.resume() }
+    }
+}
+
+/// Drafting agents for supervisor tests: each call can succeed (through the live agents), fail,
+/// hang until cancelled, or wait a scripted while first, and every call and cancellation is counted.
+public struct ScriptedAgents: Sendable {
+    public enum Behaviour: Sendable {
+        case succeed
+        /// Throws an error (its message would carry PHI if the supervisor echoed it: it must not).
+        case fail
+        /// Sleeps on the given clock far beyond any timeout; only cancellation ends it.
+        case hang(ManualClock)
+        /// Yields to the scheduler this many times first, so children finish in another order.
+        case yield(Int)
+    }
+
+    /// A failure whose description is PHI, so tests can check the supervisor never repeats it.
+    public struct AgentFailure: Error, CustomStringConvertible {
+        public var description: String { "Maria Lopez said she wanted to die" }
+    }
+
+    public final class Log: Sendable {
+        private let state = Mutex<(calls: [String], cancelled: [String])>(([], []))
+        public init() {}
+        public var calls: [String] { self.state.withLock { $0.calls } }
+        public var cancelled: [String] { self.state.withLock { $0.cancelled } }
+        func call(_ name: String) { self.state.withLock { $0.calls.append(name) } }
+        func cancel(_ name: String) { self.state.withLock { $0.cancelled.append(name) } }
+    }
+
+    public let log = Log()
+    private let live: SessionSupervisor.Agents
+    private let behaviour: @Sendable (String) -> Behaviour
+
+    /// - Parameter behaviour: what to do for each call, by name: `NoteDrafter:CL-101`, `PlanAligner:CL-101`,
+    ///   `PlanAligner:conflicts`, `RiskScreener`, `GroupSummarizer`.
+    public init(live: SessionSupervisor.Agents, behaviour: @escaping @Sendable (String) -> Behaviour) {
+        self.live = live
+        self.behaviour = behaviour
+    }
+
+    public var agents: SessionSupervisor.Agents {
+        SessionSupervisor.Agents(
+            drafter: Drafter(scripted: self), aligner: Aligner(scripted: self), screener: Screener(scripted: self),
+            summarizer: Summarizer(scripted: self)
+        )
+    }
+
+    func perform<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        self.log.call(name)
+        switch self.behaviour(name) {
+        case .succeed: break
+        case .fail: throw AgentFailure()
+        case .hang(let clock):
+            do {
+                try await clock.sleep(for: .seconds(1_000_000))
+            } catch {
+                self.log.cancel(name)
+                throw error
+            }
+        case .yield(let count):
+            for _ in 0..<count { await Task.yield() }
+        }
+        return try await body()
+    }
+
+    struct Drafter: NoteDraftingAgent {
+        let scripted: ScriptedAgents
+        func draft(for attendee: PersonID, in context: DraftingContext) async throws -> StructuredNote {
+            try await self.scripted.perform("NoteDrafter:\(attendee)") {
+                try await self.scripted.live.drafter.draft(for: attendee, in: context)
+            }
+        }
+    }
+
+    struct Aligner: PlanAligningAgent {
+        let scripted: ScriptedAgents
+        func align(_ attendee: PersonID, in context: DraftingContext) async throws -> [GoalProgress] {
+            try await self.scripted.perform("PlanAligner:\(attendee)") {
+                try await self.scripted.live.aligner.align(attendee, in: context)
+            }
+        }
+        func conflicts(in context: DraftingContext) async throws -> [GoalConflict] {
+            try await self.scripted.perform("PlanAligner:conflicts") {
+                try await self.scripted.live.aligner.conflicts(in: context)
+            }
+        }
+    }
+
+    struct Screener: RiskScreeningAgent {
+        let scripted: ScriptedAgents
+        func screen(_ context: DraftingContext) async throws -> RiskScreen {
+            try await self.scripted.perform("RiskScreener") { try await self.scripted.live.screener.screen(context) }
+        }
+    }
+
+    struct Summarizer: GroupSummarizingAgent {
+        let scripted: ScriptedAgents
+        func summarize(_ context: DraftingContext) async throws -> GroupNote {
+            try await self.scripted.perform("GroupSummarizer") {
+                try await self.scripted.live.summarizer.summarize(context)
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import EnsembleCore
+import EnsembleFormats
+import EnsembleIO
+import EnsembleTesting
+import Foundation
+import Testing
+
+/// The Agents folder is data a practice edits: wording changes without recompiling, and a mistake is
+/// reported by file and field.
+@Suite("Agents folder")
+struct AgentsFolderTests {
+    /// A copy of the repository's Agents folder to change.
+    static func copy() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ensemble-agents-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Fixtures.agentsDirectory), to: folder)
+        return folder
+    }
+
+    static func edit(_ folder: URL, _ file: String, _ change: (String) -> String) throws {
+        let url = folder.appendingPathComponent(file)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let changed = change(text)
+        #expect(changed != text, "the edit applies")
+        try changed.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    @Test func changedWording_reachesTheNotes_andItsHash() async throws {
+        let folder = try Self.copy()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.edit(folder, "note-drafter/config.json") {
+            $0.replacing(
+                "\"reported\": \"{Subject} reported: \\\"{quote}\\\"\"",
+                with: "\"reported\": \"{Subject} said: \\\"{quote}\\\"\"")
+        }
+        let original = try Fixtures.agents()
+        let edited = try AgentsDirectory.load(explicit: folder.path)
+        let drafterHash = { (agents: AgentConfigurations) in agents.versions.first { $0.agent == "NoteDrafter" }?.sha256
+        }
+        #expect(drafterHash(original) != drafterHash(edited))
+        #expect(
+            original.versions.first { $0.agent == "RiskScreener" }?.sha256
+                == edited.versions.first { $0.agent == "RiskScreener" }?.sha256)
+
+        let scenario = try Fixtures.scenario("dbt-skills-group")
+        let run = try await SessionSupervisor(configuration: edited.supervisor).draft(
+            scenario.session, transcript: scenario.transcript)
+        let maria = try #require(run.note(for: PersonID("CL-101")))
+        #expect(maria.text.contains("Member said: \""))
+        #expect(!maria.text.contains("Member reported: \""))
+    }
+
+    @Test func brokenConfiguration_namesTheFileAndField() throws {
+        let folder = try Self.copy()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.edit(folder, "risk-screener/config.json") {
+            $0.replacing("\"item9Level\": \"elevated\"", with: "\"item9Level\": \"severe\"")
+        }
+        #expect {
+            _ = try AgentsDirectory.load(explicit: folder.path)
+        } throws: { error in
+            let message = String(describing: error)
+            return message.contains("Agents/risk-screener/config.json") && message.contains("item9Level")
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import EnsembleCore
+import EnsembleIO
+import EnsembleTesting
+import Testing
+
+/// The NoteDrafter and the rules assembly enforces, on scripted sessions.
+@Suite("Note drafting")
+struct NoteDraftingTests {
+    static let clinician = ScriptedSession.clinician
+
+    static let lines: [(String, String)] = [
+        (clinician, "Welcome back, everybody. Let's go around with check-in. Maria, how was your week?"),
+        ("CL-1", "I had two panic attacks at work on Monday, but I used the paced breathing and it helped."),
+        (clinician, "That's a real difference. Marcus, how about you?"),
+        ("CL-2", "I had a blowup with my brother over money and I yelled at him."),
+        (clinician, "Today's skill is TIPP. Let's practice paced breathing together, four counts in, six counts out."),
+        ("CL-1", "That really helped, I feel calmer."),
+        ("CL-2", "I felt a little calmer too."),
+        (clinician, "For homework this week, practice one TIPP skill at least once."),
+    ]
+
+    static let people = [
+        ScriptedSession.Person("CL-1", "Maria Lopez"), ScriptedSession.Person("CL-2", "Marcus Reed"),
+        ScriptedSession.Person("CL-3", "Ellen Brooks"),
+    ]
+
+    @Test(arguments: NoteFormat.allCases)
+    func everyFormat_rendersItsSectionsFromTheTemplates(format: NoteFormat) async throws {
+        let scripted = ScriptedSession(kind: .group, people: Self.people, format: format, lines: Self.lines)
+        let run = try await scripted.draft()
+        let templates = try #require(try Fixtures.agents().drafting.drafter.formats[format])
+        for note in run.notes {
+            #expect(note.format == format)
+            #expect(note.sections.map(\.title) == templates.map(\.title))
+            #expect(note.sections.allSatisfy { !$0.sentences.isEmpty })
+        }
+    }
+
+    @Test func perAttendeeFormat_overridesTheSessions() async throws {
+        var people = Self.people
+        people[1].attendee.noteFormat = .birp
+        let run = try await ScriptedSession(kind: .group, people: people, format: .dap, lines: Self.lines).draft()
+        #expect(run.note(for: PersonID("CL-1"))?.format == .dap)
+        #expect(run.note(for: PersonID("CL-2"))?.format == .birp)
+        #expect(
+            run.note(for: PersonID("CL-2"))?.sections.map(\.title) == ["Behavior", "Intervention", "Response", "Plan"])
+    }
+
+    @Test func silentAttendee_getsNotAssessed_neverInventedFindings() async throws {
+        let run = try await ScriptedSession(kind: .group, people: Self.people, lines: Self.lines).draft()
+        let note = try #require(run.note(for: PersonID("CL-3")))
+        #expect(note.aiGenerated)
+        // Ellen never spoke: nothing is reported for her, and what the session did not cover says so.
+        #expect(note.structured[.reported].allSatisfy { $0.basis == .notAssessed })
+        #expect(note.structured[.risk].map(\.basis) == [.notAssessed])
+        #expect(note.structured[.response].map(\.basis) == [.notAssessed])
+        #expect(!note.text.lowercased().contains("denied"))
+        #expect(note.structured[.participation].first?.basis == .metadata)
+        // She still shares the group's interventions and plan, cited to the clinician.
+        #expect(note.structured[.interventions].contains { $0.basis == .transcript })
+        #expect(note.structured[.plan].contains { $0.evidence == [7] })
+    }
+
+    @Test func memberNote_quotesTheMemberAndCitesTheirUtterances() async throws {
+        let run = try await ScriptedSession(kind: .group, people: Self.people, lines: Self.lines).draft()
+        let maria = try #require(run.note(for: PersonID("CL-1")))
+        let reported = maria.structured[.reported]
+        #expect(reported.contains { $0.quote == 1 && $0.text.contains("two panic attacks") })
+        let response = try #require(maria.structured[.response].first)
+        #expect(response.quote == 5)
+        #expect(response.evidence == [4, 5])
+        #expect(!maria.text.contains("blowup"))
+        #expect(!maria.text.contains("Marcus"))
+    }
+
+    @Test func missingConsentRecord_getsATemplateAndAFinding() async throws {
+        var people = Self.people
+        people[1].attendee.consent = nil
+        let run = try await ScriptedSession(kind: .group, people: people, lines: Self.lines).draft()
+        let note = try #require(run.note(for: PersonID("CL-2")))
+        #expect(!note.aiGenerated && note.manualNoteRequired)
+        #expect(note.sentences.allSatisfy { $0.basis == .manual })
+        #expect(run.skipped.contains(SkippedAttendee(attendee: PersonID("CL-2"), reason: .consentMissing)))
+        #expect(run.findings.contains { $0.code == .consentMissing && $0.person == PersonID("CL-2") })
+    }
+
+    @Test func nearCopies_areReportedAsClones() async throws {
+        // Two members who only answer "Yes." get notes made of the same group-wide sentences.
+        let lines: [(String, String)] = [
+            (
+                Self.clinician,
+                "Today's skill is TIPP. Let's practice paced breathing together, four counts in, six counts out."
+            ),
+            ("CL-1", "Yes."),
+            ("CL-2", "Yes."),
+            (Self.clinician, "For homework this week, practice one TIPP skill at least once."),
+        ]
+        let run = try await ScriptedSession(kind: .group, people: Array(Self.people.prefix(2)), lines: lines).draft()
+        let finding = try #require(run.findings.first { $0.code == .notesNearlyIdentical })
+        #expect(finding.message.contains("CL-1") && finding.message.contains("CL-2"))
+        // And the bundled-style session with real content has none.
+        let varied = try await ScriptedSession(kind: .group, people: Self.people, lines: Self.lines).draft()
+        #expect(!varied.findings.contains { $0.code == .notesNearlyIdentical })
+    }
+
+    @Test func familyRiskDisclosure_staysInTheChildsNote() async throws {
+        let family = [
+            ScriptedSession.Person("CL-1", "Sofia Alvarez", role: .identifiedPatient, born: 2010),
+            ScriptedSession.Person("CL-2", "Mark Dunn", role: .familyMember, relationship: "stepfather", born: 1978),
+        ]
+        let lines: [(String, String)] = [
+            (Self.clinician, "Sofia, how has the week been?"),
+            ("CL-1", "I cut myself on my arm on Tuesday after the fight."),
+            (
+                Self.clinician,
+                "Thank you for telling us. Mark, please lock up the razors at home, and Sofia and I will make a safety plan."
+            ),
+            ("CL-2", "I will, tonight. I was scared when she told me, honestly."),
+            (Self.clinician, "Let's take a breath together. In for four, out for six."),
+            ("CL-1", "Okay."),
+            ("CL-2", "Okay."),
+            (Self.clinician, "Let's turn to how the house rules went this week."),
+            ("CL-1", "Better than last week."),
+            ("CL-2", "Better, mostly."),
+            (Self.clinician, "Mark, how has the week been for you?"),
+            ("CL-2", "Work was stressful and I snapped at everyone at dinner on Thursday."),
+        ]
+        let run = try await ScriptedSession(kind: .family, people: family, lines: lines).draft()
+        #expect(run.risk.flags(for: PersonID("CL-1")).contains { $0.category == .selfHarm })
+        let stepfather = try #require(run.note(for: PersonID("CL-2")))
+        for word in ["cut", "razors", "safety plan", "Sofia"] { #expect(!stepfather.text.contains(word), "\(word)") }
+        // His own words just after the disclosure are withheld with it; his later report is his.
+        #expect(!stepfather.sentences.contains { $0.evidence.contains(3) })
+        #expect(stepfather.structured[.reported].contains { $0.quote == 11 })
+        #expect(run.note(for: PersonID("CL-1"))!.sentences.contains { $0.evidence.contains(1) })
+    }
+
+    @Test func namesAreReplaced_inQuotesAndGoalText() async throws {
+        var people = Self.people
+        people[0].attendee.treatmentPlan = TreatmentPlan(
+            id: "TP-1", goals: [Goal(id: "G1", text: "Support Marcus Reed without taking over", objectives: [])])
+        let lines: [(String, String)] = [
+            (Self.clinician, "Maria, how was your week?"),
+            ("CL-1", "I talked with marcus after group and it helped me a lot with the panic."),
+        ]
+        let run = try await ScriptedSession(kind: .group, people: people, lines: lines).draft()
+        let maria = try #require(run.note(for: PersonID("CL-1")))
+        #expect(!maria.text.lowercased().contains("marcus"))
+        #expect(!maria.text.contains("Reed"))
+        #expect(maria.text.contains("[a peer]"))
+    }
+}

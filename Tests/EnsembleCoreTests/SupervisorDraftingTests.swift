@@ -1,0 +1,141 @@
+import EnsembleCore
+import EnsembleIO
+import EnsembleTesting
+import Testing
+
+/// The supervisor's fan-out under scripted agents: one attendee's failure or timeout stays theirs,
+/// cancellation stops everything, and the output does not depend on scheduling.
+@Suite("Session supervisor: drafting fan-out", .timeLimit(.minutes(2)))
+struct SupervisorDraftingTests {
+    static let scenario = "dbt-skills-group"
+    static let drafted = ["CL-101", "CL-102", "CL-103", "CL-106", "CL-107"].map(PersonID.init)
+
+    static func supervisor(
+        _ behaviour: @escaping @Sendable (String) -> ScriptedAgents.Behaviour, limit: Int = 4,
+        timeout: Duration = .seconds(30), clock: any Clock<Duration> = ContinuousClock()
+    ) throws -> (SessionSupervisor, ScriptedAgents) {
+        var configuration = try Fixtures.agents().supervisor
+        configuration.concurrencyLimit = limit
+        configuration.agentTimeout = timeout
+        let scripted = ScriptedAgents(live: SessionSupervisor.Agents(configuration.drafting!), behaviour: behaviour)
+        return (SessionSupervisor(configuration: configuration, agents: scripted.agents, clock: clock), scripted)
+    }
+
+    @Test func oneAttendeesFailure_isAFindingForThem_andTheOthersFinish() async throws {
+        let scenario = try Fixtures.scenario(Self.scenario)
+        let failing = PersonID("CL-102")
+        let (supervisor, scripted) = try Self.supervisor { $0 == "NoteDrafter:CL-102" ? .fail : .succeed }
+        let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
+
+        let note = try #require(run.note(for: failing))
+        #expect(!note.aiGenerated && note.manualNoteRequired)
+        #expect(run.skipped.contains(SkippedAttendee(attendee: failing, reason: .draftFailed)))
+        let finding = try #require(run.findings.first { $0.code == .draftFailed })
+        #expect(finding.person == failing)
+        #expect(finding.severity == .error)
+        // The agent's error text (PHI in this script) is never repeated.
+        #expect(!finding.message.contains("Maria") && !finding.message.contains("die"))
+        for attendee in Self.drafted where attendee != failing {
+            #expect(run.note(for: attendee)?.aiGenerated == true)
+        }
+        #expect(!run.groupNote.sections.isEmpty)
+        #expect(!run.risk.flags.isEmpty)
+        // The failed attendee's plan alignment never ran; everyone else's did.
+        #expect(!scripted.log.calls.contains("PlanAligner:CL-102"))
+        #expect(scripted.log.calls.contains("PlanAligner:CL-101"))
+    }
+
+    @Test func sharedAgentFailure_leavesTheNotesAndReportsIt() async throws {
+        let scenario = try Fixtures.scenario(Self.scenario)
+        let (supervisor, _) = try Self.supervisor { $0 == "RiskScreener" ? .fail : .succeed }
+        let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
+        let finding = try #require(run.findings.first { $0.code == .draftFailed })
+        #expect(finding.person == nil)
+        #expect(finding.message.contains("RiskScreener"))
+        #expect(run.risk.flags.isEmpty)
+        for attendee in Self.drafted {
+            let note = try #require(run.note(for: attendee))
+            #expect(note.aiGenerated)
+            // The note does not pass off a failed screen as "not assessed".
+            let risk = note.structured[.risk]
+            #expect(risk.count == 1 && risk[0].basis == .manual)
+        }
+    }
+
+    @Test func agentTimeout_abandonsOnlyThatAttendee() async throws {
+        let scenario = try Fixtures.scenario(Self.scenario)
+        let clock = ManualClock()
+        let slow = PersonID("CL-106")
+        let (supervisor, scripted) = try Self.supervisor(
+            { $0 == "NoteDrafter:CL-106" ? .hang(clock) : .succeed }, timeout: .seconds(60), clock: clock)
+        let task = Task { try await supervisor.draft(scenario.session, transcript: scenario.transcript) }
+
+        // Once every other agent has finished, only the hanging one is left; then a minute passes.
+        var finished = 0
+        for await event in supervisor.events {
+            if case .agentFinished = event { finished += 1 }
+            if finished == 3 + Self.drafted.count - 1 { break }
+        }
+        while clock.sleeperCount < 2 { await Task.yield() }  // the hanging agent and its timer
+        clock.advance(by: .seconds(61))
+        let run = try await task.value
+
+        #expect(run.findings.contains { $0.code == .agentTimedOut && $0.person == slow })
+        #expect(run.skipped.contains(SkippedAttendee(attendee: slow, reason: .draftFailed)))
+        #expect(run.note(for: slow)?.manualNoteRequired == true)
+        #expect(scripted.log.cancelled == ["NoteDrafter:CL-106"])
+        for attendee in Self.drafted where attendee != slow { #expect(run.note(for: attendee)?.aiGenerated == true) }
+    }
+
+    @Test func cancellation_stopsEveryAgentAndThrows() async throws {
+        let scenario = try Fixtures.scenario(Self.scenario)
+        let clock = ManualClock()
+        let (supervisor, scripted) = try Self.supervisor({ _ in .hang(clock) }, limit: 8, clock: clock)
+        let task = Task { try await supervisor.draft(scenario.session, transcript: scenario.transcript) }
+        // Wait until every job is running (each job: the agent and its timer).
+        let jobs = 3 + Self.drafted.count
+        while clock.sleeperCount < 2 * jobs { await Task.yield() }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(scripted.log.cancelled.count == jobs)
+        #expect(clock.sleeperCount == 0)
+    }
+
+    @Test func output_isTheSameWhateverTheScheduling() async throws {
+        let scenario = try Fixtures.scenario(Self.scenario)
+        let (reference, _) = try Self.supervisor({ _ in .succeed }, limit: 1)
+        let expected = try await reference.draft(scenario.session, transcript: scenario.transcript)
+        var random = SplitMix64(seed: 7)
+        for round in 0..<6 {
+            // Each call yields a different number of times, so children finish in a different order.
+            let delays = Dictionary(
+                uniqueKeysWithValues: (Self.drafted.map { "NoteDrafter:\($0)" } + [
+                    "RiskScreener", "GroupSummarizer", "PlanAligner:conflicts",
+                ])
+                .map { ($0, random.next(below: 50)) })
+            let (supervisor, _) = try Self.supervisor({ .yield(delays[$0] ?? 0) }, limit: [1, 2, 3, 4, 8, 16][round])
+            let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
+            #expect(run == expected, "round \(round)")
+        }
+    }
+
+    @Test func progressEvents_coverEveryAgentAndEndWithFinished() async throws {
+        let scenario = try Fixtures.scenario(Self.scenario)
+        let (supervisor, _) = try Self.supervisor { _ in .succeed }
+        _ = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
+        var events: [SupervisorEvent] = []
+        for await event in supervisor.events {
+            events.append(event)
+            if event == .finished { break }
+        }
+        #expect(events.first.map { if case .segmented = $0 { true } else { false } } == true)
+        for attendee in Self.drafted {
+            #expect(events.contains(.agentStarted(agent: "NoteDrafter", attendee: attendee)))
+            #expect(events.contains(.agentFinished(agent: "NoteDrafter", attendee: attendee)))
+        }
+        // Attendees without consent or absent are never handed to an agent.
+        #expect(!events.contains(.agentStarted(agent: "NoteDrafter", attendee: PersonID("CL-105"))))
+        #expect(!events.contains(.agentStarted(agent: "NoteDrafter", attendee: PersonID("CL-104"))))
+        #expect(events.last == .finished)
+    }
+}

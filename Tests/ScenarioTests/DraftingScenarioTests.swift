@@ -1,0 +1,251 @@
+import EnsembleCore
+import EnsembleFormats
+import EnsembleIO
+import EnsembleTesting
+import Testing
+
+/// Every bundled scenario drafted end to end: its expected.json holds (risk, noRisk, noAIDraft,
+/// mustNotAppear, all written by a person from the transcript), and properties every run must keep.
+@Suite("Drafting the bundled scenarios")
+struct DraftingScenarioTests {
+    static let names = (try? Fixtures.scenarioNames()) ?? []
+
+    static func draft(_ name: String) async throws -> (Scenario, SessionRun, SessionFacts) {
+        let scenario = try Fixtures.scenario(name)
+        let agents = try Fixtures.agents()
+        let run = try await SessionSupervisor(configuration: agents.supervisor).draft(
+            scenario.session, transcript: scenario.transcript)
+        let facts = SessionFacts(
+            attributed: run.attributed, attributor: agents.attributor, interventions: agents.drafting.interventions)
+        return (scenario, run, facts)
+    }
+
+    // MARK: - expected.json
+
+    @Test(arguments: DraftingScenarioTests.names)
+    func scenario_meetsItsRiskExpectations(_ name: String) async throws {
+        let (scenario, run, _) = try await Self.draft(name)
+        let expected = try #require(scenario.expected)
+        for risk in expected.risk {
+            let category = try #require(RiskCategory(rawValue: risk.category))
+            let minimum = try #require(RiskLevel(rawValue: risk.minimumLevel))
+            let flag = run.risk.flags(for: risk.clientId).first { $0.category == category }
+            #expect(flag != nil, "\(name): \(risk.clientId) \(risk.category) not flagged")
+            guard let flag else { continue }
+            #expect(flag.level >= minimum, "\(name): \(risk.clientId) \(flag.level) < \(minimum)")
+            #expect(flag.route == (flag.level >= .elevated ? .supervisorReview : .clinicianReview))
+            // Its evidence is real and, for a self-report, the client's own words.
+            for u in flag.evidence {
+                #expect(u < run.attributed.segmented.utterances.count)
+                if flag.sources == [.selfReport] {
+                    #expect(run.attributed.attribution.utterances[u].person == risk.clientId, "\(name): utterance \(u)")
+                }
+            }
+        }
+        for client in expected.noRisk {
+            let above = run.risk.flags(for: client).filter { $0.level > .monitor }
+            #expect(above.isEmpty, "\(name): \(client) flagged \(above.map(\.category))")
+        }
+    }
+
+    @Test(arguments: DraftingScenarioTests.names)
+    func scenario_withholdsAIDraftsWithoutConsent(_ name: String) async throws {
+        let (scenario, run, _) = try await Self.draft(name)
+        let expected = try #require(scenario.expected)
+        for client in expected.noAIDraft {
+            let note = try #require(run.note(for: client), "\(name): \(client) gets a template")
+            #expect(!note.aiGenerated && note.manualNoteRequired)
+            #expect(note.sentences.allSatisfy { $0.basis == .manual && $0.evidence.isEmpty })
+            #expect(run.skipped.contains(SkippedAttendee(attendee: client, reason: .noAIConsent)))
+        }
+        // And the other way round: whoever consented and attended gets a draft.
+        for attendee in scenario.session.attendees where attendee.present && attendee.consent?.aiDrafting == true {
+            #expect(run.note(for: attendee.id)?.aiGenerated == true, "\(name): \(attendee.id)")
+        }
+    }
+
+    @Test(arguments: DraftingScenarioTests.names)
+    func scenario_keepsNamesOutOfEachNote(_ name: String) async throws {
+        let (scenario, run, _) = try await Self.draft(name)
+        let expected = try #require(scenario.expected)
+        for (client, strings) in expected.mustNotAppear {
+            let note = try #require(run.note(for: client))
+            let text = note.text.lowercased()
+            for string in strings {
+                #expect(!text.contains(string.lowercased()), "\(name): \(client) note has \(string)")
+            }
+        }
+    }
+
+    // MARK: - Properties of every run
+
+    /// Every sentence's evidence exists and is the attendee's own or a clinician speaking to them;
+    /// every quote is made of words the quoted utterance holds.
+    @Test(arguments: DraftingScenarioTests.names)
+    func everySentence_restsOnItsAttendeesEvidence(_ name: String) async throws {
+        let (_, run, facts) = try await Self.draft(name)
+        for note in run.notes {
+            for sentence in note.sentences {
+                switch sentence.basis {
+                case .transcript:
+                    #expect(!sentence.evidence.isEmpty, "\(name) \(note.attendee): \(sentence.text)")
+                case .metadata:
+                    #expect(sentence.source != nil && sentence.evidence.isEmpty)
+                case .notAssessed, .manual:
+                    #expect(sentence.evidence.isEmpty)
+                }
+                for u in sentence.evidence {
+                    #expect(u >= 0 && u < facts.utteranceCount)
+                    guard u >= 0 && u < facts.utteranceCount else { continue }
+                    let own = facts.speaker[u] == note.attendee
+                    let toThem = facts.isClinician[u] && facts.clinician(u, speaksTo: note.attendee)
+                    #expect(own || toThem, "\(name) \(note.attendee): utterance \(u) in \"\(sentence.text)\"")
+                }
+                if let quote = sentence.quote {
+                    Self.expectQuote(sentence.text, from: quote, facts: facts, context: name)
+                }
+            }
+        }
+        for sentence in run.groupNote.sentences {
+            for u in sentence.evidence { #expect(u >= 0 && u < facts.utteranceCount) }
+            if let quote = sentence.quote { Self.expectQuote(sentence.text, from: quote, facts: facts, context: name) }
+        }
+    }
+
+    /// The words inside a sentence's quotation marks (bar a bracketed reference put in for a name)
+    /// all occur in the utterance it quotes: a quote is never invented.
+    static func expectQuote(_ text: String, from u: Int, facts: SessionFacts, context: String) {
+        let tokenizer = Tokenizer()
+        let source = Set(tokenizer.tokenize(facts.segmented.utterances[u].text).words.map(\.folded))
+        var inner = text
+        if let open = text.firstIndex(of: "\""), let close = text.lastIndex(of: "\""), open < close {
+            inner = String(text[text.index(after: open)..<close])
+        } else if let colon = text.firstIndex(of: ":") {
+            inner = String(text[text.index(after: colon)...])
+        }
+        var depth = 0
+        let withoutReferences = String(
+            inner.filter { character in
+                if character == "[" { depth += 1 }
+                defer { if character == "]" { depth -= 1 } }
+                return depth == 0 && character != "]"
+            })
+        for word in tokenizer.tokenize(withoutReferences).words where word.folded != "…" {
+            #expect(source.contains(word.folded), "\(context): \"\(word.folded)\" is not in utterance \(u)")
+        }
+    }
+
+    /// No note carries another roster person's name or alias, whatever the case, nor does the group note.
+    @Test(arguments: DraftingScenarioTests.names)
+    func noNote_namesAnotherAttendee(_ name: String) async throws {
+        let (scenario, run, _) = try await Self.draft(name)
+        let commonWords = Set(try Fixtures.agents().attributor.lexicon.commonWordNames.map { $0.lowercased() })
+        let tokenizer = Tokenizer()
+        func nameWords(_ attendee: Attendee) -> Set<String> {
+            Set(
+                ([attendee.name] + attendee.aliases).flatMap { tokenizer.tokenize($0).words.map(\.folded) }.filter {
+                    $0.count > 1
+                })
+        }
+        func names(in text: String, of others: [Attendee]) -> [String] {
+            let words = tokenizer.tokenize(text).words
+            return others.flatMap { other in
+                nameWords(other).filter { name in
+                    // A name that is also a word (`Mark it on your card`) counts when capitalised mid-sentence.
+                    words.contains {
+                        $0.folded == name && (!commonWords.contains(name) || ($0.isCapitalized && !$0.opensClause))
+                    }
+                }
+            }
+        }
+        for note in run.notes {
+            // A family name the owner shares is another person's name too: it must have been replaced.
+            let others = scenario.session.attendees.filter { $0.id != note.attendee }
+            let found = names(in: note.text, of: others)
+            #expect(found.isEmpty, "\(name): \(note.attendee) note names \(found)")
+        }
+        let groupText = run.groupNote.sentences.map(\.text).joined(separator: "\n")
+        let inGroup = names(in: groupText, of: scenario.session.attendees)
+        #expect(inGroup.isEmpty, "\(name): group note names \(inGroup)")
+    }
+
+    @Test(arguments: DraftingScenarioTests.names)
+    func notesOfDifferentAttendees_differ(_ name: String) async throws {
+        let (_, run, facts) = try await Self.draft(name)
+        let drafted = run.notes.filter(\.aiGenerated)
+        for (i, first) in drafted.enumerated() {
+            for second in drafted[(i + 1)...] {
+                #expect(first.text != second.text, "\(name): \(first.attendee) and \(second.attendee)")
+                // Each carries something of its own attendee: a sentence citing their own words.
+                let own = { (note: ClientNote) in
+                    note.sentences.contains { $0.evidence.contains { facts.speaker[$0] == note.attendee } }
+                }
+                if facts.utterancesOf[first.attendee] != nil { #expect(own(first)) }
+                if facts.utterancesOf[second.attendee] != nil { #expect(own(second)) }
+            }
+        }
+        #expect(!run.findings.contains { $0.code == .notesNearlyIdentical }, "\(name)")
+    }
+
+    /// A denial is written only where a clinician asked and that attendee answered.
+    @Test(arguments: DraftingScenarioTests.names)
+    func denials_areWrittenOnlyWhenAskedAndAnswered(_ name: String) async throws {
+        let (_, run, facts) = try await Self.draft(name)
+        for note in run.notes {
+            for sentence in note.sentences where sentence.text.lowercased().contains("denied") {
+                #expect(sentence.evidence.count == 2, "\(name): \(sentence.text)")
+                guard sentence.evidence.count == 2 else { continue }
+                #expect(facts.isClinician[sentence.evidence[0]])
+                #expect(facts.speaker[sentence.evidence[1]] == note.attendee)
+                #expect(
+                    run.risk.assessments.contains {
+                        $0.attendee == note.attendee && $0.question == sentence.evidence[0]
+                            && $0.answer == sentence.evidence[1]
+                    })
+            }
+            // Nothing reads as a normal finding by default.
+            for phrase in ["within normal limits", "no si/hi", "denies si", "mood euthymic", "appropriate affect"] {
+                #expect(!note.text.lowercased().contains(phrase), "\(name): \(note.attendee) has \(phrase)")
+            }
+        }
+    }
+
+    @Test(arguments: DraftingScenarioTests.names)
+    func everyDraft_isMarkedAsADraftNeedingReview(_ name: String) async throws {
+        let (scenario, run, _) = try await Self.draft(name)
+        #expect(run.notes.count == scenario.session.attendees.filter(\.present).count)
+        for note in run.notes { #expect(note.status == .draft) }
+        #expect(Set(run.groupNote.attendees) == Set(scenario.session.attendees.filter(\.present).map(\.id)))
+        for attendee in scenario.session.attendees where !attendee.present {
+            #expect(run.skipped.contains(SkippedAttendee(attendee: attendee.id, reason: .absent)))
+        }
+    }
+
+    // MARK: - Confidentiality in a couples session
+
+    @Test func couples_partnersViolenceDisclosure_staysOutOfTheOtherNote() async throws {
+        let (_, run, facts) = try await Self.draft("couples-session")
+        let victim = PersonID("CL-402")
+        let other = try #require(run.note(for: PersonID("CL-401")))
+        let flag = try #require(run.risk.flags(for: victim).first { $0.category == .intimatePartnerViolence })
+        let disclosure = try #require(flag.evidence.first)
+        // Her own note records it; his note and the shared note hold nothing of it.
+        #expect(run.note(for: victim)!.sentences.contains { $0.evidence.contains(disclosure) })
+        for text in [other.text, run.groupNote.sentences.map(\.text).joined(separator: "\n")] {
+            let lower = text.lowercased()
+            for word in [
+                "threw", "grabbed", "wrist", "scared", "door locked", "crisis line", "violence", "aggression",
+                "safe going home", "time-out",
+            ] {
+                #expect(!lower.contains(word), "\(word)")
+            }
+        }
+        for sentence in other.sentences + run.groupNote.sentences {
+            #expect(!sentence.evidence.contains { $0 >= disclosure && $0 <= disclosure + 8 }, "\(sentence.text)")
+        }
+        #expect(run.findings.contains { $0.code == .protectedDisclosure })
+        // His note still carries his own treatment-plan progress.
+        #expect(other.structured[.progress].contains { $0.basis == .transcript })
+        _ = facts
+    }
+}
