@@ -2,7 +2,9 @@
 //
 // Each case times TranscriptSegmenter + SpeakerAttributor (their pure engines, one core) on a
 // deterministic synthetic group session, as the median of repeated runs after warm-up, with min and
-// max. `--json` prints machine-readable results. The full drafting pipeline is added by later work.
+// max. Then the whole drafting run (`SessionSupervisor.draft`: segment, attribute, and the fan-out of
+// NoteDrafter per attendee, PlanAligner, RiskScreener and GroupSummarizer on all cores) on the same
+// sessions and on a bundled scenario. `--json` prints machine-readable results.
 import EnsembleCore
 import EnsembleIO
 import EnsembleTesting
@@ -88,6 +90,68 @@ if json {
                 result.utterances,
                 result.medianMicroseconds, result.minMicroseconds, result.maxMicroseconds, result.sessionsPerSecond,
                 result.utterancesPerSecond, result.accuracy * 100
+            )
+        )
+    }
+}
+
+// MARK: - The whole drafting run
+
+struct DraftResult {
+    var name: String
+    var attendees: Int
+    var utterances: Int
+    var medianMilliseconds: Double
+    var minMilliseconds: Double
+    var maxMilliseconds: Double
+}
+
+func measureDraft(_ name: String, session: Session, transcript: Transcript) async throws -> DraftResult {
+    let supervisor = SessionSupervisor(configuration: agents.supervisor)
+    for _ in 0..<2 { _ = try await supervisor.draft(session, transcript: transcript) }
+    var samples: [Double] = []
+    let deadline = clock.now.advanced(by: .milliseconds(quick ? 300 : 1500))
+    while samples.count < 5 || (clock.now < deadline && samples.count < 500) {
+        let start = clock.now
+        _ = try await supervisor.draft(session, transcript: transcript)
+        let elapsed = start.duration(to: clock.now)
+        samples.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
+    }
+    samples.sort()
+    return DraftResult(
+        name: name, attendees: session.attendees.count, utterances: transcript.utterances.count,
+        medianMilliseconds: samples[samples.count / 2], minMilliseconds: samples.first!, maxMilliseconds: samples.last!)
+}
+
+var drafts: [DraftResult] = []
+let bundled = try ScenarioLoader().load(Fixtures.scenariosDirectory + "/dbt-skills-group")
+drafts.append(try await measureDraft("dbt-skills-group", session: bundled.session, transcript: bundled.transcript))
+for (attendees, utterances) in quick ? [(8, 200)] : [(8, 200), (25, 1000), (50, 5000)] {
+    let synthetic = SyntheticSession.make(attendees: attendees, utterances: utterances, seed: 1)
+    drafts.append(
+        try await measureDraft(
+            "synthetic", session: synthetic.session, transcript: synthetic.transcript))
+}
+
+if json {
+    let items = drafts.map { result in
+        """
+            {"session": "\(result.name)", "attendees": \(result.attendees), "utterances": \(result.utterances), \
+        "medianMilliseconds": \(result.medianMilliseconds), "minMilliseconds": \(result.minMilliseconds), \
+        "maxMilliseconds": \(result.maxMilliseconds)}
+        """
+    }
+    print("{\"benchmark\": \"draft (whole run)\", \"results\": [\n" + items.joined(separator: ",\n") + "\n]}")
+} else {
+    print("")
+    print("Whole drafting run (segment, attribute, one note per attendee, group note, plan, risk), all cores")
+    print("session             attendees  utterances    median ms     min ms     max ms   sessions/s")
+    for result in drafts {
+        print(
+            String(
+                format: "%-18@  %9d  %10d  %11.2f  %9.2f  %9.2f  %11.1f", result.name as NSString, result.attendees,
+                result.utterances, result.medianMilliseconds, result.minMilliseconds, result.maxMilliseconds,
+                1000 / result.medianMilliseconds
             )
         )
     }
