@@ -41,6 +41,21 @@ for attendees in [2, 8, 25, 50] {
     }
 }
 
+/// Sorted timings in microseconds: `warmUp` untimed runs, then runs until `budget` has passed (at least
+/// five, at most `limit`).
+func sample(warmUp: Int, budget: Duration, limit: Int, _ body: () async throws -> Void) async rethrows -> [Double] {
+    for _ in 0..<warmUp { try await body() }
+    var samples: [Double] = []
+    let deadline = clock.now.advanced(by: budget)
+    while samples.count < 5 || (clock.now < deadline && samples.count < limit) {
+        let start = clock.now
+        try await body()
+        let elapsed = start.duration(to: clock.now)
+        samples.append(Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12)
+    }
+    return samples.sorted()
+}
+
 var results: [Result] = []
 for benchmarkCase in cases {
     let synthetic = SyntheticSession.make(
@@ -51,15 +66,7 @@ for benchmarkCase in cases {
     }
     let check = once()
     let correct = zip(check.utterances, synthetic.truth).filter { $0.person == $1 }.count
-    // Warm up, then repeat until about a second has passed (at least 5 runs).
-    for _ in 0..<3 { _ = once() }
-    var samples: [Double] = []
-    let deadline = clock.now.advanced(by: .milliseconds(quick ? 200 : 1000))
-    while samples.count < 5 || (clock.now < deadline && samples.count < 2000) {
-        let elapsed = clock.measure { _ = once() }
-        samples.append(Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12)
-    }
-    samples.sort()
+    let samples = await sample(warmUp: 3, budget: .milliseconds(quick ? 200 : 1000), limit: 2000) { _ = once() }
     results.append(
         Result(
             attendees: benchmarkCase.attendees, utterances: benchmarkCase.utterances,
@@ -108,16 +115,9 @@ struct DraftResult {
 
 func measureDraft(_ name: String, session: Session, transcript: Transcript) async throws -> DraftResult {
     let supervisor = SessionSupervisor(configuration: agents.supervisor)
-    for _ in 0..<2 { _ = try await supervisor.draft(session, transcript: transcript) }
-    var samples: [Double] = []
-    let deadline = clock.now.advanced(by: .milliseconds(quick ? 300 : 1500))
-    while samples.count < 5 || (clock.now < deadline && samples.count < 500) {
-        let start = clock.now
+    let samples = try await sample(warmUp: 2, budget: .milliseconds(quick ? 300 : 1500), limit: 500) {
         _ = try await supervisor.draft(session, transcript: transcript)
-        let elapsed = start.duration(to: clock.now)
-        samples.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
-    }
-    samples.sort()
+    }.map { $0 / 1000 }
     return DraftResult(
         name: name, attendees: session.attendees.count, utterances: transcript.utterances.count,
         medianMilliseconds: samples[samples.count / 2], minMilliseconds: samples.first!, maxMilliseconds: samples.last!)

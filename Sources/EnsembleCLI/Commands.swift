@@ -205,7 +205,7 @@ struct SegmentCommand: AsyncParsableCommand {
                         ("utterances", .number(segmented.utterances.count)),
                         ("sentences", .number(segmented.sentenceCount)),
                         ("turns", .number(segmented.turns.count)),
-                        ("segments", .array(segmented.segments.map(AttributionReport.segmentJSON))),
+                        ("segments", .array(segmented.segments.map(AttributionReport.segment))),
                     ])
                 )
             )
@@ -297,15 +297,5 @@ struct CheckCommand: AsyncParsableCommand {
                 exitCode: 1
             )
         }
-    }
-}
-
-extension AttributionReport {
-    static func segmentJSON(_ segment: TopicalSegment) -> JSONNode {
-        .object([
-            ("kind", .string(segment.kind)),
-            ("utterances", .array([.number(segment.utterances.lowerBound), .number(segment.utterances.upperBound)])),
-            ("confidence", .rounded(segment.confidence)),
-        ])
     }
 }

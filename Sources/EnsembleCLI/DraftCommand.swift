@@ -54,7 +54,7 @@ struct DraftCommand: AsyncParsableCommand {
         configuration.concurrencyLimit = self.concurrency
         configuration.agentTimeout = .seconds(self.agentTimeout)
         let supervisor = SessionSupervisor(configuration: configuration)
-        let progress = self.quiet ? nil : Task { await Self.report(supervisor.events, session: scenario.session) }
+        let progress = self.quiet ? nil : Task { await Self.report(supervisor.events) }
         let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
         await progress?.value
         if self.json {
@@ -77,9 +77,8 @@ struct DraftCommand: AsyncParsableCommand {
     }
 
     /// Progress lines on standard error, by agent and attendee id only, until the run finishes.
-    static func report(_ events: AsyncStream<SupervisorEvent>, session: Session) async {
-        let drafted = session.attendees.filter { $0.present && ($0.consent?.aiDrafting ?? false) }.count
-        let total = drafted + 3
+    static func report(_ events: AsyncStream<SupervisorEvent>) async {
+        var total = 0
         var done = 0
         for await event in events {
             switch event {
@@ -87,6 +86,7 @@ struct DraftCommand: AsyncParsableCommand {
                 Console.error("[ensemble] segmented \(utterances) utterances into \(segments) segments")
             case .attributed(let speakers, let unknown):
                 Console.error("[ensemble] attributed \(speakers) speaker labels (\(unknown) utterances unknown)")
+            case .fanningOut(let jobs): total = jobs
             case .agentStarted: break
             case .agentFinished(let agent, let attendee):
                 done += 1

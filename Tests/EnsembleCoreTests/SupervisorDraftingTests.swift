@@ -32,6 +32,8 @@ struct SupervisorDraftingTests {
         #expect(run.skipped.contains(SkippedAttendee(attendee: failing, reason: .draftFailed)))
         let finding = try #require(run.findings.first { $0.code == .draftFailed })
         #expect(finding.person == failing)
+        // Reported once, by the supervisor that saw it fail.
+        #expect(run.findings.filter { $0.code == .draftFailed }.count == 1)
         #expect(finding.severity == .error)
         // The agent's error text (PHI in this script) is never repeated.
         #expect(!finding.message.contains("Maria") && !finding.message.contains("die"))
@@ -129,6 +131,8 @@ struct SupervisorDraftingTests {
             if event == .finished { break }
         }
         #expect(events.first.map { if case .segmented = $0 { true } else { false } } == true)
+        // Three shared jobs and one per consenting attendee present.
+        #expect(events.contains(.fanningOut(jobs: 3 + Self.drafted.count)))
         for attendee in Self.drafted {
             #expect(events.contains(.agentStarted(agent: "NoteDrafter", attendee: attendee)))
             #expect(events.contains(.agentFinished(agent: "NoteDrafter", attendee: attendee)))

@@ -224,7 +224,7 @@ struct DraftingScenarioTests {
     // MARK: - Confidentiality in a couples session
 
     @Test func couples_partnersViolenceDisclosure_staysOutOfTheOtherNote() async throws {
-        let (_, run, facts) = try await Self.draft("couples-session")
+        let (_, run, _) = try await Self.draft("couples-session")
         let victim = PersonID("CL-402")
         let other = try #require(run.note(for: PersonID("CL-401")))
         let flag = try #require(run.risk.flags(for: victim).first { $0.category == .intimatePartnerViolence })
@@ -246,6 +246,5 @@ struct DraftingScenarioTests {
         #expect(run.findings.contains { $0.code == .protectedDisclosure })
         // His note still carries his own treatment-plan progress.
         #expect(other.structured[.progress].contains { $0.basis == .transcript })
-        _ = facts
     }
 }

@@ -163,8 +163,7 @@ struct AttributionRun {
             let attendees = self.directory.mentions(in: words, caseless: caseless, lexicon: self.lexicon).filter {
                 $0.people.count == 1 && self.canSpeak($0.people[0]) && !self.people[$0.people[0]].isClinician
             }
-            var aboutTheGroup = false
-            self.lexicon.groupWords.forEachMatch(in: words) { _, _ in aboutTheGroup = true }
+            let aboutTheGroup = self.lexicon.groupWords.containsMatch(in: words)
             if let first = attendees.first, first.words.lowerBound == 0 {
                 perUtterance[index] = (first.people[0], 0.95)
             } else if aboutTheGroup {

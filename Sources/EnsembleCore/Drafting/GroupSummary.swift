@@ -126,20 +126,17 @@ public struct GroupSummary: Sendable {
         var disagreements: [Int] = []
         for u in 0..<facts.utteranceCount where facts.speaker[u] != nil && !facts.isClinician[u] {
             let words = facts.segmented.texts[u].words
-            var previous = u - 1
-            while previous >= 0, !facts.segmented.isSpeech[previous] { previous -= 1 }
+            let previous = facts.previousSpeech(before: u)
             let answersPeer =
-                previous >= 0 && facts.speaker[previous] != nil && !facts.isClinician[previous]
-                && facts.speaker[previous] != facts.speaker[u]
+                previous.map {
+                    facts.speaker[$0] != nil && !facts.isClinician[$0] && facts.speaker[$0] != facts.speaker[u]
+                }
+                ?? false
             let addressesPeer = facts.addressees[u].contains { $0 != facts.speaker[u] }
             guard answersPeer || addressesPeer else { continue }
             responses.append(u)
-            var isSupport = false
-            var isConflict = false
-            self.support.forEachMatch(in: words) { _, _ in isSupport = true }
-            self.conflict.forEachMatch(in: words) { _, _ in isConflict = true }
-            if isSupport { supportive.append(u) }
-            if isConflict { disagreements.append(u) }
+            if self.support.containsMatch(in: words) { supportive.append(u) }
+            if self.conflict.containsMatch(in: words) { disagreements.append(u) }
         }
         let family = session.kind != .group
         let suffix = session.kind == .couples ? ".couples" : session.kind == .group ? "" : ".family"

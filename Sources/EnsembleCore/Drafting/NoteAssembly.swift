@@ -12,10 +12,14 @@ public struct NoteAssembly: Sendable {
     let lexicon: CompiledLexicon
     private let protected: PhraseIndex<Bool>
 
-    public init(drafter: NoteDrafterConfiguration, attributor: AttributorConfiguration, protectedTerms: [String]) {
+    public init(drafter: NoteDrafterConfiguration, attributor: AttributorConfiguration) {
+        self.init(drafter: drafter, lexicon: CompiledLexicon(attributor.lexicon))
+    }
+
+    init(drafter: NoteDrafterConfiguration, lexicon: CompiledLexicon) {
         self.configuration = drafter
-        self.lexicon = CompiledLexicon(attributor.lexicon)
-        self.protected = PhraseIndex(protectedTerms.map { ($0, true) })
+        self.lexicon = lexicon
+        self.protected = PhraseIndex(drafter.protectedTerms.map { ($0, true) })
     }
 
     public struct Output: Sendable {
@@ -26,13 +30,12 @@ public struct NoteAssembly: Sendable {
     }
 
     /// - Parameters:
-    ///   - drafts: structured notes by attendee (missing for those whose drafting failed).
+    ///   - drafts: structured notes by attendee; missing for those whose drafting failed (the supervisor
+    ///     reports the failure; here they get a manual template and are listed as skipped).
     ///   - risk: the risk screen; nil when screening failed (each note then says so).
-    ///   - failures: attendees whose drafting failed, with a message naming only ids.
     public func assemble(
         facts: SessionFacts, drafts: [PersonID: StructuredNote], progress: [PersonID: [GoalProgress]],
-        risk screen: RiskScreen?,
-        groupNote: GroupNote, failures: [PersonID: String]
+        risk screen: RiskScreen?, groupNote: GroupNote
     ) -> Output {
         let risk = screen ?? RiskScreen()
         let session = facts.session
@@ -66,11 +69,6 @@ public struct NoteAssembly: Sendable {
             guard var structured = drafts[attendee.id] else {
                 skipped.append(SkippedAttendee(attendee: attendee.id, reason: .draftFailed))
                 notes.append(self.manualNote(for: attendee.id, format: format))
-                findings.append(
-                    Finding(
-                        code: .draftFailed, severity: .error, person: attendee.id,
-                        message: failures[attendee.id] ?? "Drafting failed for \(attendee.id); write the note by hand.")
-                )
                 continue
             }
             structured[.progress] = self.progressSentences(progress[attendee.id] ?? [], attendee: attendee)
@@ -93,7 +91,7 @@ public struct NoteAssembly: Sendable {
                     code: .protectedDisclosure, severity: .info, person: nil,
                     message:
                         "A risk disclosure about one attendee was kept out of the other attendees' notes and the shared note.",
-                    evidence: windows.flatMap { Array($0.range) }.prefix(3).map { $0 })
+                    evidence: Array(windows.flatMap { $0.range }.prefix(3)))
             )
         }
         let filteredGroup = self.keepingConfidences(groupNote, facts: facts, windows: windows)
@@ -227,41 +225,38 @@ public struct NoteAssembly: Sendable {
     private func keepingConfidences(
         _ note: StructuredNote, for attendee: PersonID, facts: SessionFacts, windows: [Window]
     ) -> StructuredNote {
-        let filter = NameFilter(
-            roster: facts.roster, owner: attendee, kind: facts.session.kind, lexicon: self.lexicon,
-            wording: self.configuration)
+        let filter = self.nameFilter(owner: attendee, facts: facts)
         let guarded = windows.filter { $0.owner != attendee }
-        var result = StructuredNote()
-        for (field, sentences) in note.fields {
-            result[field] = sentences.compactMap { sentence in
-                guard var copy = self.withholding(sentence, windows: guarded) else { return nil }
-                copy.text = filter.apply(copy.text)
-                return copy
-            }
+        return StructuredNote(fields: note.fields.mapValues { self.keeping($0, filter: filter, windows: guarded) })
+    }
+
+    private func keepingConfidences(_ note: GroupNote, facts: SessionFacts, windows: [Window]) -> GroupNote {
+        let filter = self.nameFilter(owner: nil, facts: facts)
+        var result = note
+        result.sections = note.sections.map { section in
+            let kept = self.keeping(section.sentences, filter: filter, windows: windows)
+            return NoteSection(
+                title: section.title,
+                sentences: kept.isEmpty
+                    ? [.notAssessed(self.configuration.phrase("section.notAssessed", ["title": section.title]))] : kept
+            )
         }
         return result
     }
 
-    private func keepingConfidences(_ note: GroupNote, facts: SessionFacts, windows: [Window]) -> GroupNote {
-        let filter = NameFilter(
-            roster: facts.roster, owner: nil, kind: facts.session.kind, lexicon: self.lexicon,
+    private func nameFilter(owner: PersonID?, facts: SessionFacts) -> NameFilter {
+        NameFilter(
+            roster: facts.roster, owner: owner, kind: facts.session.kind, lexicon: self.lexicon,
             wording: self.configuration)
-        var result = note
-        result.sections = note.sections.map { section in
-            var copy = section
-            copy.sentences = section.sentences.compactMap { sentence in
-                guard var filtered = self.withholding(sentence, windows: windows) else { return nil }
-                filtered.text = filter.apply(filtered.text)
-                return filtered
-            }
-            if copy.sentences.isEmpty {
-                copy.sentences = [
-                    .notAssessed(self.configuration.phrase("section.notAssessed", ["title": section.title]))
-                ]
-            }
-            return copy
+    }
+
+    /// The sentences others may see, with other people's names replaced.
+    private func keeping(_ sentences: [NoteSentence], filter: NameFilter, windows: [Window]) -> [NoteSentence] {
+        sentences.compactMap { sentence in
+            guard var kept = self.withholding(sentence, windows: windows) else { return nil }
+            kept.text = filter.apply(kept.text)
+            return kept
         }
-        return result
     }
 
     /// The sentence without what others may not see: nil when it speaks of violence or quotes an
@@ -271,9 +266,7 @@ public struct NoteAssembly: Sendable {
         guard !windows.isEmpty else { return sentence }
         func guarded(_ u: Int) -> Bool { windows.contains { $0.range.contains(u) } }
         if let quote = sentence.quote, guarded(quote) { return nil }
-        var mentionsViolence = false
-        self.protected.forEachMatch(in: Tokenizer().tokenize(sentence.text).words) { _, _ in mentionsViolence = true }
-        if mentionsViolence { return nil }
+        if self.protected.containsMatch(in: Tokenizer().tokenize(sentence.text).words) { return nil }
         var copy = sentence
         copy.evidence.removeAll(where: guarded)
         if copy.basis == .transcript && copy.evidence.isEmpty { return nil }

@@ -193,12 +193,10 @@ public struct NoteDrafting: Sendable {
         }
         // Support offered to a peer: a supportive reply right after another attendee spoke.
         for u in own {
-            guard let previous = self.previousSpeech(before: u, facts: facts), let other = facts.speaker[previous],
+            guard let previous = facts.previousSpeech(before: u), let other = facts.speaker[previous],
                 other != attendee.id, !facts.isClinician[previous]
             else { continue }
-            var supportive = false
-            self.support.forEachMatch(in: facts.segmented.texts[u].words) { _, _ in supportive = true }
-            if supportive {
+            if self.support.containsMatch(in: facts.segmented.texts[u].words) {
                 sentences.append(
                     NoteSentence(self.configuration.phrase("peerSupport", ["Subject": subject]), evidence: [u]))
                 break
@@ -256,7 +254,7 @@ public struct NoteDrafting: Sendable {
                     "intervention.directed",
                     ["description": facts.technique(technique).description, "subject": subject.lowercased()]
                 ),
-                evidence: Array(Self.unique(directed[technique] ?? []).prefix(3))
+                evidence: Array((directed[technique] ?? []).uniqued().prefix(3))
             )
         }
         // Group-wide work in one sentence; safety work each in its own, so the confidentiality filter
@@ -303,12 +301,9 @@ public struct NoteDrafting: Sendable {
             let text = facts.segmented.texts[reply]
             for (index, span) in text.sentences.enumerated()
             where span.words.count >= 3 && text.words[span.words.upperBound - 1].after != .question {
-                let words = Array(text.words[span.words])
-                var cue = false
-                var commits = false
-                self.responses.forEachMatch(in: words) { _, _ in cue = true }
-                self.commitments.forEachMatch(in: words) { range, _ in if range.lowerBound <= 1 { commits = true } }
-                guard cue, !commits else { continue }
+                guard self.responses.containsMatch(in: text.words, range: span.words),
+                    !self.commits(text, sentence: index)
+                else { continue }
                 var score = 2
                 if !facts.interventions[prompt].isEmpty { score += 1 }
                 if prompts.contains(prompt) { score += 1 }
@@ -351,7 +346,6 @@ public struct NoteDrafting: Sendable {
                     let toAttendee = sentence.audience.contains(attendee.id)
                     guard toAttendee || sentence.isGroupWide, let quote = self.quote(facts.sentence(u, sentence.index))
                     else { continue }
-                    lastPlanPrompt = u
                     guard quoted.insert(quote).inserted else { continue }
                     if toAttendee {
                         individual.append(.quoting(u, self.configuration.phrase("plan", ["quote": quote])))
@@ -365,12 +359,9 @@ public struct NoteDrafting: Sendable {
                 let answersPlan = lastPlanPrompt.map { u - $0 <= 3 } ?? false
                 guard answersPlan || facts.segment(of: u)?.kind == "wrapUp" else { continue }
                 let text = facts.segmented.texts[u]
-                for (index, span) in text.sentences.enumerated() {
-                    var committed = false
-                    self.commitments.forEachMatch(in: Array(text.words[span.words])) { range, _ in
-                        if range.lowerBound <= 1 { committed = true }
-                    }
-                    guard committed, let quote = self.quote(facts.sentence(u, index)), quoted.insert(quote).inserted
+                for index in text.sentences.indices {
+                    guard self.commits(text, sentence: index), let quote = self.quote(facts.sentence(u, index)),
+                        quoted.insert(quote).inserted
                     else { continue }
                     commitments.append(
                         .quoting(u, self.configuration.phrase("commitment", ["Subject": subject, "quote": quote])))
@@ -398,13 +389,9 @@ public struct NoteDrafting: Sendable {
 
     // MARK: - Text
 
-    private func previousSpeech(before u: Int, facts: SessionFacts) -> Int? {
-        var cursor = u - 1
-        while cursor >= 0 {
-            if facts.segmented.isSpeech[cursor] { return cursor }
-            cursor -= 1
-        }
-        return nil
+    /// The sentence opens with a commitment (`I'll try it`, `Yes, I'll …`).
+    private func commits(_ text: TokenizedText, sentence: Int) -> Bool {
+        self.commitments.containsMatch(in: text.words, range: text.sentences[sentence].words, startingWithin: 2)
     }
 
     /// A sentence cleaned for quoting (see `NoteDrafting.clean`).
@@ -459,11 +446,6 @@ public struct NoteDrafting: Sendable {
         }
     }
 
-    static func unique<T: Hashable>(_ values: [T]) -> [T] {
-        var seen = Set<T>()
-        return values.filter { seen.insert($0).inserted }
-    }
-
     static func format(_ value: Double) -> String {
         value.rounded() == value ? String(Int(value)) : String(value)
     }
@@ -482,16 +464,11 @@ struct PlanSentences: Sendable {
     }
 
     func isPlan(_ text: TokenizedText, sentence: Int) -> Bool {
-        let span = text.sentences[sentence]
-        guard span.words.count >= 4 else { return false }
-        let words = Array(text.words[span.words])
-        func matches(_ index: PhraseIndex<Bool>) -> Bool {
-            var found = false
-            index.forEachMatch(in: words) { _, _ in found = true }
-            return found
-        }
+        let span = text.sentences[sentence].words
+        guard span.count >= 4 else { return false }
+        func matches(_ index: PhraseIndex<Bool>) -> Bool { index.containsMatch(in: text.words, range: span) }
         guard matches(self.plan), !matches(self.ignore) else { return false }
-        return words.last?.after != .question || matches(self.offers)
+        return text.words[span.upperBound - 1].after != .question || matches(self.offers)
     }
 }
 

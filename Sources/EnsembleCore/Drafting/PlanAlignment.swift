@@ -13,6 +13,8 @@ public struct PlanAlignmentEngine: Sendable {
     private let synonyms: [String: Set<String>]
     private let cues: PhraseIndex<Int>
     private let negations: Set<String>
+    /// Each conflict theme's two sides, as phrase indexes.
+    private let themeSides: [(a: PhraseIndex<Bool>, b: PhraseIndex<Bool>)]
     private let tokenizer = Tokenizer()
 
     public init(configuration: PlanAlignerConfiguration) {
@@ -29,6 +31,9 @@ public struct PlanAlignmentEngine: Sendable {
         }
         self.synonyms = synonyms
         self.negations = Set(configuration.negations.map { TextFolding.fold($0) })
+        self.themeSides = configuration.conflictThemes.map { theme in
+            (PhraseIndex(theme.sideA.map { ($0, true) }), PhraseIndex(theme.sideB.map { ($0, true) }))
+        }
         // 1 = progress, -1 = regress, 0 = stable.
         self.cues = PhraseIndex(
             configuration.progressCues.map { ($0, 1) } + configuration.regressCues.map { ($0, -1) }
@@ -36,24 +41,37 @@ public struct PlanAlignmentEngine: Sendable {
         )
     }
 
+    /// One utterance read once for every goal: its topic stems, and each sentence with its own.
+    private struct Reading {
+        var utterance: Int
+        var stems: Set<String>
+        var sentences: [(words: [Word], stems: Set<String>)]
+    }
+
+    private typealias Assessment = (status: GoalStatus, evidence: [Int], direction: Int, hasOwnEvidence: Bool)
+
     /// Progress on each goal and objective of one attendee's treatment plan.
     public func align(_ attendee: PersonID, facts: SessionFacts) -> [GoalProgress] {
         guard let plan = facts.session.attendee(attendee)?.treatmentPlan else { return [] }
-        let own = facts.utterancesOf[attendee] ?? []
+        let own = (facts.utterancesOf[attendee] ?? []).map { u in
+            let text = facts.segmented.texts[u]
+            let sentences = text.sentences.map { span in
+                let words = Array(text.words[span.words])
+                return (words: words, stems: self.stems(words))
+            }
+            return Reading(
+                utterance: u, stems: sentences.reduce(into: Set()) { $0.formUnion($1.stems) }, sentences: sentences)
+        }
         let spokenTo = (0..<facts.utteranceCount).filter { u in
             facts.clinicianSentences[u].contains { $0.audience.contains(attendee) }
-        }
-        let ownStems = own.map { self.stems(facts.segmented.texts[$0].words) }
-        let clinicianStems = spokenTo.map { self.stems(facts.segmented.texts[$0].words) }
+        }.map { (utterance: $0, stems: self.stems(facts.segmented.texts[$0].words)) }
         var progress: [GoalProgress] = []
         for goal in plan.goals {
             var goalEvidence: Set<Int> = []
             var goalDirection = 0
             var goalHasOwnEvidence = false
-            func assess(_ text: String) -> (status: GoalStatus, evidence: [Int], direction: Int, hasOwnEvidence: Bool) {
-                let result = self.assess(
-                    topic: self.topic(text), own: own, ownStems: ownStems, clinician: spokenTo,
-                    clinicianStems: clinicianStems, facts: facts)
+            func assess(_ text: String) -> Assessment {
+                let result = self.assess(topic: self.topic(text), own: own, clinician: spokenTo)
                 goalEvidence.formUnion(result.evidence)
                 goalDirection += result.direction
                 goalHasOwnEvidence = goalHasOwnEvidence || result.hasOwnEvidence
@@ -68,15 +86,11 @@ public struct PlanAlignmentEngine: Sendable {
                 )
             }
             _ = assess(goal.text)
-            let status: GoalStatus =
-                goalEvidence.isEmpty
-                ? .notAddressed
-                : !goalHasOwnEvidence
-                    ? .stable
-                    : goalDirection > 0 ? .progressing : goalDirection < 0 ? .regressing : .stable
             progress.insert(
                 GoalProgress(
-                    attendee: attendee, goalID: goal.id, objectiveID: nil, text: goal.text, status: status,
+                    attendee: attendee, goalID: goal.id, objectiveID: nil, text: goal.text,
+                    status: Self.status(
+                        evidence: !goalEvidence.isEmpty, own: goalHasOwnEvidence, direction: goalDirection),
                     evidence: Array(goalEvidence)),
                 at: progress.count - goal.objectives.count
             )
@@ -84,32 +98,32 @@ public struct PlanAlignmentEngine: Sendable {
         return progress
     }
 
+    /// No evidence: not addressed; only the clinician's words: stable; else the direction decides.
+    private static func status(evidence: Bool, own: Bool, direction: Int) -> GoalStatus {
+        guard evidence else { return .notAddressed }
+        guard own else { return .stable }
+        return direction > 0 ? .progressing : direction < 0 ? .regressing : .stable
+    }
+
     private func assess(
-        topic: Set<String>, own: [Int], ownStems: [Set<String>], clinician: [Int], clinicianStems: [Set<String>],
-        facts: SessionFacts
-    ) -> (status: GoalStatus, evidence: [Int], direction: Int, hasOwnEvidence: Bool) {
+        topic: Set<String>, own: [Reading], clinician: [(utterance: Int, stems: Set<String>)]
+    ) -> Assessment {
         guard !topic.isEmpty else { return (.notAddressed, [], 0, false) }
         let needed = min(self.configuration.minimumOverlap, topic.count)
         var evidence: [Int] = []
         var direction = 0
-        var hasOwnEvidence = false
-        for (offset, u) in own.enumerated() where ownStems[offset].intersection(topic).count >= needed {
-            evidence.append(u)
-            hasOwnEvidence = true
-            let text = facts.segmented.texts[u]
-            for span in text.sentences {
-                let words = Array(text.words[span.words])
-                guard self.stems(words).intersection(topic).count >= needed else { continue }
-                direction += self.direction(of: words, topic: topic)
+        for reading in own where reading.stems.intersection(topic).count >= needed {
+            evidence.append(reading.utterance)
+            for sentence in reading.sentences where sentence.stems.intersection(topic).count >= needed {
+                direction += self.direction(of: sentence.words, topic: topic)
             }
         }
-        for (offset, u) in clinician.enumerated() where clinicianStems[offset].intersection(topic).count >= needed {
-            evidence.append(u)
-        }
-        guard !evidence.isEmpty else { return (.notAddressed, [], 0, false) }
-        let status: GoalStatus =
-            !hasOwnEvidence ? .stable : direction > 0 ? .progressing : direction < 0 ? .regressing : .stable
-        return (status, evidence.sorted(), direction, hasOwnEvidence)
+        let hasOwnEvidence = !evidence.isEmpty
+        evidence += clinician.filter { $0.stems.intersection(topic).count >= needed }.map(\.utterance)
+        return (
+            Self.status(evidence: !evidence.isEmpty, own: hasOwnEvidence, direction: direction), evidence.sorted(),
+            direction, hasOwnEvidence
+        )
     }
 
     /// Which way one sentence about a goal leans: its cues summed, a cue just after a negation counting
@@ -149,11 +163,11 @@ public struct PlanAlignmentEngine: Sendable {
         for (i, first) in members.enumerated() {
             for second in members[(i + 1)...] where facts.session.family(of: first) == facts.session.family(of: second)
             {
-                for theme in self.configuration.conflictThemes {
-                    let firstA = self.goals(of: first, matching: theme.sideA)
-                    let firstB = self.goals(of: first, matching: theme.sideB)
-                    let secondA = self.goals(of: second, matching: theme.sideA)
-                    let secondB = self.goals(of: second, matching: theme.sideB)
+                for (theme, sides) in zip(self.configuration.conflictThemes, self.themeSides) {
+                    let firstA = self.goals(of: first, matching: sides.a)
+                    let firstB = self.goals(of: first, matching: sides.b)
+                    let secondA = self.goals(of: second, matching: sides.a)
+                    let secondB = self.goals(of: second, matching: sides.b)
                     let pair: ([String], [String])? =
                         !firstA.isEmpty && !secondB.isEmpty && firstB.isEmpty
                         ? (firstA, secondB)
@@ -173,15 +187,12 @@ public struct PlanAlignmentEngine: Sendable {
     }
 
     /// Ids of an attendee's goals (or goal/objective) whose text holds any of the phrases.
-    private func goals(of attendee: Attendee, matching phrases: [String]) -> [String] {
-        let index = PhraseIndex(phrases.map { ($0, true) })
+    private func goals(of attendee: Attendee, matching phrases: PhraseIndex<Bool>) -> [String] {
         var matched: [String] = []
         for goal in attendee.treatmentPlan?.goals ?? [] {
             let texts = [(goal.id, goal.text)] + goal.objectives.map { ($0.id, $0.text) }
-            for (id, text) in texts {
-                var hit = false
-                index.forEachMatch(in: self.tokenizer.tokenize(text).words) { _, _ in hit = true }
-                if hit, !matched.contains(id) { matched.append(id) }
+            for (id, text) in texts where phrases.containsMatch(in: self.tokenizer.tokenize(text).words) {
+                if !matched.contains(id) { matched.append(id) }
             }
         }
         return matched

@@ -108,16 +108,7 @@ public struct RiskScreening: Sendable {
             }
             // The answer to a pending clinician question, when this is who was asked.
             if let speaker, !pending.isEmpty {
-                let firstSentence = words.prefix { $0.sentence == 0 }
-                let opensWithDenial =
-                    !self.denials.isEmpty
-                    && {
-                        var found = false
-                        self.denials.forEachMatch(in: Array(firstSentence)) { range, _ in
-                            if range.lowerBound == 0 { found = true }
-                        }
-                        return found
-                    }()
+                let opensWithDenial = self.denials.containsMatch(in: words, startingWithin: 1)
                 for question in pending where question.addressee == nil || question.addressee == speaker {
                     let denied =
                         !flaggedHere.contains(question.category)
@@ -206,11 +197,8 @@ public struct RiskScreening: Sendable {
         }
         if hypothetical { return .hypothetical }
 
-        var isPast = false
-        var isRecent = false
-        self.past.forEachMatch(in: sentenceWords) { _, _ in isPast = true }
-        self.recent.forEachMatch(in: sentenceWords) { _, _ in isRecent = true }
-        return .affirmed(isPast: isPast && !isRecent)
+        let isPast = self.past.containsMatch(in: sentenceWords)
+        return .affirmed(isPast: isPast && !self.recent.containsMatch(in: sentenceWords))
     }
 
     /// Who a matched statement is about, or nil when it is nobody in the session.

@@ -45,9 +45,13 @@ public struct SessionFacts: Sendable {
     public init(
         attributed: AttributedSession, attributor: AttributorConfiguration, interventions lexicon: InterventionLexicon
     ) {
+        self.init(attributed: attributed, compiled: CompiledLexicon(attributor.lexicon), interventions: lexicon)
+    }
+
+    /// With the attributor's lexicon already compiled (the supervisor compiles it once, not per run).
+    init(attributed: AttributedSession, compiled: CompiledLexicon, interventions lexicon: InterventionLexicon) {
         self.attributed = attributed
         self.lexicon = lexicon
-        let compiled = CompiledLexicon(attributor.lexicon)
         let directory = NameDirectory(roster: attributed.roster, lexicon: compiled)
         let people = attributed.roster.people
         let index = Dictionary(uniqueKeysWithValues: people.enumerated().map { ($1.id, $0) })
@@ -98,7 +102,7 @@ public struct SessionFacts: Sendable {
                 default: break
                 }
             }
-            return (Self.unique(named.filter(isPresentAttendee)), Self.unique(all))
+            return (named.filter(isPresentAttendee).uniqued(), all.uniqued())
         }
         let segmentStarts = Set(segmented.segments.map(\.utterances.lowerBound))
         func neighbour(_ u: Int, step: Int) -> PersonID? {
@@ -112,33 +116,39 @@ public struct SessionFacts: Sendable {
 
         for u in 0..<count where segmented.isSpeech[u] {
             let text = segmented.texts[u]
-            let (named, all) = names(in: text.words)
-            addressees[u] = named
-            mentioned[u] = Self.unique(all)
-            guard isClinician[u] else { continue }
+            guard isClinician[u] else {
+                (addressees[u], mentioned[u]) = names(in: text.words)
+                continue
+            }
+            // A clinician's utterance is read sentence by sentence; the utterance's names are theirs together.
+            var named: [PersonID] = []
+            var all: [PersonID] = []
             var sentences: [ClinicianSentence] = []
             for (offset, span) in text.sentences.enumerated() {
                 let words = Array(text.words[span.words])
                 var found: [Int] = []
                 techniques.forEachMatch(in: words) { _, technique in found.append(technique) }
-                var toGroup = false
-                groupAddress.forEachMatch(in: words) { _, _ in toGroup = true }
-                let named = names(in: words)
+                let toGroup = groupAddress.containsMatch(in: words)
+                let inSentence = names(in: words)
+                named += inSentence.addressed
+                all += inSentence.all
                 sentences.append(
                     ClinicianSentence(
-                        index: offset, audience: toGroup ? [] : named.addressed, techniques: Self.unique(found),
+                        index: offset, audience: toGroup ? [] : inSentence.addressed, techniques: found.uniqued(),
                         addressesGroup: toGroup, isQuestion: words.last?.after == .question, wordCount: words.count,
-                        mentions: named.all.filter(isPresentAttendee)
+                        mentions: inSentence.all.filter(isPresentAttendee)
                     )
                 )
             }
+            addressees[u] = named.uniqued()
+            mentioned[u] = all.uniqued()
             // A summary's bullets are not turns of talk: who spoke before or after says nothing.
             Self.resolveAudience(
                 &sentences, opensSegment: isSummary || segmentStarts.contains(u),
                 previous: isSummary ? nil : neighbour(u, step: -1), next: isSummary ? nil : neighbour(u, step: 1)
             )
             clinicianSentences[u] = sentences
-            interventions[u] = Self.unique(sentences.flatMap(\.techniques))
+            interventions[u] = sentences.flatMap(\.techniques).uniqued()
         }
         self.speaker = speaker
         self.isClinician = isClinician
@@ -182,15 +192,15 @@ public struct SessionFacts: Sendable {
         }
     }
 
-    private static func unique<T: Hashable>(_ values: [T]) -> [T] {
-        var seen = Set<T>()
-        return values.filter { seen.insert($0).inserted }
-    }
-
     /// The text of sentence `index` of utterance `u`.
     public func sentence(_ u: Int, _ index: Int) -> String {
         let span = self.segmented.texts[u].sentences[index]
         return self.segmented.text(of: Sentence(utterance: u, utf8Range: span.utf8Range))
+    }
+
+    /// The speech utterance just before `u`, skipping non-speech.
+    public func previousSpeech(before u: Int) -> Int? {
+        (0..<u).reversed().first { self.segmented.isSpeech[$0] }
     }
 
     /// The topical segment an utterance falls in.
@@ -203,8 +213,6 @@ public struct SessionFacts: Sendable {
     public func clinician(_ u: Int, speaksTo attendee: PersonID) -> Bool {
         self.clinicianSentences[u].contains { $0.isGroupWide || $0.audience.contains(attendee) }
     }
-
-    func isClinicianID(_ id: PersonID) -> Bool { self.roster.person(id)?.isClinician ?? false }
 
     public func technique(_ index: Int) -> InterventionLexicon.Technique { self.lexicon.techniques[index] }
 }

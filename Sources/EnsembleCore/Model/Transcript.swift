@@ -50,14 +50,7 @@ public struct Transcript: Sendable, Hashable {
     }
 
     /// The distinct speaker labels in order of first appearance.
-    public var labels: [String] {
-        var seen = Set<String>()
-        var ordered: [String] = []
-        for utterance in self.utterances {
-            if let label = utterance.label, seen.insert(label).inserted { ordered.append(label) }
-        }
-        return ordered
-    }
+    public var labels: [String] { self.utterances.compactMap(\.label).uniqued() }
 
     public var hasTimes: Bool { self.utterances.contains { $0.start != nil } }
 }

@@ -2,6 +2,8 @@
 public enum SupervisorEvent: Sendable, Hashable {
     case segmented(utterances: Int, segments: Int)
     case attributed(speakers: Int, unknownUtterances: Int)
+    /// The drafting fan-out begins with this many agent jobs (one per drafted attendee, plus the shared ones).
+    case fanningOut(jobs: Int)
     case agentStarted(agent: String, attendee: PersonID?)
     case agentFinished(agent: String, attendee: PersonID?)
     case agentFailed(agent: String, attendee: PersonID?, reason: String)
@@ -128,6 +130,9 @@ public actor SessionSupervisor {
     private let attributor: SpeakerAttributor
     private let agents: Agents?
     private let clock: any Clock<Duration>
+    /// The attributor's lexicon, compiled once for the drafting runs' name handling (nil when this
+    /// supervisor only attributes).
+    private let lexicon: CompiledLexicon?
     public nonisolated let events: AsyncStream<SupervisorEvent>
     private let continuation: AsyncStream<SupervisorEvent>.Continuation
 
@@ -145,6 +150,7 @@ public actor SessionSupervisor {
         self.attributor = SpeakerAttributor(configuration: configuration.attributor)
         self.agents = agents
         self.clock = clock
+        self.lexicon = agents == nil ? nil : CompiledLexicon(configuration.attributor.lexicon)
         (self.events, self.continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
     }
 
@@ -173,20 +179,17 @@ public actor SessionSupervisor {
     /// Drafts everything for one session: a note per attendee, the group note, plan progress and risk.
     /// Throws `CancellationError` when cancelled; an agent's failure is a finding, not an error.
     public func draft(_ session: Session, transcript: Transcript) async throws -> SessionRun {
-        guard let drafting = self.configuration.drafting, let agents = self.agents else {
+        guard let drafting = self.configuration.drafting, let agents = self.agents, let lexicon = self.lexicon else {
             preconditionFailure("SessionSupervisor.draft needs a drafting configuration")
         }
         let attributed = try await self.segmentAndAttribute(session, transcript: transcript)
-        let facts = SessionFacts(
-            attributed: attributed, attributor: self.configuration.attributor, interventions: drafting.interventions)
+        let facts = SessionFacts(attributed: attributed, compiled: lexicon, interventions: drafting.interventions)
         let context = DraftingContext(facts: facts)
         let results = try await self.fanOut(context, agents: agents)
         try Task.checkCancellation()
 
         var findings = attributed.attribution.findings
-        var failures: [PersonID: String] = [:]
         for failure in results.failures {
-            if let attendee = failure.attendee { failures[attendee] = failure.message }
             findings.append(
                 Finding(
                     code: failure.code == .timedOut ? .agentTimedOut : .draftFailed, severity: .error,
@@ -217,14 +220,10 @@ public actor SessionSupervisor {
                 )
             )
         }
-        let assembly = NoteAssembly(
-            drafter: drafting.drafter, attributor: self.configuration.attributor,
-            protectedTerms: drafting.drafter.protectedTerms
-        )
+        let assembly = NoteAssembly(drafter: drafting.drafter, lexicon: lexicon)
         let groupNote = results.groupNote ?? assembly.manualGroupNote(attendees: session.presentAttendees.map(\.id))
         let output = assembly.assemble(
-            facts: facts, drafts: results.drafts, progress: results.progress, risk: results.risk, groupNote: groupNote,
-            failures: failures
+            facts: facts, drafts: results.drafts, progress: results.progress, risk: results.risk, groupNote: groupNote
         )
         let order = Dictionary(uniqueKeysWithValues: session.attendees.enumerated().map { ($1.id, $0) })
         let progress = results.progress.values.flatMap { $0 }.sorted {
@@ -283,6 +282,7 @@ public actor SessionSupervisor {
         let draftable = context.session.attendees.filter { $0.present && ($0.consent?.aiDrafting ?? false) }.map(\.id)
         var queue: [Job] = [.risk, .summary, .conflicts] + draftable.map(Job.attendee)
         queue.reverse()  // popLast takes them in the order listed
+        self.continuation.yield(.fanningOut(jobs: queue.count))
         let limit = self.configuration.concurrencyLimit
         let timeout = self.configuration.agentTimeout
         let clock = self.clock

@@ -39,6 +39,21 @@ public struct PhraseIndex<Value: Sendable & Hashable>: Sendable {
         }
     }
 
+    /// Whether any phrase occurs in `words[range]` (all of `words` by default), starting no later than
+    /// `startingWithin` words into the range when that is given (`I'll try` as an opening).
+    public func containsMatch(in words: [Word], range: Range<Int>? = nil, startingWithin: Int? = nil) -> Bool {
+        let range = range ?? words.indices
+        let lastStart = min(range.upperBound, range.lowerBound + (startingWithin ?? range.count))
+        guard !self.byFirstWord.isEmpty, range.lowerBound < lastStart else { return false }
+        for start in range.lowerBound..<lastStart {
+            guard let entries = self.byFirstWord[words[start]] else { continue }
+            for entry in entries where start + entry.words.count <= range.upperBound {
+                if self.matches(entry, in: words, at: start) { return true }
+            }
+        }
+        return false
+    }
+
     /// The phrases that end exactly at `end` (exclusive), longest first.
     public func phrasesEnding(at end: Int, in words: [Word]) -> [Entry] {
         var found: [Entry] = []

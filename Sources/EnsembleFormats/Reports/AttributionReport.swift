@@ -106,7 +106,7 @@ public enum AttributionReport {
         ])
     }
 
-    static func segment(_ segment: TopicalSegment) -> JSONNode {
+    public static func segment(_ segment: TopicalSegment) -> JSONNode {
         .object([
             ("kind", .string(segment.kind)),
             ("utterances", .array([.number(segment.utterances.lowerBound), .number(segment.utterances.upperBound)])),
