@@ -7,8 +7,11 @@ DEMO_SCENARIO ?= Scenarios/dbt-skills-group
 # store and the language-model client.
 APT_PACKAGES ?= libssl-dev pkg-config
 SWIFT_BUILD_FLAGS ?=
+# Python tools the tests use (pyx12 validates the 837P files), in a local virtual environment.
+VENV ?= .build/venv
+PYX12_VERSION ?= 4.0.0
 
-.PHONY: all build release demo test deps bench check-scenarios format clean
+.PHONY: all build release demo test deps pytools bench check-scenarios format clean
 
 all: build
 
@@ -27,6 +30,22 @@ deps:
 	  fi; \
 	fi
 
+## pyx12 from PyPI into $(VENV) (python3 and its venv module from apt when root and missing).
+pytools:
+	@if [ ! -x $(VENV)/bin/x12valid ]; then \
+	  if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then \
+	    if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "installing: python3 python3-venv"; \
+	      (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv; \
+	    else \
+	      echo "error: the tests need python3 with venv; run: sudo apt-get install python3 python3-venv" >&2; exit 1; \
+	    fi; \
+	  fi; \
+	  rm -rf $(VENV) && python3 -m venv $(VENV) && \
+	  $(VENV)/bin/pip install --quiet --disable-pip-version-check pyx12==$(PYX12_VERSION) && \
+	  echo "installed pyx12 $(PYX12_VERSION) into $(VENV)"; \
+	fi
+
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
@@ -38,12 +57,15 @@ demo: release
 	@echo "== ensemble draft $(DEMO_SCENARIO)"
 	@.build/release/ensemble draft $(DEMO_SCENARIO)
 	@echo
+	@echo "== ensemble claims $(DEMO_SCENARIO) (per-attendee claims for billing staff)"
+	@.build/release/ensemble claims $(DEMO_SCENARIO)
+	@echo
 	@echo "== ensemble check Scenarios/* (attribution against each expected.json)"
 	@.build/release/ensemble check Scenarios/*/
 
-test: deps
+test: deps pytools
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	ENSEMBLE_REQUIRE_PYX12=1 ENSEMBLE_X12VALID=$(abspath $(VENV))/bin/x12valid $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
 
 ## Speed and memory figures (release build); see Benchmarks/.
 bench: deps

@@ -18,7 +18,7 @@ public struct Console: Sendable {
 
     @TaskLocal public static var current: Console = .standard
 
-    static func out(_ text: String) { Self.current.writeOut(text.hasSuffix("\n") ? text : text + "\n") }
+    static func out(_ text: String) { Self.current.writeOut(text.utf8.last == 0x0A ? text : text + "\n") }
 
     static func error(_ text: String) { Self.current.writeError(text.hasSuffix("\n") ? text : text + "\n") }
 }

@@ -53,8 +53,8 @@ struct EnsembleCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            DraftCommand.self, AttributeCommand.self, ParseCommand.self, SegmentCommand.self, CheckCommand.self,
-            ValidateCommand.self,
+            DraftCommand.self, ClaimsCommand.self, AttributeCommand.self, ParseCommand.self, SegmentCommand.self,
+            CheckCommand.self, ValidateCommand.self,
         ]
     )
 }

@@ -8,6 +8,8 @@ public struct AgentConfigurations: Sendable {
     public var segmenter: SegmenterConfiguration
     public var attributor: AttributorConfiguration
     public var drafting: SessionSupervisor.DraftingConfiguration
+    /// The 837P envelope (`billing-reconciler/interchange.json`).
+    public var interchange: InterchangeSettings
     /// Each agent's version and the content hashes of the files it was loaded from.
     public var versions: [AgentVersion]
 
@@ -69,6 +71,9 @@ public enum AgentsDirectory {
         let summarizerFile = try bytes("group-summarizer/config.json")
         let alignerFile = try bytes("plan-aligner/config.json")
         let screenerFile = try bytes("risk-screener/config.json")
+        let billingRulesFile = try bytes("billing-reconciler/rules.json")
+        let payersFile = try bytes("billing-reconciler/payers.json")
+        let interchangeFile = try bytes("billing-reconciler/interchange.json")
 
         let segmenter = try AgentConfigurationDecoder.segmenter(segmenterFile.bytes, file: segmenterFile.file)
         let attributor = try AgentConfigurationDecoder.attributor(
@@ -81,8 +86,13 @@ public enum AgentsDirectory {
             screener: try DraftingConfigurationDecoder.screener(screenerFile.bytes, file: screenerFile.file),
             interventions: try DraftingConfigurationDecoder.interventions(
                 interventionsFile.bytes, file: interventionsFile.file
+            ),
+            billing: try BillingConfigurationDecoder.rules(
+                billingRulesFile.bytes, file: billingRulesFile.file, payers: payersFile.bytes,
+                payersFile: payersFile.file
             )
         )
+        let interchange = try BillingConfigurationDecoder.interchange(interchangeFile.bytes, file: interchangeFile.file)
         func version(_ agent: String, _ version: String, _ files: [String]) -> AgentVersion {
             let listed = files.compactMap { hashes[$0] }
             let manifest = listed.map { "\($0.sha256)  \($0.path)\n" }.joined()
@@ -101,9 +111,17 @@ public enum AgentsDirectory {
             version("GroupSummarizer", drafting.summarizer.version, ["group-summarizer/config.json"]),
             version("PlanAligner", drafting.aligner.version, ["plan-aligner/config.json"]),
             version("RiskScreener", drafting.screener.version, ["risk-screener/config.json"]),
+            version(
+                "BillingReconciler", "\(drafting.billing.version)+payers.\(drafting.billing.payers.version)",
+                [
+                    "billing-reconciler/rules.json", "billing-reconciler/payers.json",
+                    "billing-reconciler/interchange.json",
+                ]
+            ),
         ]
         return AgentConfigurations(
-            directory: directory, segmenter: segmenter, attributor: attributor, drafting: drafting, versions: versions
+            directory: directory, segmenter: segmenter, attributor: attributor, drafting: drafting,
+            interchange: interchange, versions: versions
         )
     }
 }

@@ -109,7 +109,7 @@ public struct ScriptedAgents: Sendable {
     private let behaviour: @Sendable (String) -> Behaviour
 
     /// - Parameter behaviour: what to do for each call, by name: `NoteDrafter:CL-101`, `PlanAligner:CL-101`,
-    ///   `PlanAligner:conflicts`, `RiskScreener`, `GroupSummarizer`.
+    ///   `PlanAligner:conflicts`, `RiskScreener`, `GroupSummarizer`, `BillingReconciler`.
     public init(live: SessionSupervisor.Agents, behaviour: @escaping @Sendable (String) -> Behaviour) {
         self.live = live
         self.behaviour = behaviour
@@ -118,7 +118,7 @@ public struct ScriptedAgents: Sendable {
     public var agents: SessionSupervisor.Agents {
         SessionSupervisor.Agents(
             drafter: Drafter(scripted: self), aligner: Aligner(scripted: self), screener: Screener(scripted: self),
-            summarizer: Summarizer(scripted: self)
+            summarizer: Summarizer(scripted: self), billing: Billing(scripted: self)
         )
     }
 
@@ -167,6 +167,15 @@ public struct ScriptedAgents: Sendable {
         let scripted: ScriptedAgents
         func screen(_ context: DraftingContext) async throws -> RiskScreen {
             try await self.scripted.perform("RiskScreener") { try await self.scripted.live.screener.screen(context) }
+        }
+    }
+
+    struct Billing: BillingReconcilingAgent {
+        let scripted: ScriptedAgents
+        func reconcile(_ session: Session, notes: [PersonID: NoteReadiness]) async throws -> BillingResult {
+            try await self.scripted.perform("BillingReconciler") {
+                try await self.scripted.live.billing.reconcile(session, notes: notes)
+            }
         }
     }
 

@@ -46,11 +46,27 @@ struct DraftCommandTests {
         #expect(tasha["route"]?.string == "supervisorReview")
         #expect(tasha["evidence"]?.array?.compactMap(\.number) == [25])
 
-        #expect(report["claims"]?.array?.isEmpty == true)
+        // One claim per attending member, under their own coverage; the absent member is not billed.
+        let claims = try #require(report["claims"]?.array)
+        #expect(
+            claims.compactMap { $0["attendeeId"]?.string } == [
+                "CL-101", "CL-102", "CL-103", "CL-105", "CL-106", "CL-107",
+            ])
+        for claim in claims {
+            #expect(claim["cpt"]?.string == "90853")
+            #expect(claim["units"]?.number == 1)
+            #expect(claim["modifiers"]?.array?.isEmpty == true)
+            // Drafts are never signed, so no claim is ready.
+            #expect(claim["status"]?.string == "pendingSignature")
+        }
+        let billing = try #require(report["billing"]?.array)
+        let jordan = try #require(billing.first { $0["attendeeId"]?.string == "CL-104" })
+        #expect(jordan["billed"]?.bool == false && jordan["notBilled"]?.string == "absent")
+        #expect(try #require(report["findings"]?.array).contains { $0["code"]?.string == "noteNotSigned" })
         #expect(report["groupNote"]?["sections"]?.array?.isEmpty == false)
         // Each agent's configuration is recorded by version and content hash.
         let agents = try #require(report["agents"]?.array)
-        #expect(agents.count == 7)
+        #expect(agents.count == 8)
         for agent in agents {
             #expect(agent["version"]?.string?.isEmpty == false)
             #expect(agent["sha256"]?.string?.count == 64)
@@ -81,7 +97,7 @@ struct DraftCommandTests {
         #expect(result.out.contains("Findings"))
         // Progress names agents and ids only.
         #expect(result.error.contains("NoteDrafter CL-101 done"))
-        #expect(result.error.contains("8/8"))
+        #expect(result.error.contains("9/9 BillingReconciler done"))
         #expect(!result.error.contains("Maria"))
     }
 

@@ -63,4 +63,45 @@ struct AgentsFolderTests {
             return message.contains("Agents/risk-screener/config.json") && message.contains("item9Level")
         }
     }
+
+    @Test func aPracticeAddsAPayerProfile_withoutRecompiling() async throws {
+        let folder = try Self.copy()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Aetna (60054) wants telehealth at POS 11 with modifier 95 and pays groups of at most 2.
+        try Self.edit(folder, "billing-reconciler/payers.json") {
+            $0.replacing(
+                "  \"payers\": [\n",
+                with: """
+                      "payers": [
+                        { "id": "aetna", "match": { "payerIds": ["60054"] }, "maximumGroupSize": 2 },
+
+                    """)
+        }
+        let edited = try AgentsDirectory.load(explicit: folder.path)
+        let scenario = try Fixtures.scenario("dbt-skills-group")
+        let run = try await SessionSupervisor(configuration: edited.supervisor).draft(
+            scenario.session, transcript: scenario.transcript)
+        let marcus = try #require(run.billing.claim(for: PersonID("CL-102")))  // Aetna
+        #expect(marcus.status == .blocked && marcus.payer?.profile == "aetna")
+        #expect(marcus.reasons.contains { $0.code == .groupSizeExceeded })
+        #expect(run.billing.claim(for: PersonID("CL-101"))?.status == .pendingSignature)
+        #expect(
+            edited.versions.first { $0.agent == "BillingReconciler" }?.sha256
+                != (try Fixtures.agents()).versions.first { $0.agent == "BillingReconciler" }?.sha256)
+    }
+
+    @Test func brokenPayerProfile_namesTheFileAndField() throws {
+        let folder = try Self.copy()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.edit(folder, "billing-reconciler/payers.json") {
+            $0.replacing("\"multipleFamilyUnit\": \"family\"", with: "\"multipleFamilyUnit\": \"household\"")
+        }
+        #expect {
+            _ = try AgentsDirectory.load(explicit: folder.path)
+        } throws: { error in
+            let message = String(describing: error)
+            return message.contains("Agents/billing-reconciler/payers.json")
+                && message.contains("default.multipleFamilyUnit")
+        }
+    }
 }

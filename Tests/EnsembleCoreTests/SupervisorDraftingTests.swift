@@ -131,8 +131,11 @@ struct SupervisorDraftingTests {
             if event == .finished { break }
         }
         #expect(events.first.map { if case .segmented = $0 { true } else { false } } == true)
-        // Three shared jobs and one per consenting attendee present.
-        #expect(events.contains(.fanningOut(jobs: 3 + Self.drafted.count)))
+        // Three shared jobs, one per consenting attendee present, and the BillingReconciler after them.
+        #expect(events.contains(.fanningOut(jobs: 3 + Self.drafted.count + 1)))
+        let drafted = events.lastIndex { if case .agentFinished(agent: "NoteDrafter", _) = $0 { true } else { false } }
+        let billing = events.firstIndex(of: .agentStarted(agent: "BillingReconciler", attendee: nil))
+        #expect(drafted != nil && billing != nil && drafted! < billing!)
         for attendee in Self.drafted {
             #expect(events.contains(.agentStarted(agent: "NoteDrafter", attendee: attendee)))
             #expect(events.contains(.agentFinished(agent: "NoteDrafter", attendee: attendee)))

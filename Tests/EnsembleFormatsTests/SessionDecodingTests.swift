@@ -206,4 +206,40 @@ struct SessionDecodingTests {
         #expect(labelled.utterances.map(\.label) == ["SPEAKER_00", "SPEAKER_01", "SPEAKER_00", nil])
         #expect(labelled.format == "whisper-json+rttm")
     }
+
+    @Test func billingExtensions_decode_andBadOnesNameTheirField() throws {
+        let billing = """
+            "sex": "female", "address": { "street": "12 Elm Street", "city": "Albany", "state": "NY", "zip": 12203 },
+            "interactiveComplexity": "sentinelEvent",
+            "coverage": { "payerName": "Example", "payerId": "EX1", "memberId": "M1", "subscriberRelationship": "child",
+                          "subscriber": { "clientId": "CL-2" } },
+            """
+        let document = try self.decode(
+            Self.valid.replacingOccurrences(
+                of: "\"dateOfBirth\": \"2010-09-14\",", with: "\"dateOfBirth\": \"2010-09-14\", " + billing))
+        let patient = document.session.attendees[0]
+        #expect(patient.sex == .female)
+        #expect(patient.address?.line1 == "12 Elm Street" && patient.address?.postalCode == "12203")
+        #expect(patient.interactiveComplexity == .sentinelEvent)
+        #expect(patient.coverage?.subscriber?.clientId == PersonID("CL-2"))
+
+        let badSex = self.problem {
+            $0.replacingOccurrences(
+                of: "\"dateOfBirth\": \"2010-09-14\",", with: "\"dateOfBirth\": \"2010-09-14\", \"sex\": \"x\",")
+        }
+        #expect(badSex?.field == "attendees[0].sex")
+        let stranger = self.problem {
+            $0.replacingOccurrences(
+                of: "\"dateOfBirth\": \"2010-09-14\",",
+                with: "\"dateOfBirth\": \"2010-09-14\", \"coverage\": { \"subscriber\": { \"clientId\": \"CL-9\" } },")
+        }
+        #expect(stranger?.field == "attendees[0].coverage.subscriber.clientId")
+        let nobody = self.problem {
+            $0.replacingOccurrences(
+                of: "\"dateOfBirth\": \"2010-09-14\",",
+                with: "\"dateOfBirth\": \"2010-09-14\", \"coverage\": { \"subscriber\": { \"sex\": \"F\" } },")
+        }
+        #expect(nobody?.field == "attendees[0].coverage.subscriber")
+        #expect(nobody.map { !$0.description.contains("Sofia") } == true)
+    }
 }

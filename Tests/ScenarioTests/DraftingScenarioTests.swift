@@ -77,6 +77,25 @@ struct DraftingScenarioTests {
         }
     }
 
+    @Test(arguments: DraftingScenarioTests.names)
+    func scenario_billsExactlyItsExpectedClaims(_ name: String) async throws {
+        let (scenario, run, _) = try await Self.draft(name)
+        let expected = try #require(scenario.expected)
+        let billed = run.billing.claims.map { "\($0.attendee) \($0.cpt)" }
+        #expect(Set(billed) == Set(expected.claims.map { "\($0.clientId) \($0.cpt)" }), "\(name)")
+        #expect(billed.count == expected.claims.count, "\(name): one claim per billed attendee")
+        for claim in run.billing.claims {
+            // Complete claims, waiting only for the clinician's signature (drafts are never signed).
+            #expect(claim.status == .pendingSignature, "\(name): \(claim.attendee) \(claim.reasons.map(\.message))")
+        }
+        for client in expected.noClaim {
+            #expect(run.billing.claim(for: client) == nil, "\(name): \(client) must not be billed")
+            let disposition = run.billing.dispositions.first { $0.attendee == client }
+            #expect(disposition?.notBilled != nil, "\(name): \(client) says why it is not billed")
+        }
+        #expect(run.billing.dispositions.map(\.attendee) == scenario.session.attendees.map(\.id))
+    }
+
     // MARK: - Properties of every run
 
     /// Every sentence's evidence exists and is the attendee's own or a clinician speaking to them;

@@ -324,11 +324,12 @@ public struct SessionRun: Sendable, Hashable {
     public var skipped: [SkippedAttendee]
     public var risk: RiskScreen
     public var alignment: PlanAlignment
+    public var billing: BillingResult
     public var findings: [Finding]
 
     public init(
         attributed: AttributedSession, notes: [ClientNote], groupNote: GroupNote, skipped: [SkippedAttendee],
-        risk: RiskScreen, alignment: PlanAlignment, findings: [Finding]
+        risk: RiskScreen, alignment: PlanAlignment, billing: BillingResult = BillingResult(), findings: [Finding]
     ) {
         self.attributed = attributed
         self.notes = notes
@@ -336,6 +337,7 @@ public struct SessionRun: Sendable, Hashable {
         self.skipped = skipped
         self.risk = risk
         self.alignment = alignment
+        self.billing = billing
         self.findings = findings
     }
 

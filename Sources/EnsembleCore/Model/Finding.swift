@@ -35,6 +35,29 @@ public struct Finding: Sendable, Hashable {
         case goalConflict
         // Consent
         case consentMissing
+        // Billing
+        case billingFailed
+        case belowTimeThreshold
+        case noIdentifiedPatient
+        case severalIdentifiedPatients
+        case patientAbsent
+        case zCodeOnlyDiagnosis
+        case diagnosisMissing
+        case diagnosisInvalid
+        case diagnosesTrimmed
+        case coverageMissing
+        case subscriberMissing
+        case patientDemographicsMissing
+        case npiInvalid
+        case providerIncomplete
+        case placeOfServiceInvalid
+        case modalityMissing
+        case groupSizeExceeded
+        case codeNotCovered
+        case addOnNotAllowed
+        case feeMissing
+        case duplicateClaim
+        case noteNotSigned
     }
 
     public var code: Code

@@ -27,14 +27,37 @@ public struct Clinician: Sendable, Hashable {
     public var credentials: String?
     public var npi: String?
     public var role: ClinicianRole
+    /// Health-care provider taxonomy code (`101YM0800X`), for the claim's rendering provider.
+    public var taxonomy: String?
 
-    public init(id: PersonID, name: String, credentials: String? = nil, npi: String? = nil, role: ClinicianRole) {
+    public init(
+        id: PersonID, name: String, credentials: String? = nil, npi: String? = nil, role: ClinicianRole,
+        taxonomy: String? = nil
+    ) {
         self.id = id
         self.name = name
         self.credentials = credentials
         self.npi = npi
         self.role = role
+        self.taxonomy = taxonomy
     }
+}
+
+/// Administrative sex as claims carry it (X12 DMG03).
+public enum AdministrativeSex: String, Sendable, Hashable, CaseIterable {
+    case female = "F", male = "M", unknown = "U"
+}
+
+/// What made a session interactively complex (CPT +90785), as the clinician documented it.
+public enum InteractiveComplexityFactor: String, Sendable, Hashable, CaseIterable {
+    /// Maladaptive communication among participants that complicated care.
+    case maladaptiveCommunication
+    /// A caregiver's emotions or behaviour interfered with carrying out the treatment plan.
+    case caregiverInterference
+    /// A sentinel event and a mandated report to a third party, discussed with the participants.
+    case sentinelEvent
+    /// Play equipment, devices, an interpreter or translator, for a patient without ordinary adult language.
+    case languageBarrier
 }
 
 /// Per-attendee consent. An attendee without a consent record has not consented to anything.
@@ -49,17 +72,46 @@ public struct Consent: Sendable, Hashable {
     }
 }
 
+/// The policyholder when it is not the patient: another attendee on the roster, or a person given here.
+public struct Subscriber: Sendable, Hashable {
+    /// The policyholder's clientId when they are on this session's roster (their name, date of birth,
+    /// sex and address then come from there unless given here).
+    public var clientId: PersonID?
+    public var name: String?
+    public var dateOfBirth: CalendarDate?
+    public var sex: AdministrativeSex?
+    public var address: Address?
+
+    public init(
+        clientId: PersonID? = nil, name: String? = nil, dateOfBirth: CalendarDate? = nil, sex: AdministrativeSex? = nil,
+        address: Address? = nil
+    ) {
+        self.clientId = clientId
+        self.name = name
+        self.dateOfBirth = dateOfBirth
+        self.sex = sex
+        self.address = address
+    }
+}
+
 public struct Coverage: Sendable, Hashable {
     public var payerName: String?
     public var payerId: String?
     public var memberId: String?
+    /// The patient's relationship to the policyholder: `self`, `spouse`, `child`, `lifePartner`, `other`.
     public var subscriberRelationship: String?
     public var groupNumber: String?
+    /// X12 SBR09 (`CI` commercial, `MB` Medicare Part B, `MC` Medicaid …); else the payer profile's.
     public var claimFilingIndicator: String?
+    /// The policyholder, when the patient is not.
+    public var subscriber: Subscriber?
+    /// `primary`, `secondary` or `tertiary` (X12 SBR01 P/S/T); primary when not given.
+    public var sequence: String?
 
     public init(
         payerName: String? = nil, payerId: String? = nil, memberId: String? = nil,
-        subscriberRelationship: String? = nil, groupNumber: String? = nil, claimFilingIndicator: String? = nil
+        subscriberRelationship: String? = nil, groupNumber: String? = nil, claimFilingIndicator: String? = nil,
+        subscriber: Subscriber? = nil, sequence: String? = nil
     ) {
         self.payerName = payerName
         self.payerId = payerId
@@ -67,6 +119,8 @@ public struct Coverage: Sendable, Hashable {
         self.subscriberRelationship = subscriberRelationship
         self.groupNumber = groupNumber
         self.claimFilingIndicator = claimFilingIndicator
+        self.subscriber = subscriber
+        self.sequence = sequence
     }
 }
 
@@ -142,12 +196,17 @@ public struct Practice: Sendable, Hashable {
     public var npi: String?
     public var taxId: String?
     public var address: Address?
+    /// The billing provider's taxonomy code (`261QM0801X`).
+    public var taxonomy: String?
 
-    public init(name: String? = nil, npi: String? = nil, taxId: String? = nil, address: Address? = nil) {
+    public init(
+        name: String? = nil, npi: String? = nil, taxId: String? = nil, address: Address? = nil, taxonomy: String? = nil
+    ) {
         self.name = name
         self.npi = npi
         self.taxId = taxId
         self.address = address
+        self.taxonomy = taxonomy
     }
 }
 
@@ -176,13 +235,18 @@ public struct Attendee: Sendable, Hashable {
     public var previousNoteSummary: String?
     /// Overrides the session's note format for this attendee.
     public var noteFormat: NoteFormat?
+    public var sex: AdministrativeSex?
+    public var address: Address?
+    /// The interactive-complexity factor the clinician documented for this attendee (+90785).
+    public var interactiveComplexity: InteractiveComplexityFactor?
 
     public init(
         id: PersonID, name: String, aliases: [String] = [], role: AttendeeRole, relationship: String? = nil,
         relatedTo: PersonID? = nil, present: Bool, minutesAttended: Int? = nil, dateOfBirth: CalendarDate? = nil,
         diagnoses: [String] = [], consent: Consent? = nil, coverage: Coverage? = nil,
         treatmentPlan: TreatmentPlan? = nil, measures: [Measure] = [], previousNoteSummary: String? = nil,
-        noteFormat: NoteFormat? = nil
+        noteFormat: NoteFormat? = nil, sex: AdministrativeSex? = nil, address: Address? = nil,
+        interactiveComplexity: InteractiveComplexityFactor? = nil
     ) {
         self.id = id
         self.name = name
@@ -200,6 +264,9 @@ public struct Attendee: Sendable, Hashable {
         self.measures = measures
         self.previousNoteSummary = previousNoteSummary
         self.noteFormat = noteFormat
+        self.sex = sex
+        self.address = address
+        self.interactiveComplexity = interactiveComplexity
     }
 }
 
@@ -230,11 +297,14 @@ public struct Session: Sendable, Hashable {
     public var clinicians: [Clinician]
     public var attendees: [Attendee]
     public var speakerHints: [SpeakerHint]
+    /// Individual sessions: psychotherapy for crisis (90839/+90840) rather than by the time table.
+    public var crisis: Bool
 
     public init(
         id: SessionID, kind: SessionKind, title: String? = nil, start: Timestamp, end: Timestamp,
         modality: Modality? = nil, placeOfService: String? = nil, noteFormat: NoteFormat = .soap,
-        practice: Practice? = nil, clinicians: [Clinician], attendees: [Attendee], speakerHints: [SpeakerHint] = []
+        practice: Practice? = nil, clinicians: [Clinician], attendees: [Attendee], speakerHints: [SpeakerHint] = [],
+        crisis: Bool = false
     ) {
         self.id = id
         self.kind = kind
@@ -248,6 +318,7 @@ public struct Session: Sendable, Hashable {
         self.clinicians = clinicians
         self.attendees = attendees
         self.speakerHints = speakerHints
+        self.crisis = crisis
     }
 
     /// The scheduled length of the session in whole minutes.

@@ -21,3 +21,8 @@ public protocol RiskScreeningAgent: Sendable {
 public protocol GroupSummarizingAgent: Sendable {
     func summarize(_ context: DraftingContext) async throws -> GroupNote
 }
+
+/// Reconciles the session into per-attendee claims once the notes exist.
+public protocol BillingReconcilingAgent: Sendable {
+    func reconcile(_ session: Session, notes: [PersonID: NoteReadiness]) async throws -> BillingResult
+}

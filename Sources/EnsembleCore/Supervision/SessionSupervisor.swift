@@ -83,17 +83,19 @@ public actor SessionSupervisor {
         public var aligner: PlanAlignerConfiguration
         public var screener: RiskScreenerConfiguration
         public var interventions: InterventionLexicon
+        public var billing: BillingRules
 
         public init(
             drafter: NoteDrafterConfiguration, summarizer: GroupSummarizerConfiguration,
             aligner: PlanAlignerConfiguration,
-            screener: RiskScreenerConfiguration, interventions: InterventionLexicon
+            screener: RiskScreenerConfiguration, interventions: InterventionLexicon, billing: BillingRules
         ) {
             self.drafter = drafter
             self.summarizer = summarizer
             self.aligner = aligner
             self.screener = screener
             self.interventions = interventions
+            self.billing = billing
         }
     }
 
@@ -103,15 +105,17 @@ public actor SessionSupervisor {
         public var aligner: any PlanAligningAgent
         public var screener: any RiskScreeningAgent
         public var summarizer: any GroupSummarizingAgent
+        public var billing: any BillingReconcilingAgent
 
         public init(
             drafter: any NoteDraftingAgent, aligner: any PlanAligningAgent, screener: any RiskScreeningAgent,
-            summarizer: any GroupSummarizingAgent
+            summarizer: any GroupSummarizingAgent, billing: any BillingReconcilingAgent
         ) {
             self.drafter = drafter
             self.aligner = aligner
             self.screener = screener
             self.summarizer = summarizer
+            self.billing = billing
         }
 
         /// The live, deterministic agents.
@@ -120,7 +124,8 @@ public actor SessionSupervisor {
                 drafter: NoteDrafter(configuration: configuration.drafter),
                 aligner: PlanAligner(configuration: configuration.aligner),
                 screener: RiskScreener(configuration: configuration.screener),
-                summarizer: GroupSummarizer(configuration: configuration.summarizer, wording: configuration.drafter)
+                summarizer: GroupSummarizer(configuration: configuration.summarizer, wording: configuration.drafter),
+                billing: BillingReconciler(rules: configuration.billing)
             )
         }
     }
@@ -231,13 +236,48 @@ public actor SessionSupervisor {
                 order[$1.attendee] ?? 0, $1.goalID, $1.objectiveID ?? ""
             )
         }
+        let billing = try await self.reconcile(session, notes: output.notes, agent: agents.billing)
         self.continuation.yield(.finished)
         return SessionRun(
             attributed: attributed, notes: output.notes, groupNote: output.groupNote, skipped: output.skipped,
             risk: risk,
             alignment: PlanAlignment(progress: progress, conflicts: results.conflicts),
-            findings: findings + output.findings
+            billing: billing,
+            findings: findings + output.findings + billing.findings
         )
+    }
+
+    /// Runs the BillingReconciler over the drafted notes (none is signed: drafts never are), under the
+    /// same timeout; its failure is a finding and leaves no claims rather than failing the run.
+    private func reconcile(_ session: Session, notes: [ClientNote], agent: any BillingReconcilingAgent)
+        async throws -> BillingResult
+    {
+        var readiness: [PersonID: NoteReadiness] = [:]
+        for note in notes { readiness[note.attendee] = note.aiGenerated ? .draft : .manualNoteRequired }
+        for attendee in session.attendees where readiness[attendee.id] == nil {
+            readiness[attendee.id] = .manualNoteRequired
+        }
+        let notes = readiness
+        self.continuation.yield(.agentStarted(agent: "BillingReconciler", attendee: nil))
+        do {
+            let result = try await withTimeout(self.configuration.agentTimeout, clock: self.clock) {
+                try await agent.reconcile(session, notes: notes)
+            }
+            self.continuation.yield(.agentFinished(agent: "BillingReconciler", attendee: nil))
+            return result
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            let timedOut = error is TimeoutReached
+            self.continuation.yield(
+                .agentFailed(agent: "BillingReconciler", attendee: nil, reason: timedOut ? "timedOut" : "failed"))
+            return BillingResult(findings: [
+                Finding(
+                    code: .billingFailed, severity: .error,
+                    message: "BillingReconciler " + (timedOut ? "did not finish within the time limit" : "failed")
+                        + "; no claims were proposed for this session")
+            ])
+        }
     }
 
     // MARK: - Fan-out
@@ -282,7 +322,7 @@ public actor SessionSupervisor {
         let draftable = context.session.attendees.filter { $0.present && ($0.consent?.aiDrafting ?? false) }.map(\.id)
         var queue: [Job] = [.risk, .summary, .conflicts] + draftable.map(Job.attendee)
         queue.reverse()  // popLast takes them in the order listed
-        self.continuation.yield(.fanningOut(jobs: queue.count))
+        self.continuation.yield(.fanningOut(jobs: queue.count + 1))  // and the BillingReconciler after
         let limit = self.configuration.concurrencyLimit
         let timeout = self.configuration.agentTimeout
         let clock = self.clock

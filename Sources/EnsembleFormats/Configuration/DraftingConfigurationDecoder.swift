@@ -179,14 +179,14 @@ public enum DraftingConfigurationDecoder {
         return result
     }
 
-    private static func root(_ bytes: [UInt8], file: String) throws(FormatError) -> JSONField {
+    static func root(_ bytes: [UInt8], file: String) throws(FormatError) -> JSONField {
         let decoded = try TextDecoding.decode(bytes, file: file)
         let root = JSONField(node: try JSONParser.parse(decoded.text, file: file), file: file)
         guard root.node.members != nil else { throw root.error(.wrongType, "expected a JSON object") }
         return root
     }
 
-    private static func version(_ root: JSONField) throws(FormatError) -> String {
+    static func version(_ root: JSONField) throws(FormatError) -> String {
         try root.required("version", expected: "the configuration version").text()
     }
 

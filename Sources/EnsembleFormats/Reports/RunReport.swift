@@ -2,7 +2,7 @@ public import EnsembleCore
 
 /// The run report of `ensemble draft DIR --json` (SCENARIO-FORMAT.md, "Run report"). The required keys
 /// come first in the contract's order; the rest (`kind`, `disclaimer`, `planAlignment`,
-/// `goalConflicts`, `riskAssessments`, `people`, `segments`, `agents`) are additions.
+/// `goalConflicts`, `riskAssessments`, `billing`, `people`, `segments`, `agents`) are additions.
 public enum RunReport {
     public struct Context: Sendable {
         public var transcriptFiles: [String]
@@ -28,8 +28,7 @@ public enum RunReport {
             ("groupNote", self.groupNote(run.groupNote)),
             ("skipped", .array(run.skipped.map(self.skipped))),
             ("risk", .array(run.risk.flags.map(self.flag))),
-            // Claims are reconciled by the BillingReconciler; until it runs, none are proposed.
-            ("claims", .array([])),
+            ("claims", .array(run.billing.claims.map(ClaimsReport.claim))),
             ("findings", .array(run.findings.map(AttributionReport.finding))),
             ("kind", .string(attributed.session.kind.rawValue)),
             ("disclaimer", .string(context.disclaimer)),
@@ -37,6 +36,7 @@ public enum RunReport {
             ("planAlignment", .array(run.alignment.progress.map(self.progress))),
             ("goalConflicts", .array(run.alignment.conflicts.map(self.conflict))),
             ("riskAssessments", .array(run.risk.assessments.map(self.assessment))),
+            ("billing", .array(run.billing.dispositions.map(ClaimsReport.disposition))),
             (
                 "people",
                 .array(attributed.attribution.talk.map { AttributionReport.talk($0, roster: attributed.roster) })

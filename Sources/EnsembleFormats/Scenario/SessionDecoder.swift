@@ -86,6 +86,11 @@ public enum SessionDecoder {
         }
         let attendeeIDs = Set(attendees.map(\.id))
         for (offset, attendee) in attendees.enumerated() {
+            if let subscriber = attendee.coverage?.subscriber?.clientId, !attendeeIDs.contains(subscriber) {
+                throw try attendeeFields[offset].required("coverage", expected: "").required("subscriber", expected: "")
+                    .required("clientId", expected: "").error(
+                        .inconsistent, "names no attendee on this session; give the policyholder's name instead")
+            }
             if let related = attendee.relatedTo, !attendeeIDs.contains(related) {
                 throw try attendeeFields[offset].required("relatedTo", expected: "").error(
                     .inconsistent, "names no attendee on this session; expected another attendee's clientId"
@@ -141,7 +146,8 @@ public enum SessionDecoder {
             id: id, kind: kind, title: try root.optional("title")?.string(), start: start, end: end, modality: modality,
             placeOfService: placeOfService, noteFormat: noteFormat,
             practice: try root.optional("practice").map(self.practice),
-            clinicians: clinicians, attendees: attendees, speakerHints: hints
+            clinicians: clinicians, attendees: attendees, speakerHints: hints,
+            crisis: try root.optional("crisis")?.bool() ?? false
         )
         return SessionDocument(
             session: session, transcriptFiles: transcriptFiles, diarizationFile: diarization, conversation: conversation
@@ -187,7 +193,8 @@ public enum SessionDecoder {
             name: try field.required("name", expected: "the clinician's name").text(),
             credentials: try field.optional("credentials")?.string(),
             npi: try field.optional("npi").map { f throws(FormatError) in try self.code(f) },
-            role: role
+            role: role,
+            taxonomy: try field.optional("taxonomy")?.text(expected: "a provider taxonomy code such as 101YM0800X")
         )
     }
 
@@ -247,8 +254,39 @@ public enum SessionDecoder {
             treatmentPlan: try field.optional("treatmentPlan").map(self.treatmentPlan),
             measures: measures,
             previousNoteSummary: try field.optional("previousNoteSummary")?.string(),
-            noteFormat: try field.optional("noteFormat")?.oneOf(NoteFormat.self)
+            noteFormat: try field.optional("noteFormat")?.oneOf(NoteFormat.self),
+            sex: try field.optional("sex").map(self.sex),
+            address: try field.optional("address").map(self.address),
+            interactiveComplexity: try field.optional("interactiveComplexity")?.oneOf(
+                InteractiveComplexityFactor.self)
         )
+    }
+
+    /// `F`, `M`, `U`, or the words `female`, `male`, `unknown`.
+    private static func sex(_ field: JSONField) throws(FormatError) -> AdministrativeSex {
+        let text = try field.text(expected: "F, M or U")
+        switch text.lowercased() {
+        case "f", "female": return .female
+        case "m", "male": return .male
+        case "u", "unknown": return .unknown
+        default: throw field.error(.invalidValue, "expected F, M or U (female, male, unknown)")
+        }
+    }
+
+    private static func subscriber(_ field: JSONField) throws(FormatError) -> Subscriber {
+        let subscriber = Subscriber(
+            clientId: try field.optional("clientId").map { f throws(FormatError) in
+                PersonID(try f.text(expected: "a clientId"))
+            },
+            name: try field.optional("name")?.text(expected: "the policyholder's name"),
+            dateOfBirth: try field.optional("dateOfBirth").map(self.date),
+            sex: try field.optional("sex").map(self.sex),
+            address: try field.optional("address").map(self.address)
+        )
+        guard subscriber.clientId != nil || subscriber.name != nil else {
+            throw field.error(.missingField, "needs clientId (a policyholder on the roster) or name")
+        }
+        return subscriber
     }
 
     private static func coverage(_ field: JSONField) throws(FormatError) -> Coverage {
@@ -258,7 +296,9 @@ public enum SessionDecoder {
             memberId: try field.optional("memberId").map { f throws(FormatError) in try self.code(f) },
             subscriberRelationship: try field.optional("subscriberRelationship")?.string(),
             groupNumber: try field.optional("groupNumber").map { f throws(FormatError) in try self.code(f) },
-            claimFilingIndicator: try field.optional("claimFilingIndicator")?.string()
+            claimFilingIndicator: try field.optional("claimFilingIndicator")?.string(),
+            subscriber: try field.optional("subscriber").map(self.subscriber),
+            sequence: try field.optional("sequence")?.text(expected: "primary, secondary or tertiary")
         )
     }
 
@@ -291,7 +331,8 @@ public enum SessionDecoder {
             name: try field.optional("name")?.string(),
             npi: try field.optional("npi").map { f throws(FormatError) in try self.code(f) },
             taxId: try field.optional("taxId").map { f throws(FormatError) in try self.code(f) },
-            address: try field.optional("address").map(self.address)
+            address: try field.optional("address").map(self.address),
+            taxonomy: try field.optional("taxonomy")?.text(expected: "a provider taxonomy code such as 261QM0801X")
         )
     }
 

@@ -1,0 +1,491 @@
+import EnsembleCore
+import EnsembleIO
+import EnsembleTesting
+import Testing
+
+/// The billing rules of DOMAIN.md sections 0–1 as a table: each row is a session, the claim set it must
+/// produce (`attendee codes status`, codes as `cpt:modifier×units`), the findings it must raise and who
+/// must not be billed and why. The rules are the repository's own `Agents/billing-reconciler/`.
+@Suite("BillingReconciler: per-attendee claims")
+struct BillingTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var session: Session
+        var signed: Set<String> = []
+        var adjust: (@Sendable (inout BillingRules) -> Void)? = nil
+        var claims: Set<String>
+        var findings: Set<Finding.Code> = []
+        var notBilled: [String: NotBilledReason] = [:]
+
+        var testDescription: String { self.name }
+    }
+
+    static let cases: [Case] = [
+        // Group psychotherapy: one claim per attending member.
+        Case(
+            name: "group: every attending member, the early leaver too; the absent member never",
+            session: group([
+                member("CL-1"), member("CL-2", minutesAttended: 20), member("CL-3", present: false),
+            ]),
+            claims: ["CL-1 90853 pendingSignature", "CL-2 90853 pendingSignature"],
+            findings: [.noteNotSigned], notBilled: ["CL-3": .absent]
+        ),
+        Case(
+            name: "group: a claim is ready once that attendee's note is signed",
+            session: group([member("CL-1"), member("CL-2")]), signed: ["CL-1"],
+            claims: ["CL-1 90853 ready", "CL-2 90853 pendingSignature"]
+        ),
+        Case(
+            name: "group: interactive complexity adds 90785 for that member only",
+            session: group([member("CL-1", complexity: .maladaptiveCommunication), member("CL-2")]),
+            claims: ["CL-1 90853 + 90785 pendingSignature", "CL-2 90853 pendingSignature"]
+        ),
+        Case(
+            name: "group: Medicare's 12-member limit blocks the Medicare member, not the others",
+            session: group(
+                [member("CL-1", coverage: medicare("MBI0001"))] + (2...13).map { member("CL-\($0)") }),
+            claims: Set(["CL-1 90853 blocked"] + (2...13).map { "CL-\($0) 90853 pendingSignature" }),
+            findings: [.groupSizeExceeded]
+        ),
+        Case(
+            name: "group: video at POS 10 takes modifier 95 for commercial payers, none for Medicare",
+            session: group(
+                [member("CL-1"), member("CL-2", coverage: medicare("MBI0002"))], modality: .video, pos: "10"),
+            claims: ["CL-1 90853:95 pendingSignature", "CL-2 90853 pendingSignature"]
+        ),
+        Case(
+            name: "group: audio-only takes modifier 93, on the add-on line too",
+            session: group(
+                [member("CL-1", complexity: .sentinelEvent)], modality: .audioOnly, pos: "10"),
+            claims: ["CL-1 90853:93 + 90785:93 pendingSignature"]
+        ),
+        Case(
+            name: "group: FQ instead of 93 is a payer setting",
+            session: group([member("CL-1", coverage: medicare("MBI0003"))], modality: .audioOnly, pos: "02"),
+            adjust: { rules in
+                rules.payers.profiles[0].audioOnlyModifiers = ["FQ"]
+            },
+            claims: ["CL-1 90853:FQ pendingSignature"]
+        ),
+        Case(
+            name: "group: a video session billed at POS 11 is blocked",
+            session: group([member("CL-1")], modality: .video, pos: "11"),
+            claims: ["CL-1 90853:95 blocked"], findings: [.placeOfServiceInvalid]
+        ),
+        Case(
+            name: "group: an in-person session at a telehealth POS is blocked",
+            session: group([member("CL-1")], modality: .inPerson, pos: "10"),
+            claims: ["CL-1 90853 blocked"], findings: [.placeOfServiceInvalid]
+        ),
+        Case(
+            name: "group: no modality is blocked rather than assumed in person",
+            session: group([member("CL-1")], modality: nil),
+            claims: ["CL-1 90853 blocked"], findings: [.modalityMissing]
+        ),
+        Case(
+            name: "group: a member with no coverage is blocked; the others are not",
+            session: group([member("CL-1", coverage: .some(nil)), member("CL-2")]),
+            claims: ["CL-1 90853 blocked", "CL-2 90853 pendingSignature"], findings: [.coverageMissing]
+        ),
+        Case(
+            name: "group: a member with only Z-codes is blocked",
+            session: group([member("CL-1", diagnoses: ["Z63.0"])]),
+            claims: ["CL-1 90853 blocked"], findings: [.zCodeOnlyDiagnosis]
+        ),
+        Case(
+            name: "group: an unbillable category code (F41) is blocked",
+            session: group([member("CL-1", diagnoses: ["F41"])]),
+            claims: ["CL-1 90853 blocked"], findings: [.diagnosisInvalid]
+        ),
+        Case(
+            name: "group: no diagnosis is blocked",
+            session: group([member("CL-1", diagnoses: [])]),
+            claims: ["CL-1 90853 blocked"], findings: [.diagnosisMissing]
+        ),
+        Case(
+            name: "group: a sequela code cannot be principal",
+            session: group([member("CL-1", diagnoses: ["F43.10", "S06.0X0S"].reversed())]),
+            claims: ["CL-1 90853 blocked"], findings: [.diagnosisInvalid]
+        ),
+        Case(
+            name: "group: an invalid practice NPI (Luhn) blocks every claim",
+            session: group([member("CL-1"), member("CL-2")], practiceNPI: "1234567890"),
+            claims: ["CL-1 90853 blocked", "CL-2 90853 blocked"], findings: [.npiInvalid]
+        ),
+        Case(
+            name: "group: an invalid rendering NPI blocks every claim",
+            session: group([member("CL-1")], clinicianNPI: "1993999999"),
+            claims: ["CL-1 90853 blocked"], findings: [.npiInvalid]
+        ),
+        Case(
+            name: "group: a practice ZIP without the +4 is blocked (billing provider needs nine digits)",
+            session: group([member("CL-1")], practiceZIP: "60614"),
+            claims: ["CL-1 90853 blocked"], findings: [.providerIncomplete]
+        ),
+        Case(
+            name: "group: a code missing from the fee schedule is blocked",
+            session: group([member("CL-1")]),
+            adjust: { rules in rules.feesInCents["90853"] = nil },
+            claims: ["CL-1 90853 blocked"], findings: [.feeMissing]
+        ),
+
+        // Family and couples: one claim, under the identified patient.
+        Case(
+            name: "family: the identified patient present is 90847, under the IP only",
+            session: family([patient("CL-1"), relative("CL-2"), relative("CL-3")], minutes: 53),
+            claims: ["CL-1 90847 pendingSignature"], notBilled: ["CL-2": .participant, "CL-3": .participant]
+        ),
+        Case(
+            name: "family: the identified patient absent is 90846, still under the IP",
+            session: family([patient("CL-1", present: false), relative("CL-2")], minutes: 50),
+            claims: ["CL-1 90846 pendingSignature"], notBilled: ["CL-2": .participant]
+        ),
+        Case(
+            name: "family: 25 minutes is below the 26-minute minimum",
+            session: family([patient("CL-1"), relative("CL-2")], minutes: 25),
+            claims: ["CL-1 90847 blocked"], findings: [.belowTimeThreshold]
+        ),
+        Case(
+            name: "family: 26 minutes is enough",
+            session: family([patient("CL-1"), relative("CL-2")], minutes: 26),
+            claims: ["CL-1 90847 pendingSignature"]
+        ),
+        Case(
+            name: "family: 90785 is never billed with a family code, even when documented",
+            session: family([patient("CL-1", complexity: .maladaptiveCommunication), relative("CL-2")], minutes: 50),
+            claims: ["CL-1 90847 pendingSignature"], findings: [.addOnNotAllowed]
+        ),
+        Case(
+            name: "family: a Z-code-only identified patient is blocked",
+            session: family([patient("CL-1", diagnoses: ["Z62.820", "Z63.8"]), relative("CL-2")], minutes: 50),
+            claims: ["CL-1 90847 blocked"], findings: [.zCodeOnlyDiagnosis]
+        ),
+        Case(
+            name: "family: no identified patient bills nobody",
+            session: family([relative("CL-1"), relative("CL-2")], minutes: 50),
+            claims: [], findings: [.noIdentifiedPatient],
+            notBilled: ["CL-1": .identifiedPatientUnclear, "CL-2": .identifiedPatientUnclear]
+        ),
+        Case(
+            name: "family: two identified patients bill nobody until one is chosen",
+            session: family([patient("CL-1"), patient("CL-2")], minutes: 50),
+            claims: [], findings: [.severalIdentifiedPatients]
+        ),
+        Case(
+            name: "family: a child on a parent's policy needs the policyholder named",
+            session: family(
+                [patient("CL-1", coverage: dependent(subscriber: nil)), relative("CL-2")], minutes: 50),
+            claims: ["CL-1 90847 blocked"], findings: [.subscriberMissing]
+        ),
+        Case(
+            name: "couples: one claim under the identified partner; you cannot bill both",
+            session: couples([
+                patient("CL-1", coverage: dependent(subscriber: "CL-2", relationship: "spouse")), partner("CL-2"),
+            ]),
+            claims: ["CL-1 90847 pendingSignature"], notBilled: ["CL-2": .participant]
+        ),
+        Case(
+            name: "couples: no identified patient bills nobody",
+            session: couples([partner("CL-1"), partner("CL-2")]),
+            claims: [], findings: [.noIdentifiedPatient]
+        ),
+
+        // Multiple-family groups: per family (default) or per patient, as the payer says.
+        Case(
+            name: "multiple-family group: one claim per family's identified patient",
+            session: multiFamily([
+                patient("CL-1"), relative("CL-2", of: "CL-1"), patient("CL-3"), relative("CL-4", of: "CL-3"),
+            ]),
+            claims: ["CL-1 90849 pendingSignature", "CL-3 90849 pendingSignature"],
+            notBilled: ["CL-2": .participant, "CL-4": .participant]
+        ),
+        Case(
+            name: "multiple-family group: siblings who are both patients bill once per family by default",
+            session: multiFamily([patient("CL-1"), patient("CL-2", of: "CL-1"), relative("CL-3", of: "CL-1")]),
+            claims: ["CL-1 90849 pendingSignature"], notBilled: ["CL-2": .familyBilledOnce]
+        ),
+        Case(
+            name: "multiple-family group: a payer that bills per patient gets both siblings",
+            session: multiFamily([patient("CL-1"), patient("CL-2", of: "CL-1"), relative("CL-3", of: "CL-1")]),
+            adjust: { rules in rules.payers.fallback.multipleFamilyUnit = .patient },
+            claims: ["CL-1 90849 pendingSignature", "CL-2 90849 pendingSignature"]
+        ),
+        Case(
+            name: "multiple-family group: Medicare does not cover 90849",
+            session: multiFamily([patient("CL-1", coverage: medicare("MBI0004")), relative("CL-2", of: "CL-1")]),
+            claims: ["CL-1 90849 blocked"], findings: [.codeNotCovered]
+        ),
+        Case(
+            name: "multiple-family group: an absent patient's family attending bills nothing for them",
+            session: multiFamily([
+                patient("CL-1"), patient("CL-2", present: false), relative("CL-3", of: "CL-2"),
+            ]),
+            claims: ["CL-1 90849 pendingSignature"], findings: [.patientAbsent],
+            notBilled: ["CL-2": .patientAbsent, "CL-3": .participant]
+        ),
+
+        // Individual psychotherapy by minutes (DOMAIN.md 1.2), crisis codes, collateral.
+        Case(
+            name: "individual: 15 minutes is not reportable",
+            session: individual([patient("CL-1")], minutes: 15), claims: ["CL-1 90832 blocked"],
+            findings: [.belowTimeThreshold]
+        ),
+        Case(
+            name: "individual: 16 minutes is 90832", session: individual([patient("CL-1")], minutes: 16),
+            claims: ["CL-1 90832 pendingSignature"]),
+        Case(
+            name: "individual: 37 minutes is 90832", session: individual([patient("CL-1")], minutes: 37),
+            claims: ["CL-1 90832 pendingSignature"]),
+        Case(
+            name: "individual: 38 minutes is 90834", session: individual([patient("CL-1")], minutes: 38),
+            claims: ["CL-1 90834 pendingSignature"]),
+        Case(
+            name: "individual: 52 minutes is 90834", session: individual([patient("CL-1")], minutes: 52),
+            claims: ["CL-1 90834 pendingSignature"]),
+        Case(
+            name: "individual: 53 minutes is 90837", session: individual([patient("CL-1")], minutes: 53),
+            claims: ["CL-1 90837 pendingSignature"]),
+        Case(
+            name: "individual: 75 minutes is one 90837, codes are not stacked",
+            session: individual([patient("CL-1")], minutes: 75), claims: ["CL-1 90837 pendingSignature"]
+        ),
+        Case(
+            name: "individual: the patient's own minutes count when they left early",
+            session: individual([patient("CL-1", minutesAttended: 40)], minutes: 60),
+            claims: ["CL-1 90834 pendingSignature"]
+        ),
+        Case(
+            name: "individual: a family member present is collateral, not billed",
+            session: individual([patient("CL-1"), relative("CL-2")], minutes: 50),
+            claims: ["CL-1 90834 pendingSignature"], notBilled: ["CL-2": .collateral]
+        ),
+        Case(
+            name: "individual: 90785 is allowed with individual psychotherapy",
+            session: individual([patient("CL-1", complexity: .languageBarrier)], minutes: 45),
+            claims: ["CL-1 90834 + 90785 pendingSignature"]
+        ),
+        Case(
+            name: "individual: the patient absent bills nothing",
+            session: individual([patient("CL-1", present: false), relative("CL-2")], minutes: 50),
+            claims: [], findings: [.patientAbsent], notBilled: ["CL-1": .patientAbsent, "CL-2": .collateral]
+        ),
+        Case(
+            name: "crisis: under 30 minutes is reported as individual psychotherapy",
+            session: individual([patient("CL-1")], minutes: 29, crisis: true), claims: ["CL-1 90832 pendingSignature"],
+            findings: [.belowTimeThreshold]
+        ),
+        Case(
+            name: "crisis: 30 minutes is 90839", session: individual([patient("CL-1")], minutes: 30, crisis: true),
+            claims: ["CL-1 90839 pendingSignature"]),
+        Case(
+            name: "crisis: 74 minutes is 90839 alone",
+            session: individual([patient("CL-1")], minutes: 74, crisis: true), claims: ["CL-1 90839 pendingSignature"]),
+        Case(
+            name: "crisis: 75 minutes adds one 90840",
+            session: individual([patient("CL-1")], minutes: 75, crisis: true),
+            claims: ["CL-1 90839 + 90840 pendingSignature"]
+        ),
+        Case(
+            name: "crisis: 105 minutes adds two 90840 units",
+            session: individual([patient("CL-1")], minutes: 105, crisis: true),
+            claims: ["CL-1 90839 + 90840×2 pendingSignature"]
+        ),
+        Case(
+            name: "crisis: 90785 is never billed with crisis codes",
+            session: individual([patient("CL-1", complexity: .sentinelEvent)], minutes: 60, crisis: true),
+            claims: ["CL-1 90839 pendingSignature"], findings: [.addOnNotAllowed]
+        ),
+    ]
+
+    @Test(arguments: Self.cases)
+    func reconciles(_ row: Case) throws {
+        var rules = try Fixtures.agents().drafting.billing
+        row.adjust?(&rules)
+        let readiness = Dictionary(
+            uniqueKeysWithValues: row.session.attendees.map {
+                ($0.id, row.signed.contains($0.id.rawValue) ? NoteReadiness.signed : .draft)
+            })
+        let result = BillingReconciliation(rules: rules).reconcile(row.session, notes: readiness)
+
+        #expect(Set(result.claims.map(Self.summary)) == row.claims)
+        let codes = Set(result.findings.map(\.code))
+        #expect(row.findings.isSubset(of: codes), "findings: \(codes.map(\.rawValue).sorted())")
+        for (id, reason) in row.notBilled {
+            let disposition = result.dispositions.first { $0.attendee.rawValue == id }
+            #expect(disposition?.notBilled == reason && disposition?.claimID == nil, "\(id)")
+        }
+        // Every attendee has exactly one disposition, in roster order, billed ones naming their claim.
+        #expect(result.dispositions.map(\.attendee) == row.session.attendees.map(\.id))
+        for claim in result.claims {
+            #expect(result.dispositions.first { $0.attendee == claim.attendee }?.claimID == claim.id)
+            // A blocked claim says why; a claim that is not blocked has no error among its reasons.
+            #expect((claim.status == .blocked) == claim.reasons.contains { $0.severity == .error })
+        }
+    }
+
+    @Test func duplicateClaims_acrossSessions_blockTheSecond() throws {
+        let rules = try Fixtures.agents().drafting.billing
+        let engine = BillingReconciliation(rules: rules)
+        let morning = Self.group([Self.member("CL-1"), Self.member("CL-2")], id: "S-AM")
+        let evening = Self.group([Self.member("CL-1")], id: "S-PM")
+        var nextDay = Self.group([Self.member("CL-1")], id: "S-NEXT")
+        nextDay.start = Timestamp(
+            secondsSinceEpoch: morning.start.secondsSinceEpoch + 86_400, utcOffsetSeconds: -18_000)
+        nextDay.end = Timestamp(secondsSinceEpoch: nextDay.start.secondsSinceEpoch + 5400, utcOffsetSeconds: -18_000)
+        let results = BillingReconciliation.flagDuplicates(
+            [morning, evening, nextDay].map { engine.reconcile($0, notes: [:]) })
+        #expect(results[0].claims.allSatisfy { $0.status == .pendingSignature })
+        #expect(results[1].claims.map(\.status) == [.blocked])
+        #expect(results[1].findings.contains { $0.code == .duplicateClaim && $0.person == PersonID("CL-1") })
+        #expect(results[2].claims.map(\.status) == [.pendingSignature])
+    }
+
+    @Test func diagnoses_atMostTwelvePerClaim_fourPointersPerLine_principalFirst_noRepeats() throws {
+        let rules = try Fixtures.agents().drafting.billing
+        let codes =
+            ["F33.1", "F41.1", "F33.1"]
+            + ["F43.10", "F43.11", "F43.12", "F43.20", "F43.21", "F43.22", "F43.23", "F43.24", "F43.25", "F43.8"]
+            + ["F43.9", "F41.0"]
+        let result = BillingReconciliation(rules: rules).reconcile(
+            Self.group([Self.member("CL-1", diagnoses: codes)]), notes: [:])
+        let claim = try #require(result.claims.first)
+        #expect(claim.diagnoses.count == 12)
+        #expect(claim.diagnoses.prefix(2) == ["F33.1", "F41.1"])
+        #expect(Set(claim.diagnoses).count == 12)
+        #expect(claim.lines.first?.diagnosisPointers == [1, 2, 3, 4])
+        #expect(result.findings.contains { $0.code == .diagnosesTrimmed })
+        #expect(result.findings.contains { $0.code == .diagnosisInvalid && $0.severity == .warning })  // the repeat
+        #expect(claim.status == .pendingSignature)
+    }
+
+    @Test func npiCheckDigit_followsTheLuhnRuleWithThe80840Prefix() {
+        // DOMAIN.md 2.7: 123456789 → check digit 3.
+        #expect(ClaimChecks.isValidNPI("1234567893"))
+        #expect(ClaimChecks.isValidNPI("1993999998"))
+        for digit in 0...9 where digit != 3 { #expect(!ClaimChecks.isValidNPI("123456789\(digit)")) }
+        #expect(!ClaimChecks.isValidNPI("3234567893"))  // must start with 1 or 2
+        #expect(!ClaimChecks.isValidNPI("123456789"))
+        #expect(!ClaimChecks.isValidNPI("12345678a3"))
+    }
+
+    @Test func findings_nameIdsNeverNames() throws {
+        let rules = try Fixtures.agents().drafting.billing
+        var session = Self.family([Self.patient("CL-1", diagnoses: ["Z63.0"]), Self.relative("CL-2")], minutes: 20)
+        session.practice?.npi = "1111111111"
+        let result = BillingReconciliation(rules: rules).reconcile(session, notes: [:])
+        #expect(!result.findings.isEmpty)
+        for finding in result.findings {
+            for attendee in session.attendees { #expect(!finding.message.contains(attendee.name)) }
+        }
+    }
+
+    // MARK: - Building sessions
+
+    static func summary(_ claim: Claim) -> String {
+        let codes = claim.lines.map { line in
+            ([line.cpt] + line.modifiers).joined(separator: ":") + (line.units > 1 ? "×\(line.units)" : "")
+        }
+        return "\(claim.attendee) \(codes.joined(separator: " + ")) \(claim.status.rawValue)"
+    }
+
+    static let address = Address(line1: "1 Main Street", city: "Chicago", state: "IL", postalCode: "60614")
+
+    static func commercial(_ member: String) -> Coverage {
+        Coverage(
+            payerName: "Example Health", payerId: "EX001", memberId: member, subscriberRelationship: "self")
+    }
+
+    static func medicare(_ member: String) -> Coverage {
+        Coverage(
+            payerName: "Medicare Part B", payerId: "00952", memberId: member, subscriberRelationship: "self",
+            claimFilingIndicator: "MB")
+    }
+
+    static func dependent(subscriber: String?, relationship: String = "child") -> Coverage {
+        Coverage(
+            payerName: "Example Health", payerId: "EX001", memberId: "DEP001", subscriberRelationship: relationship,
+            subscriber: subscriber.map { Subscriber(clientId: PersonID($0)) })
+    }
+
+    static func person(
+        _ id: String, role: AttendeeRole, present: Bool = true, minutesAttended: Int? = nil,
+        diagnoses: [String] = ["F41.1"], coverage: Coverage?? = nil, relatedTo: String? = nil,
+        complexity: InteractiveComplexityFactor? = nil
+    ) -> Attendee {
+        Attendee(
+            id: PersonID(id), name: "Person \(id)", role: role, relatedTo: relatedTo.map(PersonID.init),
+            present: present, minutesAttended: minutesAttended, dateOfBirth: CalendarDate(year: 1990, month: 1, day: 2),
+            diagnoses: diagnoses, consent: Consent(aiDrafting: true, part2: false),
+            coverage: coverage ?? Self.commercial("M-\(id)"), sex: .unknown, address: Self.address,
+            interactiveComplexity: complexity
+        )
+    }
+
+    static func member(
+        _ id: String, present: Bool = true, minutesAttended: Int? = nil, diagnoses: [String] = ["F41.1"],
+        coverage: Coverage?? = nil, complexity: InteractiveComplexityFactor? = nil
+    ) -> Attendee {
+        Self.person(
+            id, role: .member, present: present, minutesAttended: minutesAttended, diagnoses: diagnoses,
+            coverage: coverage, complexity: complexity)
+    }
+
+    static func patient(
+        _ id: String, present: Bool = true, minutesAttended: Int? = nil, diagnoses: [String] = ["F43.23"],
+        coverage: Coverage?? = nil, of family: String? = nil, complexity: InteractiveComplexityFactor? = nil
+    ) -> Attendee {
+        Self.person(
+            id, role: .identifiedPatient, present: present, minutesAttended: minutesAttended, diagnoses: diagnoses,
+            coverage: coverage, relatedTo: family, complexity: complexity)
+    }
+
+    static func relative(_ id: String, of family: String? = nil) -> Attendee {
+        Self.person(id, role: .familyMember, diagnoses: [], coverage: .some(nil), relatedTo: family)
+    }
+
+    static func partner(_ id: String) -> Attendee {
+        Self.person(id, role: .partner, diagnoses: [], coverage: .some(Self.commercial("M-\(id)")))
+    }
+
+    static func session(
+        _ kind: SessionKind, _ attendees: [Attendee], minutes: Int, id: String = "S-TEST",
+        modality: Modality? = .inPerson, pos: String = "11", crisis: Bool = false, practiceNPI: String = "1234567893",
+        practiceZIP: String = "60614-3821", clinicianNPI: String = "1993999998"
+    ) -> Session {
+        let start = Timestamp(secondsSinceEpoch: 1_778_600_000, utcOffsetSeconds: -18_000)
+        return Session(
+            id: SessionID(id), kind: kind, start: start,
+            end: Timestamp(
+                secondsSinceEpoch: start.secondsSinceEpoch + Double(minutes * 60), utcOffsetSeconds: -18_000),
+            modality: modality, placeOfService: pos,
+            practice: Practice(
+                name: "Example Practice", npi: practiceNPI, taxId: "36-1234567",
+                address: Address(line1: "400 Lakeview Avenue", city: "Chicago", state: "IL", postalCode: practiceZIP)),
+            clinicians: [Clinician(id: PersonID("PROV-1"), name: "Dana Whitfield", npi: clinicianNPI, role: .primary)],
+            attendees: attendees, crisis: crisis
+        )
+    }
+
+    static func group(
+        _ attendees: [Attendee], id: String = "S-TEST", modality: Modality? = .inPerson, pos: String = "11",
+        practiceNPI: String = "1234567893", practiceZIP: String = "60614-3821", clinicianNPI: String = "1993999998"
+    ) -> Session {
+        Self.session(
+            .group, attendees, minutes: 90, id: id, modality: modality, pos: pos, practiceNPI: practiceNPI,
+            practiceZIP: practiceZIP, clinicianNPI: clinicianNPI)
+    }
+
+    static func family(_ attendees: [Attendee], minutes: Int) -> Session {
+        Self.session(.family, attendees, minutes: minutes)
+    }
+
+    static func couples(_ attendees: [Attendee]) -> Session { Self.session(.couples, attendees, minutes: 50) }
+
+    static func multiFamily(_ attendees: [Attendee]) -> Session {
+        Self.session(.multiFamilyGroup, attendees, minutes: 90)
+    }
+
+    static func individual(_ attendees: [Attendee], minutes: Int, crisis: Bool = false) -> Session {
+        Self.session(.individual, attendees, minutes: minutes, crisis: crisis)
+    }
+}
