@@ -129,6 +129,15 @@ struct BillingTests {
             claims: ["CL-1 90853 blocked"], findings: [.feeMissing]
         ),
 
+        Case(
+            name: "group: a Part 2 member whose consent refuses payment disclosure is blocked",
+            session: group([
+                member("CL-1", part2: false), member("CL-2", part2: .some(nil)), member("CL-3", part2: true),
+            ]),
+            claims: ["CL-1 90853 blocked", "CL-2 90853 pendingSignature", "CL-3 90853 pendingSignature"],
+            findings: [.part2PaymentConsent]
+        ),
+
         // Family and couples: one claim, under the identified patient.
         Case(
             name: "family: the identified patient present is 90847, under the IP only",
@@ -323,6 +332,15 @@ struct BillingTests {
         }
     }
 
+    @Test func part2Record_withoutARecordedPaymentConsent_warnsButDoesNotBlock() throws {
+        let rules = try Fixtures.agents().drafting.billing
+        let result = BillingReconciliation(rules: rules).reconcile(
+            Self.group([Self.member("CL-1", part2: .some(nil)), Self.member("CL-2", part2: true)]), notes: [:])
+        let warned = result.findings.filter { $0.code == .part2PaymentConsent }
+        #expect(warned.map(\.person) == [PersonID("CL-1")] && warned.allSatisfy { $0.severity == .warning })
+        #expect(result.claims.allSatisfy { $0.status == .pendingSignature })
+    }
+
     @Test func duplicateClaims_acrossSessions_blockTheSecond() throws {
         let rules = try Fixtures.agents().drafting.billing
         let engine = BillingReconciliation(rules: rules)
@@ -421,13 +439,20 @@ struct BillingTests {
         )
     }
 
+    /// - Parameter part2: for a Part 2 record, whether the consent covers payment disclosure (nil: not
+    ///   recorded); `.none` leaves the record outside Part 2.
     static func member(
         _ id: String, present: Bool = true, minutesAttended: Int? = nil, diagnoses: [String] = ["F41.1"],
-        coverage: Coverage?? = nil, complexity: InteractiveComplexityFactor? = nil
+        coverage: Coverage?? = nil, complexity: InteractiveComplexityFactor? = nil, part2: Bool?? = .none
     ) -> Attendee {
-        Self.person(
+        var attendee = Self.person(
             id, role: .member, present: present, minutesAttended: minutesAttended, diagnoses: diagnoses,
             coverage: coverage, complexity: complexity)
+        if case .some(let payment) = part2 {
+            attendee.consent = Consent(aiDrafting: true, part2: true, paymentDisclosure: payment)
+            attendee.diagnoses = ["F10.20"]
+        }
+        return attendee
     }
 
     static func patient(

@@ -459,6 +459,24 @@ public struct BillingReconciliation: Sendable {
             }
         }
 
+        if let consent = attendee.consent, consent.part2 {
+            switch consent.paymentDisclosure {
+            case false?:
+                reasons.append(
+                    ClaimReason(
+                        .part2PaymentConsent, .error,
+                        "\(attendee.id)'s record is under 42 CFR Part 2 and their consent does not cover disclosure for "
+                            + "payment; the claim cannot be sent to the payer"))
+            case nil:
+                reasons.append(
+                    ClaimReason(
+                        .part2PaymentConsent, .warning,
+                        "\(attendee.id)'s record is under 42 CFR Part 2: the claim discloses a substance-use diagnosis to "
+                            + "the payer; confirm a payment (TPO) consent is on file and send the redisclosure notice"))
+            case true?: break
+            }
+        }
+
         var codes = target.codes
         if let factor = attendee.interactiveComplexity {
             if self.rules.interactiveComplexityAllowedWith.contains(primary) {

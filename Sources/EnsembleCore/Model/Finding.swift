@@ -57,6 +57,7 @@ public struct Finding: Sendable, Hashable {
         case addOnNotAllowed
         case feeMissing
         case duplicateClaim
+        case part2PaymentConsent
         case noteNotSigned
     }
 

@@ -65,10 +65,14 @@ public struct Consent: Sendable, Hashable {
     public var aiDrafting: Bool
     /// The attendee's records are subject to 42 CFR Part 2.
     public var part2: Bool
+    /// Part 2 records: whether the patient's written consent covers disclosure for payment (a TPO
+    /// consent); nil when the EHR did not say.
+    public var paymentDisclosure: Bool?
 
-    public init(aiDrafting: Bool, part2: Bool) {
+    public init(aiDrafting: Bool, part2: Bool, paymentDisclosure: Bool? = nil) {
         self.aiDrafting = aiDrafting
         self.part2 = part2
+        self.paymentDisclosure = paymentDisclosure
     }
 }
 

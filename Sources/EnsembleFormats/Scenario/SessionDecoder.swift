@@ -202,7 +202,8 @@ public enum SessionDecoder {
         let consent: Consent? = try field.optional("consent").map { consent throws(FormatError) in
             Consent(
                 aiDrafting: try consent.required("aiDrafting", expected: "true or false").bool(),
-                part2: try consent.optional("part2")?.bool() ?? false
+                part2: try consent.optional("part2")?.bool() ?? false,
+                paymentDisclosure: try consent.optional("paymentDisclosure")?.bool()
             )
         }
         let minutes = try field.optional("minutesAttended")?.int(expected: "a whole number of minutes")
