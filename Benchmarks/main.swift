@@ -144,7 +144,7 @@ if json {
     print("{\"benchmark\": \"draft (whole run)\", \"results\": [\n" + items.joined(separator: ",\n") + "\n]}")
 } else {
     print("")
-    print("Whole drafting run (segment, attribute, one note per attendee, group note, plan, risk), all cores")
+    print("Whole drafting run (segment, attribute, one note per attendee, group note, plan, risk, claims), all cores")
     print("session             attendees  utterances    median ms     min ms     max ms   sessions/s")
     for result in drafts {
         print(
