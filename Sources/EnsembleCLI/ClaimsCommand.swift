@@ -45,6 +45,7 @@ struct ClaimsCommand: AsyncParsableCommand {
     @OptionGroup var input: InputOptions
 
     func validate() throws {
+        guard !self.directories.isEmpty else { throw ValidationError("give at least one scenario folder") }
         if let controlNumber = self.controlNumber, !(1...999_999_999).contains(controlNumber) {
             throw ValidationError("--control-number must be 1 to 999999999")
         }
@@ -58,18 +59,15 @@ struct ClaimsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var agents: AgentConfigurations?
+        let agents = try AgentsDirectory.load(explicit: self.input.agents, reader: self.input.reader)
+        // One supervisor for every folder: the agents' configuration is compiled once.
+        let supervisor = SessionSupervisor(configuration: agents.supervisor)
         var sessions: [(session: Session, billing: BillingResult)] = []
         for directory in self.directories {
             let scenario = try ScenarioLoader(reader: self.input.reader).load(directory)
-            let configuration =
-                try agents ?? AgentsDirectory.load(explicit: self.input.agents, reader: self.input.reader)
-            agents = configuration
-            let run = try await SessionSupervisor(configuration: configuration.supervisor).draft(
-                scenario.session, transcript: scenario.transcript)
+            let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
             sessions.append((scenario.session, run.billing))
         }
-        guard let agents else { throw ValidationError("give at least one scenario folder") }
         let flagged = BillingReconciliation.flagDuplicates(sessions.map(\.billing))
         for index in sessions.indices { sessions[index].billing = flagged[index] }
 
@@ -143,6 +141,9 @@ enum ClaimsTable {
             lines.append(
                 "  " + Text.pad("Attendee", 26) + Text.pad("Role", 18) + Text.pad("Codes", 22) + Text.pad("Dx", 22)
                     + Text.pad("Payer", 18) + Text.padLeft("Charge", 8) + "  Status")
+            // Session-wide problems (the practice's NPI, the place of service) are printed once, below.
+            let sessionWide = billing.findings.filter { $0.person == nil }
+            let sessionWideMessages = Set(sessionWide.map(\.message))
             for disposition in billing.dispositions {
                 let attendee = session.attendee(disposition.attendee)
                 let who = Text.pad(
@@ -162,12 +163,11 @@ enum ClaimsTable {
                         + Text.pad(Text.truncate(claim.payer.map { "\($0.payerId) (\($0.profile))" } ?? "none", 17), 18)
                         + Text.padLeft(ClaimsReport.dollars(claim.totalChargeInCents), 8) + "  " + claim.status.rawValue
                 )
-                let sessionWide = Set(billing.findings.filter { $0.person == nil }.map(\.message))
-                for reason in claim.reasons where reason.severity != .info && !sessionWide.contains(reason.message) {
+                for reason in claim.reasons
+                where reason.severity != .info && !sessionWideMessages.contains(reason.message) {
                     lines.append("      \(reason.severity.rawValue): \(reason.message)")
                 }
             }
-            let sessionWide = billing.findings.filter { $0.person == nil }
             for finding in sessionWide {
                 lines.append("  \(finding.severity.rawValue) (session): \(finding.message)")
             }

@@ -101,7 +101,7 @@ struct ClaimExportTests {
     }
 
     @Test func pyx12_catchesABrokenFile_soItsVerdictMeansSomething() async throws {
-        guard Self.validator() != nil else { return }
+        guard Self.pyx12Available(for: "broken") else { return }
         let (claims, settings) = try await Self.claims(["couples-session"])
         let file = try X12ClaimWriter.write(claims, settings: settings, controlNumber: 42, created: Self.created)
         let broken = file.replacingOccurrences(of: "SE*", with: "SE*1")
@@ -141,8 +141,7 @@ struct ClaimExportTests {
         return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Runs pyx12 and asserts its verdict. Without pyx12 the test fails under `make test` (which sets
-    /// ENSEMBLE_REQUIRE_PYX12) and is skipped with a message otherwise.
+    /// Runs pyx12 and asserts its verdict.
     static func validateWithPyx12(_ file: String, name: String) throws {
         guard Self.validator() != nil else {
             let required = ProcessInfo.processInfo.environment["ENSEMBLE_REQUIRE_PYX12"] == "1"
@@ -155,6 +154,16 @@ struct ClaimExportTests {
         let verdict = try Self.runPyx12(file, name: name)
         #expect(verdict.errors.isEmpty, "\(name): \(verdict.errors)")
         #expect(verdict.ok, "\(name): pyx12 gave no OK verdict")
+    }
+
+    /// Whether pyx12 is installed; when it is not, an issue under `make test` (which sets
+    /// ENSEMBLE_REQUIRE_PYX12), a printed note otherwise.
+    static func pyx12Available(for name: String) -> Bool {
+        if Self.validator() != nil { return true }
+        let required = ProcessInfo.processInfo.environment["ENSEMBLE_REQUIRE_PYX12"] == "1"
+        #expect(!required, "pyx12 is not installed: run make test (it installs pyx12 into .build/venv)")
+        if !required { print("note: pyx12 not installed; \(name) checked structurally only (make test installs it)") }
+        return false
     }
 
     /// pyx12's `x12valid` exits 1 even on success: the verdict is its `<file>: OK` line, and its `ERROR`

@@ -355,18 +355,12 @@ public struct BillingReconciliation: Sendable {
     /// The treating clinician who renders the service: the primary clinician unless a trainee, then the
     /// supervisor. Co-therapists are not billed separately for the same patient.
     private func renderingProvider(_ session: Session, reasons: inout [ClaimReason]) -> ClaimProvider? {
-        let clinician =
-            session.clinicians.first { $0.role == .primary }
-            ?? session.clinicians.first { $0.role == .supervisor }
-        guard var clinician else {
+        let primary = session.clinicians.first { $0.role == .primary }
+        let supervisor = session.clinicians.first { $0.role == .supervisor }
+        guard let clinician = primary?.npi == nil ? supervisor ?? primary : primary else {
             reasons.append(
                 ClaimReason(.providerIncomplete, .error, "no primary clinician to be the rendering provider"))
             return nil
-        }
-        if clinician.role == .primary, let supervisor = session.clinicians.first(where: { $0.role == .supervisor }),
-            clinician.npi == nil
-        {
-            clinician = supervisor
         }
         guard let npi = clinician.npi else {
             reasons.append(ClaimReason(.npiInvalid, .error, "the rendering clinician \(clinician.id) has no NPI"))
@@ -742,7 +736,8 @@ public struct BillingReconciliation: Sendable {
             raw.unicodeScalars.filter {
                 $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-")
             })
-        guard kept.count > 38 || kept.count != raw.unicodeScalars.count else { return kept }
+        // Unchanged and short enough: the ids themselves. Otherwise a hash of the original keeps it unique.
+        if kept == raw && kept.count <= 38 { return kept }
         var hash: UInt32 = 2_166_136_261
         for byte in raw.utf8 {
             hash = (hash ^ UInt32(byte)) &* 16_777_619

@@ -138,17 +138,9 @@ public enum ClaimsReport {
         var value = value
         if let first = value.first, "=+-@".contains(first) { value = "'" + value }
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences("\"", with: "\"\"") + "\""
+        return "\"" + value.replacing("\"", with: "\"\"") + "\""
     }
 
     /// `65.00`.
     public static func dollars(_ cents: Int) -> String { "\(cents / 100).\(Digits.padded(cents % 100, 2))" }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(_ target: Character, with replacement: String) -> String {
-        var result = ""
-        for character in self { if character == target { result += replacement } else { result.append(character) } }
-        return result
-    }
 }

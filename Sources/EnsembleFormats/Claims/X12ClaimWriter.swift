@@ -232,14 +232,16 @@ public enum X12ClaimWriter {
         text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
     }
 
+    /// X12's basic character set, less the delimiters this writer uses (`*`, `:`, `^`, `~`).
+    private static let basicCharacters = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !\"&'()+,-./;?=")
+
     /// A value in X12's basic character set: accents folded, upper case, delimiters and other characters
     /// dropped, spaces collapsed, cut to `limit`.
     static func text(_ value: String, _ limit: Int) -> String {
-        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !\"&'()+,-./;?=")
         var result = ""
         var lastWasSpace = true
         for character in TextFolding.fold(value).uppercased() {
-            let kept: Character = allowed.contains(character) ? character : " "
+            let kept: Character = Self.basicCharacters.contains(character) ? character : " "
             if kept == " " {
                 if lastWasSpace { continue }
                 lastWasSpace = true

@@ -88,24 +88,23 @@ public enum BillingConfigurationDecoder {
     private static func profile(_ field: JSONField, id: String, base: PayerProfile?) throws(FormatError)
         -> PayerProfile
     {
-        func value<T>(_ key: String, _ keyPath: KeyPath<PayerProfile, T>, _ read: (JSONField) throws(FormatError) -> T)
-            throws(FormatError) -> T
-        {
-            if let child = try field.optional(key) { return try read(child) }
+        /// The setting `key` in `container`, else the base profile's; the default (no base) must name it,
+        /// and `required` then throws the error naming the missing field.
+        func setting<T>(
+            _ container: JSONField?, _ key: String, _ keyPath: KeyPath<PayerProfile, T>,
+            _ read: (JSONField) throws(FormatError) -> T
+        ) throws(FormatError) -> T {
+            if let child = try container?.optional(key) { return try read(child) }
             if let base { return base[keyPath: keyPath] }
-            throw try field.required(key, expected: "a setting (the default profile names every one)").error(
-                .missingField, "is missing")
+            return try read(
+                try (container ?? field).required(key, expected: "a setting (the default profile names every one)"))
         }
         var profile = base ?? PayerProfile(id: id)
         profile.id = id
-        if let match = try field.optional("match") {
-            profile.payerIds = Set(try match.optional("payerIds")?.strings() ?? [])
-            profile.claimFilingIndicators = Set(try match.optional("claimFilingIndicators")?.strings() ?? [])
-        } else {
-            profile.payerIds = []
-            profile.claimFilingIndicators = []
-        }
-        profile.claimFilingIndicator = try value("claimFilingIndicator", \.claimFilingIndicator) {
+        let match = try field.optional("match")
+        profile.payerIds = Set(try match?.optional("payerIds")?.strings() ?? [])
+        profile.claimFilingIndicators = Set(try match?.optional("claimFilingIndicators")?.strings() ?? [])
+        profile.claimFilingIndicator = try setting(field, "claimFilingIndicator", \.claimFilingIndicator) {
             f throws(FormatError) in
             let code = try f.text(expected: "an X12 claim filing indicator such as CI")
             guard ClaimChecks.claimFilingIndicators.contains(code) else {
@@ -113,42 +112,37 @@ public enum BillingConfigurationDecoder {
             }
             return code
         }
-        let telehealth = try field.optional("telehealth")
-        if base == nil, telehealth == nil {
-            throw try field.required("telehealth", expected: "the telehealth settings").error(
-                .missingField, "is missing")
-        }
-        func telehealthValue<T>(
-            _ key: String, _ keyPath: KeyPath<PayerProfile, T>, _ read: (JSONField) throws(FormatError) -> T
-        ) throws(FormatError) -> T {
-            if let child = try telehealth?.optional(key) { return try read(child) }
-            if let base { return base[keyPath: keyPath] }
-            throw try (telehealth ?? field).required(key, expected: "a telehealth setting").error(
-                .missingField, "is missing")
-        }
-        profile.telehealthPlacesOfService = try telehealthValue("placesOfService", \.telehealthPlacesOfService) {
+        let telehealth =
+            base == nil
+            ? try field.required("telehealth", expected: "the telehealth settings") : try field.optional("telehealth")
+        profile.telehealthPlacesOfService = try setting(telehealth, "placesOfService", \.telehealthPlacesOfService) {
             f throws(FormatError) in Set(try f.strings())
         }
-        profile.videoModifiers = try telehealthValue("videoModifiers", \.videoModifiers) { f throws(FormatError) in
+        profile.videoModifiers = try setting(telehealth, "videoModifiers", \.videoModifiers) { f throws(FormatError) in
             try self.modifiers(f)
         }
-        profile.audioOnlyModifiers = try telehealthValue("audioOnlyModifiers", \.audioOnlyModifiers) {
+        profile.audioOnlyModifiers = try setting(telehealth, "audioOnlyModifiers", \.audioOnlyModifiers) {
             f throws(FormatError) in try self.modifiers(f)
         }
-        profile.audioOnlyCovered = try telehealthValue("audioOnlyCovered", \.audioOnlyCovered) {
+        profile.audioOnlyCovered = try setting(telehealth, "audioOnlyCovered", \.audioOnlyCovered) {
             f throws(FormatError) in try f.bool()
         }
         if field.node["maximumGroupSize"] != nil || base == nil {
             profile.maximumGroupSize = try field.optional("maximumGroupSize")?.int(expected: "a whole number or null")
         }
-        profile.notCovered = try value("notCovered", \.notCovered) { f throws(FormatError) in Set(try f.strings()) }
-        profile.multipleFamilyUnit = try value("multipleFamilyUnit", \.multipleFamilyUnit) { f throws(FormatError) in
+        profile.notCovered = try setting(field, "notCovered", \.notCovered) { f throws(FormatError) in
+            Set(try f.strings())
+        }
+        profile.multipleFamilyUnit = try setting(field, "multipleFamilyUnit", \.multipleFamilyUnit) {
+            f throws(FormatError) in
             try f.oneOf(MultipleFamilyBillingUnit.self)
         }
-        profile.qualifyingDiagnosisRequired = try value("qualifyingDiagnosisRequired", \.qualifyingDiagnosisRequired) {
+        profile.qualifyingDiagnosisRequired = try setting(
+            field, "qualifyingDiagnosisRequired", \.qualifyingDiagnosisRequired
+        ) {
             f throws(FormatError) in Set(try f.strings())
         }
-        profile.cannotBePrimary = try value("cannotBePrimary", \.cannotBePrimary) { f throws(FormatError) in
+        profile.cannotBePrimary = try setting(field, "cannotBePrimary", \.cannotBePrimary) { f throws(FormatError) in
             try f.strings().map(ClaimChecks.compactDiagnosis)
         }
         return profile
