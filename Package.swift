@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "EnsembleTesting", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO"]),
         .executableTarget(
             name: "EnsembleBenchmarks",
-            dependencies: ["EnsembleCore", "EnsembleTesting"],
+            dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"],
             path: "Benchmarks"
         ),
 

@@ -1,158 +1,104 @@
-// Benchmarks of the segmentation and attribution core (release build: `make bench`).
+// Benchmarks of the attribution and drafting core (`make bench`, release build).
 //
-// Each case times TranscriptSegmenter + SpeakerAttributor (their pure engines, one core) on a
-// deterministic synthetic group session, as the median of repeated runs after warm-up, with min and
-// max. Then the whole drafting run (`SessionSupervisor.draft`: segment, attribute, and the fan-out of
-// NoteDrafter per attendee, PlanAligner, RiskScreener and GroupSummarizer on all cores) on the same
-// sessions and on a bundled scenario. `--json` prints machine-readable results.
+// With no arguments: runs every section, each in a fresh process of this executable, and prints the
+// tables and whether each target holds; `--json` prints the results as JSON instead; `--quick` runs a
+// small version of everything (a smoke test of the benchmark itself).
+//
+// For profiling: `--profile NxTxK[xC]` drafts a synthetic session of N attendees and T utterances K
+// times (C agent calls at once), e.g. under `valgrind --tool=callgrind`; `--report NxTxS` prints the
+// run report of a synthetic session with seed S (to check that an optimisation changed no output).
 import EnsembleCore
+import EnsembleFormats
 import EnsembleIO
 import EnsembleTesting
 import Foundation
 
-struct Case {
-    var attendees: Int
-    var utterances: Int
+let arguments = CommandLine.arguments
+let oneCore = arguments.contains("--one-core")
+let quick = arguments.contains("--quick")
+
+func value(after flag: String) -> String? {
+    arguments.firstIndex(of: flag).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 }
 
-struct Result {
-    var attendees: Int
-    var utterances: Int
-    var medianMicroseconds: Double
-    var minMicroseconds: Double
-    var maxMicroseconds: Double
-    var accuracy: Double
+func numbers(_ text: String) -> [Int] { text.split(separator: "x").compactMap { Int($0) } }
 
-    var sessionsPerSecond: Double { 1_000_000 / self.medianMicroseconds }
-    var utterancesPerSecond: Double { self.sessionsPerSecond * Double(self.utterances) }
+let agents: AgentConfigurations
+do {
+    agents = try AgentsDirectory.load(explicit: Fixtures.agentsDirectory)
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(2)
 }
 
-let json = CommandLine.arguments.contains("--json")
-let quick = CommandLine.arguments.contains("--quick")
-let agents = try AgentsDirectory.load(explicit: Fixtures.agentsDirectory)
-let segmentation = Segmentation(configuration: agents.segmenter)
-let engine = AttributionEngine(configuration: agents.attributor)
-let clock = ContinuousClock()
-
-var cases: [Case] = []
-for attendees in [2, 8, 25, 50] {
-    for utterances in quick ? [200] : [200, 1000, 5000] {
-        cases.append(Case(attendees: attendees, utterances: utterances))
+if let shape = value(after: "--profile").map(numbers), shape.count >= 3 {
+    runBlocking {
+        let synthetic = SyntheticSession.make(attendees: shape[0], utterances: shape[1], seed: 1)
+        var configuration = agents.supervisor
+        if shape.count > 3 { configuration.concurrencyLimit = shape[3] }
+        let supervisor = SessionSupervisor(configuration: configuration)
+        for _ in 0..<shape[2] { _ = try await supervisor.draft(synthetic.session, transcript: synthetic.transcript) }
     }
+    exit(0)
 }
 
-/// Sorted timings in microseconds: `warmUp` untimed runs, then runs until `budget` has passed (at least
-/// five, at most `limit`).
-func sample(warmUp: Int, budget: Duration, limit: Int, _ body: () async throws -> Void) async rethrows -> [Double] {
-    for _ in 0..<warmUp { try await body() }
-    var samples: [Double] = []
-    let deadline = clock.now.advanced(by: budget)
-    while samples.count < 5 || (clock.now < deadline && samples.count < limit) {
-        let start = clock.now
-        try await body()
-        let elapsed = start.duration(to: clock.now)
-        samples.append(Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12)
+if let shape = value(after: "--report").map(numbers), shape.count == 3 {
+    runBlocking {
+        let synthetic = SyntheticSession.make(attendees: shape[0], utterances: shape[1], seed: UInt64(shape[2]))
+        let run = try await SessionSupervisor(configuration: agents.supervisor)
+            .draft(synthetic.session, transcript: synthetic.transcript)
+        let context = RunReport.Context(transcriptFiles: ["synthetic"], disclaimer: "", agents: agents.versions)
+        print(JSONWriter.write(RunReport.json(run, context: context)))
     }
-    return samples.sorted()
+    exit(0)
 }
 
-var results: [Result] = []
-for benchmarkCase in cases {
-    let synthetic = SyntheticSession.make(
-        attendees: benchmarkCase.attendees, utterances: benchmarkCase.utterances, seed: 1)
-    let roster = Roster(session: synthetic.session)
-    func once() -> Attribution {
-        engine.attribute(segmentation.segment(synthetic.transcript), roster: roster, hints: [])
+if let name = value(after: "--section") {
+    let sections = Sections(
+        agents: agents, quick: quick, cores: oneCore ? 1 : ProcessInfo.processInfo.activeProcessorCount)
+    runBlocking {
+        let result: JSONNode
+        switch name {
+        case "throughput": result = try await sections.throughput()
+        case "overhead": result = try await sections.overhead()
+        case "fanout": result = try await sections.fanOut()
+        case "many": result = try await sections.manySessions()
+        case "clone": result = try await sections.cloneShare()
+        default: throw BenchmarkFailure("no section \(name)")
+        }
+        print(JSONWriter.write(result, pretty: false))
     }
-    let check = once()
-    let correct = zip(check.utterances, synthetic.truth).filter { $0.person == $1 }.count
-    let samples = await sample(warmUp: 3, budget: .milliseconds(quick ? 200 : 1000), limit: 2000) { _ = once() }
-    results.append(
-        Result(
-            attendees: benchmarkCase.attendees, utterances: benchmarkCase.utterances,
-            medianMicroseconds: samples[samples.count / 2], minMicroseconds: samples.first!,
-            maxMicroseconds: samples.last!,
-            accuracy: Double(correct) / Double(benchmarkCase.utterances)
-        )
-    )
+    exit(0)
 }
 
-if json {
-    let items = results.map { result in
-        """
-            {"attendees": \(result.attendees), "utterances": \(result.utterances), "medianMicroseconds": \(Int(result.medianMicroseconds)), \
-        "minMicroseconds": \(Int(result.minMicroseconds)), "maxMicroseconds": \(Int(result.maxMicroseconds)), \
-        "sessionsPerSecond": \(Int(result.sessionsPerSecond)), "utterancesPerSecond": \(Int(result.utterancesPerSecond)), \
-        "accuracy": \(result.accuracy)}
-        """
-    }
-    print("{\"benchmark\": \"segment+attribute, one core\", \"results\": [\n" + items.joined(separator: ",\n") + "\n]}")
+// MARK: - Every section, then the tables
+
+let started = clock.now
+func progress(_ text: String) { FileHandle.standardError.write(Data("bench: \(text)\n".utf8)) }
+var results: [(String, JSONNode)] = []
+do {
+    progress("core throughput on one core")
+    results.append(("throughputOneCore", try runSection("throughput", oneCore: true, quick: quick)))
+    progress("core throughput on all cores")
+    results.append(("throughputAllCores", try runSection("throughput", quick: quick)))
+    progress("supervisor overhead")
+    results.append(("overhead", try runSection("overhead", oneCore: true, quick: quick)))
+    progress("fan-out with a 200 ms model")
+    results.append(("fanOut", try runSection("fanout", quick: quick)))
+    progress("many sessions at once")
+    results.append(("manySessions", try runSection("many", quick: quick)))
+    progress("clone check share")
+    results.append(("cloneCheck", try runSection("clone", oneCore: true, quick: quick)))
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
+let machine = machineDescription()
+let report = Report(results: Dictionary(uniqueKeysWithValues: results), machine: machine, quick: quick)
+if arguments.contains("--json") {
+    print(JSONWriter.write(report.json))
 } else {
-    print("Segmentation + attribution, one core, synthetic group sessions (median of repeated runs)")
-    print("attendees  utterances     median µs        min µs        max µs   sessions/s  utterances/s  accuracy")
-    for result in results {
-        print(
-            String(
-                format: "%9d  %10d  %12.0f  %12.0f  %12.0f  %11.1f  %12.0f  %7.1f%%", result.attendees,
-                result.utterances,
-                result.medianMicroseconds, result.minMicroseconds, result.maxMicroseconds, result.sessionsPerSecond,
-                result.utterancesPerSecond, result.accuracy * 100
-            )
-        )
-    }
+    print(report.text)
 }
-
-// MARK: - The whole drafting run
-
-struct DraftResult {
-    var name: String
-    var attendees: Int
-    var utterances: Int
-    var medianMilliseconds: Double
-    var minMilliseconds: Double
-    var maxMilliseconds: Double
-}
-
-func measureDraft(_ name: String, session: Session, transcript: Transcript) async throws -> DraftResult {
-    let supervisor = SessionSupervisor(configuration: agents.supervisor)
-    let samples = try await sample(warmUp: 2, budget: .milliseconds(quick ? 300 : 1500), limit: 500) {
-        _ = try await supervisor.draft(session, transcript: transcript)
-    }.map { $0 / 1000 }
-    return DraftResult(
-        name: name, attendees: session.attendees.count, utterances: transcript.utterances.count,
-        medianMilliseconds: samples[samples.count / 2], minMilliseconds: samples.first!, maxMilliseconds: samples.last!)
-}
-
-var drafts: [DraftResult] = []
-let bundled = try ScenarioLoader().load(Fixtures.scenariosDirectory + "/dbt-skills-group")
-drafts.append(try await measureDraft("dbt-skills-group", session: bundled.session, transcript: bundled.transcript))
-for (attendees, utterances) in quick ? [(8, 200)] : [(8, 200), (25, 1000), (50, 5000)] {
-    let synthetic = SyntheticSession.make(attendees: attendees, utterances: utterances, seed: 1)
-    drafts.append(
-        try await measureDraft(
-            "synthetic", session: synthetic.session, transcript: synthetic.transcript))
-}
-
-if json {
-    let items = drafts.map { result in
-        """
-            {"session": "\(result.name)", "attendees": \(result.attendees), "utterances": \(result.utterances), \
-        "medianMilliseconds": \(result.medianMilliseconds), "minMilliseconds": \(result.minMilliseconds), \
-        "maxMilliseconds": \(result.maxMilliseconds)}
-        """
-    }
-    print("{\"benchmark\": \"draft (whole run)\", \"results\": [\n" + items.joined(separator: ",\n") + "\n]}")
-} else {
-    print("")
-    print("Whole drafting run (segment, attribute, one note per attendee, group note, plan, risk, claims), all cores")
-    print("session             attendees  utterances    median ms     min ms     max ms   sessions/s")
-    for result in drafts {
-        print(
-            String(
-                format: "%-18@  %9d  %10d  %11.2f  %9.2f  %9.2f  %11.1f", result.name as NSString, result.attendees,
-                result.utterances, result.medianMilliseconds, result.minMilliseconds, result.maxMilliseconds,
-                1000 / result.medianMilliseconds
-            )
-        )
-    }
-}
+progress("done in \(Int(started.duration(to: clock.now).microseconds / 1e6)) s")
+exit(0)

@@ -196,7 +196,7 @@ struct SegmentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (scenario, agents) = try self.input.load(self.directory)
-        let segmented = await TranscriptSegmenter(configuration: agents.segmenter).segment(scenario.transcript)
+        let segmented = TranscriptSegmenter(configuration: agents.segmenter).segment(scenario.transcript)
         if self.json {
             Console.out(
                 JSONWriter.write(

@@ -88,6 +88,9 @@ public struct ScriptedAgents: Sendable {
         case hang(ManualClock)
         /// Yields to the scheduler this many times first, so children finish in another order.
         case yield(Int)
+        /// Waits this long on the continuous clock first, as a call to a language model would (the
+        /// benchmarks' fake model); cancellation ends the wait.
+        case latency(Duration)
     }
 
     /// A failure whose description is PHI, so tests can check the supervisor never repeats it.
@@ -136,6 +139,8 @@ public struct ScriptedAgents: Sendable {
             }
         case .yield(let count):
             for _ in 0..<count { await Task.yield() }
+        case .latency(let duration):
+            try await Task.sleep(for: duration)
         }
         return try await body()
     }

@@ -97,7 +97,7 @@ struct DraftCommandTests {
         #expect(result.out.contains("Findings"))
         // Progress names agents and ids only.
         #expect(result.error.contains("NoteDrafter CL-101 done"))
-        #expect(result.error.contains("9/9 BillingReconciler done"))
+        #expect(result.error.contains("14/14 BillingReconciler done"))
         #expect(!result.error.contains("Maria"))
     }
 

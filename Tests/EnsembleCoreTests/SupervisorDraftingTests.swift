@@ -42,9 +42,10 @@ struct SupervisorDraftingTests {
         }
         #expect(!run.groupNote.sections.isEmpty)
         #expect(!run.risk.flags.isEmpty)
-        // The failed attendee's plan alignment never ran; everyone else's did.
-        #expect(!scripted.log.calls.contains("PlanAligner:CL-102"))
+        // Alignment runs beside drafting; the failed attendee's progress goes with their draft.
         #expect(scripted.log.calls.contains("PlanAligner:CL-101"))
+        #expect(!run.alignment.progress.contains { $0.attendee == failing })
+        #expect(run.alignment.progress.contains { $0.attendee == PersonID("CL-101") })
     }
 
     @Test func sharedAgentFailure_leavesTheNotesAndReportsIt() async throws {
@@ -76,9 +77,9 @@ struct SupervisorDraftingTests {
         var finished = 0
         for await event in supervisor.events {
             if case .agentFinished = event { finished += 1 }
-            if finished == 3 + Self.drafted.count - 1 { break }
+            if finished == 3 + 2 * Self.drafted.count - 1 { break }
         }
-        while clock.sleeperCount < 2 { await Task.yield() }  // the hanging agent and its timer
+        while clock.sleeperCount < 2 { await Task.yield() }  // the hanging agent and the fan-out's watchdog
         clock.advance(by: .seconds(61))
         let run = try await task.value
 
@@ -92,11 +93,11 @@ struct SupervisorDraftingTests {
     @Test func cancellation_stopsEveryAgentAndThrows() async throws {
         let scenario = try Fixtures.scenario(Self.scenario)
         let clock = ManualClock()
-        let (supervisor, scripted) = try Self.supervisor({ _ in .hang(clock) }, limit: 8, clock: clock)
+        let (supervisor, scripted) = try Self.supervisor({ _ in .hang(clock) }, limit: 16, clock: clock)
         let task = Task { try await supervisor.draft(scenario.session, transcript: scenario.transcript) }
-        // Wait until every job is running (each job: the agent and its timer).
-        let jobs = 3 + Self.drafted.count
-        while clock.sleeperCount < 2 * jobs { await Task.yield() }
+        // Wait until every job is running (each job's agent, and the fan-out's one watchdog).
+        let jobs = 3 + 2 * Self.drafted.count
+        while clock.sleeperCount < jobs + 1 { await Task.yield() }
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(scripted.log.cancelled.count == jobs)
@@ -131,8 +132,9 @@ struct SupervisorDraftingTests {
             if event == .finished { break }
         }
         #expect(events.first.map { if case .segmented = $0 { true } else { false } } == true)
-        // Three shared jobs, one per consenting attendee present, and the BillingReconciler after them.
-        #expect(events.contains(.fanningOut(jobs: 3 + Self.drafted.count + 1)))
+        // Three shared jobs, a draft and an alignment per consenting attendee present, and the
+        // BillingReconciler after them.
+        #expect(events.contains(.fanningOut(jobs: 3 + 2 * Self.drafted.count + 1)))
         let drafted = events.lastIndex { if case .agentFinished(agent: "NoteDrafter", _) = $0 { true } else { false } }
         let billing = events.firstIndex(of: .agentStarted(agent: "BillingReconciler", attendee: nil))
         #expect(drafted != nil && billing != nil && drafted! < billing!)
@@ -144,5 +146,62 @@ struct SupervisorDraftingTests {
         #expect(!events.contains(.agentStarted(agent: "NoteDrafter", attendee: PersonID("CL-105"))))
         #expect(!events.contains(.agentStarted(agent: "NoteDrafter", attendee: PersonID("CL-104"))))
         #expect(events.last == .finished)
+    }
+
+    @Test func alignmentFailure_leavesTheDraft_andTheNoteSaysProgressWasNotReviewed() async throws {
+        let scenario = try Fixtures.scenario("adolescent-family")
+        let patient = try #require(scenario.session.attendees.first { $0.treatmentPlan != nil }).id
+        let (supervisor, _) = try Self.supervisor { $0 == "PlanAligner:\(patient)" ? .fail : .succeed }
+        let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
+        let note = try #require(run.note(for: patient))
+        #expect(note.aiGenerated)
+        let progress = note.structured[.progress]
+        #expect(progress.count == 1 && progress[0].basis == .manual)
+        #expect(progress[0].text.contains("by hand"))
+        let finding = try #require(run.findings.first { $0.code == .draftFailed && $0.person == patient })
+        #expect(finding.message.contains("PlanAligner") && finding.message.contains("treatment-plan progress"))
+    }
+
+    @Test func supervisor_producesWhatTheAgentsCalledInTurnProduce() async throws {
+        let configuration = try Fixtures.agents().supervisor
+        let supervisor = SessionSupervisor(configuration: configuration)
+        let sequential = SequentialDrafting(configuration: configuration)
+        for name in try Fixtures.scenarioNames() {
+            let scenario = try Fixtures.scenario(name)
+            let fannedOut = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
+            let inTurn = try await sequential.draft(scenario.session, transcript: scenario.transcript)
+            #expect(fannedOut == inTurn, "\(name)")
+        }
+    }
+
+    @Test func sessionsBeyondTheLimit_waitTheirTurn_andCanBeCancelledWhileWaiting() async throws {
+        let scenario = try Fixtures.scenario(Self.scenario)
+        let clock = ManualClock()
+        var configuration = try Fixtures.agents().supervisor
+        configuration.sessionLimit = 2
+        let scripted = ScriptedAgents(live: SessionSupervisor.Agents(configuration.drafting!)) {
+            $0 == "RiskScreener" ? .hang(clock) : .succeed
+        }
+        let supervisor = SessionSupervisor(configuration: configuration, agents: scripted.agents, clock: clock)
+        let tasks = (0..<5).map { _ in
+            Task { try await supervisor.draft(scenario.session, transcript: scenario.transcript) }
+        }
+        func screens() -> Int { scripted.log.calls.filter { $0 == "RiskScreener" }.count }
+        while await supervisor.load != (2, 3) || screens() < 2 { await Task.yield() }
+        for _ in 0..<200 { await Task.yield() }
+        // Only the two admitted sessions reached an agent.
+        #expect(screens() == 2)
+        let waiting = try #require(tasks.last)
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        #expect(await supervisor.load == (2, 2))
+        // A screen that never ends times out (two minutes on the manual clock), its session finishes
+        // with a finding, and the next waiting session takes its place.
+        clock.advance(by: .seconds(121))
+        let first = try await tasks[0].value
+        #expect(first.findings.contains { $0.code == .agentTimedOut })
+        for task in tasks.dropFirst().dropLast() { task.cancel() }
+        for task in tasks.dropFirst().dropLast() { _ = try? await task.value }
+        #expect(await supervisor.load == (0, 0))
     }
 }

@@ -118,3 +118,52 @@ struct SplitMixForTests {
         return Int((z ^ (z >> 31)) % UInt64(bound))
     }
 }
+
+extension TextAndTimeTests {
+    @Test func wordHashes_matchTheTokenizersWords() {
+        let tokenizer = Tokenizer()
+        let texts = [
+            "Thank you, Maria. Tasha, how was your week? I didn't sleep much.",
+            "It's a well-known 3.5 thing {laughs} <c.yellow>really</c> -- e.g. Dr. O'Neil's",
+            "trailing' hyphen- 'quoted' _under_score x.y. Z",
+            "María O’Neil said “fine” — café crème",  // non-ASCII takes the tokenizer's path
+            "", "   ", "...?!",
+        ]
+        for text in texts {
+            #expect(tokenizer.wordHashes(text) == tokenizer.tokenize(text).words.map(\.hash), "\(text)")
+        }
+    }
+
+    @Test func quoteCleaning_dropsMarkupAndFillers_andRejoinsPunctuation() {
+        let fillers: Set<String> = ["um", "uh", "so", "like"]
+        let cases: [(String, String?)] = [
+            ("um , so I tried it twice [laughs] and it helped .", "I tried it twice and it helped."),
+            ("uh i do n't know what 's wrong", "I don't know what's wrong."),
+            ("Like, (inaudible) it was fine!", "It was fine!"),
+            ("um uh", nil),
+            ("okay", nil),
+            ("one two three four five six", "One two three four…"),
+            ("we talked about it,", "We talked about it."),
+            ("émile said \"enough\"", "Émile said \"enough\""),
+            ("line one\nline two", "Line one line two."),
+        ]
+        for (input, expected) in cases {
+            #expect(
+                NoteDrafting.clean(input, fillers: fillers, maximumWords: 4 + (input.hasPrefix("one") ? 0 : 20))
+                    == expected, "\(input)")
+        }
+    }
+
+    @Test func phraseFilling_isOnePassOverTheTemplate() {
+        let phrases = ["greeting": "{Subject} met {who}; {missing} stays.", "plain": "No placeholders."]
+        // A value is never read again as a template.
+        #expect(
+            NoteDrafterConfiguration.fill(phrases, "greeting", ["Subject": "Client", "who": "{Subject}"])
+                == "Client met {Subject}; {missing} stays.")
+        #expect(NoteDrafterConfiguration.fill(phrases, "plain", ["Subject": "x"]) == "No placeholders.")
+        #expect(NoteDrafterConfiguration.fill(phrases, "absent.key", [:]) == "absent.key")
+        #expect(
+            NoteDrafterConfiguration.fill(["open": "{unclosed and {Subject}}"], "open", ["Subject": "Y"])
+                == "{unclosed and Y}")
+    }
+}

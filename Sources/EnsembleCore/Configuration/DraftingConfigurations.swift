@@ -127,9 +127,28 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
     }
 
     /// `phrases[key]` with each `{name}` replaced by `values[name]`.
+    /// One pass over the template: a value is never read again as a template, and a `{name}` with no
+    /// value stays as written.
     static func fill(_ phrases: [String: String], _ key: String, _ values: [String: String]) -> String {
-        var text = phrases[key] ?? key
-        for (name, value) in values { text = text.replacing("{\(name)}", with: value) }
+        let template = phrases[key] ?? key
+        guard !values.isEmpty else { return template }
+        let utf8 = template.utf8
+        var text = ""
+        var copied = utf8.startIndex
+        var cursor = copied
+        // Each `}` closes the nearest `{` before it.
+        while let close = utf8[cursor...].firstIndex(of: UInt8(ascii: "}")) {
+            let start = cursor
+            cursor = utf8.index(after: close)
+            guard let open = utf8[start..<close].lastIndex(of: UInt8(ascii: "{")) else { continue }
+            let nameStart = utf8.index(after: open)
+            guard let value = values[String(template[nameStart..<close])] else { continue }
+            text += template[copied..<open]
+            text += value
+            copied = cursor
+        }
+        guard copied != utf8.startIndex else { return template }
+        text += template[copied...]
         return text
     }
 }

@@ -32,6 +32,8 @@ public struct NoteAssembly: Sendable {
     /// - Parameters:
     ///   - drafts: structured notes by attendee; missing for those whose drafting failed (the supervisor
     ///     reports the failure; here they get a manual template and are listed as skipped).
+    ///   - progress: plan progress by attendee; missing for those whose alignment failed (their notes
+    ///     then say so).
     ///   - risk: the risk screen; nil when screening failed (each note then says so).
     public func assemble(
         facts: SessionFacts, drafts: [PersonID: StructuredNote], progress: [PersonID: [GoalProgress]],
@@ -43,6 +45,7 @@ public struct NoteAssembly: Sendable {
         var skipped: [SkippedAttendee] = []
         var findings: [Finding] = []
         let windows = self.protectedWindows(risk: risk, facts: facts)
+        let names = NameTable(roster: facts.roster, lexicon: self.lexicon)
 
         for attendee in session.attendees {
             guard attendee.present else {
@@ -71,13 +74,21 @@ public struct NoteAssembly: Sendable {
                 notes.append(self.manualNote(for: attendee.id, format: format))
                 continue
             }
-            structured[.progress] = self.progressSentences(progress[attendee.id] ?? [], attendee: attendee)
-            structured[.goals] = self.goalSentences(progress[attendee.id] ?? [], attendee: attendee)
+            if let items = progress[attendee.id] {
+                structured[.progress] = self.progressSentences(items, attendee: attendee)
+                structured[.goals] = self.goalSentences(items, attendee: attendee)
+            } else {
+                // The PlanAligner failed for them: the note says so rather than "not addressed".
+                let failed = [NoteSentence(self.configuration.phrase("progress.alignFailed"), basis: .manual)]
+                structured[.progress] = failed
+                structured[.goals] = failed
+            }
             structured[.risk] =
                 screen == nil
                 ? [NoteSentence(self.configuration.phrase("risk.screenFailed"), basis: .manual)]
                 : self.riskSentences(risk, attendee: attendee.id, facts: facts)
-            structured = self.keepingConfidences(structured, for: attendee.id, facts: facts, windows: windows)
+            structured = self.keepingConfidences(
+                structured, for: attendee.id, names: names, facts: facts, windows: windows)
             notes.append(
                 ClientNote(
                     attendee: attendee.id, format: format, aiGenerated: true, manualNoteRequired: false,
@@ -94,7 +105,7 @@ public struct NoteAssembly: Sendable {
                     evidence: Array(windows.flatMap { $0.range }.prefix(3)))
             )
         }
-        let filteredGroup = self.keepingConfidences(groupNote, facts: facts, windows: windows)
+        let filteredGroup = self.keepingConfidences(groupNote, names: names, facts: facts, windows: windows)
         return Output(notes: notes, groupNote: filteredGroup, skipped: skipped, findings: findings)
     }
 
@@ -223,15 +234,17 @@ public struct NoteAssembly: Sendable {
     }
 
     private func keepingConfidences(
-        _ note: StructuredNote, for attendee: PersonID, facts: SessionFacts, windows: [Window]
+        _ note: StructuredNote, for attendee: PersonID, names: NameTable, facts: SessionFacts, windows: [Window]
     ) -> StructuredNote {
-        let filter = self.nameFilter(owner: attendee, facts: facts)
+        let filter = self.nameFilter(owner: attendee, table: names, facts: facts)
         let guarded = windows.filter { $0.owner != attendee }
         return StructuredNote(fields: note.fields.mapValues { self.keeping($0, filter: filter, windows: guarded) })
     }
 
-    private func keepingConfidences(_ note: GroupNote, facts: SessionFacts, windows: [Window]) -> GroupNote {
-        let filter = self.nameFilter(owner: nil, facts: facts)
+    private func keepingConfidences(_ note: GroupNote, names: NameTable, facts: SessionFacts, windows: [Window])
+        -> GroupNote
+    {
+        let filter = self.nameFilter(owner: nil, table: names, facts: facts)
         var result = note
         result.sections = note.sections.map { section in
             let kept = self.keeping(section.sentences, filter: filter, windows: windows)
@@ -244,10 +257,8 @@ public struct NoteAssembly: Sendable {
         return result
     }
 
-    private func nameFilter(owner: PersonID?, facts: SessionFacts) -> NameFilter {
-        NameFilter(
-            roster: facts.roster, owner: owner, kind: facts.session.kind, lexicon: self.lexicon,
-            wording: self.configuration)
+    private func nameFilter(owner: PersonID?, table: NameTable, facts: SessionFacts) -> NameFilter {
+        NameFilter(table: table, owner: owner, kind: facts.session.kind, wording: self.configuration)
     }
 
     /// The sentences others may see, with other people's names replaced.
@@ -275,24 +286,29 @@ public struct NoteAssembly: Sendable {
 
     // MARK: - Clone check
 
-    /// Pairs of notes whose drafted sentences are near-copies (word-trigram Jaccard similarity).
-    func cloneCheck(_ notes: [ClientNote]) -> [Finding] {
-        let shingles = notes.map { note -> Set<Int> in
-            let words = note.sentences.filter { $0.basis == .transcript }.flatMap {
-                Tokenizer().tokenize($0.text).words.map(\.hash)
+    /// Pairs of notes whose drafted sentences are near-copies (word-trigram Jaccard similarity). The
+    /// one step that compares every pair of attendees: each note's trigrams are hashed once into a
+    /// sorted list, so a pair costs one merge of two lists.
+    public func cloneCheck(_ notes: [ClientNote]) -> [Finding] {
+        let tokenizer = Tokenizer()
+        let shingles = notes.map { note -> [Int] in
+            let words = note.sentences.filter { $0.basis == .transcript }.flatMap { tokenizer.wordHashes($0.text) }
+            guard words.count >= 3 else { return Array(Set(words.map { Int(truncatingIfNeeded: $0) })).sorted() }
+            var trigrams: [Int] = []
+            trigrams.reserveCapacity(words.count - 2)
+            for index in 0..<(words.count - 2) {
+                let trigram: UInt64 = words[index] &* 31 &+ words[index + 1] &* 17 &+ words[index + 2]
+                trigrams.append(Int(truncatingIfNeeded: trigram))
             }
-            guard words.count >= 3 else { return Set(words.map { Int(truncatingIfNeeded: $0) }) }
-            return Set(
-                (0..<(words.count - 2)).map {
-                    Int(truncatingIfNeeded: words[$0] &* 31 &+ words[$0 + 1] &* 17 &+ words[$0 + 2])
-                })
+            return Array(Set(trigrams)).sorted()
         }
         var findings: [Finding] = []
         for i in notes.indices {
             for j in notes.indices where j > i {
-                let union = shingles[i].union(shingles[j]).count
+                let shared = Self.sharedCount(shingles[i], shingles[j])
+                let union = shingles[i].count + shingles[j].count - shared
                 guard union > 0 else { continue }
-                let similarity = Double(shingles[i].intersection(shingles[j]).count) / Double(union)
+                let similarity = Double(shared) / Double(union)
                 guard similarity >= self.configuration.cloneSimilarity else { continue }
                 findings.append(
                     Finding(
@@ -306,56 +322,98 @@ public struct NoteAssembly: Sendable {
         }
         return findings
     }
+
+    /// How many values two sorted lists without repeats have in common.
+    static func sharedCount(_ a: [Int], _ b: [Int]) -> Int {
+        var i = 0
+        var j = 0
+        var shared = 0
+        while i < a.count && j < b.count {
+            if a[i] == b[j] {
+                shared += 1
+                i += 1
+                j += 1
+            } else if a[i] < b[j] {
+                i += 1
+            } else {
+                j += 1
+            }
+        }
+        return shared
+    }
+}
+
+/// Every name word of a session's roster (names, aliases, hyphenated parts, nicknames) and whose it
+/// is, read once per session and shared by every note's `NameFilter`.
+struct NameTable {
+    let roster: Roster
+    /// Name word → the non-clinicians it names, in roster order.
+    let people: [String: [Int]]
+    let commonWordNames: Set<String>
+
+    init(roster: Roster, lexicon: CompiledLexicon) {
+        self.roster = roster
+        self.commonWordNames = lexicon.commonWordNames
+        let tokenizer = Tokenizer()
+        var people: [String: [Int]] = [:]
+        for (index, person) in roster.people.enumerated() where !person.isClinician {
+            var words: [String] = []
+            for text in [person.name] + person.aliases {
+                for word in tokenizer.tokenize(text).words
+                where !lexicon.titles.contains(word.folded) && !lexicon.credentials.contains(word.folded) {
+                    words.append(word.folded)
+                    if word.folded.contains("-") { words += word.folded.split(separator: "-").map(String.init) }
+                    words += lexicon.nicknames[word.folded] ?? []
+                }
+            }
+            for word in words where word.count > 1 && people[word]?.last != index {
+                people[word, default: []].append(index)
+            }
+        }
+        self.people = people
+    }
 }
 
 /// Replaces the names of roster people other than a note's owner (and clinicians) with a neutral
 /// reference: `a peer` in a group, `the client's mother` in the identified patient's family note.
 struct NameFilter {
-    private var references: [String: String] = [:]
-    private let commonWordNames: Set<String>
+    private let table: NameTable
+    private let owner: PersonID?
+    private let ownerIsPatient: Bool
+    private let kind: SessionKind
+    private let wording: NoteDrafterConfiguration
     private let tokenizer = Tokenizer()
 
-    init(
-        roster: Roster, owner: PersonID?, kind: SessionKind, lexicon: CompiledLexicon, wording: NoteDrafterConfiguration
-    ) {
-        self.commonWordNames = lexicon.commonWordNames
-        let ownerIsPatient = owner.flatMap { roster.person($0)?.attendeeRole } == .identifiedPatient
-        for person in roster.people where !person.isClinician && person.id != owner {
-            let reference: String
-            switch kind {
-            case _ where owner == nil: reference = wording.phrase("reference.groupNote")
-            case .group: reference = wording.phrase("reference.peer")
-            case .couples: reference = wording.phrase("reference.partner")
-            case .family, .multiFamilyGroup, .individual:
-                if ownerIsPatient, let relationship = person.relationship {
-                    reference = wording.phrase("reference.relationship", ["relationship": relationship])
-                } else {
-                    reference = wording.phrase("reference.family")
-                }
-            }
-            // A family name the owner shares is still another person's name: it is replaced too.
-            for word in self.nameWords(person, lexicon: lexicon) where self.references[word] == nil {
-                self.references[word] = reference
-            }
-        }
+    init(table: NameTable, owner: PersonID?, kind: SessionKind, wording: NoteDrafterConfiguration) {
+        self.table = table
+        self.owner = owner
+        self.ownerIsPatient = owner.flatMap { table.roster.person($0)?.attendeeRole } == .identifiedPatient
+        self.kind = kind
+        self.wording = wording
     }
 
-    private func nameWords(_ person: Roster.Person, lexicon: CompiledLexicon) -> [String] {
-        var words: [String] = []
-        for text in [person.name] + person.aliases {
-            for word in self.tokenizer.tokenize(text).words
-            where !lexicon.titles.contains(word.folded) && !lexicon.credentials.contains(word.folded) {
-                words.append(word.folded)
-                if word.folded.contains("-") { words += word.folded.split(separator: "-").map(String.init) }
-                words += lexicon.nicknames[word.folded] ?? []
+    /// What replaces a name word: the reference for the first person it names other than the owner (a
+    /// family name the owner shares is still another person's name).
+    private func reference(for word: some StringProtocol) -> String? {
+        guard let candidates = self.table.people[String(word)],
+            let index = candidates.first(where: { self.table.roster.people[$0].id != self.owner })
+        else { return nil }
+        let person = self.table.roster.people[index]
+        switch self.kind {
+        case _ where self.owner == nil: return self.wording.phrase("reference.groupNote")
+        case .group: return self.wording.phrase("reference.peer")
+        case .couples: return self.wording.phrase("reference.partner")
+        case .family, .multiFamilyGroup, .individual:
+            if self.ownerIsPatient, let relationship = person.relationship {
+                return self.wording.phrase("reference.relationship", ["relationship": relationship])
             }
+            return self.wording.phrase("reference.family")
         }
-        return words.filter { $0.count > 1 }
     }
 
     /// The text with other people's names replaced; runs of name words become one reference.
     func apply(_ text: String) -> String {
-        guard !self.references.isEmpty else { return text }
+        guard !self.table.people.isEmpty else { return text }
         let words = self.tokenizer.tokenize(text).words
         var replacements: [(range: Range<Int>, reference: String, possessive: Bool)] = []
         var index = 0
@@ -367,8 +425,8 @@ struct NameFilter {
                 folded.removeLast(2)
                 possessive = true
             }
-            guard let reference = self.references[folded],
-                caseless || words[index].isCapitalized || !self.commonWordNames.contains(folded)
+            guard let reference = self.reference(for: folded),
+                caseless || words[index].isCapitalized || !self.table.commonWordNames.contains(folded)
             else {
                 index += 1
                 continue
@@ -376,7 +434,7 @@ struct NameFilter {
             var end = index + 1
             // `Maria Lopez` is one person.
             while end < words.count, !possessive,
-                let next = self.references[words[end].folded.replacing("'s", with: "")],
+                let next = self.reference(for: Self.withoutPossessive(words[end].folded)),
                 next == reference, words[end - 1].after == .unmarked
             {
                 possessive = words[end].folded.hasSuffix("'s")
@@ -400,6 +458,11 @@ struct NameFilter {
             bytes.replaceSubrange(replacement.range, with: Array(value.utf8))
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The word without its `'s` (`maria's` → `maria`).
+    static func withoutPossessive(_ word: String) -> Substring {
+        word.hasSuffix("'s") ? word.dropLast(2) : word[...]
     }
 
     /// `[the partner]` → `[The partner]`.

@@ -143,7 +143,7 @@ public struct NoteDrafting: Sendable {
     private func reported(_ attendee: Attendee, subject: String, facts: SessionFacts, quoted: inout Set<String>)
         -> [NoteSentence]
     {
-        var candidates: [(score: Double, u: Int, sentence: Int, text: String)] = []
+        var candidates: [(score: Double, u: Int, sentence: Int)] = []
         for u in facts.utterancesOf[attendee.id] ?? [] {
             let text = facts.segmented.texts[u]
             for (index, span) in text.sentences.enumerated() {
@@ -154,21 +154,28 @@ public struct NoteDrafting: Sendable {
                 var score = 0.0
                 self.salient.forEachMatch(in: words) { _, _ in score += 1 }
                 if words.contains(where: { self.firstPerson.contains($0.folded) }) { score += 1 }
-                if words.contains(where: { self.numbers.contains($0.folded) || $0.folded.first?.isNumber == true }) {
+                // A word the tokenizer kept that starts with a digit is a number (`8`, `2nd`).
+                if words.contains(where: {
+                    self.numbers.contains($0.folded) || ($0.folded.utf8.first.map { $0 >= 0x30 && $0 <= 0x39 } ?? false)
+                }) {
                     score += 0.5
                 }
                 score += min(Double(words.count) / 10, 2) * 0.5
                 // Every bullet of a clinician's summary was worth writing down.
-                guard score >= 1.5 || facts.isSummary, let quote = self.quote(facts.sentence(u, index)) else {
-                    continue
-                }
-                candidates.append((score, u, index, quote))
+                guard score >= 1.5 || facts.isSummary else { continue }
+                candidates.append((score, u, index))
             }
         }
-        let chosen = candidates.filter { !quoted.contains($0.text) }
-            .sorted { $0.score > $1.score || ($0.score == $1.score && $0.u < $1.u) }
-            .prefix(facts.isSummary ? Int.max : self.configuration.maximumReported)
-            .sorted { ($0.u, $0.sentence) < ($1.u, $1.sentence) }
+        // The best first, each cleaned for quoting only when it is considered.
+        let limit = facts.isSummary ? Int.max : self.configuration.maximumReported
+        var chosen: [(u: Int, sentence: Int, text: String)] = []
+        for candidate in candidates.sorted(by: { $0.score > $1.score || ($0.score == $1.score && $0.u < $1.u) }) {
+            guard chosen.count < limit else { break }
+            guard let quote = self.quote(facts.sentence(candidate.u, candidate.sentence)), !quoted.contains(quote)
+            else { continue }
+            chosen.append((candidate.u, candidate.sentence, quote))
+        }
+        chosen.sort { ($0.u, $0.sentence) < ($1.u, $1.sentence) }
         return chosen.compactMap { candidate in
             guard quoted.insert(candidate.text).inserted else { return nil }
             let key = facts.isSummary ? "reported.summary" : "reported"
@@ -401,37 +408,76 @@ public struct NoteDrafting: Sendable {
 
     /// A sentence cleaned for quoting: stage directions and corpus markup removed, leading fillers
     /// dropped, tokenised punctuation rejoined, at most `maximumWords` words; nil when nothing is left.
+    ///
+    /// One pass over the UTF-8 bytes (brackets, spaces and punctuation are single ASCII bytes that
+    /// never occur inside a multi-byte character), then one join.
     static func clean(_ sentence: String, fillers: Set<String>, maximumWords: Int) -> String? {
-        var text = ""
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(sentence.utf8.count)
+        var words: [Range<Int>] = []
         var depth = 0
-        for character in sentence {
-            switch character {
-            case "[", "{", "(", "<": depth += 1
-            case "]", "}", ")", ">": depth = max(0, depth - 1)
-            default: if depth == 0 { text.append(character == "\n" ? " " : character) }
+        var wordStart = -1
+        for byte in sentence.utf8 {
+            switch byte {
+            case UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: "("), UInt8(ascii: "<"):
+                depth += 1
+                continue
+            case UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: ")"), UInt8(ascii: ">"):
+                depth = max(0, depth - 1)
+                continue
+            default:
+                if depth > 0 { continue }
             }
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+                if wordStart >= 0 { words.append(wordStart..<bytes.count) }
+                wordStart = -1
+                continue
+            }
+            if wordStart < 0 { wordStart = bytes.count }
+            bytes.append(byte)
         }
-        var words = text.split(separator: " ").map(String.init)
-        while let first = words.first {
-            let bare = TextFolding.fold(first.trimmingCharacters(while: { !$0.isLetter && $0 != "'" }))
+        if wordStart >= 0 { words.append(wordStart..<bytes.count) }
+        var first = 0
+        while first < words.count {
+            let word = String(decoding: bytes[words[first]], as: UTF8.self)
+            let bare = TextFolding.fold(word.trimmingCharacters(while: { !$0.isLetter && $0 != "'" }))
             guard fillers.contains(bare) || bare.isEmpty else { break }
-            words.removeFirst()
+            first += 1
         }
-        guard words.count >= 2 else { return nil }
-        var truncated = false
-        if words.count > maximumWords {
-            words = Array(words.prefix(maximumWords))
-            truncated = true
+        guard words.count - first >= 2 else { return nil }
+        let last = min(words.count, first + maximumWords)
+        let truncated = words.count > last
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + 4)
+        for (position, range) in words[first..<last].enumerated() {
+            // Tokenised punctuation and clitics join the word before them (`do n't` → `don't`).
+            if position > 0 && !Self.attachesToPrevious(bytes[range]) { result.append(UInt8(ascii: " ")) }
+            result.append(contentsOf: bytes[range])
         }
-        var result = words.joined(separator: " ")
-        result = result.replacing(" ,", with: ",").replacing(" .", with: ".").replacing(" ?", with: "?").replacing(
-            " !", with: "!"
-        )
-        .replacing(" n't", with: "n't").replacing(" 's", with: "'s")
-        if let first = result.first, first.isLowercase { result = first.uppercased() + result.dropFirst() }
-        while let last = result.last, last == "," || last == ";" || last == ":" || last == "-" { result.removeLast() }
-        if truncated { result += "…" } else if let last = result.last, !".?!…\"'".contains(last) { result += "." }
-        return result
+        if let initial = result.first, initial >= UInt8(ascii: "a") && initial <= UInt8(ascii: "z") {
+            result[0] = initial - 32
+        }
+        while let end = result.last,
+            end == UInt8(ascii: ",") || end == UInt8(ascii: ";") || end == UInt8(ascii: ":") || end == UInt8(ascii: "-")
+        {
+            result.removeLast()
+        }
+        var text = String(decoding: result, as: UTF8.self)
+        if let initial = text.first, initial.isLowercase, !initial.isASCII {
+            text = initial.uppercased() + text.dropFirst()
+        }
+        if truncated { text += "…" } else if let end = text.last, !".?!…\"'".contains(end) { text += "." }
+        return text
+    }
+
+    private static func attachesToPrevious(_ word: ArraySlice<UInt8>) -> Bool {
+        guard let first = word.first else { return false }
+        switch first {
+        case UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "?"), UInt8(ascii: "!"): return true
+        case UInt8(ascii: "n"): return word.starts(with: "n't".utf8)
+        case UInt8(ascii: "'"): return word.starts(with: "'s".utf8)
+        default: return false
+        }
     }
 
     /// `a, b and c`; with `separator: "; "` for items that hold commas themselves.

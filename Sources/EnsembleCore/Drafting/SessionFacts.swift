@@ -42,14 +42,37 @@ public struct SessionFacts: Sendable {
     /// The session was documented as the clinician's bullet points (`summary.md`), not recorded.
     public var isSummary: Bool { self.segmented.transcript.origin == .clinicianSummary }
 
+    /// The lexicons the facts are read with, compiled once and shared by every session.
+    struct Readers: Sendable {
+        let names: CompiledLexicon
+        let interventions: InterventionLexicon
+        let techniques: PhraseIndex<Int>
+        let groupAddress: PhraseIndex<Bool>
+
+        init(names: CompiledLexicon, interventions: InterventionLexicon) {
+            self.names = names
+            self.interventions = interventions
+            self.techniques = PhraseIndex(
+                interventions.techniques.enumerated().flatMap { offset, technique in
+                    technique.phrases.map { ($0, offset) }
+                }
+            )
+            self.groupAddress = PhraseIndex(interventions.groupAddress.map { ($0, true) })
+        }
+    }
+
     public init(
         attributed: AttributedSession, attributor: AttributorConfiguration, interventions lexicon: InterventionLexicon
     ) {
-        self.init(attributed: attributed, compiled: CompiledLexicon(attributor.lexicon), interventions: lexicon)
+        self.init(
+            attributed: attributed,
+            readers: Readers(names: CompiledLexicon(attributor.lexicon), interventions: lexicon))
     }
 
-    /// With the attributor's lexicon already compiled (the supervisor compiles it once, not per run).
-    init(attributed: AttributedSession, compiled: CompiledLexicon, interventions lexicon: InterventionLexicon) {
+    /// With the lexicons already compiled (the supervisor compiles them once, not per run).
+    init(attributed: AttributedSession, readers: Readers) {
+        let compiled = readers.names
+        let lexicon = readers.interventions
         self.attributed = attributed
         self.lexicon = lexicon
         let directory = NameDirectory(roster: attributed.roster, lexicon: compiled)
@@ -58,10 +81,8 @@ public struct SessionFacts: Sendable {
         let segmented = attributed.segmented
         let count = segmented.utterances.count
         let caseless = !segmented.texts.contains { !$0.isCaseless }
-        let techniques = PhraseIndex(
-            lexicon.techniques.enumerated().flatMap { offset, technique in technique.phrases.map { ($0, offset) } }
-        )
-        let groupAddress = PhraseIndex(lexicon.groupAddress.map { ($0, true) })
+        let techniques = readers.techniques
+        let groupAddress = readers.groupAddress
 
         var speaker = [PersonID?](repeating: nil, count: count)
         var isClinician = [Bool](repeating: false, count: count)

@@ -175,7 +175,8 @@ public struct Segmentation: Sendable {
 /// Segments a transcript into utterances, sentences, turns and topical segments.
 ///
 /// The actor holds its configuration; the work is the pure `Segmentation`, so a call never suspends
-/// and never throws.
+/// and never throws. It runs outside the actor's isolation (immutable configuration only), so sessions
+/// are segmented in parallel.
 public actor TranscriptSegmenter {
     private let segmentation: Segmentation
 
@@ -183,9 +184,9 @@ public actor TranscriptSegmenter {
         self.segmentation = Segmentation(configuration: configuration)
     }
 
-    public var configurationVersion: String { self.segmentation.configuration.version }
+    public nonisolated var configurationVersion: String { self.segmentation.configuration.version }
 
-    public func segment(_ transcript: Transcript) -> SegmentedTranscript {
+    public nonisolated func segment(_ transcript: Transcript) -> SegmentedTranscript {
         self.segmentation.segment(transcript)
     }
 }

@@ -46,33 +46,42 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { self.message }
 }
 
-/// Runs the agents over one session: segment → attribute → fan out.
+/// Runs the agents over sessions: segment → attribute → fan out → assemble → reconcile.
 ///
-/// The fan-out is one task group: a child per attendee (draft, then align with the treatment plan)
-/// alongside risk screening, the group summary and the goal-conflict check, at most
+/// The fan-out is one task group per session: a child per attendee's draft and one per attendee's plan
+/// alignment, alongside risk screening, the group summary and the goal-conflict check, at most
 /// `concurrencyLimit` at a time, each under `agentTimeout`. A child that fails or times out becomes a
 /// finding for its attendee (who gets a manual template) and the others finish. Cancelling the calling
 /// task cancels every child and the run throws `CancellationError`. Results are assembled in roster
-/// order, so the output is the same whatever order the children finish in. Progress leaves through
-/// `events` (the newest kept when nobody reads).
+/// order, so the output is the same whatever order the children finish in.
+///
+/// One supervisor serves any number of sessions at once. The work runs outside the actor (the agents'
+/// configuration is immutable and compiled once, at init); the actor only admits sessions, at most
+/// `sessionLimit` at a time and the rest in arrival order, so thousands submitted together wait in
+/// a few bytes each instead of all holding a working set. Progress leaves through `events` (the newest
+/// kept when nobody reads).
 public actor SessionSupervisor {
     public struct Configuration: Sendable {
         public var segmenter: SegmenterConfiguration
         public var attributor: AttributorConfiguration
         public var drafting: DraftingConfiguration?
+        /// Agent calls running at once within one session.
         public var concurrencyLimit: Int
         public var agentTimeout: Duration
+        /// Sessions worked on at once; the rest wait their turn.
+        public var sessionLimit: Int
 
         public init(
             segmenter: SegmenterConfiguration, attributor: AttributorConfiguration,
             drafting: DraftingConfiguration? = nil,
-            concurrencyLimit: Int = 4, agentTimeout: Duration = .seconds(120)
+            concurrencyLimit: Int = 4, agentTimeout: Duration = .seconds(120), sessionLimit: Int = 64
         ) {
             self.segmenter = segmenter
             self.attributor = attributor
             self.drafting = drafting
             self.concurrencyLimit = max(1, concurrencyLimit)
             self.agentTimeout = agentTimeout
+            self.sessionLimit = max(1, sessionLimit)
         }
     }
 
@@ -130,16 +139,27 @@ public actor SessionSupervisor {
         }
     }
 
-    private let configuration: Configuration
-    private let segmenter: TranscriptSegmenter
-    private let attributor: SpeakerAttributor
-    private let agents: Agents?
-    private let clock: any Clock<Duration>
-    /// The attributor's lexicon, compiled once for the drafting runs' name handling (nil when this
-    /// supervisor only attributes).
-    private let lexicon: CompiledLexicon?
+    /// What a drafting run needs besides the agents, compiled once: the facts' lexicons and the
+    /// assembly's filters.
+    private struct Compiled: Sendable {
+        let agents: Agents
+        let readers: SessionFacts.Readers
+        let assembly: NoteAssembly
+    }
+
+    private nonisolated let configuration: Configuration
+    private nonisolated let segmenter: TranscriptSegmenter
+    private nonisolated let attributor: SpeakerAttributor
+    private nonisolated let compiled: Compiled?
+    private nonisolated let clock: any Clock<Duration>
     public nonisolated let events: AsyncStream<SupervisorEvent>
-    private let continuation: AsyncStream<SupervisorEvent>.Continuation
+    private nonisolated let continuation: AsyncStream<SupervisorEvent>.Continuation
+
+    /// Admission: sessions at work, and those waiting (first come, first served).
+    private var working = 0
+    private var waiting: [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var waitingHead = 0
+    private var nextTicket: UInt64 = 0
 
     public init(configuration: Configuration) {
         self.init(
@@ -153,111 +173,143 @@ public actor SessionSupervisor {
         self.configuration = configuration
         self.segmenter = TranscriptSegmenter(configuration: configuration.segmenter)
         self.attributor = SpeakerAttributor(configuration: configuration.attributor)
-        self.agents = agents
         self.clock = clock
-        self.lexicon = agents == nil ? nil : CompiledLexicon(configuration.attributor.lexicon)
+        if let agents, let drafting = configuration.drafting {
+            let lexicon = CompiledLexicon(configuration.attributor.lexicon)
+            self.compiled = Compiled(
+                agents: agents, readers: SessionFacts.Readers(names: lexicon, interventions: drafting.interventions),
+                assembly: NoteAssembly(drafter: drafting.drafter, lexicon: lexicon))
+        } else {
+            self.compiled = nil
+        }
         (self.events, self.continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
     }
 
     deinit { self.continuation.finish() }
 
     /// Segments and attributes one session's transcript.
-    public func attribute(_ session: Session, transcript: Transcript) async throws -> AttributedSession {
-        let attributed = try await self.segmentAndAttribute(session, transcript: transcript)
-        self.continuation.yield(.finished)
-        return attributed
+    @concurrent
+    public nonisolated func attribute(_ session: Session, transcript: Transcript) async throws -> AttributedSession {
+        try await self.admitted {
+            let attributed = try await self.segmentAndAttribute(session, transcript: transcript)
+            self.continuation.yield(.finished)
+            return attributed
+        }
     }
 
-    private func segmentAndAttribute(_ session: Session, transcript: Transcript) async throws -> AttributedSession {
+    /// Drafts everything for one session: a note per attendee, the group note, plan progress, risk and
+    /// claims. Throws `CancellationError` when cancelled (also while waiting to be admitted); an agent's
+    /// failure is a finding, not an error.
+    @concurrent
+    public nonisolated func draft(_ session: Session, transcript: Transcript) async throws -> SessionRun {
+        guard let compiled = self.compiled, let drafting = self.configuration.drafting else {
+            preconditionFailure("SessionSupervisor.draft needs a drafting configuration and agents")
+        }
+        return try await self.admitted {
+            try await self.drafting(session, transcript: transcript, compiled: compiled, wording: drafting.drafter)
+        }
+    }
+
+    private nonisolated func segmentAndAttribute(_ session: Session, transcript: Transcript) async throws
+        -> AttributedSession
+    {
         try Task.checkCancellation()
-        let segmented = await self.segmenter.segment(transcript)
+        let segmented = self.segmenter.segment(transcript)
         self.continuation.yield(.segmented(utterances: segmented.utterances.count, segments: segmented.segments.count))
         try Task.checkCancellation()
         let roster = Roster(session: session)
-        let attribution = await self.attributor.attribute(segmented, roster: roster, hints: session.speakerHints)
+        let attribution = self.attributor.attribute(segmented, roster: roster, hints: session.speakerHints)
         self.continuation.yield(
             .attributed(speakers: attribution.speakers.count, unknownUtterances: attribution.unknownUtterances.count)
         )
         return AttributedSession(session: session, roster: roster, segmented: segmented, attribution: attribution)
     }
 
-    /// Drafts everything for one session: a note per attendee, the group note, plan progress and risk.
-    /// Throws `CancellationError` when cancelled; an agent's failure is a finding, not an error.
-    public func draft(_ session: Session, transcript: Transcript) async throws -> SessionRun {
-        guard let drafting = self.configuration.drafting, let agents = self.agents, let lexicon = self.lexicon else {
-            preconditionFailure("SessionSupervisor.draft needs a drafting configuration")
-        }
+    private nonisolated func drafting(
+        _ session: Session, transcript: Transcript, compiled: Compiled, wording: NoteDrafterConfiguration
+    ) async throws -> SessionRun {
         let attributed = try await self.segmentAndAttribute(session, transcript: transcript)
-        let facts = SessionFacts(attributed: attributed, compiled: lexicon, interventions: drafting.interventions)
-        let context = DraftingContext(facts: facts)
-        let results = try await self.fanOut(context, agents: agents)
+        let facts = SessionFacts(attributed: attributed, readers: compiled.readers)
+        let results = try await self.fanOut(DraftingContext(facts: facts), agents: compiled.agents)
         try Task.checkCancellation()
-
-        var findings = attributed.attribution.findings
-        for failure in results.failures {
-            findings.append(
-                Finding(
-                    code: failure.code == .timedOut ? .agentTimedOut : .draftFailed, severity: .error,
-                    person: failure.attendee,
-                    message: failure.message
-                )
-            )
-        }
-        let risk = results.risk ?? RiskScreen()
-        for flag in risk.flags where flag.attendee == nil {
-            findings.append(
-                Finding(
-                    code: .riskUnattributed, severity: .warning,
-                    message:
-                        "A risk statement (\(flag.category.rawValue), \(flag.level.rawValue)) was made by a speaker "
-                        + "who could not be identified; review the utterances and relabel.",
-                    evidence: flag.evidence
-                )
-            )
-        }
-        for conflict in results.conflicts {
-            findings.append(
-                Finding(
-                    code: .goalConflict, severity: .info, person: conflict.members.first,
-                    message:
-                        "Goals \(conflict.goals.joined(separator: ", ")) pull against each other (\(conflict.theme)); "
-                        + "suggested shared objective: \(conflict.suggestedObjective)"
-                )
-            )
-        }
-        let assembly = NoteAssembly(drafter: drafting.drafter, lexicon: lexicon)
-        let groupNote = results.groupNote ?? assembly.manualGroupNote(attendees: session.presentAttendees.map(\.id))
-        let output = assembly.assemble(
-            facts: facts, drafts: results.drafts, progress: results.progress, risk: results.risk, groupNote: groupNote
-        )
-        let order = Dictionary(uniqueKeysWithValues: session.attendees.enumerated().map { ($1.id, $0) })
-        let progress = results.progress.values.flatMap { $0 }.sorted {
-            (order[$0.attendee] ?? 0, $0.goalID, $0.objectiveID ?? "") < (
-                order[$1.attendee] ?? 0, $1.goalID, $1.objectiveID ?? ""
-            )
-        }
-        let billing = try await self.reconcile(session, notes: output.notes, agent: agents.billing)
+        let drafted = results.assembled(facts: facts, assembly: compiled.assembly)
+        let billing = try await self.reconcile(session, notes: drafted.notes, agent: compiled.agents.billing)
         self.continuation.yield(.finished)
-        return SessionRun(
-            attributed: attributed, notes: output.notes, groupNote: output.groupNote, skipped: output.skipped,
-            risk: risk,
-            alignment: PlanAlignment(progress: progress, conflicts: results.conflicts),
-            billing: billing,
-            findings: findings + output.findings + billing.findings
-        )
+        return drafted.run(billing: billing)
     }
+
+    // MARK: - Admission
+
+    /// Runs `work` once this session is admitted, and lets the next one in when it ends.
+    private nonisolated func admitted<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+        try await self.admit()
+        do {
+            let result = try await work()
+            await self.leave()
+            return result
+        } catch {
+            await self.leave()
+            throw error
+        }
+    }
+
+    private func admit() async throws {
+        try Task.checkCancellation()
+        if self.working < self.configuration.sessionLimit && self.waitingHead == self.waiting.count {
+            self.working += 1
+            return
+        }
+        let ticket = self.nextTicket
+        self.nextTicket += 1
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                self.waiting.append((ticket, continuation))
+            }
+        } onCancel: {
+            Task { await self.abandon(ticket) }
+        }
+    }
+
+    /// One session is done: the longest-waiting one takes its place.
+    private func leave() {
+        guard self.waitingHead < self.waiting.count else {
+            self.working -= 1
+            return
+        }
+        let next = self.waiting[self.waitingHead].continuation
+        self.waitingHead += 1
+        if self.waitingHead == self.waiting.count {
+            self.waiting.removeAll(keepingCapacity: true)
+            self.waitingHead = 0
+        } else if self.waitingHead >= 1024 && self.waitingHead * 2 >= self.waiting.count {
+            self.waiting.removeFirst(self.waitingHead)
+            self.waitingHead = 0
+        }
+        next.resume()  // the slot passes straight to it: `working` is unchanged
+    }
+
+    /// A waiting session was cancelled: it leaves the queue and throws.
+    private func abandon(_ ticket: UInt64) {
+        guard let index = self.waiting[self.waitingHead...].firstIndex(where: { $0.ticket == ticket }) else { return }
+        let cancelled = self.waiting.remove(at: index).continuation
+        if self.waitingHead == self.waiting.count {
+            self.waiting.removeAll(keepingCapacity: true)
+            self.waitingHead = 0
+        }
+        cancelled.resume(throwing: CancellationError())
+    }
+
+    /// Sessions at work and waiting, for monitoring.
+    public var load: (working: Int, waiting: Int) { (self.working, self.waiting.count - self.waitingHead) }
+
+    // MARK: - Billing
 
     /// Runs the BillingReconciler over the drafted notes (none is signed: drafts never are), under the
     /// same timeout; its failure is a finding and leaves no claims rather than failing the run.
-    private func reconcile(_ session: Session, notes: [ClientNote], agent: any BillingReconcilingAgent)
+    private nonisolated func reconcile(_ session: Session, notes: [ClientNote], agent: any BillingReconcilingAgent)
         async throws -> BillingResult
     {
-        var readiness: [PersonID: NoteReadiness] = [:]
-        for note in notes { readiness[note.attendee] = note.aiGenerated ? .draft : .manualNoteRequired }
-        for attendee in session.attendees where readiness[attendee.id] == nil {
-            readiness[attendee.id] = .manualNoteRequired
-        }
-        let notes = readiness
+        let notes = DraftResults.readiness(of: notes, in: session)
         self.continuation.yield(.agentStarted(agent: "BillingReconciler", attendee: nil))
         do {
             let result = try await withTimeout(self.configuration.agentTimeout, clock: self.clock) {
@@ -284,20 +336,23 @@ public actor SessionSupervisor {
 
     private enum Job: Sendable {
         case risk, summary, conflicts
-        case attendee(PersonID)
+        case draft(PersonID)
+        case align(PersonID)
 
         var agent: String {
             switch self {
             case .risk: "RiskScreener"
             case .summary: "GroupSummarizer"
-            case .conflicts: "PlanAligner"
-            case .attendee: "NoteDrafter"
+            case .conflicts, .align: "PlanAligner"
+            case .draft: "NoteDrafter"
             }
         }
 
         var attendee: PersonID? {
-            if case .attendee(let id) = self { return id }
-            return nil
+            switch self {
+            case .draft(let id), .align(let id): id
+            case .risk, .summary, .conflicts: nil
+            }
         }
     }
 
@@ -305,105 +360,147 @@ public actor SessionSupervisor {
         case risk(RiskScreen)
         case summary(GroupNote)
         case conflicts([GoalConflict])
-        case attendee(PersonID, StructuredNote, [GoalProgress])
+        case draft(PersonID, StructuredNote)
+        case align(PersonID, [GoalProgress])
         case failed(AgentError)
     }
 
-    private struct Results: Sendable {
-        var risk: RiskScreen?
-        var groupNote: GroupNote?
-        var conflicts: [GoalConflict] = []
-        var drafts: [PersonID: StructuredNote] = [:]
-        var progress: [PersonID: [GoalProgress]] = [:]
-        var failures: [AgentError] = []
+    /// What a child of the fan-out returns: a job's outcome, or the watchdog's wake-up.
+    private enum Event: Sendable {
+        case finished(job: Int, Outcome)
+        case deadline
     }
 
-    private func fanOut(_ context: DraftingContext, agents: Agents) async throws -> Results {
+    private nonisolated func fanOut(_ context: DraftingContext, agents: Agents) async throws -> DraftResults {
+        try await self.fanOut(context, agents: agents, clock: self.clock)
+    }
+
+    /// The fan-out's one task group. Agent timeouts take no timer per call: one watchdog child sleeps
+    /// until the earliest deadline of the jobs running (jobs start in order, so later ones never end
+    /// sooner); when it wakes, every job past its deadline is reported timed out, its slot goes to the
+    /// next job, and its late result is ignored. Once every other job is done the group cancels what is
+    /// left, the abandoned calls and the watchdog.
+    private nonisolated func fanOut<C: Clock<Duration>>(_ context: DraftingContext, agents: Agents, clock: C)
+        async throws -> DraftResults
+    {
         let draftable = context.session.attendees.filter { $0.present && ($0.consent?.aiDrafting ?? false) }.map(\.id)
-        var queue: [Job] = [.risk, .summary, .conflicts] + draftable.map(Job.attendee)
-        queue.reverse()  // popLast takes them in the order listed
-        self.continuation.yield(.fanningOut(jobs: queue.count + 1))  // and the BillingReconciler after
+        // A draft and its attendee's plan alignment are independent, so they run side by side.
+        let jobs: [Job] = [.risk, .summary, .conflicts] + draftable.flatMap { [Job.draft($0), Job.align($0)] }
+        self.continuation.yield(.fanningOut(jobs: jobs.count + 1))  // and the BillingReconciler after
         let limit = self.configuration.concurrencyLimit
         let timeout = self.configuration.agentTimeout
-        let clock = self.clock
         let continuation = self.continuation
-        return try await withThrowingTaskGroup(of: Outcome.self) { group in
+        var results = try await withThrowingTaskGroup(of: Event.self) { group in
+            var next = 0
+            /// Running jobs by index, with their deadlines, in start order.
+            var running: [(job: Int, deadline: C.Instant)] = []
+            var watchdogArmed = false
             func startNext() {
-                guard let job = queue.popLast() else { return }
+                guard next < jobs.count else { return }
+                let index = next
+                let job = jobs[index]
+                next += 1
                 continuation.yield(.agentStarted(agent: job.agent, attendee: job.attendee))
+                running.append((index, clock.now.advanced(by: timeout)))
+                group.addTask { .finished(job: index, try await Self.run(job, context: context, agents: agents)) }
+            }
+            func armWatchdog() {
+                guard !watchdogArmed, let earliest = running.first?.deadline else { return }
+                watchdogArmed = true
                 group.addTask {
-                    try await Self.run(job, context: context, agents: agents, timeout: timeout, clock: clock)
+                    try await clock.sleep(until: earliest, tolerance: nil)
+                    return .deadline
                 }
             }
             for _ in 0..<limit { startNext() }
-            var results = Results()
-            while let outcome = try await group.next() {
-                switch outcome {
-                case .risk(let screen):
-                    results.risk = screen
-                    continuation.yield(.agentFinished(agent: "RiskScreener", attendee: nil))
-                case .summary(let note):
-                    results.groupNote = note
-                    continuation.yield(.agentFinished(agent: "GroupSummarizer", attendee: nil))
-                case .conflicts(let conflicts):
-                    results.conflicts = conflicts
-                    continuation.yield(.agentFinished(agent: "PlanAligner", attendee: nil))
-                case .attendee(let id, let note, let progress):
-                    results.drafts[id] = note
-                    results.progress[id] = progress
-                    continuation.yield(.agentFinished(agent: "NoteDrafter", attendee: id))
-                case .failed(let error):
-                    results.failures.append(error)
-                    continuation.yield(
-                        .agentFailed(agent: error.agent, attendee: error.attendee, reason: error.code.rawValue))
+            armWatchdog()
+            var results = DraftResults()
+            while !running.isEmpty, let event = try await group.next() {
+                switch event {
+                case .deadline:
+                    watchdogArmed = false
+                    let now = clock.now
+                    while let first = running.first, first.deadline <= now {
+                        running.removeFirst()
+                        let job = jobs[first.job]
+                        results.failures.append(
+                            AgentError(
+                                .timedOut, agent: job.agent, attendee: job.attendee,
+                                message: "\(job.agent) did not finish within the time limit" + Self.consequence(of: job)
+                                    + "."))
+                        continuation.yield(.agentFailed(agent: job.agent, attendee: job.attendee, reason: "timedOut"))
+                        startNext()
+                    }
+                case .finished(let index, let outcome):
+                    // A job already reported timed out may still finish: its result is not used.
+                    guard let position = running.firstIndex(where: { $0.job == index }) else { continue }
+                    running.remove(at: position)
+                    Self.record(outcome, in: &results, events: continuation)
+                    startNext()
                 }
-                startNext()
+                armWatchdog()
             }
-            results.failures.sort { ($0.attendee?.rawValue ?? "", $0.agent) < ($1.attendee?.rawValue ?? "", $1.agent) }
+            group.cancelAll()
             return results
+        }
+        results.settle()
+        return results
+    }
+
+    private static func record(
+        _ outcome: Outcome, in results: inout DraftResults,
+        events continuation: AsyncStream<SupervisorEvent>.Continuation
+    ) {
+        switch outcome {
+        case .risk(let screen):
+            results.risk = screen
+            continuation.yield(.agentFinished(agent: "RiskScreener", attendee: nil))
+        case .summary(let note):
+            results.groupNote = note
+            continuation.yield(.agentFinished(agent: "GroupSummarizer", attendee: nil))
+        case .conflicts(let conflicts):
+            results.conflicts = conflicts
+            continuation.yield(.agentFinished(agent: "PlanAligner", attendee: nil))
+        case .draft(let id, let note):
+            results.drafts[id] = note
+            continuation.yield(.agentFinished(agent: "NoteDrafter", attendee: id))
+        case .align(let id, let progress):
+            results.progress[id] = progress
+            continuation.yield(.agentFinished(agent: "PlanAligner", attendee: id))
+        case .failed(let error):
+            results.failures.append(error)
+            continuation.yield(.agentFailed(agent: error.agent, attendee: error.attendee, reason: error.code.rawValue))
         }
     }
 
-    /// Runs one job under the timeout. Failures come back as values, so one attendee's failure stays
-    /// theirs; cancellation is rethrown so the whole run stops.
-    private static func run(
-        _ job: Job, context: DraftingContext, agents: Agents, timeout: Duration, clock: any Clock<Duration>
-    ) async throws -> Outcome {
+    /// Runs one job. Failures come back as values, so one attendee's failure stays theirs; cancellation
+    /// is rethrown so the whole run stops.
+    private static func run(_ job: Job, context: DraftingContext, agents: Agents) async throws -> Outcome {
         do {
             switch job {
-            case .risk:
-                return .risk(try await withTimeout(timeout, clock: clock) { try await agents.screener.screen(context) })
-            case .summary:
-                return .summary(
-                    try await withTimeout(timeout, clock: clock) { try await agents.summarizer.summarize(context) })
-            case .conflicts:
-                return .conflicts(
-                    try await withTimeout(timeout, clock: clock) { try await agents.aligner.conflicts(in: context) })
-            case .attendee(let id):
-                let note = try await withTimeout(timeout, clock: clock) {
-                    try await agents.drafter.draft(for: id, in: context)
-                }
-                let progress = try await withTimeout(timeout, clock: clock) {
-                    try await agents.aligner.align(id, in: context)
-                }
-                return .attendee(id, note, progress)
+            case .risk: return .risk(try await agents.screener.screen(context))
+            case .summary: return .summary(try await agents.summarizer.summarize(context))
+            case .conflicts: return .conflicts(try await agents.aligner.conflicts(in: context))
+            case .draft(let id): return .draft(id, try await agents.drafter.draft(for: id, in: context))
+            case .align(let id): return .align(id, try await agents.aligner.align(id, in: context))
             }
         } catch is CancellationError {
             throw CancellationError()
-        } catch is TimeoutReached {
-            return .failed(
-                AgentError(
-                    .timedOut, agent: job.agent, attendee: job.attendee,
-                    message: "\(job.agent) did not finish within the time limit"
-                        + (job.attendee.map { " for \($0); write that note by hand" } ?? "") + ".")
-            )
         } catch {
             return .failed(
                 AgentError(
                     .failed, agent: job.agent, attendee: job.attendee,
-                    message: "\(job.agent) failed" + (job.attendee.map { " for \($0); write that note by hand" } ?? "")
-                        + ".")
+                    message: "\(job.agent) failed" + Self.consequence(of: job) + ".")
             )
+        }
+    }
+
+    /// What a failed job leaves the clinician to do, by attendee id (never by content).
+    private static func consequence(of job: Job) -> String {
+        switch job {
+        case .draft(let id): " for \(id); write that note by hand"
+        case .align(let id): " for \(id); review their treatment-plan progress by hand"
+        case .risk, .summary, .conflicts: ""
         }
     }
 }

@@ -29,8 +29,19 @@ public struct Word: Sendable, Hashable {
         folded: String, isCapitalized: Bool, opensClause: Bool, after: Mark, sentence: Int, utf8Start: Int,
         utf8End: Int
     ) {
+        self.init(
+            folded: folded, hash: wordHash(folded), isCapitalized: isCapitalized, opensClause: opensClause,
+            after: after,
+            sentence: sentence, utf8Start: utf8Start, utf8End: utf8End)
+    }
+
+    /// With `hash` already computed (it must be `wordHash(folded)`).
+    init(
+        folded: String, hash: UInt64, isCapitalized: Bool, opensClause: Bool, after: Mark, sentence: Int,
+        utf8Start: Int, utf8End: Int
+    ) {
         self.folded = folded
-        self.hash = wordHash(folded)
+        self.hash = hash
         self.isCapitalized = isCapitalized
         self.opensClause = opensClause
         self.after = after
@@ -84,17 +95,78 @@ public struct Tokenizer: Sendable {
 
     public func tokenize(_ text: String) -> TokenizedText {
         var text = text
-        return text.withUTF8 { self.tokenize(utf8: $0) }
+        return text.withUTF8 { bytes in
+            // A folded word is at most three times its source bytes (a scalar folds to at most three
+            // ASCII letters), so one scratch buffer of that size serves every word of the text.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count * 3 + 8) { scratch in
+                self.tokenize(utf8: bytes, scratch: scratch)
+            }
+        }
     }
 
-    /// One pass over the UTF-8 bytes; ASCII takes a fast path, other scalars are decoded as met.
-    private func tokenize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> TokenizedText {
+    /// The `hash` of every word `tokenize` would find, without building the words: for ASCII text one
+    /// pass over the bytes, otherwise through `tokenize`.
+    public func wordHashes(_ text: String) -> [UInt64] {
+        var hashes: [UInt64] = []
+        var hash: UInt64 = 0
+        var inWord = false
+        var skipUntil: UInt8 = 0
+        let bytes = text.utf8
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            index = bytes.index(after: index)
+            if byte >= 0x80 { return self.tokenize(text).words.map(\.hash) }
+            if skipUntil != 0 {
+                if byte == skipUntil { skipUntil = 0 }
+                continue
+            }
+            let lower = byte | 0x20
+            let isLetter = lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")
+            let isDigit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+            if isLetter || isDigit || byte == UInt8(ascii: "_") {
+                if !inWord {
+                    inWord = true
+                    hash = 0xCBF2_9CE4_8422_2325
+                }
+                hash = (hash ^ UInt64(isLetter ? lower : byte)) &* 0x0000_0100_0000_01B3
+                continue
+            }
+            // Apostrophes, hyphens and inner periods stay inside a word when a letter (or, for a period,
+            // a digit) follows, as in `tokenize`.
+            if inWord, byte == UInt8(ascii: "'") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "."),
+                index != bytes.endIndex
+            {
+                let following = bytes[index]
+                let lowerFollowing = following | 0x20
+                let followingIsLetter = lowerFollowing >= UInt8(ascii: "a") && lowerFollowing <= UInt8(ascii: "z")
+                let followingIsDigit = following >= UInt8(ascii: "0") && following <= UInt8(ascii: "9")
+                if following < 0x80 && (followingIsLetter || (byte == UInt8(ascii: ".") && followingIsDigit)) {
+                    hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+                    continue
+                }
+            }
+            if inWord {
+                hashes.append(hash)
+                inWord = false
+            }
+            if byte == UInt8(ascii: "{") { skipUntil = UInt8(ascii: "}") }
+            if byte == UInt8(ascii: "<") { skipUntil = UInt8(ascii: ">") }
+        }
+        if inWord { hashes.append(hash) }
+        return hashes
+    }
+
+    /// One pass over the UTF-8 bytes; ASCII takes a fast path, other scalars are decoded as met. Each
+    /// word is folded into `scratch` and hashed from there, so a word costs one string, no arrays.
+    private func tokenize(utf8 bytes: UnsafeBufferPointer<UInt8>, scratch: UnsafeMutableBufferPointer<UInt8>)
+        -> TokenizedText
+    {
         var words: [Word] = []
         var sentences: [SentenceSpan] = []
-        words.reserveCapacity(bytes.count / 5)
+        words.reserveCapacity(bytes.count / 5 + 1)
 
-        var folded: [UInt8] = []
-        folded.reserveCapacity(32)
+        var folded = ScratchWord(buffer: scratch)
         var wordStart = -1
         var wordCapitalized = false
         var pendingOpensClause = true
@@ -120,7 +192,7 @@ public struct Tokenizer: Sendable {
             if !folded.isEmpty {
                 words.append(
                     Word(
-                        folded: String(decoding: folded, as: UTF8.self), isCapitalized: wordCapitalized,
+                        folded: folded.string, hash: folded.hash, isCapitalized: wordCapitalized,
                         opensClause: pendingOpensClause, after: .unmarked, sentence: sentenceIndex,
                         utf8Start: wordStart,
                         utf8End: end
@@ -128,7 +200,7 @@ public struct Tokenizer: Sendable {
                 )
                 pendingOpensClause = false
             }
-            folded.removeAll(keepingCapacity: true)
+            folded.removeAll()
             wordStart = -1
         }
 
@@ -263,10 +335,10 @@ public struct Tokenizer: Sendable {
         return (Unicode.Scalar(value) ?? "\u{FFFD}", width)
     }
 
-    private static func appendFolded(_ scalar: Unicode.Scalar, to bytes: inout [UInt8]) {
+    private static func appendFolded(_ scalar: Unicode.Scalar, to word: inout ScratchWord) {
         var view = String.UnicodeScalarView()
         TextFolding.appendFolded(scalar, to: &view)
-        bytes.append(contentsOf: String(view).utf8)
+        for byte in String(view).utf8 { word.append(byte) }
     }
 
     /// Punctuation and markup that never opens a sentence's text.
@@ -283,5 +355,39 @@ public struct Tokenizer: Sendable {
         let scalars = word.folded.unicodeScalars
         guard scalars.count == 1, word.isCapitalized, let only = scalars.first else { return false }
         return only != "i" && only.properties.isAlphabetic
+    }
+}
+
+/// The folded bytes of the word being read, in the tokenizer's scratch buffer.
+private struct ScratchWord {
+    let buffer: UnsafeMutableBufferPointer<UInt8>
+    private(set) var count = 0
+
+    init(buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+
+    var isEmpty: Bool { self.count == 0 }
+    var last: UInt8? { self.count == 0 ? nil : self.buffer[self.count - 1] }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        // The buffer is sized for the whole text folded; a longer fold (never seen) is cut, not overrun.
+        guard self.count < self.buffer.count else { return }
+        self.buffer[self.count] = byte
+        self.count += 1
+    }
+
+    mutating func removeLast() { self.count -= 1 }
+    mutating func removeAll() { self.count = 0 }
+
+    var string: String { String(decoding: UnsafeBufferPointer(rebasing: self.buffer[..<self.count]), as: UTF8.self) }
+
+    /// `wordHash` of `string`, from the bytes.
+    var hash: UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for index in 0..<self.count {
+            hash ^= UInt64(self.buffer[index])
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return hash
     }
 }

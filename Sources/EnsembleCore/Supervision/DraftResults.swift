@@ -1,0 +1,144 @@
+/// What the drafting agents returned for one session, and how it becomes a `SessionRun`: the same
+/// steps whether the supervisor fanned the agents out or `SequentialDrafting` called them in turn.
+struct DraftResults: Sendable {
+    var risk: RiskScreen?
+    var groupNote: GroupNote?
+    var conflicts: [GoalConflict] = []
+    var drafts: [PersonID: StructuredNote] = [:]
+    var progress: [PersonID: [GoalProgress]] = [:]
+    var failures: [AgentError] = []
+
+    /// Puts the results in a fixed order: an attendee whose draft failed gets a manual note, and their
+    /// plan progress goes with it; failures are sorted by attendee and agent.
+    mutating func settle() {
+        for failure in self.failures where failure.agent == "NoteDrafter" {
+            if let attendee = failure.attendee { self.progress[attendee] = nil }
+        }
+        self.failures.sort { ($0.attendee?.rawValue ?? "", $0.agent) < ($1.attendee?.rawValue ?? "", $1.agent) }
+    }
+
+    /// The notes assembled and every finding so far, waiting for the claims.
+    struct Assembled: Sendable {
+        var attributed: AttributedSession
+        var notes: [ClientNote]
+        var groupNote: GroupNote
+        var skipped: [SkippedAttendee]
+        var risk: RiskScreen
+        var alignment: PlanAlignment
+        var findings: [Finding]
+
+        func run(billing: BillingResult) -> SessionRun {
+            SessionRun(
+                attributed: self.attributed, notes: self.notes, groupNote: self.groupNote, skipped: self.skipped,
+                risk: self.risk, alignment: self.alignment, billing: billing,
+                findings: self.findings + billing.findings)
+        }
+    }
+
+    func assembled(facts: SessionFacts, assembly: NoteAssembly) -> Assembled {
+        let attributed = facts.attributed
+        let session = facts.session
+        var findings = attributed.attribution.findings
+        for failure in self.failures {
+            findings.append(
+                Finding(
+                    code: failure.code == .timedOut ? .agentTimedOut : .draftFailed, severity: .error,
+                    person: failure.attendee,
+                    message: failure.message
+                )
+            )
+        }
+        let risk = self.risk ?? RiskScreen()
+        for flag in risk.flags where flag.attendee == nil {
+            findings.append(
+                Finding(
+                    code: .riskUnattributed, severity: .warning,
+                    message:
+                        "A risk statement (\(flag.category.rawValue), \(flag.level.rawValue)) was made by a speaker "
+                        + "who could not be identified; review the utterances and relabel.",
+                    evidence: flag.evidence
+                )
+            )
+        }
+        for conflict in self.conflicts {
+            findings.append(
+                Finding(
+                    code: .goalConflict, severity: .info, person: conflict.members.first,
+                    message:
+                        "Goals \(conflict.goals.joined(separator: ", ")) pull against each other (\(conflict.theme)); "
+                        + "suggested shared objective: \(conflict.suggestedObjective)"
+                )
+            )
+        }
+        let groupNote = self.groupNote ?? assembly.manualGroupNote(attendees: session.presentAttendees.map(\.id))
+        let output = assembly.assemble(
+            facts: facts, drafts: self.drafts, progress: self.progress, risk: self.risk, groupNote: groupNote)
+        let order = Dictionary(uniqueKeysWithValues: session.attendees.enumerated().map { ($1.id, $0) })
+        let progress = self.progress.values.flatMap { $0 }.sorted {
+            (order[$0.attendee] ?? 0, $0.goalID, $0.objectiveID ?? "") < (
+                order[$1.attendee] ?? 0, $1.goalID, $1.objectiveID ?? ""
+            )
+        }
+        return Assembled(
+            attributed: attributed, notes: output.notes, groupNote: output.groupNote, skipped: output.skipped,
+            risk: risk, alignment: PlanAlignment(progress: progress, conflicts: self.conflicts),
+            findings: findings + output.findings)
+    }
+
+    /// What the BillingReconciler is told about each attendee's note: none is signed (drafts never are).
+    static func readiness(of notes: [ClientNote], in session: Session) -> [PersonID: NoteReadiness] {
+        var readiness: [PersonID: NoteReadiness] = [:]
+        for note in notes { readiness[note.attendee] = note.aiGenerated ? .draft : .manualNoteRequired }
+        for attendee in session.attendees where readiness[attendee.id] == nil {
+            readiness[attendee.id] = .manualNoteRequired
+        }
+        return readiness
+    }
+}
+
+/// The drafting run's steps over the same agents as `SessionSupervisor`, called one after another on
+/// the calling task: no admission, fan-out, timeouts or events. The benchmarks measure the
+/// supervisor's overhead against it, and tests check the supervisor's output is the same.
+public struct SequentialDrafting: Sendable {
+    private let segmenter: TranscriptSegmenter
+    private let attributor: SpeakerAttributor
+    private let agents: SessionSupervisor.Agents
+    private let readers: SessionFacts.Readers
+    private let assembly: NoteAssembly
+
+    /// - Parameter agents: the drafting agents (the live ones when nil).
+    public init(configuration: SessionSupervisor.Configuration, agents: SessionSupervisor.Agents? = nil) {
+        guard let drafting = configuration.drafting else {
+            preconditionFailure("SequentialDrafting needs a drafting configuration")
+        }
+        self.segmenter = TranscriptSegmenter(configuration: configuration.segmenter)
+        self.attributor = SpeakerAttributor(configuration: configuration.attributor)
+        self.agents = agents ?? SessionSupervisor.Agents(drafting)
+        let lexicon = CompiledLexicon(configuration.attributor.lexicon)
+        self.readers = SessionFacts.Readers(names: lexicon, interventions: drafting.interventions)
+        self.assembly = NoteAssembly(drafter: drafting.drafter, lexicon: lexicon)
+    }
+
+    /// Every agent in turn; an agent's error propagates (there is no failure isolation here).
+    public func draft(_ session: Session, transcript: Transcript) async throws -> SessionRun {
+        let segmented = self.segmenter.segment(transcript)
+        let roster = Roster(session: session)
+        let attribution = self.attributor.attribute(segmented, roster: roster, hints: session.speakerHints)
+        let attributed = AttributedSession(
+            session: session, roster: roster, segmented: segmented, attribution: attribution)
+        let context = DraftingContext(facts: SessionFacts(attributed: attributed, readers: self.readers))
+        var results = DraftResults()
+        results.risk = try await self.agents.screener.screen(context)
+        results.groupNote = try await self.agents.summarizer.summarize(context)
+        results.conflicts = try await self.agents.aligner.conflicts(in: context)
+        for attendee in session.attendees where attendee.present && (attendee.consent?.aiDrafting ?? false) {
+            results.drafts[attendee.id] = try await self.agents.drafter.draft(for: attendee.id, in: context)
+            results.progress[attendee.id] = try await self.agents.aligner.align(attendee.id, in: context)
+        }
+        results.settle()
+        let drafted = results.assembled(facts: context.facts, assembly: self.assembly)
+        let billing = try await self.agents.billing.reconcile(
+            session, notes: DraftResults.readiness(of: drafted.notes, in: session))
+        return drafted.run(billing: billing)
+    }
+}
