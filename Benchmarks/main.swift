@@ -5,7 +5,8 @@
 // small version of everything (a smoke test of the benchmark itself).
 //
 // For profiling: `--profile NxTxK[xC]` drafts a synthetic session of N attendees and T utterances K
-// times (C agent calls at once), e.g. under `valgrind --tool=callgrind`; `--report NxTxS` prints the
+// times (C agent calls at once; C = 0 calls the agents one after another without the supervisor),
+// e.g. under `valgrind --tool=callgrind`; `--report NxTxS` prints the
 // run report of a synthetic session with seed S (to check that an optimisation changed no output).
 import EnsembleCore
 import EnsembleFormats
@@ -35,7 +36,15 @@ if let shape = value(after: "--profile").map(numbers), shape.count >= 3 {
     runBlocking {
         let synthetic = SyntheticSession.make(attendees: shape[0], utterances: shape[1], seed: 1)
         var configuration = agents.supervisor
-        if shape.count > 3 { configuration.concurrencyLimit = shape[3] }
+        if shape.count > 3 { configuration.concurrencyLimit = max(1, shape[3]) }
+        if shape.count > 3 && shape[3] == 0 {
+            // The same agents called one after another, for comparison.
+            let sequential = SequentialDrafting(configuration: configuration)
+            for _ in 0..<shape[2] {
+                _ = try await sequential.draft(synthetic.session, transcript: synthetic.transcript)
+            }
+            return
+        }
         let supervisor = SessionSupervisor(configuration: configuration)
         for _ in 0..<shape[2] { _ = try await supervisor.draft(synthetic.session, transcript: synthetic.transcript) }
     }

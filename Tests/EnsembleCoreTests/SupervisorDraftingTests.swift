@@ -79,7 +79,7 @@ struct SupervisorDraftingTests {
             if case .agentFinished = event { finished += 1 }
             if finished == 3 + 2 * Self.drafted.count - 1 { break }
         }
-        while clock.sleeperCount < 2 { await Task.yield() }  // the hanging agent and the fan-out's watchdog
+        while clock.sleeperCount < 2 { await Task.yield() }  // the hanging agent and the supervisor's deadline watch
         clock.advance(by: .seconds(61))
         let run = try await task.value
 
@@ -95,13 +95,14 @@ struct SupervisorDraftingTests {
         let clock = ManualClock()
         let (supervisor, scripted) = try Self.supervisor({ _ in .hang(clock) }, limit: 16, clock: clock)
         let task = Task { try await supervisor.draft(scenario.session, transcript: scenario.transcript) }
-        // Wait until every job is running (each job's agent, and the fan-out's one watchdog).
+        // Wait until every job is running (each job's agent, and the supervisor's one deadline watch).
         let jobs = 3 + 2 * Self.drafted.count
         while clock.sleeperCount < jobs + 1 { await Task.yield() }
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(scripted.log.cancelled.count == jobs)
-        #expect(clock.sleeperCount == 0)
+        // No agent is left sleeping; only the supervisor's deadline watch waits for its next deadline.
+        #expect(clock.sleeperCount == 1)
     }
 
     @Test func output_isTheSameWhateverTheScheduling() async throws {

@@ -55,45 +55,12 @@ struct StyleFigures: Sendable {
 extension CompiledLexicon {
     /// Reads the events and style figures of one utterance's words.
     func events(in words: [Word], caseless: Bool, directory: NameDirectory) -> ([ContentEvent], StyleFigures) {
-        var events: [ContentEvent] = []
         var style = StyleFigures(utterances: 1, words: words.count)
-        guard !words.isEmpty else { return (events, style) }
+        guard !words.isEmpty else { return ([], style) }
         var inMention = [Bool](repeating: false, count: words.count)
-
-        for mention in directory.mentions(in: words, caseless: caseless, lexicon: self) {
-            let a = mention.words.lowerBound
-            let b = mention.words.upperBound
-            for index in mention.words { inMention[index] = true }
-            let cuesBefore = self.cues.phrasesEnding(at: a, in: words)
-            let introduced = cuesBefore.contains {
-                $0.value == .selfIntroduction && words[a].sentence == words[max(0, a - 1)].sentence
-            }
-            if mention.possessive {
-                if introduced, b < words.count, words[b].sentence == words[b - 1].sentence,
-                    let relationship = self.relationshipWords[words[b]], mention.people.count == 1
-                {
-                    events.append(.relationshipTo(person: mention.people[0], relationship: relationship))
-                } else {
-                    events.append(.mentions(people: mention.people))
-                }
-                continue
-            }
-            if introduced {
-                if mention.people.count == 1 { events.append(.selfIntroduction(person: mention.people[0])) }
-                continue
-            }
-            if b < words.count, words[b].folded == "here", words[a].opensClause, words[b].sentence == words[a].sentence,
-                b + 1 == words.count || words[b].after != .unmarked, mention.people.count == 1
-            {
-                events.append(.selfIntroduction(person: mention.people[0]))
-                continue
-            }
-            if let direction = self.vocativeDirection(words: words, range: a..<b, cuesBefore: cuesBefore) {
-                events.append(.addresses(people: mention.people, direction: direction))
-            } else {
-                events.append(.mentions(people: mention.people))
-            }
-        }
+        var events = self.nameEvents(in: words, caseless: caseless, directory: directory) { mention in
+            for index in mention { inMention[index] = true }
+        }.map(\.event)
 
         // Relationship words said as an address: `Mom, …`, `…, Dad?`
         for index in words.indices where !inMention[index] {
@@ -121,6 +88,51 @@ extension CompiledLexicon {
         }
         style.questions = askedQuestion ? 1 : 0
         return (events, style)
+    }
+
+    /// The events about roster names in `words` (introductions, addresses, mentions), in order, each
+    /// with the words of its name; `mentioned` is told the words of every name found, event or not.
+    func nameEvents(
+        in words: [Word], caseless: Bool, directory: NameDirectory, mentioned: (Range<Int>) -> Void = { _ in }
+    ) -> [(event: ContentEvent, words: Range<Int>)] {
+        var events: [(event: ContentEvent, words: Range<Int>)] = []
+        func add(_ event: ContentEvent, _ range: Range<Int>) { events.append((event, range)) }
+        for mention in directory.mentions(in: words, caseless: caseless, lexicon: self) {
+            mentioned(mention.words)
+            let a = mention.words.lowerBound
+            let b = mention.words.upperBound
+            let cuesBefore = self.cues.phrasesEnding(at: a, in: words)
+            let introduced = cuesBefore.contains {
+                $0.value == .selfIntroduction && words[a].sentence == words[max(0, a - 1)].sentence
+            }
+            if mention.possessive {
+                if introduced, b < words.count, words[b].sentence == words[b - 1].sentence,
+                    let relationship = self.relationshipWords[words[b]], mention.people.count == 1
+                {
+                    add(.relationshipTo(person: mention.people[0], relationship: relationship), mention.words)
+                } else {
+                    add(.mentions(people: mention.people), mention.words)
+                }
+                continue
+            }
+            if introduced {
+                if mention.people.count == 1 { add(.selfIntroduction(person: mention.people[0]), mention.words) }
+                continue
+            }
+            if b < words.count, words[b].folded == "here", words[a].opensClause, words[b].sentence == words[a].sentence,
+                b + 1 == words.count || words[b].after != .unmarked, mention.people.count == 1
+            {
+                add(.selfIntroduction(person: mention.people[0]), mention.words)
+                continue
+            }
+            if let direction = self.vocativeDirection(words: words, range: a..<b, cuesBefore: cuesBefore) {
+                add(.addresses(people: mention.people, direction: direction), mention.words)
+            } else {
+                add(.mentions(people: mention.people), mention.words)
+            }
+        }
+
+        return events
     }
 
     /// How a name at `range` is said when it is an address; nil when it is a mention in the third person.

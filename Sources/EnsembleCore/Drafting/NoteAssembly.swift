@@ -349,6 +349,9 @@ struct NameTable {
     let roster: Roster
     /// Name word → the non-clinicians it names, in roster order.
     let people: [String: [Int]]
+    /// The word hash of every name word, and of it with `'s`: a text none of whose words is here
+    /// names no one, and is not read further.
+    let hashes: Set<UInt64>
     let commonWordNames: Set<String>
 
     init(roster: Roster, lexicon: CompiledLexicon) {
@@ -371,6 +374,7 @@ struct NameTable {
             }
         }
         self.people = people
+        self.hashes = Set(people.keys.flatMap { [wordHash($0), wordHash($0 + "'s")] })
     }
 }
 
@@ -413,7 +417,9 @@ struct NameFilter {
 
     /// The text with other people's names replaced; runs of name words become one reference.
     func apply(_ text: String) -> String {
-        guard !self.table.people.isEmpty else { return text }
+        guard !self.table.people.isEmpty,
+            self.tokenizer.wordHashes(text).contains(where: { self.table.hashes.contains($0) })
+        else { return text }
         let words = self.tokenizer.tokenize(text).words
         var replacements: [(range: Range<Int>, reference: String, possessive: Bool)] = []
         var index = 0

@@ -12,10 +12,11 @@ public struct NoteDrafting: Sendable {
     private let plan: PlanSentences
     private let commitments: PhraseIndex<Bool>
     private let responses: PhraseIndex<Bool>
-    private let firstPerson: Set<String> = ["i", "i'm", "i've", "i'd", "i'll", "me", "my", "myself"]
-    private let numbers: Set<String> = [
-        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "zero", "twice", "once",
-    ]
+    private let firstPerson = WordTable(["i", "i'm", "i've", "i'd", "i'll", "me", "my", "myself"].map { ($0, true) })
+    private let numbers = WordTable(
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "zero", "twice", "once"].map {
+            ($0, true)
+        })
 
     public init(configuration: NoteDrafterConfiguration) {
         self.configuration = configuration
@@ -147,16 +148,16 @@ public struct NoteDrafting: Sendable {
         for u in facts.utterancesOf[attendee.id] ?? [] {
             let text = facts.segmented.texts[u]
             for (index, span) in text.sentences.enumerated() {
-                let words = Array(text.words[span.words])
+                let words = text.words[span.words]
                 guard words.count >= self.configuration.minimumQuoteWords, words.last?.after != .question else {
                     continue
                 }
                 var score = 0.0
-                self.salient.forEachMatch(in: words) { _, _ in score += 1 }
-                if words.contains(where: { self.firstPerson.contains($0.folded) }) { score += 1 }
+                self.salient.forEachMatch(in: text.words, range: span.words) { _, _ in score += 1 }
+                if words.contains(where: { self.firstPerson.contains($0) }) { score += 1 }
                 // A word the tokenizer kept that starts with a digit is a number (`8`, `2nd`).
                 if words.contains(where: {
-                    self.numbers.contains($0.folded) || ($0.folded.utf8.first.map { $0 >= 0x30 && $0 <= 0x39 } ?? false)
+                    self.numbers.contains($0) || ($0.folded.utf8.first.map { $0 >= 0x30 && $0 <= 0x39 } ?? false)
                 }) {
                     score += 0.5
                 }

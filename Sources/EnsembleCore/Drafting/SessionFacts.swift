@@ -107,9 +107,8 @@ public struct SessionFacts: Sendable {
         func isPresentAttendee(_ id: PersonID) -> Bool {
             index[id].map { people[$0].present && !people[$0].isClinician } ?? false
         }
-        /// Named addressees and everyone named, in some words.
-        func names(in words: [Word]) -> (addressed: [PersonID], all: [PersonID]) {
-            let (events, _) = compiled.events(in: words, caseless: caseless, directory: directory)
+        /// Named addressees and everyone named, in some name events.
+        func names(_ events: some Sequence<ContentEvent>) -> (addressed: [PersonID], all: [PersonID]) {
             var named: [PersonID] = []
             var all: [PersonID] = []
             for event in events {
@@ -124,6 +123,21 @@ public struct SessionFacts: Sendable {
                 }
             }
             return (named.filter(isPresentAttendee).uniqued(), all.uniqued())
+        }
+        func names(in words: [Word]) -> (addressed: [PersonID], all: [PersonID]) {
+            names(compiled.nameEvents(in: words, caseless: caseless, directory: directory).lazy.map(\.event))
+        }
+        /// Each sentence's name events. Read once over the utterance when every sentence but the last
+        /// ends on a mark, where a name's reading cannot depend on the words of another sentence; a
+        /// sentence closed without one (a new line of dialogue) is read alone.
+        func namesBySentence(_ text: TokenizedText) -> [(addressed: [PersonID], all: [PersonID])] {
+            let marked = text.sentences.dropLast().allSatisfy { text.words[$0.words.upperBound - 1].after.endsSentence }
+            guard marked else { return text.sentences.map { names(in: Array(text.words[$0.words])) } }
+            var bySentence = [[ContentEvent]](repeating: [], count: text.sentences.count)
+            for (event, range) in compiled.nameEvents(in: text.words, caseless: caseless, directory: directory) {
+                bySentence[text.words[range.lowerBound].sentence].append(event)
+            }
+            return bySentence.map { names($0) }
         }
         let segmentStarts = Set(segmented.segments.map(\.utterances.lowerBound))
         func neighbour(_ u: Int, step: Int) -> PersonID? {
@@ -145,19 +159,23 @@ public struct SessionFacts: Sendable {
             var named: [PersonID] = []
             var all: [PersonID] = []
             var sentences: [ClinicianSentence] = []
+            // Phrases never span sentences, so one pass over the utterance finds every sentence's.
+            var found = [[Int]](repeating: [], count: text.sentences.count)
+            techniques.forEachMatch(in: text.words) { range, technique in
+                found[text.words[range.lowerBound].sentence].append(technique)
+            }
+            let sentenceNames = namesBySentence(text)
             for (offset, span) in text.sentences.enumerated() {
-                let words = Array(text.words[span.words])
-                var found: [Int] = []
-                techniques.forEachMatch(in: words) { _, technique in found.append(technique) }
-                let toGroup = groupAddress.containsMatch(in: words)
-                let inSentence = names(in: words)
+                let toGroup = groupAddress.containsMatch(in: text.words, range: span.words)
+                let inSentence = sentenceNames[offset]
                 named += inSentence.addressed
                 all += inSentence.all
                 sentences.append(
                     ClinicianSentence(
-                        index: offset, audience: toGroup ? [] : inSentence.addressed, techniques: found.uniqued(),
-                        addressesGroup: toGroup, isQuestion: words.last?.after == .question, wordCount: words.count,
-                        mentions: inSentence.all.filter(isPresentAttendee)
+                        index: offset, audience: toGroup ? [] : inSentence.addressed,
+                        techniques: found[offset].uniqued(),
+                        addressesGroup: toGroup, isQuestion: text.words[span.words.upperBound - 1].after == .question,
+                        wordCount: span.words.count, mentions: inSentence.all.filter(isPresentAttendee)
                     )
                 )
             }

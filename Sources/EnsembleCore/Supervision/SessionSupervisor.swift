@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What the supervisor reports while a session runs.
 public enum SupervisorEvent: Sendable, Hashable {
     case segmented(utterances: Int, segments: Int)
@@ -152,6 +154,8 @@ public actor SessionSupervisor {
     private nonisolated let attributor: SpeakerAttributor
     private nonisolated let compiled: Compiled?
     private nonisolated let clock: any Clock<Duration>
+    /// Every running agent call's deadline, across sessions, on one watcher.
+    private nonisolated let deadlines: any DeadlineWatching
     public nonisolated let events: AsyncStream<SupervisorEvent>
     private nonisolated let continuation: AsyncStream<SupervisorEvent>.Continuation
 
@@ -174,6 +178,7 @@ public actor SessionSupervisor {
         self.segmenter = TranscriptSegmenter(configuration: configuration.segmenter)
         self.attributor = SpeakerAttributor(configuration: configuration.attributor)
         self.clock = clock
+        self.deadlines = Self.deadlineWatch(clock, timeout: configuration.agentTimeout)
         if let agents, let drafting = configuration.drafting {
             let lexicon = CompiledLexicon(configuration.attributor.lexicon)
             self.compiled = Compiled(
@@ -185,7 +190,14 @@ public actor SessionSupervisor {
         (self.events, self.continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
     }
 
-    deinit { self.continuation.finish() }
+    deinit {
+        self.continuation.finish()
+        self.deadlines.stop()
+    }
+
+    private static func deadlineWatch<C: Clock<Duration>>(_ clock: C, timeout: Duration) -> any DeadlineWatching {
+        DeadlineWatch(clock: clock, timeout: timeout)
+    }
 
     /// Segments and attributes one session's transcript.
     @concurrent
@@ -312,7 +324,7 @@ public actor SessionSupervisor {
         let notes = DraftResults.readiness(of: notes, in: session)
         self.continuation.yield(.agentStarted(agent: "BillingReconciler", attendee: nil))
         do {
-            let result = try await withTimeout(self.configuration.agentTimeout, clock: self.clock) {
+            let result = try await Self.withDeadline(self.deadlines) {
                 try await agent.reconcile(session, notes: notes)
             }
             self.continuation.yield(.agentFinished(agent: "BillingReconciler", attendee: nil))
@@ -365,111 +377,171 @@ public actor SessionSupervisor {
         case failed(AgentError)
     }
 
-    /// What a child of the fan-out returns: a job's outcome, or the watchdog's wake-up.
+    /// What a child of the fan-out returns when it ends.
     private enum Event: Sendable {
-        case finished(job: Int, Outcome)
-        case deadline
+        /// A worker found no job left.
+        case workerDone
+        /// This many jobs passed their deadline (their workers are stuck in them); zero when the bell
+        /// was only cancelled.
+        case expired(Int)
     }
 
+    /// The fan-out's shared state: the next job, the jobs running, the results.
+    private final class Board: Sendable {
+        struct State {
+            var next = 0
+            /// Running jobs and their deadline tickets.
+            var running: [Int: UInt64] = [:]
+            var settled = 0
+            var results = DraftResults()
+        }
+
+        let jobs: [Job]
+        let state = Mutex(State())
+        let events: AsyncStream<SupervisorEvent>.Continuation
+        let deadlines: any DeadlineWatching
+        /// Rung when a job passes its deadline.
+        let bell = Bell()
+
+        init(jobs: [Job], events: AsyncStream<SupervisorEvent>.Continuation, deadlines: any DeadlineWatching) {
+            self.jobs = jobs
+            self.events = events
+            self.deadlines = deadlines
+        }
+
+        /// The next job for a worker, its deadline registered; nil when none is left.
+        func take() -> (index: Int, job: Job)? {
+            let index: Int? = self.state.withLock { state in
+                guard state.next < self.jobs.count else { return nil }
+                defer { state.next += 1 }
+                state.running[state.next] = .max  // running; its ticket follows
+                return state.next
+            }
+            guard let index else { return nil }
+            let ticket = self.deadlines.register { [weak self] in self?.expire(index) }
+            self.state.withLock { state in
+                if state.running[index] != nil { state.running[index] = ticket }
+            }
+            self.events.yield(.agentStarted(agent: self.jobs[index].agent, attendee: self.jobs[index].attendee))
+            return (index, self.jobs[index])
+        }
+
+        /// A job's outcome; a job already reported timed out is not recorded again.
+        func finish(_ index: Int, _ outcome: Outcome) {
+            let ticket: UInt64? = self.state.withLock { state in
+                guard let ticket = state.running.removeValue(forKey: index) else { return nil }
+                state.settled += 1
+                SessionSupervisor.record(outcome, in: &state.results)
+                return ticket
+            }
+            guard let ticket else { return }
+            self.deadlines.remove(ticket)
+            SessionSupervisor.announce(outcome, events: self.events)
+        }
+
+        /// The job passed its deadline (if it is still running): it is reported timed out.
+        func expire(_ index: Int) {
+            let job = self.jobs[index]
+            let expired = self.state.withLock { state in
+                guard state.running.removeValue(forKey: index) != nil else { return false }
+                state.settled += 1
+                state.results.failures.append(
+                    AgentError(
+                        .timedOut, agent: job.agent, attendee: job.attendee,
+                        message: "\(job.agent) did not finish within the time limit"
+                            + SessionSupervisor.consequence(of: job) + "."))
+                return true
+            }
+            guard expired else { return }
+            self.events.yield(.agentFailed(agent: job.agent, attendee: job.attendee, reason: "timedOut"))
+            self.bell.ring()
+        }
+
+        var allSettled: Bool { self.state.withLock { $0.settled == self.jobs.count } }
+        var results: DraftResults { self.state.withLock { $0.results } }
+    }
+
+    /// The fan-out: a bounded pool of workers (`concurrencyLimit`, or fewer when there are fewer jobs)
+    /// in one task group, each taking the next job until none is left, so a session costs a few child
+    /// tasks however many attendees it has. Each call's deadline goes to the supervisor's deadline
+    /// watch, so no call arms a timer of its own. A job past its deadline is reported timed out, its
+    /// late result is ignored, and a fresh worker takes its stuck worker's place. Once every job is
+    /// settled the group cancels what is left: abandoned calls and the bell.
     private nonisolated func fanOut(_ context: DraftingContext, agents: Agents) async throws -> DraftResults {
-        try await self.fanOut(context, agents: agents, clock: self.clock)
-    }
-
-    /// The fan-out's one task group. Agent timeouts take no timer per call: one watchdog child sleeps
-    /// until the earliest deadline of the jobs running (jobs start in order, so later ones never end
-    /// sooner); when it wakes, every job past its deadline is reported timed out, its slot goes to the
-    /// next job, and its late result is ignored. Once every other job is done the group cancels what is
-    /// left, the abandoned calls and the watchdog.
-    private nonisolated func fanOut<C: Clock<Duration>>(_ context: DraftingContext, agents: Agents, clock: C)
-        async throws -> DraftResults
-    {
         let draftable = context.session.attendees.filter { $0.present && ($0.consent?.aiDrafting ?? false) }.map(\.id)
         // A draft and its attendee's plan alignment are independent, so they run side by side.
         let jobs: [Job] = [.risk, .summary, .conflicts] + draftable.flatMap { [Job.draft($0), Job.align($0)] }
         self.continuation.yield(.fanningOut(jobs: jobs.count + 1))  // and the BillingReconciler after
-        let limit = self.configuration.concurrencyLimit
-        let timeout = self.configuration.agentTimeout
-        let continuation = self.continuation
+        let board = Board(jobs: jobs, events: self.continuation, deadlines: self.deadlines)
         var results = try await withThrowingTaskGroup(of: Event.self) { group in
-            var next = 0
-            /// Running jobs by index, with their deadlines, in start order.
-            var running: [(job: Int, deadline: C.Instant)] = []
-            var watchdogArmed = false
-            func startNext() {
-                guard next < jobs.count else { return }
-                let index = next
-                let job = jobs[index]
-                next += 1
-                continuation.yield(.agentStarted(agent: job.agent, attendee: job.attendee))
-                running.append((index, clock.now.advanced(by: timeout)))
-                group.addTask { .finished(job: index, try await Self.run(job, context: context, agents: agents)) }
-            }
-            func armWatchdog() {
-                guard !watchdogArmed, let earliest = running.first?.deadline else { return }
-                watchdogArmed = true
+            func addWorker() {
                 group.addTask {
-                    try await clock.sleep(until: earliest, tolerance: nil)
-                    return .deadline
+                    while let (index, job) = board.take() {
+                        board.finish(index, try await Self.run(job, context: context, agents: agents))
+                    }
+                    return .workerDone
                 }
             }
-            for _ in 0..<limit { startNext() }
-            armWatchdog()
-            var results = DraftResults()
-            while !running.isEmpty, let event = try await group.next() {
-                switch event {
-                case .deadline:
-                    watchdogArmed = false
-                    let now = clock.now
-                    while let first = running.first, first.deadline <= now {
-                        running.removeFirst()
-                        let job = jobs[first.job]
-                        results.failures.append(
-                            AgentError(
-                                .timedOut, agent: job.agent, attendee: job.attendee,
-                                message: "\(job.agent) did not finish within the time limit" + Self.consequence(of: job)
-                                    + "."))
-                        continuation.yield(.agentFailed(agent: job.agent, attendee: job.attendee, reason: "timedOut"))
-                        startNext()
-                    }
-                case .finished(let index, let outcome):
-                    // A job already reported timed out may still finish: its result is not used.
-                    guard let position = running.firstIndex(where: { $0.job == index }) else { continue }
-                    running.remove(at: position)
-                    Self.record(outcome, in: &results, events: continuation)
-                    startNext()
+            func addBell() { group.addTask { .expired(await board.bell.wait()) } }
+            for _ in 0..<min(self.configuration.concurrencyLimit, jobs.count) { addWorker() }
+            addBell()
+            fanning: while !board.allSettled, let event = try await group.next() {
+                if case .expired(let count) = event, count > 0 {
+                    for _ in 0..<count { addWorker() }
+                    addBell()
                 }
-                armWatchdog()
             }
             group.cancelAll()
-            return results
+            return board.results
         }
         results.settle()
         return results
     }
 
-    private static func record(
-        _ outcome: Outcome, in results: inout DraftResults,
-        events continuation: AsyncStream<SupervisorEvent>.Continuation
-    ) {
+    /// Runs `operation` under the supervisor's deadline watch: `TimeoutReached` if the agent timeout
+    /// passes first, and the operation is cancelled.
+    private static func withDeadline<T: Sendable>(
+        _ deadlines: any DeadlineWatching, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let bell = Bell()
+        let ticket = deadlines.register { bell.ring() }
+        defer { deadlines.remove(ticket) }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                _ = await bell.wait()
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw CancellationError() }
+            guard let value = first else {
+                try Task.checkCancellation()
+                throw TimeoutReached()
+            }
+            return value
+        }
+    }
+
+    private static func record(_ outcome: Outcome, in results: inout DraftResults) {
         switch outcome {
-        case .risk(let screen):
-            results.risk = screen
-            continuation.yield(.agentFinished(agent: "RiskScreener", attendee: nil))
-        case .summary(let note):
-            results.groupNote = note
-            continuation.yield(.agentFinished(agent: "GroupSummarizer", attendee: nil))
-        case .conflicts(let conflicts):
-            results.conflicts = conflicts
-            continuation.yield(.agentFinished(agent: "PlanAligner", attendee: nil))
-        case .draft(let id, let note):
-            results.drafts[id] = note
-            continuation.yield(.agentFinished(agent: "NoteDrafter", attendee: id))
-        case .align(let id, let progress):
-            results.progress[id] = progress
-            continuation.yield(.agentFinished(agent: "PlanAligner", attendee: id))
+        case .risk(let screen): results.risk = screen
+        case .summary(let note): results.groupNote = note
+        case .conflicts(let conflicts): results.conflicts = conflicts
+        case .draft(let id, let note): results.drafts[id] = note
+        case .align(let id, let progress): results.progress[id] = progress
+        case .failed(let error): results.failures.append(error)
+        }
+    }
+
+    private static func announce(_ outcome: Outcome, events: AsyncStream<SupervisorEvent>.Continuation) {
+        switch outcome {
+        case .risk: events.yield(.agentFinished(agent: "RiskScreener", attendee: nil))
+        case .summary: events.yield(.agentFinished(agent: "GroupSummarizer", attendee: nil))
+        case .conflicts: events.yield(.agentFinished(agent: "PlanAligner", attendee: nil))
+        case .draft(let id, _): events.yield(.agentFinished(agent: "NoteDrafter", attendee: id))
+        case .align(let id, _): events.yield(.agentFinished(agent: "PlanAligner", attendee: id))
         case .failed(let error):
-            results.failures.append(error)
-            continuation.yield(.agentFailed(agent: error.agent, attendee: error.attendee, reason: error.code.rawValue))
+            events.yield(.agentFailed(agent: error.agent, attendee: error.attendee, reason: error.code.rawValue))
         }
     }
 
@@ -506,20 +578,3 @@ public actor SessionSupervisor {
 }
 
 struct TimeoutReached: Error {}
-
-/// Runs `operation`, throwing `TimeoutReached` if `limit` passes on `clock` first; the loser is cancelled.
-func withTimeout<T: Sendable>(
-    _ limit: Duration, clock: any Clock<Duration>, _ operation: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await clock.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw CancellationError() }
-        guard let value = first else { throw TimeoutReached() }
-        return value
-    }
-}

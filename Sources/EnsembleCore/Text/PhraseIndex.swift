@@ -30,11 +30,16 @@ public struct PhraseIndex<Value: Sendable & Hashable>: Sendable {
     /// Calls `body` for every phrase that occurs in `words`, with the range of words it covers.
     /// Matches may overlap; a phrase never spans a sentence boundary.
     public func forEachMatch(in words: [Word], _ body: (Range<Int>, Value) -> Void) {
+        self.forEachMatch(in: words, range: words.indices, body)
+    }
+
+    /// Calls `body` for every phrase that starts in `words[range]` and ends within it.
+    public func forEachMatch(in words: [Word], range: Range<Int>, _ body: (Range<Int>, Value) -> Void) {
         guard !self.byFirstWord.isEmpty else { return }
-        for start in words.indices {
+        for start in range {
             guard let entries = self.byFirstWord[words[start]] else { continue }
-            for entry in entries where self.matches(entry, in: words, at: start) {
-                body(start..<(start + entry.words.count), entry.value)
+            for entry in entries where start + entry.words.count <= range.upperBound {
+                if self.matches(entry, in: words, at: start) { body(start..<(start + entry.words.count), entry.value) }
             }
         }
     }

@@ -107,41 +107,49 @@ public struct Tokenizer: Sendable {
     /// The `hash` of every word `tokenize` would find, without building the words: for ASCII text one
     /// pass over the bytes, otherwise through `tokenize`.
     public func wordHashes(_ text: String) -> [UInt64] {
+        var text = text
+        return text.withUTF8 { Self.asciiWordHashes($0) } ?? self.tokenize(text).words.map(\.hash)
+    }
+
+    /// The word hashes of ASCII text; nil at the first byte outside ASCII.
+    private static func asciiWordHashes(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt64]? {
         var hashes: [UInt64] = []
+        hashes.reserveCapacity(bytes.count / 5 + 1)
         var hash: UInt64 = 0
         var inWord = false
         var skipUntil: UInt8 = 0
-        let bytes = text.utf8
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
+        var index = 0
+        let count = bytes.count
+        @inline(__always) func isLetter(_ byte: UInt8) -> Bool {
+            let lower = byte | 0x20
+            return lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")
+        }
+        @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        while index < count {
             let byte = bytes[index]
-            index = bytes.index(after: index)
-            if byte >= 0x80 { return self.tokenize(text).words.map(\.hash) }
+            index += 1
+            if byte >= 0x80 { return nil }
             if skipUntil != 0 {
                 if byte == skipUntil { skipUntil = 0 }
                 continue
             }
-            let lower = byte | 0x20
-            let isLetter = lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")
-            let isDigit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
-            if isLetter || isDigit || byte == UInt8(ascii: "_") {
+            let letter = isLetter(byte)
+            if letter || isDigit(byte) || byte == UInt8(ascii: "_") {
                 if !inWord {
                     inWord = true
                     hash = 0xCBF2_9CE4_8422_2325
                 }
-                hash = (hash ^ UInt64(isLetter ? lower : byte)) &* 0x0000_0100_0000_01B3
+                hash = (hash ^ UInt64(letter ? byte | 0x20 : byte)) &* 0x0000_0100_0000_01B3
                 continue
             }
             // Apostrophes, hyphens and inner periods stay inside a word when a letter (or, for a period,
             // a digit) follows, as in `tokenize`.
             if inWord, byte == UInt8(ascii: "'") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "."),
-                index != bytes.endIndex
+                index < count
             {
                 let following = bytes[index]
-                let lowerFollowing = following | 0x20
-                let followingIsLetter = lowerFollowing >= UInt8(ascii: "a") && lowerFollowing <= UInt8(ascii: "z")
-                let followingIsDigit = following >= UInt8(ascii: "0") && following <= UInt8(ascii: "9")
-                if following < 0x80 && (followingIsLetter || (byte == UInt8(ascii: ".") && followingIsDigit)) {
+                if following >= 0x80 { return nil }
+                if isLetter(following) || (byte == UInt8(ascii: ".") && isDigit(following)) {
                     hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
                     continue
                 }
