@@ -15,10 +15,15 @@ public func wordHash(_ text: String) -> UInt64 {
 /// hash avoids re-hashing strings with `Hasher` for each lookup.
 public struct WordTable<Value: Sendable>: Sendable {
     private var keys: [String?]
+    /// Each slot's word hash, with 0 (never a word's hash: FNV-1a of a non-empty word; a word hashing
+    /// to it is stored as 1) marking an empty slot, so a miss reads only this array.
     private var hashes: [UInt64]
     private var values: [Value?]
     private let mask: Int
     public let count: Int
+
+    @usableFromInline
+    static func stored(_ hash: UInt64) -> UInt64 { hash == 0 ? 1 : hash }
 
     public init(_ pairs: some Sequence<(String, Value)>) {
         var unique: [String: Value] = [:]
@@ -35,7 +40,7 @@ public struct WordTable<Value: Sendable>: Sendable {
             var slot = Int(truncatingIfNeeded: hash) & self.mask
             while self.keys[slot] != nil { slot = (slot + 1) & self.mask }
             self.keys[slot] = key
-            self.hashes[slot] = hash
+            self.hashes[slot] = Self.stored(hash)
             self.values[slot] = value
         }
     }
@@ -50,12 +55,16 @@ public struct WordTable<Value: Sendable>: Sendable {
     @usableFromInline
     func value(for text: String, hash: UInt64) -> Value? {
         guard self.count > 0 else { return nil }
+        let wanted = Self.stored(hash)
         var slot = Int(truncatingIfNeeded: hash) & self.mask
-        while let key = self.keys[slot] {
-            if self.hashes[slot] == hash && key == text { return self.values[slot] }
-            slot = (slot + 1) & self.mask
+        return self.hashes.withUnsafeBufferPointer { hashes in
+            while true {
+                let stored = hashes[slot]
+                if stored == 0 { return nil }
+                if stored == wanted && self.keys[slot] == text { return self.values[slot] }
+                slot = (slot + 1) & self.mask
+            }
         }
-        return nil
     }
 
     public func contains(_ word: Word) -> Bool { self[word] != nil }
