@@ -120,6 +120,10 @@ public struct Attribution: Sendable, Hashable {
     public var talk: [PersonTalk]
     public var findings: [Finding]
     public var configurationVersion: String
+    /// What each utterance says about names and relationships, as the attributor read it; the drafting
+    /// facts reuse it rather than read every utterance again (nil when the attribution was built some
+    /// other way).
+    var contentEvents: [[ContentEvent]]? = nil
 
     public init(
         speakers: [SpeakerAssignment], utterances: [UtteranceAttribution], talk: [PersonTalk], findings: [Finding],

@@ -1014,10 +1014,12 @@ struct AttributionRun {
                 )
             )
         }
-        return Attribution(
+        var attribution = Attribution(
             speakers: speakers, utterances: utterances, talk: talk, findings: findings,
             configurationVersion: self.configuration.version
         )
+        attribution.contentEvents = self.events
+        return attribution
     }
 
     private func talk(utterances: [UtteranceAttribution]) -> [PersonTalk] {

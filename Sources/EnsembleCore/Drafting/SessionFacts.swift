@@ -152,7 +152,12 @@ public struct SessionFacts: Sendable {
         for u in 0..<count where segmented.isSpeech[u] {
             let text = segmented.texts[u]
             guard isClinician[u] else {
-                (addressees[u], mentioned[u]) = names(in: text.words)
+                // The attributor read this utterance whole already, with the same roster and lexicon.
+                if let read = attributed.attribution.contentEvents, read.count == count {
+                    (addressees[u], mentioned[u]) = names(read[u])
+                } else {
+                    (addressees[u], mentioned[u]) = names(in: text.words)
+                }
                 continue
             }
             // A clinician's utterance is read sentence by sentence; the utterance's names are theirs together.
