@@ -71,14 +71,19 @@ public struct Segmentation: Sendable {
         var emission = [Double](repeating: 0, count: count * states)
         var opensKind = [Bool](repeating: false, count: count * states)
         var evidenceAt = [Bool](repeating: false, count: count * states)
+        // Locals, so the closures below capture two numbers rather than a copy of the whole segmenter.
+        let cues = self.cues
+        let openers = self.openers
+        let cueWeight = self.configuration.cueWeight
+        let openerWeight = self.configuration.openerWeight
 
         for (u, text) in texts.enumerated() where isSpeech[u] {
-            self.cues.forEachMatch(in: text.words) { _, kind in
-                emission[u * states + kind] += self.configuration.cueWeight
+            cues.forEachMatch(in: text.words) { _, kind in
+                emission[u * states + kind] += cueWeight
                 evidenceAt[u * states + kind] = true
             }
             let position = Double(u) / Double(max(count - 1, 1))
-            self.openers.forEachMatch(in: text.words) { _, kind in
+            openers.forEachMatch(in: text.words) { _, kind in
                 // An opening kind's phrase near the end is a check-out, a closing kind's near the start is
                 // an agenda preview: neither opens its kind there.
                 switch kinds[kind].position {
@@ -86,7 +91,7 @@ public struct Segmentation: Sendable {
                 case .closing where position < 0.3: return
                 default: break
                 }
-                emission[u * states + kind] += self.configuration.openerWeight
+                emission[u * states + kind] += openerWeight
                 opensKind[u * states + kind] = true
                 evidenceAt[u * states + kind] = true
             }
