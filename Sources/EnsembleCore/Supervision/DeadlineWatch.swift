@@ -6,17 +6,10 @@ import Synchronization
 /// Every deadline is "now + the agent timeout" on one clock, so a new one is never earlier than the
 /// ones already registered. The watcher sleeps until the earliest deadline, rings each call past it,
 /// and waits without a timer while nothing is registered. It stops when the supervisor goes.
-protocol DeadlineWatching: Sendable {
-    /// Registers a call due `timeout` from now; `ring` is called once if the deadline passes first.
-    func register(_ ring: @escaping @Sendable () -> Void) -> UInt64
-    /// The call ended in time: it will not be rung.
-    func remove(_ ticket: UInt64)
-    func stop()
-}
-
-final class DeadlineWatch<C: Clock<Duration>>: DeadlineWatching {
+final class DeadlineWatch: Sendable {
+    /// Deadlines are kept as time since the watch began, so nothing here is generic over the clock.
     private struct Entry {
-        var deadline: C.Instant
+        var deadline: Duration
         var ring: @Sendable () -> Void
     }
 
@@ -28,18 +21,24 @@ final class DeadlineWatch<C: Clock<Duration>>: DeadlineWatching {
         var stopped = false
     }
 
-    private let clock: C
+    /// Time on the clock since the watch began.
+    private let now: @Sendable () -> Duration
+    /// Sleeps on the clock until that much time since the watch began.
+    private let sleep: @Sendable (Duration) async throws -> Void
     private let timeout: Duration
     private let state = Mutex(State())
     private let watcher = Mutex<Task<Void, Never>?>(nil)
 
-    init(clock: C, timeout: Duration) {
-        self.clock = clock
+    init<C: Clock<Duration>>(clock: C, timeout: Duration) {
+        let origin = clock.now
+        self.now = { origin.duration(to: clock.now) }
+        self.sleep = { try await clock.sleep(until: origin.advanced(by: $0), tolerance: nil) }
         self.timeout = timeout
     }
 
+    /// Registers a call due `timeout` from now; `ring` is called once if the deadline passes first.
     func register(_ ring: @escaping @Sendable () -> Void) -> UInt64 {
-        let deadline = self.clock.now.advanced(by: self.timeout)
+        let deadline = self.now() + self.timeout
         let (ticket, idle) = self.state.withLock { state in
             defer { state.nextTicket += 1 }
             state.entries[state.nextTicket] = Entry(deadline: deadline, ring: ring)
@@ -52,6 +51,7 @@ final class DeadlineWatch<C: Clock<Duration>>: DeadlineWatching {
         return ticket
     }
 
+    /// The call ended in time: it will not be rung.
     func remove(_ ticket: UInt64) {
         _ = self.state.withLock { $0.entries.removeValue(forKey: ticket) }
     }
@@ -76,7 +76,7 @@ final class DeadlineWatch<C: Clock<Duration>>: DeadlineWatching {
 
     private func watch() async {
         while !Task.isCancelled {
-            let next: C.Instant?? = self.state.withLock { state in
+            let next: Duration?? = self.state.withLock { state in
                 state.stopped ? .none : .some(state.entries.values.map(\.deadline).min())
             }
             guard let next else { return }
@@ -92,11 +92,11 @@ final class DeadlineWatch<C: Clock<Duration>>: DeadlineWatching {
                 continue
             }
             do {
-                try await self.clock.sleep(until: deadline, tolerance: nil)
+                try await self.sleep(deadline)
             } catch {
                 return
             }
-            let now = self.clock.now
+            let now = self.now()
             let due: [@Sendable () -> Void] = self.state.withLock { state in
                 let late = state.entries.filter { $0.value.deadline <= now }
                 for ticket in late.keys { state.entries[ticket] = nil }

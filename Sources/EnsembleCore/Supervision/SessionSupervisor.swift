@@ -155,7 +155,7 @@ public actor SessionSupervisor {
     private nonisolated let compiled: Compiled?
     private nonisolated let clock: any Clock<Duration>
     /// Every running agent call's deadline, across sessions, on one watcher.
-    private nonisolated let deadlines: any DeadlineWatching
+    private nonisolated let deadlines: DeadlineWatch
     public nonisolated let events: AsyncStream<SupervisorEvent>
     private nonisolated let continuation: AsyncStream<SupervisorEvent>.Continuation
 
@@ -178,7 +178,7 @@ public actor SessionSupervisor {
         self.segmenter = TranscriptSegmenter(configuration: configuration.segmenter)
         self.attributor = SpeakerAttributor(configuration: configuration.attributor)
         self.clock = clock
-        self.deadlines = Self.deadlineWatch(clock, timeout: configuration.agentTimeout)
+        self.deadlines = DeadlineWatch(clock: clock, timeout: configuration.agentTimeout)
         if let agents, let drafting = configuration.drafting {
             let lexicon = CompiledLexicon(configuration.attributor.lexicon)
             self.compiled = Compiled(
@@ -193,10 +193,6 @@ public actor SessionSupervisor {
     deinit {
         self.continuation.finish()
         self.deadlines.stop()
-    }
-
-    private static func deadlineWatch<C: Clock<Duration>>(_ clock: C, timeout: Duration) -> any DeadlineWatching {
-        DeadlineWatch(clock: clock, timeout: timeout)
     }
 
     /// Segments and attributes one session's transcript.
@@ -399,11 +395,11 @@ public actor SessionSupervisor {
         let jobs: [Job]
         let state = Mutex(State())
         let events: AsyncStream<SupervisorEvent>.Continuation
-        let deadlines: any DeadlineWatching
+        let deadlines: DeadlineWatch
         /// Rung when a job passes its deadline.
         let bell = Bell()
 
-        init(jobs: [Job], events: AsyncStream<SupervisorEvent>.Continuation, deadlines: any DeadlineWatching) {
+        init(jobs: [Job], events: AsyncStream<SupervisorEvent>.Continuation, deadlines: DeadlineWatch) {
             self.jobs = jobs
             self.events = events
             self.deadlines = deadlines
@@ -501,7 +497,7 @@ public actor SessionSupervisor {
     /// Runs `operation` under the supervisor's deadline watch: `TimeoutReached` if the agent timeout
     /// passes first, and the operation is cancelled.
     private static func withDeadline<T: Sendable>(
-        _ deadlines: any DeadlineWatching, _ operation: @escaping @Sendable () async throws -> T
+        _ deadlines: DeadlineWatch, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let bell = Bell()
         let ticket = deadlines.register { bell.ring() }
