@@ -123,6 +123,14 @@ struct NameDirectory: Sendable {
         return found
     }
 
+    /// `maria's`: longer than the `'s` alone, read from the bytes.
+    static func isPossessive(_ folded: String) -> Bool {
+        let utf8 = folded.utf8
+        guard utf8.count > 2 else { return false }
+        let last = utf8.index(before: utf8.endIndex)
+        return utf8[last] == UInt8(ascii: "s") && utf8[utf8.index(before: last)] == UInt8(ascii: "'")
+    }
+
     private func match(
         at index: Int, in words: [Word], titled: Bool, titleWord: String?, caseless: Bool, lexicon: CompiledLexicon
     ) -> (people: [Int], end: Int, part: Part, possessive: Bool)? {
@@ -131,9 +139,7 @@ struct NameDirectory: Sendable {
         var candidates: [Entry]
         if let direct = self.table[words[index]] {
             candidates = direct
-        } else if folded.utf8.count > 2, folded.utf8.last == UInt8(ascii: "s"),
-            folded.utf8.dropLast().last == UInt8(ascii: "'")
-        {
+        } else if Self.isPossessive(folded) {
             folded.removeLast(2)
             possessive = true
             candidates = self.entries(for: folded)

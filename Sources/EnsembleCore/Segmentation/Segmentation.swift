@@ -44,7 +44,13 @@ public struct Segmentation: Sendable {
             case "(", "[": depth += 1
             case ")", "]": depth = max(0, depth - 1)
             default:
-                if depth == 0 && scalar.properties.isAlphabetic { return true }
+                guard depth == 0 else { continue }
+                let value = scalar.value
+                if value < 0x80 {
+                    if (value | 0x20) >= 0x61 && (value | 0x20) <= 0x7A { return true }
+                } else if scalar.properties.isAlphabetic {
+                    return true
+                }
             }
         }
         return false
