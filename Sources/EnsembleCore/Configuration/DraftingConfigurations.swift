@@ -130,26 +130,27 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
     /// One pass over the template: a value is never read again as a template, and a `{name}` with no
     /// value stays as written.
     static func fill(_ phrases: [String: String], _ key: String, _ values: [String: String]) -> String {
-        let template = phrases[key] ?? key
+        var template = phrases[key] ?? key
         guard !values.isEmpty else { return template }
-        let utf8 = template.utf8
-        var text = ""
-        var copied = utf8.startIndex
-        var cursor = copied
-        // Each `}` closes the nearest `{` before it.
-        while let close = utf8[cursor...].firstIndex(of: UInt8(ascii: "}")) {
-            let start = cursor
-            cursor = utf8.index(after: close)
-            guard let open = utf8[start..<close].lastIndex(of: UInt8(ascii: "{")) else { continue }
-            let nameStart = utf8.index(after: open)
-            guard let value = values[String(template[nameStart..<close])] else { continue }
-            text += template[copied..<open]
-            text += value
-            copied = cursor
+        return template.withUTF8 { bytes -> String in
+            var output: [UInt8] = []
+            var copied = 0
+            var start = 0
+            // Each `}` closes the nearest `{` before it; a name is matched against the few values by bytes.
+            for close in 0..<bytes.count where bytes[close] == UInt8(ascii: "}") {
+                defer { start = close + 1 }
+                guard let open = (start..<close).last(where: { bytes[$0] == UInt8(ascii: "{") }) else { continue }
+                let name = UnsafeBufferPointer(rebasing: bytes[(open + 1)..<close])
+                guard let value = values.first(where: { $0.key.utf8.elementsEqual(name) })?.value else { continue }
+                if output.isEmpty { output.reserveCapacity(bytes.count + 64) }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<open]))
+                output.append(contentsOf: value.utf8)
+                copied = close + 1
+            }
+            guard copied > 0 else { return String(decoding: bytes, as: UTF8.self) }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
+            return String(decoding: output, as: UTF8.self)
         }
-        guard copied != utf8.startIndex else { return template }
-        text += template[copied...]
-        return text
     }
 }
 
