@@ -107,22 +107,27 @@ public struct SessionFacts: Sendable {
         func isPresentAttendee(_ id: PersonID) -> Bool {
             index[id].map { people[$0].present && !people[$0].isClinician } ?? false
         }
-        /// Named addressees and everyone named, in some name events.
+        let presentAttendee = people.map { $0.present && !$0.isClinician }
+        /// Named addressees and everyone named, in some name events (read by roster position, so no
+        /// id is hashed).
         func names(_ events: some Sequence<ContentEvent>) -> (addressed: [PersonID], all: [PersonID]) {
-            var named: [PersonID] = []
-            var all: [PersonID] = []
+            var named: [Int] = []
+            var all: [Int] = []
             for event in events {
                 switch event {
                 case .addresses(let list, _):
-                    named += list.map { people[$0].id }
-                    all += list.map { people[$0].id }
-                case .mentions(let list): all += list.map { people[$0].id }
-                case .selfIntroduction(let person): all.append(people[person].id)
-                case .relationshipTo(let person, _): all.append(people[person].id)
+                    named += list
+                    all += list
+                case .mentions(let list): all += list
+                case .selfIntroduction(let person): all.append(person)
+                case .relationshipTo(let person, _): all.append(person)
                 default: break
                 }
             }
-            return (named.filter(isPresentAttendee).uniqued(), all.uniqued())
+            return (
+                named.filter { presentAttendee[$0] }.uniqued().map { people[$0].id },
+                all.uniqued().map { people[$0].id }
+            )
         }
         func names(in words: [Word]) -> (addressed: [PersonID], all: [PersonID]) {
             names(compiled.nameEvents(in: words, caseless: caseless, directory: directory).lazy.map(\.event))

@@ -47,7 +47,8 @@ public struct PatternIndex<Value: Sendable>: Sendable {
         for start in words.indices {
             guard let patterns = self.byFirstWord[words[start]] else { continue }
             for pattern in patterns {
-                if let end = Self.match(pattern.elements[...], words: words, at: start, sentence: words[start].sentence)
+                if let end = Self.match(
+                    pattern.elements, from: 0, words: words, at: start, sentence: words[start].sentence)
                 {
                     found.append(Match(words: start..<end, value: pattern.value))
                 }
@@ -57,23 +58,27 @@ public struct PatternIndex<Value: Sendable>: Sendable {
     }
 
     /// The end of the shortest match of `elements` from `position`, or nil.
-    private static func match(_ elements: ArraySlice<Element>, words: [Word], at position: Int, sentence: Int) -> Int? {
-        guard let element = elements.first else { return position }
-        let rest = elements.dropFirst()
-        switch element {
+    /// The end of the shortest match of `elements[index...]` from `position`, or nil.
+    private static func match(_ elements: [Element], from index: Int, words: [Word], at position: Int, sentence: Int)
+        -> Int?
+    {
+        guard index < elements.count else { return position }
+        switch elements[index] {
         case .word(let text, let hash):
             guard position < words.count, words[position].sentence == sentence, words[position].hash == hash,
                 words[position].folded == text
             else { return nil }
-            return self.match(rest, words: words, at: position + 1, sentence: sentence)
+            return self.match(elements, from: index + 1, words: words, at: position + 1, sentence: sentence)
         case .one:
             guard position < words.count, words[position].sentence == sentence else { return nil }
-            return self.match(rest, words: words, at: position + 1, sentence: sentence)
+            return self.match(elements, from: index + 1, words: words, at: position + 1, sentence: sentence)
         case .gap:
             for skip in 0...3 {
                 let next = position + skip
                 if skip > 0 && (next > words.count || words[next - 1].sentence != sentence) { break }
-                if let end = self.match(rest, words: words, at: next, sentence: sentence) { return end }
+                if let end = self.match(elements, from: index + 1, words: words, at: next, sentence: sentence) {
+                    return end
+                }
             }
             return nil
         }
