@@ -440,8 +440,7 @@ public struct NoteDrafting: Sendable {
         if wordStart >= 0 { words.append(wordStart..<bytes.count) }
         var first = 0
         while first < words.count {
-            let word = String(decoding: bytes[words[first]], as: UTF8.self)
-            let bare = TextFolding.fold(word.trimmingCharacters(while: { !$0.isLetter && $0 != "'" }))
+            let bare = Self.bare(bytes[words[first]])
             guard fillers.contains(bare) || bare.isEmpty else { break }
             first += 1
         }
@@ -469,6 +468,21 @@ public struct NoteDrafting: Sendable {
         }
         if truncated { text += "…" } else if let end = text.last, !".?!…\"'".contains(end) { text += "." }
         return text
+    }
+
+    /// A word folded without the punctuation around it (apostrophes kept), to compare with fillers:
+    /// bytes for ASCII, the Unicode path otherwise.
+    private static func bare(_ word: ArraySlice<UInt8>) -> String {
+        guard word.allSatisfy({ $0 < 0x80 }) else {
+            let text = String(decoding: word, as: UTF8.self)
+            return TextFolding.fold(text.trimmingCharacters(while: { !$0.isLetter && $0 != "'" }))
+        }
+        func kept(_ byte: UInt8) -> Bool {
+            let lower = byte | 0x20
+            return (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")) || byte == UInt8(ascii: "'")
+        }
+        guard let start = word.firstIndex(where: kept), let end = word.lastIndex(where: kept) else { return "" }
+        return String(decoding: word[start...end].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     private static func attachesToPrevious(_ word: ArraySlice<UInt8>) -> Bool {
