@@ -17,12 +17,13 @@ struct Report {
 
     private static func int(_ node: JSONNode?, _ key: String) -> Int { Int(node?[key]?.number ?? -1) }
 
-    /// One-core latency (ms) by attendees and utterances.
+    /// One-core cost (ms of work per session) by attendees and utterances, from the repeated throughput
+    /// runs (steadier than one session's latency, which has few samples for long transcripts).
     private var latency: [Int: [Int: Double]] {
         var table: [Int: [Int: Double]] = [:]
         for item in self.cases("throughputOneCore") {
             table[Self.int(item, "attendees"), default: [:]][Self.int(item, "utterances")] =
-                Spread(json: item["latencyMicroseconds"]!).median / 1000
+                1000 / Spread(json: item["sessionsPerSecond"]!).median
         }
         return table
     }
@@ -194,7 +195,7 @@ struct Report {
                     many["residentBeforeMiB"]?.number ?? .nan, many["peakResidentMiB"]?.number ?? .nan))
         }
         lines.append("")
-        lines.append("5. Scaling (one core, one session alone): least-squares slopes")
+        lines.append("5. Scaling (one core, from the throughput runs): least-squares slopes")
         for item in self.growthInT {
             lines.append(
                 String(
