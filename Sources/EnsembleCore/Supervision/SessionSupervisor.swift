@@ -153,8 +153,7 @@ public actor SessionSupervisor {
     private nonisolated let segmenter: TranscriptSegmenter
     private nonisolated let attributor: SpeakerAttributor
     private nonisolated let compiled: Compiled?
-    private nonisolated let clock: any Clock<Duration>
-    /// Every running agent call's deadline, across sessions, on one watcher.
+    /// Every running agent call's deadline, across sessions, on one watcher (on the supervisor's clock).
     private nonisolated let deadlines: DeadlineWatch
     public nonisolated let events: AsyncStream<SupervisorEvent>
     private nonisolated let continuation: AsyncStream<SupervisorEvent>.Continuation
@@ -177,7 +176,6 @@ public actor SessionSupervisor {
         self.configuration = configuration
         self.segmenter = TranscriptSegmenter(configuration: configuration.segmenter)
         self.attributor = SpeakerAttributor(configuration: configuration.attributor)
-        self.clock = clock
         self.deadlines = DeadlineWatch(clock: clock, timeout: configuration.agentTimeout)
         if let agents, let drafting = configuration.drafting {
             let lexicon = CompiledLexicon(configuration.attributor.lexicon)
@@ -210,11 +208,11 @@ public actor SessionSupervisor {
     /// failure is a finding, not an error.
     @concurrent
     public nonisolated func draft(_ session: Session, transcript: Transcript) async throws -> SessionRun {
-        guard let compiled = self.compiled, let drafting = self.configuration.drafting else {
+        guard let compiled = self.compiled else {
             preconditionFailure("SessionSupervisor.draft needs a drafting configuration and agents")
         }
         return try await self.admitted {
-            try await self.drafting(session, transcript: transcript, compiled: compiled, wording: drafting.drafter)
+            try await self.drafting(session, transcript: transcript, compiled: compiled)
         }
     }
 
@@ -234,7 +232,7 @@ public actor SessionSupervisor {
     }
 
     private nonisolated func drafting(
-        _ session: Session, transcript: Transcript, compiled: Compiled, wording: NoteDrafterConfiguration
+        _ session: Session, transcript: Transcript, compiled: Compiled
     ) async throws -> SessionRun {
         let attributed = try await self.segmentAndAttribute(session, transcript: transcript)
         let facts = SessionFacts(attributed: attributed, readers: compiled.readers)
