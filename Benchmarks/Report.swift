@@ -19,7 +19,7 @@ struct Report {
 
     /// One-core cost (ms of work per session) by attendees and utterances, from the repeated throughput
     /// runs (steadier than one session's latency, which has few samples for long transcripts).
-    private var latency: [Int: [Int: Double]] {
+    private var costPerSession: [Int: [Int: Double]] {
         var table: [Int: [Int: Double]] = [:]
         for item in self.cases("throughputOneCore") {
             table[Self.int(item, "attendees"), default: [:]][Self.int(item, "utterances")] =
@@ -31,17 +31,19 @@ struct Report {
     /// Cost per utterance at the longest transcript over that at the next: about 1 when cost is linear
     /// in T, about 5 (5000 / 1000) when quadratic.
     private var growthInT: [(attendees: Int, ratio: Double, slope: Double)] {
-        self.latency.keys.sorted().compactMap { attendees in
-            guard let row = self.latency[attendees], let long = row[5000], let middle = row[1000] else { return nil }
+        self.costPerSession.keys.sorted().compactMap { attendees in
+            guard let row = self.costPerSession[attendees], let long = row[5000], let middle = row[1000] else {
+                return nil
+            }
             let fit = linearFit(row.sorted { $0.key < $1.key }.map { (Double($0.key), $0.value * 1000) })
             return (attendees, (long / 5000) / (middle / 1000), fit.slope)
         }
     }
 
     private var growthInN: [(utterances: Int, ratio: Double, slope: Double)] {
-        let lengths = Set(self.latency.values.flatMap(\.keys)).sorted()
+        let lengths = Set(self.costPerSession.values.flatMap(\.keys)).sorted()
         return lengths.compactMap { utterances in
-            let column = self.latency.compactMapValues { $0[utterances] }
+            let column = self.costPerSession.compactMapValues { $0[utterances] }
             guard let large = column[50], let middle = column[25] else { return nil }
             let fit = linearFit(column.sorted { $0.key < $1.key }.map { (Double($0.key), $0.value * 1000) })
             return (utterances, (large / 50) / (middle / 25), fit.slope)
@@ -89,8 +91,6 @@ struct Report {
                 measured: String(format: "%.1f%%", share * 100), holds: share < 0.10))
         return targets
     }
-
-    var targetsHold: Bool { self.targets.allSatisfy(\.holds) }
 
     var json: JSONNode {
         let machine = JSONNode.object([

@@ -477,10 +477,7 @@ public struct NoteDrafting: Sendable {
             let text = String(decoding: word, as: UTF8.self)
             return TextFolding.fold(text.trimmingCharacters(while: { !$0.isLetter && $0 != "'" }))
         }
-        func kept(_ byte: UInt8) -> Bool {
-            let lower = byte | 0x20
-            return (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")) || byte == UInt8(ascii: "'")
-        }
+        func kept(_ byte: UInt8) -> Bool { byte.isASCIILetter || byte == UInt8(ascii: "'") }
         guard let start = word.firstIndex(where: kept), let end = word.lastIndex(where: kept) else { return "" }
         return String(decoding: word[start...end].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }

@@ -104,10 +104,9 @@ public struct SessionFacts: Sendable {
             isClinician[u] = people[position].isClinician
             if !isClinician[u] { utterancesOf[person, default: []].append(u) }
         }
-        func isPresentAttendee(_ id: PersonID) -> Bool {
-            index[id].map { people[$0].present && !people[$0].isClinician } ?? false
-        }
+        /// By roster position, and by id.
         let presentAttendee = people.map { $0.present && !$0.isClinician }
+        func isPresentAttendee(_ id: PersonID) -> Bool { index[id].map { presentAttendee[$0] } ?? false }
         /// Named addressees and everyone named, in some name events (read by roster position, so no
         /// id is hashed).
         func names(_ events: some Sequence<ContentEvent>) -> (addressed: [PersonID], all: [PersonID]) {

@@ -47,7 +47,7 @@ public struct Segmentation: Sendable {
                 guard depth == 0 else { continue }
                 let value = scalar.value
                 if value < 0x80 {
-                    if (value | 0x20) >= 0x61 && (value | 0x20) <= 0x7A { return true }
+                    if UInt8(value).isASCIILetter { return true }
                 } else if scalar.properties.isAlphabetic {
                     return true
                 }

@@ -96,27 +96,41 @@ struct DraftResults: Sendable {
     }
 }
 
+/// What a drafting run needs besides segmentation and attribution, compiled once per supervisor:
+/// the agents, the facts' lexicons and the assembly's filters.
+struct CompiledDrafting: Sendable {
+    let agents: SessionSupervisor.Agents
+    let readers: SessionFacts.Readers
+    let assembly: NoteAssembly
+
+    /// Nil without a drafting configuration.
+    init?(_ configuration: SessionSupervisor.Configuration, agents: SessionSupervisor.Agents) {
+        guard let drafting = configuration.drafting else { return nil }
+        let lexicon = CompiledLexicon(configuration.attributor.lexicon)
+        self.agents = agents
+        self.readers = SessionFacts.Readers(names: lexicon, interventions: drafting.interventions)
+        self.assembly = NoteAssembly(drafter: drafting.drafter, lexicon: lexicon)
+    }
+}
+
 /// The drafting run's steps over the same agents as `SessionSupervisor`, called one after another on
 /// the calling task: no admission, fan-out, timeouts or events. The benchmarks measure the
 /// supervisor's overhead against it, and tests check the supervisor's output is the same.
 public struct SequentialDrafting: Sendable {
     private let segmenter: TranscriptSegmenter
     private let attributor: SpeakerAttributor
-    private let agents: SessionSupervisor.Agents
-    private let readers: SessionFacts.Readers
-    private let assembly: NoteAssembly
+    private let compiled: CompiledDrafting
 
     /// - Parameter agents: the drafting agents (the live ones when nil).
     public init(configuration: SessionSupervisor.Configuration, agents: SessionSupervisor.Agents? = nil) {
-        guard let drafting = configuration.drafting else {
+        guard let drafting = configuration.drafting,
+            let compiled = CompiledDrafting(configuration, agents: agents ?? SessionSupervisor.Agents(drafting))
+        else {
             preconditionFailure("SequentialDrafting needs a drafting configuration")
         }
         self.segmenter = TranscriptSegmenter(configuration: configuration.segmenter)
         self.attributor = SpeakerAttributor(configuration: configuration.attributor)
-        self.agents = agents ?? SessionSupervisor.Agents(drafting)
-        let lexicon = CompiledLexicon(configuration.attributor.lexicon)
-        self.readers = SessionFacts.Readers(names: lexicon, interventions: drafting.interventions)
-        self.assembly = NoteAssembly(drafter: drafting.drafter, lexicon: lexicon)
+        self.compiled = compiled
     }
 
     /// Every agent in turn; an agent's error propagates (there is no failure isolation here).
@@ -126,18 +140,19 @@ public struct SequentialDrafting: Sendable {
         let attribution = self.attributor.attribute(segmented, roster: roster, hints: session.speakerHints)
         let attributed = AttributedSession(
             session: session, roster: roster, segmented: segmented, attribution: attribution)
-        let context = DraftingContext(facts: SessionFacts(attributed: attributed, readers: self.readers))
+        let context = DraftingContext(facts: SessionFacts(attributed: attributed, readers: self.compiled.readers))
+        let agents = self.compiled.agents
         var results = DraftResults()
-        results.risk = try await self.agents.screener.screen(context)
-        results.groupNote = try await self.agents.summarizer.summarize(context)
-        results.conflicts = try await self.agents.aligner.conflicts(in: context)
+        results.risk = try await agents.screener.screen(context)
+        results.groupNote = try await agents.summarizer.summarize(context)
+        results.conflicts = try await agents.aligner.conflicts(in: context)
         for attendee in session.attendees where attendee.present && (attendee.consent?.aiDrafting ?? false) {
-            results.drafts[attendee.id] = try await self.agents.drafter.draft(for: attendee.id, in: context)
-            results.progress[attendee.id] = try await self.agents.aligner.align(attendee.id, in: context)
+            results.drafts[attendee.id] = try await agents.drafter.draft(for: attendee.id, in: context)
+            results.progress[attendee.id] = try await agents.aligner.align(attendee.id, in: context)
         }
         results.settle()
-        let drafted = results.assembled(facts: context.facts, assembly: self.assembly)
-        let billing = try await self.agents.billing.reconcile(
+        let drafted = results.assembled(facts: context.facts, assembly: self.compiled.assembly)
+        let billing = try await agents.billing.reconcile(
             session, notes: DraftResults.readiness(of: drafted.notes, in: session))
         return drafted.run(billing: billing)
     }

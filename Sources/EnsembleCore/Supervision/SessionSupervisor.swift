@@ -141,18 +141,10 @@ public actor SessionSupervisor {
         }
     }
 
-    /// What a drafting run needs besides the agents, compiled once: the facts' lexicons and the
-    /// assembly's filters.
-    private struct Compiled: Sendable {
-        let agents: Agents
-        let readers: SessionFacts.Readers
-        let assembly: NoteAssembly
-    }
-
     private nonisolated let configuration: Configuration
     private nonisolated let segmenter: TranscriptSegmenter
     private nonisolated let attributor: SpeakerAttributor
-    private nonisolated let compiled: Compiled?
+    private nonisolated let compiled: CompiledDrafting?
     /// Every running agent call's deadline, across sessions, on one watcher (on the supervisor's clock).
     private nonisolated let deadlines: DeadlineWatch
     public nonisolated let events: AsyncStream<SupervisorEvent>
@@ -177,14 +169,7 @@ public actor SessionSupervisor {
         self.segmenter = TranscriptSegmenter(configuration: configuration.segmenter)
         self.attributor = SpeakerAttributor(configuration: configuration.attributor)
         self.deadlines = DeadlineWatch(clock: clock, timeout: configuration.agentTimeout)
-        if let agents, let drafting = configuration.drafting {
-            let lexicon = CompiledLexicon(configuration.attributor.lexicon)
-            self.compiled = Compiled(
-                agents: agents, readers: SessionFacts.Readers(names: lexicon, interventions: drafting.interventions),
-                assembly: NoteAssembly(drafter: drafting.drafter, lexicon: lexicon))
-        } else {
-            self.compiled = nil
-        }
+        self.compiled = agents.flatMap { CompiledDrafting(configuration, agents: $0) }
         (self.events, self.continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
     }
 
@@ -232,7 +217,7 @@ public actor SessionSupervisor {
     }
 
     private nonisolated func drafting(
-        _ session: Session, transcript: Transcript, compiled: Compiled
+        _ session: Session, transcript: Transcript, compiled: CompiledDrafting
     ) async throws -> SessionRun {
         let attributed = try await self.segmentAndAttribute(session, transcript: transcript)
         let facts = SessionFacts(attributed: attributed, readers: compiled.readers)
@@ -479,7 +464,7 @@ public actor SessionSupervisor {
             func addBell() { group.addTask { .expired(await board.bell.wait()) } }
             for _ in 0..<min(self.configuration.concurrencyLimit, jobs.count) { addWorker() }
             addBell()
-            fanning: while !board.allSettled, let event = try await group.next() {
+            while !board.allSettled, let event = try await group.next() {
                 if case .expired(let count) = event, count > 0 {
                     for _ in 0..<count { addWorker() }
                     addBell()

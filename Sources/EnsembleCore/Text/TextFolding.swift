@@ -67,3 +67,9 @@ public enum TextFolding {
         }
     }
 }
+
+extension UInt8 {
+    /// `A`–`Z` or `a`–`z`.
+    @inline(__always)
+    var isASCIILetter: Bool { (self | 0x20) >= UInt8(ascii: "a") && (self | 0x20) <= UInt8(ascii: "z") }
+}

@@ -120,10 +120,6 @@ public struct Tokenizer: Sendable {
         var skipUntil: UInt8 = 0
         var index = 0
         let count = bytes.count
-        @inline(__always) func isLetter(_ byte: UInt8) -> Bool {
-            let lower = byte | 0x20
-            return lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")
-        }
         @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
         while index < count {
             let byte = bytes[index]
@@ -133,13 +129,13 @@ public struct Tokenizer: Sendable {
                 if byte == skipUntil { skipUntil = 0 }
                 continue
             }
-            let letter = isLetter(byte)
+            let letter = byte.isASCIILetter
             if letter || isDigit(byte) || byte == UInt8(ascii: "_") {
                 if !inWord {
                     inWord = true
-                    hash = 0xCBF2_9CE4_8422_2325
+                    hash = FNV1a.basis
                 }
-                hash = (hash ^ UInt64(letter ? byte | 0x20 : byte)) &* 0x0000_0100_0000_01B3
+                hash = FNV1a.step(hash, letter ? byte | 0x20 : byte)
                 continue
             }
             // Apostrophes, hyphens and inner periods stay inside a word when a letter (or, for a period,
@@ -149,8 +145,8 @@ public struct Tokenizer: Sendable {
             {
                 let following = bytes[index]
                 if following >= 0x80 { return nil }
-                if isLetter(following) || (byte == UInt8(ascii: ".") && isDigit(following)) {
-                    hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+                if following.isASCIILetter || (byte == UInt8(ascii: ".") && isDigit(following)) {
+                    hash = FNV1a.step(hash, byte)
                     continue
                 }
             }
@@ -391,11 +387,8 @@ private struct ScratchWord {
 
     /// `wordHash` of `string`, from the bytes.
     var hash: UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for index in 0..<self.count {
-            hash ^= UInt64(self.buffer[index])
-            hash &*= 0x0000_0100_0000_01B3
-        }
+        var hash = FNV1a.basis
+        for index in 0..<self.count { hash = FNV1a.step(hash, self.buffer[index]) }
         return hash
     }
 }

@@ -1,12 +1,18 @@
 /// FNV-1a over UTF-8: the word hash computed once per word by the tokenizer.
 @inlinable
 public func wordHash(_ text: String) -> UInt64 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash &*= 0x0000_0100_0000_01B3
-    }
+    var hash = FNV1a.basis
+    for byte in text.utf8 { hash = FNV1a.step(hash, byte) }
     return hash
+}
+
+/// The steps of the word hash, shared by `wordHash` and the tokenizer's byte loops so they agree.
+@usableFromInline
+enum FNV1a {
+    @inlinable static var basis: UInt64 { 0xCBF2_9CE4_8422_2325 }
+
+    @inlinable @inline(__always)
+    static func step(_ hash: UInt64, _ byte: UInt8) -> UInt64 { (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
 }
 
 /// A read-only map from words to values, keyed by the hash the tokenizer already computed.
