@@ -13,6 +13,7 @@ import EnsembleFormats
 import EnsembleIO
 import EnsembleTesting
 import Foundation
+import Synchronization
 
 let arguments = CommandLine.arguments
 let oneCore = arguments.contains("--one-core")
@@ -47,6 +48,33 @@ if let shape = value(after: "--profile").map(numbers), shape.count >= 3 {
         }
         let supervisor = SessionSupervisor(configuration: configuration)
         for _ in 0..<shape[2] { _ = try await supervisor.draft(synthetic.session, transcript: synthetic.transcript) }
+    }
+    exit(0)
+}
+
+// `--saturate NxTxSECONDSxWINDOW`: sessions/s with WINDOW sessions in flight for SECONDS (for perf/time).
+if let shape = value(after: "--saturate").map(numbers), shape.count == 4 {
+    runBlocking {
+        let synthetic = SyntheticSession.make(attendees: shape[0], utterances: shape[1], seed: 1)
+        let supervisor = SessionSupervisor(configuration: agents.supervisor)
+        let start = clock.now
+        final class Counter: Sendable { let value = Mutex(0) }
+        let counter = Counter()
+        let deadline = start.advanced(by: .seconds(shape[2]))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<shape[3] {
+                group.addTask {
+                    while clock.now < deadline {
+                        _ = try await supervisor.draft(synthetic.session, transcript: synthetic.transcript)
+                        counter.value.withLock { $0 += 1 }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seconds = start.duration(to: clock.now).microseconds / 1e6
+        let count = counter.value.withLock { $0 }
+        print("\(count) sessions in \(seconds) s: \(Double(count) / seconds) sessions/s")
     }
     exit(0)
 }

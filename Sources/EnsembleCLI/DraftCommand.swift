@@ -2,6 +2,7 @@ import ArgumentParser
 import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
+import Synchronization
 
 struct DraftCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,9 +55,9 @@ struct DraftCommand: AsyncParsableCommand {
         configuration.concurrencyLimit = self.concurrency
         configuration.agentTimeout = .seconds(self.agentTimeout)
         let supervisor = SessionSupervisor(configuration: configuration)
-        let progress = self.quiet ? nil : Task { await Self.report(supervisor.events) }
-        let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
-        await progress?.value
+        let lines = ProgressLines(console: Console.current)
+        let progress: SupervisorProgress? = self.quiet ? nil : { @Sendable event in lines.report(event) }
+        let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript, progress: progress)
         if self.json {
             let report = RunReport.json(
                 run,
@@ -75,27 +76,36 @@ struct DraftCommand: AsyncParsableCommand {
             )
         }
     }
+}
 
-    /// Progress lines on standard error, by agent and attendee id only, until the run finishes.
-    static func report(_ events: AsyncStream<SupervisorEvent>) async {
-        var total = 0
-        var done = 0
-        for await event in events {
-            switch event {
-            case .segmented(let utterances, let segments):
-                Console.error("[ensemble] segmented \(utterances) utterances into \(segments) segments")
-            case .attributed(let speakers, let unknown):
-                Console.error("[ensemble] attributed \(speakers) speaker labels (\(unknown) utterances unknown)")
-            case .fanningOut(let jobs): total = jobs
-            case .agentStarted: break
-            case .agentFinished(let agent, let attendee):
-                done += 1
-                Console.error("[ensemble] \(done)/\(total) \(agent)\(attendee.map { " \($0)" } ?? "") done")
-            case .agentFailed(let agent, let attendee, let reason):
-                done += 1
-                Console.error("[ensemble] \(done)/\(total) \(agent)\(attendee.map { " \($0)" } ?? "") \(reason)")
-            case .finished: return
+/// Progress lines on standard error, by agent and attendee id only. Events arrive from the agents'
+/// threads, so the count is kept under a lock and each line is written whole.
+final class ProgressLines: Sendable {
+    private let console: Console
+    private let counts = Mutex<(total: Int, done: Int)>((0, 0))
+
+    init(console: Console) { self.console = console }
+
+    func report(_ event: SupervisorEvent) {
+        func line(_ text: String) { self.console.writeError(text + "\n") }
+        func done() -> String {
+            let (total, done) = self.counts.withLock { counts in
+                counts.done += 1
+                return (counts.total, counts.done)
             }
+            return "\(done)/\(total)"
+        }
+        switch event {
+        case .segmented(let utterances, let segments):
+            line("[ensemble] segmented \(utterances) utterances into \(segments) segments")
+        case .attributed(let speakers, let unknown):
+            line("[ensemble] attributed \(speakers) speaker labels (\(unknown) utterances unknown)")
+        case .fanningOut(let jobs): self.counts.withLock { $0.total = jobs }
+        case .agentStarted, .finished: break
+        case .agentFinished(let agent, let attendee):
+            line("[ensemble] \(done()) \(agent)\(attendee.map { " \($0)" } ?? "") done")
+        case .agentFailed(let agent, let attendee, let reason):
+            line("[ensemble] \(done()) \(agent)\(attendee.map { " \($0)" } ?? "") \(reason)")
         }
     }
 }

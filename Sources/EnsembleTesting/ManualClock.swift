@@ -88,8 +88,9 @@ public struct ScriptedAgents: Sendable {
         case hang(ManualClock)
         /// Yields to the scheduler this many times first, so children finish in another order.
         case yield(Int)
-        /// Waits this long on the continuous clock first, as a call to a language model would (the
-        /// benchmarks' fake model); cancellation ends the wait.
+        /// A fake language-model call (the benchmarks'): the reply is ready this long after the call on
+        /// the continuous clock, and the live agent works it out meanwhile, as a model computes its
+        /// answer during the call. Cancellation ends the wait.
         case latency(Duration)
     }
 
@@ -125,7 +126,7 @@ public struct ScriptedAgents: Sendable {
         )
     }
 
-    func perform<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
+    func perform<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T {
         self.log.call(name)
         switch self.behaviour(name) {
         case .succeed: break
@@ -140,7 +141,9 @@ public struct ScriptedAgents: Sendable {
         case .yield(let count):
             for _ in 0..<count { await Task.yield() }
         case .latency(let duration):
+            async let reply = body()
             try await Task.sleep(for: duration)
+            return try await reply
         }
         return try await body()
     }

@@ -1,7 +1,15 @@
 import EnsembleCore
 import EnsembleIO
 import EnsembleTesting
+import Synchronization
 import Testing
+
+/// Progress events a handler heard, in order.
+final class Recorded: Sendable {
+    private let events = Mutex<[SupervisorEvent]>([])
+    func append(_ event: SupervisorEvent) { self.events.withLock { $0.append(event) } }
+    var all: [SupervisorEvent] { self.events.withLock { $0 } }
+}
 
 /// The supervisor's fan-out under scripted agents: one attendee's failure or timeout stays theirs,
 /// cancellation stops everything, and the output does not depend on scheduling.
@@ -71,11 +79,14 @@ struct SupervisorDraftingTests {
         let slow = PersonID("CL-106")
         let (supervisor, scripted) = try Self.supervisor(
             { $0 == "NoteDrafter:CL-106" ? .hang(clock) : .succeed }, timeout: .seconds(60), clock: clock)
-        let task = Task { try await supervisor.draft(scenario.session, transcript: scenario.transcript) }
+        let (events, progress) = AsyncStream.makeStream(of: SupervisorEvent.self)
+        let task = Task {
+            try await supervisor.draft(scenario.session, transcript: scenario.transcript) { progress.yield($0) }
+        }
 
         // Once every other agent has finished, only the hanging one is left; then a minute passes.
         var finished = 0
-        for await event in supervisor.events {
+        for await event in events {
             if case .agentFinished = event { finished += 1 }
             if finished == 3 + 2 * Self.drafted.count - 1 { break }
         }
@@ -88,6 +99,33 @@ struct SupervisorDraftingTests {
         #expect(run.note(for: slow)?.manualNoteRequired == true)
         #expect(scripted.log.cancelled == ["NoteDrafter:CL-106"])
         for attendee in Self.drafted where attendee != slow { #expect(run.note(for: attendee)?.aiGenerated == true) }
+    }
+
+    @Test func billingFailure_leavesTheNotes_andNoClaims() async throws {
+        let scenario = try Fixtures.scenario(Self.scenario)
+        let (supervisor, _) = try Self.supervisor { $0 == "BillingReconciler" ? .fail : .succeed }
+        let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
+        #expect(run.billing.claims.isEmpty)
+        let finding = try #require(run.findings.first { $0.code == .billingFailed })
+        #expect(finding.message.contains("failed") && !finding.message.contains("Maria"))
+        for attendee in Self.drafted { #expect(run.note(for: attendee)?.aiGenerated == true) }
+    }
+
+    @Test func billingTimeout_isAFinding_andTheRunFinishes() async throws {
+        let scenario = try Fixtures.scenario(Self.scenario)
+        let clock = ManualClock()
+        let (supervisor, scripted) = try Self.supervisor(
+            { $0 == "BillingReconciler" ? .hang(clock) : .succeed }, timeout: .seconds(60), clock: clock)
+        let task = Task { try await supervisor.draft(scenario.session, transcript: scenario.transcript) }
+        // The reconciler starts only after every drafting job; then it hangs until its deadline.
+        while !scripted.log.calls.contains("BillingReconciler") || clock.sleeperCount < 2 { await Task.yield() }
+        clock.advance(by: .seconds(61))
+        let run = try await task.value
+        let finding = try #require(run.findings.first { $0.code == .billingFailed })
+        #expect(finding.message.contains("time limit"))
+        #expect(run.billing.claims.isEmpty)
+        #expect(scripted.log.cancelled == ["BillingReconciler"])
+        for attendee in Self.drafted { #expect(run.note(for: attendee)?.aiGenerated == true) }
     }
 
     @Test func cancellation_stopsEveryAgentAndThrows() async throws {
@@ -126,12 +164,19 @@ struct SupervisorDraftingTests {
     @Test func progressEvents_coverEveryAgentAndEndWithFinished() async throws {
         let scenario = try Fixtures.scenario(Self.scenario)
         let (supervisor, _) = try Self.supervisor { _ in .succeed }
-        _ = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
-        var events: [SupervisorEvent] = []
-        for await event in supervisor.events {
-            events.append(event)
-            if event == .finished { break }
+        let log = Recorded()
+        _ = try await supervisor.draft(scenario.session, transcript: scenario.transcript) { log.append($0) }
+        let recorded = log.all
+        // Two sessions at once keep their events apart: each handler hears only its own session.
+        let mine = Recorded()
+        let other = Recorded()
+        async let first = supervisor.draft(scenario.session, transcript: scenario.transcript) { mine.append($0) }
+        async let second = supervisor.draft(scenario.session, transcript: scenario.transcript) { other.append($0) }
+        _ = try await (first, second)
+        for heard in [mine.all, other.all] {
+            #expect(heard.count == recorded.count && heard.filter { $0 == .finished }.count == 1)
         }
+        let events = recorded
         #expect(events.first.map { if case .segmented = $0 { true } else { false } } == true)
         // Three shared jobs, a draft and an alignment per consenting attendee present, and the
         // BillingReconciler after them.

@@ -8,13 +8,12 @@ struct SupervisorTests {
     @Test func attribute_reportsProgressInOrder() async throws {
         let synthetic = SyntheticSession.make(attendees: 6, utterances: 120, seed: 11)
         let supervisor = SessionSupervisor(configuration: try Fixtures.agents().supervisor)
-        let attributed = try await supervisor.attribute(synthetic.session, transcript: synthetic.transcript)
-        #expect(attributed.attribution.utterances.count == 120)
-        var events: [SupervisorEvent] = []
-        for await event in supervisor.events {
-            events.append(event)
-            if event == .finished { break }
+        let recorded = Recorded()
+        let attributed = try await supervisor.attribute(synthetic.session, transcript: synthetic.transcript) {
+            recorded.append($0)
         }
+        #expect(attributed.attribution.utterances.count == 120)
+        let events = recorded.all
         #expect(events.count == 3)
         #expect(events.first == .segmented(utterances: 120, segments: attributed.segmented.segments.count))
         #expect(

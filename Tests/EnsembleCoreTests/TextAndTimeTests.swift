@@ -165,3 +165,14 @@ extension TextAndTimeTests {
                 == "{unclosed and Y}")
     }
 }
+
+extension TextAndTimeTests {
+    /// The clone check's shingle lists: sorted, each value once, as a `Set` would leave them.
+    @Test func sortedUnique_matchesASortedSet() {
+        var random = SplitMixForTests(seed: 5)
+        for _ in 0..<50 {
+            let values = (0..<random.next(80)).map { _ in random.next(30) - 10 }
+            #expect(NoteAssembly.sortedUnique(values) == Array(Set(values)).sorted())
+        }
+    }
+}

@@ -124,6 +124,9 @@ public struct Attribution: Sendable, Hashable {
     /// facts reuse it rather than read every utterance again (nil when the attribution was built some
     /// other way).
     var contentEvents: [[ContentEvent]]? = nil
+    /// The roster's name directory the attributor built; the drafting facts reuse it rather than build
+    /// it again. Derived from the roster, so it takes no part in equality.
+    var directory = Derived<NameDirectory?>(nil)
 
     public init(
         speakers: [SpeakerAssignment], utterances: [UtteranceAttribution], talk: [PersonTalk], findings: [Finding],
@@ -142,4 +145,14 @@ public struct Attribution: Sendable, Hashable {
     }
 
     public func speaker(_ label: String) -> SpeakerAssignment? { self.speakers.first { $0.label == label } }
+}
+
+/// A value carried beside others it is derived from: it takes no part in equality or hashing.
+struct Derived<Value: Sendable>: Sendable, Hashable {
+    var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    static func == (lhs: Self, rhs: Self) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }

@@ -1019,6 +1019,7 @@ struct AttributionRun {
             configurationVersion: self.configuration.version
         )
         attribution.contentEvents = self.events
+        attribution.directory = Derived(self.directory)
         return attribution
     }
 

@@ -288,19 +288,19 @@ public struct NoteAssembly: Sendable {
 
     /// Pairs of notes whose drafted sentences are near-copies (word-trigram Jaccard similarity). The
     /// one step that compares every pair of attendees: each note's trigrams are hashed once into a
-    /// sorted list, so a pair costs one merge of two lists.
+    /// sorted list without repeats, so a pair costs one merge of two lists.
     public func cloneCheck(_ notes: [ClientNote]) -> [Finding] {
         let tokenizer = Tokenizer()
         let shingles = notes.map { note -> [Int] in
             let words = note.sentences.filter { $0.basis == .transcript }.flatMap { tokenizer.wordHashes($0.text) }
-            guard words.count >= 3 else { return Array(Set(words.map { Int(truncatingIfNeeded: $0) })).sorted() }
+            guard words.count >= 3 else { return Self.sortedUnique(words.map { Int(truncatingIfNeeded: $0) }) }
             var trigrams: [Int] = []
             trigrams.reserveCapacity(words.count - 2)
             for index in 0..<(words.count - 2) {
                 let trigram: UInt64 = words[index] &* 31 &+ words[index + 1] &* 17 &+ words[index + 2]
                 trigrams.append(Int(truncatingIfNeeded: trigram))
             }
-            return Array(Set(trigrams)).sorted()
+            return Self.sortedUnique(trigrams)
         }
         var findings: [Finding] = []
         for i in notes.indices {
@@ -321,6 +321,19 @@ public struct NoteAssembly: Sendable {
             }
         }
         return findings
+    }
+
+    /// The values sorted, each once (a sort and one pass, where a `Set` would hash every value).
+    static func sortedUnique(_ values: [Int]) -> [Int] {
+        var values = values
+        values.sort()
+        var kept = 0
+        for value in values where kept == 0 || values[kept - 1] != value {
+            values[kept] = value
+            kept += 1
+        }
+        values.removeLast(values.count - kept)
+        return values
     }
 
     /// How many values two sorted lists without repeats have in common.

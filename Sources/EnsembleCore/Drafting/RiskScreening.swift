@@ -269,7 +269,7 @@ public actor RiskScreener: RiskScreeningAgent {
 }
 
 /// What the drafting agents share: the attributed session and the facts worked out from it.
-public struct DraftingContext: Sendable {
+public final class DraftingContext: Sendable {
     public let facts: SessionFacts
 
     public init(facts: SessionFacts) { self.facts = facts }

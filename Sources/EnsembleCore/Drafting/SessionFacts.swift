@@ -75,7 +75,10 @@ public struct SessionFacts: Sendable {
         let lexicon = readers.interventions
         self.attributed = attributed
         self.lexicon = lexicon
-        let directory = NameDirectory(roster: attributed.roster, lexicon: compiled)
+        // The attributor's directory of this roster, when it came with the attribution.
+        let directory =
+            attributed.attribution.directory.value.flatMap { $0.roster == attributed.roster ? $0 : nil }
+            ?? NameDirectory(roster: attributed.roster, lexicon: compiled)
         let people = attributed.roster.people
         let index = Dictionary(uniqueKeysWithValues: people.enumerated().map { ($1.id, $0) })
         let segmented = attributed.segmented

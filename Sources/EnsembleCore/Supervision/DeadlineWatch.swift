@@ -1,24 +1,52 @@
 import Synchronization
 
+/// What a deadline rings when it passes: the fan-out's board, told which of its jobs ran out of time.
+protocol DeadlineTarget: AnyObject, Sendable {
+    func deadlinePassed(_ tag: Int)
+}
+
 /// The deadlines of every agent call a supervisor has running, across all its sessions, watched by one
 /// task: a call costs a lock to register and one to leave, not a timer of its own.
 ///
 /// Every deadline is "now + the agent timeout" on one clock, so a new one is never earlier than the
-/// ones already registered. The watcher sleeps until the earliest deadline, rings each call past it,
-/// and waits without a timer while nothing is registered. It stops when the supervisor goes.
+/// ones already registered: the deadlines form a queue in ticket order, registering appends, leaving
+/// clears a slot, and the earliest live deadline is always at the front (no hashing, no search). The
+/// watcher sleeps until that deadline, rings each call past it, and waits without a timer while nothing
+/// is registered. It stops when the supervisor goes.
 final class DeadlineWatch: Sendable {
     /// Deadlines are kept as time since the watch began, so nothing here is generic over the clock.
     private struct Entry {
         var deadline: Duration
-        var ring: @Sendable () -> Void
+        var target: any DeadlineTarget
+        var tag: Int
     }
 
     private struct State {
-        var entries: [UInt64: Entry] = [:]
-        var nextTicket: UInt64 = 0
+        /// Slot `i` holds ticket `first + i`; a cleared slot is nil. The front slot is never nil.
+        var entries: [Entry?] = []
+        var head = 0
+        var first: UInt64 = 0
         /// The watcher, waiting for a first registration.
         var idle: CheckedContinuation<Void, Never>?
+        var started = false
         var stopped = false
+
+        var earliest: Duration? { self.head < self.entries.count ? self.entries[self.head]?.deadline : nil }
+
+        /// Drops cleared slots from the front, and the spent prefix once it is most of the storage.
+        mutating func trimFront() {
+            while self.head < self.entries.count && self.entries[self.head] == nil {
+                self.head += 1
+                self.first += 1
+            }
+            if self.head == self.entries.count {
+                self.entries.removeAll(keepingCapacity: true)
+                self.head = 0
+            } else if self.head >= 256 && self.head * 2 >= self.entries.count {
+                self.entries.removeFirst(self.head)
+                self.head = 0
+            }
+        }
     }
 
     /// Time on the clock since the watch began.
@@ -36,24 +64,33 @@ final class DeadlineWatch: Sendable {
         self.timeout = timeout
     }
 
-    /// Registers a call due `timeout` from now; `ring` is called once if the deadline passes first.
-    func register(_ ring: @escaping @Sendable () -> Void) -> UInt64 {
+    /// Registers a call due `timeout` from now: `target.deadlinePassed(tag)` is called once if the
+    /// deadline passes before the ticket is removed. The watch holds `target` until then.
+    func register(_ target: any DeadlineTarget, tag: Int) -> UInt64 {
         let deadline = self.now() + self.timeout
-        let (ticket, idle) = self.state.withLock { state in
-            defer { state.nextTicket += 1 }
-            state.entries[state.nextTicket] = Entry(deadline: deadline, ring: ring)
+        let (ticket, idle, start) = self.state.withLock { state in
+            let ticket = state.first + UInt64(state.entries.count - state.head)
+            state.entries.append(Entry(deadline: deadline, target: target, tag: tag))
             let idle = state.idle
             state.idle = nil
-            return (state.nextTicket, idle)
+            let start = !state.started
+            state.started = true
+            return (ticket, idle, start)
         }
         idle?.resume()
-        self.startIfNeeded()
+        if start { self.startWatcher() }
         return ticket
     }
 
     /// The call ended in time: it will not be rung.
     func remove(_ ticket: UInt64) {
-        _ = self.state.withLock { $0.entries.removeValue(forKey: ticket) }
+        self.state.withLock { state in
+            guard ticket >= state.first else { return }
+            let slot = state.head + Int(ticket - state.first)
+            guard slot < state.entries.count else { return }
+            state.entries[slot] = nil
+            state.trimFront()
+        }
     }
 
     func stop() {
@@ -67,7 +104,7 @@ final class DeadlineWatch: Sendable {
     }
 
     /// The watcher starts with the first registration (a supervisor that never drafts has none).
-    private func startIfNeeded() {
+    private func startWatcher() {
         self.watcher.withLock { watcher in
             guard watcher == nil else { return }
             watcher = Task { [weak self] in await self?.watch() }
@@ -76,14 +113,12 @@ final class DeadlineWatch: Sendable {
 
     private func watch() async {
         while !Task.isCancelled {
-            let next: Duration?? = self.state.withLock { state in
-                state.stopped ? .none : .some(state.entries.values.map(\.deadline).min())
-            }
+            let next: Duration?? = self.state.withLock { state in state.stopped ? .none : .some(state.earliest) }
             guard let next else { return }
             guard let deadline = next else {
                 await withCheckedContinuation { continuation in
                     let resumeNow = self.state.withLock { state in
-                        guard state.entries.isEmpty && !state.stopped else { return true }
+                        guard state.earliest == nil && !state.stopped else { return true }
                         state.idle = continuation
                         return false
                     }
@@ -97,12 +132,16 @@ final class DeadlineWatch: Sendable {
                 return
             }
             let now = self.now()
-            let due: [@Sendable () -> Void] = self.state.withLock { state in
-                let late = state.entries.filter { $0.value.deadline <= now }
-                for ticket in late.keys { state.entries[ticket] = nil }
-                return late.sorted { $0.key < $1.key }.map(\.value.ring)
+            let due: [(any DeadlineTarget, Int)] = self.state.withLock { state in
+                var due: [(any DeadlineTarget, Int)] = []
+                while state.head < state.entries.count, let entry = state.entries[state.head], entry.deadline <= now {
+                    due.append((entry.target, entry.tag))
+                    state.entries[state.head] = nil
+                    state.trimFront()
+                }
+                return due
             }
-            for ring in due { ring() }
+            for (target, tag) in due { target.deadlinePassed(tag) }
         }
     }
 }

@@ -98,7 +98,7 @@ struct DraftResults: Sendable {
 
 /// What a drafting run needs besides segmentation and attribution, compiled once per supervisor:
 /// the agents, the facts' lexicons and the assembly's filters.
-struct CompiledDrafting: Sendable {
+final class CompiledDrafting: Sendable {
     let agents: SessionSupervisor.Agents
     let readers: SessionFacts.Readers
     let assembly: NoteAssembly

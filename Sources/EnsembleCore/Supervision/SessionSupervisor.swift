@@ -48,20 +48,26 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { self.message }
 }
 
+/// Receives a session's progress events as they happen, on whichever thread the work is on; it must
+/// return quickly. Events name agents and attendee ids only, never content.
+public typealias SupervisorProgress = @Sendable (SupervisorEvent) -> Void
+
 /// Runs the agents over sessions: segment → attribute → fan out → assemble → reconcile.
 ///
-/// The fan-out is one task group per session: a child per attendee's draft and one per attendee's plan
-/// alignment, alongside risk screening, the group summary and the goal-conflict check, at most
-/// `concurrencyLimit` at a time, each under `agentTimeout`. A child that fails or times out becomes a
-/// finding for its attendee (who gets a manual template) and the others finish. Cancelling the calling
-/// task cancels every child and the run throws `CancellationError`. Results are assembled in roster
-/// order, so the output is the same whatever order the children finish in.
+/// The fan-out is one task group per session: a job per attendee's draft and one per attendee's plan
+/// alignment, alongside risk screening, the group summary and the goal-conflict check, then the
+/// BillingReconciler over the assembled notes; at most `concurrencyLimit` run at a time, each under
+/// `agentTimeout`. A job that fails or times out becomes a finding for its attendee (who gets a manual
+/// template) and the others finish. Cancelling the calling task cancels every job and the run throws
+/// `CancellationError`. Results are assembled in roster order, so the output is the same whatever
+/// order the jobs finish in.
 ///
 /// One supervisor serves any number of sessions at once. The work runs outside the actor (the agents'
-/// configuration is immutable and compiled once, at init); the actor only admits sessions, at most
-/// `sessionLimit` at a time and the rest in arrival order, so thousands submitted together wait in
-/// a few bytes each instead of all holding a working set. Progress leaves through `events` (the newest
-/// kept when nobody reads).
+/// configuration is immutable and compiled once, at init); admission lets at most `sessionLimit`
+/// sessions work at a time and queues the rest in arrival order, so thousands submitted together wait
+/// in a few bytes each instead of all holding a working set. Admission is a lock, not an actor hop, so
+/// an admitted session never leaves its thread to be let in. Each call can pass a `progress` handler
+/// for that session's events; without one, no event is built.
 public actor SessionSupervisor {
     public struct Configuration: Sendable {
         public var segmenter: SegmenterConfiguration
@@ -147,14 +153,7 @@ public actor SessionSupervisor {
     private nonisolated let compiled: CompiledDrafting?
     /// Every running agent call's deadline, across sessions, on one watcher (on the supervisor's clock).
     private nonisolated let deadlines: DeadlineWatch
-    public nonisolated let events: AsyncStream<SupervisorEvent>
-    private nonisolated let continuation: AsyncStream<SupervisorEvent>.Continuation
-
-    /// Admission: sessions at work, and those waiting (first come, first served).
-    private var working = 0
-    private var waiting: [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
-    private var waitingHead = 0
-    private var nextTicket: UInt64 = 0
+    private nonisolated let admission: Admission
 
     public init(configuration: Configuration) {
         self.init(
@@ -170,20 +169,21 @@ public actor SessionSupervisor {
         self.attributor = SpeakerAttributor(configuration: configuration.attributor)
         self.deadlines = DeadlineWatch(clock: clock, timeout: configuration.agentTimeout)
         self.compiled = agents.flatMap { CompiledDrafting(configuration, agents: $0) }
-        (self.events, self.continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
+        self.admission = Admission(limit: configuration.sessionLimit)
     }
 
     deinit {
-        self.continuation.finish()
         self.deadlines.stop()
     }
 
-    /// Segments and attributes one session's transcript.
+    /// Segments and attributes one session's transcript. Throws `CancellationError` when cancelled.
     @concurrent
-    public nonisolated func attribute(_ session: Session, transcript: Transcript) async throws -> AttributedSession {
-        try await self.admitted {
-            let attributed = try await self.segmentAndAttribute(session, transcript: transcript)
-            self.continuation.yield(.finished)
+    public nonisolated func attribute(
+        _ session: Session, transcript: Transcript, progress: SupervisorProgress? = nil
+    ) async throws -> AttributedSession {
+        try await self.admission.admitted {
+            let attributed = try self.segmentAndAttribute(session, transcript: transcript, progress: progress)
+            progress?(.finished)
             return attributed
         }
     }
@@ -192,135 +192,36 @@ public actor SessionSupervisor {
     /// claims. Throws `CancellationError` when cancelled (also while waiting to be admitted); an agent's
     /// failure is a finding, not an error.
     @concurrent
-    public nonisolated func draft(_ session: Session, transcript: Transcript) async throws -> SessionRun {
+    public nonisolated func draft(
+        _ session: Session, transcript: Transcript, progress: SupervisorProgress? = nil
+    ) async throws -> SessionRun {
         guard let compiled = self.compiled else {
             preconditionFailure("SessionSupervisor.draft needs a drafting configuration and agents")
         }
-        return try await self.admitted {
-            try await self.drafting(session, transcript: transcript, compiled: compiled)
+        return try await self.admission.admitted {
+            let attributed = try self.segmentAndAttribute(session, transcript: transcript, progress: progress)
+            let facts = SessionFacts(attributed: attributed, readers: compiled.readers)
+            let run = try await self.fanOut(facts, compiled: compiled, progress: progress)
+            progress?(.finished)
+            return run
         }
-    }
-
-    private nonisolated func segmentAndAttribute(_ session: Session, transcript: Transcript) async throws
-        -> AttributedSession
-    {
-        try Task.checkCancellation()
-        let segmented = self.segmenter.segment(transcript)
-        self.continuation.yield(.segmented(utterances: segmented.utterances.count, segments: segmented.segments.count))
-        try Task.checkCancellation()
-        let roster = Roster(session: session)
-        let attribution = self.attributor.attribute(segmented, roster: roster, hints: session.speakerHints)
-        self.continuation.yield(
-            .attributed(speakers: attribution.speakers.count, unknownUtterances: attribution.unknownUtterances.count)
-        )
-        return AttributedSession(session: session, roster: roster, segmented: segmented, attribution: attribution)
-    }
-
-    private nonisolated func drafting(
-        _ session: Session, transcript: Transcript, compiled: CompiledDrafting
-    ) async throws -> SessionRun {
-        let attributed = try await self.segmentAndAttribute(session, transcript: transcript)
-        let facts = SessionFacts(attributed: attributed, readers: compiled.readers)
-        let results = try await self.fanOut(DraftingContext(facts: facts), agents: compiled.agents)
-        try Task.checkCancellation()
-        let drafted = results.assembled(facts: facts, assembly: compiled.assembly)
-        let billing = try await self.reconcile(session, notes: drafted.notes, agent: compiled.agents.billing)
-        self.continuation.yield(.finished)
-        return drafted.run(billing: billing)
-    }
-
-    // MARK: - Admission
-
-    /// Runs `work` once this session is admitted, and lets the next one in when it ends.
-    private nonisolated func admitted<T: Sendable>(_ work: () async throws -> T) async throws -> T {
-        try await self.admit()
-        do {
-            let result = try await work()
-            await self.leave()
-            return result
-        } catch {
-            await self.leave()
-            throw error
-        }
-    }
-
-    private func admit() async throws {
-        try Task.checkCancellation()
-        if self.working < self.configuration.sessionLimit && self.waitingHead == self.waiting.count {
-            self.working += 1
-            return
-        }
-        let ticket = self.nextTicket
-        self.nextTicket += 1
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                self.waiting.append((ticket, continuation))
-            }
-        } onCancel: {
-            Task { await self.abandon(ticket) }
-        }
-    }
-
-    /// One session is done: the longest-waiting one takes its place.
-    private func leave() {
-        guard self.waitingHead < self.waiting.count else {
-            self.working -= 1
-            return
-        }
-        let next = self.waiting[self.waitingHead].continuation
-        self.waitingHead += 1
-        if self.waitingHead == self.waiting.count {
-            self.waiting.removeAll(keepingCapacity: true)
-            self.waitingHead = 0
-        } else if self.waitingHead >= 1024 && self.waitingHead * 2 >= self.waiting.count {
-            self.waiting.removeFirst(self.waitingHead)
-            self.waitingHead = 0
-        }
-        next.resume()  // the slot passes straight to it: `working` is unchanged
-    }
-
-    /// A waiting session was cancelled: it leaves the queue and throws.
-    private func abandon(_ ticket: UInt64) {
-        guard let index = self.waiting[self.waitingHead...].firstIndex(where: { $0.ticket == ticket }) else { return }
-        let cancelled = self.waiting.remove(at: index).continuation
-        if self.waitingHead == self.waiting.count {
-            self.waiting.removeAll(keepingCapacity: true)
-            self.waitingHead = 0
-        }
-        cancelled.resume(throwing: CancellationError())
     }
 
     /// Sessions at work and waiting, for monitoring.
-    public var load: (working: Int, waiting: Int) { (self.working, self.waiting.count - self.waitingHead) }
+    public var load: (working: Int, waiting: Int) { self.admission.load }
 
-    // MARK: - Billing
-
-    /// Runs the BillingReconciler over the drafted notes (none is signed: drafts never are), under the
-    /// same timeout; its failure is a finding and leaves no claims rather than failing the run.
-    private nonisolated func reconcile(_ session: Session, notes: [ClientNote], agent: any BillingReconcilingAgent)
-        async throws -> BillingResult
-    {
-        let notes = DraftResults.readiness(of: notes, in: session)
-        self.continuation.yield(.agentStarted(agent: "BillingReconciler", attendee: nil))
-        do {
-            let result = try await Self.withDeadline(self.deadlines) {
-                try await agent.reconcile(session, notes: notes)
-            }
-            self.continuation.yield(.agentFinished(agent: "BillingReconciler", attendee: nil))
-            return result
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            let timedOut = error is TimeoutReached
-            self.continuation.yield(
-                .agentFailed(agent: "BillingReconciler", attendee: nil, reason: timedOut ? "timedOut" : "failed"))
-            return BillingResult(findings: [
-                Finding(
-                    code: .billingFailed, severity: .error,
-                    message: "BillingReconciler " + (timedOut ? "did not finish within the time limit" : "failed")
-                        + "; no claims were proposed for this session")
-            ])
-        }
+    private nonisolated func segmentAndAttribute(
+        _ session: Session, transcript: Transcript, progress: SupervisorProgress?
+    ) throws -> AttributedSession {
+        try Task.checkCancellation()
+        let segmented = self.segmenter.segment(transcript)
+        progress?(.segmented(utterances: segmented.utterances.count, segments: segmented.segments.count))
+        try Task.checkCancellation()
+        let roster = Roster(session: session)
+        let attribution = self.attributor.attribute(segmented, roster: roster, hints: session.speakerHints)
+        progress?(
+            .attributed(speakers: attribution.speakers.count, unknownUtterances: attribution.unknownUtterances.count))
+        return AttributedSession(session: session, roster: roster, segmented: segmented, attribution: attribution)
     }
 
     // MARK: - Fan-out
@@ -329,6 +230,8 @@ public actor SessionSupervisor {
         case risk, summary, conflicts
         case draft(PersonID)
         case align(PersonID)
+        /// After every other job has settled: the notes are assembled and reconciled into claims.
+        case billing
 
         var agent: String {
             switch self {
@@ -336,13 +239,14 @@ public actor SessionSupervisor {
             case .summary: "GroupSummarizer"
             case .conflicts, .align: "PlanAligner"
             case .draft: "NoteDrafter"
+            case .billing: "BillingReconciler"
             }
         }
 
         var attendee: PersonID? {
             switch self {
             case .draft(let id), .align(let id): id
-            case .risk, .summary, .conflicts: nil
+            case .risk, .summary, .conflicts, .billing: nil
             }
         }
     }
@@ -353,6 +257,7 @@ public actor SessionSupervisor {
         case conflicts([GoalConflict])
         case draft(PersonID, StructuredNote)
         case align(PersonID, [GoalProgress])
+        case billing(BillingResult)
         case failed(AgentError)
     }
 
@@ -365,98 +270,153 @@ public actor SessionSupervisor {
         case expired(Int)
     }
 
-    /// The fan-out's shared state: the next job, the jobs running, the results.
-    private final class Board: Sendable {
+    /// The fan-out's shared state: the next job, the jobs running, the results. The billing job is
+    /// last and opens only when every other job has settled; whoever settles the last one (a worker
+    /// looping, or a fresh worker after a timeout) takes it.
+    private final class Board: DeadlineTarget {
         struct State {
             var next = 0
-            /// Running jobs and their deadline tickets.
-            var running: [Int: UInt64] = [:]
+            /// Each running job's deadline ticket; nil when not running (waiting, or settled).
+            var tickets: [UInt64?]
             var settled = 0
             var results = DraftResults()
+            var assembled: DraftResults.Assembled?
+            var billing: BillingResult?
         }
 
         let jobs: [Job]
-        let state = Mutex(State())
-        let events: AsyncStream<SupervisorEvent>.Continuation
+        let context: DraftingContext
+        let compiled: CompiledDrafting
+        let state: Mutex<State>
+        let progress: SupervisorProgress?
         let deadlines: DeadlineWatch
         /// Rung when a job passes its deadline.
         let bell = Bell()
 
-        init(jobs: [Job], events: AsyncStream<SupervisorEvent>.Continuation, deadlines: DeadlineWatch) {
+        init(
+            jobs: [Job], context: DraftingContext, compiled: CompiledDrafting, progress: SupervisorProgress?,
+            deadlines: DeadlineWatch
+        ) {
             self.jobs = jobs
-            self.events = events
+            self.context = context
+            self.compiled = compiled
+            self.state = Mutex(State(tickets: Array(repeating: nil, count: jobs.count)))
+            self.progress = progress
             self.deadlines = deadlines
         }
 
-        /// The next job for a worker, its deadline registered; nil when none is left.
-        func take() -> (index: Int, job: Job)? {
-            let index: Int? = self.state.withLock { state in
+        /// Runs one job: an agent call, or for the billing job the assembly and then the call.
+        func perform(_ job: Job, results: DraftResults?) async throws -> Outcome {
+            guard case .billing = job, var results else {
+                return try await SessionSupervisor.run(job, context: self.context, agents: self.compiled.agents)
+            }
+            results.settle()
+            let assembled = results.assembled(facts: self.context.facts, assembly: self.compiled.assembly)
+            self.state.withLock { $0.assembled = assembled }
+            return try await SessionSupervisor.reconcile(
+                assembled, session: self.context.session, agent: self.compiled.agents.billing)
+        }
+
+        var billingIndex: Int { self.jobs.count - 1 }
+
+        /// The next job for a worker, with the results so far when it is the billing job; its deadline
+        /// is registered. Nil when none is open.
+        func take() -> (index: Int, job: Job, results: DraftResults?)? {
+            let taken: (Int, DraftResults?)? = self.state.withLock { state in
                 guard state.next < self.jobs.count else { return nil }
+                if state.next == self.billingIndex {
+                    guard state.settled == self.billingIndex else { return nil }
+                    state.next += 1
+                    state.tickets[self.billingIndex] = .max  // running; its ticket follows
+                    return (self.billingIndex, state.results)
+                }
                 defer { state.next += 1 }
-                state.running[state.next] = .max  // running; its ticket follows
-                return state.next
+                state.tickets[state.next] = .max
+                return (state.next, nil)
             }
-            guard let index else { return nil }
-            let ticket = self.deadlines.register { [weak self] in self?.expire(index) }
-            self.state.withLock { state in
-                if state.running[index] != nil { state.running[index] = ticket }
+            guard let (index, results) = taken else { return nil }
+            let ticket = self.deadlines.register(self, tag: index)
+            let late = self.state.withLock { state in
+                guard state.tickets[index] != nil else { return true }
+                state.tickets[index] = ticket
+                return false
             }
-            self.events.yield(.agentStarted(agent: self.jobs[index].agent, attendee: self.jobs[index].attendee))
-            return (index, self.jobs[index])
+            if late { self.deadlines.remove(ticket) }  // it already timed out on another clock's tick
+            self.progress?(.agentStarted(agent: self.jobs[index].agent, attendee: self.jobs[index].attendee))
+            return (index, self.jobs[index], results)
         }
 
         /// A job's outcome; a job already reported timed out is not recorded again.
         func finish(_ index: Int, _ outcome: Outcome) {
             let ticket: UInt64? = self.state.withLock { state in
-                guard let ticket = state.running.removeValue(forKey: index) else { return nil }
+                guard let ticket = state.tickets[index] else { return nil }
+                state.tickets[index] = nil
                 state.settled += 1
-                SessionSupervisor.record(outcome, in: &state.results)
+                SessionSupervisor.record(outcome, in: &state)
                 return ticket
             }
             guard let ticket else { return }
             self.deadlines.remove(ticket)
-            SessionSupervisor.announce(outcome, events: self.events)
+            if let progress { SessionSupervisor.announce(outcome, progress: progress) }
         }
 
         /// The job passed its deadline (if it is still running): it is reported timed out.
-        func expire(_ index: Int) {
+        func deadlinePassed(_ index: Int) {
             let job = self.jobs[index]
             let expired = self.state.withLock { state in
-                guard state.running.removeValue(forKey: index) != nil else { return false }
+                guard state.tickets[index] != nil else { return false }
+                state.tickets[index] = nil
                 state.settled += 1
-                state.results.failures.append(
-                    AgentError(
-                        .timedOut, agent: job.agent, attendee: job.attendee,
-                        message: "\(job.agent) did not finish within the time limit"
-                            + SessionSupervisor.consequence(of: job) + "."))
+                SessionSupervisor.record(.failed(SessionSupervisor.timedOut(job)), in: &state)
                 return true
             }
             guard expired else { return }
-            self.events.yield(.agentFailed(agent: job.agent, attendee: job.attendee, reason: "timedOut"))
+            self.progress?(.agentFailed(agent: job.agent, attendee: job.attendee, reason: "timedOut"))
             self.bell.ring()
         }
 
+        /// Clears the deadlines of jobs still running when the fan-out ends (abandoned or cancelled).
+        func release() {
+            let tickets = self.state.withLock { state in
+                defer { state.tickets = state.tickets.map { _ in nil } }
+                return state.tickets.compactMap { $0 }
+            }
+            for ticket in tickets where ticket != .max { self.deadlines.remove(ticket) }
+        }
+
         var allSettled: Bool { self.state.withLock { $0.settled == self.jobs.count } }
-        var results: DraftResults { self.state.withLock { $0.results } }
+        var run: (DraftResults.Assembled?, BillingResult?) { self.state.withLock { ($0.assembled, $0.billing) } }
     }
 
     /// The fan-out: a bounded pool of workers (`concurrencyLimit`, or fewer when there are fewer jobs)
-    /// in one task group, each taking the next job until none is left, so a session costs a few child
+    /// in one task group, each taking the next job until none is open, so a session costs a few child
     /// tasks however many attendees it has. Each call's deadline goes to the supervisor's deadline
     /// watch, so no call arms a timer of its own. A job past its deadline is reported timed out, its
     /// late result is ignored, and a fresh worker takes its stuck worker's place. Once every job is
     /// settled the group cancels what is left: abandoned calls and the bell.
-    private nonisolated func fanOut(_ context: DraftingContext, agents: Agents) async throws -> DraftResults {
-        let draftable = context.session.attendees.filter { $0.present && ($0.consent?.aiDrafting ?? false) }.map(\.id)
+    private nonisolated func fanOut(
+        _ facts: SessionFacts, compiled: CompiledDrafting, progress: SupervisorProgress?
+    ) async throws -> SessionRun {
+        let draftable = facts.session.attendees.filter { $0.present && ($0.consent?.aiDrafting ?? false) }.map(\.id)
         // A draft and its attendee's plan alignment are independent, so they run side by side.
-        let jobs: [Job] = [.risk, .summary, .conflicts] + draftable.flatMap { [Job.draft($0), Job.align($0)] }
-        self.continuation.yield(.fanningOut(jobs: jobs.count + 1))  // and the BillingReconciler after
-        let board = Board(jobs: jobs, events: self.continuation, deadlines: self.deadlines)
-        var results = try await withThrowingTaskGroup(of: Event.self) { group in
+        var jobs: [Job] = [.risk, .summary, .conflicts]
+        jobs.reserveCapacity(4 + 2 * draftable.count)
+        for id in draftable {
+            jobs.append(.draft(id))
+            jobs.append(.align(id))
+        }
+        jobs.append(.billing)
+        progress?(.fanningOut(jobs: jobs.count))
+        let board = Board(
+            jobs: jobs, context: DraftingContext(facts: facts), compiled: compiled, progress: progress,
+            deadlines: self.deadlines)
+        defer { board.release() }
+        try await withThrowingTaskGroup(of: Event.self) { group in
             func addWorker() {
                 group.addTask {
-                    while let (index, job) = board.take() {
-                        board.finish(index, try await Self.run(job, context: context, agents: agents))
+                    while let (index, job, results) = board.take() {
+                        try Task.checkCancellation()
+                        board.finish(index, try await board.perform(job, results: results))
                     }
                     return .workerDone
                 }
@@ -471,56 +431,64 @@ public actor SessionSupervisor {
                 }
             }
             group.cancelAll()
-            return board.results
         }
-        results.settle()
-        return results
+        try Task.checkCancellation()
+        var (assembled, billing) = board.run
+        if assembled == nil {
+            // The last drafting job timed out and the billing job's worker never got to assemble.
+            var results = board.state.withLock { $0.results }
+            results.settle()
+            assembled = results.assembled(facts: facts, assembly: compiled.assembly)
+        }
+        return assembled!.run(billing: billing ?? BillingResult())
     }
 
-    /// Runs `operation` under the supervisor's deadline watch: `TimeoutReached` if the agent timeout
-    /// passes first, and the operation is cancelled.
-    private static func withDeadline<T: Sendable>(
-        _ deadlines: DeadlineWatch, _ operation: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        let bell = Bell()
-        let ticket = deadlines.register { bell.ring() }
-        defer { deadlines.remove(ticket) }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                _ = await bell.wait()
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw CancellationError() }
-            guard let value = first else {
-                try Task.checkCancellation()
-                throw TimeoutReached()
-            }
-            return value
+    /// The claims for the assembled notes (none is signed: drafts never are).
+    private static func reconcile(
+        _ assembled: DraftResults.Assembled, session: Session, agent: any BillingReconcilingAgent
+    ) async throws -> Outcome {
+        do {
+            return .billing(
+                try await agent.reconcile(session, notes: DraftResults.readiness(of: assembled.notes, in: session)))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            return .failed(
+                AgentError(.failed, agent: "BillingReconciler", attendee: nil, message: "BillingReconciler failed"))
         }
     }
 
-    private static func record(_ outcome: Outcome, in results: inout DraftResults) {
+    private static func record(_ outcome: Outcome, in state: inout Board.State) {
         switch outcome {
-        case .risk(let screen): results.risk = screen
-        case .summary(let note): results.groupNote = note
-        case .conflicts(let conflicts): results.conflicts = conflicts
-        case .draft(let id, let note): results.drafts[id] = note
-        case .align(let id, let progress): results.progress[id] = progress
-        case .failed(let error): results.failures.append(error)
+        case .risk(let screen): state.results.risk = screen
+        case .summary(let note): state.results.groupNote = note
+        case .conflicts(let conflicts): state.results.conflicts = conflicts
+        case .draft(let id, let note): state.results.drafts[id] = note
+        case .align(let id, let progress): state.results.progress[id] = progress
+        case .billing(let result): state.billing = result
+        case .failed(let error) where error.agent == "BillingReconciler":
+            // A failed reconciliation leaves no claims rather than failing the run.
+            state.billing = BillingResult(findings: [
+                Finding(
+                    code: .billingFailed, severity: .error,
+                    message: "BillingReconciler "
+                        + (error.code == .timedOut ? "did not finish within the time limit" : "failed")
+                        + "; no claims were proposed for this session")
+            ])
+        case .failed(let error): state.results.failures.append(error)
         }
     }
 
-    private static func announce(_ outcome: Outcome, events: AsyncStream<SupervisorEvent>.Continuation) {
+    private static func announce(_ outcome: Outcome, progress: SupervisorProgress) {
         switch outcome {
-        case .risk: events.yield(.agentFinished(agent: "RiskScreener", attendee: nil))
-        case .summary: events.yield(.agentFinished(agent: "GroupSummarizer", attendee: nil))
-        case .conflicts: events.yield(.agentFinished(agent: "PlanAligner", attendee: nil))
-        case .draft(let id, _): events.yield(.agentFinished(agent: "NoteDrafter", attendee: id))
-        case .align(let id, _): events.yield(.agentFinished(agent: "PlanAligner", attendee: id))
+        case .risk: progress(.agentFinished(agent: "RiskScreener", attendee: nil))
+        case .summary: progress(.agentFinished(agent: "GroupSummarizer", attendee: nil))
+        case .conflicts: progress(.agentFinished(agent: "PlanAligner", attendee: nil))
+        case .draft(let id, _): progress(.agentFinished(agent: "NoteDrafter", attendee: id))
+        case .align(let id, _): progress(.agentFinished(agent: "PlanAligner", attendee: id))
+        case .billing: progress(.agentFinished(agent: "BillingReconciler", attendee: nil))
         case .failed(let error):
-            events.yield(.agentFailed(agent: error.agent, attendee: error.attendee, reason: error.code.rawValue))
+            progress(.agentFailed(agent: error.agent, attendee: error.attendee, reason: error.code.rawValue))
         }
     }
 
@@ -534,6 +502,7 @@ public actor SessionSupervisor {
             case .conflicts: return .conflicts(try await agents.aligner.conflicts(in: context))
             case .draft(let id): return .draft(id, try await agents.drafter.draft(for: id, in: context))
             case .align(let id): return .align(id, try await agents.aligner.align(id, in: context))
+            case .billing: preconditionFailure("the billing job runs on the assembled notes")
             }
         } catch is CancellationError {
             throw CancellationError()
@@ -546,14 +515,144 @@ public actor SessionSupervisor {
         }
     }
 
+    private static func timedOut(_ job: Job) -> AgentError {
+        AgentError(
+            .timedOut, agent: job.agent, attendee: job.attendee,
+            message: "\(job.agent) did not finish within the time limit" + Self.consequence(of: job) + ".")
+    }
+
     /// What a failed job leaves the clinician to do, by attendee id (never by content).
     private static func consequence(of job: Job) -> String {
         switch job {
         case .draft(let id): " for \(id); write that note by hand"
         case .align(let id): " for \(id); review their treatment-plan progress by hand"
-        case .risk, .summary, .conflicts: ""
+        case .risk, .summary, .conflicts, .billing: ""
         }
     }
 }
 
-struct TimeoutReached: Error {}
+/// Lets at most `limit` sessions work at once and queues the rest first come, first served. The fast
+/// path is one lock; only a session that must wait suspends. A waiting session that is cancelled
+/// leaves the queue at once and throws `CancellationError`.
+final class Admission: Sendable {
+    private enum Waiter {
+        /// Queued; its continuation is on its way.
+        case pending
+        case suspended(CheckedContinuation<Void, any Error>)
+        /// Given a slot before its continuation arrived.
+        case admitted
+        /// Cancelled before its continuation arrived.
+        case cancelled
+    }
+
+    private struct State {
+        var working = 0
+        var waitingCount = 0
+        var queue: [UInt64] = []
+        var head = 0
+        var waiters: [UInt64: Waiter] = [:]
+        var nextTicket: UInt64 = 0
+    }
+
+    private let limit: Int
+    private let state = Mutex(State())
+
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    var load: (working: Int, waiting: Int) { self.state.withLock { ($0.working, $0.waitingCount) } }
+
+    /// Runs `work` once admitted, and lets the next session in when it ends.
+    func admitted<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+        try await self.admit()
+        defer { self.leave() }
+        return try await work()
+    }
+
+    private func admit() async throws {
+        try Task.checkCancellation()
+        let ticket: UInt64? = self.state.withLock { state in
+            if state.working < self.limit && state.waitingCount == 0 {
+                state.working += 1
+                return nil
+            }
+            let ticket = state.nextTicket
+            state.nextTicket += 1
+            state.queue.append(ticket)
+            state.waiters[ticket] = .pending
+            state.waitingCount += 1
+            return ticket
+        }
+        guard let ticket else { return }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let settled: Bool? = self.state.withLock { state in
+                    switch state.waiters[ticket] {
+                    case .admitted:
+                        state.waiters[ticket] = nil
+                        return true
+                    case .cancelled:
+                        state.waiters[ticket] = nil
+                        return false
+                    default:
+                        state.waiters[ticket] = .suspended(continuation)
+                        return nil
+                    }
+                }
+                switch settled {
+                case true: continuation.resume()
+                case false: continuation.resume(throwing: CancellationError())
+                default: break
+                }
+            }
+        } onCancel: {
+            let continuation: CheckedContinuation<Void, any Error>? = self.state.withLock { state in
+                switch state.waiters[ticket] {
+                case .pending:
+                    state.waiters[ticket] = .cancelled
+                    state.waitingCount -= 1
+                    return nil
+                case .suspended(let continuation):
+                    state.waiters[ticket] = nil
+                    state.waitingCount -= 1
+                    return continuation
+                default:
+                    return nil
+                }
+            }
+            continuation?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// One session is done: the longest-waiting one takes its slot (`working` is unchanged), or the
+    /// slot is freed.
+    private func leave() {
+        let next: CheckedContinuation<Void, any Error>? = self.state.withLock { state in
+            while state.head < state.queue.count {
+                let ticket = state.queue[state.head]
+                state.head += 1
+                if state.head == state.queue.count {
+                    state.queue.removeAll(keepingCapacity: true)
+                    state.head = 0
+                } else if state.head >= 1024 && state.head * 2 >= state.queue.count {
+                    state.queue.removeFirst(state.head)
+                    state.head = 0
+                }
+                switch state.waiters[ticket] {
+                case .pending:
+                    state.waiters[ticket] = .admitted
+                    state.waitingCount -= 1
+                    return nil
+                case .suspended(let continuation):
+                    state.waiters[ticket] = nil
+                    state.waitingCount -= 1
+                    return continuation
+                default:
+                    continue  // cancelled while waiting
+                }
+            }
+            state.working -= 1
+            return nil
+        }
+        next?.resume()
+    }
+}
