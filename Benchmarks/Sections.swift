@@ -87,14 +87,20 @@ struct Sections {
             var called: [Double] = []
             let rounds = self.quick ? 20 : (attendees == 50 ? 60 : 400)
             for round in 0..<(rounds + 5) {
-                let a = clock.now
-                _ = try await direct.draft(synthetic.session, transcript: synthetic.transcript)
-                let b = clock.now
-                _ = try await supervisor.draft(synthetic.session, transcript: synthetic.transcript)
-                let c = clock.now
+                // Which goes first alternates, so neither always runs on caches the other warmed.
+                var times: [Double] = []
+                for supervised in round % 2 == 0 ? [false, true] : [true, false] {
+                    let start = clock.now
+                    if supervised {
+                        _ = try await supervisor.draft(synthetic.session, transcript: synthetic.transcript)
+                    } else {
+                        _ = try await direct.draft(synthetic.session, transcript: synthetic.transcript)
+                    }
+                    times.append(start.duration(to: clock.now).microseconds)
+                }
                 guard round >= 5 else { continue }  // warm-up
-                called.append(a.duration(to: b).microseconds)
-                viaSupervisor.append(b.duration(to: c).microseconds)
+                called.append(round % 2 == 0 ? times[0] : times[1])
+                viaSupervisor.append(round % 2 == 0 ? times[1] : times[0])
             }
             let sequential = Spread(called)
             let supervised = Spread(viaSupervisor)

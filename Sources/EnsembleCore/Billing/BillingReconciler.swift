@@ -7,7 +7,11 @@ public actor BillingReconciler: BillingReconcilingAgent {
         self.engine = BillingReconciliation(rules: rules)
     }
 
-    public func reconcile(_ session: Session, notes: [PersonID: NoteReadiness]) async throws -> BillingResult {
+    /// Runs outside the actor's isolation (immutable rules only), so sessions reconcile in parallel
+    /// instead of queueing on one actor.
+    public nonisolated func reconcile(_ session: Session, notes: [PersonID: NoteReadiness]) async throws
+        -> BillingResult
+    {
         self.engine.reconcile(session, notes: notes)
     }
 }
