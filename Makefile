@@ -3,9 +3,9 @@
 
 SWIFT ?= swift
 DEMO_SCENARIO ?= Scenarios/dbt-skills-group
-# System libraries the build links: OpenSSL's libcrypto (content hashes). SQLite and libcurl come with the
-# store and the language-model client.
-APT_PACKAGES ?= libssl-dev pkg-config
+# System libraries the build links: OpenSSL's libcrypto (content hashes, the audit chain) and SQLite (the
+# store). libcurl comes with the language-model client.
+APT_PACKAGES ?= libssl-dev libsqlite3-dev pkg-config
 SWIFT_BUILD_FLAGS ?=
 # Python tools the tests use (pyx12 validates the 837P files), in a local virtual environment.
 VENV ?= .build/venv

@@ -32,13 +32,18 @@ let package = Package(
         // OpenSSL's libcrypto through a system library (libssl-dev): SHA-256 and HMAC.
         .systemLibrary(
             name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // SQLite through the system library (libsqlite3-dev).
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The file system: scenario folders, agent configuration with content hashes, size limits.
         .target(name: "EnsembleIO", dependencies: ["EnsembleCore", "EnsembleFormats", "CCrypto"]),
+        // The system of record: sessions, versioned notes, review, risk, claims and the audit trail.
+        .target(name: "EnsembleStore", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "CSQLite"]),
         // Commands as library code, tested in-process.
         .target(
             name: "EnsembleCLI",
             dependencies: [
-                "EnsembleCore", "EnsembleFormats", "EnsembleIO",
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +64,11 @@ let package = Package(
             name: "EnsembleCLITests",
             dependencies: ["EnsembleCLI", "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]
         ),
+        .testTarget(
+            name: "EnsembleStoreTests",
+            dependencies: [
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleTesting", "CSQLite",
+            ]),
         .testTarget(
             name: "ScenarioTests",
             dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]

@@ -41,6 +41,8 @@ struct DraftCommand: AsyncParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @OptionGroup var store: StoreOptions
+
     func validate() throws {
         guard self.concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard self.agentTimeout >= 1 else { throw ValidationError("--agent-timeout must be at least 1 second") }
@@ -58,6 +60,9 @@ struct DraftCommand: AsyncParsableCommand {
         let lines = ProgressLines(console: Console.current)
         let progress: SupervisorProgress? = self.quiet ? nil : { @Sendable event in lines.report(event) }
         let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript, progress: progress)
+        try await Self.persist(
+            run, scenario: scenario, agents: agents, store: self.store, reader: self.input.reader,
+            quiet: self.quiet)
         if self.json {
             let report = RunReport.json(
                 run,
@@ -123,7 +128,7 @@ enum DraftText {
             switch sentence.basis {
             case .transcript: return " [" + sentence.evidence.map(String.init).joined(separator: ", ") + "]"
             case .metadata: return " [" + (sentence.source ?? "session") + "]"
-            case .notAssessed, .manual: return ""
+            case .notAssessed, .manual, .clinician: return ""
             }
         }
         func sections(_ sections: [NoteSection]) -> [String] {

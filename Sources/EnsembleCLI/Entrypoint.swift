@@ -1,5 +1,6 @@
 import ArgumentParser
 import EnsembleFormats
+import EnsembleStore
 
 /// A command's failure that is not about input format: rendered as one line, with an exit code.
 struct CommandFailure: Error, CustomStringConvertible {
@@ -10,7 +11,9 @@ struct CommandFailure: Error, CustomStringConvertible {
 }
 
 /// Runs the `ensemble` command line and returns its exit status: 0 when the command did its job,
-/// 1 when a check it ran failed, 2 when the input could not be read, 64 for a usage error.
+/// 1 when a check it ran failed, 2 when the input or the database could not be read, 3 when the store
+/// refused the action (role, stale version, locked note, a flag waiting for a supervisor), 64 for a
+/// usage error.
 public enum EnsembleCLI {
     public static func run(_ arguments: [String]) async -> Int32 {
         do {
@@ -24,6 +27,12 @@ public enum EnsembleCLI {
         } catch let error as FormatError {
             Console.error("error: \(error)")
             return 2
+        } catch let error as StoreError {
+            Console.error("error: \(error.message)")
+            switch error.code {
+            case .forbidden, .notFound, .staleVersion, .locked, .blocked, .invalid: return 3
+            case .unavailable, .sql, .newerSchema, .corrupt: return 2
+            }
         } catch let failure as CommandFailure {
             Console.error("error: \(failure.message)")
             return failure.exitCode
@@ -54,7 +63,8 @@ struct EnsembleCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             DraftCommand.self, ClaimsCommand.self, AttributeCommand.self, ParseCommand.self, SegmentCommand.self,
-            CheckCommand.self, ValidateCommand.self,
+            CheckCommand.self, ValidateCommand.self, ReviewCommand.self, UsersCommand.self, AuditCommand.self,
+            MetricsCommand.self,
         ]
     )
 }

@@ -112,6 +112,8 @@ struct DraftingScenarioTests {
                     #expect(sentence.source != nil && sentence.evidence.isEmpty)
                 case .notAssessed, .manual:
                     #expect(sentence.evidence.isEmpty)
+                case .clinician:
+                    Issue.record("the agents never write clinician sentences: \(name) \(note.attendee)")
                 }
                 for u in sentence.evidence {
                     #expect(u >= 0 && u < facts.utteranceCount)

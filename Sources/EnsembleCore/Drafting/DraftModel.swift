@@ -10,6 +10,8 @@ public struct NoteSentence: Sendable, Hashable {
         case notAssessed
         /// A placeholder for the clinician to write (no AI consent, or drafting failed).
         case manual
+        /// Written or edited by the clinician in review; it rests on their judgement.
+        case clinician
     }
 
     public var text: String

@@ -22,4 +22,21 @@ public enum EditDistance {
         }
         return previous[right.count] <= limit ? previous[right.count] : nil
     }
+
+    /// The number of words inserted, deleted or replaced to turn `a` into `b` (Levenshtein over words),
+    /// in O(|a|·|b|) time and O(|b|) memory.
+    public static func words(_ a: [String], _ b: [String]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1), previous[j] + 1, current[j - 1] + 1)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
 }

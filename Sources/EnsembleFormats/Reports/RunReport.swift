@@ -68,7 +68,7 @@ public enum RunReport {
         ])
     }
 
-    static func section(_ section: NoteSection) -> JSONNode {
+    public static func section(_ section: NoteSection) -> JSONNode {
         .object([
             ("title", .string(section.title)),
             ("sentences", .array(section.sentences.map(self.sentence))),
@@ -134,7 +134,7 @@ public enum RunReport {
         ])
     }
 
-    static func agent(_ agent: AgentVersion) -> JSONNode {
+    public static func agent(_ agent: AgentVersion) -> JSONNode {
         .object([
             ("agent", .string(agent.agent)),
             ("version", .string(agent.version)),

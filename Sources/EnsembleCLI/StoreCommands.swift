@@ -1,0 +1,202 @@
+import ArgumentParser
+import EnsembleCore
+import EnsembleFormats
+import EnsembleIO
+import EnsembleStore
+import Foundation
+
+/// Where the store is and who is acting, for every command that uses it.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: "The database file (default: $ENSEMBLE_DB, then ./ensemble.db).")
+    var database: String?
+
+    @Option(name: .customLong("as"), help: "The user acting (default: $ENSEMBLE_USER).")
+    var user: String?
+
+    var path: String { self.database ?? ProcessInfo.processInfo.environment["ENSEMBLE_DB"] ?? "ensemble.db" }
+
+    /// The acting user, when one is named.
+    var actingUser: String? { self.user ?? ProcessInfo.processInfo.environment["ENSEMBLE_USER"] }
+
+    func open() throws -> Store { try Store(path: self.path) }
+
+    /// The acting user; a usage error when none is named.
+    func requireUser() throws -> String {
+        guard let user = self.actingUser, !user.isEmpty else {
+            throw ValidationError("name the user acting with --as (or set ENSEMBLE_USER)")
+        }
+        return user
+    }
+}
+
+// MARK: - ensemble users
+
+struct UsersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "users", abstract: "Add and list the users of a database (admins only).",
+        subcommands: [AddUser.self, ListUsers.self])
+
+    struct AddUser: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Add a user. The first user of a new database must be an admin and needs no --as.")
+
+        @Argument(help: "The user's id (what --as names).") var id: String
+        @Option(help: "The user's name.") var name: String
+        @Option(help: "clinician, trainee, supervisor, assistant, biller or admin.") var role: String
+        @Option(name: .customLong("clinician"), help: "The clinician id sessions use for this user (clinicians[].id).")
+        var clinician: String?
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            guard UserRole(rawValue: self.role) != nil else {
+                throw ValidationError(
+                    "--role must be one of \(UserRole.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
+        func run() async throws {
+            let user = User(
+                id: self.id, name: self.name, role: UserRole(rawValue: self.role)!, clinicianID: self.clinician)
+            try await self.store.open().addUser(user, by: self.store.actingUser)
+            Console.out("added \(self.id) (\(self.role))")
+        }
+    }
+
+    struct ListUsers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the users and their roles.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            for user in try await self.store.open().users(as: try self.store.requireUser()) {
+                Console.out(
+                    "\(user.id)  \(user.role.rawValue)  \(user.name)\(user.clinicianID.map { "  clinician \($0)" } ?? "")"
+                )
+            }
+        }
+    }
+}
+
+// MARK: - ensemble audit
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Check or export the hash-chained audit trail.",
+        subcommands: [Verify.self, Export.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Recompute every link of the audit chain; exit 1 and name the first broken event if one fails.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let result = try await self.store.open().verifyAudit(as: try self.store.requireUser())
+            if let broken = result.firstBroken {
+                throw CommandFailure(
+                    message: "the audit trail is broken at event \(broken.seq) of \(result.events): \(broken.reason)",
+                    exitCode: 1)
+            }
+            Console.out("audit trail verified: \(result.events) events, every link holds")
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export", abstract: "Write every audit event as JSON lines (ids, versions and digests only).")
+        @Option(help: "Write to this file instead of standard output.") var output: String?
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let lines = try await self.store.open().exportAudit(as: try self.store.requireUser())
+            let text = lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
+            if let output = self.output {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+                Console.error("wrote \(lines.count) events to \(output)")
+            } else {
+                Console.out(text)
+            }
+        }
+    }
+}
+
+// MARK: - ensemble metrics
+
+struct MetricsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics",
+        abstract:
+            "Governance figures: section acceptance, edits before signing, notes signed unedited, time to signature.")
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let metrics = try await self.store.open().metrics(as: try self.store.requireUser())
+        var lines = ["Section acceptance (accepted / reviewed)"]
+        for (section, counts) in metrics.acceptance.sorted(by: { $0.key < $1.key }) {
+            let total = counts.accepted + counts.rejected
+            lines.append(
+                "  \(section.padding(toLength: 24, withPad: " ", startingAt: 0)) \(counts.accepted)/\(total)"
+                    + String(format: " (%.0f%%)", total == 0 ? 0 : 100 * Double(counts.accepted) / Double(total)))
+        }
+        if metrics.acceptance.isEmpty { lines.append("  no sections reviewed yet") }
+        func figures(_ name: String, _ figures: GovernanceMetrics.Figures) -> String {
+            String(
+                format:
+                    "  %@: %d signed, %d with no edits (%.0f%%), mean edit distance %.1f words, mean time to signature %.0f min",
+                name, figures.signedNotes, figures.signedWithoutEdits,
+                figures.signedNotes == 0 ? 0 : 100 * Double(figures.signedWithoutEdits) / Double(figures.signedNotes),
+                figures.meanEditDistance, figures.meanSecondsToSignature / 60)
+        }
+        lines.append("Signed notes")
+        lines.append(figures("overall", metrics.overall))
+        for (clinician, value) in metrics.byClinician.sorted(by: { $0.key < $1.key }) {
+            lines.append(figures(clinician, value))
+        }
+        Console.out(lines.joined(separator: "\n"))
+    }
+}
+
+// MARK: - Persisting a drafting run
+
+extension DraftCommand {
+    /// Keeps the run in the store when a user is named; says so on standard error either way (unless
+    /// `quiet`).
+    static func persist(
+        _ run: SessionRun, scenario: Scenario, agents: AgentConfigurations, store options: StoreOptions,
+        reader: FileReader, quiet: Bool
+    ) async throws {
+        guard let user = options.actingUser else {
+            if !quiet {
+                Console.error(
+                    "[ensemble] not stored: name the user drafting with --as to keep the run in \(options.path)")
+            }
+            return
+        }
+        let sessionJSON = String(
+            decoding: try reader.read(scenario.directory + "/session.json", limit: reader.documentLimit), as: UTF8.self)
+        let inputs = DraftInputs(
+            sessionJSON: sessionJSON, transcript: scenario.transcript,
+            digest: Self.digest(sessionJSON: sessionJSON, transcript: scenario.transcript), agents: agents.versions,
+            engine: "deterministic")
+        let recorded = try await options.open().record(run, inputs: inputs, as: user)
+        let counts = Dictionary(grouping: recorded.notes.values, by: \.change).mapValues(\.count)
+        let summary = [NoteChange.created, .redrafted, .besideEdit, .unchanged, .locked].compactMap { change in
+            counts[change].map { "\($0) \(change.rawValue)" }
+        }
+        guard !quiet else { return }
+        Console.error(
+            "[ensemble] stored as run \(recorded.runID) in \(options.path): notes \(summary.joined(separator: ", ")); "
+                + "\(recorded.newFlags) new risk flag(s)")
+    }
+
+    /// SHA-256 over session.json and every utterance (label, times, text), so a changed input is a new digest.
+    static func digest(sessionJSON: String, transcript: Transcript) -> String {
+        var text = sessionJSON + "\n" + transcript.format + "\n"
+        for utterance in transcript.utterances {
+            text += "\(utterance.index)\u{1F}\(utterance.label ?? "")\u{1F}\(utterance.start.map { "\($0)" } ?? "")"
+            text += "\u{1F}\(utterance.end.map { "\($0)" } ?? "")\u{1F}\(utterance.text)\n"
+        }
+        return Hashing.sha256Hex(Array(text.utf8))
+    }
+}

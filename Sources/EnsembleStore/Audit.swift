@@ -1,0 +1,114 @@
+import EnsembleFormats
+import EnsembleIO
+
+/// One event of the audit trail: who did what to which record, when. `detail` holds ids, versions,
+/// digests and counts only, never transcript text, names or note content.
+public struct AuditEvent: Sendable, Hashable {
+    public var seq: Int
+    public var at: String
+    public var user: String
+    public var action: String
+    public var entity: String
+    /// Compact JSON.
+    public var detail: String
+    public var previousHash: String
+    public var hash: String
+
+    /// The text the hash covers: the event's fields in a fixed order, as compact JSON.
+    var canonical: String {
+        JSONWriter.write(
+            .array([
+                .number(self.seq), .string(self.at), .string(self.user), .string(self.action), .string(self.entity),
+                .string(self.detail),
+            ]), pretty: false)
+    }
+
+    /// SHA-256 over the previous event's hash and this event's canonical text.
+    static func chain(previous: String, canonical: String) -> String {
+        Hashing.sha256Hex(Array((previous + "\n" + canonical).utf8))
+    }
+
+    /// The hash the first event chains from.
+    static let genesis = String(repeating: "0", count: 64)
+
+    /// One JSON line for `ensemble audit export`.
+    public var jsonLine: String {
+        JSONWriter.write(
+            .object([
+                ("seq", .number(self.seq)), ("at", .string(self.at)), ("user", .string(self.user)),
+                ("action", .string(self.action)), ("entity", .string(self.entity)),
+                ("detail", (try? JSONParser.parse(self.detail, file: "detail")) ?? .string(self.detail)),
+                ("previousHash", .string(self.previousHash)), ("hash", .string(self.hash)),
+            ]), pretty: false)
+    }
+}
+
+/// What `ensemble audit verify` found.
+public struct AuditVerification: Sendable, Hashable {
+    public var events: Int
+    /// The first event whose hash or link does not hold, and why; nil when the chain is whole.
+    public var firstBroken: (seq: Int, reason: String)?
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.events == rhs.events && lhs.firstBroken?.seq == rhs.firstBroken?.seq
+            && lhs.firstBroken?.reason == rhs.firstBroken?.reason
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.events)
+        hasher.combine(self.firstBroken?.seq)
+    }
+}
+
+extension Connection {
+    /// Appends an event to the chain (inside the caller's transaction, so the event and the change
+    /// it records land together).
+    func audit(at: String, user: String, action: String, entity: String, detail: JSONNode) throws(StoreError) {
+        let last = try self.prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").row {
+            ($0.int(0), $0.text(1))
+        }
+        var event = AuditEvent(
+            seq: (last?.0 ?? 0) + 1, at: at, user: user, action: action, entity: entity,
+            detail: JSONWriter.write(detail, pretty: false), previousHash: last?.1 ?? AuditEvent.genesis, hash: "")
+        event.hash = AuditEvent.chain(previous: event.previousHash, canonical: event.canonical)
+        try self.prepare(
+            "INSERT INTO audit_events (seq, at, user_id, action, entity, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        ).run([
+            .int(event.seq), .text(event.at), .text(event.user), .text(event.action), .text(event.entity),
+            .text(event.detail), .text(event.previousHash), .text(event.hash),
+        ])
+    }
+
+    func auditEvents() throws(StoreError) -> [AuditEvent] {
+        try self.prepare(
+            "SELECT seq, at, user_id, action, entity, detail, prev_hash, hash FROM audit_events ORDER BY seq"
+        ).rows {
+            AuditEvent(
+                seq: $0.int(0), at: $0.text(1), user: $0.text(2), action: $0.text(3), entity: $0.text(4),
+                detail: $0.text(5), previousHash: $0.text(6), hash: $0.text(7))
+        }
+    }
+
+    /// Recomputes every link: each event's sequence number follows the last, its previous hash is the
+    /// last event's hash, and its own hash is that of its content.
+    func verifyAudit() throws(StoreError) -> AuditVerification {
+        let events = try self.auditEvents()
+        var previous = AuditEvent.genesis
+        for (offset, event) in events.enumerated() {
+            if event.seq != offset + 1 {
+                return AuditVerification(
+                    events: events.count, firstBroken: (event.seq, "an event before it is missing"))
+            }
+            if event.previousHash != previous {
+                return AuditVerification(
+                    events: events.count, firstBroken: (event.seq, "its link to the previous event does not match"))
+            }
+            if AuditEvent.chain(previous: previous, canonical: event.canonical) != event.hash {
+                return AuditVerification(
+                    events: events.count, firstBroken: (event.seq, "its content does not match its hash"))
+            }
+            previous = event.hash
+        }
+        return AuditVerification(events: events.count, firstBroken: nil)
+    }
+}

@@ -1,0 +1,183 @@
+public import EnsembleCore
+
+/// A user of the store: who acts, in which role, and (for clinicians) which clinician id of the
+/// sessions' rosters they are.
+public struct User: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var role: UserRole
+    /// The id sessions use for this clinician (`clinicians[].id` in session.json).
+    public var clinicianID: String?
+
+    public init(id: String, name: String, role: UserRole, clinicianID: String? = nil) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.clinicianID = clinicianID
+    }
+}
+
+/// What a drafting run is made from, as the store keeps it: enough to draft the session again.
+public struct DraftInputs: Sendable {
+    /// session.json exactly as given.
+    public var sessionJSON: String
+    public var transcript: Transcript
+    /// SHA-256 over session.json and the transcript's utterances.
+    public var digest: String
+    public var agents: [AgentVersion]
+    /// `deterministic`, or the language model's name.
+    public var engine: String
+
+    public init(sessionJSON: String, transcript: Transcript, digest: String, agents: [AgentVersion], engine: String) {
+        self.sessionJSON = sessionJSON
+        self.transcript = transcript
+        self.digest = digest
+        self.agents = agents
+        self.engine = engine
+    }
+}
+
+/// What recording a run did to each attendee's note.
+public enum NoteChange: String, Sendable, Hashable {
+    /// The first draft: version 1.
+    case created
+    /// The output changed: a new draft version, now the current one.
+    case redrafted
+    /// The output changed but the clinician has edited the note: the new draft sits beside their
+    /// version, which stays current.
+    case besideEdit
+    /// The output is the same as the last draft: nothing added.
+    case unchanged
+    /// The note is signed: it never changes (corrections are addenda).
+    case locked
+}
+
+public struct RecordedRun: Sendable, Hashable {
+    public var runID: Int
+    public var notes: [PersonID: (change: NoteChange, version: Int)]
+    public var newFlags: Int
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.runID == rhs.runID && lhs.newFlags == rhs.newFlags
+            && lhs.notes.mapValues { "\($0.change.rawValue)@\($0.version)" }
+                == rhs.notes.mapValues { "\($0.change.rawValue)@\($0.version)" }
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(self.runID) }
+}
+
+/// One version of a note, as the history lists it.
+public struct NoteVersionSummary: Sendable, Hashable {
+    public var version: Int
+    /// `draft`, `redraft` or `edit`.
+    public var origin: String
+    /// The user who wrote an edit; nil for the agents' drafts.
+    public var author: String?
+    public var aiGenerated: Bool
+    public var created: String
+}
+
+/// A signature on a note.
+public struct NoteSignature: Sendable, Hashable {
+    /// `author` or `cosignature`.
+    public var kind: String
+    public var user: String
+    public var version: Int
+    public var at: String
+}
+
+/// One attendee's note in review.
+public struct NoteReview: Sendable, Hashable {
+    public var attendee: PersonID
+    public var format: String
+    public var state: NoteState
+    public var currentVersion: Int
+    public var sections: [NoteSection]
+    /// True until the note is signed: the current version came from the agents, or was edited from
+    /// their draft.
+    public var aiGenerated: Bool
+    public var decisions: [String: SectionDecision]
+    public var history: [NoteVersionSummary]
+    /// A newer draft kept beside the clinician's edited version, when there is one.
+    public var draftBesideEdit: Int?
+    public var signatures: [NoteSignature]
+    public var addenda: [(user: String, at: String, text: String)]
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.attendee == rhs.attendee && lhs.currentVersion == rhs.currentVersion && lhs.state == rhs.state
+            && lhs.sections == rhs.sections
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.attendee)
+        hasher.combine(self.currentVersion)
+    }
+}
+
+/// A risk flag as the store keeps it, with its acknowledgement.
+public struct StoredFlag: Sendable, Hashable {
+    public var id: Int
+    public var session: String
+    public var attendee: PersonID?
+    public var category: String
+    public var level: String
+    public var route: String
+    public var evidence: [Int]
+    public var created: String
+    public var acknowledgedBy: String?
+    public var acknowledgedComment: String?
+    public var acknowledgedAt: String?
+
+    /// Elevated and urgent flags wait for a supervisor before the note can be signed.
+    public var needsSupervisor: Bool { self.level == "elevated" || self.level == "urgent" }
+}
+
+/// A claim as billing staff see it: its status follows the attendee's note.
+public struct StoredClaim: Sendable, Hashable {
+    public var session: String
+    public var claimID: String
+    public var attendee: PersonID
+    public var codes: [String]
+    public var chargeCents: Int
+    /// `ready`, `pendingSignature` or `blocked`.
+    public var status: String
+    public var reasons: [String]
+}
+
+/// A session in review: every attendee's note, the group note, risk, findings and the transcript's
+/// utterances the evidence points at.
+public struct SessionReview: Sendable {
+    public var session: Session
+    public var notes: [NoteReview]
+    public var groupNote: [NoteSection]
+    public var flags: [StoredFlag]
+    public var findings: [Finding]
+    public var utterances: [(index: Int, label: String?, person: PersonID?, text: String)]
+    public var speakers: [(label: String, person: PersonID?, confidence: Double)]
+}
+
+/// Governance figures over signed notes and section reviews.
+public struct GovernanceMetrics: Sendable, Hashable {
+    public struct Figures: Sendable, Hashable {
+        public var signedNotes = 0
+        /// Signed notes whose signed version is a draft the agents wrote, unedited.
+        public var signedWithoutEdits = 0
+        /// Mean word-level edit distance between the first draft and the signed version, per note.
+        public var meanEditDistance = 0.0
+        /// Mean seconds from the first draft to the signature.
+        public var meanSecondsToSignature = 0.0
+    }
+
+    /// Accepted / (accepted + rejected), per section title.
+    public var acceptance: [String: (accepted: Int, rejected: Int)]
+    public var overall: Figures
+    public var byClinician: [String: Figures]
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.overall == rhs.overall && lhs.byClinician == rhs.byClinician
+            && lhs.acceptance.mapValues { [$0.accepted, $0.rejected] }
+                == rhs.acceptance.mapValues { [$0.accepted, $0.rejected] }
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(self.overall) }
+}

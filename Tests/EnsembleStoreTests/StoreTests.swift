@@ -1,0 +1,331 @@
+import CSQLite
+import EnsembleCore
+import EnsembleFormats
+import EnsembleIO
+import EnsembleStore
+import EnsembleTesting
+import Foundation
+import Testing
+
+/// A store in a temporary file with the family scenario's people, and the scenario drafted into it.
+struct FamilyDesk {
+    static let session = "S-2026-05-14-FAM"
+    static let patient = PersonID("CL-301")
+    static let mother = PersonID("CL-302")
+
+    let path: String
+    let store: Store
+    let scenario: Scenario
+    let agents: AgentConfigurations
+
+    init() async throws {
+        self.path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-\(UUID().uuidString).db").path
+        self.store = try Store(path: self.path)
+        self.scenario = try Fixtures.scenario("adolescent-family")
+        self.agents = try Fixtures.agents()
+        try await self.store.addUser(User(id: "admin", name: "Admin", role: .admin), by: nil)
+        for user in [
+            User(id: "hcole", name: "Hannah Cole", role: .clinician, clinicianID: "PROV-4"),
+            User(id: "other", name: "Other Clinician", role: .clinician, clinicianID: "PROV-9"),
+            User(id: "trainee", name: "Tess Trainee", role: .trainee, clinicianID: "PROV-4"),
+            User(id: "sup", name: "Sam Supervisor", role: .supervisor),
+            User(id: "asst", name: "Ari Assistant", role: .assistant),
+            User(id: "bill", name: "Bea Biller", role: .biller),
+        ] {
+            try await self.store.addUser(user, by: "admin")
+        }
+    }
+
+    func draft(_ run: SessionRun? = nil, as user: String = "hcole") async throws -> RecordedRun {
+        let drafted: SessionRun
+        if let run {
+            drafted = run
+        } else {
+            drafted = try await self.run()
+        }
+        let json = String(decoding: try Fixtures.bytes(self.scenario.directory + "/session.json"), as: UTF8.self)
+        let inputs = DraftInputs(
+            sessionJSON: json, transcript: self.scenario.transcript, digest: "digest-\(json.count)",
+            agents: self.agents.versions, engine: "deterministic")
+        return try await self.store.record(drafted, inputs: inputs, as: user)
+    }
+
+    func run() async throws -> SessionRun {
+        try await SessionSupervisor(configuration: self.agents.supervisor).draft(
+            self.scenario.session, transcript: self.scenario.transcript)
+    }
+
+    func note(_ attendee: PersonID = FamilyDesk.patient, as user: String = "hcole") async throws -> NoteReview {
+        try #require(try await self.store.review(session: Self.session, attendee: attendee, as: user).notes.first)
+    }
+
+    /// Runs SQL on the database file behind the store's back, as someone with the file could.
+    func rawSQL(_ sql: String) {
+        var handle: OpaquePointer?
+        #expect(sqlite3_open(self.path, &handle) == SQLITE_OK)
+        #expect(sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK, "\(sql)")
+        sqlite3_close(handle)
+    }
+
+    func scalar(_ sql: String) -> Int {
+        var handle: OpaquePointer?
+        var statement: OpaquePointer?
+        sqlite3_open(self.path, &handle)
+        defer { sqlite3_close(handle) }
+        sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
+        defer { sqlite3_finalize(statement) }
+        return sqlite3_step(statement) == SQLITE_ROW ? Int(sqlite3_column_int64(statement, 0)) : -1
+    }
+}
+
+func expectRefusal(_ code: StoreError.Code, containing text: String? = nil, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected a \(code) refusal")
+    } catch let error as StoreError {
+        #expect(error.code == code, "\(error.message)")
+        if let text { #expect(error.message.contains(text), "\(error.message)") }
+    } catch {
+        Issue.record("unexpected \(error)")
+    }
+}
+
+@Suite("Store: drafting runs, review, signing and the audit trail")
+struct StoreTests {
+    @Test func draftingAgain_addsNoDuplicates_andVersionsOnlyChangedNotes() async throws {
+        let desk = try await FamilyDesk()
+        let first = try await desk.draft()
+        #expect(first.notes.values.allSatisfy { $0.change == .created && $0.version == 1 })
+        #expect(first.notes.count == desk.scenario.session.attendees.filter(\.present).count)
+        let second = try await desk.draft()
+        #expect(second.notes.values.allSatisfy { $0.change == .unchanged && $0.version == 1 })
+        #expect(second.newFlags == 0)
+        #expect(desk.scalar("SELECT count(*) FROM notes") == first.notes.count)
+        #expect(desk.scalar("SELECT count(*) FROM note_versions") == first.notes.count)
+        #expect(desk.scalar("SELECT count(*) FROM claims") == 1, "one family claim, under the identified patient")
+        #expect(desk.scalar("SELECT count(*) FROM risk_flags") == first.newFlags)
+        #expect(desk.scalar("SELECT count(*) FROM runs") == 2)
+
+        // A changed draft for one attendee: a new version for that note only.
+        var changed = try await desk.run()
+        let index = try #require(changed.notes.firstIndex { $0.attendee == FamilyDesk.mother })
+        changed.notes[index].sections[0].sentences.append(NoteSentence("Added by a newer engine.", evidence: [1]))
+        let third = try await desk.draft(changed)
+        #expect(third.notes[FamilyDesk.mother]?.change == .redrafted && third.notes[FamilyDesk.mother]?.version == 2)
+        #expect(third.notes[FamilyDesk.patient]?.change == .unchanged)
+    }
+
+    @Test func redraftOfAnEditedNote_sitsBesideTheCliniciansVersion() async throws {
+        let desk = try await FamilyDesk()
+        _ = try await desk.draft()
+        let edited = try await desk.store.editSection(
+            session: FamilyDesk.session, attendee: FamilyDesk.mother, section: "Plan",
+            text: "Mother will attend the next session.",
+            baseVersion: 1, as: "hcole")
+        var changed = try await desk.run()
+        let index = try #require(changed.notes.firstIndex { $0.attendee == FamilyDesk.mother })
+        changed.notes[index].sections[0].sentences.append(NoteSentence("Newer engine output.", evidence: [1]))
+        let recorded = try await desk.draft(changed)
+        #expect(recorded.notes[FamilyDesk.mother]?.change == .besideEdit)
+        let note = try await desk.note(FamilyDesk.mother)
+        #expect(note.currentVersion == edited, "the clinician's version stays current")
+        #expect(note.draftBesideEdit == edited + 1)
+        let plan = try #require(note.sections.first { $0.title == "Plan" })
+        #expect(plan.sentences.map(\.text) == ["Mother will attend the next session."])
+        #expect(plan.sentences.allSatisfy { $0.basis == .clinician })
+    }
+
+    @Test func theWholeReview_draftToReadyClaim() async throws {
+        let desk = try await FamilyDesk()
+        _ = try await desk.draft()
+        let store = desk.store
+        // The identified patient's self-harm disclosure waits for a supervisor.
+        let queue = try await store.riskQueue(as: "sup")
+        let flag = try #require(queue.first { $0.flag.attendee == FamilyDesk.patient }?.flag)
+        #expect(flag.level == "elevated" && flag.category == "selfHarm")
+        await expectRefusal(.blocked, containing: "supervisor") {
+            _ = try await store.sign(session: FamilyDesk.session, attendee: FamilyDesk.patient, version: 1, as: "hcole")
+        }
+        await expectRefusal(.invalid, containing: "comment") {
+            try await store.acknowledge(flag: flag.id, comment: "  ", as: "sup")
+        }
+        try await store.acknowledge(flag: flag.id, comment: "Safety plan reviewed with the family.", as: "sup")
+        await expectRefusal(.invalid, containing: "already acknowledged") {
+            try await store.acknowledge(flag: flag.id, comment: "again", as: "sup")
+        }
+        let version = try await store.editSection(
+            session: FamilyDesk.session, attendee: FamilyDesk.patient, section: "assessment",
+            text: "Client disclosed recent self-harm.\nSafety planning begun.", baseVersion: 1, as: "hcole")
+        #expect(version == 2)
+        // Another edit based on version 1 is stale.
+        await expectRefusal(.staleVersion, containing: "version 2") {
+            _ = try await store.editSection(
+                session: FamilyDesk.session, attendee: FamilyDesk.patient, section: "Plan", text: "x", baseVersion: 1,
+                as: "hcole")
+        }
+        let before = try await store.claims(session: FamilyDesk.session, as: "bill")
+        #expect(before.map(\.status) == ["pendingSignature"])
+        #expect(try await desk.note().aiGenerated, "the AI mark stays until signing")
+        #expect(
+            try await store.sign(session: FamilyDesk.session, attendee: FamilyDesk.patient, version: 2, as: "hcole")
+                == .signed)
+        let signed = try await desk.note()
+        #expect(signed.state == .signed && !signed.aiGenerated)
+        #expect(try await store.claims(session: FamilyDesk.session, status: "ready", as: "bill").count == 1)
+        // Locked: no second signature, no edit; corrections are addenda.
+        await expectRefusal(.locked) {
+            _ = try await store.sign(session: FamilyDesk.session, attendee: FamilyDesk.patient, version: 2, as: "hcole")
+        }
+        await expectRefusal(.locked) {
+            _ = try await store.editSection(
+                session: FamilyDesk.session, attendee: FamilyDesk.patient, section: "Plan", text: "x", baseVersion: 2,
+                as: "hcole")
+        }
+        try await store.addendum(
+            session: FamilyDesk.session, attendee: FamilyDesk.patient, text: "Correction to the PHQ-9 date.",
+            as: "hcole")
+        #expect(try await desk.note().addenda.count == 1)
+        let audit = try await store.verifyAudit(as: "admin")
+        #expect(audit.firstBroken == nil && audit.events > 10)
+        let actions = try await store.exportAudit(as: "admin").map {
+            try JSONParser.parse($0, file: "line")["action"]?.string
+        }
+        for action in [
+            "draft.generated", "note.viewed", "risk.acknowledged", "note.edited", "note.signed", "note.addendum",
+        ] {
+            #expect(actions.contains(action), "\(action)")
+        }
+    }
+
+    @Test func everyRefusal_byRoleAndWorkflow() async throws {
+        let desk = try await FamilyDesk()
+        let store = desk.store
+        await expectRefusal(.forbidden, containing: "biller may not run drafting") {
+            _ = try await desk.draft(as: "bill")
+        }
+        _ = try await desk.draft(as: "asst")  // assistants may draft
+        await expectRefusal(.forbidden, containing: "only for sessions they are a clinician of") {
+            _ = try await store.review(session: FamilyDesk.session, as: "other")
+        }
+        await expectRefusal(.forbidden, containing: "biller may not view notes") {
+            _ = try await store.review(session: FamilyDesk.session, as: "bill")
+        }
+        await expectRefusal(.forbidden, containing: "assistant may not sign") {
+            _ = try await store.sign(session: FamilyDesk.session, attendee: FamilyDesk.mother, version: 1, as: "asst")
+        }
+        await expectRefusal(.forbidden, containing: "clinician may not acknowledge") {
+            try await store.acknowledge(flag: 1, comment: "done", as: "hcole")
+        }
+        await expectRefusal(.forbidden, containing: "admin may not view notes") {
+            _ = try await store.review(session: FamilyDesk.session, as: "admin")
+        }
+        await expectRefusal(.forbidden, containing: "no active user") {
+            _ = try await store.claims(as: "nobody")
+        }
+        await expectRefusal(.forbidden, containing: "clinician may not manage users") {
+            try await store.addUser(User(id: "x", name: "X", role: .admin), by: "hcole")
+        }
+        // A trainee's signature waits for a supervisor; the trainee cannot complete it alone.
+        #expect(
+            try await store.sign(session: FamilyDesk.session, attendee: FamilyDesk.mother, version: 1, as: "trainee")
+                == .awaitingCosignature)
+        #expect(try await store.claims(session: FamilyDesk.session, as: "bill").allSatisfy { $0.status != "ready" })
+        await expectRefusal(.forbidden, containing: "trainee may not co-sign") {
+            try await store.cosign(session: FamilyDesk.session, attendee: FamilyDesk.mother, as: "trainee")
+        }
+        await expectRefusal(.locked, containing: "co-signature") {
+            _ = try await store.sign(session: FamilyDesk.session, attendee: FamilyDesk.mother, version: 1, as: "hcole")
+        }
+        try await store.cosign(session: FamilyDesk.session, attendee: FamilyDesk.mother, as: "sup")
+        #expect(try await desk.note(FamilyDesk.mother).state == .signed)
+        await expectRefusal(.locked) {
+            try await store.cosign(session: FamilyDesk.session, attendee: FamilyDesk.mother, as: "sup")
+        }
+        // Unknown sections and notes name what exists.
+        await expectRefusal(.invalid, containing: "its sections are") {
+            _ = try await store.editSection(
+                session: FamilyDesk.session, attendee: FamilyDesk.patient, section: "Nope", text: "x", baseVersion: 1,
+                as: "hcole")
+        }
+        await expectRefusal(.notFound) {
+            _ = try await store.review(session: "S-NONE", as: "sup")
+        }
+    }
+
+    @Test func sectionReviews_gateSigning_andFeedTheMetrics() async throws {
+        let desk = try await FamilyDesk()
+        _ = try await desk.draft()
+        let store = desk.store
+        let mother = FamilyDesk.mother
+        try await store.reviewSection(
+            session: FamilyDesk.session, attendee: mother, section: "Plan", decision: .rejected, version: 1, as: "hcole"
+        )
+        await expectRefusal(.blocked, containing: "Plan") {
+            _ = try await store.sign(session: FamilyDesk.session, attendee: mother, version: 1, as: "hcole")
+        }
+        try await store.reviewSection(
+            session: FamilyDesk.session, attendee: mother, section: "Subjective", decision: .accepted, version: 1,
+            as: "hcole")
+        let version = try await store.editSection(
+            session: FamilyDesk.session, attendee: mother, section: "Plan", text: "Mother will attend next week.",
+            baseVersion: 1, as: "hcole")
+        _ = try await store.sign(session: FamilyDesk.session, attendee: mother, version: version, as: "hcole")
+        // The stepfather's note is signed as drafted: an over-reliance signal.
+        let stepfather = try #require(
+            try await store.review(session: FamilyDesk.session, as: "hcole").notes.first {
+                $0.attendee != mother && $0.attendee != FamilyDesk.patient
+            })
+        _ = try await store.sign(session: FamilyDesk.session, attendee: stepfather.attendee, version: 1, as: "hcole")
+        let metrics = try await store.metrics(as: "sup")
+        #expect(metrics.acceptance["Plan"]?.rejected == 1 && metrics.acceptance["Subjective"]?.accepted == 1)
+        #expect(metrics.overall.signedNotes == 2 && metrics.overall.signedWithoutEdits == 1)
+        #expect(metrics.overall.meanEditDistance > 0)
+        #expect(metrics.byClinician["hcole"]?.signedNotes == 2)
+        await expectRefusal(.forbidden) { _ = try await store.metrics(as: "hcole") }
+    }
+
+    @Test func tamperedAuditRow_isNamedByVerify() async throws {
+        let desk = try await FamilyDesk()
+        _ = try await desk.draft()
+        _ = try await desk.note()
+        #expect(try await desk.store.verifyAudit(as: "admin").firstBroken == nil)
+        // The trail refuses changes through SQL…
+        var handle: OpaquePointer?
+        sqlite3_open(desk.path, &handle)
+        #expect(
+            sqlite3_exec(handle, "UPDATE audit_events SET user_id = 'mallory' WHERE seq = 3", nil, nil, nil)
+                != SQLITE_OK)
+        sqlite3_close(handle)
+        // …and someone who drops the guard and edits an event is caught at that event.
+        desk.rawSQL(
+            "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET detail = '{\"run\":99}' WHERE seq = 8")
+        let result = try await desk.store.verifyAudit(as: "admin")
+        #expect(result.firstBroken?.seq == 8)
+        #expect(result.firstBroken?.reason.contains("content") == true)
+        // Deleting an event breaks the link at the next one.
+        let other = try await FamilyDesk()
+        _ = try await other.draft()
+        other.rawSQL("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq = 4")
+        #expect(try await other.store.verifyAudit(as: "admin").firstBroken?.seq == 5)
+    }
+
+    @Test func auditDetails_holdNoTranscriptTextOrNames() async throws {
+        let desk = try await FamilyDesk()
+        _ = try await desk.draft()
+        _ = try await desk.store.review(session: FamilyDesk.session, as: "hcole")
+        let lines = try await desk.store.exportAudit(as: "admin").joined(separator: "\n")
+        for person in desk.scenario.session.attendees {
+            for word in person.name.split(separator: " ") { #expect(!lines.contains(word), "\(word)") }
+        }
+        for utterance in desk.scenario.transcript.utterances.prefix(20) where utterance.text.count > 20 {
+            #expect(!lines.contains(utterance.text))
+        }
+    }
+
+    @Test func newerSchema_isRefused() async throws {
+        let desk = try await FamilyDesk()
+        desk.rawSQL("PRAGMA user_version = 99")
+        #expect(throws: StoreError.self) { _ = try Store(path: desk.path) }
+    }
+}
