@@ -2,6 +2,7 @@ import ArgumentParser
 import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
+import EnsembleStore
 import Synchronization
 
 struct DraftCommand: AsyncParsableCommand {
@@ -59,7 +60,13 @@ struct DraftCommand: AsyncParsableCommand {
         let supervisor = SessionSupervisor(configuration: configuration)
         let lines = ProgressLines(console: Console.current)
         let progress: SupervisorProgress? = self.quiet ? nil : { @Sendable event in lines.report(event) }
-        let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript, progress: progress)
+        // A clinician's speaker corrections from review keep applying when the session is drafted again.
+        var corrections: [SpeakerCorrection] = []
+        if let user = self.store.actingUser {
+            corrections = try await self.store.open().corrections(session: scenario.session.id.rawValue, as: user)
+        }
+        let run = try await supervisor.draft(
+            scenario.session, transcript: scenario.transcript, corrections: corrections, progress: progress)
         try await Self.persist(
             run, scenario: scenario, agents: agents, store: self.store, reader: self.input.reader,
             quiet: self.quiet)

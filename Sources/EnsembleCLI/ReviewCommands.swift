@@ -1,6 +1,7 @@
 import ArgumentParser
 import EnsembleCore
 import EnsembleFormats
+import EnsembleIO
 import EnsembleStore
 import Foundation
 
@@ -20,7 +21,7 @@ struct ReviewCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Show.self, Edit.self, Accept.self, Reject.self, Queue.self, Acknowledge.self, Sign.self, Cosign.self,
-            Addendum.self, Claims.self,
+            Addendum.self, Relabel.self, Claims.self,
         ])
 
     struct Show: AsyncParsableCommand {
@@ -176,6 +177,45 @@ struct ReviewCommand: AsyncParsableCommand {
                 session: self.note.session, attendee: PersonID(self.note.attendee), text: self.text,
                 as: try self.store.requireUser())
             Console.out("\(self.note.attendee): addendum added")
+        }
+    }
+
+    struct Relabel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "relabel",
+            abstract: "Say who spoke under a label; only the affected attendees' notes are drafted again.",
+            discussion: """
+                A note the clinician has edited keeps their version; the new draft is kept beside it. The \
+                correction applies to every later drafting of the session.
+                """)
+        @Argument(help: "The session id.") var session: String
+        @Argument(help: "The speaker label, exactly as show lists it.") var label: String
+        @Argument(help: "The roster id of the person who spoke, or 'unknown'.") var person: String
+        @Option(name: .long, help: "The agents' configuration folder (default: $ENSEMBLE_AGENTS, then ./Agents).")
+        var agents: String?
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let user = try self.store.requireUser()
+            let store = try self.store.open()
+            let person = self.person == "unknown" ? nil : PersonID(self.person)
+            let (corrections, affected) = try await store.correct(
+                session: self.session, label: self.label, person: person, as: user)
+            let (json, transcript) = try await store.inputs(session: self.session)
+            let session = try SessionDecoder.decode(Array(json.utf8), file: "session \(self.session)").session
+            let agents = try AgentsDirectory.load(explicit: self.agents)
+            let run = try await SessionSupervisor(configuration: agents.supervisor).draft(
+                session, transcript: transcript, corrections: corrections)
+            let inputs = DraftInputs(
+                sessionJSON: json, transcript: transcript,
+                digest: DraftCommand.digest(sessionJSON: json, transcript: transcript), agents: agents.versions,
+                engine: "deterministic")
+            let recorded = try await store.record(run, inputs: inputs, as: user, only: affected)
+            Console.out("label relabelled; run \(recorded.runID) drafted the affected notes again:")
+            for attendee in affected.sorted(by: { $0.rawValue < $1.rawValue }) {
+                guard let (change, version) = recorded.notes[attendee] else { continue }
+                Console.out("  \(attendee): \(change.rawValue) (version \(version))")
+            }
         }
     }
 

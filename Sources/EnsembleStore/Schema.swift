@@ -46,6 +46,14 @@ enum Schema {
             line INTEGER NOT NULL,
             PRIMARY KEY (session_id, idx)
         );
+        CREATE TABLE speaker_corrections (
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            label TEXT NOT NULL,
+            person_id TEXT,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            created TEXT NOT NULL,
+            PRIMARY KEY (session_id, label)
+        );
         CREATE TABLE runs (
             id INTEGER PRIMARY KEY,
             session_id TEXT NOT NULL REFERENCES sessions(id),

@@ -110,8 +110,11 @@ public actor Store {
     // MARK: - Drafting runs
 
     /// Keeps a drafting run: the session and its inputs, the attribution, every note (a new version only
-    /// where the output changed), the group note, new risk flags, claims and findings.
-    public func record(_ run: SessionRun, inputs: DraftInputs, as userID: String) throws -> RecordedRun {
+    /// where the output changed; with `only`, only those attendees' notes are looked at), the group
+    /// note, new risk flags, claims and findings.
+    public func record(_ run: SessionRun, inputs: DraftInputs, as userID: String, only: Set<PersonID>? = nil) throws
+        -> RecordedRun
+    {
         let session = run.attributed.session
         let sessionID = session.id.rawValue
         return try self.connection.transaction { () throws(StoreError) -> RecordedRun in
@@ -167,7 +170,7 @@ public actor Store {
                     (
                         "notes",
                         .array(
-                            run.notes.map { note in
+                            run.notes.filter { changes[$0.attendee] != nil }.map { note in
                                 .object([
                                     ("attendee", .string(note.attendee.rawValue)),
                                     ("change", .string(changes[note.attendee]!.change.rawValue)),

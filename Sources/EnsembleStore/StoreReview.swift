@@ -444,3 +444,71 @@ extension Store {
         try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
     }
 }
+
+extension Store {
+    // MARK: - Speaker corrections
+
+    /// Records a clinician's correction: every utterance under `label` is `person`'s (nil: nobody's).
+    /// Returns every correction the session now has, and the attendees whose notes it touches (the
+    /// label's people in the latest run, and the new one); only their notes are drafted again.
+    public func correct(session id: String, label: String, person: PersonID?, as userID: String) throws
+        -> (corrections: [SpeakerCorrection], affected: Set<PersonID>)
+    {
+        try self.transaction { () throws(StoreError) -> ([SpeakerCorrection], Set<PersonID>) in
+            try self.authorize(userID, .relabelSpeaker, session: id)
+            let session = try self.session(id)
+            let labels = try self.connection.prepare(
+                "SELECT label FROM utterances WHERE session_id = ?1 AND label IS NOT NULL GROUP BY label ORDER BY min(idx)"
+            ).rows([.text(id)]) { $0.text(0) }
+            // Labels are device and display names: refusals and the audit trail give their position.
+            guard let position = labels.firstIndex(of: label) else {
+                throw StoreError(
+                    .invalid, "the session has no such speaker label; review show lists its \(labels.count) labels")
+            }
+            let attendees = Set(session.attendees.map(\.id))
+            if let person, !attendees.contains(person), !session.clinicians.contains(where: { $0.id == person }) {
+                throw StoreError(.invalid, "\(person) is not on session \(id)'s roster")
+            }
+            if let person, let attendee = session.attendees.first(where: { $0.id == person }), !attendee.present {
+                throw StoreError(
+                    .invalid, "\(person) is marked absent from session \(id); correct the attendance first")
+            }
+            let before = try self.connection.prepare(
+                """
+                SELECT DISTINCT a.person_id FROM attributions a JOIN utterances u ON u.session_id = ?1 AND u.idx = a.idx
+                WHERE a.run_id = ?2 AND u.label = ?3 AND a.person_id IS NOT NULL
+                """
+            ).rows([.text(id), .int(try self.latestRun(session: id)), .text(label)]) { PersonID($0.text(0)) }
+            try self.connection.prepare(
+                """
+                INSERT INTO speaker_corrections (session_id, label, person_id, user_id, created) VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (session_id, label) DO UPDATE SET person_id = ?3, user_id = ?4, created = ?5
+                """
+            ).run([.text(id), .text(label), .optional(person?.rawValue), .text(userID), .text(self.now())])
+            try self.audit(
+                userID, "speaker.relabeled", "session:\(id)",
+                .object([
+                    ("labelPosition", .number(position + 1)), ("person", person.map { .string($0.rawValue) } ?? .null),
+                    ("previously", .array(before.map { .string($0.rawValue) })),
+                ]))
+            let affected = Set(before + (person.map { [$0] } ?? [])).intersection(attendees)
+            return (try self.corrections(session: id), affected)
+        }
+    }
+
+    /// The session's speaker corrections, for drafting it again. Drafting permission is needed.
+    /// None for a session not stored yet.
+    public func corrections(session id: String, as userID: String) throws -> [SpeakerCorrection] {
+        let known = try self.connection.prepare("SELECT 1 FROM sessions WHERE id = ?1").row([.text(id)]) { $0.int(0) }
+        guard known != nil else { return [] }
+        try self.authorize(userID, .draftSession, session: id)
+        return try self.corrections(session: id)
+    }
+
+    func corrections(session id: String) throws(StoreError) -> [SpeakerCorrection] {
+        try self.connection.prepare(
+            "SELECT label, person_id FROM speaker_corrections WHERE session_id = ?1 ORDER BY label"
+        )
+        .rows([.text(id)]) { SpeakerCorrection(label: $0.text(0), person: $0.optionalText(1).map(PersonID.init)) }
+    }
+}

@@ -101,3 +101,53 @@ struct ReviewCommandTests {
         #expect(show.status == 64 && show.error.contains("--as"))
     }
 }
+
+extension ReviewCommandTests {
+    @Test func relabel_redraftsOnlyTheAffectedNotes_andKeepsAnEditedVersion() async throws {
+        let session = "S-2026-05-12-DBT"
+        #expect(await self.run(["users", "add", "admin", "--name", "Admin", "--role", "admin"], as: nil).status == 0)
+        #expect(
+            await self.run(["users", "add", "sup", "--name", "Sup", "--role", "supervisor"], as: "admin").status == 0)
+        #expect(
+            await self.run(["users", "add", "asst", "--name", "Asst", "--role", "assistant"], as: "admin").status == 0)
+        #expect(
+            await self.run(["draft", Fixtures.scenariosDirectory + "/dbt-skills-group", "--quiet"], as: "sup").status
+                == 0)
+        // The clinician edits Maria's note; then says the stray crosstalk label was Maria, and later Tasha.
+        #expect(
+            await self.run(
+                [
+                    "review", "edit", session, "CL-101", "--section", "Plan", "--text", "Maria will practise TIPP.",
+                    "--version", "1",
+                ],
+                as: "sup"
+            ).status == 0)
+        let first = await self.run(
+            ["review", "relabel", session, "SPEAKER_08", "CL-101", "--agents", Fixtures.agentsDirectory], as: "asst")
+        #expect(first.status == 0)
+        #expect(first.out.contains("CL-101: besideEdit (version 2)"))
+        #expect(!first.out.contains("CL-102") && !first.out.contains("CL-103"), "only the affected attendees")
+        let second = await self.run(
+            ["review", "relabel", session, "SPEAKER_08", "CL-103", "--agents", Fixtures.agentsDirectory], as: "sup")
+        #expect(second.out.contains("CL-101: besideEdit") && second.out.contains("CL-103: redrafted (version 2)"))
+        let show = await self.run(["review", "show", session, "--attendee", "CL-101"], as: "sup")
+        #expect(show.out.contains("version 2 · draft") && show.out.contains("Maria will practise TIPP. (clinician)"))
+        #expect(show.out.contains("a newer draft (version 4) sits beside your edited version"))
+        // Drafting the session again keeps the correction: nothing changes.
+        let again = await self.run(["draft", Fixtures.scenariosDirectory + "/dbt-skills-group"], as: "sup")
+        #expect(again.error.contains("notes 6 unchanged") || again.error.contains("unchanged"), "\(again.error)")
+        #expect(!again.error.contains("redrafted"))
+        let unknownLabel = await self.run(
+            ["review", "relabel", session, "SPEAKER_99", "CL-103", "--agents", Fixtures.agentsDirectory], as: "sup")
+        #expect(unknownLabel.status == 3 && unknownLabel.error.contains("no such speaker label"))
+        let absent = await self.run(
+            ["review", "relabel", session, "SPEAKER_08", "CL-104", "--agents", Fixtures.agentsDirectory], as: "sup")
+        #expect(absent.status == 3 && absent.error.contains("absent"))
+        let verify = await self.run(["audit", "verify"], as: "admin")
+        #expect(verify.status == 0)
+        let export = await self.run(["audit", "export"], as: "admin")
+        #expect(
+            export.out.contains("speaker.relabeled") && !export.out.contains("SPEAKER_08"),
+            "labels stay out of the trail")
+    }
+}

@@ -1,4 +1,5 @@
 import EnsembleCore
+import EnsembleIO
 import EnsembleTesting
 import Testing
 
@@ -271,5 +272,35 @@ struct AttributionNameTests {
             ])
         let attribution = Fixtures.attribute(transcript, roster: roster, agents: agents).1
         #expect(attribution.speakers.map(\.person) == [PersonID("PROV-1"), PersonID("CL-1")])
+    }
+}
+
+extension AttributionTests {
+    @Test func correction_movesTheLabelsUtterances_andCountsTalkAgain() async throws {
+        let scenario = try Fixtures.scenario("dbt-skills-group")
+        let supervisor = SessionSupervisor(configuration: try Fixtures.agents().supervisor)
+        let original = try await supervisor.attribute(scenario.session, transcript: scenario.transcript)
+        let label = try #require(original.attribution.speakers.first { $0.person == nil && !$0.isShared }?.label)
+        let maria = PersonID("CL-101")
+        let corrected = try await supervisor.attribute(
+            scenario.session, transcript: scenario.transcript,
+            corrections: [SpeakerCorrection(label: label, person: maria)])
+        let moved = scenario.transcript.utterances.filter { $0.label == label }.map(\.index)
+        #expect(!moved.isEmpty)
+        for index in moved {
+            let utterance = corrected.attribution.utterances[index]
+            #expect(utterance.person == maria && utterance.method == .corrected && utterance.confidence == 1)
+        }
+        #expect(corrected.attribution.speaker(label)?.person == maria)
+        let before = try #require(original.attribution.talk.first { $0.person == maria })
+        let after = try #require(corrected.attribution.talk.first { $0.person == maria })
+        #expect(after.utterances == before.utterances + moved.count)
+        #expect(corrected.attribution.findings.contains { $0.code == .speakerCorrected && $0.person == maria })
+        #expect(!corrected.attribution.findings.contains { $0.code == .speakerUnknown && $0.label == label })
+        // Every other utterance is as it was.
+        for (a, b) in zip(original.attribution.utterances, corrected.attribution.utterances)
+        where !moved.contains(a.index) {
+            #expect(a == b)
+        }
     }
 }

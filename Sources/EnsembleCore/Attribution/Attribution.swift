@@ -73,6 +73,8 @@ public struct UtteranceAttribution: Sendable, Hashable {
         case perUtterance
         /// No speech to attribute (`(deep rumbling)`).
         case nonSpeech
+        /// Bound by a clinician's correction of the label in review.
+        case corrected
     }
 
     public var index: Int

@@ -1024,23 +1024,30 @@ struct AttributionRun {
     }
 
     private func talk(utterances: [UtteranceAttribution]) -> [PersonTalk] {
-        let timed = self.segmented.transcript.hasTimes
+        Self.talk(utterances: utterances, segmented: self.segmented, people: self.people)
+    }
+
+    /// Utterances, words, seconds and labels per present person, in roster order.
+    static func talk(utterances: [UtteranceAttribution], segmented: SegmentedTranscript, people: [Roster.Person])
+        -> [PersonTalk]
+    {
+        let timed = segmented.transcript.hasTimes
         var byPerson: [PersonID: PersonTalk] = [:]
-        for person in self.people where person.present {
+        for person in people where person.present {
             byPerson[person.id] = PersonTalk(
                 person: person.id, utterances: 0, words: 0, seconds: 0, secondsAreEstimated: !timed, labels: [])
         }
         for attribution in utterances {
             guard let person = attribution.person, var entry = byPerson[person] else { continue }
-            let utterance = self.segmented.utterances[attribution.index]
-            let words = self.segmented.texts[attribution.index].words.count
+            let utterance = segmented.utterances[attribution.index]
+            let words = segmented.texts[attribution.index].words.count
             entry.utterances += 1
             entry.words += words
             entry.seconds += timed ? (utterance.duration ?? 0) : Double(words) / 150 * 60
             if let label = utterance.label, !entry.labels.contains(label) { entry.labels.append(label) }
             byPerson[person] = entry
         }
-        return self.people.filter(\.present).compactMap { byPerson[$0.id] }
+        return people.filter(\.present).compactMap { byPerson[$0.id] }
     }
 
     static func format(_ value: Double) -> String {

@@ -17,6 +17,8 @@ public struct Finding: Sendable, Hashable {
 
     public enum Code: String, Sendable, Hashable, CaseIterable {
         // Attribution
+        /// A clinician bound a speaker label to a person (or to no one) in review.
+        case speakerCorrected
         case speakerUnknown
         case utterancesUnknown
         case sharedDevice

@@ -176,30 +176,36 @@ public actor SessionSupervisor {
         self.deadlines.stop()
     }
 
-    /// Segments and attributes one session's transcript. Throws `CancellationError` when cancelled.
+    /// Segments and attributes one session's transcript, with a clinician's `corrections` of labels
+    /// applied over the attributor's answer. Throws `CancellationError` when cancelled.
     @concurrent
     public nonisolated func attribute(
-        _ session: Session, transcript: Transcript, progress: SupervisorProgress? = nil
+        _ session: Session, transcript: Transcript, corrections: [SpeakerCorrection] = [],
+        progress: SupervisorProgress? = nil
     ) async throws -> AttributedSession {
         try await self.admission.admitted {
-            let attributed = try self.segmentAndAttribute(session, transcript: transcript, progress: progress)
+            let attributed = try self.segmentAndAttribute(
+                session, transcript: transcript, corrections: corrections, progress: progress)
             progress?(.finished)
             return attributed
         }
     }
 
     /// Drafts everything for one session: a note per attendee, the group note, plan progress, risk and
-    /// claims. Throws `CancellationError` when cancelled (also while waiting to be admitted); an agent's
-    /// failure is a finding, not an error.
+    /// claims, from the attribution with a clinician's `corrections` of labels applied. Throws
+    /// `CancellationError` when cancelled (also while waiting to be admitted); an agent's failure is a
+    /// finding, not an error.
     @concurrent
     public nonisolated func draft(
-        _ session: Session, transcript: Transcript, progress: SupervisorProgress? = nil
+        _ session: Session, transcript: Transcript, corrections: [SpeakerCorrection] = [],
+        progress: SupervisorProgress? = nil
     ) async throws -> SessionRun {
         guard let compiled = self.compiled else {
             preconditionFailure("SessionSupervisor.draft needs a drafting configuration and agents")
         }
         return try await self.admission.admitted {
-            let attributed = try self.segmentAndAttribute(session, transcript: transcript, progress: progress)
+            let attributed = try self.segmentAndAttribute(
+                session, transcript: transcript, corrections: corrections, progress: progress)
             let facts = SessionFacts(attributed: attributed, readers: compiled.readers)
             let run = try await self.fanOut(facts, compiled: compiled, progress: progress)
             progress?(.finished)
@@ -211,7 +217,7 @@ public actor SessionSupervisor {
     public var load: (working: Int, waiting: Int) { self.admission.load }
 
     private nonisolated func segmentAndAttribute(
-        _ session: Session, transcript: Transcript, progress: SupervisorProgress?
+        _ session: Session, transcript: Transcript, corrections: [SpeakerCorrection], progress: SupervisorProgress?
     ) throws -> AttributedSession {
         try Task.checkCancellation()
         let segmented = self.segmenter.segment(transcript)
@@ -219,6 +225,7 @@ public actor SessionSupervisor {
         try Task.checkCancellation()
         let roster = Roster(session: session)
         let attribution = self.attributor.attribute(segmented, roster: roster, hints: session.speakerHints)
+            .correcting(corrections, segmented: segmented, roster: roster)
         progress?(
             .attributed(speakers: attribution.speakers.count, unknownUtterances: attribution.unknownUtterances.count))
         return AttributedSession(session: session, roster: roster, segmented: segmented, attribution: attribution)
