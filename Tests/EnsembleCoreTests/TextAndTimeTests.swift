@@ -176,3 +176,25 @@ extension TextAndTimeTests {
         }
     }
 }
+
+extension TextAndTimeTests {
+    /// The supervisor's FIFO (admission and deadlines): order, positions that survive compaction, and
+    /// slots addressed by position, past the point where the spent prefix is dropped.
+    @Test func slidingQueue_keepsOrderAndPositionsAcrossCompaction() {
+        var queue = SlidingQueue<Int?>()
+        for value in 0..<1_000 { queue.append(value) }
+        #expect(queue.endPosition == 1_000)
+        for expected in 0..<700 { #expect(queue.popFirst() == .some(expected)) }
+        #expect(queue.taken == 700 && queue.first == .some(700))
+        #expect(queue[position: 699] == nil, "taken positions are gone")
+        #expect(queue[position: 950] == .some(950))
+        queue[position: 950] = .some(nil)
+        #expect(queue[position: 950] == .some(nil))
+        queue.append(1_000)
+        #expect(queue.endPosition == 1_001 && queue[position: 1_000] == .some(1_000))
+        var rest: [Int?] = []
+        while let value = queue.popFirst() { rest.append(value) }
+        #expect(rest.count == 301 && rest[250] == nil && rest.last == .some(1_000))
+        #expect(queue.isEmpty && queue.endPosition == 1_001)
+    }
+}

@@ -22,30 +22,18 @@ final class DeadlineWatch: Sendable {
     }
 
     private struct State {
-        /// Slot `i` holds ticket `first + i`; a cleared slot is nil. The front slot is never nil.
-        var entries: [Entry?] = []
-        var head = 0
-        var first: UInt64 = 0
+        /// Ticket `t` is at position `t`; a cleared entry is nil. The front entry is never nil.
+        var entries = SlidingQueue<Entry?>()
         /// The watcher, waiting for a first registration.
         var idle: CheckedContinuation<Void, Never>?
         var started = false
         var stopped = false
 
-        var earliest: Duration? { self.head < self.entries.count ? self.entries[self.head]?.deadline : nil }
+        var earliest: Duration? { self.entries.first??.deadline }
 
-        /// Drops cleared slots from the front, and the spent prefix once it is most of the storage.
+        /// Drops cleared entries from the front.
         mutating func trimFront() {
-            while self.head < self.entries.count && self.entries[self.head] == nil {
-                self.head += 1
-                self.first += 1
-            }
-            if self.head == self.entries.count {
-                self.entries.removeAll(keepingCapacity: true)
-                self.head = 0
-            } else if self.head >= 256 && self.head * 2 >= self.entries.count {
-                self.entries.removeFirst(self.head)
-                self.head = 0
-            }
+            while let first = self.entries.first, first == nil { _ = self.entries.popFirst() }
         }
     }
 
@@ -69,7 +57,7 @@ final class DeadlineWatch: Sendable {
     func register(_ target: any DeadlineTarget, tag: Int) -> UInt64 {
         let deadline = self.now() + self.timeout
         let (ticket, idle, start) = self.state.withLock { state in
-            let ticket = state.first + UInt64(state.entries.count - state.head)
+            let ticket = UInt64(state.entries.endPosition)
             state.entries.append(Entry(deadline: deadline, target: target, tag: tag))
             let idle = state.idle
             state.idle = nil
@@ -85,10 +73,8 @@ final class DeadlineWatch: Sendable {
     /// The call ended in time: it will not be rung.
     func remove(_ ticket: UInt64) {
         self.state.withLock { state in
-            guard ticket >= state.first else { return }
-            let slot = state.head + Int(ticket - state.first)
-            guard slot < state.entries.count else { return }
-            state.entries[slot] = nil
+            guard state.entries[position: Int(ticket)] != nil else { return }
+            state.entries[position: Int(ticket)] = .some(nil)
             state.trimFront()
         }
     }
@@ -134,9 +120,9 @@ final class DeadlineWatch: Sendable {
             let now = self.now()
             let due: [(any DeadlineTarget, Int)] = self.state.withLock { state in
                 var due: [(any DeadlineTarget, Int)] = []
-                while state.head < state.entries.count, let entry = state.entries[state.head], entry.deadline <= now {
+                while let entry = state.entries.first ?? nil, entry.deadline <= now {
                     due.append((entry.target, entry.tag))
-                    state.entries[state.head] = nil
+                    _ = state.entries.popFirst()
                     state.trimFront()
                 }
                 return due

@@ -555,10 +555,29 @@ final class Admission: Sendable {
     private struct State {
         var working = 0
         var waitingCount = 0
-        var queue: [UInt64] = []
-        var head = 0
+        var queue = SlidingQueue<UInt64>()
         var waiters: [UInt64: Waiter] = [:]
         var nextTicket: UInt64 = 0
+
+        /// Settles a waiting session, if it still waits: one whose continuation has not arrived is
+        /// marked `mark` (its continuation reads the mark when it comes); a suspended one is removed
+        /// and its continuation returned to resume. False when it no longer waits.
+        mutating func settle(_ ticket: UInt64, pendingAs mark: Waiter) -> (
+            settled: Bool, resume: CheckedContinuation<Void, any Error>?
+        ) {
+            switch self.waiters[ticket] {
+            case .pending:
+                self.waiters[ticket] = mark
+                self.waitingCount -= 1
+                return (true, nil)
+            case .suspended(let continuation):
+                self.waiters[ticket] = nil
+                self.waitingCount -= 1
+                return (true, continuation)
+            case .admitted, .cancelled, nil:
+                return (false, nil)
+            }
+        }
     }
 
     private let limit: Int
@@ -612,20 +631,7 @@ final class Admission: Sendable {
                 }
             }
         } onCancel: {
-            let continuation: CheckedContinuation<Void, any Error>? = self.state.withLock { state in
-                switch state.waiters[ticket] {
-                case .pending:
-                    state.waiters[ticket] = .cancelled
-                    state.waitingCount -= 1
-                    return nil
-                case .suspended(let continuation):
-                    state.waiters[ticket] = nil
-                    state.waitingCount -= 1
-                    return continuation
-                default:
-                    return nil
-                }
-            }
+            let continuation = self.state.withLock { $0.settle(ticket, pendingAs: .cancelled).resume }
             continuation?.resume(throwing: CancellationError())
         }
     }
@@ -634,28 +640,9 @@ final class Admission: Sendable {
     /// slot is freed.
     private func leave() {
         let next: CheckedContinuation<Void, any Error>? = self.state.withLock { state in
-            while state.head < state.queue.count {
-                let ticket = state.queue[state.head]
-                state.head += 1
-                if state.head == state.queue.count {
-                    state.queue.removeAll(keepingCapacity: true)
-                    state.head = 0
-                } else if state.head >= 1024 && state.head * 2 >= state.queue.count {
-                    state.queue.removeFirst(state.head)
-                    state.head = 0
-                }
-                switch state.waiters[ticket] {
-                case .pending:
-                    state.waiters[ticket] = .admitted
-                    state.waitingCount -= 1
-                    return nil
-                case .suspended(let continuation):
-                    state.waiters[ticket] = nil
-                    state.waitingCount -= 1
-                    return continuation
-                default:
-                    continue  // cancelled while waiting
-                }
+            while let ticket = state.queue.popFirst() {
+                let (settled, continuation) = state.settle(ticket, pendingAs: .admitted)
+                if settled { return continuation }  // the slot passes to it (cancelled ones are skipped)
             }
             state.working -= 1
             return nil
