@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "EnsembleIO", dependencies: ["EnsembleCore", "EnsembleFormats", "CCrypto"]),
         // The system of record: sessions, versioned notes, review, risk, claims and the audit trail.
         .target(name: "EnsembleStore", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "CSQLite"]),
+        // Language models behind any OpenAI-compatible endpoint, over FoundationNetworking.
+        .target(name: "EnsembleLLM", dependencies: ["EnsembleCore", "EnsembleFormats"]),
         // Commands as library code, tested in-process.
         .target(
             name: "EnsembleCLI",
@@ -69,6 +71,7 @@ let package = Package(
             dependencies: [
                 "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleTesting", "CSQLite",
             ]),
+        .testTarget(name: "EnsembleLLMTests", dependencies: ["EnsembleCore", "EnsembleLLM", "EnsembleTesting"]),
         .testTarget(
             name: "ScenarioTests",
             dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]

@@ -541,7 +541,7 @@ public actor SessionSupervisor {
 /// Lets at most `limit` sessions work at once and queues the rest first come, first served. The fast
 /// path is one lock; only a session that must wait suspends. A waiting session that is cancelled
 /// leaves the queue at once and throws `CancellationError`.
-final class Admission: Sendable {
+public final class Admission: Sendable {
     private enum Waiter {
         /// Queued; its continuation is on its way.
         case pending
@@ -583,12 +583,12 @@ final class Admission: Sendable {
     private let limit: Int
     private let state = Mutex(State())
 
-    init(limit: Int) { self.limit = max(1, limit) }
+    public init(limit: Int) { self.limit = max(1, limit) }
 
-    var load: (working: Int, waiting: Int) { self.state.withLock { ($0.working, $0.waitingCount) } }
+    public var load: (working: Int, waiting: Int) { self.state.withLock { ($0.working, $0.waitingCount) } }
 
     /// Runs `work` once admitted, and lets the next session in when it ends.
-    func admitted<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+    public func admitted<T: Sendable>(_ work: () async throws -> T) async throws -> T {
         try await self.admit()
         defer { self.leave() }
         return try await work()
