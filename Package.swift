@@ -71,7 +71,9 @@ let package = Package(
             dependencies: [
                 "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleTesting", "CSQLite",
             ]),
-        .testTarget(name: "EnsembleLLMTests", dependencies: ["EnsembleCore", "EnsembleLLM", "EnsembleTesting"]),
+        .testTarget(
+            name: "EnsembleLLMTests",
+            dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleLLM", "EnsembleTesting"]),
         .testTarget(
             name: "ScenarioTests",
             dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]
