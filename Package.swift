@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "EnsembleCLI",
             dependencies: [
-                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore",
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

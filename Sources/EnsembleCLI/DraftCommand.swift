@@ -3,6 +3,7 @@ import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
 import EnsembleStore
+import Foundation
 import Synchronization
 
 struct DraftCommand: AsyncParsableCommand {
@@ -44,6 +45,8 @@ struct DraftCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @OptionGroup var modelOptions: ModelOptions
+
     func validate() throws {
         guard self.concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard self.agentTimeout >= 1 else { throw ValidationError("--agent-timeout must be at least 1 second") }
@@ -57,7 +60,16 @@ struct DraftCommand: AsyncParsableCommand {
         var configuration = agents.supervisor
         configuration.concurrencyLimit = self.concurrency
         configuration.agentTimeout = .seconds(self.agentTimeout)
-        let supervisor = SessionSupervisor(configuration: configuration)
+        let model = try self.modelOptions.resolve()
+        let supervisor: SessionSupervisor
+        var ledger: ModelDraftLedger?
+        if let model {
+            let (live, records) = try model.agents(agents)
+            supervisor = SessionSupervisor(configuration: configuration, agents: live, clock: ContinuousClock())
+            ledger = records
+        } else {
+            supervisor = SessionSupervisor(configuration: configuration)
+        }
         let lines = ProgressLines(console: Console.current)
         let progress: SupervisorProgress? = self.quiet ? nil : { @Sendable event in lines.report(event) }
         // A clinician's speaker corrections from review keep applying when the session is drafted again.
@@ -65,17 +77,23 @@ struct DraftCommand: AsyncParsableCommand {
         if let user = self.store.actingUser {
             corrections = try await self.store.open().corrections(session: scenario.session.id.rawValue, as: user)
         }
-        let run = try await supervisor.draft(
+        var run = try await supervisor.draft(
             scenario.session, transcript: scenario.transcript, corrections: corrections, progress: progress)
+        var usage: RunReport.ModelUsage?
+        if let model, let ledger { usage = model.usage(ledger) }
+        if let usage {
+            run.findings += usage.records.compactMap { $0.finding }
+            if !self.quiet { Console.error(Self.summary(usage)) }
+        }
         try await Self.persist(
             run, scenario: scenario, agents: agents, store: self.store, reader: self.input.reader,
-            quiet: self.quiet)
+            quiet: self.quiet, model: usage)
         if self.json {
             let report = RunReport.json(
                 run,
                 context: RunReport.Context(
                     transcriptFiles: scenario.transcriptFiles, includeText: !self.noText,
-                    disclaimer: agents.drafting.drafter.disclaimer, agents: agents.versions
+                    disclaimer: agents.drafting.drafter.disclaimer, agents: agents.versions, model: usage
                 )
             )
             Console.out(JSONWriter.write(report))
@@ -87,6 +105,19 @@ struct DraftCommand: AsyncParsableCommand {
                 )
             )
         }
+    }
+}
+
+extension DraftCommand {
+    /// One line on standard error: what the model did, by counts only.
+    static func summary(_ usage: RunReport.ModelUsage) -> String {
+        let accepted = usage.records.filter { if case .accepted = $0.outcome { true } else { false } }.count
+        let tokens = usage.usage
+        let cost = usage.cost.map { String(format: ", about $%.4f", $0) } ?? ""
+        return "[ensemble] model \(usage.model): \(usage.records.reduce(0) { $0 + $1.requests }) request(s), "
+            + "\(tokens.prompt) prompt and \(tokens.completion) completion tokens\(cost); "
+            + "\(accepted) of \(usage.records.count) drafts used the model's sentences, "
+            + "\(usage.records.count - accepted) fell back to the deterministic draft"
     }
 }
 

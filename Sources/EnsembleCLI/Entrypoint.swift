@@ -1,4 +1,5 @@
 import ArgumentParser
+import EnsembleCore
 import EnsembleFormats
 import EnsembleStore
 
@@ -33,6 +34,9 @@ public enum EnsembleCLI {
             case .forbidden, .notFound, .staleVersion, .locked, .blocked, .invalid: return 3
             case .unavailable, .sql, .newerSchema, .corrupt: return 2
             }
+        } catch let error as ModelError {
+            Console.error("error: \(error.message)")
+            return 2
         } catch let failure as CommandFailure {
             Console.error("error: \(failure.message)")
             return failure.exitCode

@@ -164,7 +164,7 @@ extension DraftCommand {
     /// `quiet`).
     static func persist(
         _ run: SessionRun, scenario: Scenario, agents: AgentConfigurations, store options: StoreOptions,
-        reader: FileReader, quiet: Bool
+        reader: FileReader, quiet: Bool, model: RunReport.ModelUsage? = nil
     ) async throws {
         guard let user = options.actingUser else {
             if !quiet {
@@ -178,7 +178,8 @@ extension DraftCommand {
         let inputs = DraftInputs(
             sessionJSON: sessionJSON, transcript: scenario.transcript,
             digest: Self.digest(sessionJSON: sessionJSON, transcript: scenario.transcript), agents: agents.versions,
-            engine: "deterministic")
+            engine: model.map { "llm:\($0.backend):\($0.model)" } ?? "deterministic",
+            modelUsage: model.map { ($0.usage, $0.records.reduce(0) { $0 + $1.requests }) })
         let recorded = try await options.open().record(run, inputs: inputs, as: user)
         let counts = Dictionary(grouping: recorded.notes.values, by: \.change).mapValues(\.count)
         let summary = [NoteChange.created, .redrafted, .besideEdit, .unchanged, .locked].compactMap { change in

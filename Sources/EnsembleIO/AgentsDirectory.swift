@@ -12,6 +12,8 @@ public struct AgentConfigurations: Sendable {
     public var interchange: InterchangeSettings
     /// Each agent's version and the content hashes of the files it was loaded from.
     public var versions: [AgentVersion]
+    /// The NoteDrafter's system prompt for model drafting (`note-drafter/prompt.md`).
+    public var notePrompt: String
 
     public var supervisor: SessionSupervisor.Configuration {
         SessionSupervisor.Configuration(segmenter: self.segmenter, attributor: self.attributor, drafting: self.drafting)
@@ -68,6 +70,7 @@ public enum AgentsDirectory {
         let lexicon = try bytes("speaker-attributor/lexicon.json")
         let interventionsFile = try bytes("interventions/lexicon.json")
         let drafterFile = try bytes("note-drafter/config.json")
+        let promptFile = try bytes("note-drafter/prompt.md")
         let summarizerFile = try bytes("group-summarizer/config.json")
         let alignerFile = try bytes("plan-aligner/config.json")
         let screenerFile = try bytes("risk-screener/config.json")
@@ -107,7 +110,7 @@ public enum AgentsDirectory {
                 ["speaker-attributor/agent.json", "speaker-attributor/lexicon.json"]
             ),
             version("InterventionLexicon", drafting.interventions.version, ["interventions/lexicon.json"]),
-            version("NoteDrafter", drafting.drafter.version, ["note-drafter/config.json"]),
+            version("NoteDrafter", drafting.drafter.version, ["note-drafter/config.json", "note-drafter/prompt.md"]),
             version("GroupSummarizer", drafting.summarizer.version, ["group-summarizer/config.json"]),
             version("PlanAligner", drafting.aligner.version, ["plan-aligner/config.json"]),
             version("RiskScreener", drafting.screener.version, ["risk-screener/config.json"]),
@@ -121,7 +124,8 @@ public enum AgentsDirectory {
         ]
         return AgentConfigurations(
             directory: directory, segmenter: segmenter, attributor: attributor, drafting: drafting,
-            interchange: interchange, versions: versions
+            interchange: interchange, versions: versions,
+            notePrompt: String(decoding: promptFile.bytes, as: UTF8.self)
         )
     }
 }

@@ -2,39 +2,6 @@ public import EnsembleCore
 import EnsembleFormats
 import Synchronization
 
-/// What became of one attendee's model-drafted note: the record behind the run report's usage figures
-/// and the fallback findings.
-public struct ModelDraftRecord: Sendable, Hashable {
-    public enum Outcome: Sendable, Hashable {
-        /// The model's sentences were used: `kept` passed every check, `dropped` did not.
-        case accepted(kept: Int, dropped: Int)
-        /// The deterministic draft was used instead, and why (by kind, never by content).
-        case fellBack(String)
-    }
-
-    public var attendee: PersonID
-    public var outcome: Outcome
-    /// Model calls made (each may have been retried inside the client).
-    public var calls: Int
-    public var requests: Int
-    public var usage: TokenUsage
-    public var latency: Duration
-}
-
-/// Every record of a run's model drafting, collected from the drafters running in parallel.
-public final class ModelDraftLedger: Sendable {
-    private let records = Mutex<[ModelDraftRecord]>([])
-
-    public init() {}
-
-    public func add(_ record: ModelDraftRecord) { self.records.withLock { $0.append(record) } }
-
-    /// In attendee order.
-    public var all: [ModelDraftRecord] {
-        self.records.withLock { $0 }.sorted { $0.attendee.rawValue < $1.attendee.rawValue }
-    }
-}
-
 /// Drafts an attendee's narrative with a language model, and everything else as the deterministic
 /// drafter does.
 ///

@@ -179,6 +179,15 @@ public actor Store {
                             })
                     ),
                     ("newRiskFlags", .number(newFlags)),
+                    (
+                        "model",
+                        inputs.modelUsage.map {
+                            .object([
+                                ("requests", .number($0.requests)), ("promptTokens", .number($0.tokens.prompt)),
+                                ("completionTokens", .number($0.tokens.completion)),
+                            ])
+                        }
+                    ),
                 ]))
             return RecordedRun(runID: runID, notes: changes, newFlags: newFlags)
         }

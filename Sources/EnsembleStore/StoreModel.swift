@@ -25,15 +25,21 @@ public struct DraftInputs: Sendable {
     /// SHA-256 over session.json and the transcript's utterances.
     public var digest: String
     public var agents: [AgentVersion]
-    /// `deterministic`, or the language model's name.
+    /// `deterministic`, or `llm:BACKEND:MODEL`.
     public var engine: String
+    /// Tokens and requests the language model used, for the audit trail.
+    public var modelUsage: (tokens: TokenUsage, requests: Int)?
 
-    public init(sessionJSON: String, transcript: Transcript, digest: String, agents: [AgentVersion], engine: String) {
+    public init(
+        sessionJSON: String, transcript: Transcript, digest: String, agents: [AgentVersion], engine: String,
+        modelUsage: (tokens: TokenUsage, requests: Int)? = nil
+    ) {
         self.sessionJSON = sessionJSON
         self.transcript = transcript
         self.digest = digest
         self.agents = agents
         self.engine = engine
+        self.modelUsage = modelUsage
     }
 }
 

@@ -19,6 +19,8 @@ public struct Finding: Sendable, Hashable {
         // Attribution
         /// A clinician bound a speaker label to a person (or to no one) in review.
         case speakerCorrected
+        /// A language model's draft for an attendee was not used; the deterministic draft stands.
+        case modelFallback
         case speakerUnknown
         case utterancesUnknown
         case sharedDevice

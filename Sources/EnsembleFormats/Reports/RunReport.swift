@@ -10,11 +10,84 @@ public enum RunReport {
         public var disclaimer: String
         public var agents: [AgentVersion]
 
-        public init(transcriptFiles: [String], includeText: Bool = true, disclaimer: String, agents: [AgentVersion]) {
+        /// What model drafting did, when a language model drafted (nil for the deterministic engine).
+        public var model: ModelUsage?
+
+        public init(
+            transcriptFiles: [String], includeText: Bool = true, disclaimer: String, agents: [AgentVersion],
+            model: ModelUsage? = nil
+        ) {
             self.transcriptFiles = transcriptFiles
             self.includeText = includeText
             self.disclaimer = disclaimer
             self.agents = agents
+            self.model = model
+        }
+    }
+
+    /// A run's model calls: per attendee, whether the model's sentences were used, the calls, requests,
+    /// tokens and latency, and the cost at the configured rates.
+    public struct ModelUsage: Sendable {
+        public var backend: String
+        public var model: String
+        public var records: [ModelDraftRecord]
+        /// US dollars per million prompt and completion tokens, when configured.
+        public var pricePerMillionPrompt: Double?
+        public var pricePerMillionCompletion: Double?
+
+        public init(
+            backend: String, model: String, records: [ModelDraftRecord], pricePerMillionPrompt: Double? = nil,
+            pricePerMillionCompletion: Double? = nil
+        ) {
+            self.backend = backend
+            self.model = model
+            self.records = records
+            self.pricePerMillionPrompt = pricePerMillionPrompt
+            self.pricePerMillionCompletion = pricePerMillionCompletion
+        }
+
+        public var usage: TokenUsage { self.records.reduce(TokenUsage()) { $0 + $1.usage } }
+
+        /// Dollars, when both prices are set.
+        public var cost: Double? {
+            guard let prompt = self.pricePerMillionPrompt, let completion = self.pricePerMillionCompletion else {
+                return nil
+            }
+            return (Double(self.usage.prompt) * prompt + Double(self.usage.completion) * completion) / 1_000_000
+        }
+
+        var json: JSONNode {
+            let usage = self.usage
+            let calls = self.records.reduce(0) { $0 + $1.calls }
+            let requests = self.records.reduce(0) { $0 + $1.requests }
+            let cost: JSONNode? = self.cost.map { JSONNode.rounded($0, places: 6) }
+            let attendees: [JSONNode] = self.records.map(Self.attendee)
+            return .object([
+                ("backend", .string(self.backend)), ("model", .string(self.model)), ("calls", .number(calls)),
+                ("requests", .number(requests)), ("promptTokens", .number(usage.prompt)),
+                ("completionTokens", .number(usage.completion)), ("costUSD", cost), ("attendees", .array(attendees)),
+            ])
+        }
+
+        static func attendee(_ record: ModelDraftRecord) -> JSONNode {
+            var members: [(String, JSONNode?)] = [("attendeeId", .string(record.attendee.rawValue))]
+            switch record.outcome {
+            case .accepted(let kept, let dropped):
+                members.append(("outcome", .string("accepted")))
+                members.append(("sentencesKept", .number(kept)))
+                members.append(("sentencesDropped", .number(dropped)))
+            case .fellBack(let reason):
+                members.append(("outcome", .string("fellBack")))
+                members.append(("reason", .string(reason)))
+            }
+            let (seconds, attoseconds) = record.latency.components
+            let milliseconds = Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+            members.append(("calls", .number(record.calls)))
+            members.append(("requests", .number(record.requests)))
+            members.append(("promptTokens", .number(record.usage.prompt)))
+            members.append(("completionTokens", .number(record.usage.completion)))
+            members.append(("latencyMilliseconds", .number(milliseconds)))
+            return .object(members)
         }
     }
 
@@ -43,6 +116,8 @@ public enum RunReport {
             ),
             ("segments", .array(attributed.segmented.segments.map(AttributionReport.segment))),
             ("agents", .array(context.agents.map(self.agent))),
+            ("engine", .string(context.model == nil ? "deterministic" : "llm")),
+            ("model", context.model?.json),
         ])
     }
 
