@@ -179,7 +179,7 @@ extension DraftCommand {
             sessionJSON: sessionJSON, transcript: scenario.transcript,
             digest: Self.digest(sessionJSON: sessionJSON, transcript: scenario.transcript), agents: agents.versions,
             engine: model.map { "llm:\($0.backend):\($0.model)" } ?? "deterministic",
-            modelUsage: model.map { ($0.usage, $0.records.reduce(0) { $0 + $1.requests }) })
+            modelRecords: model?.records ?? [], modelCostUSD: model?.cost)
         let recorded = try await options.open().record(run, inputs: inputs, as: user)
         let counts = Dictionary(grouping: recorded.notes.values, by: \.change).mapValues(\.count)
         let summary = [NoteChange.created, .redrafted, .besideEdit, .unchanged, .locked].compactMap { change in

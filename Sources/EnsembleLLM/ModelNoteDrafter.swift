@@ -8,8 +8,8 @@ import Synchronization
 /// The model sees only that attendee's own utterances and the clinician's sentences to them (or to the
 /// whole group), pseudonymised (`Pseudonymiser`), each with its utterance index. It answers JSON:
 /// `{"sentences": [{"field": "reported" | "response" | "plan", "text": …, "evidence": [indexes]}]}`.
-/// A sentence is kept only when it parses, names a narrative field, cites at least one utterance and
-/// only utterances it was shown, and uses no token it was not given. Kept sentences are re-identified
+/// A sentence is kept only when it parses, reads as prose (not echoed JSON), names a narrative field,
+/// cites at least one utterance and only utterances it was shown, and uses no token it was not given. Kept sentences are re-identified
 /// and replace the deterministic draft's sentences for their field. Assembly then runs the same
 /// confidentiality filter and clone check over them as over any draft. A reply with nothing usable is
 /// asked for once more. After that, or when the model fails, or for a Part 2 record the configuration
@@ -158,7 +158,7 @@ public struct ModelNoteDrafter: NoteDraftingAgent {
             let evidence = cited.compactMap { $0.number.flatMap { $0 == $0.rounded() ? Int($0) : nil } }
             let trimmed = text.trimmingCharacters(" \n\t")
             let tokens = Self.tokens(in: trimmed)
-            guard !trimmed.isEmpty, trimmed.count <= 600, !evidence.isEmpty, evidence.count == cited.count,
+            guard Self.isProse(trimmed), trimmed.count <= 600, !evidence.isEmpty, evidence.count == cited.count,
                 evidence.allSatisfy(allowed.contains), tokens.allSatisfy({ issued[$0] != nil })
             else {
                 dropped += 1
@@ -167,6 +167,15 @@ public struct ModelNoteDrafter: NoteDraftingAgent {
             kept.append((field, NoteSentence(pseudonymiser.reidentify(trimmed), evidence: evidence)))
         }
         return .success((kept, dropped))
+    }
+
+    /// Reads as a sentence: three or more words with letters, mostly letters, and no JSON left in it
+    /// (a small model can echo fragments of the schema as "text").
+    static func isProse(_ text: String) -> Bool {
+        let words = text.split(whereSeparator: \.isWhitespace).filter { $0.contains(where: \.isLetter) }
+        let visible = text.filter { !$0.isWhitespace }
+        let letters = visible.filter(\.isLetter).count
+        return words.count >= 3 && letters * 2 >= visible.count && !text.contains("{") && !text.contains("}")
     }
 
     /// `[WORD_n]`-shaped tokens in a text.

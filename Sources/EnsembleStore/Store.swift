@@ -181,16 +181,30 @@ public actor Store {
                     ("newRiskFlags", .number(newFlags)),
                     (
                         "model",
-                        inputs.modelUsage.map {
-                            .object([
-                                ("requests", .number($0.requests)), ("promptTokens", .number($0.tokens.prompt)),
-                                ("completionTokens", .number($0.tokens.completion)),
+                        inputs.modelRecords.isEmpty
+                            ? nil
+                            : .object([
+                                ("costUSD", inputs.modelCostUSD.map { .rounded($0, places: 6) }),
+                                ("calls", .array(inputs.modelRecords.map(Self.modelCall))),
                             ])
-                        }
                     ),
                 ]))
             return RecordedRun(runID: runID, notes: changes, newFlags: newFlags)
         }
+    }
+
+    /// One attendee's model calls for the audit trail: ids, counts, tokens, latency and the outcome's
+    /// kind (a fallback's reason is the drafter's fixed wording, never content).
+    static func modelCall(_ record: ModelDraftRecord) -> JSONNode {
+        let (seconds, attoseconds) = record.latency.components
+        var outcome = "accepted"
+        if case .fellBack = record.outcome { outcome = "fellBack" }
+        return .object([
+            ("attendee", .string(record.attendee.rawValue)), ("outcome", .string(outcome)),
+            ("calls", .number(record.calls)), ("requests", .number(record.requests)),
+            ("promptTokens", .number(record.usage.prompt)), ("completionTokens", .number(record.usage.completion)),
+            ("latencyMilliseconds", .number(Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))),
+        ])
     }
 
     /// The session row and its inputs; the roster, attendees and utterances are replaced when the

@@ -27,19 +27,23 @@ public struct DraftInputs: Sendable {
     public var agents: [AgentVersion]
     /// `deterministic`, or `llm:BACKEND:MODEL`.
     public var engine: String
-    /// Tokens and requests the language model used, for the audit trail.
-    public var modelUsage: (tokens: TokenUsage, requests: Int)?
+    /// What the language model did per attendee (calls, requests, tokens, latency, outcome), for the
+    /// audit trail; empty for the deterministic engine.
+    public var modelRecords: [ModelDraftRecord]
+    /// The run's model cost in US dollars, when prices are configured.
+    public var modelCostUSD: Double?
 
     public init(
         sessionJSON: String, transcript: Transcript, digest: String, agents: [AgentVersion], engine: String,
-        modelUsage: (tokens: TokenUsage, requests: Int)? = nil
+        modelRecords: [ModelDraftRecord] = [], modelCostUSD: Double? = nil
     ) {
         self.sessionJSON = sessionJSON
         self.transcript = transcript
         self.digest = digest
         self.agents = agents
         self.engine = engine
-        self.modelUsage = modelUsage
+        self.modelRecords = modelRecords
+        self.modelCostUSD = modelCostUSD
     }
 }
 

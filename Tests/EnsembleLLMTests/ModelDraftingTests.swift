@@ -92,6 +92,7 @@ struct ModelDraftingTests {
                   {"field":"reported","text":"Cites an utterance it was not shown.","evidence":[9999]},
                   {"field":"plan","text":"Uses a token it was never given: [CLIENT_77].","evidence":[\(own)]},
                   {"field":"reported","text":"No citation at all.","evidence":[]},
+                  {"field":"reported","text":"... }, {","evidence":[\(own)]},
                   {"field":"observed","text":"A field the model may not write.","evidence":[\(own)]},
                   {"field":"plan","text":"Will practise the skill this week.","evidence":[\(own)]}
                 ]}
@@ -111,7 +112,8 @@ struct ModelDraftingTests {
         #expect(
             !maria.sentences.contains { $0.text.contains(other) || $0.text.contains(other.split(separator: " ")[0]) })
         let record = try #require(ledger.all.first { $0.attendee == PersonID("CL-101") })
-        #expect(record.outcome == .accepted(kept: 2, dropped: 4))
+        #expect(record.outcome == .accepted(kept: 2, dropped: 5), "echoed JSON is not a sentence")
+        #expect(!reported.contains { $0.contains("}") })
         #expect(record.usage == TokenUsage(prompt: 100, completion: 20) && record.calls == 1)
         // Every kept sentence cites only what that attendee said or was told.
         for sentence in maria.structured[.reported] + maria.structured[.plan] { #expect(!sentence.evidence.isEmpty) }

@@ -329,3 +329,31 @@ struct StoreTests {
         #expect(throws: StoreError.self) { _ = try Store(path: desk.path) }
     }
 }
+
+extension StoreTests {
+    @Test func modelRun_recordsEachAttendeesCallsInTheAuditEvent() async throws {
+        let desk = try await FamilyDesk()
+        let json = String(decoding: try Fixtures.bytes(desk.scenario.directory + "/session.json"), as: UTF8.self)
+        let records = [
+            ModelDraftRecord(
+                attendee: FamilyDesk.patient, outcome: .accepted(kept: 3, dropped: 1), calls: 1, requests: 2,
+                usage: TokenUsage(prompt: 1_500, completion: 120), latency: .milliseconds(2_400)),
+            ModelDraftRecord(
+                attendee: FamilyDesk.mother, outcome: .fellBack("the model call failed (unavailable)"), calls: 1,
+                requests: 4, usage: TokenUsage(), latency: .milliseconds(900)),
+        ]
+        let inputs = DraftInputs(
+            sessionJSON: json, transcript: desk.scenario.transcript, digest: "d", agents: desk.agents.versions,
+            engine: "llm:openai:gpt", modelRecords: records, modelCostUSD: 0.0042)
+        _ = try await desk.store.record(try await desk.run(), inputs: inputs, as: "hcole")
+        let line = try #require(try await desk.store.exportAudit(as: "admin").first { $0.contains("draft.generated") })
+        let detail = try #require(try JSONParser.parse(line, file: "line")["detail"])
+        #expect(detail["engine"]?.string == "llm:openai:gpt")
+        let calls = detail["model"]?["calls"]?.array ?? []
+        #expect(calls.count == 2 && detail["model"]?["costUSD"]?.number == 0.0042)
+        let patient = try #require(calls.first { $0["attendee"]?.string == "CL-301" })
+        #expect(patient["promptTokens"]?.number == 1_500 && patient["latencyMilliseconds"]?.number == 2_400)
+        #expect(patient["outcome"]?.string == "accepted" && patient["requests"]?.number == 2)
+        #expect(!line.contains("Sofia") && !line.contains("unavailable"), "ids and counts only")
+    }
+}
