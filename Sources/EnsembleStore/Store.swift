@@ -196,14 +196,13 @@ public actor Store {
     /// One attendee's model calls for the audit trail: ids, counts, tokens, latency and the outcome's
     /// kind (a fallback's reason is the drafter's fixed wording, never content).
     static func modelCall(_ record: ModelDraftRecord) -> JSONNode {
-        let (seconds, attoseconds) = record.latency.components
         var outcome = "accepted"
         if case .fellBack = record.outcome { outcome = "fellBack" }
         return .object([
             ("attendee", .string(record.attendee.rawValue)), ("outcome", .string(outcome)),
             ("calls", .number(record.calls)), ("requests", .number(record.requests)),
             ("promptTokens", .number(record.usage.prompt)), ("completionTokens", .number(record.usage.completion)),
-            ("latencyMilliseconds", .number(Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))),
+            ("latencyMilliseconds", .number(record.latency.wholeMilliseconds)),
         ])
     }
 

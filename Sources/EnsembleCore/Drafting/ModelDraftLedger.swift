@@ -53,3 +53,11 @@ public final class ModelDraftLedger: Sendable {
         self.records.withLock { $0 }.sorted { $0.attendee.rawValue < $1.attendee.rawValue }
     }
 }
+
+extension Duration {
+    /// Whole milliseconds, for reports and the audit trail.
+    public var wholeMilliseconds: Int {
+        let (seconds, attoseconds) = self.components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}

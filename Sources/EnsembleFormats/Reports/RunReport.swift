@@ -80,13 +80,11 @@ public enum RunReport {
                 members.append(("outcome", .string("fellBack")))
                 members.append(("reason", .string(reason)))
             }
-            let (seconds, attoseconds) = record.latency.components
-            let milliseconds = Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
             members.append(("calls", .number(record.calls)))
             members.append(("requests", .number(record.requests)))
             members.append(("promptTokens", .number(record.usage.prompt)))
             members.append(("completionTokens", .number(record.usage.completion)))
-            members.append(("latencyMilliseconds", .number(milliseconds)))
+            members.append(("latencyMilliseconds", .number(record.latency.wholeMilliseconds)))
             return .object(members)
         }
     }
