@@ -170,12 +170,14 @@ public actor Store {
                     (
                         "notes",
                         .array(
-                            run.notes.filter { changes[$0.attendee] != nil }.map { note in
-                                .object([
-                                    ("attendee", .string(note.attendee.rawValue)),
-                                    ("change", .string(changes[note.attendee]!.change.rawValue)),
-                                    ("version", .number(changes[note.attendee]!.version)),
-                                ])
+                            run.notes.compactMap { note in
+                                changes[note.attendee].map { change in
+                                    .object([
+                                        ("attendee", .string(note.attendee.rawValue)),
+                                        ("change", .string(change.change.rawValue)),
+                                        ("version", .number(change.version)),
+                                    ])
+                                }
                             })
                     ),
                     ("newRiskFlags", .number(newFlags)),

@@ -49,9 +49,10 @@ public struct Pseudonymiser: Sendable {
                 if owners[word]?.count == 1 {
                     self.names.append(([word], person.token))
                 } else if surnames[word] == nil {
-                    surnames[word] = "[SURNAME_\(surnames.count + 1)]"
-                    self.originals[surnames[word]!] = word.prefix(1).uppercased() + word.dropFirst()
-                    self.names.append(([word], surnames[word]!))
+                    let token = "[SURNAME_\(surnames.count + 1)]"
+                    surnames[word] = token
+                    self.originals[token] = word.prefix(1).uppercased() + word.dropFirst()
+                    self.names.append(([word], token))
                 }
             }
         }
