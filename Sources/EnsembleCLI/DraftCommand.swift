@@ -73,9 +73,11 @@ struct DraftCommand: AsyncParsableCommand {
         let lines = ProgressLines(console: Console.current)
         let progress: SupervisorProgress? = self.quiet ? nil : { @Sendable event in lines.report(event) }
         // A clinician's speaker corrections from review keep applying when the session is drafted again.
+        // The database is opened once, when a user is named, for the corrections and then the run.
+        let store = try self.store.actingUser.map { _ in try self.store.open() }
         var corrections: [SpeakerCorrection] = []
-        if let user = self.store.actingUser {
-            corrections = try await self.store.open().corrections(session: scenario.session.id.rawValue, as: user)
+        if let store, let user = self.store.actingUser {
+            corrections = try await store.corrections(session: scenario.session.id.rawValue, as: user)
         }
         var run = try await supervisor.draft(
             scenario.session, transcript: scenario.transcript, corrections: corrections, progress: progress)
@@ -86,7 +88,7 @@ struct DraftCommand: AsyncParsableCommand {
             if !self.quiet { Console.error(Self.summary(usage)) }
         }
         try await Self.persist(
-            run, scenario: scenario, agents: agents, store: self.store, reader: self.input.reader,
+            run, scenario: scenario, agents: agents, store: store, options: self.store, reader: self.input.reader,
             quiet: self.quiet, model: usage)
         if self.json {
             let report = RunReport.json(

@@ -160,13 +160,13 @@ struct MetricsCommand: AsyncParsableCommand {
 // MARK: - Persisting a drafting run
 
 extension DraftCommand {
-    /// Keeps the run in the store when a user is named; says so on standard error either way (unless
-    /// `quiet`).
+    /// Keeps the run in `store` (open when a user is named); says so on standard error either way
+    /// (unless `quiet`).
     static func persist(
-        _ run: SessionRun, scenario: Scenario, agents: AgentConfigurations, store options: StoreOptions,
+        _ run: SessionRun, scenario: Scenario, agents: AgentConfigurations, store: Store?, options: StoreOptions,
         reader: FileReader, quiet: Bool, model: RunReport.ModelUsage? = nil
     ) async throws {
-        guard let user = options.actingUser else {
+        guard let store, let user = options.actingUser else {
             if !quiet {
                 Console.error(
                     "[ensemble] not stored: name the user drafting with --as to keep the run in \(options.path)")
@@ -180,7 +180,7 @@ extension DraftCommand {
             digest: Self.digest(sessionJSON: sessionJSON, transcript: scenario.transcript), agents: agents.versions,
             engine: model.map { "llm:\($0.backend):\($0.model)" } ?? "deterministic",
             modelRecords: model?.records ?? [], modelCostUSD: model?.cost)
-        let recorded = try await options.open().record(run, inputs: inputs, as: user)
+        let recorded = try await store.record(run, inputs: inputs, as: user)
         let counts = Dictionary(grouping: recorded.notes.values, by: \.change).mapValues(\.count)
         let summary = [NoteChange.created, .redrafted, .besideEdit, .unchanged, .locked].compactMap { change in
             counts[change].map { "\($0) \(change.rawValue)" }

@@ -44,20 +44,10 @@ public struct AuditEvent: Sendable, Hashable {
 }
 
 /// What `ensemble audit verify` found.
-public struct AuditVerification: Sendable, Hashable {
+public struct AuditVerification: Sendable {
     public var events: Int
     /// The first event whose hash or link does not hold, and why; nil when the chain is whole.
     public var firstBroken: (seq: Int, reason: String)?
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.events == rhs.events && lhs.firstBroken?.seq == rhs.firstBroken?.seq
-            && lhs.firstBroken?.reason == rhs.firstBroken?.reason
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(self.events)
-        hasher.combine(self.firstBroken?.seq)
-    }
 }
 
 extension Connection {

@@ -62,18 +62,10 @@ public enum NoteChange: String, Sendable, Hashable {
     case locked
 }
 
-public struct RecordedRun: Sendable, Hashable {
+public struct RecordedRun: Sendable {
     public var runID: Int
     public var notes: [PersonID: (change: NoteChange, version: Int)]
     public var newFlags: Int
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.runID == rhs.runID && lhs.newFlags == rhs.newFlags
-            && lhs.notes.mapValues { "\($0.change.rawValue)@\($0.version)" }
-                == rhs.notes.mapValues { "\($0.change.rawValue)@\($0.version)" }
-    }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(self.runID) }
 }
 
 /// One version of a note, as the history lists it.
@@ -97,7 +89,7 @@ public struct NoteSignature: Sendable, Hashable {
 }
 
 /// One attendee's note in review.
-public struct NoteReview: Sendable, Hashable {
+public struct NoteReview: Sendable {
     public var attendee: PersonID
     public var format: String
     public var state: NoteState
@@ -112,16 +104,6 @@ public struct NoteReview: Sendable, Hashable {
     public var draftBesideEdit: Int?
     public var signatures: [NoteSignature]
     public var addenda: [(user: String, at: String, text: String)]
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.attendee == rhs.attendee && lhs.currentVersion == rhs.currentVersion && lhs.state == rhs.state
-            && lhs.sections == rhs.sections
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(self.attendee)
-        hasher.combine(self.currentVersion)
-    }
 }
 
 /// A risk flag as the store keeps it, with its acknowledgement.
@@ -167,7 +149,7 @@ public struct SessionReview: Sendable {
 }
 
 /// Governance figures over signed notes and section reviews.
-public struct GovernanceMetrics: Sendable, Hashable {
+public struct GovernanceMetrics: Sendable {
     public struct Figures: Sendable, Hashable {
         public var signedNotes = 0
         /// Signed notes whose signed version is a draft the agents wrote, unedited.
@@ -182,12 +164,4 @@ public struct GovernanceMetrics: Sendable, Hashable {
     public var acceptance: [String: (accepted: Int, rejected: Int)]
     public var overall: Figures
     public var byClinician: [String: Figures]
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.overall == rhs.overall && lhs.byClinician == rhs.byClinician
-            && lhs.acceptance.mapValues { [$0.accepted, $0.rejected] }
-                == rhs.acceptance.mapValues { [$0.accepted, $0.rejected] }
-    }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(self.overall) }
 }

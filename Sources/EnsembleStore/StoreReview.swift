@@ -436,7 +436,6 @@ extension Store {
         case .locked(let text): StoreError(.locked, text)
         case .stale(let text): StoreError(.staleVersion, text)
         case .blocked(let text): StoreError(.blocked, text)
-        case .invalid(let text): StoreError(.invalid, text)
         }
     }
 

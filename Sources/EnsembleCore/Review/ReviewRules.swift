@@ -48,11 +48,10 @@ public enum ReviewRules {
         case locked(String)
         case stale(String)
         case blocked(String)
-        case invalid(String)
 
         public var message: String {
             switch self {
-            case .locked(let text), .stale(let text), .blocked(let text), .invalid(let text): text
+            case .locked(let text), .stale(let text), .blocked(let text): text
             }
         }
     }
