@@ -11,7 +11,7 @@ SWIFT_BUILD_FLAGS ?=
 VENV ?= .build/venv
 PYX12_VERSION ?= 4.0.0
 
-.PHONY: all build release demo test deps pytools bench check-scenarios format clean
+.PHONY: all build release demo test browser-test deps pytools bench check-scenarios format clean
 
 all: build
 
@@ -66,6 +66,11 @@ demo: release
 test: deps pytools
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	ENSEMBLE_REQUIRE_PYX12=1 ENSEMBLE_X12VALID=$(abspath $(VENV))/bin/x12valid $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	ENSEMBLE_BIN=$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))/ensemble scripts/browser-test
+
+## The review flow in headless Chromium (installs chromium, chromium-driver and selenium as needed).
+browser-test: build
+	ENSEMBLE_BIN=$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))/ensemble scripts/browser-test
 
 ## Speed and memory figures (release build); see Benchmarks/.
 bench: deps

@@ -22,7 +22,12 @@ let package = Package(
     ],
     dependencies: [
         // The CLI target is the only importer.
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The server target is the only importer.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own dependencies, named for the server's worker pool service and its logger.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Pure: domain values, agents, supervisor. No files, sockets, SQLite or Foundation.
@@ -41,11 +46,22 @@ let package = Package(
         .target(name: "EnsembleStore", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "CSQLite"]),
         // Language models behind any OpenAI-compatible endpoint, over FoundationNetworking.
         .target(name: "EnsembleLLM", dependencies: ["EnsembleCore", "EnsembleFormats"]),
+        // `ensemble serve`: the EHR webhook, the job queue, the REST API and the review pages, on Hummingbird.
+        .target(
+            name: "EnsembleServer",
+            dependencies: [
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "CCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Commands as library code, tested in-process.
         .target(
             name: "EnsembleCLI",
             dependencies: [
-                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleLLM",
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleLLM", "EnsembleServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,6 +90,13 @@ let package = Package(
         .testTarget(
             name: "EnsembleLLMTests",
             dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleLLM", "EnsembleTesting"]),
+        .testTarget(
+            name: "EnsembleServerTests",
+            dependencies: [
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleServer", "EnsembleTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(
             name: "ScenarioTests",
             dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]

@@ -4,6 +4,7 @@
 // OpenSSL's libcrypto (libssl-dev): SHA-256 for content hashes, HMAC for signatures.
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #endif

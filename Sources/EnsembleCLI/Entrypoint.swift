@@ -68,6 +68,7 @@ struct EnsembleCommand: AsyncParsableCommand {
         subcommands: [
             DraftCommand.self, ClaimsCommand.self, AttributeCommand.self, ParseCommand.self, SegmentCommand.self,
             CheckCommand.self, ValidateCommand.self, ReviewCommand.self, UsersCommand.self, AuditCommand.self,
+            ServeCommand.self,
             MetricsCommand.self,
         ]
     )

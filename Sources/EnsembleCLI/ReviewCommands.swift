@@ -199,18 +199,9 @@ struct ReviewCommand: AsyncParsableCommand {
             let user = try self.store.requireUser()
             let store = try self.store.open()
             let person = self.person == "unknown" ? nil : PersonID(self.person)
-            let (corrections, affected) = try await store.correct(
-                session: self.session, label: self.label, person: person, as: user)
-            let (json, transcript) = try await store.inputs(session: self.session)
-            let session = try SessionDecoder.decode(Array(json.utf8), file: "session \(self.session)").session
             let agents = try AgentsDirectory.load(explicit: self.agents)
-            let run = try await SessionSupervisor(configuration: agents.supervisor).draft(
-                session, transcript: transcript, corrections: corrections)
-            let inputs = DraftInputs(
-                sessionJSON: json, transcript: transcript,
-                digest: DraftCommand.digest(sessionJSON: json, transcript: transcript), agents: agents.versions,
-                engine: "deterministic")
-            let recorded = try await store.record(run, inputs: inputs, as: user, only: affected)
+            let (affected, recorded) = try await store.relabel(
+                session: self.session, label: self.label, person: person, agents: agents, as: user)
             Console.out("label relabelled; run \(recorded.runID) drafted the affected notes again:")
             for attendee in affected.sorted(by: { $0.rawValue < $1.rawValue }) {
                 guard let (change, version) = recorded.notes[attendee] else { continue }

@@ -33,8 +33,8 @@ struct StoreOptions: ParsableArguments {
 
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "users", abstract: "Add and list the users of a database (admins only).",
-        subcommands: [AddUser.self, ListUsers.self])
+        commandName: "users", abstract: "Add and list the users of a database, and issue their tokens (admins only).",
+        subcommands: [AddUser.self, ListUsers.self, IssueToken.self])
 
     struct AddUser: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -60,6 +60,25 @@ struct UsersCommand: AsyncParsableCommand {
                 id: self.id, name: self.name, role: UserRole(rawValue: self.role)!, clinicianID: self.clinician)
             try await self.store.open().addUser(user, by: self.store.actingUser)
             Console.out("added \(self.id) (\(self.role))")
+        }
+    }
+
+    struct IssueToken: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "token",
+            abstract: "Issue a bearer token for a user of ensemble serve (the API and the review pages).",
+            discussion: """
+                The token is printed once, on standard output; the database keeps only its SHA-256 digest. \
+                Issue a new one if it is lost.
+                """)
+        @Argument(help: "The user the token signs in as.") var id: String
+        @Option(help: "What the token is for (shown in the audit trail).") var label = "api"
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            Console.out(
+                try await self.store.open().issueToken(
+                    for: self.id, label: self.label, by: try self.store.requireUser()))
         }
     }
 
@@ -177,7 +196,8 @@ extension DraftCommand {
             decoding: try reader.read(scenario.directory + "/session.json", limit: reader.documentLimit), as: UTF8.self)
         let inputs = DraftInputs(
             sessionJSON: sessionJSON, transcript: scenario.transcript,
-            digest: Self.digest(sessionJSON: sessionJSON, transcript: scenario.transcript), agents: agents.versions,
+            digest: DraftInputs.digest(sessionJSON: sessionJSON, transcript: scenario.transcript),
+            agents: agents.versions,
             engine: model.map { "llm:\($0.backend):\($0.model)" } ?? "deterministic",
             modelRecords: model?.records ?? [], modelCostUSD: model?.cost)
         let recorded = try await store.record(run, inputs: inputs, as: user)
@@ -189,15 +209,5 @@ extension DraftCommand {
         Console.error(
             "[ensemble] stored as run \(recorded.runID) in \(options.path): notes \(summary.joined(separator: ", ")); "
                 + "\(recorded.newFlags) new risk flag(s)")
-    }
-
-    /// SHA-256 over session.json and every utterance (label, times, text), so a changed input is a new digest.
-    static func digest(sessionJSON: String, transcript: Transcript) -> String {
-        var text = sessionJSON + "\n" + transcript.format + "\n"
-        for utterance in transcript.utterances {
-            text += "\(utterance.index)\u{1F}\(utterance.label ?? "")\u{1F}\(utterance.start.map { "\($0)" } ?? "")"
-            text += "\u{1F}\(utterance.end.map { "\($0)" } ?? "")\u{1F}\(utterance.text)\n"
-        }
-        return Hashing.sha256Hex(Array(text.utf8))
     }
 }

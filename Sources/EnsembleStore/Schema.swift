@@ -188,7 +188,36 @@ enum Schema {
             BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
         CREATE INDEX note_versions_by_run ON note_versions(run_id);
         CREATE INDEX risk_flags_open ON risk_flags(acknowledged_at, level);
+        """,
+        // 2: the server's job queue (one job per webhook event, unique by source and event id) and users'
+        // bearer tokens, kept only as SHA-256 digests.
         """
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            session_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            max_attempts INTEGER NOT NULL,
+            not_before TEXT NOT NULL,
+            error TEXT,
+            run_id INTEGER REFERENCES runs(id),
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            UNIQUE (source, event_id)
+        );
+        CREATE INDEX jobs_waiting ON jobs(state, not_before);
+        CREATE TABLE api_tokens (
+            digest TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            label TEXT NOT NULL,
+            created TEXT NOT NULL,
+            last_used TEXT
+        );
+        """,
     ]
 
     /// Brings the database to the newest version; refuses a database from a newer Ensemble.

@@ -69,6 +69,9 @@ public actor Store {
         }
     }
 
+    /// The active user with this id, if there is one.
+    public func user(_ id: String) throws -> User? { try self.findUser(id) }
+
     private func findUser(_ id: String) throws(StoreError) -> User? {
         try self.connection.prepare("SELECT id, name, role, clinician_id FROM users WHERE id = ?1 AND active = 1").row(
             [.text(id)]
@@ -376,7 +379,8 @@ public actor Store {
                 .text(session), .text(claim.id), .text(claim.attendee.rawValue), .text(codes),
                 .int(claim.totalChargeInCents),
                 .text(claim.status.rawValue), .text(status),
-                .text(claim.reasons.map(\.message).joined(separator: "\n")),
+                // A line per reason, `code<TAB>message`, so the reason a signature settles can be left out once it has.
+                .text(claim.reasons.map { "\($0.code.rawValue)\t\($0.message)" }.joined(separator: "\n")),
                 .text(JSONWriter.write(ClaimsReport.claim(claim), pretty: false)), .int(run),
             ])
         }

@@ -334,7 +334,17 @@ extension Store {
             StoredClaim(
                 session: $0.text(0), claimID: $0.text(1), attendee: PersonID($0.text(2)),
                 codes: $0.text(3).split(separator: " ").map(String.init), chargeCents: $0.int(4), status: $0.text(5),
-                reasons: $0.text(6).split(separator: "\n").map(String.init))
+                reasons: Self.claimReasons($0.text(6), status: $0.text(5)))
+        }
+    }
+
+    /// The stored reasons' messages; once the claim is ready, without the one the signature settled.
+    static func claimReasons(_ text: String, status: String) -> [String] {
+        text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            guard parts.count == 2 else { return String(line) }
+            if status == ClaimStatus.ready.rawValue, parts[0] == Finding.Code.noteNotSigned.rawValue { return nil }
+            return String(parts[1])
         }
     }
 

@@ -94,6 +94,27 @@ struct ReviewCommandTests {
         #expect(!draft.error.contains("Sofia") && !ack.error.contains("Sofia"))
     }
 
+    @Test func usersToken_printsATokenOnce_andServeChecksItsSources() async throws {
+        #expect(await self.run(["users", "add", "admin", "--name", "Admin", "--role", "admin"], as: nil).status == 0)
+        #expect(
+            await self.run(["users", "add", "intake", "--name", "EHR", "--role", "assistant"], as: "admin").status == 0)
+        let token = await self.run(["users", "token", "intake", "--label", "ehr"], as: "admin")
+        #expect(token.status == 0)
+        #expect(token.out.trimmingCharacters(in: .whitespacesAndNewlines).wholeMatch(of: /ens_[0-9a-f]{64}/) != nil)
+        let refused = await self.run(["users", "token", "intake"], as: "intake")
+        #expect(refused.status == 3 && refused.error.contains("an assistant may not manage users and roles"))
+        let unknown = await self.run(["users", "token", "nobody"], as: "admin")
+        #expect(unknown.status == 3 && unknown.error.contains("no active user nobody"))
+
+        let malformed = await self.run(["serve", "--port", "0", "--source", "ehr"], as: nil)
+        #expect(malformed.status == 64 && malformed.error.contains("name=NAME,user=USER,secret-env=VARIABLE"))
+        let noSecret = await self.run(
+            ["serve", "--port", "0", "--source", "name=ehr,user=intake,secret-env=ENSEMBLE_TEST_UNSET_SECRET"], as: nil)
+        #expect(noSecret.status == 64 && noSecret.error.contains("set ENSEMBLE_TEST_UNSET_SECRET"))
+        let badPort = await self.run(["serve", "--port", "70000"], as: nil)
+        #expect(badPort.status == 64 && badPort.error.contains("--port must be 0 to 65535"))
+    }
+
     @Test func noUser_draftsWithoutStoring_andStoreCommandsAskForOne() async {
         let draft = await self.run(["draft", Fixtures.scenariosDirectory + "/couples-session"], as: nil)
         #expect(draft.status == 0 && draft.error.contains("not stored"))

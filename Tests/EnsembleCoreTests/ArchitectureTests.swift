@@ -23,4 +23,29 @@ struct ArchitectureTests {
             }
         }
     }
+
+    /// The two edge packages stay at their edges: ArgumentParser in the CLI target, Hummingbird (and what
+    /// comes with it) in the server target.
+    @Test func edgePackages_importedOnlyByTheirTargets() throws {
+        let owners = [
+            "ArgumentParser": "EnsembleCLI", "Hummingbird": "EnsembleServer", "ServiceLifecycle": "EnsembleServer",
+            "Logging": "EnsembleServer", "UnixSignals": "EnsembleServer", "NIOCore": "EnsembleServer",
+        ]
+        let sources = Fixtures.repositoryRoot + "/Sources"
+        var seen: Set<String> = []
+        for target in try FileManager.default.contentsOfDirectory(atPath: sources) {
+            let files =
+                FileManager.default.enumerator(atPath: sources + "/" + target)?.compactMap { $0 as? String } ?? []
+            for file in files where file.hasSuffix(".swift") {
+                let text = try String(contentsOfFile: "\(sources)/\(target)/\(file)", encoding: .utf8)
+                for line in text.split(separator: "\n") where line.contains("import ") && !line.contains("//") {
+                    let module = line.split(separator: " ").last.map(String.init) ?? ""
+                    guard let owner = owners[module] else { continue }
+                    seen.insert(module)
+                    #expect(target == owner, "\(target)/\(file) imports \(module)")
+                }
+            }
+        }
+        #expect(seen.isSuperset(of: ["ArgumentParser", "Hummingbird"]))
+    }
 }

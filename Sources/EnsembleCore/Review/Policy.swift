@@ -14,6 +14,11 @@ public enum UserRole: String, Sendable, Hashable, CaseIterable {
     case admin
 }
 
+extension UserRole {
+    /// "a" or "an", as a refusal names the role.
+    var article: String { self == .assistant || self == .admin ? "an" : "a" }
+}
+
 /// Everything a user can ask the store to do.
 public enum ReviewAction: String, Sendable, Hashable, CaseIterable {
     case draftSession, viewNote, editNote, reviewSection, relabelSpeaker, signNote, cosignNote, addAddendum
@@ -82,11 +87,11 @@ public enum Policy {
     public static func refusal(
         role: UserRole, clinician: String?, action: ReviewAction, sessionClinicians: [String]?
     ) -> String? {
-        guard self.permits(role, action) else { return "a \(role.rawValue) may not \(action.phrase)" }
+        guard self.permits(role, action) else { return "\(role.article) \(role.rawValue) may not \(action.phrase)" }
         if action.isSessionBound, role == .clinician || role == .trainee, let sessionClinicians,
             !sessionClinicians.contains(where: { $0 == clinician })
         {
-            return "a \(role.rawValue) may \(action.phrase) only for sessions they are a clinician of"
+            return "\(role.article) \(role.rawValue) may \(action.phrase) only for sessions they are a clinician of"
         }
         return nil
     }

@@ -1,0 +1,92 @@
+import ArgumentParser
+import EnsembleCore
+import EnsembleIO
+import EnsembleServer
+import EnsembleStore
+import Foundation
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the EHR webhook, the drafting job queue, the REST API and the review pages.",
+        discussion: """
+            Binds to loopback unless --host says otherwise. Each --source names a system allowed to post \
+            session-completed events, the user its jobs draft as, and the environment variable holding its \
+            shared secret: --source name=ehr,user=intake,secret-env=EHR_WEBHOOK_SECRET. Users sign in with \
+            tokens from `ensemble users token`. SIGTERM or SIGINT stops taking jobs, lets running ones finish \
+            (or puts them back in the queue after the grace period), then stops the server.
+            """)
+
+    @Option(help: "The address to bind.") var host = "127.0.0.1"
+    @Option(help: "The port (0 picks a free one; the chosen port is printed).") var port = 8080
+    @Option(
+        name: .customLong("source"), parsing: .singleValue,
+        help: "A webhook source: name=NAME,user=USER,secret-env=VARIABLE (repeat for more).")
+    var sources: [String] = []
+    @Option(help: "Jobs drafted at once.") var workers = 2
+    @Option(name: .customLong("max-attempts"), help: "Attempts before a failing job stops.") var maxAttempts = 3
+    @Option(name: .customLong("retry-delay"), help: "Seconds before a failed job's first retry (doubling after).")
+    var retryDelay = 5
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds running jobs may take to finish on shutdown.")
+    var shutdownGrace = 25
+    @Option(name: .customLong("max-webhook-bytes"), help: "The largest webhook body accepted.")
+    var maxWebhookBytes = 8 << 20
+    @Option(name: .long, help: "The agents' configuration folder (default: $ENSEMBLE_AGENTS, then ./Agents).")
+    var agents: String?
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard self.workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard self.maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        guard self.maxWebhookBytes >= 1024 else { throw ValidationError("--max-webhook-bytes must be at least 1024") }
+    }
+
+    func run() async throws {
+        let store = try self.store.open()
+        var sources: [WebhookSource] = []
+        for spec in self.sources {
+            let source = try Self.source(spec, environment: ProcessInfo.processInfo.environment)
+            guard try await store.user(source.user) != nil else {
+                throw ValidationError(
+                    "--source \(source.name): no active user \(source.user); add one (an assistant) with ensemble users add"
+                )
+            }
+            sources.append(source)
+        }
+        if sources.isEmpty {
+            Console.error("[ensemble] no --source given: the webhook refuses every delivery")
+        }
+        let settings = ServerSettings(
+            host: self.host, port: self.port, sources: sources, agents: try AgentsDirectory.load(explicit: self.agents),
+            workers: self.workers, maxAttempts: self.maxAttempts, retryDelay: .seconds(self.retryDelay),
+            shutdownGrace: .seconds(self.shutdownGrace), maxWebhookBytes: self.maxWebhookBytes)
+        let host = self.host
+        let path = self.store.path
+        try await EnsembleServer(store: store, settings: settings).run { port in
+            Console.error("[ensemble] serving \(path) on http://\(host):\(port) (\(settings.workers) workers)")
+        }
+        Console.error("[ensemble] stopped")
+    }
+
+    /// `name=ehr,user=intake,secret-env=EHR_WEBHOOK_SECRET`, with the secret read from that variable.
+    static func source(_ spec: String, environment: [String: String]) throws -> WebhookSource {
+        var fields: [String: String] = [:]
+        for part in spec.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, ["name", "user", "secret-env"].contains(pair[0]) else {
+                throw ValidationError("--source takes name=NAME,user=USER,secret-env=VARIABLE")
+            }
+            fields[pair[0]] = pair[1]
+        }
+        guard let name = fields["name"], let user = fields["user"], let variable = fields["secret-env"] else {
+            throw ValidationError("--source needs name=, user= and secret-env=")
+        }
+        guard let secret = environment[variable], secret.utf8.count >= 16 else {
+            throw ValidationError(
+                "--source \(name): set \(variable) to the shared secret (at least 16 characters; openssl rand -hex 32 makes one)"
+            )
+        }
+        return WebhookSource(name: name, user: user, secret: Array(secret.utf8))
+    }
+}

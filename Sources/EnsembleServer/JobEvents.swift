@@ -1,0 +1,120 @@
+import EnsembleCore
+import EnsembleFormats
+import EnsembleStore
+import Synchronization
+
+/// One line of a job's progress stream: ids, counts and states, never content.
+struct JobEvent: Sendable, Hashable {
+    /// The SSE event name: `state` or `progress`.
+    var name: String
+    /// A JSON object.
+    var data: String
+    var terminal: Bool
+}
+
+/// Per-job progress for server-sent events. A subscriber first gets what the job has said so far, then
+/// what follows; a finished job's stream ends after its last event. Events are kept for a bounded number
+/// of recent jobs only.
+final class JobEvents: Sendable {
+    private struct Channel {
+        var history: [JobEvent] = []
+        var subscribers: [Int: AsyncStream<JobEvent>.Continuation] = [:]
+        var finished = false
+    }
+
+    private struct State {
+        var channels: [String: Channel] = [:]
+        var order: [String] = []
+        var nextSubscriber = 0
+    }
+
+    private let state = Mutex(State())
+    private let keep: Int
+
+    init(keep: Int = 256) { self.keep = keep }
+
+    func publish(_ job: String, _ event: JobEvent) {
+        let subscribers = self.state.withLock { state -> [AsyncStream<JobEvent>.Continuation] in
+            if state.channels[job] == nil {
+                state.channels[job] = Channel()
+                state.order.append(job)
+                if state.order.count > self.keep {
+                    let dropped = state.order.removeFirst()
+                    state.channels[dropped]?.subscribers.values.forEach { $0.finish() }
+                    state.channels[dropped] = nil
+                }
+            }
+            state.channels[job]?.history.append(event)
+            if event.terminal { state.channels[job]?.finished = true }
+            return Array(state.channels[job]?.subscribers.values ?? [:].values)
+        }
+        for subscriber in subscribers {
+            subscriber.yield(event)
+            if event.terminal { subscriber.finish() }
+        }
+    }
+
+    /// The job's events so far and to come. `current` is the event to start with when the job has said
+    /// nothing in this process (it was queued before a restart, or finished long ago).
+    func subscribe(_ job: String, current: JobEvent) -> AsyncStream<JobEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: JobEvent.self, bufferingPolicy: .bufferingNewest(512))
+        let id = self.state.withLock { state -> Int in
+            state.nextSubscriber += 1
+            let id = state.nextSubscriber
+            guard let channel = state.channels[job], !channel.history.isEmpty else {
+                continuation.yield(current)
+                if current.terminal {
+                    continuation.finish()
+                } else {
+                    state.channels[job, default: Channel()].subscribers[id] = continuation
+                }
+                return id
+            }
+            channel.history.forEach { continuation.yield($0) }
+            if channel.finished { continuation.finish() } else { state.channels[job]?.subscribers[id] = continuation }
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { $0.channels[job]?.subscribers[id] = nil }
+        }
+        return stream
+    }
+}
+
+extension JobEvent {
+    static func state(_ job: Job) -> JobEvent {
+        JobEvent(
+            name: "state", data: JSONWriter.write(APIJSON.job(job), pretty: false),
+            terminal: job.state == .succeeded || job.state == .failed)
+    }
+
+    /// A supervisor event, by agent, attendee id and counts.
+    static func progress(_ event: SupervisorEvent) -> JobEvent? {
+        let fields: [(String, JSONNode?)]
+        switch event {
+        case .segmented(let utterances, let segments):
+            fields = [
+                ("stage", .string("segmented")), ("utterances", .number(utterances)), ("segments", .number(segments)),
+            ]
+        case .attributed(let speakers, let unknown):
+            fields = [
+                ("stage", .string("attributed")), ("speakers", .number(speakers)),
+                ("unknownUtterances", .number(unknown)),
+            ]
+        case .fanningOut(let jobs): fields = [("stage", .string("drafting")), ("agents", .number(jobs))]
+        case .agentFinished(let agent, let attendee):
+            fields = [
+                ("stage", .string("agentFinished")), ("agent", .string(agent)),
+                ("attendee", JSONNode.string(attendee?.rawValue)),
+            ]
+        case .agentFailed(let agent, let attendee, _):
+            fields = [
+                ("stage", .string("agentFailed")), ("agent", .string(agent)),
+                ("attendee", JSONNode.string(attendee?.rawValue)),
+            ]
+        case .agentStarted, .finished: return nil
+        }
+        return JobEvent(
+            name: "progress", data: JSONWriter.write(JSONNode.object(fields), pretty: false), terminal: false)
+    }
+}

@@ -1,0 +1,230 @@
+import EnsembleCore
+import EnsembleFormats
+import EnsembleStore
+import Foundation
+import Hummingbird
+
+extension EnsembleServer {
+    // MARK: - Webhook and jobs
+
+    func addWebhookRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/webhooks/session-completed") { request, _ -> Response in
+            let body = try await request.bytes(upTo: self.settings.maxWebhookBytes)
+            let source: WebhookSource
+            switch self.verifier.verify(
+                source: request.headers[.ensembleSource], timestamp: request.headers[.ensembleTimestamp],
+                signature: request.headers[.ensembleSignature], body: body, now: self.clock())
+            {
+            case .success(let verified): source = verified
+            case .failure(let refusal): throw APIError(.unauthorized, refusal.message)
+            }
+            let event = try WebhookPayload.parse(body)
+            let enqueued = try await self.store.enqueueJob(
+                source: source.name, eventID: event.eventID, session: event.session.id.rawValue,
+                payload: String(decoding: body, as: UTF8.self), maxAttempts: self.settings.maxAttempts, as: source.user)
+            if !enqueued.duplicate { self.events.publish(enqueued.job.id, .state(enqueued.job)) }
+            var response = JSONResponse.make(
+                .object([
+                    ("jobId", .string(enqueued.job.id)), ("duplicate", .bool(enqueued.duplicate)),
+                    ("state", .string(enqueued.job.state.rawValue)), ("status", .string("/jobs/\(enqueued.job.id)")),
+                    ("events", .string("/jobs/\(enqueued.job.id)/events")),
+                ]), status: enqueued.duplicate ? .ok : .accepted)
+            response.headers[.location] = "/jobs/\(enqueued.job.id)"
+            return response
+        }
+
+        router.get("/jobs/{id}") { request, context -> Response in
+            let user = try await self.bearer(request)
+            return JSONResponse.make(
+                APIJSON.job(try await self.store.job(try context.parameters.require("id"), as: user.id)))
+        }
+
+        router.get("/jobs/{id}/events") { request, context -> Response in
+            let user = try await self.bearer(request)
+            let job = try await self.store.job(try context.parameters.require("id"), as: user.id)
+            let stream = self.events.subscribe(job.id, current: .state(job))
+            return Response(
+                status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+                    for await event in stream {
+                        try await writer.write(ByteBuffer(string: "event: \(event.name)\ndata: \(event.data)\n\n"))
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+    }
+
+    // MARK: - REST API
+
+    func addAPIRoutes(to router: Router<BasicRequestContext>) {
+        let api = router.group("api")
+        let limit = self.settings.maxRequestBytes
+
+        api.get("me") { request, _ -> Response in
+            let user = try await self.bearer(request)
+            return JSONResponse.make(
+                .object([
+                    ("id", .string(user.id)), ("name", .string(user.name)), ("role", .string(user.role.rawValue)),
+                    ("clinicianId", .string(user.clinicianID)),
+                    (
+                        "permissions",
+                        .array(
+                            ReviewAction.allCases.filter { Policy.permits(user.role, $0) }.map { .string($0.rawValue) })
+                    ),
+                ]))
+        }
+        api.get("jobs") { request, _ -> Response in
+            let user = try await self.bearer(request)
+            return JSONResponse.make(.array(try await self.store.jobs(as: user.id).map(APIJSON.job)))
+        }
+        api.get("sessions") { request, _ -> Response in
+            let user = try await self.bearer(request)
+            return JSONResponse.make(.array(try await self.store.sessions(as: user.id).map(APIJSON.summary)))
+        }
+        api.get("sessions/{session}") { request, context -> Response in
+            let user = try await self.bearer(request)
+            let attendee = request.uri.queryParameters.get("attendee").map(PersonID.init)
+            return JSONResponse.make(
+                APIJSON.review(
+                    try await self.store.review(
+                        session: try context.parameters.require("session"), attendee: attendee, as: user.id)))
+        }
+        api.get("sessions/{session}/notes/{attendee}/versions/{version}") { request, context -> Response in
+            let user = try await self.bearer(request)
+            let (session, attendee) = try Self.note(context)
+            let version = try context.parameters.require("version", as: Int.self)
+            return JSONResponse.make(
+                .object([
+                    ("version", .number(version)),
+                    (
+                        "sections",
+                        APIJSON.sections(
+                            try await self.store.noteVersion(
+                                session: session, attendee: attendee, version: version, as: user.id))
+                    ),
+                ]))
+        }
+        api.put("sessions/{session}/notes/{attendee}/sections/{section}") { request, context -> Response in
+            let user = try await self.bearer(request)
+            let (session, attendee) = try Self.note(context)
+            let body = try await request.jsonObject(allowed: ["text", "baseVersion"], limit: limit)
+            let version = try await self.store.editSection(
+                session: session, attendee: attendee, section: try context.parameters.require("section"),
+                text: try body.required("text", expected: "the section's new text").string(),
+                baseVersion: try body.required("baseVersion", expected: "the version you edited").int(), as: user.id)
+            return JSONResponse.make(.object([("version", .number(version))]))
+        }
+        api.post("sessions/{session}/notes/{attendee}/sections/{section}/decision") { request, context -> Response in
+            let user = try await self.bearer(request)
+            let (session, attendee) = try Self.note(context)
+            let body = try await request.jsonObject(allowed: ["decision", "version"], limit: limit)
+            try await self.store.reviewSection(
+                session: session, attendee: attendee, section: try context.parameters.require("section"),
+                decision: try Self.decision(body.required("decision", expected: "accepted or rejected")),
+                version: try body.required("version", expected: "the version you reviewed").int(), as: user.id)
+            return JSONResponse.make(.object([("recorded", .bool(true))]))
+        }
+        api.post("sessions/{session}/notes/{attendee}/sign") { request, context -> Response in
+            let user = try await self.bearer(request)
+            let (session, attendee) = try Self.note(context)
+            let body = try await request.jsonObject(allowed: ["version"], limit: limit)
+            let state = try await self.store.sign(
+                session: session, attendee: attendee,
+                version: try body.required("version", expected: "the version you reviewed").int(), as: user.id)
+            return JSONResponse.make(.object([("state", .string(state.rawValue))]))
+        }
+        api.post("sessions/{session}/notes/{attendee}/cosign") { request, context -> Response in
+            let user = try await self.bearer(request)
+            let (session, attendee) = try Self.note(context)
+            try await self.store.cosign(session: session, attendee: attendee, as: user.id)
+            return JSONResponse.make(.object([("state", .string(NoteState.signed.rawValue))]))
+        }
+        api.post("sessions/{session}/notes/{attendee}/addenda") { request, context -> Response in
+            let user = try await self.bearer(request)
+            let (session, attendee) = try Self.note(context)
+            let body = try await request.jsonObject(allowed: ["text"], limit: limit)
+            try await self.store.addendum(
+                session: session, attendee: attendee,
+                text: try body.required("text", expected: "the addendum").string(),
+                as: user.id)
+            return JSONResponse.make(.object([("recorded", .bool(true))]), status: .created)
+        }
+        api.post("sessions/{session}/relabel") { request, context -> Response in
+            let user = try await self.bearer(request)
+            let body = try await request.jsonObject(allowed: ["label", "person"], limit: limit)
+            let person = try body.required("person", expected: "a roster id, or unknown").text()
+            let (affected, recorded) = try await self.store.relabel(
+                session: try context.parameters.require("session"),
+                label: try body.required("label", expected: "the speaker label").string(),
+                person: person == "unknown" ? nil : PersonID(person), agents: self.settings.agents, as: user.id)
+            return JSONResponse.make(Self.relabelled(affected, recorded))
+        }
+        api.get("risk-queue") { request, _ -> Response in
+            let user = try await self.bearer(request)
+            return JSONResponse.make(
+                .array(
+                    try await self.store.riskQueue(as: user.id).map { APIJSON.flag($0.flag, ageSeconds: $0.ageSeconds) }
+                ))
+        }
+        api.post("risk-flags/{flag}/acknowledge") { request, context -> Response in
+            let user = try await self.bearer(request)
+            let body = try await request.jsonObject(allowed: ["comment"], limit: limit)
+            try await self.store.acknowledge(
+                flag: try context.parameters.require("flag", as: Int.self),
+                comment: try body.required("comment", expected: "what was done").string(), as: user.id)
+            return JSONResponse.make(.object([("acknowledged", .bool(true))]))
+        }
+        api.get("claims") { request, _ -> Response in
+            let user = try await self.bearer(request)
+            let status = request.uri.queryParameters.get("status")
+            if let status, !Self.claimStatuses.contains(status) {
+                throw APIError(.badRequest, "status must be one of \(Self.claimStatuses.joined(separator: ", "))")
+            }
+            return JSONResponse.make(
+                .array(
+                    try await self.store.claims(
+                        session: request.uri.queryParameters.get("session"), status: status, as: user.id
+                    ).map(APIJSON.claim)))
+        }
+        api.get("audit/verify") { request, _ -> Response in
+            let user = try await self.bearer(request)
+            return JSONResponse.make(APIJSON.audit(try await self.store.verifyAudit(as: user.id)))
+        }
+        api.get("metrics") { request, _ -> Response in
+            let user = try await self.bearer(request)
+            return JSONResponse.make(APIJSON.metrics(try await self.store.metrics(as: user.id)))
+        }
+    }
+
+    static func decision(_ field: JSONField) throws -> SectionDecision {
+        guard let decision = SectionDecision(rawValue: try field.string()) else {
+            throw field.error(.invalidValue, "expected accepted or rejected")
+        }
+        return decision
+    }
+
+    static let claimStatuses = ["ready", "pendingSignature", "blocked"]
+
+    static func note(_ context: BasicRequestContext) throws -> (session: String, attendee: PersonID) {
+        (try context.parameters.require("session"), PersonID(try context.parameters.require("attendee")))
+    }
+
+    static func relabelled(_ affected: Set<PersonID>, _ recorded: RecordedRun) -> JSONNode {
+        .object([
+            ("run", .number(recorded.runID)),
+            (
+                "notes",
+                .array(
+                    affected.sorted { $0.rawValue < $1.rawValue }.compactMap { attendee in
+                        recorded.notes[attendee].map {
+                            .object([
+                                ("attendee", .string(attendee.rawValue)), ("change", .string($0.change.rawValue)),
+                                ("version", .number($0.version)),
+                            ])
+                        }
+                    })
+            ),
+        ])
+    }
+}

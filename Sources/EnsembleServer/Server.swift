@@ -1,0 +1,172 @@
+import EnsembleCore
+import EnsembleFormats
+public import EnsembleIO
+public import EnsembleStore
+public import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// How `ensemble serve` runs.
+public struct ServerSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var sources: [WebhookSource]
+    public var agents: AgentConfigurations
+    /// Jobs drafted at once.
+    public var workers: Int
+    /// Attempts before a failing job stops.
+    public var maxAttempts: Int
+    /// The wait before a failed job's first retry; it doubles with each attempt.
+    public var retryDelay: Duration
+    /// How long running jobs may take to finish when the server is asked to stop.
+    public var shutdownGrace: Duration
+    public var pollInterval: Duration
+    public var maxWebhookBytes: Int
+    public var maxRequestBytes: Int
+    /// Seconds a webhook timestamp may differ from the server's clock.
+    public var webhookTolerance: Double
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, sources: [WebhookSource], agents: AgentConfigurations,
+        workers: Int = 2, maxAttempts: Int = 3, retryDelay: Duration = .seconds(5),
+        shutdownGrace: Duration = .seconds(25), pollInterval: Duration = .milliseconds(200),
+        maxWebhookBytes: Int = 8 << 20, maxRequestBytes: Int = 256 << 10, webhookTolerance: Double = 300
+    ) {
+        self.host = host
+        self.port = port
+        self.sources = sources
+        self.agents = agents
+        self.workers = workers
+        self.maxAttempts = maxAttempts
+        self.retryDelay = retryDelay
+        self.shutdownGrace = shutdownGrace
+        self.pollInterval = pollInterval
+        self.maxWebhookBytes = maxWebhookBytes
+        self.maxRequestBytes = maxRequestBytes
+        self.webhookTolerance = webhookTolerance
+    }
+}
+
+/// `ensemble serve`: the EHR webhook, the job queue and its workers, the REST API and the review pages,
+/// all over one store.
+public struct EnsembleServer: Sendable {
+    let store: Store
+    let settings: ServerSettings
+    let events = JobEvents()
+    let pool: WorkerPool
+    let verifier: WebhookVerifier
+    /// Signs CSRF tokens for signed-in browsers; new each start, so old pages must be reloaded.
+    let csrfKey: [UInt8]
+    let clock: @Sendable () -> Date
+    let logger: Logger
+
+    public init(store: Store, settings: ServerSettings, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(store: store, settings: settings, clock: clock, runner: nil)
+    }
+
+    init(store: Store, settings: ServerSettings, clock: @escaping @Sendable () -> Date, runner: JobRunner?) {
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.verifier = WebhookVerifier(sources: settings.sources, tolerance: settings.webhookTolerance)
+        self.csrfKey = Array(Hashing.randomHex(bytes: 32).utf8)
+        var logger = Logger(label: "ensemble.server")
+        logger.logLevel = .info
+        self.logger = logger
+        let events = self.events
+        self.pool = WorkerPool(
+            store: store, events: events,
+            settings: WorkerPool.Settings(
+                workers: settings.workers, pollInterval: settings.pollInterval, retryDelay: settings.retryDelay,
+                shutdownGrace: settings.shutdownGrace),
+            runner: runner ?? Self.drafter(store: store, agents: settings.agents))
+    }
+
+    /// The real job: parse the event, draft with the supervisor (with the session's speaker corrections),
+    /// record the run as the source's user.
+    static func drafter(store: Store, agents: AgentConfigurations) -> JobRunner {
+        { job, payload, progress in
+            let event = try WebhookPayload.parse(Array(payload.utf8))
+            let corrections = try await store.corrections(session: event.session.id.rawValue, as: job.user)
+            let run = try await SessionSupervisor(configuration: agents.supervisor).draft(
+                event.session, transcript: event.transcript, corrections: corrections, progress: progress)
+            let inputs = DraftInputs(
+                sessionJSON: event.sessionJSON, transcript: event.transcript,
+                digest: DraftInputs.digest(sessionJSON: event.sessionJSON, transcript: event.transcript),
+                agents: agents.versions, engine: "deterministic")
+            return try await store.record(run, inputs: inputs, as: job.user).runID
+        }
+    }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ServerMiddleware(logger: self.logger))
+        self.addWebhookRoutes(to: router)
+        self.addAPIRoutes(to: router)
+        self.addPageRoutes(to: router)
+        return router
+    }
+
+    /// The application without its worker pool (handler tests drive the pool themselves).
+    func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: self.router(),
+            configuration: ApplicationConfiguration(
+                address: .hostname(self.settings.host, port: self.settings.port), serverName: "ensemble"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: self.logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT. Stopping, the worker pool stops first (running jobs finish or go
+    /// back in the queue), then the HTTP server.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: self.application(onRunning: onRunning)), .init(service: self.pool)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: self.logger))
+        try await group.run()
+    }
+
+    // MARK: - Authentication
+
+    /// The user of an API request's bearer token; 401 when it is missing or unknown.
+    func bearer(_ request: Request) async throws -> User {
+        guard let header = request.headers[.authorization] else { throw APIError.unauthenticated() }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIError.unauthenticated("the Authorization header must be Bearer TOKEN")
+        }
+        guard let user = try await self.store.authenticate(token: String(parts[1])) else {
+            throw APIError.unauthenticated("the bearer token is unknown or its user is inactive")
+        }
+        return user
+    }
+
+    static let cookieName = "ensemble_session"
+
+    /// The user of a page request's session cookie, or nil.
+    func pageUser(_ request: Request) async throws -> (user: User, token: String)? {
+        guard let token = request.cookie(Self.cookieName),
+            let user = try await self.store.authenticate(token: token)
+        else { return nil }
+        return (user, token)
+    }
+
+    func csrfToken(_ token: String) -> String {
+        Hashing.hmacSHA256Hex(key: self.csrfKey, message: Array(("csrf:" + token).utf8))
+    }
+
+    /// A signed-in browser's form post: the cookie's user, once the form's CSRF token matches.
+    func formPost(_ request: Request) async throws -> (user: User, form: [String: String]) {
+        guard let (user, token) = try await self.pageUser(request) else {
+            throw APIError(.unauthorized, "sign in first")
+        }
+        let form = try await request.form(limit: self.settings.maxRequestBytes)
+        guard let sent = form["csrf"], Hashing.constantTimeEqual(sent, self.csrfToken(token)) else {
+            throw APIError(.forbidden, "the form's CSRF token is missing or stale; reload the page and try again")
+        }
+        return (user, form)
+    }
+}

@@ -1,0 +1,113 @@
+import EnsembleCore
+import EnsembleFormats
+import EnsembleIO
+import EnsembleStore
+import EnsembleTesting
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+
+@testable import EnsembleServer
+
+/// The server's clock, moved by tests.
+final class TestClock: Sendable {
+    private let value = Mutex(Date(timeIntervalSince1970: 1_796_000_000))
+    var now: Date { self.value.withLock { $0 } }
+    func advance(_ seconds: Double) { self.value.withLock { $0 += seconds } }
+}
+
+/// A server over a temporary database with the family scenario's people and a token each, a webhook
+/// source `ehr`, and a clock tests can move.
+final class ServerDesk: Sendable {
+    static let session = "S-2026-05-14-FAM"
+    static let patient = "CL-301"
+    static let secret = Array("test-secret-0123456789abcdef".utf8)
+
+    let path: String
+    let store: Store
+    let server: EnsembleServer
+    let tokens: [String: String]
+    let clock = TestClock()
+
+    init(
+        maxWebhookBytes: Int = 8 << 20, maxRequestBytes: Int = 64 << 10, maxAttempts: Int = 3,
+        runner: JobRunner? = nil
+    ) async throws {
+        self.path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-server-\(UUID().uuidString).db")
+            .path
+        self.store = try Store(path: self.path)
+        try await self.store.addUser(User(id: "admin", name: "Admin", role: .admin), by: nil)
+        let people = [
+            User(id: "intake", name: "EHR intake", role: .assistant),
+            User(id: "hcole", name: "Hannah Cole", role: .clinician, clinicianID: "PROV-4"),
+            User(id: "other", name: "Other Clinician", role: .clinician, clinicianID: "PROV-9"),
+            User(id: "sup", name: "Sam Supervisor", role: .supervisor),
+            User(id: "bill", name: "Bea Biller", role: .biller),
+        ]
+        var tokens: [String: String] = [:]
+        for user in people {
+            try await self.store.addUser(user, by: "admin")
+            tokens[user.id] = try await self.store.issueToken(for: user.id, label: "test", by: "admin")
+        }
+        self.tokens = tokens
+        let settings = ServerSettings(
+            host: "127.0.0.1", port: 0, sources: [WebhookSource(name: "ehr", user: "intake", secret: Self.secret)],
+            agents: try Fixtures.agents(), workers: 1, maxAttempts: maxAttempts, retryDelay: .zero,
+            shutdownGrace: .milliseconds(100), pollInterval: .milliseconds(20), maxWebhookBytes: maxWebhookBytes,
+            maxRequestBytes: maxRequestBytes)
+        let clock = self.clock
+        self.server = EnsembleServer(
+            store: self.store, settings: settings, clock: { clock.now },
+            runner: runner ?? EnsembleServer.drafter(store: self.store, agents: settings.agents))
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: self.path) }
+
+    func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        try await self.server.application().test(.router, body)
+    }
+
+    /// The family scenario as a session-completed event.
+    static func body(event: String = "evt-1", scenario: String = "adolescent-family") throws -> [UInt8] {
+        let folder = Fixtures.scenariosDirectory + "/" + scenario
+        let session = String(decoding: try Fixtures.bytes(folder + "/session.json"), as: UTF8.self)
+        let transcript = String(decoding: try Fixtures.bytes(folder + "/transcript.json"), as: UTF8.self)
+        let content = JSONWriter.write(.string(transcript), pretty: false)
+        return Array(
+            "{\"eventId\": \"\(event)\", \"session\": \(session), \"transcript\": {\"name\": \"transcript.json\", \"content\": \(content)}}"
+                .utf8)
+    }
+
+    /// Headers signing `body` at the desk's clock (moved by `skew` seconds) with `secret`.
+    func signed(_ body: [UInt8], skew: Double = 0, secret: [UInt8] = ServerDesk.secret, source: String = "ehr")
+        -> HTTPFields
+    {
+        let timestamp = String(Int(self.clock.now.timeIntervalSince1970 + skew))
+        return [
+            .contentType: "application/json", .ensembleSource: source, .ensembleTimestamp: timestamp,
+            .ensembleSignature: "sha256=" + WebhookVerifier.signature(secret: secret, timestamp: timestamp, body: body),
+        ]
+    }
+
+    func bearer(_ user: String) -> HTTPFields { [.authorization: "Bearer \(self.tokens[user]!)"] }
+
+    func cookie(_ user: String) -> HTTPFields { [.cookie: "\(EnsembleServer.cookieName)=\(self.tokens[user]!)"] }
+
+    /// Posts the family session and runs its job: the session is then in review.
+    func deliverAndDraft(_ client: any TestClientProtocol) async throws -> String {
+        let body = try Self.body()
+        let id = try await client.execute(
+            uri: "/webhooks/session-completed", method: .post, headers: self.signed(body), body: ByteBuffer(bytes: body)
+        ) { response in try Self.json(response)["jobId"]?.string ?? "" }
+        _ = await self.server.pool.runNext()
+        return id
+    }
+
+    static func json(_ response: TestResponse) throws -> JSONNode {
+        try JSONParser.parse(Array(response.body.readableBytesView), file: "response")
+    }
+
+    static func text(_ response: TestResponse) -> String { String(buffer: response.body) }
+}
