@@ -54,6 +54,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
             sources.append(source)
         }
+        if !["127.0.0.1", "::1", "localhost"].contains(self.host) {
+            Console.error(
+                "[ensemble] warning: serving on \(self.host) without TLS; put a TLS-terminating proxy in front of it")
+        }
         if sources.isEmpty {
             Console.error("[ensemble] no --source given: the webhook refuses every delivery")
         }

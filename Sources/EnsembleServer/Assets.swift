@@ -32,6 +32,8 @@ enum Assets {
         .banner form { margin-top: .4rem; }
         .review { display: grid; grid-template-columns: minmax(18rem, 30%) 1fr; gap: 1rem; align-items: start; margin-top: .8rem; }
         .transcript { position: sticky; top: .5rem; max-height: calc(100vh - 1rem); overflow: auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; }
+        .attribution th, .attribution td { padding: .25rem .3rem; font-size: .85rem; }
+        .attribution select { max-width: 8.5rem; }
         .utterances { list-style: none; padding: 0; margin: .3rem 0; }
         .utt .idx { display: inline-block; min-width: 2.1rem; font-size: .75rem; color: var(--muted); font-variant-numeric: tabular-nums; }
         .utt { padding: .15rem .3rem; border-radius: 4px; margin-bottom: .15rem; }
@@ -60,6 +62,9 @@ enum Assets {
         button[disabled] { background: #aab3bf; cursor: not-allowed; }
         .sign { border-top: 2px solid var(--line); margin-top: .6rem; padding-top: .5rem; }
         .signed { color: #19692c; font-weight: 600; }
+        .addendum { border-left: 3px solid var(--line); padding-left: .5rem; }
+        details.history { margin-top: .5rem; font-size: .85rem; color: var(--muted); }
+        details.history summary { cursor: pointer; }
         .hint { font-size: .85rem; color: var(--muted); margin: .2rem 0; }
         .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
         .count { color: var(--muted); font-weight: 400; }

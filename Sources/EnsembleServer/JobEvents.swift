@@ -26,6 +26,7 @@ final class JobEvents: Sendable {
         var channels: [String: Channel] = [:]
         var order: [String] = []
         var nextSubscriber = 0
+        var closed = false
     }
 
     private let state = Mutex(State())
@@ -34,20 +35,14 @@ final class JobEvents: Sendable {
     init(keep: Int = 256) { self.keep = keep }
 
     func publish(_ job: String, _ event: JobEvent) {
-        let subscribers = self.state.withLock { state -> [AsyncStream<JobEvent>.Continuation] in
-            if state.channels[job] == nil {
-                state.channels[job] = Channel()
-                state.order.append(job)
-                if state.order.count > self.keep {
-                    let dropped = state.order.removeFirst()
-                    state.channels[dropped]?.subscribers.values.forEach { $0.finish() }
-                    state.channels[dropped] = nil
-                }
-            }
+        // Streams are finished outside the lock: a stream's termination handler takes it.
+        let (subscribers, evicted) = self.state.withLock { state in
+            let evicted = self.open(job, in: &state)
             state.channels[job]?.history.append(event)
             if event.terminal { state.channels[job]?.finished = true }
-            return Array(state.channels[job]?.subscribers.values ?? [:].values)
+            return (Array(state.channels[job]?.subscribers.values ?? [:].values), evicted)
         }
+        evicted.forEach { $0.finish() }
         for subscriber in subscribers {
             subscriber.yield(event)
             if event.terminal { subscriber.finish() }
@@ -58,26 +53,48 @@ final class JobEvents: Sendable {
     /// nothing in this process (it was queued before a restart, or finished long ago).
     func subscribe(_ job: String, current: JobEvent) -> AsyncStream<JobEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: JobEvent.self, bufferingPolicy: .bufferingNewest(512))
-        let id = self.state.withLock { state -> Int in
-            state.nextSubscriber += 1
-            let id = state.nextSubscriber
-            guard let channel = state.channels[job], !channel.history.isEmpty else {
-                continuation.yield(current)
-                if current.terminal {
-                    continuation.finish()
-                } else {
-                    state.channels[job, default: Channel()].subscribers[id] = continuation
-                }
-                return id
+        var evicted: [AsyncStream<JobEvent>.Continuation] = []
+        let id = self.state.withLock { state -> Int? in
+            let history = state.channels[job]?.history ?? []
+            for event in history.isEmpty ? [current] : history { continuation.yield(event) }
+            if state.closed || state.channels[job]?.finished == true || (history.isEmpty && current.terminal) {
+                continuation.finish()
+                return nil
             }
-            channel.history.forEach { continuation.yield($0) }
-            if channel.finished { continuation.finish() } else { state.channels[job]?.subscribers[id] = continuation }
-            return id
+            state.nextSubscriber += 1
+            evicted = self.open(job, in: &state)
+            state.channels[job]?.subscribers[state.nextSubscriber] = continuation
+            return state.nextSubscriber
         }
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { $0.channels[job]?.subscribers[id] = nil }
+        evicted.forEach { $0.finish() }
+        if let id {
+            continuation.onTermination = { [weak self] _ in
+                self?.state.withLock { $0.channels[job]?.subscribers[id] = nil }
+            }
         }
         return stream
+    }
+
+    /// Ends every stream (the server is stopping); later subscribers get the current state and an end.
+    func finishAll() {
+        let subscribers = self.state.withLock { state -> [AsyncStream<JobEvent>.Continuation] in
+            state.closed = true
+            defer { for key in state.channels.keys { state.channels[key]?.subscribers = [:] } }
+            return state.channels.values.flatMap { $0.subscribers.values }
+        }
+        subscribers.forEach { $0.finish() }
+    }
+
+    /// The job's channel, made (and the oldest dropped past `keep`) when it has none. Returns the dropped
+    /// channel's streams, for the caller to finish once it has let go of the lock.
+    private func open(_ job: String, in state: inout State) -> [AsyncStream<JobEvent>.Continuation] {
+        guard state.channels[job] == nil else { return [] }
+        state.channels[job] = Channel()
+        state.order.append(job)
+        guard state.order.count > self.keep else { return [] }
+        let dropped = state.order.removeFirst()
+        defer { state.channels[dropped] = nil }
+        return Array(state.channels[dropped]?.subscribers.values ?? [:].values)
     }
 }
 

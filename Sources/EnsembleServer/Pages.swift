@@ -23,7 +23,7 @@ extension EnsembleServer {
                 Hashing.constantTimeEqual(nonce, sent)
             else { throw APIError(.forbidden, "the sign-in form's CSRF token is missing or stale; reload the page") }
             let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !token.isEmpty, token.allSatisfy({ $0.isASCII && $0.isLetter || $0.isNumber || $0 == "_" }),
+            guard !token.isEmpty, token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }),
                 try await self.store.authenticate(token: token) != nil
             else {
                 let fresh = Hashing.randomHex(bytes: 16)
@@ -91,6 +91,13 @@ extension EnsembleServer {
             let (session, attendee) = try Self.note(context)
             try await self.store.cosign(session: session, attendee: attendee, as: user.id)
             return Pages.redirect(Pages.sessionPath(session, done: .signed, attendee: attendee))
+        }
+        router.post("/sessions/{session}/notes/{attendee}/addendum") { request, context -> Response in
+            let (user, form) = try await self.formPost(request)
+            let (session, attendee) = try Self.note(context)
+            try await self.store.addendum(
+                session: session, attendee: attendee, text: try Pages.field(form, "text"), as: user.id)
+            return Pages.redirect(Pages.sessionPath(session, done: .addendum, attendee: attendee))
         }
         router.post("/sessions/{session}/relabel") { request, context -> Response in
             let (user, form) = try await self.formPost(request)
@@ -167,7 +174,7 @@ func h(_ text: String) -> String {
 
 enum Pages {
     enum Notice: String {
-        case edited, accepted, rejected, signed, relabelled, acknowledged
+        case edited, accepted, rejected, signed, relabelled, acknowledged, addendum
 
         var text: String {
             switch self {
@@ -177,6 +184,7 @@ enum Pages {
             case .signed: "Note signed and locked."
             case .relabelled: "Speaker relabelled; the affected notes were drafted again."
             case .acknowledged: "Risk flag acknowledged."
+            case .addendum: "Addendum added; the signed note is unchanged."
             }
         }
     }

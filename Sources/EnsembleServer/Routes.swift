@@ -191,6 +191,13 @@ extension EnsembleServer {
             let user = try await self.bearer(request)
             return JSONResponse.make(APIJSON.audit(try await self.store.verifyAudit(as: user.id)))
         }
+        api.get("audit/export") { request, _ -> Response in
+            let user = try await self.bearer(request)
+            let lines = try await self.store.exportAudit(as: user.id)
+            return Response(
+                status: .ok, headers: [.contentType: "application/x-ndjson; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: lines.map { $0 + "\n" }.joined())))
+        }
         api.get("metrics") { request, _ -> Response in
             let user = try await self.bearer(request)
             return JSONResponse.make(APIJSON.metrics(try await self.store.metrics(as: user.id)))

@@ -18,6 +18,10 @@ extension Pages {
             "<p class=\"meta\">\(h(session.id.rawValue)) · \(h(session.kind.rawValue)) · \(session.durationMinutes) min · "
         out += "\(session.presentAttendees.count) of \(session.attendees.count) attendees present</p></div>"
         if let notice { out += "<p class=\"notice\" role=\"status\">\(h(notice.text))</p>" }
+        out +=
+            "<p class=\"hint\">Select a sentence to highlight the utterances it cites. Accept or reject each section, "
+        out +=
+            "edit where needed (each save is a new version), then sign. Scroll sideways for every note and the group note.</p>"
 
         // Risk banners: what waits for a supervisor, first.
         let waiting = review.flags.filter { $0.needsSupervisor && $0.acknowledgedAt == nil }
@@ -156,6 +160,28 @@ extension Pages {
         if note.state == .awaitingCosignature && Policy.permits(role, .cosignNote) {
             out += page.form("\(base)/cosign", "<button type=\"submit\">Co-sign</button>")
         }
+        for addendum in note.addenda {
+            out +=
+                "<p class=\"addendum\"><strong>Addendum</strong> by \(h(addendum.user)), \(h(self.day(addendum.at))): \(h(addendum.text))</p>"
+        }
+        if !open && Policy.permits(role, .addAddendum) {
+            out += "<details class=\"edit\"><summary>Add an addendum</summary>"
+            out += page.form(
+                "\(base)/addendum",
+                "<label class=\"sr\" for=\"addendum-\(h(note.attendee.rawValue))\">Addendum</label>"
+                    + "<textarea name=\"text\" rows=\"3\" id=\"addendum-\(h(note.attendee.rawValue))\" required></textarea>"
+                    + "<button type=\"submit\" class=\"small\">Add addendum</button>", class: "stack")
+            out += "</details>"
+        }
+        out +=
+            "<details class=\"history\"><summary>History (\(note.history.count) version\(note.history.count == 1 ? "" : "s"))</summary><ul>"
+        for entry in note.history {
+            let who =
+                entry.author.map { "edited by \(h($0))" } ?? (entry.origin == "redraft" ? "drafted again" : "drafted")
+            out +=
+                "<li>version \(entry.version): \(who), \(h(self.day(entry.created)))\(entry.version == note.currentVersion ? " · current" : "")</li>"
+        }
+        out += "</ul></details>"
         return out + "</article>"
     }
 

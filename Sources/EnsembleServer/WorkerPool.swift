@@ -52,6 +52,7 @@ final class WorkerPool: Service, Sendable {
     /// Stops taking jobs; after the grace period, cancels the ones still running (they are re-queued).
     func beginStopping() {
         self.stopping.withLock { $0 = true }
+        self.events.finishAll()
         let grace = self.settings.shutdownGrace
         Task {
             try? await Task.sleep(for: grace)
@@ -103,7 +104,7 @@ final class WorkerPool: Service, Sendable {
             _ = try? await self.store.failJob(
                 id, error: message, retryAfter: Double(delay.components.seconds), permanent: permanent)
         }
-        if let latest = try? await self.store.job(id, as: job.user) { self.events.publish(id, .state(latest)) }
+        if let latest = try? await self.store.jobRecord(id) { self.events.publish(id, .state(latest)) }
     }
 
     /// An error as the job records it: input and store errors name files, fields and ids; anything else

@@ -165,12 +165,24 @@ extension Store {
         return job
     }
 
-    /// Recent jobs, newest first, for users who run drafting.
+    /// A job as the queue has it, for the server's own bookkeeping (no user asks; nothing is shown).
+    public func jobRecord(_ id: String) throws -> Job? {
+        try self.findJob("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?1", [.text(id)])
+    }
+
+    /// Recent jobs, newest first, for users who run drafting; a clinician or trainee sees their sessions' only.
     public func jobs(limit: Int = 50, as userID: String) throws -> [Job] {
-        try self.authorize(userID, .draftSession)
+        let user = try self.authorize(userID, .draftSession)
+        let bound = user.role == .clinician || user.role == .trainee
         return try self.connection.prepare(
-            "SELECT \(Self.jobColumns) FROM jobs ORDER BY created DESC, rowid DESC LIMIT ?1"
-        ).rows([.int(limit)]) { (row) throws(StoreError) in try Self.job(row) }
+            """
+            SELECT \(Self.jobColumns) FROM jobs WHERE ?2 IS NULL OR session_id IN
+                (SELECT session_id FROM session_clinicians WHERE clinician_id = ?2)
+            ORDER BY created DESC, rowid DESC LIMIT ?1
+            """
+        ).rows([.int(limit), bound ? .text(user.clinicianID ?? "") : .null]) { (row) throws(StoreError) in
+            try Self.job(row)
+        }
     }
 
     private static let jobColumns =

@@ -37,6 +37,10 @@ struct APITests {
                 uri: Self.note + "/sign", method: .post, headers: desk.bearer("bill"),
                 body: ByteBuffer(string: "{\"version\": 1}"))
             #expect(sign.status == .forbidden)
+            let ownJobs = try await client.execute(uri: "/api/jobs", method: .get, headers: desk.bearer("hcole"))
+            #expect(try ServerDesk.json(ownJobs).array?.count == 1)
+            let othersJobs = try await client.execute(uri: "/api/jobs", method: .get, headers: desk.bearer("other"))
+            #expect(try ServerDesk.json(othersJobs).array?.isEmpty == true)
             let queue = try await client.execute(uri: "/api/risk-queue", method: .get, headers: desk.bearer("hcole"))
             #expect(queue.status == .forbidden)
             let audit = try await client.execute(uri: "/api/audit/verify", method: .get, headers: desk.bearer("sup"))
@@ -120,8 +124,20 @@ struct APITests {
             let badStatus = try await call(.get, "/api/claims?status=paid", "bill")
             #expect(badStatus.status == .badRequest)
 
+            let addendum = try await call(.post, Self.note + "/addenda", "hcole", "{\"text\": \"PHQ-9 given before.\"}")
+            #expect(addendum.status == .created)
+            let after = try ServerDesk.json(
+                try await call(.get, "/api/sessions/\(ServerDesk.session)?attendee=CL-301", "hcole"))
+            #expect(after["notes"]?.array?.first?["addenda"]?.array?.first?["text"]?.string == "PHQ-9 given before.")
+
             let metrics = try ServerDesk.json(try await call(.get, "/api/metrics", "sup"))
             #expect(metrics["overall"]?["signedNotes"]?.number == 1)
+            let export = try await call(.get, "/api/audit/export", "admin")
+            #expect(export.headers[.contentType] == "application/x-ndjson; charset=utf-8")
+            let trail = ServerDesk.text(export)
+            #expect(trail.contains("\"action\":\"note.signed\""))
+            #expect(trail.contains("\"action\":\"job.succeeded\""))
+            #expect(!trail.contains("Sofia") && !trail.contains("Hannah") && !trail.contains("Client said so"))
         }
     }
 

@@ -51,6 +51,7 @@ final class ServerDesk: Sendable {
             try await self.store.addUser(user, by: "admin")
             tokens[user.id] = try await self.store.issueToken(for: user.id, label: "test", by: "admin")
         }
+        tokens["admin"] = try await self.store.issueToken(for: "admin", label: "test", by: "admin")
         self.tokens = tokens
         let settings = ServerSettings(
             host: "127.0.0.1", port: 0, sources: [WebhookSource(name: "ehr", user: "intake", secret: Self.secret)],
