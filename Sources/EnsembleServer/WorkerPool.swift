@@ -96,7 +96,8 @@ final class WorkerPool: Service, Sendable {
                 task.cancel()
             }
             try await self.store.completeJob(id, run: run)
-        } catch is CancellationError {
+        } catch  where error is CancellationError || task.isCancelled {
+            // Stopped by shutdown, whatever the agents threw on the way out: back in the queue, uncounted.
             _ = try? await self.store.requeueRunningJobs(ids: [id], refund: true)
         } catch {
             let (message, permanent) = Self.describe(error)
