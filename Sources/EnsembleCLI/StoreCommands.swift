@@ -34,7 +34,7 @@ struct StoreOptions: ParsableArguments {
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users", abstract: "Add and list the users of a database, and issue their tokens (admins only).",
-        subcommands: [AddUser.self, ListUsers.self, IssueToken.self])
+        subcommands: [AddUser.self, ListUsers.self, IssueToken.self, RevokeTokens.self])
 
     struct AddUser: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -79,6 +79,20 @@ struct UsersCommand: AsyncParsableCommand {
             Console.out(
                 try await self.store.open().issueToken(
                     for: self.id, label: self.label, by: try self.store.requireUser()))
+        }
+    }
+
+    struct RevokeTokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke", abstract: "Revoke a user's bearer tokens (all, or those with --label).")
+        @Argument(help: "The user whose tokens stop working.") var id: String
+        @Option(help: "Only the tokens issued with this label.") var label: String?
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let count = try await self.store.open().revokeTokens(
+                for: self.id, label: self.label, by: try self.store.requireUser())
+            Console.out("revoked \(count) token(s) of \(self.id)")
         }
     }
 

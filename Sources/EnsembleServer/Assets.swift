@@ -30,10 +30,13 @@ enum Assets {
         .banner.elevated { background: #fff0d9; border-color: #f3cf94; }
         .banner.quiet { color: var(--muted); font-size: .9rem; }
         .banner form { margin-top: .4rem; }
-        .review { display: grid; grid-template-columns: minmax(18rem, 30%) 1fr; gap: 1rem; align-items: start; margin-top: .8rem; }
-        .transcript { position: sticky; top: .5rem; max-height: calc(100vh - 1rem); overflow: auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; }
+        .review { display: grid; grid-template-columns: minmax(20rem, 32%) 1fr; gap: 1rem; align-items: start; margin-top: .8rem; }
+        .transcript { position: sticky; top: .5rem; max-height: calc(100vh - 1rem); overflow-y: auto; overflow-x: hidden; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; }
         .attribution th, .attribution td { padding: .25rem .3rem; font-size: .85rem; }
-        .attribution select { max-width: 8.5rem; }
+        .attribution { table-layout: fixed; }
+        .attribution td { overflow-wrap: anywhere; }
+        .attribution form.inline { flex-direction: column; align-items: stretch; }
+        .attribution select { width: 100%; }
         .utterances { list-style: none; padding: 0; margin: .3rem 0; }
         .utt .idx { display: inline-block; min-width: 2.1rem; font-size: .75rem; color: var(--muted); font-variant-numeric: tabular-nums; }
         .utt { padding: .15rem .3rem; border-radius: 4px; margin-bottom: .15rem; }

@@ -187,7 +187,7 @@ extension Pages {
 
     static func attribution(_ review: SessionReview, page: Page, name: (PersonID?) -> String) -> String {
         var out =
-            "<h2>Who spoke</h2><table class=\"attribution\"><thead><tr><th>Label</th><th>Person</th><th>Confidence</th>"
+            "<h2>Who spoke</h2><table class=\"attribution\"><thead><tr><th>Label</th><th>Person</th><th title=\"confidence\">Conf.</th>"
         let canRelabel = Policy.permits(page.user.role, .relabelSpeaker)
         out += canRelabel ? "<th>Correct</th></tr></thead><tbody>" : "</tr></thead><tbody>"
         let people =

@@ -226,6 +226,21 @@ extension Store {
         }
     }
 
+    /// Revokes a user's tokens (only those with `label`, when given); returns how many. Signed-in browsers
+    /// using them are signed out at their next request.
+    public func revokeTokens(for user: String, label: String?, by actor: String) throws -> Int {
+        try self.transaction { () throws(StoreError) -> Int in
+            try self.authorize(actor, .manageUsers)
+            try self.connection.prepare("DELETE FROM api_tokens WHERE user_id = ?1 AND (?2 IS NULL OR label = ?2)").run(
+                [.text(user), .optional(label)])
+            let count = self.connection.changes
+            try self.audit(
+                actor, "token.revoked", "user:\(user)",
+                .object([("label", label.map { .string($0) }), ("tokens", .number(count))]))
+            return count
+        }
+    }
+
     /// The active user a bearer token belongs to, or nil for an unknown token.
     public func authenticate(token: String) throws -> User? {
         let digest = Self.tokenDigest(token)

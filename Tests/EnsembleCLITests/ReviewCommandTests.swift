@@ -1,4 +1,5 @@
 import EnsembleCLI
+import EnsembleStore
 import EnsembleTesting
 import Foundation
 import Testing
@@ -103,6 +104,12 @@ struct ReviewCommandTests {
         #expect(token.out.trimmingCharacters(in: .whitespacesAndNewlines).wholeMatch(of: /ens_[0-9a-f]{64}/) != nil)
         let refused = await self.run(["users", "token", "intake"], as: "intake")
         #expect(refused.status == 3 && refused.error.contains("an assistant may not manage users and roles"))
+        _ = await self.run(["users", "token", "intake", "--label", "spare"], as: "admin")
+        let revoked = await self.run(["users", "revoke", "intake", "--label", "ehr"], as: "admin")
+        #expect(revoked.status == 0 && revoked.out.contains("revoked 1 token(s) of intake"))
+        let store = try Store(path: self.database)
+        #expect(
+            try await store.authenticate(token: token.out.trimmingCharacters(in: .whitespacesAndNewlines)) == nil)
         let unknown = await self.run(["users", "token", "nobody"], as: "admin")
         #expect(unknown.status == 3 && unknown.error.contains("no active user nobody"))
 
