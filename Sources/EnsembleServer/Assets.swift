@@ -104,6 +104,24 @@ enum Assets {
             s.addEventListener("click", function () { select(s); });
             s.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(s); } });
           });
+          // Jobs still queued or running follow their progress stream; a finished one reloads the list.
+          document.querySelectorAll("tr[data-job]").forEach(function (row) {
+            if (row.dataset.state !== "queued" && row.dataset.state !== "running") { return; }
+            var badge = row.querySelector(".badge"), stage = row.querySelector(".stage");
+            var stream = new EventSource("/jobs/" + encodeURIComponent(row.dataset.job) + "/events");
+            stream.addEventListener("state", function (e) {
+              var job = JSON.parse(e.data);
+              badge.textContent = job.state;
+              badge.className = "badge " + job.state;
+              row.querySelector(".attempts").textContent = job.attempts + "/" + job.maxAttempts;
+              if (job.error) { stage.textContent = job.error; }
+              if (job.state === "succeeded" || job.state === "failed") { stream.close(); location.reload(); }
+            });
+            stream.addEventListener("progress", function (e) {
+              var p = JSON.parse(e.data);
+              stage.textContent = p.stage + (p.agent ? " · " + p.agent + (p.attendee ? " " + p.attendee : "") : "");
+            });
+          });
           document.querySelectorAll("a.cite").forEach(function (a) {
             a.addEventListener("click", function () {
               document.querySelectorAll(".utt.hl").forEach(function (u) { u.classList.remove("hl"); });

@@ -10,6 +10,7 @@ extension EnsembleServer {
     func addPageRoutes(to router: Router<BasicRequestContext>) {
         router.get("/assets/app.css") { _, _ in Pages.asset(Assets.css, type: "text/css; charset=utf-8") }
         router.get("/assets/app.js") { _, _ in Pages.asset(Assets.js, type: "text/javascript; charset=utf-8") }
+        router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
 
         router.get("/login") { _, _ -> Response in
             let nonce = Hashing.randomHex(bytes: 16)
@@ -281,12 +282,12 @@ enum Pages {
         }
         if !jobs.isEmpty {
             out +=
-                "<h2>Drafting jobs</h2><table><thead><tr><th>Job</th><th>Session</th><th>State</th><th>Attempts</th><th>Error</th></tr></thead><tbody>"
+                "<h2>Drafting jobs</h2><table class=\"jobs\"><thead><tr><th>Job</th><th>Session</th><th>State</th><th>Attempts</th><th>Progress or error</th></tr></thead><tbody>"
             for job in jobs {
                 out += """
-                    <tr><td><code>\(h(job.id))</code></td><td>\(h(job.session))</td>\
-                    <td><span class="badge \(job.state.rawValue)">\(job.state.rawValue)</span></td>\
-                    <td>\(job.attempts)/\(job.maxAttempts)</td><td>\(h(job.error ?? ""))</td></tr>
+                    <tr data-job="\(h(job.id))" data-state="\(job.state.rawValue)"><td><code>\(h(job.id))</code></td>\
+                    <td>\(h(job.session))</td><td><span class="badge \(job.state.rawValue)">\(job.state.rawValue)</span></td>\
+                    <td class="attempts">\(job.attempts)/\(job.maxAttempts)</td><td class="stage">\(h(job.error ?? ""))</td></tr>
                     """
             }
             out += "</tbody></table>"

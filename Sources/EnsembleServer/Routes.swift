@@ -34,13 +34,13 @@ extension EnsembleServer {
         }
 
         router.get("/jobs/{id}") { request, context -> Response in
-            let user = try await self.bearer(request)
+            let user = try await self.reader(request)
             return JSONResponse.make(
                 APIJSON.job(try await self.store.job(try context.parameters.require("id"), as: user.id)))
         }
 
         router.get("/jobs/{id}/events") { request, context -> Response in
-            let user = try await self.bearer(request)
+            let user = try await self.reader(request)
             let job = try await self.store.job(try context.parameters.require("id"), as: user.id)
             let stream = self.events.subscribe(job.id, current: .state(job))
             return Response(
@@ -53,6 +53,13 @@ extension EnsembleServer {
                     try await writer.finish(nil)
                 })
         }
+    }
+
+    /// A job's reader: a bearer token, or a signed-in browser's cookie (these routes only read, and the
+    /// cookie is SameSite=Strict), so the sessions page can follow its jobs live.
+    func reader(_ request: Request) async throws -> User {
+        if request.headers[.authorization] == nil, let (user, _) = try await self.pageUser(request) { return user }
+        return try await self.bearer(request)
     }
 
     // MARK: - REST API

@@ -99,7 +99,7 @@ extension Pages {
             "<p class=\"meta\"><span class=\"badge state-\(note.state.rawValue)\">\(h(note.state.rawValue))</span> \(mark) \(h(note.format)) · version \(note.currentVersion)"
         if let beside = note.draftBesideEdit { out += " · a newer draft (version \(beside)) is kept beside your edit" }
         out += "</p>"
-        for section in note.sections {
+        for (position, section) in note.sections.enumerated() {
             let decision = note.decisions[section.title]
             out += "<section data-section=\"\(h(section.title))\"><h3>\(h(section.title))"
             if let decision { out += " <span class=\"badge \(decision.rawValue)\">\(decision.rawValue)</span>" }
@@ -124,8 +124,8 @@ extension Pages {
                     out += page.form(
                         "\(base)/edit",
                         fields
-                            + "<label class=\"sr\" for=\"edit-\(h(note.attendee.rawValue))-\(h(section.title))\">\(h(section.title)), one sentence per line</label>"
-                            + "<textarea name=\"text\" rows=\"5\" id=\"edit-\(h(note.attendee.rawValue))-\(h(section.title))\">\(h(text))</textarea>"
+                            + "<label class=\"sr\" for=\"edit-\(h(note.attendee.rawValue))-\(position)\">\(h(section.title)), one sentence per line</label>"
+                            + "<textarea name=\"text\" rows=\"5\" id=\"edit-\(h(note.attendee.rawValue))-\(position)\">\(h(text))</textarea>"
                             + "<button type=\"submit\" class=\"small\">Save as version \(note.currentVersion + 1)</button>",
                         class: "stack")
                     out += "</details>"

@@ -169,7 +169,16 @@ struct APITests {
     func pagesAndCSRF() async throws {
         let desk = try await ServerDesk()
         try await desk.test { client in
-            _ = try await desk.deliverAndDraft(client)
+            let job = try await desk.deliverAndDraft(client)
+            // The sessions page follows its jobs with the cookie; the streams are read-only.
+            let home = ServerDesk.text(try await client.execute(uri: "/", method: .get, headers: desk.cookie("hcole")))
+            #expect(home.contains("<tr data-job=\"\(job)\" data-state=\"succeeded\">"))
+            let followed = try await client.execute(
+                uri: "/jobs/\(job)/events", method: .get, headers: desk.cookie("hcole"))
+            #expect(followed.status == .ok)
+            #expect(ServerDesk.text(followed).contains("\"state\":\"succeeded\""))
+            let unsigned = try await client.execute(uri: "/jobs/\(job)/events", method: .get)
+            #expect(unsigned.status == .unauthorized)
             let anonymous = try await client.execute(uri: "/sessions/\(ServerDesk.session)", method: .get)
             #expect(anonymous.status == .seeOther)
             #expect(anonymous.headers[.location] == "/login")
