@@ -134,18 +134,35 @@ extension Store {
     }
 
     /// Puts jobs that were running back in the queue (a server stopping, or restarted after a crash). With
-    /// `refund`, the interrupted attempt does not count against the job's attempts. Returns how many.
+    /// `refund`, the interrupted attempt does not count against the job's attempts; without it, a job that
+    /// has had all its attempts (a job that brings the server down each time) fails instead. Returns how
+    /// many were put back.
     @discardableResult
     public func requeueRunningJobs(ids: [String]? = nil, refund: Bool) throws -> Int {
         try self.transaction { () throws(StoreError) -> Int in
-            let running = try self.connection.prepare("SELECT id FROM jobs WHERE state = 'running'").rows { $0.text(0) }
-                .filter { ids?.contains($0) ?? true }
-            for id in running {
+            let running = try self.connection.prepare(
+                "SELECT \(Self.jobColumns) FROM jobs WHERE state = 'running'"
+            ).rows { (row) throws(StoreError) in try Self.job(row) }.filter { ids?.contains($0.id) ?? true }
+            var requeued = 0
+            for job in running {
+                if !refund && job.attempts >= job.maxAttempts {
+                    try self.connection.prepare(
+                        "UPDATE jobs SET state = 'failed', error = ?2, updated = ?3 WHERE id = ?1"
+                    ).run([
+                        .text(job.id),
+                        .text("the server stopped while drafting it, on each of its \(job.attempts) attempts"),
+                        .text(self.now()),
+                    ])
+                    try self.audit(
+                        job.user, "job.failed", "job:\(job.id)", .object([("attempts", .number(job.attempts))]))
+                    continue
+                }
                 try self.connection.prepare(
                     "UPDATE jobs SET state = 'queued', attempts = max(0, attempts - ?2), updated = ?3 WHERE id = ?1"
-                ).run([.text(id), .int(refund ? 1 : 0), .text(self.now())])
+                ).run([.text(job.id), .int(refund ? 1 : 0), .text(self.now())])
+                requeued += 1
             }
-            return running.count
+            return requeued
         }
     }
 

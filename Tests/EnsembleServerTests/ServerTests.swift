@@ -200,6 +200,21 @@ struct WebhookTests {
         }
     }
 
+    @Test("a job that brings the server down on every attempt fails instead of running forever")
+    func crashingJob() async throws {
+        let desk = try await ServerDesk()
+        let enqueued = try await desk.store.enqueueJob(
+            source: "ehr", eventID: "evt-crash-loop", session: "S-9", payload: "{}", maxAttempts: 2, as: "intake")
+        _ = try #require(try await desk.store.claimJob())
+        #expect(try await desk.store.requeueRunningJobs(refund: false) == 1)
+        _ = try #require(try await desk.store.claimJob())
+        #expect(try await desk.store.requeueRunningJobs(refund: false) == 0)
+        let state = try await desk.store.job(enqueued.job.id, as: "intake")
+        #expect(state.state == .failed)
+        #expect(state.error == "the server stopped while drafting it, on each of its 2 attempts")
+        #expect(try await desk.store.claimJob() == nil)
+    }
+
     @Test("bad input fails a job at once, without retries")
     func permanentFailure() async throws {
         let desk = try await ServerDesk()
