@@ -52,9 +52,10 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             let (status, message) = Self.classify(error)
-            // The log names the method, the route's shape and the status; never bodies, ids of people or text.
+            // The log names the method, the status and the error's kind; never paths, bodies, names or text.
             if status.code >= 500 {
-                self.logger.error("\(request.method) request failed: \(status.code) (\(type(of: error)))")
+                let kind = (error as? StoreError).map { "StoreError.\($0.code.rawValue)" } ?? "\(type(of: error))"
+                self.logger.error("\(request.method) request failed: \(status.code) (\(kind))")
             }
             response =
                 Self.isPage(request)
