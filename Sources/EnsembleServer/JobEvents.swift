@@ -119,14 +119,10 @@ extension JobEvent {
                 ("unknownUtterances", .number(unknown)),
             ]
         case .fanningOut(let jobs): fields = [("stage", .string("drafting")), ("agents", .number(jobs))]
-        case .agentFinished(let agent, let attendee):
+        case .agentFinished(let agent, let attendee), .agentFailed(let agent, let attendee, _):
+            let failed = if case .agentFailed = event { true } else { false }
             fields = [
-                ("stage", .string("agentFinished")), ("agent", .string(agent)),
-                ("attendee", JSONNode.string(attendee?.rawValue)),
-            ]
-        case .agentFailed(let agent, let attendee, _):
-            fields = [
-                ("stage", .string("agentFailed")), ("agent", .string(agent)),
+                ("stage", .string(failed ? "agentFailed" : "agentFinished")), ("agent", .string(agent)),
                 ("attendee", JSONNode.string(attendee?.rawValue)),
             ]
         case .agentStarted, .finished: return nil

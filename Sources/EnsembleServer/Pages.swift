@@ -44,18 +44,18 @@ extension EnsembleServer {
         }
 
         router.get("/") { request, _ -> Response in
-            guard let (user, token) = try await self.pageUser(request) else { return Pages.redirect("/login") }
-            let page = Page(user: user, csrf: self.csrfToken(token), title: "Sessions")
+            let page = try await self.page(request, title: "Sessions")
+            let user = page.user
             let sessions = Policy.permits(user.role, .viewNote) ? try await self.store.sessions(as: user.id) : []
             let jobs = Policy.permits(user.role, .draftSession) ? try await self.store.jobs(limit: 20, as: user.id) : []
             return Pages.html(page.render(Pages.home(user: user, sessions: sessions, jobs: jobs)))
         }
 
         router.get("/sessions/{session}") { request, context -> Response in
-            guard let (user, token) = try await self.pageUser(request) else { return Pages.redirect("/login") }
-            let review = try await self.store.review(session: try context.parameters.require("session"), as: user.id)
-            let page = Page(
-                user: user, csrf: self.csrfToken(token), title: review.session.title ?? review.session.id.rawValue)
+            var page = try await self.page(request, title: "Session")
+            let review = try await self.store.review(
+                session: try context.parameters.require("session"), as: page.user.id)
+            page.title = review.session.title ?? review.session.id.rawValue
             let done = request.uri.queryParameters.get("done").flatMap(Pages.Notice.init(rawValue:))
             return Pages.html(page.render(Pages.session(review, page: page, notice: done)))
         }
@@ -120,14 +120,13 @@ extension EnsembleServer {
         }
 
         router.get("/risk") { request, _ -> Response in
-            guard let (user, token) = try await self.pageUser(request) else { return Pages.redirect("/login") }
-            let page = Page(user: user, csrf: self.csrfToken(token), title: "Risk queue")
-            return Pages.html(page.render(Pages.riskQueue(try await self.store.riskQueue(as: user.id), page: page)))
+            let page = try await self.page(request, title: "Risk queue")
+            return Pages.html(
+                page.render(Pages.riskQueue(try await self.store.riskQueue(as: page.user.id), page: page)))
         }
         router.get("/billing") { request, _ -> Response in
-            guard let (user, token) = try await self.pageUser(request) else { return Pages.redirect("/login") }
-            let page = Page(user: user, csrf: self.csrfToken(token), title: "Billing")
-            return Pages.html(page.render(Pages.billing(try await self.store.claims(as: user.id))))
+            let page = try await self.page(request, title: "Billing")
+            return Pages.html(page.render(Pages.billing(try await self.store.claims(as: page.user.id))))
         }
     }
 }

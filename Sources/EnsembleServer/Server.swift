@@ -154,19 +154,25 @@ public struct EnsembleServer: Sendable {
         return (user, token)
     }
 
+    /// A signed-in browser's page frame; 401 (which the middleware turns into the sign-in page) without one.
+    func page(_ request: Request, title: String) async throws -> Page {
+        guard let (user, token) = try await self.pageUser(request) else {
+            throw APIError(.unauthorized, "sign in first")
+        }
+        return Page(user: user, csrf: self.csrfToken(token), title: title)
+    }
+
     func csrfToken(_ token: String) -> String {
         Hashing.hmacSHA256Hex(key: self.csrfKey, message: Array(("csrf:" + token).utf8))
     }
 
     /// A signed-in browser's form post: the cookie's user, once the form's CSRF token matches.
     func formPost(_ request: Request) async throws -> (user: User, form: [String: String]) {
-        guard let (user, token) = try await self.pageUser(request) else {
-            throw APIError(.unauthorized, "sign in first")
-        }
+        let page = try await self.page(request, title: "")
         let form = try await request.form(limit: self.settings.maxRequestBytes)
-        guard let sent = form["csrf"], Hashing.constantTimeEqual(sent, self.csrfToken(token)) else {
+        guard let sent = form["csrf"], Hashing.constantTimeEqual(sent, page.csrf) else {
             throw APIError(.forbidden, "the form's CSRF token is missing or stale; reload the page and try again")
         }
-        return (user, form)
+        return (page.user, form)
     }
 }

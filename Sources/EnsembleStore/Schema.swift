@@ -189,8 +189,8 @@ enum Schema {
         CREATE INDEX note_versions_by_run ON note_versions(run_id);
         CREATE INDEX risk_flags_open ON risk_flags(acknowledged_at, level);
         """,
-        // 2: the server's job queue (one job per webhook event, unique by source and event id) and users'
-        // bearer tokens, kept only as SHA-256 digests.
+        // 2: the server's job queue (one job per webhook event, unique by source and event id), users'
+        // bearer tokens, kept only as SHA-256 digests, and session titles for lists.
         """
         CREATE TABLE jobs (
             id TEXT PRIMARY KEY,
@@ -210,6 +210,7 @@ enum Schema {
             UNIQUE (source, event_id)
         );
         CREATE INDEX jobs_waiting ON jobs(state, not_before);
+        ALTER TABLE sessions ADD COLUMN title TEXT;
         CREATE TABLE api_tokens (
             digest TEXT PRIMARY KEY,
             user_id TEXT NOT NULL REFERENCES users(id),

@@ -92,18 +92,20 @@ public actor Store {
             throw StoreError(
                 .forbidden, "no active user \(id) in this database; an admin adds users with ensemble users add")
         }
-        let clinicians: [String]? =
-            try session.map { (session) throws(StoreError) in
-                try self.connection.prepare("SELECT clinician_id FROM session_clinicians WHERE session_id = ?1").rows(
-                    [.text(session)]
-                ) { $0.text(0) }
-            }
         if let refusal = Policy.refusal(
-            role: user.role, clinician: user.clinicianID, action: action, sessionClinicians: clinicians)
+            role: user.role, clinician: user.clinicianID, action: action,
+            sessionClinicians: try session.map(self.clinicians(of:)))
         {
             throw StoreError(.forbidden, "\(id) is refused: \(refusal)")
         }
         return user
+    }
+
+    /// The clinician ids a session's roster names.
+    func clinicians(of session: String) throws(StoreError) -> [String] {
+        try self.connection.prepare("SELECT clinician_id FROM session_clinicians WHERE session_id = ?1").rows(
+            [.text(session)]
+        ) { $0.text(0) }
     }
 
     func audit(_ user: String, _ action: String, _ entity: String, _ detail: JSONNode) throws(StoreError) {
@@ -221,17 +223,18 @@ public actor Store {
         guard known != inputs.digest else { return }
         if known == nil {
             try self.connection.prepare(
-                "INSERT INTO sessions (id, kind, session_json, transcript_format, transcript_origin, inputs_digest, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                "INSERT INTO sessions (id, kind, session_json, transcript_format, transcript_origin, inputs_digest, created, title) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
             ).run([
                 .text(id), .text(session.kind.rawValue), .text(inputs.sessionJSON), .text(inputs.transcript.format),
                 .text(inputs.transcript.origin.rawValue), .text(inputs.digest), .text(self.now()),
+                .optional(session.title),
             ])
         } else {
             try self.connection.prepare(
-                "UPDATE sessions SET kind = ?2, session_json = ?3, transcript_format = ?4, transcript_origin = ?5, inputs_digest = ?6 WHERE id = ?1"
+                "UPDATE sessions SET kind = ?2, session_json = ?3, transcript_format = ?4, transcript_origin = ?5, inputs_digest = ?6, title = ?7 WHERE id = ?1"
             ).run([
                 .text(id), .text(session.kind.rawValue), .text(inputs.sessionJSON), .text(inputs.transcript.format),
-                .text(inputs.transcript.origin.rawValue), .text(inputs.digest),
+                .text(inputs.transcript.origin.rawValue), .text(inputs.digest), .optional(session.title),
             ])
             for table in ["session_clinicians", "attendees", "utterances"] {
                 try self.connection.prepare("DELETE FROM \(table) WHERE session_id = ?1").run([.text(id)])

@@ -1,7 +1,7 @@
 public import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
-public import Foundation
+import Foundation
 
 /// A drafting job from a webhook event, as the queue keeps it. Ids, states and counts only: the
 /// payload stays in the database.
@@ -66,7 +66,7 @@ extension Store {
             try self.audit(
                 userID, "job.queued", "job:\(id)",
                 .object([("source", .string(source)), ("eventId", .string(eventID)), ("session", .string(session))]))
-            guard let job = try self.findJob("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?1", [.text(id)]) else {
+            guard let job = try self.jobRow(id) else {
                 throw StoreError(.corrupt, "job \(id) vanished as it was queued")
             }
             return Enqueued(job: job, duplicate: false)
@@ -89,7 +89,7 @@ extension Store {
             let payload = try self.connection.prepare("SELECT payload FROM jobs WHERE id = ?1").row([.text(id)]) {
                 $0.text(0)
             }
-            guard let job = try self.findJob("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?1", [.text(id)]),
+            guard let job = try self.jobRow(id),
                 let payload
             else { return nil }
             return (job, payload)
@@ -103,10 +103,8 @@ extension Store {
             try self.connection.prepare(
                 "UPDATE jobs SET state = 'succeeded', run_id = ?2, error = NULL, payload = '', updated = ?3 WHERE id = ?1"
             ).run([.text(id), .int(run), .text(self.now())])
-            let user = try self.connection.prepare("SELECT user_id FROM jobs WHERE id = ?1").row([.text(id)]) {
-                $0.text(0)
-            }
-            try self.audit(user ?? "server", "job.succeeded", "job:\(id)", .object([("run", .number(run))]))
+            try self.audit(
+                try self.jobRow(id)?.user ?? "server", "job.succeeded", "job:\(id)", .object([("run", .number(run))]))
         }
     }
 
@@ -116,7 +114,7 @@ extension Store {
     @discardableResult
     public func failJob(_ id: String, error: String, retryAfter: Double, permanent: Bool = false) throws -> Job.State {
         try self.transaction { () throws(StoreError) -> Job.State in
-            guard let job = try self.findJob("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?1", [.text(id)]) else {
+            guard let job = try self.jobRow(id) else {
                 throw StoreError(.notFound, "no job \(id)")
             }
             let state: Job.State = permanent || job.attempts >= job.maxAttempts ? .failed : .queued
@@ -166,16 +164,9 @@ extension Store {
         }
     }
 
-    /// When the next queued job is due, if any is queued.
-    public func nextJobDue() throws -> Date? {
-        try self.connection.prepare("SELECT min(not_before) FROM jobs WHERE state = 'queued'").row {
-            $0.optionalText(0)
-        }?.flatMap { Self.date($0) }
-    }
-
     /// One job, for a user who may draft its session.
     public func job(_ id: String, as userID: String) throws -> Job {
-        guard let job = try self.findJob("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?1", [.text(id)]) else {
+        guard let job = try self.jobRow(id) else {
             throw StoreError(.notFound, "no job \(id)")
         }
         try self.authorize(userID, .draftSession, session: try self.sessionStored(job.session) ? job.session : nil)
@@ -183,27 +174,28 @@ extension Store {
     }
 
     /// A job as the queue has it, for the server's own bookkeeping (no user asks; nothing is shown).
-    public func jobRecord(_ id: String) throws -> Job? {
-        try self.findJob("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?1", [.text(id)])
-    }
+    public func jobRecord(_ id: String) throws -> Job? { try self.jobRow(id) }
 
     /// Recent jobs, newest first, for users who run drafting; a clinician or trainee sees their sessions' only.
     public func jobs(limit: Int = 50, as userID: String) throws -> [Job] {
         let user = try self.authorize(userID, .draftSession)
-        let bound = user.role == .clinician || user.role == .trainee
         return try self.connection.prepare(
             """
             SELECT \(Self.jobColumns) FROM jobs WHERE ?2 IS NULL OR session_id IN
                 (SELECT session_id FROM session_clinicians WHERE clinician_id = ?2)
             ORDER BY created DESC, rowid DESC LIMIT ?1
             """
-        ).rows([.int(limit), bound ? .text(user.clinicianID ?? "") : .null]) { (row) throws(StoreError) in
+        ).rows([.int(limit), Self.rosterClinician(user, .draftSession)]) { (row) throws(StoreError) in
             try Self.job(row)
         }
     }
 
     private static let jobColumns =
         "id, source, event_id, user_id, session_id, state, attempts, max_attempts, error, run_id, created, updated"
+
+    private func jobRow(_ id: String) throws(StoreError) -> Job? {
+        try self.findJob("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?1", [.text(id)])
+    }
 
     private func findJob(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> Job? {
         try self.connection.prepare(sql).row(values) { (row) throws(StoreError) in try Self.job(row) }
@@ -262,20 +254,14 @@ extension Store {
     public func authenticate(token: String) throws -> User? {
         let digest = Self.tokenDigest(token)
         guard
-            let id = try self.connection.prepare(
-                "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.active = 1 WHERE t.digest = ?1"
-            ).row([.text(digest)], { $0.text(0) })
+            let id = try self.connection.prepare("SELECT user_id FROM api_tokens WHERE digest = ?1").row(
+                [.text(digest)], { $0.text(0) }),
+            let user = try self.user(id)
         else { return nil }
         try self.connection.prepare("UPDATE api_tokens SET last_used = ?2 WHERE digest = ?1").run([
             .text(digest), .text(self.now()),
         ])
-        return try self.connection.prepare("SELECT id, name, role, clinician_id FROM users WHERE id = ?1").row(
-            [.text(id)]
-        ) { (row) throws(StoreError) -> User? in
-            UserRole(rawValue: row.text(2)).map {
-                User(id: row.text(0), name: row.text(1), role: $0, clinicianID: row.optionalText(3))
-            }
-        } ?? nil
+        return user
     }
 
     static func tokenDigest(_ token: String) -> String { Hashing.sha256Hex(Array(token.utf8)) }
@@ -298,32 +284,35 @@ extension Store {
     // MARK: - Sessions for the server
 
     /// The sessions the user may view, newest first.
-    public func sessions(as userID: String) throws -> [SessionSummary] {
+    public func sessions(limit: Int = 200, as userID: String) throws -> [SessionSummary] {
         let user = try self.authorize(userID, .viewNote)
-        let ids = try self.connection.prepare("SELECT id, kind, created FROM sessions ORDER BY created DESC, id").rows {
-            (id: $0.text(0), kind: $0.text(1), created: $0.text(2))
+        let rows = try self.connection.prepare(
+            """
+            SELECT s.id, s.kind, s.title, s.created,
+                (SELECT count(*) FROM attendees a WHERE a.session_id = s.id),
+                (SELECT count(*) FROM notes n WHERE n.session_id = s.id AND n.state = 'signed'),
+                (SELECT count(*) FROM notes n WHERE n.session_id = s.id)
+            FROM sessions s WHERE ?2 IS NULL OR s.id IN (SELECT session_id FROM session_clinicians WHERE clinician_id = ?2)
+            ORDER BY s.created DESC, s.id LIMIT ?1
+            """
+        ).rows([.int(limit), Self.rosterClinician(user, .viewNote)]) {
+            SessionSummary(
+                id: $0.text(0), kind: $0.text(1), title: $0.optionalText(2), created: $0.text(3), attendees: $0.int(4),
+                draftNotes: $0.int(6) - $0.int(5), signedNotes: $0.int(5), openFlags: 0)
         }
-        var result: [SessionSummary] = []
-        for entry in ids {
-            if user.role == .clinician || user.role == .trainee {
-                let clinicians = try self.connection.prepare(
-                    "SELECT clinician_id FROM session_clinicians WHERE session_id = ?1"
-                ).rows([.text(entry.id)]) { $0.text(0) }
-                guard clinicians.contains(where: { $0 == user.clinicianID }) else { continue }
-            }
-            let states = try self.connection.prepare("SELECT state FROM notes WHERE session_id = ?1").rows([
-                .text(entry.id)
-            ]) { $0.text(0) }
-            let open = try self.flags(session: entry.id).filter { $0.needsSupervisor && $0.acknowledgedAt == nil }
-            result.append(
-                SessionSummary(
-                    id: entry.id, kind: entry.kind, title: try self.session(entry.id).title, created: entry.created,
-                    attendees: try self.connection.prepare("SELECT count(*) FROM attendees WHERE session_id = ?1").row(
-                        [.text(entry.id)], { $0.int(0) }) ?? 0,
-                    draftNotes: states.filter { $0 != NoteState.signed.rawValue }.count,
-                    signedNotes: states.filter { $0 == NoteState.signed.rawValue }.count, openFlags: open.count))
+        return try rows.map { (summary) throws(StoreError) in
+            var summary = summary
+            summary.openFlags = try self.flags(session: summary.id).filter {
+                $0.needsSupervisor && $0.acknowledgedAt == nil
+            }.count
+            return summary
         }
-        return result
+    }
+
+    /// Policy's roster rule as a filter in SQL, so a list reads only the rows it shows: the clinician id a
+    /// roster must name for this user and action, or NULL when the user is not tied to sessions.
+    static func rosterClinician(_ user: User, _ action: ReviewAction) -> SQLValue {
+        Policy.isRosterBound(user.role) && action.isSessionBound ? .text(user.clinicianID ?? "") : .null
     }
 
     /// One version of an attendee's note (an audited view).

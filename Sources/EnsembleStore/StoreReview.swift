@@ -508,8 +508,7 @@ extension Store {
     /// The session's speaker corrections, for drafting it again. Drafting permission is needed.
     /// None for a session not stored yet.
     public func corrections(session id: String, as userID: String) throws -> [SpeakerCorrection] {
-        let known = try self.connection.prepare("SELECT 1 FROM sessions WHERE id = ?1").row([.text(id)]) { $0.int(0) }
-        guard known != nil else { return [] }
+        guard try self.sessionStored(id) else { return [] }
         try self.authorize(userID, .draftSession, session: id)
         return try self.corrections(session: id)
     }

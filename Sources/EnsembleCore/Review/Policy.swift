@@ -78,6 +78,10 @@ public enum Policy {
         .admin: [.manageUsers, .verifyAudit, .exportAudit, .viewMetrics],
     ]
 
+    /// Clinicians and trainees act on a session only when its roster names them; the others are not tied
+    /// to sessions.
+    public static func isRosterBound(_ role: UserRole) -> Bool { role == .clinician || role == .trainee }
+
     public static func permits(_ role: UserRole, _ action: ReviewAction) -> Bool {
         self.table[role]?.contains(action) ?? false
     }
@@ -88,7 +92,7 @@ public enum Policy {
         role: UserRole, clinician: String?, action: ReviewAction, sessionClinicians: [String]?
     ) -> String? {
         guard self.permits(role, action) else { return "\(role.article) \(role.rawValue) may not \(action.phrase)" }
-        if action.isSessionBound, role == .clinician || role == .trainee, let sessionClinicians,
+        if action.isSessionBound, self.isRosterBound(role), let sessionClinicians,
             !sessionClinicians.contains(where: { $0 == clinician })
         {
             return "\(role.article) \(role.rawValue) may \(action.phrase) only for sessions they are a clinician of"
