@@ -1,5 +1,6 @@
 import EnsembleCore
 import EnsembleFormats
+import EnsembleIO
 import EnsembleStore
 import Foundation
 import Hummingbird
@@ -37,6 +38,19 @@ struct APITests {
                 uri: Self.note + "/sign", method: .post, headers: desk.bearer("bill"),
                 body: ByteBuffer(string: "{\"version\": 1}"))
             #expect(sign.status == .forbidden)
+            let own =
+                try ServerDesk.json(
+                    try await client.execute(uri: "/api/sessions", method: .get, headers: desk.bearer("hcole"))
+                ).array ?? []
+            #expect(own.count == 1)
+            #expect(own.first?["title"]?.string == "Family therapy - Alvarez/Dunn household")
+            #expect(own.first?["attendees"]?.number == 3)
+            #expect(own.first?["draftNotes"]?.number == 3 && own.first?["signedNotes"]?.number == 0)
+            #expect(own.first?["openFlags"]?.number == 1)
+            let others = try await client.execute(uri: "/api/sessions", method: .get, headers: desk.bearer("other"))
+            #expect(try ServerDesk.json(others).array?.isEmpty == true)
+            let supervisor = try await client.execute(uri: "/api/sessions", method: .get, headers: desk.bearer("sup"))
+            #expect(try ServerDesk.json(supervisor).array?.count == 1)
             let ownJobs = try await client.execute(uri: "/api/jobs", method: .get, headers: desk.bearer("hcole"))
             #expect(try ServerDesk.json(ownJobs).array?.count == 1)
             let othersJobs = try await client.execute(uri: "/api/jobs", method: .get, headers: desk.bearer("other"))
@@ -48,9 +62,13 @@ struct APITests {
             let me = try await client.execute(uri: "/api/me", method: .get, headers: desk.bearer("bill"))
             #expect(
                 try ServerDesk.json(me)["permissions"]?.array?.compactMap(\.string) == ["viewClaims", "exportClaims"])
-            // The store keeps digests, never the tokens.
+            // The store keeps digests, never the tokens: neither the database nor its write-ahead log holds one.
             let stored = try await desk.store.authenticate(token: desk.tokens["hcole"]!)
             #expect(stored?.id == "hcole")
+            let files = [desk.path, desk.path + "-wal"].compactMap { FileManager.default.contents(atPath: $0) }
+            let onDisk = files.map { String(decoding: $0, as: UTF8.self) }.joined()
+            #expect(!desk.tokens.values.contains { onDisk.contains($0) })
+            #expect(onDisk.contains(Hashing.sha256Hex(Array(desk.tokens["hcole"]!.utf8))))
         }
     }
 

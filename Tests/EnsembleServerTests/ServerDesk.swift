@@ -96,12 +96,18 @@ final class ServerDesk: Sendable {
 
     func cookie(_ user: String) -> HTTPFields { [.cookie: "\(EnsembleServer.cookieName)=\(self.tokens[user]!)"] }
 
+    /// Posts `body` to the webhook, signed at the desk's clock unless `headers` are given.
+    func deliver(_ body: [UInt8], headers: HTTPFields? = nil, via client: any TestClientProtocol) async throws
+        -> TestResponse
+    {
+        try await client.execute(
+            uri: "/webhooks/session-completed", method: .post, headers: headers ?? self.signed(body),
+            body: ByteBuffer(bytes: body))
+    }
+
     /// Posts the family session and runs its job: the session is then in review.
     func deliverAndDraft(_ client: any TestClientProtocol) async throws -> String {
-        let body = try Self.body()
-        let id = try await client.execute(
-            uri: "/webhooks/session-completed", method: .post, headers: self.signed(body), body: ByteBuffer(bytes: body)
-        ) { response in try Self.json(response)["jobId"]?.string ?? "" }
+        let id = try Self.json(try await self.deliver(try Self.body(), via: client))["jobId"]?.string ?? ""
         _ = await self.server.pool.runNext()
         return id
     }

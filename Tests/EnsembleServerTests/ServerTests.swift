@@ -15,17 +15,13 @@ struct WebhookTests {
         let desk = try await ServerDesk()
         try await desk.test { client in
             let body = try ServerDesk.body()
-            let first = try await client.execute(
-                uri: "/webhooks/session-completed", method: .post, headers: desk.signed(body),
-                body: ByteBuffer(bytes: body))
+            let first = try await desk.deliver(body, via: client)
             #expect(first.status == .accepted)
             let job = try #require(try ServerDesk.json(first)["jobId"]?.string)
             #expect(first.headers[.location] == "/jobs/\(job)")
             #expect(try ServerDesk.json(first)["state"]?.string == "queued")
 
-            let repeated = try await client.execute(
-                uri: "/webhooks/session-completed", method: .post, headers: desk.signed(body),
-                body: ByteBuffer(bytes: body))
+            let repeated = try await desk.deliver(body, via: client)
             #expect(repeated.status == .ok)
             #expect(try ServerDesk.json(repeated)["jobId"]?.string == job)
             #expect(try ServerDesk.json(repeated)["duplicate"]?.bool == true)
@@ -78,17 +74,14 @@ struct WebhookTests {
                 (noTimestamp, "X-Ensemble-Timestamp header is missing"),
             ]
             for (headers, message) in cases {
-                let response = try await client.execute(
-                    uri: "/webhooks/session-completed", method: .post, headers: headers, body: ByteBuffer(bytes: body))
+                let response = try await desk.deliver(body, headers: headers, via: client)
                 #expect(response.status == .unauthorized)
                 #expect(ServerDesk.text(response).contains(message))
             }
             // A body changed after signing.
             var changed = body
             changed[changed.count - 3] = UInt8(ascii: " ")
-            let altered = try await client.execute(
-                uri: "/webhooks/session-completed", method: .post, headers: desk.signed(body),
-                body: ByteBuffer(bytes: changed))
+            let altered = try await desk.deliver(changed, headers: desk.signed(body), via: client)
             #expect(altered.status == .unauthorized)
             #expect(try await desk.store.jobs(as: "intake").isEmpty)
         }
@@ -102,9 +95,7 @@ struct WebhookTests {
                 (-301.0, HTTPResponse.Status.unauthorized), (301, .unauthorized), (-299, .accepted),
             ] {
                 let body = try ServerDesk.body(event: "evt-skew-\(Int(skew))")
-                let response = try await client.execute(
-                    uri: "/webhooks/session-completed", method: .post, headers: desk.signed(body, skew: skew),
-                    body: ByteBuffer(bytes: body))
+                let response = try await desk.deliver(body, headers: desk.signed(body, skew: skew), via: client)
                 #expect(response.status == expected, "skew \(skew)")
                 if expected == .unauthorized { #expect(ServerDesk.text(response).contains("tolerance is 300 s")) }
             }
@@ -117,14 +108,10 @@ struct WebhookTests {
         let desk = try await ServerDesk()
         try await desk.test { client in
             let body = try ServerDesk.body(event: "evt-replay")
-            _ = try await client.execute(
-                uri: "/webhooks/session-completed", method: .post, headers: desk.signed(body),
-                body: ByteBuffer(bytes: body))
+            _ = try await desk.deliver(body, via: client)
             desk.clock.advance(120)
             let other = body + Array("  ".utf8)
-            let replayed = try await client.execute(
-                uri: "/webhooks/session-completed", method: .post, headers: desk.signed(other),
-                body: ByteBuffer(bytes: other))
+            let replayed = try await desk.deliver(other, via: client)
             #expect(replayed.status == .ok)
             #expect(try ServerDesk.json(replayed)["duplicate"]?.bool == true)
             let jobs = try await desk.store.jobs(as: "intake")
@@ -138,9 +125,7 @@ struct WebhookTests {
         let desk = try await ServerDesk(maxWebhookBytes: 4096, maxRequestBytes: 512)
         try await desk.test { client in
             let body = try ServerDesk.body()
-            let large = try await client.execute(
-                uri: "/webhooks/session-completed", method: .post, headers: desk.signed(body),
-                body: ByteBuffer(bytes: body))
+            let large = try await desk.deliver(body, via: client)
             #expect(large.status == .contentTooLarge)
 
             let cases: [(String, String)] = [
@@ -160,9 +145,7 @@ struct WebhookTests {
             ]
             for (text, fragment) in cases {
                 let bytes = Array(text.utf8)
-                let response = try await client.execute(
-                    uri: "/webhooks/session-completed", method: .post, headers: desk.signed(bytes),
-                    body: ByteBuffer(bytes: bytes))
+                let response = try await desk.deliver(bytes, via: client)
                 let message = ServerDesk.text(response)
                 #expect(response.status == .badRequest, "\(fragment)")
                 #expect(message.contains(fragment), "\(message)")
@@ -185,10 +168,7 @@ struct WebhookTests {
         let desk = try await ServerDesk(maxAttempts: 3, runner: { _, _, _ in throw Outage() })
         try await desk.test { client in
             let body = try ServerDesk.body()
-            let job = try await client.execute(
-                uri: "/webhooks/session-completed", method: .post, headers: desk.signed(body),
-                body: ByteBuffer(bytes: body)
-            ) { try ServerDesk.json($0)["jobId"]?.string ?? "" }
+            let job = try ServerDesk.json(try await desk.deliver(body, via: client))["jobId"]?.string ?? ""
             for attempt in 1...3 {
                 #expect(await desk.server.pool.runNext() == job, "attempt \(attempt)")
             }
