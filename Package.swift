@@ -80,7 +80,9 @@ let package = Package(
             dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]),
         .testTarget(
             name: "EnsembleCLITests",
-            dependencies: ["EnsembleCLI", "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleTesting"]
+            dependencies: [
+                "EnsembleCLI", "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleTesting",
+            ]
         ),
         .testTarget(
             name: "EnsembleStoreTests",

@@ -79,11 +79,8 @@ struct ClaimsCommand: AsyncParsableCommand {
         case .x12: text = try self.interchange(sessions, settings: agents.interchange)
         }
         if let output = self.output {
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-            } catch {
-                throw CommandFailure(message: "could not write \(output)", exitCode: 2)
-            }
+            // Claims carry names, birth dates and member ids: readable by the owner only.
+            try PrivateFile.write(Array(text.utf8), to: output)
         } else {
             Console.out(text)
         }

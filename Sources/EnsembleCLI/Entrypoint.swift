@@ -1,6 +1,7 @@
 import ArgumentParser
 import EnsembleCore
 import EnsembleFormats
+import EnsembleIO
 import EnsembleStore
 
 /// A command's failure that is not about input format: rendered as one line, with an exit code.
@@ -37,6 +38,9 @@ public enum EnsembleCLI {
         } catch let error as ModelError {
             Console.error("error: \(error.message)")
             return 2
+        } catch let error as PrivateFile.Failure {
+            Console.error("error: \(error.message)")
+            return 2
         } catch let failure as CommandFailure {
             Console.error("error: \(failure.message)")
             return failure.exitCode
@@ -68,7 +72,7 @@ struct EnsembleCommand: AsyncParsableCommand {
         subcommands: [
             DraftCommand.self, ClaimsCommand.self, AttributeCommand.self, ParseCommand.self, SegmentCommand.self,
             CheckCommand.self, ValidateCommand.self, ReviewCommand.self, UsersCommand.self, AuditCommand.self,
-            ServeCommand.self,
+            ServeCommand.self, JobsCommand.self,
             MetricsCommand.self,
         ]
     )

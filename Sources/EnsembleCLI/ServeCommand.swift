@@ -33,6 +33,15 @@ struct ServeCommand: AsyncParsableCommand {
     var maxWebhookBytes = 8 << 20
     @Option(name: .long, help: "The agents' configuration folder (default: $ENSEMBLE_AGENTS, then ./Agents).")
     var agents: String?
+    @Option(
+        name: .customLong("public-url"),
+        help: "The URL users reach the server at behind a TLS proxy (https://… marks the sign-in cookie Secure).")
+    var publicURL: String?
+    @Option(
+        name: .customLong("session-idle"), help: "Minutes a signed-in browser may stay idle before signing in again.")
+    var sessionIdle = 30
+    @Option(name: .customLong("session-lifetime"), help: "Hours a browser stays signed in at most.")
+    var sessionLifetime = 12
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -40,6 +49,16 @@ struct ServeCommand: AsyncParsableCommand {
         guard self.workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard self.maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         guard self.maxWebhookBytes >= 1024 else { throw ValidationError("--max-webhook-bytes must be at least 1024") }
+        guard self.sessionIdle >= 1 else { throw ValidationError("--session-idle must be at least 1 minute") }
+        guard self.sessionLifetime >= 1 else { throw ValidationError("--session-lifetime must be at least 1 hour") }
+        if let text = self.publicURL {
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+                url.host?.isEmpty == false
+            else {
+                throw ValidationError(
+                    "--public-url must be an http:// or https:// URL, such as https://notes.example.org")
+            }
+        }
     }
 
     func run() async throws {
@@ -54,9 +73,11 @@ struct ServeCommand: AsyncParsableCommand {
             }
             sources.append(source)
         }
-        if !["127.0.0.1", "::1", "localhost"].contains(self.host) {
+        let publicURL = self.publicURL.flatMap(URL.init(string:))
+        if !["127.0.0.1", "::1", "localhost"].contains(self.host), publicURL?.scheme?.lowercased() != "https" {
             Console.error(
-                "[ensemble] warning: serving on \(self.host) without TLS; put a TLS-terminating proxy in front of it")
+                "[ensemble] warning: serving on \(self.host) without TLS; put a TLS-terminating proxy in front of it "
+                    + "and name it with --public-url https://…")
         }
         if sources.isEmpty {
             Console.error("[ensemble] no --source given: the webhook refuses every delivery")
@@ -64,7 +85,8 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = ServerSettings(
             host: self.host, port: self.port, sources: sources, agents: try AgentsDirectory.load(explicit: self.agents),
             workers: self.workers, maxAttempts: self.maxAttempts, retryDelay: .seconds(self.retryDelay),
-            shutdownGrace: .seconds(self.shutdownGrace), maxWebhookBytes: self.maxWebhookBytes)
+            shutdownGrace: .seconds(self.shutdownGrace), maxWebhookBytes: self.maxWebhookBytes, publicURL: publicURL,
+            sessionIdleTimeout: .seconds(self.sessionIdle * 60), sessionLifetime: .seconds(self.sessionLifetime * 3600))
         let host = self.host
         let path = self.store.path
         try await EnsembleServer(store: store, settings: settings).run { port in

@@ -68,17 +68,44 @@ struct UsersCommand: AsyncParsableCommand {
             commandName: "token",
             abstract: "Issue a bearer token for a user of ensemble serve (the API and the review pages).",
             discussion: """
-                The token is printed once, on standard output; the database keeps only its SHA-256 digest. \
-                Issue a new one if it is lost.
+                The token is printed once, on standard output, or written to --output FILE (created readable \
+                by you only); the database keeps only its SHA-256 digest. Issue a new one if it is lost. \
+                With --expires (90d, 12h, 30m) the token stops working after that long.
                 """)
         @Argument(help: "The user the token signs in as.") var id: String
         @Option(help: "What the token is for (shown in the audit trail).") var label = "api"
+        @Option(help: "How long the token works: a number of days, hours or minutes (90d, 12h, 30m).")
+        var expires: String?
+        @Option(help: "Write the token to this file, mode 0600, instead of standard output.") var output: String?
         @OptionGroup var store: StoreOptions
 
+        func validate() throws {
+            if let expires, Self.seconds(expires) == nil {
+                throw ValidationError("--expires takes a number of days, hours or minutes, such as 90d, 12h or 30m")
+            }
+        }
+
+        /// `90d`, `12h`, `30m` in seconds.
+        static func seconds(_ text: String) -> Double? {
+            guard let unit = text.last, let count = Int(text.dropLast()), count > 0 else { return nil }
+            switch unit {
+            case "d": return Double(count) * 86_400
+            case "h": return Double(count) * 3_600
+            case "m": return Double(count) * 60
+            default: return nil
+            }
+        }
+
         func run() async throws {
-            Console.out(
-                try await self.store.open().issueToken(
-                    for: self.id, label: self.label, by: try self.store.requireUser()))
+            let expiry = self.expires.flatMap(Self.seconds).map { Date().addingTimeInterval($0) }
+            let token = try await self.store.open().issueToken(
+                for: self.id, label: self.label, expires: expiry, by: try self.store.requireUser())
+            if let output = self.output {
+                try PrivateFile.write(Array((token + "\n").utf8), to: output)
+                Console.error("wrote the token for \(self.id) to \(output) (mode 0600)")
+            } else {
+                Console.out(token)
+            }
         }
     }
 
@@ -116,22 +143,72 @@ struct UsersCommand: AsyncParsableCommand {
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Check or export the hash-chained audit trail.",
-        subcommands: [Verify.self, Export.self])
+        subcommands: [Verify.self, Head.self, Export.self])
+
+    /// The environment variable holding the key that signs and checks audit heads, when one is used.
+    static let headKeyVariable = "ENSEMBLE_AUDIT_HEAD_KEY"
+
+    static func headKey() -> [UInt8]? {
+        ProcessInfo.processInfo.environment[Self.headKeyVariable].flatMap { $0.isEmpty ? nil : Array($0.utf8) }
+    }
+
+    struct Head: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "head",
+            abstract: "Print the newest audit event as SEQ:HASH, to keep outside the database as an anchor.",
+            discussion: """
+                Keep the line somewhere the database's users cannot change (the practice's log system, daily). \
+                `ensemble audit verify --expect-head SEQ:HASH` then finds a deleted tail or a rewritten chain. \
+                With ENSEMBLE_AUDIT_HEAD_KEY set, the line ends with an HMAC-SHA256 of it (SEQ:HASH:MAC).
+                """)
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let head = try await self.store.open().auditHead(as: try self.store.requireUser())
+            Console.out((AuditCommand.headKey().map(head.signed(key:)) ?? head).description)
+        }
+    }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Recompute every link of the audit chain; exit 1 and name the first broken event if one fails.")
+        @Option(
+            name: .customLong("expect-head"),
+            help: "A head printed earlier by `ensemble audit head` (SEQ:HASH or SEQ:HASH:MAC) that must still be there."
+        )
+        var expectHead: String?
         @OptionGroup var store: StoreOptions
 
+        func validate() throws {
+            if let expectHead, AuditHead(expectHead) == nil {
+                throw ValidationError("--expect-head takes SEQ:HASH or SEQ:HASH:MAC as `ensemble audit head` prints it")
+            }
+        }
+
         func run() async throws {
-            let result = try await self.store.open().verifyAudit(as: try self.store.requireUser())
+            let head = self.expectHead.flatMap(AuditHead.init)
+            if let head, head.mac != nil {
+                guard let key = AuditCommand.headKey() else {
+                    throw CommandFailure(
+                        message: "the head is signed; set \(AuditCommand.headKeyVariable) to the key that signed it",
+                        exitCode: 1)
+                }
+                guard head.macHolds(key: key) else {
+                    throw CommandFailure(
+                        message: "the head's signature does not hold: it was not made with this key, or it was changed",
+                        exitCode: 1)
+                }
+            }
+            let result = try await self.store.open().verifyAudit(as: try self.store.requireUser(), expectHead: head)
             if let broken = result.firstBroken {
                 throw CommandFailure(
                     message: "the audit trail is broken at event \(broken.seq) of \(result.events): \(broken.reason)",
                     exitCode: 1)
             }
-            Console.out("audit trail verified: \(result.events) events, every link holds")
+            Console.out(
+                "audit trail verified: \(result.events) events, every link holds"
+                    + (head.map { ", and event \($0.seq) is the anchored head" } ?? ""))
         }
     }
 
@@ -145,11 +222,42 @@ struct AuditCommand: AsyncParsableCommand {
             let lines = try await self.store.open().exportAudit(as: try self.store.requireUser())
             let text = lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
             if let output = self.output {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+                try PrivateFile.write(Array(text.utf8), to: output)
                 Console.error("wrote \(lines.count) events to \(output)")
             } else {
                 Console.out(text)
             }
+        }
+    }
+}
+
+// MARK: - ensemble jobs
+
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs", abstract: "Look after the server's drafting jobs.", subcommands: [Purge.self])
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "purge",
+            abstract:
+                "Delete succeeded and failed jobs last changed more than --older-than days ago (admins; audited).",
+            discussion: """
+                A job row keeps ids, states, its error and its payload's digest; the payload itself is dropped \
+                once the job succeeds or fails for good. Rows are kept until purged; queued and running jobs \
+                are never purged.
+                """)
+        @Option(name: .customLong("older-than"), help: "Days since the job last changed.") var olderThan: Int
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            guard self.olderThan >= 0 else { throw ValidationError("--older-than must be 0 days or more") }
+        }
+
+        func run() async throws {
+            let count = try await self.store.open().purgeJobs(
+                olderThanDays: self.olderThan, as: try self.store.requireUser())
+            Console.out("purged \(count) finished job(s) older than \(self.olderThan) day(s)")
         }
     }
 }

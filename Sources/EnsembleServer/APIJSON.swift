@@ -10,7 +10,8 @@ enum APIJSON {
             ("session", .string(job.session)), ("state", .string(job.state.rawValue)),
             ("attempts", .number(job.attempts)), ("maxAttempts", .number(job.maxAttempts)),
             ("error", .string(job.error)), ("run", job.runID.map { .number($0) }), ("created", .string(job.created)),
-            ("updated", .string(job.updated)),
+            ("updated", .string(job.updated)), ("payloadDigest", .string(job.payloadDigest)),
+            ("payloadBytes", .number(job.payloadBytes)),
         ])
     }
 

@@ -123,6 +123,17 @@ enum JSONResponse {
     }
 }
 
+extension RequestContext {
+    /// A path parameter, percent-decoded: the router matches the raw path, so an id holding a space, `/`,
+    /// `%`, `?`, `#` or non-ASCII letters arrives encoded (pages link to them with `Pages.segment`).
+    func pathID(_ name: String) throws -> String {
+        guard let decoded = try self.parameters.require(name).removingPercentEncoding, !decoded.isEmpty else {
+            throw APIError(.badRequest, "the \(name) in the path is not valid percent-encoding")
+        }
+        return decoded
+    }
+}
+
 extension Request {
     /// The body, refused with 413 past `limit` bytes (by Content-Length before reading, when given).
     func bytes(upTo limit: Int) async throws -> [UInt8] {

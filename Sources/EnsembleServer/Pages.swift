@@ -15,7 +15,7 @@ extension EnsembleServer {
         router.get("/login") { _, _ -> Response in
             let nonce = Hashing.randomHex(bytes: 16)
             var response = Pages.html(Pages.login(nonce: nonce, failed: false))
-            response.headers[.setCookie] = "ensemble_login=\(nonce); Path=/login; HttpOnly; SameSite=Strict"
+            response.headers[.setCookie] = self.cookie("ensemble_login", nonce, path: "/login")
             return response
         }
         router.post("/login") { request, _ -> Response in
@@ -24,22 +24,26 @@ extension EnsembleServer {
                 Hashing.constantTimeEqual(nonce, sent)
             else { throw APIError(.forbidden, "the sign-in form's CSRF token is missing or stale; reload the page") }
             let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let lifetime = self.settings.sessionLifetime
             guard !token.isEmpty, token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }),
-                try await self.store.authenticate(token: token) != nil
+                let session = try await self.store.startBrowserSession(token: token, lifetime: lifetime)
             else {
                 let fresh = Hashing.randomHex(bytes: 16)
                 var response = Pages.html(Pages.login(nonce: fresh, failed: true), status: .unauthorized)
-                response.headers[.setCookie] = "ensemble_login=\(fresh); Path=/login; HttpOnly; SameSite=Strict"
+                response.headers[.setCookie] = self.cookie("ensemble_login", fresh, path: "/login")
                 return response
             }
+            // The cookie carries the browser session's own id, never the token.
             var response = Pages.redirect("/")
-            response.headers[.setCookie] = "\(Self.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict"
+            response.headers[.setCookie] = self.cookie(
+                Self.cookieName, session, maxAge: Int(lifetime.components.seconds))
             return response
         }
         router.post("/logout") { request, _ -> Response in
             _ = try await self.formPost(request)
+            if let session = request.cookie(Self.cookieName) { try await self.store.endBrowserSession(session) }
             var response = Pages.redirect("/login")
-            response.headers[.setCookie] = "\(Self.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+            response.headers[.setCookie] = self.cookie(Self.cookieName, "", maxAge: 0)
             return response
         }
 
@@ -54,7 +58,7 @@ extension EnsembleServer {
         router.get("/sessions/{session}") { request, context -> Response in
             var page = try await self.page(request, title: "Session")
             let review = try await self.store.review(
-                session: try context.parameters.require("session"), as: page.user.id)
+                session: try context.pathID("session"), as: page.user.id)
             page.title = review.session.title ?? review.session.id.rawValue
             let done = request.uri.queryParameters.get("done").flatMap(Pages.Notice.init(rawValue:))
             return Pages.html(page.render(Pages.session(review, page: page, notice: done)))
@@ -102,7 +106,7 @@ extension EnsembleServer {
         }
         router.post("/sessions/{session}/relabel") { request, context -> Response in
             let (user, form) = try await self.formPost(request)
-            let session = try context.parameters.require("session")
+            let session = try context.pathID("session")
             let person = try Pages.field(form, "person")
             _ = try await self.store.relabel(
                 session: session, label: try Pages.field(form, "label"),
@@ -190,9 +194,19 @@ enum Pages {
     }
 
     static func sessionPath(_ session: String, done: Notice, attendee: PersonID? = nil) -> String {
-        let encoded = session.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? session
-        return "/sessions/\(encoded)?done=\(done.rawValue)" + (attendee.map { "#note-\($0.rawValue)" } ?? "")
+        "/sessions/\(Self.segment(session))?done=\(done.rawValue)"
+            + (attendee.map { "#note-\(Self.segment($0.rawValue))" } ?? "")
     }
+
+    /// An id as one path segment (or fragment): everything but ASCII letters, digits and `-._~`
+    /// percent-encoded, so ids with spaces, `/`, `%`, `?`, `#` or any Unicode reach their page. The routes
+    /// decode it again (`RequestContext.pathID`).
+    static func segment(_ id: String) -> String {
+        id.addingPercentEncoding(withAllowedCharacters: self.unreserved) ?? ""
+    }
+
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     static func field(_ form: [String: String], _ name: String) throws -> String {
         guard let value = form[name], !value.isEmpty else { throw APIError(.badRequest, "the form has no \(name)") }
@@ -272,7 +286,7 @@ enum Pages {
                     session.openFlags > 0
                     ? "<span class=\"badge urgent\">\(session.openFlags) waiting for a supervisor</span>" : "—"
                 out += """
-                    <tr><td><a href="/sessions/\(h(session.id))">\(h(session.title ?? session.id))</a><br><small>\(h(session.id))</small></td>\
+                    <tr><td><a href="/sessions/\(Self.segment(session.id))">\(h(session.title ?? session.id))</a><br><small>\(h(session.id))</small></td>\
                     <td>\(h(session.kind))</td><td>\(session.attendees)</td>\
                     <td>\(session.signedNotes) signed, \(session.draftNotes) to review</td><td>\(risk)</td><td>\(h(Self.day(session.created)))</td></tr>
                     """
@@ -308,7 +322,7 @@ enum Pages {
         for (flag, age) in queue {
             out += """
                 <tr><td><span class="badge \(h(flag.level))">\(h(flag.level))</span></td><td>\(h(flag.category))</td>\
-                <td><a href="/sessions/\(h(flag.session))">\(h(flag.session))</a></td><td>\(h(flag.attendee?.rawValue ?? "unknown"))</td>\
+                <td><a href="/sessions/\(Self.segment(flag.session))">\(h(flag.session))</a></td><td>\(h(flag.attendee?.rawValue ?? "unknown"))</td>\
                 <td>\(Self.age(age))</td><td>\(Self.acknowledgeForm(flag, page: page, session: nil))</td></tr>
                 """
         }

@@ -21,7 +21,8 @@ extension EnsembleServer {
             let event = try WebhookPayload.parse(body)
             let enqueued = try await self.store.enqueueJob(
                 source: source.name, eventID: event.eventID, session: event.session.id.rawValue,
-                payload: String(decoding: body, as: UTF8.self), maxAttempts: self.settings.maxAttempts, as: source.user)
+                clinicians: event.session.clinicians.map(\.id.rawValue), payload: String(decoding: body, as: UTF8.self),
+                maxAttempts: self.settings.maxAttempts, as: source.user)
             if !enqueued.duplicate { self.events.publish(enqueued.job.id, .state(enqueued.job)) }
             var response = JSONResponse.make(
                 .object([
@@ -36,12 +37,12 @@ extension EnsembleServer {
         router.get("/jobs/{id}") { request, context -> Response in
             let user = try await self.reader(request)
             return JSONResponse.make(
-                APIJSON.job(try await self.store.job(try context.parameters.require("id"), as: user.id)))
+                APIJSON.job(try await self.store.job(try context.pathID("id"), as: user.id)))
         }
 
         router.get("/jobs/{id}/events") { request, context -> Response in
             let user = try await self.reader(request)
-            let job = try await self.store.job(try context.parameters.require("id"), as: user.id)
+            let job = try await self.store.job(try context.pathID("id"), as: user.id)
             let stream = self.events.subscribe(job.id, current: .state(job))
             return Response(
                 status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
@@ -95,7 +96,7 @@ extension EnsembleServer {
             return JSONResponse.make(
                 APIJSON.review(
                     try await self.store.review(
-                        session: try context.parameters.require("session"), attendee: attendee, as: user.id)))
+                        session: try context.pathID("session"), attendee: attendee, as: user.id)))
         }
         api.get("sessions/{session}/notes/{attendee}/versions/{version}") { request, context -> Response in
             let user = try await self.bearer(request)
@@ -117,7 +118,7 @@ extension EnsembleServer {
             let (session, attendee) = try Self.note(context)
             let body = try await request.jsonObject(allowed: ["text", "baseVersion"], limit: limit)
             let version = try await self.store.editSection(
-                session: session, attendee: attendee, section: try context.parameters.require("section"),
+                session: session, attendee: attendee, section: try context.pathID("section"),
                 text: try body.required("text", expected: "the section's new text").string(),
                 baseVersion: try body.required("baseVersion", expected: "the version you edited").int(), as: user.id)
             return JSONResponse.make(.object([("version", .number(version))]))
@@ -127,7 +128,7 @@ extension EnsembleServer {
             let (session, attendee) = try Self.note(context)
             let body = try await request.jsonObject(allowed: ["decision", "version"], limit: limit)
             try await self.store.reviewSection(
-                session: session, attendee: attendee, section: try context.parameters.require("section"),
+                session: session, attendee: attendee, section: try context.pathID("section"),
                 decision: try Self.decision(body.required("decision", expected: "accepted or rejected")),
                 version: try body.required("version", expected: "the version you reviewed").int(), as: user.id)
             return JSONResponse.make(.object([("recorded", .bool(true))]))
@@ -162,7 +163,7 @@ extension EnsembleServer {
             let body = try await request.jsonObject(allowed: ["label", "person"], limit: limit)
             let person = try body.required("person", expected: "a roster id, or unknown").text()
             let (affected, recorded) = try await self.store.relabel(
-                session: try context.parameters.require("session"),
+                session: try context.pathID("session"),
                 label: try body.required("label", expected: "the speaker label").string(),
                 person: person == "unknown" ? nil : PersonID(person), agents: self.settings.agents, as: user.id)
             return JSONResponse.make(Self.relabelled(affected, recorded))
@@ -221,7 +222,7 @@ extension EnsembleServer {
     static let claimStatuses = ["ready", "pendingSignature", "blocked"]
 
     static func note(_ context: BasicRequestContext) throws -> (session: String, attendee: PersonID) {
-        (try context.parameters.require("session"), PersonID(try context.parameters.require("attendee")))
+        (try context.pathID("session"), PersonID(try context.pathID("attendee")))
     }
 
     static func relabelled(_ affected: Set<PersonID>, _ recorded: RecordedRun) -> JSONNode {

@@ -27,12 +27,21 @@ public struct ServerSettings: Sendable {
     public var maxRequestBytes: Int
     /// Seconds a webhook timestamp may differ from the server's clock.
     public var webhookTolerance: Double
+    /// The address users reach the server at, when it differs from host and port (behind a TLS proxy);
+    /// an `https` URL marks the sign-in cookie `Secure`.
+    public var publicURL: URL?
+    /// A signed-in browser is signed out after this long without a request…
+    public var sessionIdleTimeout: Duration
+    /// …and this long after signing in, whatever it did.
+    public var sessionLifetime: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, sources: [WebhookSource], agents: AgentConfigurations,
         workers: Int = 2, maxAttempts: Int = 3, retryDelay: Duration = .seconds(5),
         shutdownGrace: Duration = .seconds(25), pollInterval: Duration = .milliseconds(200),
-        maxWebhookBytes: Int = 8 << 20, maxRequestBytes: Int = 256 << 10, webhookTolerance: Double = 300
+        maxWebhookBytes: Int = 8 << 20, maxRequestBytes: Int = 256 << 10, webhookTolerance: Double = 300,
+        publicURL: URL? = nil, sessionIdleTimeout: Duration = .seconds(30 * 60),
+        sessionLifetime: Duration = .seconds(12 * 3600)
     ) {
         self.host = host
         self.port = port
@@ -46,7 +55,13 @@ public struct ServerSettings: Sendable {
         self.maxWebhookBytes = maxWebhookBytes
         self.maxRequestBytes = maxRequestBytes
         self.webhookTolerance = webhookTolerance
+        self.publicURL = publicURL
+        self.sessionIdleTimeout = sessionIdleTimeout
+        self.sessionLifetime = sessionLifetime
     }
+
+    /// Whether cookies must be `Secure`: users reach the server over HTTPS.
+    var secureCookies: Bool { self.publicURL?.scheme?.lowercased() == "https" }
 }
 
 /// `ensemble serve`: the EHR webhook, the job queue and its workers, the REST API and the review pages,
@@ -96,7 +111,7 @@ public struct EnsembleServer: Sendable {
                 sessionJSON: event.sessionJSON, transcript: event.transcript,
                 digest: DraftInputs.digest(sessionJSON: event.sessionJSON, transcript: event.transcript),
                 agents: agents.versions, engine: "deterministic")
-            return try await store.record(run, inputs: inputs, as: job.user).runID
+            return try await store.record(run, inputs: inputs, as: job.user, job: job.id).runID
         }
     }
 
@@ -146,24 +161,35 @@ public struct EnsembleServer: Sendable {
 
     static let cookieName = "ensemble_session"
 
-    /// The user of a page request's session cookie, or nil.
-    func pageUser(_ request: Request) async throws -> (user: User, token: String)? {
-        guard let token = request.cookie(Self.cookieName),
-            let user = try await self.store.authenticate(token: token)
+    /// The user of a page request's browser-session cookie, or nil (no cookie, or a session that ended).
+    func pageUser(_ request: Request) async throws -> (user: User, session: String)? {
+        guard let session = request.cookie(Self.cookieName), Self.isSessionID(session),
+            let user = try await self.store.browserUser(session: session, idle: self.settings.sessionIdleTimeout)
         else { return nil }
-        return (user, token)
+        return (user, session)
+    }
+
+    /// A browser-session id as sign-in makes them: 64 lowercase hex digits.
+    static func isSessionID(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// A `Set-Cookie` value: HttpOnly, SameSite=Strict, and Secure when users come over HTTPS.
+    func cookie(_ name: String, _ value: String, path: String = "/", maxAge: Int? = nil) -> String {
+        "\(name)=\(value); Path=\(path); HttpOnly; SameSite=Strict" + (maxAge.map { "; Max-Age=\($0)" } ?? "")
+            + (self.settings.secureCookies ? "; Secure" : "")
     }
 
     /// A signed-in browser's page frame; 401 (which the middleware turns into the sign-in page) without one.
     func page(_ request: Request, title: String) async throws -> Page {
-        guard let (user, token) = try await self.pageUser(request) else {
+        guard let (user, session) = try await self.pageUser(request) else {
             throw APIError(.unauthorized, "sign in first")
         }
-        return Page(user: user, csrf: self.csrfToken(token), title: title)
+        return Page(user: user, csrf: self.csrfToken(session), title: title)
     }
 
-    func csrfToken(_ token: String) -> String {
-        Hashing.hmacSHA256Hex(key: self.csrfKey, message: Array(("csrf:" + token).utf8))
+    func csrfToken(_ session: String) -> String {
+        Hashing.hmacSHA256Hex(key: self.csrfKey, message: Array(("csrf:" + session).utf8))
     }
 
     /// A signed-in browser's form post: the cookie's user, once the form's CSRF token matches.

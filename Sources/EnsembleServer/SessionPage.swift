@@ -89,7 +89,8 @@ extension Pages {
 
     static func note(_ note: NoteReview, name: String, review: SessionReview, page: Page) -> String {
         let role = page.user.role
-        let base = "/sessions/\(h(review.session.id.rawValue))/notes/\(h(note.attendee.rawValue))"
+        let base =
+            "/sessions/\(Pages.segment(review.session.id.rawValue))/notes/\(Pages.segment(note.attendee.rawValue))"
         let open = note.state == .draft
         var out =
             "<article class=\"note\" id=\"note-\(h(note.attendee.rawValue))\" data-attendee=\"\(h(note.attendee.rawValue))\">"
@@ -204,7 +205,7 @@ extension Pages {
                 out +=
                     "<td>"
                     + page.form(
-                        "/sessions/\(h(review.session.id.rawValue))/relabel",
+                        "/sessions/\(Pages.segment(review.session.id.rawValue))/relabel",
                         "<input type=\"hidden\" name=\"label\" value=\"\(h(speaker.label))\"><label class=\"sr\" for=\"relabel-\(offset)\">Who spoke</label>"
                             + "<select name=\"person\" id=\"relabel-\(offset)\">\(options.joined())</select><button type=\"submit\" class=\"small\">Relabel</button>"
                     )

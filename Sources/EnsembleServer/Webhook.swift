@@ -101,9 +101,11 @@ public struct WebhookPayload: Sendable {
         let transcriptField = try root.required("transcript", expected: "an object with name and content")
         try StrictJSON.requireOnly(["name", "content"], in: transcriptField)
         let name = try transcriptField.required("name", expected: "the transcript's file name").text()
-        guard name.hasPrefix("transcript.") || name == "summary.md", !name.contains("/") else {
+        guard Self.isTranscriptName(name) else {
             throw try transcriptField.required("name", expected: "").error(
-                .invalidValue, "expected transcript.EXT (vtt, srt, txt, json, …) or summary.md")
+                .invalidValue,
+                "expected transcript.EXT (vtt, srt, txt, json, …) or summary.md, in ASCII letters, digits, '.', '-' and '_'"
+            )
         }
         let content = try transcriptField.required("content", expected: "the transcript's text").string()
         let transcript = try TranscriptReading.read(
@@ -112,6 +114,24 @@ public struct WebhookPayload: Sendable {
         return WebhookPayload(
             eventID: eventID, sessionJSON: sessionJSON, session: document.session, transcript: transcript,
             transcriptName: name)
+    }
+}
+
+extension WebhookPayload {
+    /// A transcript's file name as a scenario folder would hold it: `summary.md`, or `transcript.` and an
+    /// extension of ASCII letters, digits, `.`, `-` and `_` (at most 64 characters, no `..`). Anything else,
+    /// a NUL, a slash or backslash, or a percent-encoded path among it, is refused like a path-traversal name.
+    static func isTranscriptName(_ name: String) -> Bool {
+        if name == "summary.md" { return true }
+        let bytes = Array(name.utf8)
+        let prefix = Array("transcript.".utf8)
+        guard bytes.count > prefix.count, bytes.count <= 64, bytes.starts(with: prefix), !name.contains("..") else {
+            return false
+        }
+        return bytes[prefix.count...].allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import EnsembleFormats
 import EnsembleIO
+import Foundation
 
 /// One event of the audit trail: who did what to which record, when. `detail` holds ids, versions,
 /// digests and counts only, never transcript text, names or note content.
@@ -41,6 +42,52 @@ public struct AuditEvent: Sendable, Hashable {
                 ("previousHash", .string(self.previousHash)), ("hash", .string(self.hash)),
             ]), pretty: false)
     }
+}
+
+/// An anchor for the audit trail: the newest event's sequence number and hash, as `SEQ:HASH`, optionally
+/// with an HMAC-SHA256 over that text (`SEQ:HASH:MAC`) made with a key kept outside the database.
+public struct AuditHead: Sendable, Hashable, CustomStringConvertible {
+    public var seq: Int
+    public var hash: String
+    public var mac: String?
+
+    public init(seq: Int, hash: String, mac: String? = nil) {
+        self.seq = seq
+        self.hash = hash
+        self.mac = mac
+    }
+
+    /// Reads `SEQ:HASH` or `SEQ:HASH:MAC`; nil when the text is not of that form.
+    public init?(_ text: String) {
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(
+            separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3, let seq = Int(parts[0]), seq >= 0,
+            parts[1].count == 64, parts[1].allSatisfy(\.isHexDigit)
+        else { return nil }
+        self.seq = seq
+        self.hash = parts[1].lowercased()
+        if parts.count == 3 {
+            guard parts[2].count == 64, parts[2].allSatisfy(\.isHexDigit) else { return nil }
+            self.mac = parts[2].lowercased()
+        }
+    }
+
+    /// The text the MAC covers.
+    var anchor: String { "\(self.seq):\(self.hash)" }
+
+    /// This head signed with `key`.
+    public func signed(key: [UInt8]) -> AuditHead {
+        AuditHead(
+            seq: self.seq, hash: self.hash, mac: Hashing.hmacSHA256Hex(key: key, message: Array(self.anchor.utf8)))
+    }
+
+    /// Whether the head's MAC is the one `key` makes.
+    public func macHolds(key: [UInt8]) -> Bool {
+        guard let mac = self.mac else { return false }
+        return Hashing.constantTimeEqual(mac, self.signed(key: key).mac ?? "")
+    }
+
+    public var description: String { self.anchor + (self.mac.map { ":" + $0 } ?? "") }
 }
 
 /// What `ensemble audit verify` found.

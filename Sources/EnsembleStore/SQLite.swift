@@ -1,4 +1,5 @@
 import CSQLite
+import EnsembleIO
 
 /// An error from the store: what failed, by code; SQL keeps its statement text, never the values bound
 /// to it, so no PHI reaches a message.
@@ -44,6 +45,17 @@ final class Connection {
 
     /// Opens (creating if needed) the database at `path` with WAL journaling and foreign keys on.
     init(path: String) throws(StoreError) {
+        if path != ":memory:" && !path.isEmpty {
+            // Whole transcripts and notes: 0600 whatever the umask. SQLite gives the -wal and -shm files it
+            // creates the database file's permissions; ones left by an earlier run are checked too.
+            do {
+                try PrivateFile.prepare(path)
+                try PrivateFile.prepare(path + "-wal", create: false)
+                try PrivateFile.prepare(path + "-shm", create: false)
+            } catch {
+                throw StoreError(.unavailable, "cannot use the database: \(error)")
+            }
+        }
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &handle, flags, nil)

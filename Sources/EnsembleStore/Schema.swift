@@ -219,6 +219,30 @@ enum Schema {
             last_used TEXT
         );
         """,
+        // 3: security. Each job keeps the clinicians its own payload names (so the roster rule applies from
+        // the moment it is queued) and its payload's digest (a job that fails for good drops its payload);
+        // tokens may expire; signed-in browsers hold a server-side session, never a token.
+        """
+        CREATE TABLE job_clinicians (
+            job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            clinician_id TEXT NOT NULL,
+            PRIMARY KEY (job_id, clinician_id)
+        );
+        INSERT OR IGNORE INTO job_clinicians (job_id, clinician_id)
+            SELECT j.id, c.clinician_id FROM jobs j JOIN session_clinicians c ON c.session_id = j.session_id;
+        ALTER TABLE jobs ADD COLUMN payload_digest TEXT;
+        ALTER TABLE api_tokens ADD COLUMN expires TEXT;
+        ALTER TABLE api_tokens ADD COLUMN expiry_audited INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE browser_sessions (
+            digest TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            token_digest TEXT NOT NULL,
+            created TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            expires TEXT NOT NULL
+        );
+        CREATE INDEX browser_sessions_by_token ON browser_sessions(token_digest);
+        """,
     ]
 
     /// Brings the database to the newest version; refuses a database from a newer Ensemble.

@@ -12,6 +12,7 @@ public import Foundation
 public actor Store {
     let connection: Connection
     private let clock: @Sendable () -> Date
+    var faults = Faults()
 
     /// Opens or creates the database at `path` (`:memory:` for tests) and brings its schema up to date.
     public init(path: String, clock: @escaping @Sendable () -> Date = { Date() }) throws {
@@ -72,7 +73,7 @@ public actor Store {
     /// The active user with this id, if there is one.
     public func user(_ id: String) throws -> User? { try self.findUser(id) }
 
-    private func findUser(_ id: String) throws(StoreError) -> User? {
+    func findUser(_ id: String) throws(StoreError) -> User? {
         try self.connection.prepare("SELECT id, name, role, clinician_id FROM users WHERE id = ?1 AND active = 1").row(
             [.text(id)]
         ) { (row) throws(StoreError) in try Self.user(row) }
@@ -88,13 +89,19 @@ public actor Store {
     /// The user, if they may take `action` (on a session with these clinicians, when it is about one).
     @discardableResult
     func authorize(_ id: String, _ action: ReviewAction, session: String? = nil) throws(StoreError) -> User {
+        try self.authorize(id, action, clinicians: try session.map(self.clinicians(of:)))
+    }
+
+    /// The user, if they may take `action` on a record whose roster names these clinicians (nil when the
+    /// action is not about one record).
+    @discardableResult
+    func authorize(_ id: String, _ action: ReviewAction, clinicians: [String]?) throws(StoreError) -> User {
         guard let user = try self.findUser(id) else {
             throw StoreError(
                 .forbidden, "no active user \(id) in this database; an admin adds users with ensemble users add")
         }
         if let refusal = Policy.refusal(
-            role: user.role, clinician: user.clinicianID, action: action,
-            sessionClinicians: try session.map(self.clinicians(of:)))
+            role: user.role, clinician: user.clinicianID, action: action, sessionClinicians: clinicians)
         {
             throw StoreError(.forbidden, "\(id) is refused: \(refusal)")
         }
@@ -117,9 +124,12 @@ public actor Store {
     /// Keeps a drafting run: the session and its inputs, the attribution, every note (a new version only
     /// where the output changed; with `only`, only those attendees' notes are looked at), the group
     /// note, new risk flags, claims and findings.
-    public func record(_ run: SessionRun, inputs: DraftInputs, as userID: String, only: Set<PersonID>? = nil) throws
-        -> RecordedRun
-    {
+    ///
+    /// With `job`, the same transaction marks that job succeeded: a crash can never leave a recorded run
+    /// whose job is drafted again.
+    public func record(
+        _ run: SessionRun, inputs: DraftInputs, as userID: String, only: Set<PersonID>? = nil, job: String? = nil
+    ) throws -> RecordedRun {
         let session = run.attributed.session
         let sessionID = session.id.rawValue
         return try self.connection.transaction { () throws(StoreError) -> RecordedRun in
@@ -196,9 +206,25 @@ public actor Store {
                             ])
                     ),
                 ]))
+            if let job { try self.finishJob(job, run: runID) }
             return RecordedRun(runID: runID, notes: changes, newFlags: newFlags)
         }
     }
+
+    /// Faults tests inject at exact points of a store operation (a crash stands for a throw there: the
+    /// transaction rolls back as it would when the process dies).
+    public struct Faults: Sendable {
+        /// Just before a job is marked succeeded: after its drafting run is written, inside the same
+        /// transaction (`record(…, job:)`), or in its own (`completeJob`).
+        public var beforeJobSucceeds: (@Sendable () throws(StoreError) -> Void)?
+
+        public init(beforeJobSucceeds: (@Sendable () throws(StoreError) -> Void)? = nil) {
+            self.beforeJobSucceeds = beforeJobSucceeds
+        }
+    }
+
+    /// For tests only: faults to inject.
+    public func inject(_ faults: Faults) { self.faults = faults }
 
     /// One attendee's model calls for the audit trail: ids, counts, tokens, latency and the outcome's
     /// kind (a fallback's reason is the drafter's fixed wording, never content).

@@ -1,7 +1,7 @@
 public import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
-import Foundation
+public import Foundation
 
 /// A drafting job from a webhook event, as the queue keeps it. Ids, states and counts only: the
 /// payload stays in the database.
@@ -23,6 +23,11 @@ public struct Job: Sendable, Hashable {
     public var error: String?
     /// The drafting run the job recorded, once it succeeded.
     public var runID: Int?
+    /// SHA-256 of the webhook body the job was queued with (kept after the body is dropped).
+    public var payloadDigest: String?
+    /// Bytes of payload the job still holds: the webhook body while it waits or runs, 0 once it has
+    /// succeeded or failed for good.
+    public var payloadBytes: Int
     public var created: String
     public var updated: String
 }
@@ -38,9 +43,11 @@ extension Store {
     // MARK: - The job queue
 
     /// Queues a drafting job for a webhook event, once per source and event id: a repeated delivery
-    /// returns the job the first one made.
+    /// returns the job the first one made. `clinicians` are the ids the payload's roster names: the job is
+    /// visible to those clinicians only, from the moment it is queued.
     public func enqueueJob(
-        source: String, eventID: String, session: String, payload: String, maxAttempts: Int, as userID: String
+        source: String, eventID: String, session: String, clinicians: [String], payload: String, maxAttempts: Int,
+        as userID: String
     ) throws -> Enqueued {
         try self.transaction { () throws(StoreError) -> Enqueued in
             try self.authorize(userID, .draftSession)
@@ -56,13 +63,16 @@ extension Store {
             let now = self.now()
             try self.connection.prepare(
                 """
-                INSERT INTO jobs (id, source, event_id, user_id, session_id, payload, state, attempts, max_attempts,
-                    not_before, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?8, ?8, ?8)
+                INSERT INTO jobs (id, source, event_id, user_id, session_id, payload, payload_digest, state, attempts,
+                    max_attempts, not_before, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', 0, ?8, ?9, ?9, ?9)
                 """
             ).run([
                 .text(id), .text(source), .text(eventID), .text(userID), .text(session), .text(payload),
-                .int(maxAttempts), .text(now),
+                .text(Hashing.sha256Hex(Array(payload.utf8))), .int(maxAttempts), .text(now),
             ])
+            let clinician = try self.connection.prepare(
+                "INSERT OR IGNORE INTO job_clinicians (job_id, clinician_id) VALUES (?1, ?2)")
+            for entry in clinicians { try clinician.run([.text(id), .text(entry)]) }
             try self.audit(
                 userID, "job.queued", "job:\(id)",
                 .object([("source", .string(source)), ("eventId", .string(eventID)), ("session", .string(session))]))
@@ -97,15 +107,32 @@ extension Store {
     }
 
     /// A job's drafting run was recorded: the job succeeded, and its copy of the inputs is dropped (the
-    /// session keeps them).
+    /// session keeps them). Nothing happens when the run was recorded with the job (`record(…, job:)`).
     public func completeJob(_ id: String, run: Int) throws {
-        try self.transaction { () throws(StoreError) in
-            try self.connection.prepare(
-                "UPDATE jobs SET state = 'succeeded', run_id = ?2, error = NULL, payload = '', updated = ?3 WHERE id = ?1"
-            ).run([.text(id), .int(run), .text(self.now())])
-            try self.audit(
-                try self.jobRow(id)?.user ?? "server", "job.succeeded", "job:\(id)", .object([("run", .number(run))]))
-        }
+        try self.transaction { () throws(StoreError) in try self.finishJob(id, run: run) }
+    }
+
+    /// Marks a running job succeeded with `run`, inside the caller's transaction.
+    func finishJob(_ id: String, run: Int) throws(StoreError) {
+        try self.faults.beforeJobSucceeds?()
+        try self.connection.prepare(
+            """
+            UPDATE jobs SET state = 'succeeded', run_id = ?2, error = NULL, payload = '', updated = ?3
+            WHERE id = ?1 AND state != 'succeeded'
+            """
+        ).run([.text(id), .int(run), .text(self.now())])
+        guard self.connection.changes > 0 else { return }
+        try self.audit(
+            try self.jobRow(id)?.user ?? "server", "job.succeeded", "job:\(id)", .object([("run", .number(run))]))
+    }
+
+    /// A job that failed for good keeps its ids, error and the payload's digest; the payload (a whole
+    /// transcript with names) is dropped.
+    private func failForGood(_ job: Job, error: String) throws(StoreError) {
+        try self.connection.prepare(
+            "UPDATE jobs SET state = 'failed', error = ?2, payload = '', updated = ?3 WHERE id = ?1"
+        ).run([.text(job.id), .text(error), .text(self.now())])
+        try self.audit(job.user, "job.failed", "job:\(job.id)", .object([("attempts", .number(job.attempts))]))
     }
 
     /// A job's attempt failed with `error` (which must name no content). It waits `retryAfter` seconds
@@ -117,17 +144,16 @@ extension Store {
             guard let job = try self.jobRow(id) else {
                 throw StoreError(.notFound, "no job \(id)")
             }
-            let state: Job.State = permanent || job.attempts >= job.maxAttempts ? .failed : .queued
+            guard !permanent && job.attempts < job.maxAttempts else {
+                try self.failForGood(job, error: error)
+                return .failed
+            }
             let due = self.clockNow.addingTimeInterval(retryAfter)
                 .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
             try self.connection.prepare(
-                "UPDATE jobs SET state = ?2, error = ?3, not_before = ?4, updated = ?5 WHERE id = ?1"
-            ).run([.text(id), .text(state.rawValue), .text(error), .text(due), .text(self.now())])
-            if state == .failed {
-                try self.audit(
-                    job.user, "job.failed", "job:\(id)", .object([("attempts", .number(job.attempts))]))
-            }
-            return state
+                "UPDATE jobs SET state = 'queued', error = ?2, not_before = ?3, updated = ?4 WHERE id = ?1"
+            ).run([.text(id), .text(error), .text(due), .text(self.now())])
+            return .queued
         }
     }
 
@@ -144,15 +170,8 @@ extension Store {
             var requeued = 0
             for job in running {
                 if !refund && job.attempts >= job.maxAttempts {
-                    try self.connection.prepare(
-                        "UPDATE jobs SET state = 'failed', error = ?2, updated = ?3 WHERE id = ?1"
-                    ).run([
-                        .text(job.id),
-                        .text("the server stopped while drafting it, on each of its \(job.attempts) attempts"),
-                        .text(self.now()),
-                    ])
-                    try self.audit(
-                        job.user, "job.failed", "job:\(job.id)", .object([("attempts", .number(job.attempts))]))
+                    try self.failForGood(
+                        job, error: "the server stopped while drafting it, on each of its \(job.attempts) attempts")
                     continue
                 }
                 try self.connection.prepare(
@@ -164,13 +183,42 @@ extension Store {
         }
     }
 
-    /// One job, for a user who may draft its session.
+    /// One job, for a user who may draft its session: a clinician or trainee only when the job's own
+    /// payload names them on the roster (whether or not the session has been stored yet).
     public func job(_ id: String, as userID: String) throws -> Job {
         guard let job = try self.jobRow(id) else {
             throw StoreError(.notFound, "no job \(id)")
         }
-        try self.authorize(userID, .draftSession, session: try self.sessionStored(job.session) ? job.session : nil)
+        try self.authorize(userID, .draftSession, clinicians: try self.clinicians(ofJob: id))
         return job
+    }
+
+    /// The clinician ids a job's payload names.
+    func clinicians(ofJob id: String) throws(StoreError) -> [String] {
+        try self.connection.prepare("SELECT clinician_id FROM job_clinicians WHERE job_id = ?1").rows([.text(id)]) {
+            $0.text(0)
+        }
+    }
+
+    /// Deletes succeeded and failed jobs last changed more than `days` days ago (queued and running jobs
+    /// stay); returns how many. Audited.
+    public func purgeJobs(olderThanDays days: Int, as userID: String) throws -> Int {
+        guard days >= 0 else { throw StoreError(.invalid, "--older-than must be 0 days or more") }
+        return try self.transaction { () throws(StoreError) -> Int in
+            try self.authorize(userID, .purgeJobs)
+            let cutoff = self.clockNow.addingTimeInterval(-Double(days) * 86_400)
+                .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            try self.connection.prepare(
+                "DELETE FROM job_clinicians WHERE job_id IN (SELECT id FROM jobs WHERE state IN ('succeeded', 'failed') AND updated < ?1)"
+            ).run([.text(cutoff)])
+            try self.connection.prepare("DELETE FROM jobs WHERE state IN ('succeeded', 'failed') AND updated < ?1").run(
+                [.text(cutoff)])
+            let count = self.connection.changes
+            try self.audit(
+                userID, "jobs.purged", "jobs",
+                .object([("olderThanDays", .number(days)), ("jobs", .number(count))]))
+            return count
+        }
     }
 
     /// A job as the queue has it, for the server's own bookkeeping (no user asks; nothing is shown).
@@ -181,8 +229,8 @@ extension Store {
         let user = try self.authorize(userID, .draftSession)
         return try self.connection.prepare(
             """
-            SELECT \(Self.jobColumns) FROM jobs WHERE ?2 IS NULL OR session_id IN
-                (SELECT session_id FROM session_clinicians WHERE clinician_id = ?2)
+            SELECT \(Self.jobColumns) FROM jobs WHERE ?2 IS NULL OR id IN
+                (SELECT job_id FROM job_clinicians WHERE clinician_id = ?2)
             ORDER BY created DESC, rowid DESC LIMIT ?1
             """
         ).rows([.int(limit), Self.rosterClinician(user, .draftSession)]) { (row) throws(StoreError) in
@@ -191,7 +239,7 @@ extension Store {
     }
 
     private static let jobColumns =
-        "id, source, event_id, user_id, session_id, state, attempts, max_attempts, error, run_id, created, updated"
+        "id, source, event_id, user_id, session_id, state, attempts, max_attempts, error, run_id, created, updated, payload_digest, length(CAST(payload AS BLOB))"
 
     private func jobRow(_ id: String) throws(StoreError) -> Job? {
         try self.findJob("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?1", [.text(id)])
@@ -208,7 +256,9 @@ extension Store {
         return Job(
             id: row.text(0), source: row.text(1), eventID: row.text(2), user: row.text(3), session: row.text(4),
             state: state, attempts: row.int(6), maxAttempts: row.int(7), error: row.optionalText(8),
-            runID: row.optionalInt(9), created: row.text(10), updated: row.text(11))
+            runID: row.optionalInt(9), payloadDigest: row.optionalText(12), payloadBytes: row.int(13),
+            created: row.text(10),
+            updated: row.text(11))
     }
 
     func sessionStored(_ id: String) throws(StoreError) -> Bool {
@@ -217,51 +267,147 @@ extension Store {
 
     // MARK: - Bearer tokens
 
-    /// Issues a bearer token for `user` (an admin acts). The token is returned once; only its SHA-256
-    /// digest is kept.
-    public func issueToken(for user: String, label: String, by actor: String) throws -> String {
+    /// Issues a bearer token for `user` (an admin acts), valid until `expires` when given. The token is
+    /// returned once; only its SHA-256 digest is kept.
+    public func issueToken(for user: String, label: String, expires: Date? = nil, by actor: String) throws -> String {
         try self.transaction { () throws(StoreError) -> String in
             try self.authorize(actor, .manageUsers)
             guard
                 try self.connection.prepare("SELECT 1 FROM users WHERE id = ?1 AND active = 1").row(
                     [.text(user)], { $0.int(0) }) != nil
             else { throw StoreError(.notFound, "no active user \(user); add them with ensemble users add") }
+            if let expires, expires <= self.clockNow {
+                throw StoreError(.invalid, "the token would expire before it is issued; give a later expiry")
+            }
             let token = "ens_" + Hashing.randomHex(bytes: 32)
+            let expiry = expires.map(Self.timestamp)
             try self.connection.prepare(
-                "INSERT INTO api_tokens (digest, user_id, label, created) VALUES (?1, ?2, ?3, ?4)"
-            ).run([.text(Self.tokenDigest(token)), .text(user), .text(label), .text(self.now())])
-            try self.audit(actor, "token.issued", "user:\(user)", .object([("label", .string(label))]))
+                "INSERT INTO api_tokens (digest, user_id, label, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)"
+            ).run([.text(Self.tokenDigest(token)), .text(user), .text(label), .text(self.now()), .optional(expiry)])
+            try self.audit(
+                actor, "token.issued", "user:\(user)",
+                .object([("label", .string(label)), ("expires", expiry.map { .string($0) })]))
             return token
         }
     }
 
-    /// Revokes a user's tokens (only those with `label`, when given); returns how many. Signed-in browsers
-    /// using them are signed out at their next request.
+    /// Revokes a user's tokens (only those with `label`, when given); returns how many. Browsers signed in
+    /// with them are signed out at once.
     public func revokeTokens(for user: String, label: String?, by actor: String) throws -> Int {
         try self.transaction { () throws(StoreError) -> Int in
             try self.authorize(actor, .manageUsers)
+            try self.connection.prepare(
+                """
+                DELETE FROM browser_sessions WHERE token_digest IN
+                    (SELECT digest FROM api_tokens WHERE user_id = ?1 AND (?2 IS NULL OR label = ?2))
+                """
+            ).run([.text(user), .optional(label)])
+            let browsers = self.connection.changes
             try self.connection.prepare("DELETE FROM api_tokens WHERE user_id = ?1 AND (?2 IS NULL OR label = ?2)").run(
                 [.text(user), .optional(label)])
             let count = self.connection.changes
             try self.audit(
                 actor, "token.revoked", "user:\(user)",
-                .object([("label", label.map { .string($0) }), ("tokens", .number(count))]))
+                .object([
+                    ("label", label.map { .string($0) }), ("tokens", .number(count)),
+                    ("browserSessions", .number(browsers)),
+                ]))
             return count
         }
     }
 
-    /// The active user a bearer token belongs to, or nil for an unknown token.
+    /// The active user a bearer token belongs to, or nil for an unknown or expired token. The first use
+    /// of an expired token is audited (`token.expired`).
     public func authenticate(token: String) throws -> User? {
-        let digest = Self.tokenDigest(token)
+        try self.transaction { () throws(StoreError) -> User? in try self.tokenUser(Self.tokenDigest(token)) }
+    }
+
+    /// The user of the token with this digest, inside the caller's transaction.
+    private func tokenUser(_ digest: String) throws(StoreError) -> User? {
         guard
-            let id = try self.connection.prepare("SELECT user_id FROM api_tokens WHERE digest = ?1").row(
-                [.text(digest)], { $0.text(0) }),
-            let user = try self.user(id)
+            let (id, expires, audited) = try self.connection.prepare(
+                "SELECT user_id, expires, expiry_audited FROM api_tokens WHERE digest = ?1"
+            ).row([.text(digest)], { ($0.text(0), $0.optionalText(1), $0.bool(2)) })
         else { return nil }
+        if let expires, expires <= self.now() {
+            if !audited {
+                try self.connection.prepare("UPDATE api_tokens SET expiry_audited = 1 WHERE digest = ?1").run([
+                    .text(digest)
+                ])
+                try self.audit(
+                    id, "token.expired", "user:\(id)",
+                    .object([("expired", .string(expires)), ("token", .string(String(digest.prefix(12))))]))
+            }
+            return nil
+        }
+        guard let user = try self.findUser(id) else { return nil }
         try self.connection.prepare("UPDATE api_tokens SET last_used = ?2 WHERE digest = ?1").run([
             .text(digest), .text(self.now()),
         ])
         return user
+    }
+
+    // MARK: - Browser sessions
+
+    /// Signs a browser in with a bearer token: a new server-side session whose random id is returned once
+    /// (only its digest is kept). Nil when the token is unknown, expired or its user inactive.
+    public func startBrowserSession(token: String, lifetime: Duration) throws -> String? {
+        try self.transaction { () throws(StoreError) -> String? in
+            let tokenDigest = Self.tokenDigest(token)
+            guard let user = try self.tokenUser(tokenDigest) else { return nil }
+            let id = Hashing.randomHex(bytes: 32)
+            let now = self.now()
+            let expires = Self.timestamp(self.clockNow.addingTimeInterval(Double(lifetime.components.seconds)))
+            try self.connection.prepare(
+                """
+                INSERT INTO browser_sessions (digest, user_id, token_digest, created, last_seen, expires)
+                VALUES (?1, ?2, ?3, ?4, ?4, ?5)
+                """
+            ).run([.text(Self.tokenDigest(id)), .text(user.id), .text(tokenDigest), .text(now), .text(expires)])
+            try self.audit(user.id, "browser.signedIn", "user:\(user.id)", .object([("expires", .string(expires))]))
+            return id
+        }
+    }
+
+    /// The user of a browser session, while it is within its lifetime, has been used within `idle`, and
+    /// the token it was started with still works; the session is ended otherwise.
+    public func browserUser(session id: String, idle: Duration) throws -> User? {
+        try self.transaction { () throws(StoreError) -> User? in
+            let digest = Self.tokenDigest(id)
+            guard
+                let (userID, tokenDigest, lastSeen, expires) = try self.connection.prepare(
+                    "SELECT user_id, token_digest, last_seen, expires FROM browser_sessions WHERE digest = ?1"
+                ).row([.text(digest)], { ($0.text(0), $0.text(1), $0.text(2), $0.text(3)) })
+            else { return nil }
+            let idleSince = Self.timestamp(self.clockNow.addingTimeInterval(-Double(idle.components.seconds)))
+            let now = self.now()
+            guard expires > now, lastSeen > idleSince, let user = try self.tokenUser(tokenDigest), user.id == userID
+            else {
+                try self.connection.prepare("DELETE FROM browser_sessions WHERE digest = ?1").run([.text(digest)])
+                return nil
+            }
+            try self.connection.prepare("UPDATE browser_sessions SET last_seen = ?2 WHERE digest = ?1").run([
+                .text(digest), .text(now),
+            ])
+            return user
+        }
+    }
+
+    /// Signs a browser out: its session ends (audited when there was one).
+    public func endBrowserSession(_ id: String) throws {
+        try self.transaction { () throws(StoreError) in
+            let digest = Self.tokenDigest(id)
+            guard
+                let user = try self.connection.prepare("SELECT user_id FROM browser_sessions WHERE digest = ?1").row(
+                    [.text(digest)], { $0.text(0) })
+            else { return }
+            try self.connection.prepare("DELETE FROM browser_sessions WHERE digest = ?1").run([.text(digest)])
+            try self.audit(user, "browser.signedOut", "user:\(user)", .object([]))
+        }
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     static func tokenDigest(_ token: String) -> String { Hashing.sha256Hex(Array(token.utf8)) }

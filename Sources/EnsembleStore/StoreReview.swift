@@ -322,15 +322,19 @@ extension Store {
 
     // MARK: - Claims
 
-    /// Claims with their status (optionally one session's, or one status). Billing fields only.
+    /// Claims with their status (optionally one session's, or one status). Billing fields only. A
+    /// clinician sees the claims of sessions whose roster names them, as with notes; naming another
+    /// session is refused.
     public func claims(session: String? = nil, status: String? = nil, as userID: String) throws -> [StoredClaim] {
-        try self.authorize(userID, .viewClaims)
+        let user = try self.authorize(userID, .viewClaims, session: session)
         return try self.connection.prepare(
             """
             SELECT session_id, claim_id, attendee_id, codes, charge_cents, status, reasons FROM claims
-            WHERE (?1 IS NULL OR session_id = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY session_id, claim_id
+            WHERE (?1 IS NULL OR session_id = ?1) AND (?2 IS NULL OR status = ?2)
+                AND (?3 IS NULL OR session_id IN (SELECT session_id FROM session_clinicians WHERE clinician_id = ?3))
+            ORDER BY session_id, claim_id
             """
-        ).rows([.optional(session), .optional(status)]) {
+        ).rows([.optional(session), .optional(status), Self.rosterClinician(user, .viewClaims)]) {
             StoredClaim(
                 session: $0.text(0), claimID: $0.text(1), attendee: PersonID($0.text(2)),
                 codes: $0.text(3).split(separator: " ").map(String.init), chargeCents: $0.int(4), status: $0.text(5),
@@ -350,9 +354,35 @@ extension Store {
 
     // MARK: - Audit
 
-    public func verifyAudit(as userID: String) throws -> AuditVerification {
+    /// Recomputes the chain; with `expectHead` (a head printed earlier and kept outside the database), also
+    /// requires that event to be in the chain unchanged, so a deleted tail or a chain rewritten with
+    /// recomputed hashes is found.
+    public func verifyAudit(as userID: String, expectHead: AuditHead? = nil) throws -> AuditVerification {
         try self.authorize(userID, .verifyAudit)
-        return try self.connection.verifyAudit()
+        var result = try self.connection.verifyAudit()
+        guard result.firstBroken == nil, let expectHead else { return result }
+        let stored = try self.connection.prepare("SELECT hash FROM audit_events WHERE seq = ?1").row([
+            .int(expectHead.seq)
+        ]) { $0.text(0) }
+        if stored == nil {
+            result.firstBroken = (
+                expectHead.seq,
+                "the anchored head is missing: the chain ends at event \(result.events), so events were deleted"
+            )
+        } else if stored != expectHead.hash {
+            result.firstBroken = (
+                expectHead.seq, "its hash differs from the anchored head: the chain was rewritten up to this event"
+            )
+        }
+        return result
+    }
+
+    /// The newest event's sequence number and hash, to be kept outside the database (`ensemble audit head`).
+    public func auditHead(as userID: String) throws -> AuditHead {
+        try self.authorize(userID, .verifyAudit)
+        return try self.connection.prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").row {
+            AuditHead(seq: $0.int(0), hash: $0.text(1))
+        } ?? AuditHead(seq: 0, hash: AuditEvent.genesis)
     }
 
     /// Every event as a JSON line; the export itself is the trail's next event.

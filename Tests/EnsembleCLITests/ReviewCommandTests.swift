@@ -8,11 +8,7 @@ import Testing
 /// draft → supervisor acknowledges the risk → clinician edits → signs → claim ready → audit verifies.
 @Suite("Command line: review workflow")
 struct ReviewCommandTests {
-    struct Run {
-        var status: Int32
-        var out: String
-        var error: String
-    }
+    typealias Run = CommandLineTests.Run
 
     let database = FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-\(UUID().uuidString).db")
         .path

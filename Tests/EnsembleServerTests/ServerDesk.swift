@@ -28,6 +28,8 @@ final class ServerDesk: Sendable {
     let store: Store
     let server: EnsembleServer
     let tokens: [String: String]
+    /// A signed-in browser session per user (what the sign-in cookie carries).
+    let browserSessions: [String: String]
     let clock = TestClock()
 
     init(
@@ -53,6 +55,11 @@ final class ServerDesk: Sendable {
         }
         tokens["admin"] = try await self.store.issueToken(for: "admin", label: "test", by: "admin")
         self.tokens = tokens
+        var sessions: [String: String] = [:]
+        for (user, token) in tokens {
+            sessions[user] = try await self.store.startBrowserSession(token: token, lifetime: .seconds(3600))
+        }
+        self.browserSessions = sessions
         let settings = ServerSettings(
             host: "127.0.0.1", port: 0, sources: [WebhookSource(name: "ehr", user: "intake", secret: Self.secret)],
             agents: try Fixtures.agents(), workers: 1, maxAttempts: maxAttempts, retryDelay: .zero,
@@ -71,13 +78,24 @@ final class ServerDesk: Sendable {
     }
 
     /// The family scenario as a session-completed event.
-    static func body(event: String = "evt-1", scenario: String = "adolescent-family") throws -> [UInt8] {
+    /// A bundled scenario as a session-completed event; `renaming` replaces ids (or any text) in its
+    /// session.json, and `transcriptName` overrides the transcript's file name.
+    static func body(
+        event: String = "evt-1", scenario: String = "adolescent-family", renaming: [(String, String)] = [],
+        transcriptName: String? = nil
+    ) throws -> [UInt8] {
         let folder = Fixtures.scenariosDirectory + "/" + scenario
-        let session = String(decoding: try Fixtures.bytes(folder + "/session.json"), as: UTF8.self)
-        let transcript = String(decoding: try Fixtures.bytes(folder + "/transcript.json"), as: UTF8.self)
+        var session = String(decoding: try Fixtures.bytes(folder + "/session.json"), as: UTF8.self)
+        for (old, new) in renaming { session = session.replacingOccurrences(of: old, with: new) }
+        let file =
+            try FileManager.default.contentsOfDirectory(atPath: folder).first {
+                $0.hasPrefix("transcript.") || $0 == "summary.md"
+            } ?? "transcript.json"
+        let transcript = String(decoding: try Fixtures.bytes(folder + "/" + file), as: UTF8.self)
         let content = JSONWriter.write(.string(transcript), pretty: false)
+        let name = JSONWriter.write(.string(transcriptName ?? file), pretty: false)
         return Array(
-            "{\"eventId\": \"\(event)\", \"session\": \(session), \"transcript\": {\"name\": \"transcript.json\", \"content\": \(content)}}"
+            "{\"eventId\": \"\(event)\", \"session\": \(session), \"transcript\": {\"name\": \(name), \"content\": \(content)}}"
                 .utf8)
     }
 
@@ -94,7 +112,9 @@ final class ServerDesk: Sendable {
 
     func bearer(_ user: String) -> HTTPFields { [.authorization: "Bearer \(self.tokens[user]!)"] }
 
-    func cookie(_ user: String) -> HTTPFields { [.cookie: "\(EnsembleServer.cookieName)=\(self.tokens[user]!)"] }
+    func cookie(_ user: String) -> HTTPFields {
+        [.cookie: "\(EnsembleServer.cookieName)=\(self.browserSessions[user]!)"]
+    }
 
     /// Posts `body` to the webhook, signed at the desk's clock unless `headers` are given.
     func deliver(_ body: [UInt8], headers: HTTPFields? = nil, via client: any TestClientProtocol) async throws

@@ -1,5 +1,6 @@
 import EnsembleCore
 import EnsembleFormats
+import EnsembleIO
 import EnsembleStore
 import Foundation
 import Hummingbird
@@ -44,7 +45,8 @@ struct WebhookTests {
             #expect(
                 stream.hasSuffix(
                     "\"state\":\"succeeded\",\"attempts\":1,\"maxAttempts\":3,\"run\":1,"
-                        + "\"created\":\"\(state["created"]?.string ?? "")\",\"updated\":\"\(state["updated"]?.string ?? "")\"}\n\n"
+                        + "\"created\":\"\(state["created"]?.string ?? "")\",\"updated\":\"\(state["updated"]?.string ?? "")\","
+                        + "\"payloadDigest\":\"\(Hashing.sha256Hex(try ServerDesk.body()))\",\"payloadBytes\":0}\n\n"
                 ))
 
             let review = try await client.execute(
@@ -184,7 +186,8 @@ struct WebhookTests {
     func crashingJob() async throws {
         let desk = try await ServerDesk()
         let enqueued = try await desk.store.enqueueJob(
-            source: "ehr", eventID: "evt-crash-loop", session: "S-9", payload: "{}", maxAttempts: 2, as: "intake")
+            source: "ehr", eventID: "evt-crash-loop", session: "S-9", clinicians: ["PROV-4"], payload: "{}",
+            maxAttempts: 2, as: "intake")
         _ = try #require(try await desk.store.claimJob())
         #expect(try await desk.store.requeueRunningJobs(refund: false) == 1)
         _ = try #require(try await desk.store.claimJob())
@@ -199,7 +202,8 @@ struct WebhookTests {
     func permanentFailure() async throws {
         let desk = try await ServerDesk()
         let enqueued = try await desk.store.enqueueJob(
-            source: "ehr", eventID: "evt-broken", session: "S-9", payload: "{\"eventId\": 1}", maxAttempts: 3,
+            source: "ehr", eventID: "evt-broken", session: "S-9", clinicians: ["PROV-4"], payload: "{\"eventId\": 1}",
+            maxAttempts: 3,
             as: "intake")
         #expect(await desk.server.pool.runNext() == enqueued.job.id)
         let state = try await desk.store.job(enqueued.job.id, as: "intake")
@@ -213,7 +217,7 @@ struct WebhookTests {
         let desk = try await ServerDesk()
         let body = try ServerDesk.body()
         let enqueued = try await desk.store.enqueueJob(
-            source: "ehr", eventID: "evt-crash", session: ServerDesk.session,
+            source: "ehr", eventID: "evt-crash", session: ServerDesk.session, clinicians: ["PROV-4"],
             payload: String(decoding: body, as: UTF8.self),
             maxAttempts: 3, as: "intake")
         // The first server took the job and died.
@@ -239,7 +243,9 @@ struct WebhookTests {
             return 1
         })
         let queued = try await slow.store.enqueueJob(
-            source: "ehr", eventID: "evt-slow", session: ServerDesk.session, payload: "{}", maxAttempts: 3, as: "intake"
+            source: "ehr", eventID: "evt-slow", session: ServerDesk.session, clinicians: ["PROV-4"], payload: "{}",
+            maxAttempts: 3,
+            as: "intake"
         )
         let running = Task { await slow.server.pool.runNext() }
         while try await slow.store.job(queued.job.id, as: "intake").state != .running {

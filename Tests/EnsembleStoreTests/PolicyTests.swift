@@ -23,6 +23,7 @@ struct PolicyTests {
         (.verifyAudit, "NNYNNY"),
         (.exportAudit, "NNYNNY"),
         (.viewMetrics, "NNYNNY"),
+        (.purgeJobs, "NNNNNY"),
     ]
     static let columns: [UserRole] = [.clinician, .trainee, .supervisor, .assistant, .biller, .admin]
 
@@ -57,9 +58,14 @@ struct PolicyTests {
         #expect(
             Policy.refusal(role: .assistant, clinician: nil, action: .draftSession, sessionClinicians: ["PROV-1"])
                 == nil)
-        // Not about one session: the roster does not matter.
+        // Claims follow the roster rule as notes do; a list of them (no one session) is filtered instead.
+        #expect(
+            Policy.refusal(role: .clinician, clinician: "PROV-2", action: .viewClaims, sessionClinicians: ["PROV-1"])?
+                .contains("only for sessions they are a clinician of") == true)
         #expect(
             Policy.refusal(role: .clinician, clinician: "PROV-2", action: .viewClaims, sessionClinicians: nil) == nil)
+        #expect(
+            Policy.refusal(role: .biller, clinician: nil, action: .viewClaims, sessionClinicians: ["PROV-1"]) == nil)
     }
 
     @Test func signing_decisions() {

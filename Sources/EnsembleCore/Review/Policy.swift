@@ -24,15 +24,18 @@ public enum ReviewAction: String, Sendable, Hashable, CaseIterable {
     case draftSession, viewNote, editNote, reviewSection, relabelSpeaker, signNote, cosignNote, addAddendum
     case viewRiskQueue, acknowledgeRisk
     case viewClaims, exportClaims
-    case manageUsers, verifyAudit, exportAudit, viewMetrics
+    case manageUsers, verifyAudit, exportAudit, viewMetrics, purgeJobs
 
-    /// Actions on one session's clinical record, where a clinician or trainee must be one of the
-    /// session's clinicians (supervisors, assistants and billers are not tied to sessions).
+    /// Actions on one session's record (its notes, its drafting jobs, its claims), where a clinician or
+    /// trainee must be one of the session's clinicians (supervisors, assistants and billers are not tied
+    /// to sessions). Lists of such records show a clinician only their sessions' rows.
     public var isSessionBound: Bool {
         switch self {
-        case .draftSession, .viewNote, .editNote, .reviewSection, .relabelSpeaker, .signNote, .addAddendum: true
-        case .cosignNote, .viewRiskQueue, .acknowledgeRisk, .viewClaims, .exportClaims, .manageUsers, .verifyAudit,
-            .exportAudit, .viewMetrics:
+        case .draftSession, .viewNote, .editNote, .reviewSection, .relabelSpeaker, .signNote, .addAddendum,
+            .viewClaims:
+            true
+        case .cosignNote, .viewRiskQueue, .acknowledgeRisk, .exportClaims, .manageUsers, .verifyAudit,
+            .exportAudit, .viewMetrics, .purgeJobs:
             false
         }
     }
@@ -56,6 +59,7 @@ public enum ReviewAction: String, Sendable, Hashable, CaseIterable {
         case .verifyAudit: "verify the audit trail"
         case .exportAudit: "export the audit trail"
         case .viewMetrics: "view governance metrics"
+        case .purgeJobs: "purge finished drafting jobs"
         }
     }
 }
@@ -75,7 +79,7 @@ public enum Policy {
         ],
         .assistant: [.draftSession, .viewNote, .relabelSpeaker],
         .biller: [.viewClaims, .exportClaims],
-        .admin: [.manageUsers, .verifyAudit, .exportAudit, .viewMetrics],
+        .admin: [.manageUsers, .verifyAudit, .exportAudit, .viewMetrics, .purgeJobs],
     ]
 
     /// Clinicians and trainees act on a session only when its roster names them; the others are not tied

@@ -10,6 +10,13 @@ public struct JSONParser {
     private var index = 0
     private var line = 1
     private var depth = 0
+    /// Where the parser is: member names and array positions from the root, for errors that name a field.
+    private var path: [PathStep] = []
+
+    private enum PathStep {
+        case key(String)
+        case index(Int)
+    }
 
     private init(bytes: [UInt8], file: String) {
         self.bytes = bytes
@@ -38,6 +45,19 @@ public struct JSONParser {
 
     private func error(_ message: String) -> FormatError {
         FormatError(.syntax, file: self.file, line: self.line, "invalid JSON: \(message)")
+    }
+
+    /// The current path as a field name (`session.attendees[1]`), nil at the root.
+    private var fieldPath: String? {
+        guard !self.path.isEmpty else { return nil }
+        var text = ""
+        for step in self.path {
+            switch step {
+            case .key(let key): text += text.isEmpty ? key : "." + key
+            case .index(let index): text += "[\(index)]"
+            }
+        }
+        return text
     }
 
     private mutating func skipSpace() {
@@ -97,6 +117,9 @@ public struct JSONParser {
         try self.enter()
         self.index += 1
         var members: [JSONMember] = []
+        var memberLines: [Int] = []
+        // Large objects look names up in a set; small ones scan, which is cheaper.
+        var names: Set<String>? = nil
         self.skipSpace()
         if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "}") {
             self.index += 1
@@ -108,14 +131,32 @@ public struct JSONParser {
             guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\"") else {
                 throw self.error("expected a quoted member name")
             }
+            let keyLine = self.line
             let key = try self.parseString()
+            if names?.contains(key) ?? members.contains(where: { $0.key == key }) {
+                // The last one winning would let a second member silently replace a checked first one.
+                // The name itself is not quoted: some objects are keyed by names (speaker hints).
+                let first = members.firstIndex { $0.key == key } ?? 0
+                throw FormatError(
+                    .syntax, file: self.file, line: keyLine, field: self.fieldPath,
+                    "invalid JSON: members \(first + 1) and \(members.count + 1) of this object have the same name "
+                        + "(lines \(memberLines[first]) and \(keyLine)); duplicate keys are refused, remove one")
+            }
             self.skipSpace()
             guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: ":") else {
                 throw self.error("expected ':' after a member name")
             }
             self.index += 1
+            self.path.append(.key(key))
             let value = try self.parseValue()
+            self.path.removeLast()
             members.append(JSONMember(key, value))
+            memberLines.append(keyLine)
+            if names != nil {
+                names?.insert(key)
+            } else if members.count == 16 {
+                names = Set(members.map(\.key))
+            }
             self.skipSpace()
             guard self.index < self.bytes.count else { throw self.error("the text ends inside an object") }
             if self.bytes[self.index] == UInt8(ascii: ",") {
@@ -143,7 +184,9 @@ public struct JSONParser {
             return JSONNode(.array(elements), line: startLine)
         }
         while true {
+            self.path.append(.index(elements.count))
             elements.append(try self.parseValue())
+            self.path.removeLast()
             self.skipSpace()
             guard self.index < self.bytes.count else { throw self.error("the text ends inside an array") }
             if self.bytes[self.index] == UInt8(ascii: ",") {

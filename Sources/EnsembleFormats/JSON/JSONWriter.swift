@@ -65,7 +65,23 @@ public enum JSONWriter {
 
     private static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        var previous: UInt8 = 0
         for byte in text.utf8 {
+            defer { previous = byte }
+            // C1 controls (U+0080 to U+009F, UTF-8 C2 80 to C2 9F) and DEL are escaped too, so no terminal
+            // escape sequence passes through JSON output.
+            if previous == 0xC2, (0x80...0x9F).contains(byte) {
+                output.removeLast()
+                let hex = Array("0123456789abcdef".utf8)
+                output.append(contentsOf: Array("\\u00".utf8))
+                output.append(hex[Int(byte >> 4)])
+                output.append(hex[Int(byte & 0xF)])
+                continue
+            }
+            if byte == 0x7F {
+                output.append(contentsOf: Array("\\u007f".utf8))
+                continue
+            }
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])

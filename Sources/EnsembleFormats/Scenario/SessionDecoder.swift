@@ -34,7 +34,7 @@ public enum SessionDecoder {
         guard root.node.members != nil else {
             throw root.error(.wrongType, "expected a JSON object, found \(root.node.kindDescription)")
         }
-        let id = SessionID(try root.required("sessionId", expected: "the session's id (a string)").text())
+        let id = SessionID(try self.identifier(root.required("sessionId", expected: "the session's id (a string)")))
         let kind = try root.required("kind", expected: "the kind of session").oneOf(SessionKind.self)
         let startField = try root.required(
             "start", expected: "an ISO 8601 date-time with offset, such as 2026-05-12T17:00:00-05:00")
@@ -185,11 +185,24 @@ public enum SessionDecoder {
         return name
     }
 
+    /// A session, clinician or client id. Any printable text up to 128 characters, so an EHR's own ids
+    /// (with spaces, `/`, `%`, `#` or any script) are kept as they are; control characters and the
+    /// path names `.` and `..` (which no URL can carry) are refused.
+    static func identifier(_ field: JSONField) throws(FormatError) -> String {
+        let id = try field.text()
+        guard id.count <= 128 else { throw field.error(.invalidValue, "expected an id of at most 128 characters") }
+        guard id != "." && id != ".." else { throw field.error(.invalidValue, "an id cannot be . or ..") }
+        guard !id.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+            throw field.error(.invalidValue, "an id cannot hold control characters (tabs, line breaks, escapes)")
+        }
+        return id
+    }
+
     private static func clinician(_ field: JSONField, isFirst: Bool) throws(FormatError) -> Clinician {
         // The first clinician is the primary one unless the file says otherwise.
         let role = try field.optional("role")?.oneOf(ClinicianRole.self) ?? (isFirst ? .primary : .coTherapist)
         return Clinician(
-            id: PersonID(try field.required("id", expected: "the clinician's id").text()),
+            id: PersonID(try self.identifier(field.required("id", expected: "the clinician's id"))),
             name: try field.required("name", expected: "the clinician's name").text(),
             credentials: try field.optional("credentials")?.string(),
             npi: try field.optional("npi").map { f throws(FormatError) in try self.code(f) },
@@ -238,7 +251,7 @@ public enum SessionDecoder {
             aliases = try aliasesField.strings(expected: "an array of names")
         }
         return Attendee(
-            id: PersonID(try field.required("clientId", expected: "the attendee's client id").text()),
+            id: PersonID(try self.identifier(field.required("clientId", expected: "the attendee's client id"))),
             name: try field.required("name", expected: "the attendee's name").text(),
             aliases: aliases,
             role: try field.required("role", expected: "the attendee's role").oneOf(AttendeeRole.self),

@@ -1,0 +1,157 @@
+import CSQLite
+import EnsembleCore
+import EnsembleFormats
+import EnsembleIO
+import EnsembleTesting
+import Foundation
+import Testing
+
+@testable import EnsembleStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The store's files and its audit anchor (issue 15).
+@Suite("Store security")
+struct StoreSecurityTests {
+    @Test("the database, its -wal and -shm files are 0600 under umask 022; a file others can write is refused")
+    func fileModes() async throws {
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        let desk = try await FamilyDesk()
+        _ = try await desk.draft()
+        for file in [desk.path, desk.path + "-wal", desk.path + "-shm"] {
+            #expect(PrivateFile.mode(file) == 0o600, "\(file)")
+        }
+        // A file other users can write may have been changed by them: refused, with what to do.
+        chmod(desk.path, 0o664)
+        let refused = #expect(throws: StoreError.self) { try Store(path: desk.path) }
+        #expect(refused?.code == .unavailable)
+        #expect(refused?.message.contains("can be written by other users (mode 0664)") == true)
+        #expect(refused?.message.contains("chmod 600") == true)
+        // One left readable by an older version is made private when opened.
+        chmod(desk.path, 0o644)
+        chmod(desk.path + "-wal", 0o644)
+        _ = try Store(path: desk.path)
+        #expect(PrivateFile.mode(desk.path) == 0o600)
+        #expect(PrivateFile.mode(desk.path + "-wal") == 0o600)
+    }
+
+    @Test("private files are written 0600, also over a file that was world-writable")
+    func privateWrite() throws {
+        // The umask is the process's: tests run in parallel, so this one keeps the usual 022.
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("old and longer".utf8)))
+        chmod(path, 0o666)
+        try PrivateFile.write(Array("ens_x\n".utf8), to: path)
+        #expect(PrivateFile.mode(path) == 0o600)
+        #expect(FileManager.default.contents(atPath: path) == Data("ens_x\n".utf8))
+    }
+
+    @Test("an anchored head finds a deleted tail")
+    func anchoredHead_findsDeletedTail() async throws {
+        let desk = try await FamilyDesk()
+        _ = try await desk.draft()
+        _ = try await desk.note()
+        let head = try await desk.store.auditHead(as: "admin")
+        #expect(head.seq > 3 && head.hash.count == 64)
+        #expect(try await desk.store.verifyAudit(as: "admin", expectHead: head).firstBroken == nil)
+        // Later events do not disturb the anchor.
+        _ = try await desk.note()
+        #expect(try await desk.store.verifyAudit(as: "admin", expectHead: head).firstBroken == nil)
+
+        desk.rawSQL("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq >= \(head.seq - 1)")
+        // Without the anchor the shorter chain still verifies: that is the gap the anchor closes.
+        #expect(try await desk.store.verifyAudit(as: "admin").firstBroken == nil)
+        let broken = try await desk.store.verifyAudit(as: "admin", expectHead: head).firstBroken
+        #expect(broken?.seq == head.seq)
+        #expect(broken?.reason.contains("events were deleted") == true)
+    }
+
+    @Test("an anchored head finds a chain rewritten with every later hash recomputed")
+    func anchoredHead_findsRewrittenChain() async throws {
+        let desk = try await FamilyDesk()
+        _ = try await desk.draft()
+        let head = try await desk.store.auditHead(as: "admin")
+        // Rewrite event 3 and recompute every hash after it, as someone covering their tracks would.
+        let events = Self.auditEvents(desk.path)
+        #expect(events.count > 5)
+        var rewritten: [AuditEvent] = []
+        var previous = AuditEvent.genesis
+        for var event in events {
+            if event.seq == 3 { event.user = "mallory" }
+            event.previousHash = previous
+            event.hash = AuditEvent.chain(previous: previous, canonical: event.canonical)
+            previous = event.hash
+            rewritten.append(event)
+        }
+        var sql = "DROP TRIGGER audit_events_no_update;"
+        for event in rewritten {
+            sql +=
+                " UPDATE audit_events SET user_id = '\(event.user)', prev_hash = '\(event.previousHash)', hash = '\(event.hash)' WHERE seq = \(event.seq);"
+        }
+        desk.rawSQL(sql)
+        #expect(try await desk.store.verifyAudit(as: "admin").firstBroken == nil, "the rewrite is self-consistent")
+        let broken = try await desk.store.verifyAudit(as: "admin", expectHead: head).firstBroken
+        #expect(broken?.seq == head.seq)
+        #expect(broken?.reason.contains("rewritten") == true)
+    }
+
+    /// The trail read behind the store's back.
+    static func auditEvents(_ path: String) -> [AuditEvent] {
+        var handle: OpaquePointer?
+        var statement: OpaquePointer?
+        sqlite3_open(path, &handle)
+        defer { sqlite3_close(handle) }
+        sqlite3_prepare_v2(
+            handle, "SELECT seq, at, user_id, action, entity, detail, prev_hash, hash FROM audit_events ORDER BY seq",
+            -1,
+            &statement, nil)
+        defer { sqlite3_finalize(statement) }
+        func text(_ column: Int32) -> String { String(cString: sqlite3_column_text(statement, column)) }
+        var events: [AuditEvent] = []
+        while sqlite3_step(statement) == SQLITE_ROW {
+            events.append(
+                AuditEvent(
+                    seq: Int(sqlite3_column_int64(statement, 0)), at: text(1), user: text(2), action: text(3),
+                    entity: text(4), detail: text(5), previousHash: text(6), hash: text(7)))
+        }
+        return events
+    }
+
+    @Test("heads read back from text, and a signed head's MAC holds only with its key")
+    func headText() throws {
+        let hash = String(repeating: "ab", count: 32)
+        let head = try #require(AuditHead("12:\(hash)"))
+        #expect(head.seq == 12 && head.hash == hash && head.mac == nil)
+        #expect(head.description == "12:\(hash)")
+        let signed = head.signed(key: Array("anchor-key".utf8))
+        #expect(AuditHead(signed.description) == signed)
+        #expect(signed.macHolds(key: Array("anchor-key".utf8)))
+        #expect(!signed.macHolds(key: Array("another-key".utf8)))
+        var forged = signed
+        forged.seq = 11
+        #expect(!forged.macHolds(key: Array("anchor-key".utf8)))
+        for text in ["", "12", "x:\(hash)", "12:abc", "-1:\(hash)", "12:\(hash):zz"] {
+            #expect(AuditHead(text) == nil, "\(text)")
+        }
+    }
+
+    @Test("claims: a clinician sees their sessions' claims only and is refused another session's")
+    func claimsRoster() async throws {
+        let desk = try await FamilyDesk()
+        _ = try await desk.draft()
+        #expect(try await desk.store.claims(as: "hcole").count == 1)
+        #expect(try await desk.store.claims(as: "other").isEmpty)
+        let refused = await #expect(throws: StoreError.self) {
+            try await desk.store.claims(session: FamilyDesk.session, as: "other")
+        }
+        #expect(refused?.code == .forbidden)
+        #expect(try await desk.store.claims(session: FamilyDesk.session, as: "bill").count == 1)
+        #expect(try await desk.store.claims(as: "sup").count == 1)
+    }
+}
