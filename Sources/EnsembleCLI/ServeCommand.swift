@@ -79,6 +79,10 @@ struct ServeCommand: AsyncParsableCommand {
                 "[ensemble] warning: serving on \(self.host) without TLS; put a TLS-terminating proxy in front of it "
                     + "and name it with --public-url https://…")
         }
+        if publicURL == nil {
+            Console.error(
+                "[ensemble] sign-in cookies are not marked Secure; behind an HTTPS proxy, pass --public-url https://…")
+        }
         if sources.isEmpty {
             Console.error("[ensemble] no --source given: the webhook refuses every delivery")
         }

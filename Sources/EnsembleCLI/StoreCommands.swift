@@ -81,19 +81,25 @@ struct UsersCommand: AsyncParsableCommand {
 
         func validate() throws {
             if let expires, Self.seconds(expires) == nil {
-                throw ValidationError("--expires takes a number of days, hours or minutes, such as 90d, 12h or 30m")
+                throw ValidationError(
+                    "--expires takes a number of days, hours or minutes up to ten years, such as 90d, 12h or 30m")
             }
         }
 
-        /// `90d`, `12h`, `30m` in seconds.
+        /// `90d`, `12h`, `30m` in seconds; nil past ten years.
         static func seconds(_ text: String) -> Double? {
-            guard let unit = text.last, let count = Int(text.dropLast()), count > 0 else { return nil }
+            // Up to ten years: a longer life is no expiry at all.
+            guard let unit = text.last, let count = Int(text.dropLast()), count > 0, count <= 3650 * 24 * 60 else {
+                return nil
+            }
+            let seconds: Double
             switch unit {
-            case "d": return Double(count) * 86_400
-            case "h": return Double(count) * 3_600
-            case "m": return Double(count) * 60
+            case "d": seconds = Double(count) * 86_400
+            case "h": seconds = Double(count) * 3_600
+            case "m": seconds = Double(count) * 60
             default: return nil
             }
+            return seconds <= 3650 * 86_400 ? seconds : nil
         }
 
         func run() async throws {
@@ -188,6 +194,12 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let head = self.expectHead.flatMap(AuditHead.init)
+            if let head, head.mac == nil, AuditCommand.headKey() != nil {
+                throw CommandFailure(
+                    message: "\(AuditCommand.headKeyVariable) is set, so the head must be signed (SEQ:HASH:MAC); "
+                        + "an unsigned head could have been written by anyone",
+                    exitCode: 1)
+            }
             if let head, head.mac != nil {
                 guard let key = AuditCommand.headKey() else {
                     throw CommandFailure(

@@ -14,14 +14,19 @@ public enum PrivateFile {
     }
 
     /// Makes `path` ready to be opened as a private file: created empty with mode 0600 when missing; when
-    /// it exists, group and other permissions are taken away, and a file that other users can write is
-    /// refused (its content may already have been changed by them). With `create` false a missing file
-    /// is left missing.
+    /// it exists, group and other permissions are taken away, and a symbolic link, a file another user
+    /// owns, or one that other users can write is refused (its content may already have been changed by
+    /// them). With `create` false a missing file is left missing.
     public static func prepare(_ path: String, create: Bool = true) throws(Failure) {
         var info = stat()
         if lstat(path, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFREG else {
-                throw Failure(message: "\(path) is not a regular file; name a database file")
+                throw Failure(message: "\(path) is not a regular file (a link, a folder or a device); name a file")
+            }
+            guard info.st_uid == geteuid() else {
+                throw Failure(
+                    message: "\(path) belongs to another user (uid \(info.st_uid)); run Ensemble as that user, "
+                        + "or check who made the file")
             }
             let mode = info.st_mode & 0o777
             if mode & 0o022 != 0 {
@@ -52,13 +57,31 @@ public enum PrivateFile {
         }
     }
 
-    /// Writes `bytes` to `path` (replacing what it held) as a private file.
+    /// Writes `bytes` to `path` as a new private file: written whole to a temporary file beside it, then
+    /// renamed over the old one, so a reader never sees a part, and one who had the old file open (or a
+    /// link to it) never sees the new content.
     public static func write(_ bytes: [UInt8], to path: String) throws(Failure) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        let temporary = path + ".tmp-" + String(UInt32.random(in: .min ... .max), radix: 16)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
             throw Failure(message: "cannot write \(path) (\(Self.reason(errno))); check the folder and its permissions")
         }
-        defer { close(descriptor) }
+        do {
+            try self.fill(descriptor, with: bytes, path: path)
+            close(descriptor)
+        } catch {
+            close(descriptor)
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = Self.reason(errno)
+            unlink(temporary)
+            throw Failure(message: "cannot write \(path) (\(reason)); check the folder and its permissions")
+        }
+    }
+
+    private static func fill(_ descriptor: Int32, with bytes: [UInt8], path: String) throws(Failure) {
         guard fchmod(descriptor, 0o600) == 0 else {
             throw Failure(message: "cannot make \(path) private (\(Self.reason(errno)))")
         }
@@ -71,6 +94,7 @@ public enum PrivateFile {
             }
             written += count
         }
+        guard fsync(descriptor) == 0 else { throw Failure(message: "cannot write \(path) (\(Self.reason(errno)))") }
     }
 
     /// The permission bits of `path`, or nil when it does not exist.

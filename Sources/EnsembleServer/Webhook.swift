@@ -88,7 +88,7 @@ public struct WebhookPayload: Sendable {
         let root = JSONField(node: try JSONParser.parse(bytes, file: Self.file), file: Self.file)
         try StrictJSON.requireOnly(["eventId", "session", "transcript"], in: root)
         let eventID = try root.required("eventId", expected: "the event's id, a string").text()
-        guard eventID.count <= 200, eventID.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+        guard eventID.utf8.count <= 200, eventID.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
             throw try root.required("eventId", expected: "").error(
                 .invalidValue, "expected at most 200 printable ASCII characters without spaces")
         }

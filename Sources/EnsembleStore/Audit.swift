@@ -21,7 +21,7 @@ public struct AuditEvent: Sendable, Hashable {
             .array([
                 .number(self.seq), .string(self.at), .string(self.user), .string(self.action), .string(self.entity),
                 .string(self.detail),
-            ]), pretty: false)
+            ]), pretty: false, escapingOnlyC0: true)
     }
 
     /// SHA-256 over the previous event's hash and this event's canonical text.

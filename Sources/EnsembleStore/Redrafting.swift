@@ -21,7 +21,7 @@ extension Store {
         session id: String, label: String, person: PersonID?, agents: AgentConfigurations, as userID: String
     ) async throws -> (affected: Set<PersonID>, recorded: RecordedRun) {
         let (corrections, affected) = try self.correct(session: id, label: label, person: person, as: userID)
-        let (json, transcript) = try self.inputs(session: id)
+        let (json, transcript, stored) = try self.inputs(session: id)
         let session = try SessionDecoder.decode(Array(json.utf8), file: "session \(id)").session
         let run = try await SessionSupervisor(configuration: agents.supervisor).draft(
             session, transcript: transcript, corrections: corrections)
@@ -29,6 +29,7 @@ extension Store {
             sessionJSON: json, transcript: transcript,
             digest: DraftInputs.digest(sessionJSON: json, transcript: transcript),
             agents: agents.versions, engine: "deterministic")
-        return (affected, try self.record(run, inputs: inputs, as: userID, only: affected))
+        // Drafting awaited: a delivery with new inputs may have been recorded meanwhile, and must not be undone.
+        return (affected, try self.record(run, inputs: inputs, as: userID, only: affected, basedOn: stored))
     }
 }

@@ -18,6 +18,7 @@ public actor Store {
     public init(path: String, clock: @escaping @Sendable () -> Date = { Date() }) throws {
         let connection = try Connection(path: path)
         try Schema.migrate(connection)
+        try Self.upgradeJobs(connection)
         self.connection = connection
         self.clock = clock
     }
@@ -126,13 +127,27 @@ public actor Store {
     /// note, new risk flags, claims and findings.
     ///
     /// With `job`, the same transaction marks that job succeeded: a crash can never leave a recorded run
-    /// whose job is drafted again.
+    /// whose job is drafted again. With `basedOn`, the run is refused when the session's stored inputs
+    /// are no longer the ones with that digest (they were drafted again while this run was being made).
+    ///
+    /// A session already stored may only be drafted again by a user its stored roster allows, so new
+    /// inputs cannot take a session over by naming another roster.
     public func record(
-        _ run: SessionRun, inputs: DraftInputs, as userID: String, only: Set<PersonID>? = nil, job: String? = nil
+        _ run: SessionRun, inputs: DraftInputs, as userID: String, only: Set<PersonID>? = nil, job: String? = nil,
+        basedOn: String? = nil
     ) throws -> RecordedRun {
         let session = run.attributed.session
         let sessionID = session.id.rawValue
         return try self.connection.transaction { () throws(StoreError) -> RecordedRun in
+            let stored = try self.connection.prepare("SELECT inputs_digest FROM sessions WHERE id = ?1").row([
+                .text(sessionID)
+            ]) { $0.text(0) }
+            if stored != nil { try self.authorize(userID, .draftSession, session: sessionID) }
+            if let basedOn, stored != basedOn {
+                throw StoreError(
+                    .staleVersion,
+                    "session \(sessionID) was drafted again from new inputs meanwhile; look at it again and retry")
+            }
             try self.storeSession(session, inputs: inputs)
             try self.authorize(userID, .draftSession, session: sessionID)
             let now = self.now()
@@ -421,12 +436,13 @@ public actor Store {
         ) { NoteState(rawValue: $0.text(0)) } ?? nil
     }
 
-    /// What the store keeps to draft a session again: its session.json and transcript.
-    public func inputs(session id: String) throws -> (sessionJSON: String, transcript: Transcript) {
+    /// What the store keeps to draft a session again: its session.json, transcript and their digest. For
+    /// the store's own redrafting; users reach a session through `review`, which checks the roster.
+    func inputs(session id: String) throws -> (sessionJSON: String, transcript: Transcript, digest: String) {
         guard
             let row = try self.connection.prepare(
-                "SELECT session_json, transcript_format, transcript_origin FROM sessions WHERE id = ?1"
-            ).row([.text(id)], { ($0.text(0), $0.text(1), $0.text(2)) })
+                "SELECT session_json, transcript_format, transcript_origin, inputs_digest FROM sessions WHERE id = ?1"
+            ).row([.text(id)], { ($0.text(0), $0.text(1), $0.text(2), $0.text(3)) })
         else { throw StoreError(.notFound, "no session \(id) in this database; draft it first") }
         let utterances = try self.connection.prepare(
             "SELECT idx, label, text, start, end, line FROM utterances WHERE session_id = ?1 ORDER BY idx"
@@ -437,7 +453,8 @@ public actor Store {
         }
         return (
             row.0,
-            Transcript(format: row.1, origin: TranscriptOrigin(rawValue: row.2) ?? .recording, utterances: utterances)
+            Transcript(format: row.1, origin: TranscriptOrigin(rawValue: row.2) ?? .recording, utterances: utterances),
+            row.3
         )
     }
 }

@@ -42,6 +42,31 @@ public struct Enqueued: Sendable, Hashable {
 extension Store {
     // MARK: - The job queue
 
+    /// Jobs queued before schema 3 get what the queue now keeps for each: their payload's digest and the
+    /// clinicians their payload's roster names; a failed one then drops its payload, as jobs failing now do.
+    static func upgradeJobs(_ connection: Connection) throws(StoreError) {
+        let old = try connection.prepare(
+            "SELECT id, state, payload FROM jobs WHERE payload_digest IS NULL AND payload != ''"
+        ).rows { ($0.text(0), $0.text(1), $0.text(2)) }
+        guard !old.isEmpty else { return }
+        try connection.transaction { () throws(StoreError) in
+            let clinician = try connection.prepare(
+                "INSERT OR IGNORE INTO job_clinicians (job_id, clinician_id) VALUES (?1, ?2)")
+            for (id, state, payload) in old {
+                let roster = (try? JSONParser.parse(payload, file: "job"))?["session"]?["clinicians"]?.array ?? []
+                for entry in roster {
+                    if let name = entry["id"]?.string { try clinician.run([.text(id), .text(name)]) }
+                }
+                try connection.prepare(
+                    """
+                    UPDATE jobs SET payload_digest = ?2,
+                        payload = CASE WHEN ?3 IN ('succeeded', 'failed') THEN '' ELSE payload END WHERE id = ?1
+                    """
+                ).run([.text(id), .text(Hashing.sha256Hex(Array(payload.utf8))), .text(state)])
+            }
+        }
+    }
+
     /// Queues a drafting job for a webhook event, once per source and event id: a repeated delivery
     /// returns the job the first one made. `clinicians` are the ids the payload's roster names: the job is
     /// visible to those clinicians only, from the moment it is queued.
@@ -144,6 +169,8 @@ extension Store {
             guard let job = try self.jobRow(id) else {
                 throw StoreError(.notFound, "no job \(id)")
             }
+            // Only a running attempt can fail: a job that already succeeded (its run recorded with it) stays so.
+            guard job.state == .running else { return job.state }
             guard !permanent && job.attempts < job.maxAttempts else {
                 try self.failForGood(job, error: error)
                 return .failed
@@ -357,6 +384,8 @@ extension Store {
             guard let user = try self.tokenUser(tokenDigest) else { return nil }
             let id = Hashing.randomHex(bytes: 32)
             let now = self.now()
+            // Sessions that ended on their own (idle or past their lifetime) are cleared as new ones start.
+            try self.connection.prepare("DELETE FROM browser_sessions WHERE expires <= ?1").run([.text(now)])
             let expires = Self.timestamp(self.clockNow.addingTimeInterval(Double(lifetime.components.seconds)))
             try self.connection.prepare(
                 """

@@ -139,6 +139,15 @@ struct SecurityCommandTests {
         let signed = AuditHead(anchor)?.signed(key: Array("k".utf8)).description ?? ""
         let unkeyed = await self.run(["audit", "verify", "--expect-head", signed], as: "sup")
         #expect(unkeyed.status == 1 && unkeyed.error.contains("ENSEMBLE_AUDIT_HEAD_KEY"))
+        // With the key set (only this test sets it), heads are signed, and an unsigned one is refused.
+        setenv("ENSEMBLE_AUDIT_HEAD_KEY", "k", 1)
+        defer { unsetenv("ENSEMBLE_AUDIT_HEAD_KEY") }
+        let keyed = await self.run(["audit", "head"], as: "admin")
+        #expect(AuditHead(keyed.out)?.macHolds(key: Array("k".utf8)) == true)
+        #expect(await self.run(["audit", "verify", "--expect-head", keyed.out], as: "sup").status == 0)
+        #expect(await self.run(["audit", "verify", "--expect-head", signed], as: "sup").status == 0)
+        let unsigned = await self.run(["audit", "verify", "--expect-head", anchor], as: "sup")
+        #expect(unsigned.status == 1 && unsigned.error.contains("must be signed"))
     }
 
     @Test("jobs purge is for admins, audited, and keeps jobs younger than --older-than")

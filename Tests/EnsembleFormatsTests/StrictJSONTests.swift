@@ -38,6 +38,9 @@ struct StrictJSONTests {
         let hints = try #require(
             self.refusal(#"{"speakerHints": {"Maria's iPhone": "CL-1", "Maria's iPhone": "CL-2"}}"#))
         #expect(hints.field == "speakerHints" && !hints.description.contains("Maria"))
+        // Keys on the path that are not schema-shaped (names, devices) are shown as `*`.
+        let nested2 = try #require(self.refusal(#"{"speakerHints": {"Jane Doe": [{"a": 1, "a": 2}]}}"#))
+        #expect(nested2.field == "speakerHints.*[0]" && !nested2.description.contains("Jane"))
         // Large objects (looked up in a set) too, and the same name in different objects is fine.
         let wide = "{" + (0..<40).map { "\"k\($0)\": \($0)" }.joined(separator: ", ") + ", \"k7\": 0}"
         #expect(self.refusal(wide)?.message.contains("members 8 and 41") == true)

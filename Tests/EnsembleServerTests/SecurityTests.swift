@@ -141,6 +141,8 @@ struct SecurityTests {
                 #expect(response.status == .badRequest)
                 #expect(ServerDesk.text(response).contains(field))
             }
+            let deleted = try await desk.deliver(try ServerDesk.body(event: "evt-\u{7F}"), via: client)
+            #expect(deleted.status == .badRequest && ServerDesk.text(deleted).contains("eventId"))
             let client301 = try await desk.deliver(
                 try ServerDesk.body(event: "evt-client", renaming: [("\"CL-301\"", "\".\"")]), via: client)
             #expect(client301.status == .badRequest && ServerDesk.text(client301).contains("clientId"))

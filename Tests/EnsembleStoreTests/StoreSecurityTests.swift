@@ -141,6 +141,129 @@ struct StoreSecurityTests {
         }
     }
 
+    @Test("new inputs cannot take a stored session over by naming another roster")
+    func rosterTakeover() async throws {
+        let desk = try await FamilyDesk()
+        _ = try await desk.draft()
+        var session = desk.scenario.session
+        session.clinicians[0].id = PersonID("PROV-9")
+        let run = try await SessionSupervisor(configuration: desk.agents.supervisor).draft(
+            session, transcript: desk.scenario.transcript)
+        let inputs = DraftInputs(
+            sessionJSON: "{}", transcript: desk.scenario.transcript, digest: "other-inputs",
+            agents: desk.agents.versions, engine: "deterministic")
+        let refused = await #expect(throws: StoreError.self) {
+            try await desk.store.record(run, inputs: inputs, as: "other")
+        }
+        #expect(refused?.code == .forbidden)
+        #expect(try await desk.store.claims(as: "other").isEmpty, "nothing of the session became theirs")
+        // A supervisor may move a session to another clinician.
+        _ = try await desk.store.record(run, inputs: inputs, as: "sup")
+        #expect(try await desk.store.claims(as: "other").count == 1)
+    }
+
+    @Test("a redraft based on inputs that were replaced meanwhile is refused instead of restoring them")
+    func staleRedraft() async throws {
+        let desk = try await FamilyDesk()
+        _ = try await desk.draft()
+        let run = try await desk.run()
+        let inputs = DraftInputs(
+            sessionJSON: "{}", transcript: desk.scenario.transcript, digest: "newer",
+            agents: desk.agents.versions, engine: "deterministic")
+        let stale = await #expect(throws: StoreError.self) {
+            try await desk.store.record(run, inputs: inputs, as: "hcole", basedOn: "an-older-digest")
+        }
+        #expect(stale?.code == .staleVersion)
+    }
+
+    @Test("the audit chain's canonical text keeps DEL and C1 characters raw, as trails written before hashed them")
+    func auditCanonicalIsStable() {
+        let event = AuditEvent(
+            seq: 1, at: "2026-01-01T00:00:00.000Z", user: "u\u{7F}", action: "a", entity: "e\u{85}",
+            detail: "{\"x\":1}", previousHash: AuditEvent.genesis, hash: "")
+        // Written out by hand: C0 would be escaped, DEL and NEL stay as they are.
+        #expect(event.canonical == "[1,\"2026-01-01T00:00:00.000Z\",\"u\u{7F}\",\"a\",\"e\u{85}\",\"{\\\"x\\\":1}\"]")
+    }
+
+    @Test("a database reached through a symbolic link, or owned by another user, is refused")
+    func linksAndOwners() async throws {
+        let desk = try await FamilyDesk()
+        let link = desk.path + "-link.db"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: desk.path)
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        let linked = #expect(throws: StoreError.self) { try Store(path: link) }
+        #expect(linked?.message.contains("is not a regular file") == true)
+        if geteuid() == 0 {
+            chown(desk.path, 65534, 65534)
+            let foreign = #expect(throws: StoreError.self) { try Store(path: desk.path) }
+            #expect(foreign?.message.contains("belongs to another user") == true)
+            chown(desk.path, 0, 0)
+        }
+    }
+
+    @Test("a private write replaces the file whole: a hard link to the old one keeps the old content")
+    func privateWriteReplaces() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("claims-\(UUID().uuidString)").path
+        let link = path + ".link"
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: link)
+        }
+        try PrivateFile.write(Array("old".utf8), to: path)
+        #expect(link.withCString { target in path.withCString { Glibc.link($0, target) } } == 0)
+        try PrivateFile.write(Array("new claims".utf8), to: path)
+        #expect(FileManager.default.contents(atPath: path) == Data("new claims".utf8))
+        #expect(FileManager.default.contents(atPath: link) == Data("old".utf8))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
+            .filter { $0.hasPrefix((path as NSString).lastPathComponent + ".tmp-") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test("jobs queued before the upgrade get their digest and roster, and a failed one drops its payload")
+    func upgradedJobs() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-\(UUID().uuidString).db")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let payload = #"{"eventId":"e","session":{"sessionId":"S-1","clinicians":[{"id":"PROV-4"}]},"transcript":{}}"#
+        var handle: OpaquePointer?
+        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
+        var sql = Schema.migrations[0] + Schema.migrations[1] + "PRAGMA user_version = 2;"
+        sql += "INSERT INTO users (id, name, role, clinician_id, created) VALUES ('admin','A','admin',NULL,'t'),"
+        sql +=
+            "('intake','I','assistant',NULL,'t'),('hcole','H','clinician','PROV-4','t'),('other','O','clinician','PROV-9','t');"
+        for (id, state) in [("job-q", "queued"), ("job-f", "failed")] {
+            sql += """
+                INSERT INTO jobs (id, source, event_id, user_id, session_id, payload, state, attempts, max_attempts,
+                not_before, created, updated) VALUES ('\(id)', 'ehr', '\(id)', 'intake', 'S-1', '\(payload)', '\(state)', 0, 3,
+                't', 't', 't');
+                """
+        }
+        #expect(sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(handle)
+
+        let store = try Store(path: path)
+        let queued = try await store.job("job-q", as: "hcole")
+        #expect(
+            queued.payloadDigest == Hashing.sha256Hex(Array(payload.utf8)) && queued.payloadBytes == payload.utf8.count)
+        let failed = try await store.job("job-f", as: "hcole")
+        #expect(failed.payloadDigest == Hashing.sha256Hex(Array(payload.utf8)) && failed.payloadBytes == 0)
+        await #expect(throws: StoreError.self) { try await store.job("job-q", as: "other") }
+    }
+
+    @Test("a job that already succeeded stays succeeded when a late failure is reported for it")
+    func succeededStays() async throws {
+        let desk = try await FamilyDesk()
+        try await desk.store.addUser(User(id: "intake", name: "I", role: .assistant), by: "admin")
+        let job = try await desk.store.enqueueJob(
+            source: "ehr", eventID: "e1", session: FamilyDesk.session, clinicians: ["PROV-4"], payload: "{}",
+            maxAttempts: 3, as: "intake")
+        _ = try await desk.store.claimJob()
+        let recorded = try await desk.draft()
+        try await desk.store.completeJob(job.job.id, run: recorded.runID)
+        #expect(try await desk.store.failJob(job.job.id, error: "late", retryAfter: 0) == .succeeded)
+        #expect(try await desk.store.job(job.job.id, as: "intake").state == .succeeded)
+    }
+
     @Test("claims: a clinician sees their sessions' claims only and is refused another session's")
     func claimsRoster() async throws {
         let desk = try await FamilyDesk()

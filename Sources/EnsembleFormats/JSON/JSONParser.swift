@@ -47,13 +47,24 @@ public struct JSONParser {
         FormatError(.syntax, file: self.file, line: self.line, "invalid JSON: \(message)")
     }
 
+    static func isFieldName(_ key: String) -> Bool {
+        guard let first = key.utf8.first, (0x61...0x7A).contains(first), key.utf8.count <= 64 else { return false }
+        return key.utf8.allSatisfy {
+            (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+        }
+    }
+
     /// The current path as a field name (`session.attendees[1]`), nil at the root.
     private var fieldPath: String? {
         guard !self.path.isEmpty else { return nil }
         var text = ""
         for step in self.path {
             switch step {
-            case .key(let key): text += text.isEmpty ? key : "." + key
+            // A key is named when it has the shape of a schema's field (camelCase ASCII); others, such as
+            // speaker hints keyed by a person's name or device, are shown as `*`.
+            case .key(let key):
+                let shown = Self.isFieldName(key) ? key : "*"
+                text += text.isEmpty ? shown : "." + shown
             case .index(let index): text += "[\(index)]"
             }
         }

@@ -1,19 +1,21 @@
 /// Writes JSON with members in the order given, pretty-printed with two-space indents or compact.
 public enum JSONWriter {
-    public static func write(_ node: JSONNode, pretty: Bool = true) -> String {
+    /// With `escapingOnlyC0`, C1 controls and DEL are written as they are (the form the audit chain's
+    /// hashes were first computed over, kept so older trails still verify).
+    public static func write(_ node: JSONNode, pretty: Bool = true, escapingOnlyC0: Bool = false) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(4096)
-        self.write(node.value, into: &output, indent: pretty ? 0 : nil)
+        self.write(node.value, into: &output, indent: pretty ? 0 : nil, c1: !escapingOnlyC0)
         if pretty { output.append(0x0A) }
         return String(decoding: output, as: UTF8.self)
     }
 
-    private static func write(_ value: JSONNode.Value, into output: inout [UInt8], indent: Int?) {
+    private static func write(_ value: JSONNode.Value, into output: inout [UInt8], indent: Int?, c1: Bool) {
         switch value {
         case .null: output.append(contentsOf: Array("null".utf8))
         case .bool(let flag): output.append(contentsOf: Array((flag ? "true" : "false").utf8))
         case .number(let number): output.append(contentsOf: Array(self.format(number).utf8))
-        case .string(let text): self.writeString(text, into: &output)
+        case .string(let text): self.writeString(text, into: &output, c1: c1)
         case .array(let elements):
             guard !elements.isEmpty else {
                 output.append(contentsOf: [UInt8(ascii: "["), UInt8(ascii: "]")])
@@ -29,7 +31,7 @@ public enum JSONWriter {
                 } else {
                     self.newline(&output, indent! + 1)
                 }
-                self.write(element.value, into: &output, indent: indent.map { $0 + 1 })
+                self.write(element.value, into: &output, indent: indent.map { $0 + 1 }, c1: c1)
             }
             if !inline { self.newline(&output, indent!) }
             output.append(UInt8(ascii: "]"))
@@ -42,10 +44,10 @@ public enum JSONWriter {
             for (offset, member) in members.enumerated() {
                 if offset > 0 { output.append(UInt8(ascii: ",")) }
                 if let indent { self.newline(&output, indent + 1) }
-                self.writeString(member.key, into: &output)
+                self.writeString(member.key, into: &output, c1: c1)
                 output.append(UInt8(ascii: ":"))
                 if indent != nil { output.append(0x20) }
-                self.write(member.node.value, into: &output, indent: indent.map { $0 + 1 })
+                self.write(member.node.value, into: &output, indent: indent.map { $0 + 1 }, c1: c1)
             }
             if let indent { self.newline(&output, indent) }
             output.append(UInt8(ascii: "}"))
@@ -63,14 +65,14 @@ public enum JSONWriter {
         return String(number)
     }
 
-    private static func writeString(_ text: String, into output: inout [UInt8]) {
+    private static func writeString(_ text: String, into output: inout [UInt8], c1: Bool) {
         output.append(UInt8(ascii: "\""))
         var previous: UInt8 = 0
         for byte in text.utf8 {
             defer { previous = byte }
             // C1 controls (U+0080 to U+009F, UTF-8 C2 80 to C2 9F) and DEL are escaped too, so no terminal
             // escape sequence passes through JSON output.
-            if previous == 0xC2, (0x80...0x9F).contains(byte) {
+            if c1, previous == 0xC2, (0x80...0x9F).contains(byte) {
                 output.removeLast()
                 let hex = Array("0123456789abcdef".utf8)
                 output.append(contentsOf: Array("\\u00".utf8))
@@ -78,7 +80,7 @@ public enum JSONWriter {
                 output.append(hex[Int(byte & 0xF)])
                 continue
             }
-            if byte == 0x7F {
+            if c1, byte == 0x7F {
                 output.append(contentsOf: Array("\\u007f".utf8))
                 continue
             }

@@ -190,7 +190,9 @@ public enum SessionDecoder {
     /// path names `.` and `..` (which no URL can carry) are refused.
     static func identifier(_ field: JSONField) throws(FormatError) -> String {
         let id = try field.text()
-        guard id.count <= 128 else { throw field.error(.invalidValue, "expected an id of at most 128 characters") }
+        guard id.count <= 128, id.utf8.count <= 512 else {
+            throw field.error(.invalidValue, "expected an id of at most 128 characters")
+        }
         guard id != "." && id != ".." else { throw field.error(.invalidValue, "an id cannot be . or ..") }
         guard !id.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
             throw field.error(.invalidValue, "an id cannot hold control characters (tabs, line breaks, escapes)")
