@@ -150,6 +150,7 @@ struct ParseCommand: AsyncParsableCommand {
                         ("format", .string(transcript.format)),
                         ("encoding", .string(decoded.encoding)),
                         ("labels", .array(transcript.labels.map { .string($0) })),
+                        ("foldedLabelLines", .array(transcript.foldedLabelLines.map { .number($0) })),
                         ("utterances", .array(utterances)),
                     ])
                 )
@@ -175,6 +176,11 @@ struct ParseCommand: AsyncParsableCommand {
         }
         if shown.count < transcript.utterances.count {
             lines.append("  … \(transcript.utterances.count - shown.count) more (use --limit 0 for all)")
+        }
+        for line in transcript.foldedLabelLines {
+            lines.append(
+                "warning: line \(line) opens like a speaker's turn but was read as part of the utterance above "
+                    + "(its label appears only once); check it")
         }
         Console.out(lines.joined(separator: "\n"))
     }

@@ -1,6 +1,7 @@
 import EnsembleCLI
 import EnsembleFormats
 import EnsembleTesting
+import Foundation
 import Testing
 
 /// The `ensemble` commands, run in-process with their output captured.
@@ -21,6 +22,21 @@ struct CommandLineTests {
     }
 
     func scenario(_ name: String) -> String { Fixtures.scenariosDirectory + "/" + name }
+
+    @Test func parse_warnsOfALineFoldedIntoTheUtteranceAbove() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("folded-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "Therapist: Who's on?\nMaria: Me.\ndana's ipad: and me.\n+1 720-555-0143: Hi.\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let result = await self.run(["parse", path])
+        #expect(result.status == 0)
+        #expect(result.out.contains("+1 720-555-0143                  1"), "the phone label is a label")
+        #expect(result.out.contains("warning: line 3 opens like a speaker's turn"))
+        let warning = result.out.split(separator: "\n").first { $0.hasPrefix("warning:") }
+        #expect(warning?.contains("dana") == false && warning?.contains("ipad") == false, "the line, never its text")
+        let json = await self.run(["parse", path, "--json"])
+        #expect(try JSONParser.parse(json.out, file: "stdout")["foldedLabelLines"]?.array?.compactMap(\.number) == [3])
+    }
 
     @Test func attribute_printsTheLabelTable() async {
         let result = await self.run(["attribute", self.scenario("dbt-skills-group")])

@@ -18,7 +18,9 @@ public struct AttributionEngine: Sendable {
 
     public func attribute(_ segmented: SegmentedTranscript, roster: Roster, hints: [SpeakerHint] = []) -> Attribution {
         var run = AttributionRun(engine: self, segmented: segmented, roster: roster, hints: hints)
-        return run.execute()
+        var attribution = run.execute()
+        attribution.findings += PhoneLabels.possibleRejoins(segmented.transcript, attribution)
+        return attribution
     }
 
     /// Whether a label is an anonymous diarization id (`SPEAKER_03`, `spk_1`, `A`) rather than a name,
@@ -123,6 +125,21 @@ struct AttributionRun {
                 )
             }
             return self.output(assignment: assignment, shared: shared, perUtterance: perUtterance)
+        }
+        let folded = self.segmented.transcript.foldedLabelLines
+        if !folded.isEmpty {
+            // The utterance each folded line went into: the last one starting at or before it.
+            let utterances = self.segmented.transcript.utterances
+            let holders = folded.compactMap { line in utterances.last { $0.line > 0 && $0.line <= line }?.index }
+            self.findings.append(
+                Finding(
+                    code: .labelLikeLineMerged, severity: .warning,
+                    message:
+                        "\(folded.count == 1 ? "Line" : "Lines") \(folded.map(String.init).joined(separator: ", ")) "
+                        + "of the transcript \(folded.count == 1 ? "opens" : "open") like a speaker's turn but "
+                        + "\(folded.count == 1 ? "was" : "were") read as part of the utterance above (that label "
+                        + "appears only once); check the line and the speaker of the utterance it joined",
+                    evidence: Array(Set(holders)).sorted()))
         }
         // Speech without any label (an unlabelled transcript, or stray cues) is resolved one by one
         // among everyone present.

@@ -28,6 +28,10 @@ public struct Finding: Sendable, Hashable {
         case hintNamesAbsentAttendee
         case presentAttendeeSilent
         case unlabeledTranscript
+        /// A source line opened like a labelled turn but was read as the utterance above it.
+        case labelLikeLineMerged
+        /// Two phone-number labels that never overlap: possibly one caller who dialled in again.
+        case possibleSameCaller
         case speakerSplitAcrossLabels
         case groupLevelContent
         // Drafting

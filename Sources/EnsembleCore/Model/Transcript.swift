@@ -42,11 +42,17 @@ public struct Transcript: Sendable, Hashable {
     public var format: String
     public var origin: TranscriptOrigin
     public var utterances: [Utterance]
+    /// Lines of the source that opened like a labelled turn (`Name: …`) but were read as the previous
+    /// utterance's text (a label-like prefix the file never uses again), for a finding. Line numbers only.
+    public var foldedLabelLines: [Int]
 
-    public init(format: String, origin: TranscriptOrigin = .recording, utterances: [Utterance]) {
+    public init(
+        format: String, origin: TranscriptOrigin = .recording, utterances: [Utterance], foldedLabelLines: [Int] = []
+    ) {
         self.format = format
         self.origin = origin
         self.utterances = utterances
+        self.foldedLabelLines = foldedLabelLines
     }
 
     /// The distinct speaker labels in order of first appearance.

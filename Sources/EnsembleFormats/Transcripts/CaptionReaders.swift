@@ -124,6 +124,7 @@ enum WebVTTReader {
             seenCue = true
         }
         guard !raw.isEmpty else { throw FormatError(.emptyFile, file: file, "the WebVTT file holds no cues") }
+        CueText.recoverRecurringLabels(&raw)
         return Transcript(format: TranscriptFormat.webVTT.rawValue, raw: raw)
     }
 
@@ -159,6 +160,7 @@ enum SRTReader {
             raw.append(try CueTiming.cue(block, timingOffset: timingOffset, file: file))
         }
         guard !raw.isEmpty else { throw FormatError(.emptyFile, file: file, "the SRT file holds no cues") }
+        CueText.recoverRecurringLabels(&raw)
         return Transcript(format: TranscriptFormat.srt.rawValue, raw: raw)
     }
 }

@@ -27,6 +27,27 @@ enum CueText {
         return (label, self.join(cleaned.filter { !$0.isEmpty }))
     }
 
+    /// Cues whose text opens with a plausible label the file uses more than once (`dana's ipad: …`):
+    /// the prefix is their label, as in the plain-text reader (labels recur; prose does not).
+    static func recoverRecurringLabels(_ raw: inout [RawUtterance]) {
+        var counts: [Substring: Int] = [:]
+        for cue in raw where cue.label == nil {
+            if let (candidate, _) = SpeakerLabel.candidate(Substring(cue.text)),
+                SpeakerLabel.shape(candidate) == .plausible
+            {
+                counts[candidate, default: 0] += 1
+            }
+        }
+        let recurring = Set(counts.filter { $0.value >= 2 }.keys)
+        guard !recurring.isEmpty else { return }
+        for index in raw.indices where raw[index].label == nil {
+            if let (label, rest) = SpeakerLabel.split(Substring(raw[index].text), recurring: recurring) {
+                raw[index].label = label
+                raw[index].text = String(rest)
+            }
+        }
+    }
+
     /// Joins wrapped caption lines with spaces, but keeps `- ` dialogue lines (two voices in one cue) apart.
     static func join(_ lines: [String]) -> String {
         var text = ""

@@ -9,20 +9,67 @@ import EnsembleCore
 ///
 /// A line without a label continues the utterance above it; after a blank line it starts an
 /// unlabelled utterance. A file with no labels at all is one utterance per paragraph.
+///
+/// What a label is comes from `SpeakerLabel.shape` and from the file as a whole: a plausible label
+/// that the file uses more than once is a label (labels recur; prose does not), and in a file whose
+/// turns all start with a time, a plausible label after a time is one. A line that looked like a
+/// labelled turn but was read as text is reported by its line number (`Transcript.foldedLabelLines`).
 enum PlainTextReader {
     private enum Form {
         /// A labelled line; `text` may be empty when the text follows on the next lines.
         case labelled(label: String, text: Substring, time: Double?)
-        case text(Substring, time: Double?)
+        /// Text; `labelLike` when it opens with a plausible label the file does not use again.
+        case text(Substring, time: Double?, labelLike: Bool)
         case blank
+    }
+
+    /// What the file as a whole says about its labels.
+    struct Style {
+        var bracketTags = false
+        /// Plausible labels the file uses more than once.
+        var recurring: Set<Substring> = []
+        /// Every turn starts with a time: a plausible label after a time is a label.
+        var timed = false
+    }
+
+    static func style(_ lines: [Substring]) -> Style {
+        var style = Style()
+        var counts: [Substring: Int] = [:]
+        var nonBlank = 0
+        var timedLabelled = 0
+        var tagged = 0
+        for line in lines {
+            var rest = line.trimmed
+            guard !rest.isEmpty else { continue }
+            nonBlank += 1
+            // Role tags (`[doctor] …`) count as labels when most non-blank lines open with one.
+            if rest.first == "[", let close = rest.firstIndex(of: "]"),
+                TimeCode.seconds(rest[rest.index(after: rest.startIndex)..<close]) == nil
+            {
+                tagged += 1
+            }
+            var timed = false
+            if let (_, after) = self.leadingTime(rest) {
+                rest = after.hasPrefix("-") ? after.dropFirst().trimmed : after
+                timed = true
+            }
+            guard let (candidate, _) = SpeakerLabel.candidate(rest) else { continue }
+            if timed { timedLabelled += 1 }
+            if SpeakerLabel.shape(candidate) == .plausible { counts[candidate, default: 0] += 1 }
+        }
+        style.bracketTags = nonBlank > 0 && tagged * 2 > nonBlank
+        style.recurring = Set(counts.filter { $0.value >= 2 }.keys)
+        style.timed = nonBlank >= 3 && timedLabelled * 10 >= nonBlank * 9
+        return style
     }
 
     static func read(_ decoded: DecodedText, file: String) throws(FormatError) -> Transcript {
         let lines = decoded.lines
-        let useBracketTags = self.usesBracketTags(lines)
+        let style = self.style(lines)
         var forms: [Form] = []
         forms.reserveCapacity(lines.count)
-        for line in lines { forms.append(self.classify(line, bracketTags: useBracketTags)) }
+        for line in lines { forms.append(self.classify(line, style: style)) }
+        var folded: [Int] = []
 
         var raw: [RawUtterance] = []
         var previousBlank = true
@@ -48,13 +95,15 @@ enum PlainTextReader {
                     raw.append(RawUtterance(label: label, text: String(text), start: time, line: lineNumber))
                 }
                 previousBlank = false
-            case .text(let text, let time):
+            case .text(let text, let time, let labelLike):
                 if let waiting = pending {
                     raw.append(
                         RawUtterance(
                             label: waiting.label, text: String(text), start: waiting.time ?? time, line: waiting.line))
                     pending = nil
                 } else if !previousBlank, !raw.isEmpty {
+                    // Nothing merged silently: a line that looked like a turn of its own is reported.
+                    if labelLike { folded.append(lineNumber) }
                     raw[raw.count - 1].text += raw[raw.count - 1].text.isEmpty ? String(text) : " " + text
                 } else {
                     raw.append(RawUtterance(label: nil, text: String(text), start: time, line: lineNumber))
@@ -72,25 +121,28 @@ enum PlainTextReader {
                 raw[index].end = next
             }
         }
-        return Transcript(format: TranscriptFormat.plainText.rawValue, raw: raw)
+        var transcript = Transcript(format: TranscriptFormat.plainText.rawValue, raw: raw)
+        transcript.foldedLabelLines = folded
+        return transcript
     }
 
     /// Whether most of the first non-blank lines are labelled (`Name: text`, `[00:01] Name: text` …).
     static func looksLabelled(_ lines: [Substring]) -> Bool {
         let sample = lines.filter { !$0.trimmed.isEmpty }.prefix(20)
         guard !sample.isEmpty else { return false }
-        let bracketTags = self.usesBracketTags(Array(sample))
+        let style = self.style(Array(sample))
         let labelled = sample.filter { line in
-            if case .labelled = self.classify(line, bracketTags: bracketTags) { return true }
+            if case .labelled = self.classify(line, style: style) { return true }
             return false
         }
         return labelled.count * 2 > sample.count
     }
 
-    private static func classify(_ line: Substring, bracketTags: Bool) -> Form {
+    private static func classify(_ line: Substring, style: Style) -> Form {
         var rest = line.trimmed
         guard !rest.isEmpty else { return .blank }
         var time: Double? = nil
+        var labelLike = false
         // A leading time: `[00:01:02]`, `(00:01:02)`, `00:01:02` then a space or a tab.
         if let (seconds, after) = self.leadingTime(rest) {
             time = seconds
@@ -100,11 +152,18 @@ enum PlainTextReader {
         // Zoom chat: `Name:<TAB>text`.
         if let tab = rest.firstIndex(of: "\t"), tab > rest.startIndex, rest[rest.index(before: tab)] == ":" {
             let label = rest[..<rest.index(before: tab)].trimmed
-            if SpeakerLabel.looksLikeLabel(label) {
+            if SpeakerLabel.looksLikeLabel(label) || style.recurring.contains(label) {
                 return .labelled(label: String(label), text: rest[tab...].trimmed, time: time)
             }
         }
-        if let (label, text) = SpeakerLabel.split(rest) {
+        if let (candidate, after) = SpeakerLabel.candidate(rest), SpeakerLabel.shape(candidate) == .plausible,
+            !style.recurring.contains(candidate)
+        {
+            // In a file whose turns all open with a time, a plausible label after a time is one.
+            if style.timed && time != nil { return .labelled(label: String(candidate), text: after, time: time) }
+            labelLike = true
+        }
+        if let (label, text) = SpeakerLabel.split(rest, recurring: style.recurring) {
             // `Name (00:01:02): text`
             var name = Substring(label)
             if time == nil, let open = name.lastIndex(of: "("), name.hasSuffix(")"),
@@ -115,7 +174,7 @@ enum PlainTextReader {
             }
             return .labelled(label: String(name), text: text, time: time)
         }
-        if bracketTags, rest.first == "[", let close = rest.firstIndex(of: "]") {
+        if style.bracketTags, rest.first == "[", let close = rest.firstIndex(of: "]") {
             let tag = rest[rest.index(after: rest.startIndex)..<close].trimmed
             if TimeCode.seconds(tag) == nil, !tag.isEmpty, tag.utf8.count <= 40 {
                 return .labelled(label: String(tag), text: rest[rest.index(after: close)...].trimmed, time: time)
@@ -123,7 +182,7 @@ enum PlainTextReader {
         }
         // Otter: `Maria Lopez  0:02` alone on a line.
         if let (label, seconds) = self.headerLine(rest) { return .labelled(label: label, text: "", time: seconds) }
-        return .text(rest, time: time)
+        return .text(rest, time: time, labelLike: labelLike)
     }
 
     private static func leadingTime(_ line: Substring) -> (Double, Substring)? {
@@ -148,22 +207,5 @@ enum PlainTextReader {
         let label = line[..<space].trimmed
         guard SpeakerLabel.looksLikeLabel(label) else { return nil }
         return (String(label), seconds)
-    }
-
-    /// Role tags (`[doctor] …`) count as labels when most non-blank lines open with one.
-    private static func usesBracketTags(_ lines: [Substring]) -> Bool {
-        var tagged = 0
-        var total = 0
-        for line in lines {
-            let trimmed = line.trimmed
-            guard !trimmed.isEmpty else { continue }
-            total += 1
-            if trimmed.first == "[", let close = trimmed.firstIndex(of: "]"),
-                TimeCode.seconds(trimmed[trimmed.index(after: trimmed.startIndex)..<close]) == nil
-            {
-                tagged += 1
-            }
-        }
-        return total > 0 && tagged * 2 > total
     }
 }
