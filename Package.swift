@@ -44,13 +44,16 @@ let package = Package(
         .target(name: "EnsembleIO", dependencies: ["EnsembleCore", "EnsembleFormats", "CCrypto"]),
         // The system of record: sessions, versioned notes, review, risk, claims and the audit trail.
         .target(name: "EnsembleStore", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "CSQLite"]),
+        // The one way to draft: the supervisor, the engine, and the store's corrections and records.
+        .target(
+            name: "EnsembleService", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore"]),
         // Language models behind any OpenAI-compatible endpoint, over FoundationNetworking.
         .target(name: "EnsembleLLM", dependencies: ["EnsembleCore", "EnsembleFormats"]),
         // `ensemble serve`: the EHR webhook, the job queue, the REST API and the review pages, on Hummingbird.
         .target(
             name: "EnsembleServer",
             dependencies: [
-                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "CCrypto",
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleService", "CCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -61,8 +64,8 @@ let package = Package(
         .target(
             name: "EnsembleCLI",
             dependencies: [
-                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleLLM", "EnsembleServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleService", "EnsembleLLM",
+                "EnsembleServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "ensemble", dependencies: ["EnsembleCLI"]),
@@ -95,7 +98,8 @@ let package = Package(
         .testTarget(
             name: "EnsembleServerTests",
             dependencies: [
-                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleServer", "EnsembleTesting",
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleServer", "EnsembleService",
+                "EnsembleLLM", "EnsembleTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
+import EnsembleService
 import Foundation
 
 struct ClaimsCommand: AsyncParsableCommand {
@@ -60,13 +61,14 @@ struct ClaimsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let agents = try AgentsDirectory.load(explicit: self.input.agents, reader: self.input.reader)
-        // One supervisor for every folder: the agents' configuration is compiled once.
-        let supervisor = SessionSupervisor(configuration: agents.supervisor)
+        // One drafting service for every folder: the agents' configuration is compiled once.
+        let service = DraftingService(agents: agents)
         var sessions: [(session: Session, billing: BillingResult)] = []
         for directory in self.directories {
             let scenario = try ScenarioLoader(reader: self.input.reader).load(directory)
-            let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
-            sessions.append((scenario.session, run.billing))
+            let outcome = try await service.draft(
+                scenario.session, sessionJSON: scenario.sessionJSON, transcript: scenario.transcript)
+            sessions.append((scenario.session, outcome.run.billing))
         }
         let flagged = BillingReconciliation.flagDuplicates(sessions.map(\.billing))
         for index in sessions.indices { sessions[index].billing = flagged[index] }

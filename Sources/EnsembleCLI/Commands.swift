@@ -2,6 +2,7 @@ import ArgumentParser
 import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
+import EnsembleService
 
 /// Options every command that reads input shares.
 struct InputOptions: ParsableArguments {
@@ -19,19 +20,21 @@ struct InputOptions: ParsableArguments {
         guard self.maxTranscriptMegabytes > 0 else { throw ValidationError("--max-transcript-mb must be at least 1") }
     }
 
-    /// Loads a scenario folder and the agents' configuration.
-    func load(_ directory: String) throws -> (Scenario, AgentConfigurations) {
+    /// Loads a scenario folder (with its answer key when asked) and the agents' configuration.
+    func load(_ directory: String, answerKey: Bool = false) throws -> (Scenario, AgentConfigurations) {
         (
-            try ScenarioLoader(reader: self.reader).load(directory),
+            try ScenarioLoader(reader: self.reader).load(directory, answerKey: answerKey),
             try AgentsDirectory.load(explicit: self.agents, reader: self.reader)
         )
     }
 
-    /// Loads the scenario and the agents, and runs segmentation and attribution.
-    func attribute(_ directory: String) async throws -> (Scenario, AgentConfigurations, AttributedSession) {
-        let (scenario, agents) = try self.load(directory)
-        let supervisor = SessionSupervisor(configuration: agents.supervisor)
-        let attributed = try await supervisor.attribute(scenario.session, transcript: scenario.transcript)
+    /// Loads the scenario and the agents, and runs segmentation and attribution through the drafting service.
+    func attribute(_ directory: String, answerKey: Bool = false) async throws -> (
+        Scenario, AgentConfigurations, AttributedSession
+    ) {
+        let (scenario, agents) = try self.load(directory, answerKey: answerKey)
+        let attributed = try await DraftingService(agents: agents).attribute(
+            scenario.session, transcript: scenario.transcript)
         return (scenario, agents, attributed)
     }
 }
@@ -251,7 +254,7 @@ struct ValidateCommand: AsyncParsableCommand {
         var failures = 0
         for directory in self.directories {
             do {
-                let scenario = try ScenarioLoader(reader: self.input.reader).load(directory)
+                let scenario = try ScenarioLoader(reader: self.input.reader).load(directory, answerKey: true)
                 let present = scenario.session.attendees.filter(\.present).count
                 Console.out(
                     "ok \(directory): \(scenario.session.kind.rawValue), \(scenario.session.clinicians.count) clinician(s), "
@@ -288,7 +291,7 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         var belowMinimum: [String] = []
         for directory in self.directories {
-            let (scenario, _, attributed) = try await self.input.attribute(directory)
+            let (scenario, _, attributed) = try await self.input.attribute(directory, answerKey: true)
             guard let expected = scenario.expected else {
                 throw CommandFailure(message: "\(directory) has no expected.json to check against", exitCode: 2)
             }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
+import EnsembleService
 import EnsembleStore
 import Foundation
 import Synchronization
@@ -57,45 +58,28 @@ struct DraftCommand: AsyncParsableCommand {
         if let attendee = self.attendee, !scenario.session.attendees.contains(where: { $0.id.rawValue == attendee }) {
             throw ValidationError("--attendee names no attendee of this session")
         }
-        var configuration = agents.supervisor
-        configuration.concurrencyLimit = self.concurrency
-        configuration.agentTimeout = .seconds(self.agentTimeout)
-        let model = try self.modelOptions.resolve()
-        let supervisor: SessionSupervisor
-        var ledger: ModelDraftLedger?
-        if let model {
-            let (live, records) = try model.agents(agents)
-            supervisor = SessionSupervisor(configuration: configuration, agents: live, clock: ContinuousClock())
-            ledger = records
-        } else {
-            supervisor = SessionSupervisor(configuration: configuration)
-        }
+        let service = DraftingService(
+            agents: agents, engine: try self.modelOptions.engine(agents), concurrency: self.concurrency,
+            agentTimeout: .seconds(self.agentTimeout))
         let lines = ProgressLines(console: Console.current)
         let progress: SupervisorProgress? = self.quiet ? nil : { @Sendable event in lines.report(event) }
-        // A clinician's speaker corrections from review keep applying when the session is drafted again.
-        // The database is opened once, when a user is named, for the corrections and then the run.
-        let store = try self.store.actingUser.map { _ in try self.store.open() }
-        var corrections: [SpeakerCorrection] = []
-        if let store, let user = self.store.actingUser {
-            corrections = try await store.corrections(session: scenario.session.id.rawValue, as: user)
+        // With a user named, the session's speaker corrections apply and the run is kept in the store.
+        let user = self.store.actingUser
+        let store = try user.map { _ in try self.store.open() }
+        let outcome = try await service.draft(
+            scenario.session, sessionJSON: scenario.sessionJSON, transcript: scenario.transcript, store: store,
+            as: user, progress: progress)
+        let run = outcome.run
+        if !self.quiet {
+            if let usage = outcome.model { Console.error(Self.summary(usage)) }
+            Console.error(Self.stored(outcome.recorded, path: self.store.path))
         }
-        var run = try await supervisor.draft(
-            scenario.session, transcript: scenario.transcript, corrections: corrections, progress: progress)
-        var usage: RunReport.ModelUsage?
-        if let model, let ledger { usage = model.usage(ledger) }
-        if let usage {
-            run.findings += usage.records.compactMap { $0.finding }
-            if !self.quiet { Console.error(Self.summary(usage)) }
-        }
-        try await Self.persist(
-            run, scenario: scenario, agents: agents, store: store, options: self.store, reader: self.input.reader,
-            quiet: self.quiet, model: usage)
         if self.json {
             let report = RunReport.json(
                 run,
                 context: RunReport.Context(
                     transcriptFiles: scenario.transcriptFiles, includeText: !self.noText,
-                    disclaimer: agents.drafting.drafter.disclaimer, agents: agents.versions, model: usage
+                    disclaimer: agents.drafting.drafter.disclaimer, agents: agents.versions, model: outcome.model
                 )
             )
             Console.out(JSONWriter.write(report))
@@ -111,6 +95,19 @@ struct DraftCommand: AsyncParsableCommand {
 }
 
 extension DraftCommand {
+    /// One line on standard error: where the run was kept, or how to keep it.
+    static func stored(_ recorded: RecordedRun?, path: String) -> String {
+        guard let recorded else {
+            return "[ensemble] not stored: name the user drafting with --as to keep the run in \(path)"
+        }
+        let counts = Dictionary(grouping: recorded.notes.values, by: \.change).mapValues(\.count)
+        let summary = [NoteChange.created, .redrafted, .besideEdit, .unchanged, .locked].compactMap { change in
+            counts[change].map { "\($0) \(change.rawValue)" }
+        }
+        return "[ensemble] stored as run \(recorded.runID) in \(path): notes \(summary.joined(separator: ", ")); "
+            + "\(recorded.newFlags) new risk flag(s)"
+    }
+
     /// One line on standard error: what the model did, by counts only.
     static func summary(_ usage: RunReport.ModelUsage) -> String {
         let accepted = usage.records.filter { if case .accepted = $0.outcome { true } else { false } }.count

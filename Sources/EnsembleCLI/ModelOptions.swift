@@ -46,6 +46,11 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("price-per-million-completion"), help: "US dollars per million completion tokens.")
     var completionPrice: Double?
 
+    /// The engine to draft with: deterministic, or the language model these settings name.
+    func engine(_ agents: AgentConfigurations) throws -> DraftingEngine {
+        try self.resolve()?.engine(agents) ?? .deterministic
+    }
+
     /// The resolved settings for the llm engine; nil for the deterministic one.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ResolvedModel? {
         let file = try self.file(environment: environment)
@@ -95,22 +100,10 @@ struct ResolvedModel {
     var promptPrice: Double?
     var completionPrice: Double?
 
-    /// The drafting agents with the model behind the NoteDrafter, and the ledger it fills.
-    func agents(_ agents: AgentConfigurations) throws -> (SessionSupervisor.Agents, ModelDraftLedger) {
-        let client = try OpenAICompatibleModel(
-            endpoint: self.endpoint, environment: ProcessInfo.processInfo.environment, transport: URLSessionTransport())
-        var live = SessionSupervisor.Agents(agents.drafting)
-        let ledger = ModelDraftLedger()
-        live.drafter = ModelNoteDrafter(
-            model: client, local: live.drafter,
-            configuration: ModelNoteDrafter.Configuration(prompt: agents.notePrompt, sendPart2: self.sendPart2),
-            ledger: ledger)
-        return (live, ledger)
-    }
-
-    func usage(_ ledger: ModelDraftLedger) -> RunReport.ModelUsage {
-        RunReport.ModelUsage(
-            backend: self.endpoint.backend.rawValue, model: self.endpoint.model, records: ledger.all,
+    /// The language-model engine these settings name, for the NoteDrafter of `agents`.
+    func engine(_ agents: AgentConfigurations) throws -> DraftingEngine {
+        try DraftingEngine.languageModel(
+            endpoint: self.endpoint, prompt: agents.notePrompt, sendPart2: self.sendPart2,
             pricePerMillionPrompt: self.promptPrice, pricePerMillionCompletion: self.completionPrice)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
+import EnsembleService
 import EnsembleStore
 import Foundation
 
@@ -194,14 +195,16 @@ struct ReviewCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The agents' configuration folder (default: $ENSEMBLE_AGENTS, then ./Agents).")
         var agents: String?
         @OptionGroup var store: StoreOptions
+        @OptionGroup var modelOptions: ModelOptions
 
         func run() async throws {
             let user = try self.store.requireUser()
             let store = try self.store.open()
             let person = self.person == "unknown" ? nil : PersonID(self.person)
             let agents = try AgentsDirectory.load(explicit: self.agents)
-            let (affected, recorded) = try await store.relabel(
-                session: self.session, label: self.label, person: person, agents: agents, as: user)
+            let service = DraftingService(agents: agents, engine: try self.modelOptions.engine(agents))
+            let (affected, recorded) = try await service.relabel(
+                session: self.session, label: self.label, person: person, store: store, as: user)
             Console.out("label relabelled; run \(recorded.runID) drafted the affected notes again:")
             for attendee in affected.sorted(by: { $0.rawValue < $1.rawValue }) {
                 guard let (change, version) = recorded.notes[attendee] else { continue }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EnsembleCore
 import EnsembleIO
 import EnsembleServer
+import EnsembleService
 import EnsembleStore
 import Foundation
 
@@ -43,6 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("session-lifetime"), help: "Hours a browser stays signed in at most.")
     var sessionLifetime = 12
     @OptionGroup var store: StoreOptions
+    @OptionGroup var modelOptions: ModelOptions
 
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0 to 65535") }
@@ -86,15 +88,20 @@ struct ServeCommand: AsyncParsableCommand {
         if sources.isEmpty {
             Console.error("[ensemble] no --source given: the webhook refuses every delivery")
         }
+        let agents = try AgentsDirectory.load(explicit: self.agents)
+        // One drafting service, with the configured engine, for every job and relabel.
+        let drafting = DraftingService(agents: agents, engine: try self.modelOptions.engine(agents))
         let settings = ServerSettings(
-            host: self.host, port: self.port, sources: sources, agents: try AgentsDirectory.load(explicit: self.agents),
+            host: self.host, port: self.port, sources: sources, drafting: drafting,
             workers: self.workers, maxAttempts: self.maxAttempts, retryDelay: .seconds(self.retryDelay),
             shutdownGrace: .seconds(self.shutdownGrace), maxWebhookBytes: self.maxWebhookBytes, publicURL: publicURL,
             sessionIdleTimeout: .seconds(self.sessionIdle * 60), sessionLifetime: .seconds(self.sessionLifetime * 3600))
         let host = self.host
         let path = self.store.path
         try await EnsembleServer(store: store, settings: settings).run { port in
-            Console.error("[ensemble] serving \(path) on http://\(host):\(port) (\(settings.workers) workers)")
+            Console.error(
+                "[ensemble] serving \(path) on http://\(host):\(port) (\(settings.workers) workers, "
+                    + "\(drafting.engine.name) drafting)")
         }
         Console.error("[ensemble] stopped")
     }

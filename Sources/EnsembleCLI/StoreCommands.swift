@@ -309,39 +309,3 @@ struct MetricsCommand: AsyncParsableCommand {
         Console.out(lines.joined(separator: "\n"))
     }
 }
-
-// MARK: - Persisting a drafting run
-
-extension DraftCommand {
-    /// Keeps the run in `store` (open when a user is named); says so on standard error either way
-    /// (unless `quiet`).
-    static func persist(
-        _ run: SessionRun, scenario: Scenario, agents: AgentConfigurations, store: Store?, options: StoreOptions,
-        reader: FileReader, quiet: Bool, model: RunReport.ModelUsage? = nil
-    ) async throws {
-        guard let store, let user = options.actingUser else {
-            if !quiet {
-                Console.error(
-                    "[ensemble] not stored: name the user drafting with --as to keep the run in \(options.path)")
-            }
-            return
-        }
-        let sessionJSON = String(
-            decoding: try reader.read(scenario.directory + "/session.json", limit: reader.documentLimit), as: UTF8.self)
-        let inputs = DraftInputs(
-            sessionJSON: sessionJSON, transcript: scenario.transcript,
-            digest: DraftInputs.digest(sessionJSON: sessionJSON, transcript: scenario.transcript),
-            agents: agents.versions,
-            engine: model.map { "llm:\($0.backend):\($0.model)" } ?? "deterministic",
-            modelRecords: model?.records ?? [], modelCostUSD: model?.cost)
-        let recorded = try await store.record(run, inputs: inputs, as: user)
-        let counts = Dictionary(grouping: recorded.notes.values, by: \.change).mapValues(\.count)
-        let summary = [NoteChange.created, .redrafted, .besideEdit, .unchanged, .locked].compactMap { change in
-            counts[change].map { "\($0) \(change.rawValue)" }
-        }
-        guard !quiet else { return }
-        Console.error(
-            "[ensemble] stored as run \(recorded.runID) in \(options.path): notes \(summary.joined(separator: ", ")); "
-                + "\(recorded.newFlags) new risk flag(s)")
-    }
-}

@@ -6,17 +6,21 @@ import Foundation
 public struct Scenario: Sendable {
     public var directory: String
     public var session: Session
+    /// session.json exactly as the folder holds it (read once; the store keeps it with a run).
+    public var sessionJSON: String
     public var transcript: Transcript
     /// The transcript file(s) as named inside the folder.
     public var transcriptFiles: [String]
+    /// The folder's answer key (expected.json), when it was asked for: checks and tests only.
     public var expected: ExpectedOutcome?
 
     public init(
-        directory: String, session: Session, transcript: Transcript, transcriptFiles: [String],
+        directory: String, session: Session, sessionJSON: String, transcript: Transcript, transcriptFiles: [String],
         expected: ExpectedOutcome?
     ) {
         self.directory = directory
         self.session = session
+        self.sessionJSON = sessionJSON
         self.transcript = transcript
         self.transcriptFiles = transcriptFiles
         self.expected = expected
@@ -31,16 +35,17 @@ public struct ScenarioLoader: Sendable {
         self.reader = reader
     }
 
-    public func load(_ directory: String) throws(FormatError) -> Scenario {
+    /// With `answerKey`, the folder's expected.json is read too (for `ensemble check` and the tests; drafting
+    /// never reads it).
+    public func load(_ directory: String, answerKey: Bool = false) throws(FormatError) -> Scenario {
         let folder = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw FormatError(.notFound, file: folder, "no such scenario folder")
         }
         let sessionFile = folder + "/session.json"
-        let document = try SessionDecoder.decode(
-            try self.reader.read(sessionFile, limit: self.reader.documentLimit), file: sessionFile
-        )
+        let sessionBytes = try self.reader.read(sessionFile, limit: self.reader.documentLimit)
+        let document = try SessionDecoder.decode(sessionBytes, file: sessionFile)
         let files = try self.transcriptFiles(in: folder, named: document.transcriptFiles)
         var transcript: Transcript
         if files.count == 1 {
@@ -71,13 +76,13 @@ public struct ScenarioLoader: Sendable {
         }
         var expected: ExpectedOutcome? = nil
         let expectedFile = folder + "/expected.json"
-        if FileManager.default.fileExists(atPath: expectedFile) {
+        if answerKey, FileManager.default.fileExists(atPath: expectedFile) {
             expected = try ExpectedDecoder.decode(
                 try self.reader.read(expectedFile, limit: self.reader.documentLimit), file: expectedFile)
         }
         return Scenario(
-            directory: folder, session: document.session, transcript: transcript, transcriptFiles: files,
-            expected: expected)
+            directory: folder, session: document.session, sessionJSON: String(decoding: sessionBytes, as: UTF8.self),
+            transcript: transcript, transcriptFiles: files, expected: expected)
     }
 
     /// The transcript named in session.json, else the one `transcript.*` or `summary.md` in the folder.

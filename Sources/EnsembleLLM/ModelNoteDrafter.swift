@@ -61,6 +61,7 @@ public struct ModelNoteDrafter: NoteDraftingAgent {
         var record = ModelDraftRecord(
             attendee: attendee, outcome: .fellBack("not sent"), calls: 0, requests: 0, usage: TokenUsage(),
             latency: .zero)
+        record.session = facts.session.id
         defer { self.ledger.add(record) }
         if facts.session.attendees.first(where: { $0.id == attendee })?.consent?.part2 == true,
             !self.configuration.sendPart2

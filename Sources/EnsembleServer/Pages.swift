@@ -1,5 +1,6 @@
 import EnsembleCore
 import EnsembleIO
+import EnsembleService
 import EnsembleStore
 import Foundation
 import Hummingbird
@@ -108,9 +109,9 @@ extension EnsembleServer {
             let (user, form) = try await self.formPost(request)
             let session = try context.pathID("session")
             let person = try Pages.field(form, "person")
-            _ = try await self.store.relabel(
+            _ = try await self.settings.drafting.relabel(
                 session: session, label: try Pages.field(form, "label"),
-                person: person == "unknown" ? nil : PersonID(person), agents: self.settings.agents, as: user.id)
+                person: person == "unknown" ? nil : PersonID(person), store: self.store, as: user.id)
             return Pages.redirect(Pages.sessionPath(session, done: .relabelled))
         }
         router.post("/risk/{flag}/acknowledge") { request, context -> Response in

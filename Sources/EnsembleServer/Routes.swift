@@ -1,5 +1,6 @@
 import EnsembleCore
 import EnsembleFormats
+import EnsembleService
 import EnsembleStore
 import Foundation
 import Hummingbird
@@ -162,10 +163,10 @@ extension EnsembleServer {
             let user = try await self.bearer(request)
             let body = try await request.jsonObject(allowed: ["label", "person"], limit: limit)
             let person = try body.required("person", expected: "a roster id, or unknown").text()
-            let (affected, recorded) = try await self.store.relabel(
+            let (affected, recorded) = try await self.settings.drafting.relabel(
                 session: try context.pathID("session"),
                 label: try body.required("label", expected: "the speaker label").string(),
-                person: person == "unknown" ? nil : PersonID(person), agents: self.settings.agents, as: user.id)
+                person: person == "unknown" ? nil : PersonID(person), store: self.store, as: user.id)
             return JSONResponse.make(Self.relabelled(affected, recorded))
         }
         api.get("risk-queue") { request, _ -> Response in

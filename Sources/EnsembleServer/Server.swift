@@ -1,6 +1,7 @@
 import EnsembleCore
 import EnsembleFormats
-public import EnsembleIO
+import EnsembleIO
+public import EnsembleService
 public import EnsembleStore
 public import Foundation
 import Hummingbird
@@ -13,7 +14,8 @@ public struct ServerSettings: Sendable {
     public var host: String
     public var port: Int
     public var sources: [WebhookSource]
-    public var agents: AgentConfigurations
+    /// Drafts every job and relabel, with the configured engine.
+    public var drafting: DraftingService
     /// Jobs drafted at once.
     public var workers: Int
     /// Attempts before a failing job stops.
@@ -36,7 +38,7 @@ public struct ServerSettings: Sendable {
     public var sessionLifetime: Duration
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, sources: [WebhookSource], agents: AgentConfigurations,
+        host: String = "127.0.0.1", port: Int = 8080, sources: [WebhookSource], drafting: DraftingService,
         workers: Int = 2, maxAttempts: Int = 3, retryDelay: Duration = .seconds(5),
         shutdownGrace: Duration = .seconds(25), pollInterval: Duration = .milliseconds(200),
         maxWebhookBytes: Int = 8 << 20, maxRequestBytes: Int = 256 << 10, webhookTolerance: Double = 300,
@@ -46,7 +48,7 @@ public struct ServerSettings: Sendable {
         self.host = host
         self.port = port
         self.sources = sources
-        self.agents = agents
+        self.drafting = drafting
         self.workers = workers
         self.maxAttempts = maxAttempts
         self.retryDelay = retryDelay
@@ -96,22 +98,22 @@ public struct EnsembleServer: Sendable {
             settings: WorkerPool.Settings(
                 workers: settings.workers, pollInterval: settings.pollInterval, retryDelay: settings.retryDelay,
                 shutdownGrace: settings.shutdownGrace),
-            runner: runner ?? Self.drafter(store: store, agents: settings.agents))
+            runner: runner ?? Self.drafter(store: store, service: settings.drafting))
     }
 
-    /// The real job: parse the event, draft with the supervisor (with the session's speaker corrections),
-    /// record the run as the source's user.
-    static func drafter(store: Store, agents: AgentConfigurations) -> JobRunner {
+    /// The real job: parse the event, draft it through the drafting service (with the session's speaker
+    /// corrections), and record the run as the source's user, marking the job succeeded in the same
+    /// transaction.
+    static func drafter(store: Store, service: DraftingService) -> JobRunner {
         { job, payload, progress in
             let event = try WebhookPayload.parse(Array(payload.utf8))
-            let corrections = try await store.corrections(session: event.session.id.rawValue, as: job.user)
-            let run = try await SessionSupervisor(configuration: agents.supervisor).draft(
-                event.session, transcript: event.transcript, corrections: corrections, progress: progress)
-            let inputs = DraftInputs(
-                sessionJSON: event.sessionJSON, transcript: event.transcript,
-                digest: DraftInputs.digest(sessionJSON: event.sessionJSON, transcript: event.transcript),
-                agents: agents.versions, engine: "deterministic")
-            return try await store.record(run, inputs: inputs, as: job.user, job: job.id).runID
+            let outcome = try await service.draft(
+                event.session, sessionJSON: event.sessionJSON, transcript: event.transcript, store: store,
+                as: job.user, job: job.id, progress: progress)
+            guard let recorded = outcome.recorded else {
+                throw StoreError(.corrupt, "job \(job.id) drafted but its run was not recorded")
+            }
+            return recorded.runID
         }
     }
 

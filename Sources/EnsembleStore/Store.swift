@@ -136,94 +136,102 @@ public actor Store {
         _ run: SessionRun, inputs: DraftInputs, as userID: String, only: Set<PersonID>? = nil, job: String? = nil,
         basedOn: String? = nil
     ) throws -> RecordedRun {
+        try self.connection.transaction { () throws(StoreError) -> RecordedRun in
+            try self.recordRun(run, inputs: inputs, as: userID, only: only, job: job, basedOn: basedOn)
+        }
+    }
+
+    /// `record`'s work, inside the caller's transaction.
+    func recordRun(
+        _ run: SessionRun, inputs: DraftInputs, as userID: String, only: Set<PersonID>?, job: String?,
+        basedOn: String?
+    ) throws(StoreError) -> RecordedRun {
         let session = run.attributed.session
         let sessionID = session.id.rawValue
-        return try self.connection.transaction { () throws(StoreError) -> RecordedRun in
-            let stored = try self.connection.prepare("SELECT inputs_digest FROM sessions WHERE id = ?1").row([
-                .text(sessionID)
-            ]) { $0.text(0) }
-            if stored != nil { try self.authorize(userID, .draftSession, session: sessionID) }
-            if let basedOn, stored != basedOn {
-                throw StoreError(
-                    .staleVersion,
-                    "session \(sessionID) was drafted again from new inputs meanwhile; look at it again and retry")
-            }
-            try self.storeSession(session, inputs: inputs)
-            try self.authorize(userID, .draftSession, session: sessionID)
-            let now = self.now()
-            let noteContents = run.notes.map { NoteCodec.encode($0.sections) }
-            let groupContent = NoteCodec.encode(run.groupNote.sections)
-            let outputDigest = Hashing.sha256Hex(Array((noteContents + [groupContent]).joined(separator: "\n").utf8))
-            let agents = JSONWriter.write(.array(inputs.agents.map(RunReport.agent)), pretty: false)
-            try self.connection.prepare(
-                "INSERT INTO runs (session_id, engine, inputs_digest, agents, output_digest, user_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-            ).run([
-                .text(sessionID), .text(inputs.engine), .text(inputs.digest), .text(agents), .text(outputDigest),
-                .text(userID), .text(now),
-            ])
-            let runID = Int(self.connection.lastInsertedRow)
-            try self.storeAttribution(run.attributed.attribution, run: runID)
-
-            var changes: [PersonID: (change: NoteChange, version: Int)] = [:]
-            for (note, content) in zip(run.notes, noteContents) {
-                changes[note.attendee] = try self.storeNote(
-                    note, content: content, session: sessionID, run: runID, at: now)
-            }
-            try self.storeGroupNote(groupContent, session: sessionID, run: runID)
-            let newFlags = try self.storeFlags(run.risk.flags, session: sessionID, run: runID, at: now)
-            try self.storeClaims(run.billing.claims, session: sessionID, run: runID)
-            let findings = try self.connection.prepare(
-                "INSERT INTO findings (run_id, seq, code, severity, person_id, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-            )
-            for (seq, finding) in run.findings.enumerated() {
-                try findings.run([
-                    .int(runID), .int(seq), .text(finding.code.rawValue), .text(finding.severity.rawValue),
-                    .optional(finding.person?.rawValue), .text(finding.message),
-                ])
-            }
-            try self.audit(
-                userID, "draft.generated", "session:\(sessionID)",
-                .object([
-                    ("run", .number(runID)), ("engine", .string(inputs.engine)),
-                    ("inputsDigest", .string(inputs.digest)),
-                    ("outputDigest", .string(outputDigest)),
-                    (
-                        "agents",
-                        .array(
-                            inputs.agents.map {
-                                .object([
-                                    ("agent", .string($0.agent)), ("version", .string($0.version)),
-                                    ("sha256", .string($0.sha256)),
-                                ])
-                            })
-                    ),
-                    (
-                        "notes",
-                        .array(
-                            run.notes.compactMap { note in
-                                changes[note.attendee].map { change in
-                                    .object([
-                                        ("attendee", .string(note.attendee.rawValue)),
-                                        ("change", .string(change.change.rawValue)),
-                                        ("version", .number(change.version)),
-                                    ])
-                                }
-                            })
-                    ),
-                    ("newRiskFlags", .number(newFlags)),
-                    (
-                        "model",
-                        inputs.modelRecords.isEmpty
-                            ? nil
-                            : .object([
-                                ("costUSD", inputs.modelCostUSD.map { .rounded($0, places: 6) }),
-                                ("calls", .array(inputs.modelRecords.map(Self.modelCall))),
-                            ])
-                    ),
-                ]))
-            if let job { try self.finishJob(job, run: runID) }
-            return RecordedRun(runID: runID, notes: changes, newFlags: newFlags)
+        let stored = try self.connection.prepare("SELECT inputs_digest FROM sessions WHERE id = ?1").row([
+            .text(sessionID)
+        ]) { $0.text(0) }
+        if stored != nil { try self.authorize(userID, .draftSession, session: sessionID) }
+        if let basedOn, stored != basedOn {
+            throw StoreError(
+                .staleVersion,
+                "session \(sessionID) was drafted again from new inputs meanwhile; look at it again and retry")
         }
+        try self.storeSession(session, inputs: inputs)
+        try self.authorize(userID, .draftSession, session: sessionID)
+        let now = self.now()
+        let noteContents = run.notes.map { NoteCodec.encode($0.sections) }
+        let groupContent = NoteCodec.encode(run.groupNote.sections)
+        let outputDigest = Hashing.sha256Hex(Array((noteContents + [groupContent]).joined(separator: "\n").utf8))
+        let agents = JSONWriter.write(.array(inputs.agents.map(RunReport.agent)), pretty: false)
+        try self.connection.prepare(
+            "INSERT INTO runs (session_id, engine, inputs_digest, agents, output_digest, user_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        ).run([
+            .text(sessionID), .text(inputs.engine), .text(inputs.digest), .text(agents), .text(outputDigest),
+            .text(userID), .text(now),
+        ])
+        let runID = Int(self.connection.lastInsertedRow)
+        try self.storeAttribution(run.attributed.attribution, run: runID)
+
+        var changes: [PersonID: (change: NoteChange, version: Int)] = [:]
+        for (note, content) in zip(run.notes, noteContents) {
+            changes[note.attendee] = try self.storeNote(
+                note, content: content, session: sessionID, run: runID, at: now)
+        }
+        try self.storeGroupNote(groupContent, session: sessionID, run: runID)
+        let newFlags = try self.storeFlags(run.risk.flags, session: sessionID, run: runID, at: now)
+        try self.storeClaims(run.billing.claims, session: sessionID, run: runID)
+        let findings = try self.connection.prepare(
+            "INSERT INTO findings (run_id, seq, code, severity, person_id, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        )
+        for (seq, finding) in run.findings.enumerated() {
+            try findings.run([
+                .int(runID), .int(seq), .text(finding.code.rawValue), .text(finding.severity.rawValue),
+                .optional(finding.person?.rawValue), .text(finding.message),
+            ])
+        }
+        try self.audit(
+            userID, "draft.generated", "session:\(sessionID)",
+            .object([
+                ("run", .number(runID)), ("engine", .string(inputs.engine)),
+                ("inputsDigest", .string(inputs.digest)),
+                ("outputDigest", .string(outputDigest)),
+                (
+                    "agents",
+                    .array(
+                        inputs.agents.map {
+                            .object([
+                                ("agent", .string($0.agent)), ("version", .string($0.version)),
+                                ("sha256", .string($0.sha256)),
+                            ])
+                        })
+                ),
+                (
+                    "notes",
+                    .array(
+                        run.notes.compactMap { note in
+                            changes[note.attendee].map { change in
+                                .object([
+                                    ("attendee", .string(note.attendee.rawValue)),
+                                    ("change", .string(change.change.rawValue)),
+                                    ("version", .number(change.version)),
+                                ])
+                            }
+                        })
+                ),
+                ("newRiskFlags", .number(newFlags)),
+                (
+                    "model",
+                    inputs.modelRecords.isEmpty
+                        ? nil
+                        : .object([
+                            ("costUSD", inputs.modelCostUSD.map { .rounded($0, places: 6) }),
+                            ("calls", .array(inputs.modelRecords.map(Self.modelCall))),
+                        ])
+                ),
+            ]))
+        if let job { try self.finishJob(job, run: runID) }
+        return RecordedRun(runID: runID, notes: changes, newFlags: newFlags)
     }
 
     /// Faults tests inject at exact points of a store operation (a crash stands for a throw there: the
@@ -436,9 +444,10 @@ public actor Store {
         ) { NoteState(rawValue: $0.text(0)) } ?? nil
     }
 
-    /// What the store keeps to draft a session again: its session.json, transcript and their digest. For
-    /// the store's own redrafting; users reach a session through `review`, which checks the roster.
-    func inputs(session id: String) throws -> (sessionJSON: String, transcript: Transcript, digest: String) {
+    /// What the store keeps to draft a session again: its session.json, transcript and their digest.
+    func storedInputs(session id: String) throws(StoreError) -> (
+        sessionJSON: String, transcript: Transcript, digest: String
+    ) {
         guard
             let row = try self.connection.prepare(
                 "SELECT session_json, transcript_format, transcript_origin, inputs_digest FROM sessions WHERE id = ?1"

@@ -1,4 +1,5 @@
 public import EnsembleCore
+import EnsembleIO
 
 /// A user of the store: who acts, in which role, and (for clinicians) which clinician id of the
 /// sessions' rosters they are.
@@ -164,4 +165,37 @@ public struct GovernanceMetrics: Sendable {
     public var acceptance: [String: (accepted: Int, rejected: Int)]
     public var overall: Figures
     public var byClinician: [String: Figures]
+}
+
+extension DraftInputs {
+    /// SHA-256 over session.json and every utterance (label, times, text), so a changed input is a new digest.
+    public static func digest(sessionJSON: String, transcript: Transcript) -> String {
+        var text = sessionJSON + "\n" + transcript.format + "\n"
+        for utterance in transcript.utterances {
+            text += "\(utterance.index)\u{1F}\(utterance.label ?? "")\u{1F}\(utterance.start.map { "\($0)" } ?? "")"
+            text += "\u{1F}\(utterance.end.map { "\($0)" } ?? "")\u{1F}\(utterance.text)\n"
+        }
+        return Hashing.sha256Hex(Array(text.utf8))
+    }
+}
+
+/// A speaker correction checked against the session, ready to be drafted with and recorded
+/// (`Store.planRelabel`, then `Store.relabel(_:run:inputs:as:)`).
+public struct RelabelPlan: Sendable {
+    public var session: String
+    public var label: String
+    /// The label's position among the session's labels (the audit trail names labels by position).
+    public var labelPosition: Int
+    public var person: PersonID?
+    /// The people the label's utterances went to in the latest run.
+    public var previously: [PersonID]
+    /// The session's corrections when the plan was made.
+    public var existing: [SpeakerCorrection]
+    /// Every correction the session has once this one is recorded: what drafting applies.
+    public var corrections: [SpeakerCorrection]
+    /// The attendees whose notes the correction touches: only theirs are drafted again.
+    public var affected: Set<PersonID>
+    public var sessionJSON: String
+    public var transcript: Transcript
+    public var inputsDigest: String
 }

@@ -487,13 +487,14 @@ extension Store {
 extension Store {
     // MARK: - Speaker corrections
 
-    /// Records a clinician's correction: every utterance under `label` is `person`'s (nil: nobody's).
-    /// Returns every correction the session now has, and the attendees whose notes it touches (the
-    /// label's people in the latest run, and the new one); only their notes are drafted again.
-    public func correct(session id: String, label: String, person: PersonID?, as userID: String) throws
-        -> (corrections: [SpeakerCorrection], affected: Set<PersonID>)
+    /// A clinician's correction, checked but not yet recorded: every utterance under `label` is `person`'s
+    /// (nil: nobody's). The plan holds every correction the session will have, the attendees whose notes
+    /// it touches (the label's people in the latest run, and the new one; only their notes are drafted
+    /// again), and the stored inputs to draft from. `relabel(_:run:…)` records it with the redraft.
+    public func planRelabel(session id: String, label: String, person: PersonID?, as userID: String) throws
+        -> RelabelPlan
     {
-        try self.transaction { () throws(StoreError) -> ([SpeakerCorrection], Set<PersonID>) in
+        try self.transaction { () throws(StoreError) -> RelabelPlan in
             try self.authorize(userID, .relabelSpeaker, session: id)
             let session = try self.session(id)
             let labels = try self.connection.prepare(
@@ -518,20 +519,48 @@ extension Store {
                 WHERE a.run_id = ?2 AND u.label = ?3 AND a.person_id IS NOT NULL
                 """
             ).rows([.text(id), .int(try self.latestRun(session: id)), .text(label)]) { PersonID($0.text(0)) }
+            let existing = try self.corrections(session: id)
+            var corrections = existing.filter { $0.label != label }
+            corrections.append(SpeakerCorrection(label: label, person: person))
+            corrections.sort { $0.label < $1.label }
+            let (json, transcript, digest) = try self.storedInputs(session: id)
+            return RelabelPlan(
+                session: id, label: label, labelPosition: position + 1, person: person, previously: before,
+                existing: existing, corrections: corrections,
+                affected: Set(before + (person.map { [$0] } ?? [])).intersection(attendees),
+                sessionJSON: json, transcript: transcript, inputsDigest: digest)
+        }
+    }
+
+    /// Records a planned correction and the notes drafted again with it, in one transaction. Refused with
+    /// `staleVersion` when the session's inputs or corrections changed since the plan was made.
+    public func relabel(_ plan: RelabelPlan, run: SessionRun, inputs: DraftInputs, as userID: String) throws
+        -> RecordedRun
+    {
+        try self.transaction { () throws(StoreError) -> RecordedRun in
+            guard try self.corrections(session: plan.session) == plan.existing else {
+                throw StoreError(
+                    .staleVersion,
+                    "session \(plan.session)'s speakers were corrected by someone else meanwhile; look again and retry")
+            }
             try self.connection.prepare(
                 """
                 INSERT INTO speaker_corrections (session_id, label, person_id, user_id, created) VALUES (?1, ?2, ?3, ?4, ?5)
                 ON CONFLICT (session_id, label) DO UPDATE SET person_id = ?3, user_id = ?4, created = ?5
                 """
-            ).run([.text(id), .text(label), .optional(person?.rawValue), .text(userID), .text(self.now())])
+            ).run([
+                .text(plan.session), .text(plan.label), .optional(plan.person?.rawValue), .text(userID),
+                .text(self.now()),
+            ])
             try self.audit(
-                userID, "speaker.relabeled", "session:\(id)",
+                userID, "speaker.relabeled", "session:\(plan.session)",
                 .object([
-                    ("labelPosition", .number(position + 1)), ("person", person.map { .string($0.rawValue) } ?? .null),
-                    ("previously", .array(before.map { .string($0.rawValue) })),
+                    ("labelPosition", .number(plan.labelPosition)),
+                    ("person", plan.person.map { .string($0.rawValue) } ?? .null),
+                    ("previously", .array(plan.previously.map { .string($0.rawValue) })),
                 ]))
-            let affected = Set(before + (person.map { [$0] } ?? [])).intersection(attendees)
-            return (try self.corrections(session: id), affected)
+            return try self.recordRun(
+                run, inputs: inputs, as: userID, only: plan.affected, job: nil, basedOn: plan.inputsDigest)
         }
     }
 

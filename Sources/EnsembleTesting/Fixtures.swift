@@ -47,7 +47,7 @@ public enum Fixtures {
     }
 
     public static func scenario(_ name: String) throws -> Scenario {
-        try ScenarioLoader().load(self.scenariosDirectory + "/" + name)
+        try ScenarioLoader().load(self.scenariosDirectory + "/" + name, answerKey: true)
     }
 
     /// Segments and attributes a transcript against a roster with the repository's configuration.

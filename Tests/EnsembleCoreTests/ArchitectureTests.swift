@@ -48,4 +48,22 @@ struct ArchitectureTests {
         }
         #expect(seen.isSuperset(of: ["ArgumentParser", "Hummingbird"]))
     }
+
+    /// Drafting has one way in: outside tests, benchmarks and their support, the session supervisor is
+    /// constructed only by the drafting service.
+    @Test func supervisor_isConstructedOnlyByTheDraftingService() throws {
+        let sources = Fixtures.repositoryRoot + "/Sources"
+        var places: [String] = []
+        for target in try FileManager.default.contentsOfDirectory(atPath: sources) where target != "EnsembleTesting" {
+            let files =
+                FileManager.default.enumerator(atPath: sources + "/" + target)?.compactMap { $0 as? String } ?? []
+            for file in files where file.hasSuffix(".swift") {
+                let text = try String(contentsOfFile: "\(sources)/\(target)/\(file)", encoding: .utf8)
+                for line in text.split(separator: "\n") where line.contains("SessionSupervisor(") {
+                    if !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") { places.append("\(target)/\(file)") }
+                }
+            }
+        }
+        #expect(places == ["EnsembleService/DraftingService.swift"])
+    }
 }

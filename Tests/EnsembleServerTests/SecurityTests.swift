@@ -1,6 +1,7 @@
 import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
+import EnsembleService
 import EnsembleStore
 import EnsembleTesting
 import Foundation
@@ -339,7 +340,7 @@ struct SecurityTests {
 
     @Test("--public-url https marks cookies Secure")
     func secureCookies() async throws {
-        var settings = ServerSettings(sources: [], agents: try Fixtures.agents())
+        var settings = ServerSettings(sources: [], drafting: DraftingService(agents: try Fixtures.agents()))
         #expect(!settings.secureCookies)
         settings.publicURL = URL(string: "https://notes.example.org")
         #expect(settings.secureCookies)

@@ -1,6 +1,7 @@
 import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
+import EnsembleService
 import EnsembleStore
 import EnsembleTesting
 import Foundation
@@ -34,7 +35,7 @@ final class ServerDesk: Sendable {
 
     init(
         maxWebhookBytes: Int = 8 << 20, maxRequestBytes: Int = 64 << 10, maxAttempts: Int = 3,
-        runner: JobRunner? = nil
+        runner: JobRunner? = nil, engine: DraftingEngine = .deterministic
     ) async throws {
         self.path =
             FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-server-\(UUID().uuidString).db")
@@ -62,13 +63,14 @@ final class ServerDesk: Sendable {
         self.browserSessions = sessions
         let settings = ServerSettings(
             host: "127.0.0.1", port: 0, sources: [WebhookSource(name: "ehr", user: "intake", secret: Self.secret)],
-            agents: try Fixtures.agents(), workers: 1, maxAttempts: maxAttempts, retryDelay: .zero,
+            drafting: DraftingService(agents: try Fixtures.agents(), engine: engine), workers: 1,
+            maxAttempts: maxAttempts, retryDelay: .zero,
             shutdownGrace: .milliseconds(100), pollInterval: .milliseconds(20), maxWebhookBytes: maxWebhookBytes,
             maxRequestBytes: maxRequestBytes)
         let clock = self.clock
         self.server = EnsembleServer(
             store: self.store, settings: settings, clock: { clock.now },
-            runner: runner ?? EnsembleServer.drafter(store: self.store, agents: settings.agents))
+            runner: runner ?? EnsembleServer.drafter(store: self.store, service: settings.drafting))
     }
 
     deinit { try? FileManager.default.removeItem(atPath: self.path) }

@@ -11,6 +11,8 @@ public struct ModelDraftRecord: Sendable, Hashable {
     }
 
     public var attendee: PersonID
+    /// The session drafted, so one process drafting several sessions at once keeps their records apart.
+    public var session: SessionID?
     public var outcome: Outcome
     /// Model calls made (each may have been retried inside the client).
     public var calls: Int
@@ -51,6 +53,15 @@ public final class ModelDraftLedger: Sendable {
     /// In attendee order.
     public var all: [ModelDraftRecord] {
         self.records.withLock { $0 }.sorted { $0.attendee.rawValue < $1.attendee.rawValue }
+    }
+
+    /// Removes and returns one session's records, in attendee order.
+    public func take(session: SessionID) -> [ModelDraftRecord] {
+        self.records.withLock { records in
+            let taken = records.filter { $0.session == session }
+            records.removeAll { $0.session == session }
+            return taken
+        }.sorted { $0.attendee.rawValue < $1.attendee.rawValue }
     }
 }
 

@@ -1,0 +1,27 @@
+public import EnsembleCore
+import Foundation
+
+extension DraftingEngine {
+    /// A language model behind the NoteDrafter: the client for `endpoint` (its key read from the
+    /// environment by the variable's name), the model drafter around the deterministic one, and a
+    /// ledger for its records.
+    public static func languageModel(
+        endpoint: ModelEndpoint, prompt: String, sendPart2: Bool, pricePerMillionPrompt: Double? = nil,
+        pricePerMillionCompletion: Double? = nil, environment: [String: String]? = nil,
+        transport: (any HTTPTransport)? = nil
+    ) throws -> DraftingEngine {
+        let client = try OpenAICompatibleModel(
+            endpoint: endpoint, environment: environment ?? ProcessInfo.processInfo.environment,
+            transport: transport ?? URLSessionTransport())
+        let ledger = ModelDraftLedger()
+        let configuration = ModelNoteDrafter.Configuration(prompt: prompt, sendPart2: sendPart2)
+        return DraftingEngine(
+            model: Model(
+                backend: endpoint.backend.rawValue, model: endpoint.model, pricePerMillionPrompt: pricePerMillionPrompt,
+                pricePerMillionCompletion: pricePerMillionCompletion),
+            drafter: { local in
+                ModelNoteDrafter(model: client, local: local, configuration: configuration, ledger: ledger)
+            },
+            ledger: ledger)
+    }
+}
