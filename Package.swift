@@ -40,20 +40,25 @@ let package = Package(
         // SQLite through the system library (libsqlite3-dev).
         .systemLibrary(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // What the operating system gives: SHA-256, HMAC and random tokens (libcrypto), private files.
+        .target(name: "EnsembleSystem", dependencies: ["CCrypto"]),
         // The file system: scenario folders, agent configuration with content hashes, size limits.
-        .target(name: "EnsembleIO", dependencies: ["EnsembleCore", "EnsembleFormats", "CCrypto"]),
+        .target(name: "EnsembleIO", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleSystem"]),
         // The system of record: sessions, versioned notes, review, risk, claims and the audit trail.
-        .target(name: "EnsembleStore", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "CSQLite"]),
+        .target(
+            name: "EnsembleStore", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleSystem", "CSQLite"]),
         // The one way to draft: the supervisor, the engine, and the store's corrections and records.
         .target(
-            name: "EnsembleService", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore"]),
+            name: "EnsembleService",
+            dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleSystem"]),
         // Language models behind any OpenAI-compatible endpoint, over FoundationNetworking.
         .target(name: "EnsembleLLM", dependencies: ["EnsembleCore", "EnsembleFormats"]),
         // `ensemble serve`: the EHR webhook, the job queue, the REST API and the review pages, on Hummingbird.
         .target(
             name: "EnsembleServer",
             dependencies: [
-                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleService", "CCrypto",
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleService", "EnsembleSystem",
+                "CCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -64,7 +69,8 @@ let package = Package(
         .target(
             name: "EnsembleCLI",
             dependencies: [
-                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleService", "EnsembleLLM",
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleService", "EnsembleSystem",
+                "EnsembleLLM",
                 "EnsembleServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,13 +90,15 @@ let package = Package(
         .testTarget(
             name: "EnsembleCLITests",
             dependencies: [
-                "EnsembleCLI", "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleTesting",
+                "EnsembleCLI", "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleSystem",
+                "EnsembleTesting",
             ]
         ),
         .testTarget(
             name: "EnsembleStoreTests",
             dependencies: [
-                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleTesting", "CSQLite",
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleSystem", "EnsembleTesting",
+                "CSQLite",
             ]),
         .testTarget(
             name: "EnsembleLLMTests",
@@ -99,6 +107,7 @@ let package = Package(
             name: "EnsembleServerTests",
             dependencies: [
                 "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleServer", "EnsembleService",
+                "EnsembleSystem",
                 "EnsembleLLM", "EnsembleTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

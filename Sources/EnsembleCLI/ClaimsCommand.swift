@@ -3,6 +3,7 @@ import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
 import EnsembleService
+import EnsembleSystem
 import Foundation
 
 struct ClaimsCommand: AsyncParsableCommand {

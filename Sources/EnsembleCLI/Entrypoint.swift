@@ -3,6 +3,7 @@ import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
 import EnsembleStore
+import EnsembleSystem
 
 /// A command's failure that is not about input format: rendered as one line, with an exit code.
 struct CommandFailure: Error, CustomStringConvertible {

@@ -3,6 +3,7 @@ import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
 import EnsembleStore
+import EnsembleSystem
 import Foundation
 
 /// Where the store is and who is acting, for every command that uses it.

@@ -1,5 +1,6 @@
 public import EnsembleCore
 public import EnsembleFormats
+import EnsembleSystem
 import Foundation
 
 /// The agents' versioned configuration, loaded from an `Agents/` folder at run time.

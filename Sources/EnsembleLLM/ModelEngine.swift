@@ -19,8 +19,10 @@ extension DraftingEngine {
             model: Model(
                 backend: endpoint.backend.rawValue, model: endpoint.model, pricePerMillionPrompt: pricePerMillionPrompt,
                 pricePerMillionCompletion: pricePerMillionCompletion),
-            drafter: { local in
-                ModelNoteDrafter(model: client, local: local, configuration: configuration, ledger: ledger)
+            drafter: { local, budget in
+                var configuration = configuration
+                configuration.budget = budget
+                return ModelNoteDrafter(model: client, local: local, configuration: configuration, ledger: ledger)
             },
             ledger: ledger)
     }

@@ -22,11 +22,14 @@ public struct ModelNoteDrafter: NoteDraftingAgent {
         /// covers it); when false they are drafted locally.
         public var sendPart2: Bool
         public var maxTokens: Int
+        /// How long the model's part may take, all calls together; past it the deterministic draft stands.
+        public var budget: Duration?
 
-        public init(prompt: String, sendPart2: Bool = false, maxTokens: Int = 1_200) {
+        public init(prompt: String, sendPart2: Bool = false, maxTokens: Int = 1_200, budget: Duration? = nil) {
             self.prompt = prompt
             self.sendPart2 = sendPart2
             self.maxTokens = maxTokens
+            self.budget = budget
         }
     }
 
@@ -84,10 +87,17 @@ public struct ModelNoteDrafter: NoteDraftingAgent {
             schemaName: "note_sentences", schema: Self.schema, maxTokens: self.configuration.maxTokens, temperature: 0)
         let allowed = Set(shown)
         var reason = "the reply had no usable sentence"
+        let clock = ContinuousClock()
+        let deadline = self.configuration.budget.map { clock.now.advanced(by: $0) }
         for _ in 0..<2 {
             let reply: ModelReply
             do {
-                reply = try await self.model.complete(request)
+                let model = self.model
+                guard let answer = try await Self.complete(request, model: model, until: deadline, clock: clock) else {
+                    record.outcome = .fellBack("the model did not answer within its time budget")
+                    return base
+                }
+                reply = answer
             } catch is CancellationError {
                 throw CancellationError()
             } catch let error as ModelError {
@@ -112,6 +122,17 @@ public struct ModelNoteDrafter: NoteDraftingAgent {
         }
         record.outcome = .fellBack(reason)
         return base
+    }
+
+    /// One model call, given up (nil) when `deadline` passes first.
+    static func complete(
+        _ request: ModelRequest, model: any LanguageModel, until deadline: ContinuousClock.Instant?,
+        clock: ContinuousClock
+    ) async throws -> ModelReply? {
+        guard let deadline else { return try await model.complete(request) }
+        let left = clock.now.duration(to: deadline)
+        guard left > .zero else { return nil }
+        return try await Abandonable.run(within: left, clock: clock) { try await model.complete(request) }
     }
 
     /// The attendee's own utterances and the clinician utterances spoken to them, in order.

@@ -2,6 +2,7 @@ import EnsembleCore
 import EnsembleIO
 import EnsembleService
 import EnsembleStore
+import EnsembleSystem
 import Foundation
 import Hummingbird
 

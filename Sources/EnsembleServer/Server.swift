@@ -3,6 +3,7 @@ import EnsembleFormats
 import EnsembleIO
 public import EnsembleService
 public import EnsembleStore
+import EnsembleSystem
 public import Foundation
 import Hummingbird
 import Logging

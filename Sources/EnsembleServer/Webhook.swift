@@ -1,6 +1,7 @@
 public import EnsembleCore
 public import EnsembleFormats
 import EnsembleIO
+import EnsembleSystem
 public import Foundation
 
 /// One system allowed to post session-completed events: its name (the `X-Ensemble-Source` header), the

@@ -32,9 +32,11 @@ public actor DraftingService {
     /// - Parameters:
     ///   - concurrency: agent calls at once within one session (the configuration's default when nil).
     ///   - agentTimeout: how long one agent call may take (the configuration's default when nil).
+    ///   - modelBudget: how long a model drafter may wait for the model before the deterministic draft
+    ///     stands; at most (and by default) three quarters of the agent timeout.
     public init(
         agents: AgentConfigurations, engine: DraftingEngine = .deterministic, concurrency: Int? = nil,
-        agentTimeout: Duration? = nil
+        agentTimeout: Duration? = nil, modelBudget: Duration? = nil
     ) {
         var configuration = agents.supervisor
         if let concurrency { configuration.concurrencyLimit = max(1, concurrency) }
@@ -42,7 +44,10 @@ public actor DraftingService {
         self.agents = agents
         self.engine = engine
         self.supervisor = SessionSupervisor(
-            configuration: configuration, agents: engine.agents(agents.drafting), clock: ContinuousClock())
+            configuration: configuration,
+            agents: engine.agents(
+                agents.drafting, agentTimeout: configuration.agentTimeout, modelBudget: modelBudget),
+            clock: ContinuousClock())
     }
 
     /// Segments and attributes a session, with a clinician's corrections of labels applied.

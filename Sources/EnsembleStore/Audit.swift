@@ -1,5 +1,5 @@
 import EnsembleFormats
-import EnsembleIO
+import EnsembleSystem
 import Foundation
 
 /// One event of the audit trail: who did what to which record, when. `detail` holds ids, versions,

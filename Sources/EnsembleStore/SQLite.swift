@@ -1,5 +1,5 @@
 import CSQLite
-import EnsembleIO
+import EnsembleSystem
 
 /// An error from the store: what failed, by code; SQL keeps its statement text, never the values bound
 /// to it, so no PHI reaches a message.

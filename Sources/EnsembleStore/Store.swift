@@ -1,6 +1,6 @@
 public import EnsembleCore
 import EnsembleFormats
-import EnsembleIO
+import EnsembleSystem
 public import Foundation
 
 /// The system of record for drafting and review, on one SQLite file.

@@ -1,6 +1,6 @@
 public import EnsembleCore
 import EnsembleFormats
-import EnsembleIO
+import EnsembleSystem
 public import Foundation
 
 /// A drafting job from a webhook event, as the queue keeps it. Ids, states and counts only: the

@@ -1,5 +1,5 @@
 public import EnsembleCore
-import EnsembleIO
+import EnsembleSystem
 
 /// A user of the store: who acts, in which role, and (for clinicians) which clinician id of the
 /// sessions' rosters they are.

@@ -1,6 +1,6 @@
 public import EnsembleCore
 import EnsembleFormats
-import EnsembleIO
+import EnsembleSystem
 import Foundation
 
 /// A note row: its id, state and current version.

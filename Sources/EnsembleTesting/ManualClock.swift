@@ -92,6 +92,9 @@ public struct ScriptedAgents: Sendable {
         /// the continuous clock, and the live agent works it out meanwhile, as a model computes its
         /// answer during the call. Cancellation ends the wait.
         case latency(Duration)
+        /// Works this long on the continuous clock and ignores cancellation throughout (an agent stuck
+        /// in code that never checks): only its own end ends it.
+        case ignoreCancellation(Duration)
     }
 
     /// A failure whose description is PHI, so tests can check the supervisor never repeats it.
@@ -144,6 +147,10 @@ public struct ScriptedAgents: Sendable {
             async let reply = body()
             try await Task.sleep(for: duration)
             return try await reply
+        case .ignoreCancellation(let duration):
+            // A detached task is not cancelled with its caller, and awaiting its value ignores cancellation.
+            await Task.detached { try? await Task.sleep(for: duration) }.value
+            if Task.isCancelled { self.log.cancel(name) }
         }
         return try await body()
     }

@@ -2,6 +2,7 @@ import EnsembleCLI
 import EnsembleFormats
 import EnsembleIO
 import EnsembleStore
+import EnsembleSystem
 import EnsembleTesting
 import Foundation
 import Testing

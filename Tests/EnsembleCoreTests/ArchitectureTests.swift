@@ -66,4 +66,25 @@ struct ArchitectureTests {
         }
         #expect(places == ["EnsembleService/DraftingService.swift"])
     }
+
+    /// The store is the system of record only: it never drafts, so it neither imports the file-system and
+    /// agents layer nor the drafting service.
+    @Test func store_isTheSystemOfRecordOnly() throws {
+        let root = Fixtures.repositoryRoot + "/Sources/EnsembleStore"
+        let files = try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 5)
+        for file in files {
+            let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
+            for line in text.split(separator: "\n") where line.contains("import ") && !line.contains("//") {
+                let module = line.split(separator: " ").last.map(String.init) ?? ""
+                #expect(
+                    !["EnsembleIO", "EnsembleService", "EnsembleLLM"].contains(module), "\(file) imports \(module)")
+            }
+            #expect(!text.contains("SessionSupervisor"), "\(file) mentions the supervisor")
+        }
+        let manifest = try String(contentsOfFile: Fixtures.repositoryRoot + "/Package.swift", encoding: .utf8)
+        let store = try #require(manifest.range(of: "name: \"EnsembleStore\""))
+        let line = manifest[store.lowerBound...].prefix { $0 != ")" }
+        #expect(!line.contains("\"EnsembleIO\""), "Package.swift: EnsembleStore depends on EnsembleIO")
+    }
 }

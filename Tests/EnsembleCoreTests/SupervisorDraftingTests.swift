@@ -73,31 +73,51 @@ struct SupervisorDraftingTests {
         }
     }
 
-    @Test func agentTimeout_abandonsOnlyThatAttendee() async throws {
+    /// Drafts the scenario with CL-106's NoteDrafter behaving as `stuck` on a manual clock with a
+    /// one-minute agent timeout: once every other agent has finished, a minute passes.
+    static func draftWithOneStuck(
+        _ stuck: @escaping @Sendable (ManualClock) -> ScriptedAgents.Behaviour, sleepers: Int
+    ) async throws -> (SessionRun, ScriptedAgents) {
         let scenario = try Fixtures.scenario(Self.scenario)
         let clock = ManualClock()
-        let slow = PersonID("CL-106")
         let (supervisor, scripted) = try Self.supervisor(
-            { $0 == "NoteDrafter:CL-106" ? .hang(clock) : .succeed }, timeout: .seconds(60), clock: clock)
+            { $0 == "NoteDrafter:CL-106" ? stuck(clock) : .succeed }, timeout: .seconds(60), clock: clock)
         let (events, progress) = AsyncStream.makeStream(of: SupervisorEvent.self)
         let task = Task {
             try await supervisor.draft(scenario.session, transcript: scenario.transcript) { progress.yield($0) }
         }
-
-        // Once every other agent has finished, only the hanging one is left; then a minute passes.
         var finished = 0
         for await event in events {
             if case .agentFinished = event { finished += 1 }
             if finished == 3 + 2 * Self.drafted.count - 1 { break }
         }
-        while clock.sleeperCount < 2 { await Task.yield() }  // the hanging agent and the supervisor's deadline watch
+        while clock.sleeperCount < sleepers { await Task.yield() }
         clock.advance(by: .seconds(61))
-        let run = try await task.value
+        return (try await task.value, scripted)
+    }
 
+    @Test func agentTimeout_abandonsOnlyThatAttendee() async throws {
+        let slow = PersonID("CL-106")
+        // Sleeping on the manual clock: the hanging agent and the supervisor's deadline watch.
+        let (run, scripted) = try await Self.draftWithOneStuck({ .hang($0) }, sleepers: 2)
         #expect(run.findings.contains { $0.code == .agentTimedOut && $0.person == slow })
         #expect(run.skipped.contains(SkippedAttendee(attendee: slow, reason: .draftFailed)))
         #expect(run.note(for: slow)?.manualNoteRequired == true)
         #expect(scripted.log.cancelled == ["NoteDrafter:CL-106"])
+        for attendee in Self.drafted where attendee != slow { #expect(run.note(for: attendee)?.aiGenerated == true) }
+    }
+
+    /// An agent that never checks for cancellation, past its deadline: the session finishes without it.
+    /// The deadline runs on a manual clock, so a loaded machine cannot time out the other agents; were
+    /// the stuck agent awaited, the run would take its ten minutes and the time limit would fail the test.
+    @Test(.timeLimit(.minutes(1)))
+    func agentIgnoringCancellation_pastItsTimeout_doesNotHoldTheSession() async throws {
+        let slow = PersonID("CL-106")
+        // Only the supervisor's deadline watch sleeps on the manual clock.
+        let (run, scripted) = try await Self.draftWithOneStuck({ _ in .ignoreCancellation(.seconds(600)) }, sleepers: 1)
+        #expect(run.findings.contains { $0.code == .agentTimedOut && $0.person == slow })
+        #expect(run.note(for: slow)?.manualNoteRequired == true)
+        #expect(scripted.log.cancelled.isEmpty, "the agent is still running, left behind")
         for attendee in Self.drafted where attendee != slow { #expect(run.note(for: attendee)?.aiGenerated == true) }
     }
 

@@ -2,6 +2,7 @@ import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
 import EnsembleStore
+import EnsembleSystem
 import Foundation
 import Hummingbird
 import HummingbirdTesting

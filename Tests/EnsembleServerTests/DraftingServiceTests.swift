@@ -45,6 +45,31 @@ struct DraftingServiceTests {
         #expect(runs.allSatisfy { $0.contains("\"engine\":\"llm:openai:stub-model\"") && $0.contains("\"calls\":[") })
     }
 
+    @Test("a slow model ends in the deterministic draft within the agent's time, never in a manual template")
+    func slowModelFallsBackToTheDeterministicDraft() async throws {
+        let stub = try StubModelServer(replies: [.init(body: "{}", delay: .seconds(600))])
+        defer { stub.stop() }
+        let agents = try Fixtures.agents()
+        let engine = try DraftingEngine.languageModel(
+            endpoint: ModelEndpoint(baseURL: stub.baseURL, model: "slow", timeout: .seconds(60), maxRetries: 0),
+            prompt: agents.notePrompt, sendPart2: false)
+        // The model may take 2 s of the agents' minute; the stub answers after ten minutes.
+        let service = DraftingService(
+            agents: agents, engine: engine, agentTimeout: .seconds(60), modelBudget: .seconds(2))
+        let scenario = try Fixtures.scenario("couples-session")
+        let outcome = try await service.draft(
+            scenario.session, sessionJSON: scenario.sessionJSON, transcript: scenario.transcript)
+        let run = outcome.run
+        #expect(!run.findings.contains { $0.code == .agentTimedOut })
+        let drafted = run.notes.filter { !$0.manualNoteRequired }
+        #expect(!drafted.isEmpty && drafted.allSatisfy(\.aiGenerated))
+        #expect(!run.notes.contains { $0.manualNoteRequired && $0.aiGenerated })
+        let records = try #require(outcome.model?.records)
+        #expect(!records.isEmpty)
+        #expect(records.allSatisfy { $0.outcome == .fellBack("the model did not answer within its time budget") })
+        #expect(run.findings.contains { $0.code == .modelFallback })
+    }
+
     @Test("two relabels of one session at once are recorded one after the other, never interleaved")
     func concurrentRelabelsAreSerialised() async throws {
         let desk = try await ServerDesk()

@@ -3,6 +3,7 @@ import EnsembleFormats
 import EnsembleIO
 import EnsembleService
 import EnsembleStore
+import EnsembleSystem
 import EnsembleTesting
 import Foundation
 import Hummingbird

@@ -1,4 +1,5 @@
 import EnsembleIO
+import EnsembleSystem
 import Foundation
 import Testing
 

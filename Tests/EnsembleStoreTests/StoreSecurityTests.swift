@@ -2,6 +2,7 @@ import CSQLite
 import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
+import EnsembleSystem
 import EnsembleTesting
 import Foundation
 import Testing

@@ -19,13 +19,14 @@ public struct DraftingEngine: Sendable {
     }
 
     public var model: Model?
-    /// The NoteDrafter to use, given the deterministic one; nil keeps the deterministic one.
-    public var drafter: (@Sendable (any NoteDraftingAgent) -> any NoteDraftingAgent)?
+    /// The NoteDrafter to use, given the deterministic one and the time it may spend on the model before
+    /// the deterministic draft stands (inside the agent's own timeout); nil keeps the deterministic one.
+    public var drafter: (@Sendable (_ local: any NoteDraftingAgent, _ budget: Duration) -> any NoteDraftingAgent)?
     /// Where the model drafter records each attendee's calls, tokens and outcome, by session.
     public var ledger: ModelDraftLedger?
 
     public init(
-        model: Model?, drafter: (@Sendable (any NoteDraftingAgent) -> any NoteDraftingAgent)?,
+        model: Model?, drafter: (@Sendable (any NoteDraftingAgent, Duration) -> any NoteDraftingAgent)?,
         ledger: ModelDraftLedger?
     ) {
         self.model = model
@@ -38,10 +39,16 @@ public struct DraftingEngine: Sendable {
     /// `deterministic`, or `llm:BACKEND:MODEL`, as runs are recorded.
     public var name: String { self.model.map { "llm:\($0.backend):\($0.model)" } ?? "deterministic" }
 
-    /// The live agents for `configuration`, with this engine's NoteDrafter.
-    public func agents(_ configuration: SessionSupervisor.DraftingConfiguration) -> SessionSupervisor.Agents {
+    /// The live agents for `configuration`, with this engine's NoteDrafter. A model drafter gets
+    /// `modelBudget` for the model, at most three quarters of `agentTimeout` (the default); the rest is the
+    /// deterministic draft's and the checks', so a slow model ends in the deterministic draft, never in a
+    /// manual template.
+    public func agents(
+        _ configuration: SessionSupervisor.DraftingConfiguration, agentTimeout: Duration, modelBudget: Duration? = nil
+    ) -> SessionSupervisor.Agents {
         var agents = SessionSupervisor.Agents(configuration)
-        if let drafter = self.drafter { agents.drafter = drafter(agents.drafter) }
+        let budget = min(modelBudget ?? agentTimeout, agentTimeout * 3 / 4)
+        if let drafter = self.drafter { agents.drafter = drafter(agents.drafter, budget) }
         return agents
     }
 }

@@ -455,8 +455,8 @@ public actor SessionSupervisor {
         _ assembled: DraftResults.Assembled, session: Session, agent: any BillingReconcilingAgent
     ) async throws -> Outcome {
         do {
-            return .billing(
-                try await agent.reconcile(session, notes: DraftResults.readiness(of: assembled.notes, in: session)))
+            let readiness = DraftResults.readiness(of: assembled.notes, in: session)
+            return .billing(try await Abandonable.run { try await agent.reconcile(session, notes: readiness) })
         } catch is CancellationError {
             throw CancellationError()
         } catch {
@@ -504,11 +504,15 @@ public actor SessionSupervisor {
     private static func run(_ job: Job, context: DraftingContext, agents: Agents) async throws -> Outcome {
         do {
             switch job {
-            case .risk: return .risk(try await agents.screener.screen(context))
-            case .summary: return .summary(try await agents.summarizer.summarize(context))
-            case .conflicts: return .conflicts(try await agents.aligner.conflicts(in: context))
-            case .draft(let id): return .draft(id, try await agents.drafter.draft(for: id, in: context))
-            case .align(let id): return .align(id, try await agents.aligner.align(id, in: context))
+            // Each call can be left behind: past its deadline the session finishes without waiting for it.
+            case .risk: return .risk(try await Abandonable.run { try await agents.screener.screen(context) })
+            case .summary: return .summary(try await Abandonable.run { try await agents.summarizer.summarize(context) })
+            case .conflicts:
+                return .conflicts(try await Abandonable.run { try await agents.aligner.conflicts(in: context) })
+            case .draft(let id):
+                return .draft(id, try await Abandonable.run { try await agents.drafter.draft(for: id, in: context) })
+            case .align(let id):
+                return .align(id, try await Abandonable.run { try await agents.aligner.align(id, in: context) })
             case .billing: preconditionFailure("the billing job runs on the assembled notes")
             }
         } catch is CancellationError {
