@@ -11,7 +11,12 @@ SWIFT_BUILD_FLAGS ?=
 VENV ?= .build/venv
 PYX12_VERSION ?= 4.0.0
 
-.PHONY: all build release demo test browser-test deps pytools bench check-scenarios format clean
+.PHONY: all build release install demo test browser-test deps pytools bench check-scenarios format clean
+
+# `make install PREFIX=…`: the binary in PREFIX/bin and the default agents' configuration it finds by
+# itself in PREFIX/share/ensemble/Agents (a practice's own folder still wins: --agents, ENSEMBLE_AGENTS).
+PREFIX ?= /usr/local
+CONFIGURATION ?= release
 
 all: build
 
@@ -52,6 +57,13 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product ensemble
 
+install: deps
+	$(SWIFT) build -c $(CONFIGURATION) --product ensemble $(SWIFT_BUILD_FLAGS)
+	install -d "$(PREFIX)/bin" "$(PREFIX)/share/ensemble"
+	install -m 0755 "$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path $(SWIFT_BUILD_FLAGS))/ensemble" "$(PREFIX)/bin/ensemble"
+	rm -rf "$(PREFIX)/share/ensemble/Agents" && cp -R Agents "$(PREFIX)/share/ensemble/Agents"
+	@echo "installed $(PREFIX)/bin/ensemble and $(PREFIX)/share/ensemble/Agents"
+
 ## Draft a bundled group session: a note per attendee, the group note, plan progress, risk flags.
 demo: release
 	@echo "== ensemble draft $(DEMO_SCENARIO)"
@@ -66,6 +78,7 @@ demo: release
 test: deps pytools
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	ENSEMBLE_REQUIRE_PYX12=1 ENSEMBLE_X12VALID=$(abspath $(VENV))/bin/x12valid $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	scripts/install-test
 	ENSEMBLE_BIN=$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))/ensemble scripts/browser-test
 
 ## The review flow in headless Chromium (installs chromium, chromium-driver and selenium as needed).

@@ -79,7 +79,8 @@ struct DraftCommand: AsyncParsableCommand {
                 run,
                 context: RunReport.Context(
                     transcriptFiles: scenario.transcriptFiles, includeText: !self.noText,
-                    disclaimer: agents.drafting.drafter.disclaimer, agents: agents.versions, model: outcome.model
+                    disclaimer: agents.drafting.drafter.disclaimer, agents: agents.versions,
+                    agentsFolder: agents.directory, model: outcome.model
                 )
             )
             Console.out(JSONWriter.write(report))

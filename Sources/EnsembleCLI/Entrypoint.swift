@@ -67,7 +67,7 @@ struct EnsembleCommand: AsyncParsableCommand {
         abstract: "Drafts documentation for multi-client behavioural-health sessions (group, family, couples).",
         discussion: """
             Every command reads a scenario folder: session.json, a transcript (or summary.md) and, \
-            optionally, expected.json. See README.md for the format.
+            optionally, expected.json. See docs/scenario-format.md for the format.
             """,
         version: "0.1.0",
         subcommands: [

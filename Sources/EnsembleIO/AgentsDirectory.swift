@@ -25,8 +25,9 @@ public enum AgentsDirectory {
     /// The environment variable that points at the Agents folder.
     public static let environmentVariable = "ENSEMBLE_AGENTS"
 
-    /// Finds the folder: an explicit path, then `$ENSEMBLE_AGENTS`, then `./Agents`, then next to the
-    /// executable (`../share/ensemble/Agents`, for installed copies).
+    /// Finds the folder: an explicit path, then `$ENSEMBLE_AGENTS`, then `./Agents`, then the one that
+    /// travels with the executable: `../share/ensemble/Agents` beside an installed binary
+    /// (`make install`), or the source tree's `Agents/` above a binary built in it.
     public static func locate(explicit: String? = nil) throws(FormatError) -> String {
         var candidates: [String] = []
         if let explicit { candidates.append(explicit) }
@@ -34,9 +35,7 @@ public enum AgentsDirectory {
             candidates.append(environment)
         }
         candidates.append(FileManager.default.currentDirectoryPath + "/Agents")
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        candidates.append(executable.appendingPathComponent("../share/ensemble/Agents").standardized.path)
+        candidates += self.besideExecutable()
         for candidate in candidates {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: candidate + "/speaker-attributor", isDirectory: &isDirectory),
@@ -53,6 +52,21 @@ public enum AgentsDirectory {
             .notFound, file: "Agents",
             "the agents' configuration folder was not found; run from the project folder, pass --agents PATH or set \(Self.environmentVariable)"
         )
+    }
+
+    /// Where the executable's own copy may be: the running binary's real path (`/proc/self/exe`, else the
+    /// first argument), its `../share/ensemble/Agents`, and an `Agents/` in up to four folders above it.
+    static func besideExecutable() -> [String] {
+        let path =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().path
+        var folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        var candidates = [folder.appendingPathComponent("../share/ensemble/Agents").standardized.path]
+        for _ in 0..<4 {
+            folder = folder.deletingLastPathComponent()
+            candidates.append(folder.appendingPathComponent("Agents").path)
+        }
+        return candidates
     }
 
     public static func load(explicit: String? = nil, reader: FileReader = FileReader()) throws(FormatError)

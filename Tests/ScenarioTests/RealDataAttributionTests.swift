@@ -9,7 +9,7 @@ import Testing
 /// family members (ACI-Bench), counselling sessions (AnnoMI), consultations recorded on two channels
 /// (PriMock57) and a design meeting (QMSum/AMI). Truth comes from the data's own labels, never from
 /// this program; each is also run with its labels replaced by anonymous ids, so only what was said
-/// can bind them. Floors are what the data allows, measured and stated in the README.
+/// can bind them. Floors are what the data allows, measured and stated in docs/attribution.md.
 @Suite("Real multi-party data")
 struct RealDataAttributionTests {
     let agents = try! Fixtures.agents()

@@ -9,18 +9,22 @@ public enum RunReport {
         public var includeText: Bool
         public var disclaimer: String
         public var agents: [AgentVersion]
+        /// The agents' configuration folder the run used (a practice's own, or the one installed with
+        /// the binary).
+        public var agentsFolder: String?
 
         /// What model drafting did, when a language model drafted (nil for the deterministic engine).
         public var model: ModelUsage?
 
         public init(
             transcriptFiles: [String], includeText: Bool = true, disclaimer: String, agents: [AgentVersion],
-            model: ModelUsage? = nil
+            agentsFolder: String? = nil, model: ModelUsage? = nil
         ) {
             self.transcriptFiles = transcriptFiles
             self.includeText = includeText
             self.disclaimer = disclaimer
             self.agents = agents
+            self.agentsFolder = agentsFolder
             self.model = model
         }
     }
@@ -114,6 +118,7 @@ public enum RunReport {
             ),
             ("segments", .array(attributed.segmented.segments.map(AttributionReport.segment))),
             ("agents", .array(context.agents.map(self.agent))),
+            ("agentsFolder", context.agentsFolder.map { .string($0) }),
             ("engine", .string(context.model == nil ? "deterministic" : "llm")),
             ("model", context.model?.json),
         ])
