@@ -246,7 +246,7 @@ final class StageClock: Sendable {
     func heard(_ event: SupervisorEvent) {
         switch event {
         case .fanningOut: self.times.withLock { $0.fanOut = clock.now }
-        case .agentStarted(agent: "BillingReconciler", _): self.times.withLock { $0.post = clock.now }
+        case .agentStarted(agent: .billingReconciler, _): self.times.withLock { $0.post = clock.now }
         default: break
         }
     }

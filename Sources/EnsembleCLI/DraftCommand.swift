@@ -21,7 +21,7 @@ struct DraftCommand: AsyncParsableCommand {
     @Argument(help: "A scenario folder.")
     var directory: String
 
-    @Flag(help: "Print the run report as JSON (SCENARIO-FORMAT.md).")
+    @Flag(help: "Print the run report as JSON (docs/scenario-format.md).")
     var json = false
 
     @Flag(name: .customLong("no-text"), help: "Leave utterance text out of the JSON (the notes keep theirs).")

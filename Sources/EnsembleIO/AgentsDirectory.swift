@@ -119,18 +119,18 @@ public enum AgentsDirectory {
             )
         }
         let versions = [
-            version("TranscriptSegmenter", segmenter.version, ["transcript-segmenter/config.json"]),
+            version(AgentKind.transcriptSegmenter.rawValue, segmenter.version, ["transcript-segmenter/config.json"]),
             version(
-                "SpeakerAttributor", attributor.version,
+                AgentKind.speakerAttributor.rawValue, attributor.version,
                 ["speaker-attributor/agent.json", "speaker-attributor/lexicon.json"]
             ),
             version("InterventionLexicon", drafting.interventions.version, ["interventions/lexicon.json"]),
-            version("NoteDrafter", drafting.drafter.version, ["note-drafter/config.json", "note-drafter/prompt.md"]),
-            version("GroupSummarizer", drafting.summarizer.version, ["group-summarizer/config.json"]),
-            version("PlanAligner", drafting.aligner.version, ["plan-aligner/config.json"]),
-            version("RiskScreener", drafting.screener.version, ["risk-screener/config.json"]),
+            version(AgentKind.noteDrafter.rawValue, drafting.drafter.version, ["note-drafter/config.json", "note-drafter/prompt.md"]),
+            version(AgentKind.groupSummarizer.rawValue, drafting.summarizer.version, ["group-summarizer/config.json"]),
+            version(AgentKind.planAligner.rawValue, drafting.aligner.version, ["plan-aligner/config.json"]),
+            version(AgentKind.riskScreener.rawValue, drafting.screener.version, ["risk-screener/config.json"]),
             version(
-                "BillingReconciler", "\(drafting.billing.version)+payers.\(drafting.billing.payers.version)",
+                AgentKind.billingReconciler.rawValue, "\(drafting.billing.version)+payers.\(drafting.billing.payers.version)",
                 [
                     "billing-reconciler/rules.json", "billing-reconciler/payers.json",
                     "billing-reconciler/interchange.json",

@@ -122,7 +122,7 @@ extension JobEvent {
         case .agentFinished(let agent, let attendee), .agentFailed(let agent, let attendee, _):
             let failed = if case .agentFailed = event { true } else { false }
             fields = [
-                ("stage", .string(failed ? "agentFailed" : "agentFinished")), ("agent", .string(agent)),
+                ("stage", .string(failed ? "agentFailed" : "agentFinished")), ("agent", .string(agent.rawValue)),
                 ("attendee", JSONNode.string(attendee?.rawValue)),
             ]
         case .agentStarted, .finished: return nil

@@ -201,16 +201,16 @@ struct SupervisorDraftingTests {
         // Three shared jobs, a draft and an alignment per consenting attendee present, and the
         // BillingReconciler after them.
         #expect(events.contains(.fanningOut(jobs: 3 + 2 * Self.drafted.count + 1)))
-        let drafted = events.lastIndex { if case .agentFinished(agent: "NoteDrafter", _) = $0 { true } else { false } }
-        let billing = events.firstIndex(of: .agentStarted(agent: "BillingReconciler", attendee: nil))
+        let drafted = events.lastIndex { if case .agentFinished(agent: .noteDrafter, _) = $0 { true } else { false } }
+        let billing = events.firstIndex(of: .agentStarted(agent: .billingReconciler, attendee: nil))
         #expect(drafted != nil && billing != nil && drafted! < billing!)
         for attendee in Self.drafted {
-            #expect(events.contains(.agentStarted(agent: "NoteDrafter", attendee: attendee)))
-            #expect(events.contains(.agentFinished(agent: "NoteDrafter", attendee: attendee)))
+            #expect(events.contains(.agentStarted(agent: .noteDrafter, attendee: attendee)))
+            #expect(events.contains(.agentFinished(agent: .noteDrafter, attendee: attendee)))
         }
         // Attendees without consent or absent are never handed to an agent.
-        #expect(!events.contains(.agentStarted(agent: "NoteDrafter", attendee: PersonID("CL-105"))))
-        #expect(!events.contains(.agentStarted(agent: "NoteDrafter", attendee: PersonID("CL-104"))))
+        #expect(!events.contains(.agentStarted(agent: .noteDrafter, attendee: PersonID("CL-105"))))
+        #expect(!events.contains(.agentStarted(agent: .noteDrafter, attendee: PersonID("CL-104"))))
         #expect(events.last == .finished)
     }
 

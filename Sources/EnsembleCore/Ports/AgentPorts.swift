@@ -1,6 +1,20 @@
 /// The ports the supervisor drives. The live agents are actors in this module; tests substitute
 /// scripted fakes to show failure isolation, timeouts and cancellation.
 
+/// The agents, by type. Progress events, failures and findings name an agent through this, never through
+/// a free string.
+public enum AgentKind: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case transcriptSegmenter = "TranscriptSegmenter"
+    case speakerAttributor = "SpeakerAttributor"
+    case noteDrafter = "NoteDrafter"
+    case groupSummarizer = "GroupSummarizer"
+    case planAligner = "PlanAligner"
+    case riskScreener = "RiskScreener"
+    case billingReconciler = "BillingReconciler"
+
+    public var description: String { self.rawValue }
+}
+
 /// Drafts one attendee's structured note (risk and plan progress are joined in afterwards).
 public protocol NoteDraftingAgent: Sendable {
     func draft(for attendee: PersonID, in context: DraftingContext) async throws -> StructuredNote

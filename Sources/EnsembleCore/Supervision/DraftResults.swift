@@ -11,10 +11,10 @@ struct DraftResults: Sendable {
     /// Puts the results in a fixed order: an attendee whose draft failed gets a manual note, and their
     /// plan progress goes with it; failures are sorted by attendee and agent.
     mutating func settle() {
-        for failure in self.failures where failure.agent == "NoteDrafter" {
+        for failure in self.failures where failure.agent == .noteDrafter {
             if let attendee = failure.attendee { self.progress[attendee] = nil }
         }
-        self.failures.sort { ($0.attendee?.rawValue ?? "", $0.agent) < ($1.attendee?.rawValue ?? "", $1.agent) }
+        self.failures.sort { ($0.attendee?.rawValue ?? "", $0.agent.rawValue) < ($1.attendee?.rawValue ?? "", $1.agent.rawValue) }
     }
 
     /// The notes assembled and every finding so far, waiting for the claims.

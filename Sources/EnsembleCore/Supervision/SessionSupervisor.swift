@@ -6,9 +6,9 @@ public enum SupervisorEvent: Sendable, Hashable {
     case attributed(speakers: Int, unknownUtterances: Int)
     /// The drafting fan-out begins with this many agent jobs (one per drafted attendee, plus the shared ones).
     case fanningOut(jobs: Int)
-    case agentStarted(agent: String, attendee: PersonID?)
-    case agentFinished(agent: String, attendee: PersonID?)
-    case agentFailed(agent: String, attendee: PersonID?, reason: String)
+    case agentStarted(agent: AgentKind, attendee: PersonID?)
+    case agentFinished(agent: AgentKind, attendee: PersonID?)
+    case agentFailed(agent: AgentKind, attendee: PersonID?, reason: String)
     case finished
 }
 
@@ -34,11 +34,11 @@ public struct AgentError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var code: Code
-    public var agent: String
+    public var agent: AgentKind
     public var attendee: PersonID?
     public var message: String
 
-    public init(_ code: Code, agent: String, attendee: PersonID?, message: String) {
+    public init(_ code: Code, agent: AgentKind, attendee: PersonID?, message: String) {
         self.code = code
         self.agent = agent
         self.attendee = attendee
@@ -240,13 +240,13 @@ public actor SessionSupervisor {
         /// After every other job has settled: the notes are assembled and reconciled into claims.
         case billing
 
-        var agent: String {
+        var agent: AgentKind {
             switch self {
-            case .risk: "RiskScreener"
-            case .summary: "GroupSummarizer"
-            case .conflicts, .align: "PlanAligner"
-            case .draft: "NoteDrafter"
-            case .billing: "BillingReconciler"
+            case .risk: .riskScreener
+            case .summary: .groupSummarizer
+            case .conflicts, .align: .planAligner
+            case .draft: .noteDrafter
+            case .billing: .billingReconciler
             }
         }
 
@@ -461,7 +461,7 @@ public actor SessionSupervisor {
             throw CancellationError()
         } catch {
             return .failed(
-                AgentError(.failed, agent: "BillingReconciler", attendee: nil, message: "BillingReconciler failed"))
+                AgentError(.failed, agent: .billingReconciler, attendee: nil, message: "BillingReconciler failed"))
         }
     }
 
@@ -473,7 +473,7 @@ public actor SessionSupervisor {
         case .draft(let id, let note): state.results.drafts[id] = note
         case .align(let id, let progress): state.results.progress[id] = progress
         case .billing(let result): state.billing = result
-        case .failed(let error) where error.agent == "BillingReconciler":
+        case .failed(let error) where error.agent == .billingReconciler:
             // A failed reconciliation leaves no claims rather than failing the run.
             state.billing = BillingResult(findings: [
                 Finding(
@@ -488,12 +488,12 @@ public actor SessionSupervisor {
 
     private static func announce(_ outcome: Outcome, progress: SupervisorProgress) {
         switch outcome {
-        case .risk: progress(.agentFinished(agent: "RiskScreener", attendee: nil))
-        case .summary: progress(.agentFinished(agent: "GroupSummarizer", attendee: nil))
-        case .conflicts: progress(.agentFinished(agent: "PlanAligner", attendee: nil))
-        case .draft(let id, _): progress(.agentFinished(agent: "NoteDrafter", attendee: id))
-        case .align(let id, _): progress(.agentFinished(agent: "PlanAligner", attendee: id))
-        case .billing: progress(.agentFinished(agent: "BillingReconciler", attendee: nil))
+        case .risk: progress(.agentFinished(agent: .riskScreener, attendee: nil))
+        case .summary: progress(.agentFinished(agent: .groupSummarizer, attendee: nil))
+        case .conflicts: progress(.agentFinished(agent: .planAligner, attendee: nil))
+        case .draft(let id, _): progress(.agentFinished(agent: .noteDrafter, attendee: id))
+        case .align(let id, _): progress(.agentFinished(agent: .planAligner, attendee: id))
+        case .billing: progress(.agentFinished(agent: .billingReconciler, attendee: nil))
         case .failed(let error):
             progress(.agentFailed(agent: error.agent, attendee: error.attendee, reason: error.code.rawValue))
         }
