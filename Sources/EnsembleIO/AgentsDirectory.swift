@@ -125,12 +125,15 @@ public enum AgentsDirectory {
                 ["speaker-attributor/agent.json", "speaker-attributor/lexicon.json"]
             ),
             version("InterventionLexicon", drafting.interventions.version, ["interventions/lexicon.json"]),
-            version(AgentKind.noteDrafter.rawValue, drafting.drafter.version, ["note-drafter/config.json", "note-drafter/prompt.md"]),
+            version(
+                AgentKind.noteDrafter.rawValue, drafting.drafter.version,
+                ["note-drafter/config.json", "note-drafter/prompt.md"]),
             version(AgentKind.groupSummarizer.rawValue, drafting.summarizer.version, ["group-summarizer/config.json"]),
             version(AgentKind.planAligner.rawValue, drafting.aligner.version, ["plan-aligner/config.json"]),
             version(AgentKind.riskScreener.rawValue, drafting.screener.version, ["risk-screener/config.json"]),
             version(
-                AgentKind.billingReconciler.rawValue, "\(drafting.billing.version)+payers.\(drafting.billing.payers.version)",
+                AgentKind.billingReconciler.rawValue,
+                "\(drafting.billing.version)+payers.\(drafting.billing.payers.version)",
                 [
                     "billing-reconciler/rules.json", "billing-reconciler/payers.json",
                     "billing-reconciler/interchange.json",

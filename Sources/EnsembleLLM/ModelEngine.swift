@@ -13,7 +13,6 @@ extension DraftingEngine {
         let client = try OpenAICompatibleModel(
             endpoint: endpoint, environment: environment ?? ProcessInfo.processInfo.environment,
             transport: transport ?? URLSessionTransport())
-        let ledger = ModelDraftLedger()
         let configuration = ModelNoteDrafter.Configuration(prompt: prompt, sendPart2: sendPart2)
         return DraftingEngine(
             model: Model(
@@ -22,8 +21,7 @@ extension DraftingEngine {
             drafter: { local, budget in
                 var configuration = configuration
                 configuration.budget = budget
-                return ModelNoteDrafter(model: client, local: local, configuration: configuration, ledger: ledger)
-            },
-            ledger: ledger)
+                return ModelNoteDrafter(model: client, local: local, configuration: configuration)
+            })
     }
 }

@@ -13,7 +13,8 @@ import Synchronization
 /// and replace the deterministic draft's sentences for their field. Assembly then runs the same
 /// confidentiality filter and clone check over them as over any draft. A reply with nothing usable is
 /// asked for once more. After that, or when the model fails, or for a Part 2 record the configuration
-/// keeps local, the attendee gets the deterministic draft and the ledger records why.
+/// keeps local, the attendee gets the deterministic draft; the record of what the model did (and why
+/// it fell back) is returned with the note.
 public struct ModelNoteDrafter: NoteDraftingAgent {
     public struct Configuration: Sendable {
         /// The system prompt (`Agents/note-drafter/prompt.md`).
@@ -46,37 +47,34 @@ public struct ModelNoteDrafter: NoteDraftingAgent {
     private let model: any LanguageModel
     private let local: any NoteDraftingAgent
     private let configuration: Configuration
-    public let ledger: ModelDraftLedger
 
     /// - Parameter local: the deterministic drafter: the fields the model does not write, and the fallback.
     public init(
-        model: any LanguageModel, local: any NoteDraftingAgent, configuration: Configuration, ledger: ModelDraftLedger
+        model: any LanguageModel, local: any NoteDraftingAgent, configuration: Configuration
     ) {
         self.model = model
         self.local = local
         self.configuration = configuration
-        self.ledger = ledger
     }
 
-    public func draft(for attendee: PersonID, in context: DraftingContext) async throws -> StructuredNote {
-        let base = try await self.local.draft(for: attendee, in: context)
+    public func draft(for attendee: PersonID, in context: DraftingContext) async throws -> NoteDraft {
+        let base = try await self.local.draft(for: attendee, in: context).note
         let facts = context.facts
         var record = ModelDraftRecord(
             attendee: attendee, outcome: .fellBack("not sent"), calls: 0, requests: 0, usage: TokenUsage(),
             latency: .zero)
         record.session = facts.session.id
-        defer { self.ledger.add(record) }
         if facts.session.attendees.first(where: { $0.id == attendee })?.consent?.part2 == true,
             !self.configuration.sendPart2
         {
             record.outcome = .fellBack("a Part 2 record, kept local by the configuration")
-            return base
+            return NoteDraft(note: base, model: record)
         }
         var pseudonymiser = Pseudonymiser(session: facts.session)
         let shown = Self.shownUtterances(for: attendee, facts: facts)
         guard !shown.isEmpty else {
             record.outcome = .fellBack("no utterances of theirs to draft from")
-            return base
+            return NoteDraft(note: base, model: record)
         }
         let request = ModelRequest(
             messages: [
@@ -95,14 +93,14 @@ public struct ModelNoteDrafter: NoteDraftingAgent {
                 let model = self.model
                 guard let answer = try await Self.complete(request, model: model, until: deadline, clock: clock) else {
                     record.outcome = .fellBack("the model did not answer within its time budget")
-                    return base
+                    return NoteDraft(note: base, model: record)
                 }
                 reply = answer
             } catch is CancellationError {
                 throw CancellationError()
             } catch let error as ModelError {
                 record.outcome = .fellBack("the model call failed (\(error.code.rawValue))")
-                return base
+                return NoteDraft(note: base, model: record)
             }
             record.calls += 1
             record.requests += reply.attempts
@@ -115,13 +113,13 @@ public struct ModelNoteDrafter: NoteDraftingAgent {
                 var note = base
                 for field in Set(kept.map(\.field)) { note[field] = kept.filter { $0.field == field }.map(\.sentence) }
                 record.outcome = .accepted(kept: kept.count, dropped: dropped)
-                return note
+                return NoteDraft(note: note, model: record)
             case .success(let (_, dropped)):
                 reason = "every sentence of the reply failed its checks (\(dropped))"
             }
         }
         record.outcome = .fellBack(reason)
-        return base
+        return NoteDraft(note: base, model: record)
     }
 
     /// One model call, given up (nil) when `deadline` passes first.

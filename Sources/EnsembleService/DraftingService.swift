@@ -105,7 +105,7 @@ public actor DraftingService {
         var run = run
         var usage: RunReport.ModelUsage?
         if let model = self.engine.model {
-            let records = self.engine.ledger?.take(session: run.attributed.session.id) ?? []
+            let records = run.modelRecords
             usage = RunReport.ModelUsage(
                 backend: model.backend, model: model.model, records: records,
                 pricePerMillionPrompt: model.pricePerMillionPrompt,

@@ -157,7 +157,7 @@ public struct ScriptedAgents: Sendable {
 
     struct Drafter: NoteDraftingAgent {
         let scripted: ScriptedAgents
-        func draft(for attendee: PersonID, in context: DraftingContext) async throws -> StructuredNote {
+        func draft(for attendee: PersonID, in context: DraftingContext) async throws -> NoteDraft {
             try await self.scripted.perform("NoteDrafter:\(attendee)") {
                 try await self.scripted.live.drafter.draft(for: attendee, in: context)
             }

@@ -10,18 +10,14 @@ import Testing
 /// and when the deterministic draft is used instead.
 @Suite("Model drafting", .timeLimit(.minutes(1)))
 struct ModelDraftingTests {
-    static func supervisor(_ model: any LanguageModel, sendPart2: Bool = false) throws -> (
-        SessionSupervisor, ModelDraftLedger
-    ) {
+    static func supervisor(_ model: any LanguageModel, sendPart2: Bool = false) throws -> SessionSupervisor {
         let configuration = try Fixtures.agents().supervisor
         var agents = SessionSupervisor.Agents(configuration.drafting!)
-        let ledger = ModelDraftLedger()
         agents.drafter = ModelNoteDrafter(
             model: model, local: agents.drafter,
             configuration: ModelNoteDrafter.Configuration(
-                prompt: "You draft progress-note sentences.", sendPart2: sendPart2),
-            ledger: ledger)
-        return (SessionSupervisor(configuration: configuration, agents: agents, clock: ContinuousClock()), ledger)
+                prompt: "You draft progress-note sentences.", sendPart2: sendPart2))
+        return SessionSupervisor(configuration: configuration, agents: agents, clock: ContinuousClock())
     }
 
     /// Every identifier session.json holds about people, as text that must never leave the machine.
@@ -65,7 +61,7 @@ struct ModelDraftingTests {
         let client = try OpenAICompatibleModel(
             endpoint: ModelEndpoint(baseURL: server.baseURL, model: "stub", maxRetries: 0), environment: [:],
             transport: URLSessionTransport())
-        let (supervisor, ledger) = try Self.supervisor(client, sendPart2: true)
+        let supervisor = try Self.supervisor(client, sendPart2: true)
         let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
         #expect(!server.requests.isEmpty)
         for request in server.requests {
@@ -75,9 +71,11 @@ struct ModelDraftingTests {
         }
         // Only consenting attendees present were sent, and each request holds one attendee's material.
         let drafted = scenario.session.attendees.filter { $0.present && $0.consent?.aiDrafting == true }
-        #expect(Set(ledger.all.map(\.attendee)) == Set(drafted.map(\.id)))
+        #expect(Set(run.modelRecords.map(\.attendee)) == Set(drafted.map(\.id)))
         // An empty reply is asked for again, then the deterministic draft is used.
-        #expect(ledger.all.allSatisfy { $0.outcome == .fellBack("every sentence of the reply failed its checks (0)") })
+        #expect(
+            run.modelRecords.allSatisfy { $0.outcome == .fellBack("every sentence of the reply failed its checks (0)") }
+        )
         #expect(run.notes.filter(\.aiGenerated).count == drafted.count)
     }
 
@@ -98,7 +96,7 @@ struct ModelDraftingTests {
                 ]}
                 """
         }
-        let (supervisor, ledger) = try Self.supervisor(model)
+        let supervisor = try Self.supervisor(model)
         let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
         let maria = try #require(run.note(for: PersonID("CL-101")))
         let reported = maria.structured[.reported].map(\.text)
@@ -111,7 +109,7 @@ struct ModelDraftingTests {
         #expect(reported.contains { $0.contains("described a hard week") })
         #expect(
             !maria.sentences.contains { $0.text.contains(other) || $0.text.contains(other.split(separator: " ")[0]) })
-        let record = try #require(ledger.all.first { $0.attendee == PersonID("CL-101") })
+        let record = try #require(run.modelRecords.first { $0.attendee == PersonID("CL-101") })
         #expect(record.outcome == .accepted(kept: 2, dropped: 5), "echoed JSON is not a sentence")
         #expect(!reported.contains { $0.contains("}") })
         #expect(record.usage == TokenUsage(prompt: 100, completion: 20) && record.calls == 1)
@@ -122,37 +120,39 @@ struct ModelDraftingTests {
     @Test func malformedReply_isAskedOnceMore_thenTheDeterministicDraftIsUsed() async throws {
         let scenario = try Fixtures.scenario("couples-session")
         let model = ScriptedModel { _, _ in "this is not JSON" }
-        let (supervisor, ledger) = try Self.supervisor(model)
+        let supervisor = try Self.supervisor(model)
         let local = try await SessionSupervisor(configuration: try Fixtures.agents().supervisor)
             .draft(scenario.session, transcript: scenario.transcript)
         let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
         #expect(run.notes == local.notes, "the fallback is the deterministic draft")
         #expect(
-            ledger.all.allSatisfy { $0.calls == 2 && $0.outcome == .fellBack("the reply was not the schema's JSON") })
+            run.modelRecords.allSatisfy {
+                $0.calls == 2 && $0.outcome == .fellBack("the reply was not the schema's JSON")
+            })
     }
 
     @Test func failedCall_andPart2Records_fallBackWithoutRetrying() async throws {
         let failing = ScriptedModel { _, _ in throw ModelError(.unavailable, status: 503, "down") }
-        let (supervisor, ledger) = try Self.supervisor(failing)
+        let supervisor = try Self.supervisor(failing)
         let scenario = try Fixtures.scenario("dbt-skills-group")
-        _ = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
-        #expect(ledger.all.allSatisfy { $0.outcome == .fellBack("the model call failed (unavailable)") })
-        #expect(failing.requests.count == ledger.all.count)
+        let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
+        #expect(run.modelRecords.allSatisfy { $0.outcome == .fellBack("the model call failed (unavailable)") })
+        #expect(failing.requests.count == run.modelRecords.count)
 
         // The substance-use group is a Part 2 program: nothing is sent unless the configuration allows it.
         let part2 = try Fixtures.scenario("substance-use-group")
         let model = ScriptedModel { _, _ in #"{"sentences":[]}"# }
-        let (local, kept) = try Self.supervisor(model, sendPart2: false)
-        _ = try await local.draft(part2.session, transcript: part2.transcript)
+        let local = try Self.supervisor(model, sendPart2: false)
+        let kept = try await local.draft(part2.session, transcript: part2.transcript).modelRecords
         let part2Members = part2.session.attendees.filter {
             $0.consent?.part2 == true && $0.present && $0.consent?.aiDrafting == true
         }
         #expect(!part2Members.isEmpty)
         for member in part2Members {
             #expect(
-                kept.all.first { $0.attendee == member.id }?.outcome
+                kept.first { $0.attendee == member.id }?.outcome
                     == .fellBack("a Part 2 record, kept local by the configuration"))
         }
-        #expect(model.requests.count == kept.all.filter { $0.calls > 0 }.count)
+        #expect(model.requests.count == kept.filter { $0.calls > 0 }.count)
     }
 }

@@ -328,6 +328,8 @@ public struct SessionRun: Sendable, Hashable {
     public var alignment: PlanAlignment
     public var billing: BillingResult
     public var findings: [Finding]
+    /// What a language model did per attendee, in attendee order (empty for the deterministic engine).
+    public var modelRecords: [ModelDraftRecord] = []
 
     public init(
         attributed: AttributedSession, notes: [ClientNote], groupNote: GroupNote, skipped: [SkippedAttendee],

@@ -549,7 +549,7 @@ public actor NoteDrafter: NoteDraftingAgent {
 
     /// Runs outside the actor's isolation: it reads only immutable configuration, so the supervisor's
     /// children draft their attendees in parallel.
-    public nonisolated func draft(for attendee: PersonID, in context: DraftingContext) async throws -> StructuredNote {
-        self.drafting.draft(for: attendee, facts: context.facts)
+    public nonisolated func draft(for attendee: PersonID, in context: DraftingContext) async throws -> NoteDraft {
+        NoteDraft(note: self.drafting.draft(for: attendee, facts: context.facts))
     }
 }

@@ -7,6 +7,8 @@ struct DraftResults: Sendable {
     var drafts: [PersonID: StructuredNote] = [:]
     var progress: [PersonID: [GoalProgress]] = [:]
     var failures: [AgentError] = []
+    /// What a language model did for each attendee it drafted for, as the drafters returned it.
+    var modelRecords: [ModelDraftRecord] = []
 
     /// Puts the results in a fixed order: an attendee whose draft failed gets a manual note, and their
     /// plan progress goes with it; failures are sorted by attendee and agent.
@@ -14,7 +16,10 @@ struct DraftResults: Sendable {
         for failure in self.failures where failure.agent == .noteDrafter {
             if let attendee = failure.attendee { self.progress[attendee] = nil }
         }
-        self.failures.sort { ($0.attendee?.rawValue ?? "", $0.agent.rawValue) < ($1.attendee?.rawValue ?? "", $1.agent.rawValue) }
+        self.modelRecords.sort { $0.attendee.rawValue < $1.attendee.rawValue }
+        self.failures.sort {
+            ($0.attendee?.rawValue ?? "", $0.agent.rawValue) < ($1.attendee?.rawValue ?? "", $1.agent.rawValue)
+        }
     }
 
     /// The notes assembled and every finding so far, waiting for the claims.
@@ -26,12 +31,15 @@ struct DraftResults: Sendable {
         var risk: RiskScreen
         var alignment: PlanAlignment
         var findings: [Finding]
+        var modelRecords: [ModelDraftRecord]
 
         func run(billing: BillingResult) -> SessionRun {
-            SessionRun(
+            var run = SessionRun(
                 attributed: self.attributed, notes: self.notes, groupNote: self.groupNote, skipped: self.skipped,
                 risk: self.risk, alignment: self.alignment, billing: billing,
                 findings: self.findings + billing.findings)
+            run.modelRecords = self.modelRecords
+            return run
         }
     }
 
@@ -82,7 +90,7 @@ struct DraftResults: Sendable {
         return Assembled(
             attributed: attributed, notes: output.notes, groupNote: output.groupNote, skipped: output.skipped,
             risk: risk, alignment: PlanAlignment(progress: progress, conflicts: self.conflicts),
-            findings: findings + output.findings)
+            findings: findings + output.findings, modelRecords: self.modelRecords)
     }
 
     /// What the BillingReconciler is told about each attendee's note: none is signed (drafts never are).
@@ -147,7 +155,9 @@ public struct SequentialDrafting: Sendable {
         results.groupNote = try await agents.summarizer.summarize(context)
         results.conflicts = try await agents.aligner.conflicts(in: context)
         for attendee in session.attendees where attendee.present && (attendee.consent?.aiDrafting ?? false) {
-            results.drafts[attendee.id] = try await agents.drafter.draft(for: attendee.id, in: context)
+            let draft = try await agents.drafter.draft(for: attendee.id, in: context)
+            results.drafts[attendee.id] = draft.note
+            if let record = draft.model { results.modelRecords.append(record) }
             results.progress[attendee.id] = try await agents.aligner.align(attendee.id, in: context)
         }
         results.settle()

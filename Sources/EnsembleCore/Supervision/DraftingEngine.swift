@@ -22,19 +22,14 @@ public struct DraftingEngine: Sendable {
     /// The NoteDrafter to use, given the deterministic one and the time it may spend on the model before
     /// the deterministic draft stands (inside the agent's own timeout); nil keeps the deterministic one.
     public var drafter: (@Sendable (_ local: any NoteDraftingAgent, _ budget: Duration) -> any NoteDraftingAgent)?
-    /// Where the model drafter records each attendee's calls, tokens and outcome, by session.
-    public var ledger: ModelDraftLedger?
-
     public init(
-        model: Model?, drafter: (@Sendable (any NoteDraftingAgent, Duration) -> any NoteDraftingAgent)?,
-        ledger: ModelDraftLedger?
+        model: Model?, drafter: (@Sendable (any NoteDraftingAgent, Duration) -> any NoteDraftingAgent)?
     ) {
         self.model = model
         self.drafter = drafter
-        self.ledger = ledger
     }
 
-    public static let deterministic = DraftingEngine(model: nil, drafter: nil, ledger: nil)
+    public static let deterministic = DraftingEngine(model: nil, drafter: nil)
 
     /// `deterministic`, or `llm:BACKEND:MODEL`, as runs are recorded.
     public var name: String { self.model.map { "llm:\($0.backend):\($0.model)" } ?? "deterministic" }

@@ -262,7 +262,7 @@ public actor SessionSupervisor {
         case risk(RiskScreen)
         case summary(GroupNote)
         case conflicts([GoalConflict])
-        case draft(PersonID, StructuredNote)
+        case draft(PersonID, NoteDraft)
         case align(PersonID, [GoalProgress])
         case billing(BillingResult)
         case failed(AgentError)
@@ -470,7 +470,9 @@ public actor SessionSupervisor {
         case .risk(let screen): state.results.risk = screen
         case .summary(let note): state.results.groupNote = note
         case .conflicts(let conflicts): state.results.conflicts = conflicts
-        case .draft(let id, let note): state.results.drafts[id] = note
+        case .draft(let id, let draft):
+            state.results.drafts[id] = draft.note
+            if let record = draft.model { state.results.modelRecords.append(record) }
         case .align(let id, let progress): state.results.progress[id] = progress
         case .billing(let result): state.billing = result
         case .failed(let error) where error.agent == .billingReconciler:

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// What became of one attendee's model-drafted note: the record behind the run report's usage figures
 /// and the fallback findings.
 public struct ModelDraftRecord: Sendable, Hashable {
@@ -11,7 +9,7 @@ public struct ModelDraftRecord: Sendable, Hashable {
     }
 
     public var attendee: PersonID
-    /// The session drafted, so one process drafting several sessions at once keeps their records apart.
+    /// The session drafted.
     public var session: SessionID?
     public var outcome: Outcome
     /// Model calls made (each may have been retried inside the client).
@@ -39,29 +37,6 @@ public struct ModelDraftRecord: Sendable, Hashable {
             message:
                 "The language model's draft for \(self.attendee) was not used (\(reason)); the deterministic draft stands."
         )
-    }
-}
-
-/// Every record of a run's model drafting, collected from the drafters running in parallel.
-public final class ModelDraftLedger: Sendable {
-    private let records = Mutex<[ModelDraftRecord]>([])
-
-    public init() {}
-
-    public func add(_ record: ModelDraftRecord) { self.records.withLock { $0.append(record) } }
-
-    /// In attendee order.
-    public var all: [ModelDraftRecord] {
-        self.records.withLock { $0 }.sorted { $0.attendee.rawValue < $1.attendee.rawValue }
-    }
-
-    /// Removes and returns one session's records, in attendee order.
-    public func take(session: SessionID) -> [ModelDraftRecord] {
-        self.records.withLock { records in
-            let taken = records.filter { $0.session == session }
-            records.removeAll { $0.session == session }
-            return taken
-        }.sorted { $0.attendee.rawValue < $1.attendee.rawValue }
     }
 }
 
