@@ -205,7 +205,7 @@ struct SegmentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (scenario, agents) = try self.input.load(self.directory)
-        let segmented = TranscriptSegmenter(configuration: agents.segmenter).segment(scenario.transcript)
+        let segmented = Segmentation(configuration: agents.segmenter).segment(scenario.transcript)
         if self.json {
             Console.out(
                 JSONWriter.write(

@@ -15,7 +15,7 @@ import Synchronization
 /// asked for once more. After that, or when the model fails, or for a Part 2 record the configuration
 /// keeps local, the attendee gets the deterministic draft; the record of what the model did (and why
 /// it fell back) is returned with the note.
-public struct ModelNoteDrafter: NoteDraftingAgent {
+public actor ModelNoteDrafter: NoteDraftingAgent {
     public struct Configuration: Sendable {
         /// The system prompt (`Agents/note-drafter/prompt.md`).
         public var prompt: String
@@ -45,12 +45,16 @@ public struct ModelNoteDrafter: NoteDraftingAgent {
         """
 
     private let model: any LanguageModel
-    private let local: any NoteDraftingAgent
+    /// Makes the deterministic drafter: the fields the model does not write, and the fallback.
+    private let local: @Sendable () -> any NoteDraftingAgent
     private let configuration: Configuration
+    /// This instance's job, and what the model did for it (calls, requests, tokens, latency, outcome).
+    public private(set) var job: AgentJob?
+    public private(set) var record: ModelDraftRecord?
 
-    /// - Parameter local: the deterministic drafter: the fields the model does not write, and the fallback.
+    /// - Parameter local: makes the deterministic drafter: the fields the model does not write, and the fallback.
     public init(
-        model: any LanguageModel, local: any NoteDraftingAgent, configuration: Configuration
+        model: any LanguageModel, local: @escaping @Sendable () -> any NoteDraftingAgent, configuration: Configuration
     ) {
         self.model = model
         self.local = local
@@ -58,7 +62,16 @@ public struct ModelNoteDrafter: NoteDraftingAgent {
     }
 
     public func draft(for attendee: PersonID, in context: DraftingContext) async throws -> NoteDraft {
-        let base = try await self.local.draft(for: attendee, in: context).note
+        self.job = try AgentJob.begin(
+            self.job, agent: .noteDrafter, session: context.facts.session.id, attendee: attendee)
+        let draft = try await self.draftNote(for: attendee, in: context)
+        self.record = draft.model
+        self.job = self.job?.finished()
+        return draft
+    }
+
+    private func draftNote(for attendee: PersonID, in context: DraftingContext) async throws -> NoteDraft {
+        let base = try await self.local().draft(for: attendee, in: context).note
         let facts = context.facts
         var record = ModelDraftRecord(
             attendee: attendee, outcome: .fellBack("not sent"), calls: 0, requests: 0, usage: TokenUsage(),

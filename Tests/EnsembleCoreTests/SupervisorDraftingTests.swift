@@ -121,6 +121,45 @@ struct SupervisorDraftingTests {
         for attendee in Self.drafted where attendee != slow { #expect(run.note(for: attendee)?.aiGenerated == true) }
     }
 
+    @Test func everyJob_getsAFreshAgentInstance_andAnInstanceServesOneJob() async throws {
+        let scenario = try Fixtures.scenario(Self.scenario)
+        let configuration = try Fixtures.agents().supervisor
+        let live = SessionSupervisor.Agents(configuration.drafting!)
+        let made = Mutex<[String: Int]>([:])
+        func counted<T>(_ name: String, _ make: @escaping @Sendable () -> T) -> @Sendable () -> T {
+            {
+                made.withLock { $0[name, default: 0] += 1 }; return make()
+            }
+        }
+        let agents = SessionSupervisor.Agents(
+            drafter: counted("drafter", live.drafter), aligner: counted("aligner", live.aligner),
+            screener: counted("screener", live.screener), summarizer: counted("summarizer", live.summarizer),
+            billing: counted("billing", live.billing))
+        let supervisor = SessionSupervisor(configuration: configuration, agents: agents, clock: ContinuousClock())
+        _ = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
+        _ = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
+        let counts = made.withLock { $0 }
+        // Two sessions: per session a drafter and an aligner per drafted attendee, one more aligner for the
+        // goal conflicts, and one screener, summarizer and reconciler.
+        #expect(counts["drafter"] == 2 * Self.drafted.count)
+        #expect(counts["aligner"] == 2 * (Self.drafted.count + 1))
+        #expect(counts["screener"] == 2 && counts["summarizer"] == 2 && counts["billing"] == 2)
+
+        // An instance keeps its one job's state, and refuses a second job.
+        let drafter = NoteDrafter(configuration: configuration.drafting!.drafter)
+        let attributed = try await supervisor.attribute(scenario.session, transcript: scenario.transcript)
+        let context = DraftingContext(
+            facts: SessionFacts(
+                attributed: attributed, attributor: configuration.attributor,
+                interventions: configuration.drafting!.interventions))
+        let attendee = try #require(Self.drafted.first)
+        _ = try await drafter.draft(for: attendee, in: context)
+        let job = try #require(await drafter.job)
+        #expect(job.agent == .noteDrafter && job.session == scenario.session.id && job.attendee == attendee)
+        #expect(job.took != nil)
+        await #expect(throws: AgentError.self) { try await drafter.draft(for: attendee, in: context) }
+    }
+
     @Test func billingFailure_leavesTheNotes_andNoClaims() async throws {
         let scenario = try Fixtures.scenario(Self.scenario)
         let (supervisor, _) = try Self.supervisor { $0 == "BillingReconciler" ? .fail : .succeed }
@@ -158,6 +197,8 @@ struct SupervisorDraftingTests {
         while clock.sleeperCount < jobs + 1 { await Task.yield() }
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
+        // The run ends at once; its agents are cancelled and end on their own, without being awaited.
+        for _ in 0..<100_000 where scripted.log.cancelled.count < jobs || clock.sleeperCount > 1 { await Task.yield() }
         #expect(scripted.log.cancelled.count == jobs)
         // No agent is left sleeping; only the supervisor's deadline watch waits for its next deadline.
         #expect(clock.sleeperCount == 1)
@@ -253,14 +294,14 @@ struct SupervisorDraftingTests {
             Task { try await supervisor.draft(scenario.session, transcript: scenario.transcript) }
         }
         func screens() -> Int { scripted.log.calls.filter { $0 == "RiskScreener" }.count }
-        while await supervisor.load != (2, 3) || screens() < 2 { await Task.yield() }
+        while supervisor.load != (2, 3) || screens() < 2 { await Task.yield() }
         for _ in 0..<200 { await Task.yield() }
         // Only the two admitted sessions reached an agent.
         #expect(screens() == 2)
         let waiting = try #require(tasks.last)
         waiting.cancel()
         await #expect(throws: CancellationError.self) { try await waiting.value }
-        #expect(await supervisor.load == (2, 2))
+        #expect(supervisor.load == (2, 2))
         // A screen that never ends times out (two minutes on the manual clock), its session finishes
         // with a finding, and the next waiting session takes its place.
         clock.advance(by: .seconds(121))
@@ -268,6 +309,6 @@ struct SupervisorDraftingTests {
         #expect(first.findings.contains { $0.code == .agentTimedOut })
         for task in tasks.dropFirst().dropLast() { task.cancel() }
         for task in tasks.dropFirst().dropLast() { _ = try? await task.value }
-        #expect(await supervisor.load == (0, 0))
+        #expect(supervisor.load == (0, 0))
     }
 }

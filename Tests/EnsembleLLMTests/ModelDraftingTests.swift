@@ -11,13 +11,13 @@ import Testing
 @Suite("Model drafting", .timeLimit(.minutes(1)))
 struct ModelDraftingTests {
     static func supervisor(_ model: any LanguageModel, sendPart2: Bool = false) throws -> SessionSupervisor {
-        let configuration = try Fixtures.agents().supervisor
-        var agents = SessionSupervisor.Agents(configuration.drafting!)
-        agents.drafter = ModelNoteDrafter(
-            model: model, local: agents.drafter,
-            configuration: ModelNoteDrafter.Configuration(
-                prompt: "You draft progress-note sentences.", sendPart2: sendPart2))
-        return SessionSupervisor(configuration: configuration, agents: agents, clock: ContinuousClock())
+        let supervisorConfiguration = try Fixtures.agents().supervisor
+        var agents = SessionSupervisor.Agents(supervisorConfiguration.drafting!)
+        let local = agents.drafter
+        let configuration = ModelNoteDrafter.Configuration(
+            prompt: "You draft progress-note sentences.", sendPart2: sendPart2)
+        agents.drafter = { ModelNoteDrafter(model: model, local: local, configuration: configuration) }
+        return SessionSupervisor(configuration: supervisorConfiguration, agents: agents, clock: ContinuousClock())
     }
 
     /// Every identifier session.json holds about people, as text that must never leave the machine.

@@ -1,20 +1,28 @@
 /// Binds every speaker label, and where a label covers several people every utterance, to a roster
 /// person with a confidence; below the configured threshold the answer is `unknown`, never a guess.
 ///
-/// The work is the pure `AttributionEngine`: a call never suspends midway and never throws. It runs
-/// outside the actor's isolation (immutable configuration only), so sessions are attributed in parallel.
+/// One instance per session: it owns that job's state; the work is the pure `AttributionEngine`, compiled
+/// once and shared by every instance, so sessions are attributed in parallel.
 public actor SpeakerAttributor {
     private let engine: AttributionEngine
+    public private(set) var job: AgentJob?
 
     public init(configuration: AttributorConfiguration) {
-        self.engine = AttributionEngine(configuration: configuration)
+        self.init(compiled: AttributionEngine(configuration: configuration))
     }
+
+    /// An instance over configuration (the lexicon) compiled once for many.
+    public init(compiled engine: AttributionEngine) { self.engine = engine }
 
     public nonisolated var configurationVersion: String { self.engine.configuration.version }
 
-    public nonisolated func attribute(_ segmented: SegmentedTranscript, roster: Roster, hints: [SpeakerHint] = [])
-        -> Attribution
-    {
-        self.engine.attribute(segmented, roster: roster, hints: hints)
+    /// Attributes one session's segmented transcript: this instance's one job.
+    public func attribute(
+        _ segmented: SegmentedTranscript, roster: Roster, hints: [SpeakerHint] = [], session: SessionID
+    ) throws -> Attribution {
+        self.job = try AgentJob.begin(self.job, agent: .speakerAttributor, session: session)
+        let attribution = self.engine.attribute(segmented, roster: roster, hints: hints)
+        self.job = self.job?.finished()
+        return attribution
     }
 }

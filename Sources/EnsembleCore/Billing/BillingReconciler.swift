@@ -2,16 +2,19 @@
 /// notes are drafted (a claim's status depends on its attendee's note).
 public actor BillingReconciler: BillingReconcilingAgent {
     private let engine: BillingReconciliation
+    public private(set) var job: AgentJob?
 
     public init(rules: BillingRules) {
-        self.engine = BillingReconciliation(rules: rules)
+        self.init(compiled: BillingReconciliation(rules: rules))
     }
 
-    /// Runs outside the actor's isolation (immutable rules only), so sessions reconcile in parallel
-    /// instead of queueing on one actor.
-    public nonisolated func reconcile(_ session: Session, notes: [PersonID: NoteReadiness]) async throws
-        -> BillingResult
-    {
-        self.engine.reconcile(session, notes: notes)
+    /// An instance over rules compiled once for many.
+    public init(compiled engine: BillingReconciliation) { self.engine = engine }
+
+    public func reconcile(_ session: Session, notes: [PersonID: NoteReadiness]) async throws -> BillingResult {
+        self.job = try AgentJob.begin(self.job, agent: .billingReconciler, session: session.id)
+        let result = self.engine.reconcile(session, notes: notes)
+        self.job = self.job?.finished()
+        return result
     }
 }

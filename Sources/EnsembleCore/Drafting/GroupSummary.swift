@@ -238,13 +238,19 @@ public struct GroupSummary: Sendable {
 /// Writes the group or family note. The work is the pure `GroupSummary`.
 public actor GroupSummarizer: GroupSummarizingAgent {
     private let summary: GroupSummary
+    public private(set) var job: AgentJob?
 
     public init(configuration: GroupSummarizerConfiguration, wording: NoteDrafterConfiguration) {
-        self.summary = GroupSummary(configuration: configuration, wording: wording)
+        self.init(compiled: GroupSummary(configuration: configuration, wording: wording))
     }
 
-    /// Runs outside the actor's isolation (immutable configuration only).
-    public nonisolated func summarize(_ context: DraftingContext) async throws -> GroupNote {
-        self.summary.summarize(context.facts)
+    /// An instance over configuration compiled once for many.
+    public init(compiled summary: GroupSummary) { self.summary = summary }
+
+    public func summarize(_ context: DraftingContext) async throws -> GroupNote {
+        self.job = try AgentJob.begin(self.job, agent: .groupSummarizer, session: context.facts.session.id)
+        let note = self.summary.summarize(context.facts)
+        self.job = self.job?.finished()
+        return note
     }
 }

@@ -539,17 +539,24 @@ extension String {
     }
 }
 
-/// Drafts one attendee's structured note. The work is the pure `NoteDrafting`.
+/// The NoteDrafter agent: one instance per attendee's drafting job. It owns that job's state (the job,
+/// its timing); the work is the pure `NoteDrafting`, compiled once and shared by every instance.
 public actor NoteDrafter: NoteDraftingAgent {
     private let drafting: NoteDrafting
+    public private(set) var job: AgentJob?
 
     public init(configuration: NoteDrafterConfiguration) {
-        self.drafting = NoteDrafting(configuration: configuration)
+        self.init(compiled: NoteDrafting(configuration: configuration))
     }
 
-    /// Runs outside the actor's isolation: it reads only immutable configuration, so the supervisor's
-    /// children draft their attendees in parallel.
-    public nonisolated func draft(for attendee: PersonID, in context: DraftingContext) async throws -> NoteDraft {
-        NoteDraft(note: self.drafting.draft(for: attendee, facts: context.facts))
+    /// An instance over configuration compiled once for many.
+    public init(compiled drafting: NoteDrafting) { self.drafting = drafting }
+
+    public func draft(for attendee: PersonID, in context: DraftingContext) async throws -> NoteDraft {
+        self.job = try AgentJob.begin(
+            self.job, agent: .noteDrafter, session: context.facts.session.id, attendee: attendee)
+        let note = self.drafting.draft(for: attendee, facts: context.facts)
+        self.job = self.job?.finished()
+        return NoteDraft(note: note)
     }
 }

@@ -230,17 +230,27 @@ public struct PlanAlignmentEngine: Sendable {
 /// Aligns each attendee's session with their treatment-plan goals, and finds conflicting goals.
 public actor PlanAligner: PlanAligningAgent {
     private let engine: PlanAlignmentEngine
+    public private(set) var job: AgentJob?
 
     public init(configuration: PlanAlignerConfiguration) {
-        self.engine = PlanAlignmentEngine(configuration: configuration)
+        self.init(compiled: PlanAlignmentEngine(configuration: configuration))
     }
 
-    /// Runs outside the actor's isolation (immutable configuration only), so attendees align in parallel.
-    public nonisolated func align(_ attendee: PersonID, in context: DraftingContext) async throws -> [GoalProgress] {
-        self.engine.align(attendee, facts: context.facts)
+    /// An instance over configuration compiled once for many.
+    public init(compiled engine: PlanAlignmentEngine) { self.engine = engine }
+
+    public func align(_ attendee: PersonID, in context: DraftingContext) async throws -> [GoalProgress] {
+        self.job = try AgentJob.begin(
+            self.job, agent: .planAligner, session: context.facts.session.id, attendee: attendee)
+        let progress = self.engine.align(attendee, facts: context.facts)
+        self.job = self.job?.finished()
+        return progress
     }
 
-    public nonisolated func conflicts(in context: DraftingContext) async throws -> [GoalConflict] {
-        self.engine.conflicts(facts: context.facts)
+    public func conflicts(in context: DraftingContext) async throws -> [GoalConflict] {
+        self.job = try AgentJob.begin(self.job, agent: .planAligner, session: context.facts.session.id)
+        let conflicts = self.engine.conflicts(facts: context.facts)
+        self.job = self.job?.finished()
+        return conflicts
     }
 }

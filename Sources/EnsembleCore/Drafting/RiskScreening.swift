@@ -257,14 +257,20 @@ public struct RiskScreening: Sendable {
 /// The work is the pure `RiskScreening`; the call never suspends midway.
 public actor RiskScreener: RiskScreeningAgent {
     private let screening: RiskScreening
+    public private(set) var job: AgentJob?
 
     public init(configuration: RiskScreenerConfiguration) {
-        self.screening = RiskScreening(configuration: configuration)
+        self.init(compiled: RiskScreening(configuration: configuration))
     }
 
-    /// Runs outside the actor's isolation (immutable configuration only).
-    public nonisolated func screen(_ context: DraftingContext) async throws -> RiskScreen {
-        self.screening.screen(context.facts)
+    /// An instance over configuration compiled once for many.
+    public init(compiled screening: RiskScreening) { self.screening = screening }
+
+    public func screen(_ context: DraftingContext) async throws -> RiskScreen {
+        self.job = try AgentJob.begin(self.job, agent: .riskScreener, session: context.facts.session.id)
+        let screen = self.screening.screen(context.facts)
+        self.job = self.job?.finished()
+        return screen
     }
 }
 

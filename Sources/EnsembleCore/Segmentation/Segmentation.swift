@@ -185,19 +185,26 @@ public struct Segmentation: Sendable {
 
 /// Segments a transcript into utterances, sentences, turns and topical segments.
 ///
-/// The actor holds its configuration; the work is the pure `Segmentation`, so a call never suspends
-/// and never throws. It runs outside the actor's isolation (immutable configuration only), so sessions
-/// are segmented in parallel.
+/// One instance per session: it owns that job's state; the work is the pure `Segmentation`, compiled once
+/// and shared by every instance, so sessions are segmented in parallel.
 public actor TranscriptSegmenter {
     private let segmentation: Segmentation
+    public private(set) var job: AgentJob?
 
     public init(configuration: SegmenterConfiguration) {
-        self.segmentation = Segmentation(configuration: configuration)
+        self.init(compiled: Segmentation(configuration: configuration))
     }
+
+    /// An instance over configuration compiled once for many.
+    public init(compiled segmentation: Segmentation) { self.segmentation = segmentation }
 
     public nonisolated var configurationVersion: String { self.segmentation.configuration.version }
 
-    public nonisolated func segment(_ transcript: Transcript) -> SegmentedTranscript {
-        self.segmentation.segment(transcript)
+    /// Segments one session's transcript: this instance's one job.
+    public func segment(_ transcript: Transcript, session: SessionID) throws -> SegmentedTranscript {
+        self.job = try AgentJob.begin(self.job, agent: .transcriptSegmenter, session: session)
+        let segmented = self.segmentation.segment(transcript)
+        self.job = self.job?.finished()
+        return segmented
     }
 }

@@ -17,6 +17,30 @@ public enum Abandonable {
         }
     }
 
+    /// What `operation` hands to `done`, as soon as it does, even while the operation itself goes on (it is
+    /// then cancelled and left to end on its own). Used where the answer is ready before every piece of
+    /// the work has ended: a fan-out whose last job settled while a stuck child still runs.
+    public static func run<T: Sendable>(
+        until operation: @escaping @Sendable (_ done: @escaping @Sendable (T) -> Void) async throws -> Void
+    ) async throws -> T {
+        let waiter = Waiter<T>()
+        let task = Task {
+            do {
+                try await operation { waiter.resume(with: .success($0)) }
+                waiter.resume(with: .failure(CancellationError()))  // ended without an answer
+            } catch {
+                waiter.resume(with: .failure(error))
+            }
+        }
+        defer { task.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { waiter.wait($0) }
+        } onCancel: {
+            task.cancel()
+            waiter.resume(with: .failure(CancellationError()))
+        }
+    }
+
     /// The operation's result, or nil when `budget` passes on `clock` first (the operation is then
     /// cancelled and left behind).
     public static func run<T: Sendable, C: Clock<Duration>>(

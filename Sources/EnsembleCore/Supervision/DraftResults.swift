@@ -125,8 +125,8 @@ final class CompiledDrafting: Sendable {
 /// the calling task: no admission, fan-out, timeouts or events. The benchmarks measure the
 /// supervisor's overhead against it, and tests check the supervisor's output is the same.
 public struct SequentialDrafting: Sendable {
-    private let segmenter: TranscriptSegmenter
-    private let attributor: SpeakerAttributor
+    private let segmentation: Segmentation
+    private let attribution: AttributionEngine
     private let compiled: CompiledDrafting
 
     /// - Parameter agents: the drafting agents (the live ones when nil).
@@ -136,33 +136,35 @@ public struct SequentialDrafting: Sendable {
         else {
             preconditionFailure("SequentialDrafting needs a drafting configuration")
         }
-        self.segmenter = TranscriptSegmenter(configuration: configuration.segmenter)
-        self.attributor = SpeakerAttributor(configuration: configuration.attributor)
+        self.segmentation = Segmentation(configuration: configuration.segmenter)
+        self.attribution = AttributionEngine(configuration: configuration.attributor)
         self.compiled = compiled
     }
 
     /// Every agent in turn; an agent's error propagates (there is no failure isolation here).
     public func draft(_ session: Session, transcript: Transcript) async throws -> SessionRun {
-        let segmented = self.segmenter.segment(transcript)
+        let segmented = try await TranscriptSegmenter(compiled: self.segmentation).segment(
+            transcript, session: session.id)
         let roster = Roster(session: session)
-        let attribution = self.attributor.attribute(segmented, roster: roster, hints: session.speakerHints)
+        let attribution = try await SpeakerAttributor(compiled: self.attribution).attribute(
+            segmented, roster: roster, hints: session.speakerHints, session: session.id)
         let attributed = AttributedSession(
             session: session, roster: roster, segmented: segmented, attribution: attribution)
         let context = DraftingContext(facts: SessionFacts(attributed: attributed, readers: self.compiled.readers))
         let agents = self.compiled.agents
         var results = DraftResults()
-        results.risk = try await agents.screener.screen(context)
-        results.groupNote = try await agents.summarizer.summarize(context)
-        results.conflicts = try await agents.aligner.conflicts(in: context)
+        results.risk = try await agents.screener().screen(context)
+        results.groupNote = try await agents.summarizer().summarize(context)
+        results.conflicts = try await agents.aligner().conflicts(in: context)
         for attendee in session.attendees where attendee.present && (attendee.consent?.aiDrafting ?? false) {
-            let draft = try await agents.drafter.draft(for: attendee.id, in: context)
+            let draft = try await agents.drafter().draft(for: attendee.id, in: context)
             results.drafts[attendee.id] = draft.note
             if let record = draft.model { results.modelRecords.append(record) }
-            results.progress[attendee.id] = try await agents.aligner.align(attendee.id, in: context)
+            results.progress[attendee.id] = try await agents.aligner().align(attendee.id, in: context)
         }
         results.settle()
         let drafted = results.assembled(facts: context.facts, assembly: self.compiled.assembly)
-        let billing = try await agents.billing.reconcile(
+        let billing = try await agents.billing().reconcile(
             session, notes: DraftResults.readiness(of: drafted.notes, in: session))
         return drafted.run(billing: billing)
     }

@@ -19,11 +19,16 @@ public struct DraftingEngine: Sendable {
     }
 
     public var model: Model?
-    /// The NoteDrafter to use, given the deterministic one and the time it may spend on the model before
-    /// the deterministic draft stands (inside the agent's own timeout); nil keeps the deterministic one.
-    public var drafter: (@Sendable (_ local: any NoteDraftingAgent, _ budget: Duration) -> any NoteDraftingAgent)?
+    /// A NoteDrafter for one job, given how to make the deterministic one (its fallback) and the time it
+    /// may spend on the model before the deterministic draft stands (inside the agent's own timeout); nil
+    /// keeps the deterministic one.
+    public typealias DrafterMaker =
+        @Sendable (_ local: @escaping @Sendable () -> any NoteDraftingAgent, _ budget: Duration) ->
+        any NoteDraftingAgent
+
+    public var drafter: DrafterMaker?
     public init(
-        model: Model?, drafter: (@Sendable (any NoteDraftingAgent, Duration) -> any NoteDraftingAgent)?
+        model: Model?, drafter: DrafterMaker?
     ) {
         self.model = model
         self.drafter = drafter
@@ -43,7 +48,10 @@ public struct DraftingEngine: Sendable {
     ) -> SessionSupervisor.Agents {
         var agents = SessionSupervisor.Agents(configuration)
         let budget = min(modelBudget ?? agentTimeout, agentTimeout * 3 / 4)
-        if let drafter = self.drafter { agents.drafter = drafter(agents.drafter, budget) }
+        if let drafter = self.drafter {
+            let local = agents.drafter
+            agents.drafter = { drafter(local, budget) }
+        }
         return agents
     }
 }

@@ -68,7 +68,7 @@ public typealias SupervisorProgress = @Sendable (SupervisorEvent) -> Void
 /// in a few bytes each instead of all holding a working set. Admission is a lock, not an actor hop, so
 /// an admitted session never leaves its thread to be let in. Each call can pass a `progress` handler
 /// for that session's events; without one, no event is built.
-public actor SessionSupervisor {
+public final class SessionSupervisor: Sendable {
     public struct Configuration: Sendable {
         public var segmenter: SegmenterConfiguration
         public var attributor: AttributorConfiguration
@@ -116,17 +116,21 @@ public actor SessionSupervisor {
         }
     }
 
-    /// The agents the fan-out calls.
+    /// How the fan-out gets its agents: each of these makes a fresh agent for one job. The instances
+    /// share only the immutable compiled configuration the makers captured.
     public struct Agents: Sendable {
-        public var drafter: any NoteDraftingAgent
-        public var aligner: any PlanAligningAgent
-        public var screener: any RiskScreeningAgent
-        public var summarizer: any GroupSummarizingAgent
-        public var billing: any BillingReconcilingAgent
+        public var drafter: @Sendable () -> any NoteDraftingAgent
+        public var aligner: @Sendable () -> any PlanAligningAgent
+        public var screener: @Sendable () -> any RiskScreeningAgent
+        public var summarizer: @Sendable () -> any GroupSummarizingAgent
+        public var billing: @Sendable () -> any BillingReconcilingAgent
 
         public init(
-            drafter: any NoteDraftingAgent, aligner: any PlanAligningAgent, screener: any RiskScreeningAgent,
-            summarizer: any GroupSummarizingAgent, billing: any BillingReconcilingAgent
+            drafter: @escaping @Sendable () -> any NoteDraftingAgent,
+            aligner: @escaping @Sendable () -> any PlanAligningAgent,
+            screener: @escaping @Sendable () -> any RiskScreeningAgent,
+            summarizer: @escaping @Sendable () -> any GroupSummarizingAgent,
+            billing: @escaping @Sendable () -> any BillingReconcilingAgent
         ) {
             self.drafter = drafter
             self.aligner = aligner
@@ -135,27 +139,31 @@ public actor SessionSupervisor {
             self.billing = billing
         }
 
-        /// The live, deterministic agents.
+        /// The live, deterministic agents, their configuration compiled once here.
         public init(_ configuration: DraftingConfiguration) {
+            let drafting = NoteDrafting(configuration: configuration.drafter)
+            let alignment = PlanAlignmentEngine(configuration: configuration.aligner)
+            let screening = RiskScreening(configuration: configuration.screener)
+            let summary = GroupSummary(configuration: configuration.summarizer, wording: configuration.drafter)
+            let reconciliation = BillingReconciliation(rules: configuration.billing)
             self.init(
-                drafter: NoteDrafter(configuration: configuration.drafter),
-                aligner: PlanAligner(configuration: configuration.aligner),
-                screener: RiskScreener(configuration: configuration.screener),
-                summarizer: GroupSummarizer(configuration: configuration.summarizer, wording: configuration.drafter),
-                billing: BillingReconciler(rules: configuration.billing)
-            )
+                drafter: { NoteDrafter(compiled: drafting) }, aligner: { PlanAligner(compiled: alignment) },
+                screener: { RiskScreener(compiled: screening) }, summarizer: { GroupSummarizer(compiled: summary) },
+                billing: { BillingReconciler(compiled: reconciliation) })
         }
     }
 
-    private nonisolated let configuration: Configuration
-    private nonisolated let segmenter: TranscriptSegmenter
-    private nonisolated let attributor: SpeakerAttributor
-    private nonisolated let compiled: CompiledDrafting?
+    private let configuration: Configuration
+    /// The segmenter's and the attributor's configuration, compiled once; each session gets its own
+    /// agent instances over them.
+    private let segmentation: Segmentation
+    private let attribution: AttributionEngine
+    private let compiled: CompiledDrafting?
     /// Every running agent call's deadline, across sessions, on one watcher (on the supervisor's clock).
-    private nonisolated let deadlines: DeadlineWatch
-    private nonisolated let admission: Admission
+    private let deadlines: DeadlineWatch
+    private let admission: Admission
 
-    public init(configuration: Configuration) {
+    public convenience init(configuration: Configuration) {
         self.init(
             configuration: configuration, agents: configuration.drafting.map(Agents.init), clock: ContinuousClock())
     }
@@ -165,8 +173,8 @@ public actor SessionSupervisor {
     ///   - clock: the clock agent timeouts are measured on.
     public init(configuration: Configuration, agents: Agents?, clock: any Clock<Duration>) {
         self.configuration = configuration
-        self.segmenter = TranscriptSegmenter(configuration: configuration.segmenter)
-        self.attributor = SpeakerAttributor(configuration: configuration.attributor)
+        self.segmentation = Segmentation(configuration: configuration.segmenter)
+        self.attribution = AttributionEngine(configuration: configuration.attributor)
         self.deadlines = DeadlineWatch(clock: clock, timeout: configuration.agentTimeout)
         self.compiled = agents.flatMap { CompiledDrafting(configuration, agents: $0) }
         self.admission = Admission(limit: configuration.sessionLimit)
@@ -179,12 +187,12 @@ public actor SessionSupervisor {
     /// Segments and attributes one session's transcript, with a clinician's `corrections` of labels
     /// applied over the attributor's answer. Throws `CancellationError` when cancelled.
     @concurrent
-    public nonisolated func attribute(
+    public func attribute(
         _ session: Session, transcript: Transcript, corrections: [SpeakerCorrection] = [],
         progress: SupervisorProgress? = nil
     ) async throws -> AttributedSession {
         try await self.admission.admitted {
-            let attributed = try self.segmentAndAttribute(
+            let attributed = try await self.segmentAndAttribute(
                 session, transcript: transcript, corrections: corrections, progress: progress)
             progress?(.finished)
             return attributed
@@ -196,7 +204,7 @@ public actor SessionSupervisor {
     /// `CancellationError` when cancelled (also while waiting to be admitted); an agent's failure is a
     /// finding, not an error.
     @concurrent
-    public nonisolated func draft(
+    public func draft(
         _ session: Session, transcript: Transcript, corrections: [SpeakerCorrection] = [],
         progress: SupervisorProgress? = nil
     ) async throws -> SessionRun {
@@ -204,7 +212,7 @@ public actor SessionSupervisor {
             preconditionFailure("SessionSupervisor.draft needs a drafting configuration and agents")
         }
         return try await self.admission.admitted {
-            let attributed = try self.segmentAndAttribute(
+            let attributed = try await self.segmentAndAttribute(
                 session, transcript: transcript, corrections: corrections, progress: progress)
             let facts = SessionFacts(attributed: attributed, readers: compiled.readers)
             let run = try await self.fanOut(facts, compiled: compiled, progress: progress)
@@ -216,16 +224,19 @@ public actor SessionSupervisor {
     /// Sessions at work and waiting, for monitoring.
     public var load: (working: Int, waiting: Int) { self.admission.load }
 
-    private nonisolated func segmentAndAttribute(
+    private func segmentAndAttribute(
         _ session: Session, transcript: Transcript, corrections: [SpeakerCorrection], progress: SupervisorProgress?
-    ) throws -> AttributedSession {
+    ) async throws -> AttributedSession {
         try Task.checkCancellation()
-        let segmented = self.segmenter.segment(transcript)
+        // A TranscriptSegmenter and a SpeakerAttributor for this session.
+        let segmented = try await TranscriptSegmenter(compiled: self.segmentation).segment(
+            transcript, session: session.id)
         progress?(.segmented(utterances: segmented.utterances.count, segments: segmented.segments.count))
         try Task.checkCancellation()
         let roster = Roster(session: session)
-        let attribution = self.attributor.attribute(segmented, roster: roster, hints: session.speakerHints)
-            .correcting(corrections, segmented: segmented, roster: roster)
+        let attribution = try await SpeakerAttributor(compiled: self.attribution).attribute(
+            segmented, roster: roster, hints: session.speakerHints, session: session.id
+        ).correcting(corrections, segmented: segmented, roster: roster)
         progress?(
             .attributed(speakers: attribution.speakers.count, unknownUtterances: attribution.unknownUtterances.count))
         return AttributedSession(session: session, roster: roster, segmented: segmented, attribution: attribution)
@@ -321,7 +332,7 @@ public actor SessionSupervisor {
             let assembled = results.assembled(facts: self.context.facts, assembly: self.compiled.assembly)
             self.state.withLock { $0.assembled = assembled }
             return try await SessionSupervisor.reconcile(
-                assembled, session: self.context.session, agent: self.compiled.agents.billing)
+                assembled, session: self.context.session, agent: self.compiled.agents.billing())
         }
 
         var billingIndex: Int { self.jobs.count - 1 }
@@ -401,7 +412,7 @@ public actor SessionSupervisor {
     /// watch, so no call arms a timer of its own. A job past its deadline is reported timed out, its
     /// late result is ignored, and a fresh worker takes its stuck worker's place. Once every job is
     /// settled the group cancels what is left: abandoned calls and the bell.
-    private nonisolated func fanOut(
+    private func fanOut(
         _ facts: SessionFacts, compiled: CompiledDrafting, progress: SupervisorProgress?
     ) async throws -> SessionRun {
         let draftable = facts.session.attendees.filter { $0.present && ($0.consent?.aiDrafting ?? false) }.map(\.id)
@@ -418,27 +429,33 @@ public actor SessionSupervisor {
             jobs: jobs, context: DraftingContext(facts: facts), compiled: compiled, progress: progress,
             deadlines: self.deadlines)
         defer { board.release() }
-        try await withThrowingTaskGroup(of: Event.self) { group in
-            func addWorker() {
-                group.addTask {
-                    while let (index, job, results) = board.take() {
-                        try Task.checkCancellation()
-                        board.finish(index, try await board.perform(job, results: results))
+        // The group runs in a task of its own, and the fan-out returns once every job has settled: a child
+        // stuck in an agent that ignores cancellation is cancelled and left behind, never awaited.
+        let workers = min(self.configuration.concurrencyLimit, jobs.count)
+        _ = try await Abandonable.run(until: { (done: @escaping @Sendable (Bool) -> Void) in
+            try await withThrowingTaskGroup(of: Event.self) { group in
+                func addWorker() {
+                    group.addTask {
+                        while let (index, job, results) = board.take() {
+                            try Task.checkCancellation()
+                            board.finish(index, try await board.perform(job, results: results))
+                        }
+                        return .workerDone
                     }
-                    return .workerDone
                 }
-            }
-            func addBell() { group.addTask { .expired(await board.bell.wait()) } }
-            for _ in 0..<min(self.configuration.concurrencyLimit, jobs.count) { addWorker() }
-            addBell()
-            while !board.allSettled, let event = try await group.next() {
-                if case .expired(let count) = event, count > 0 {
-                    for _ in 0..<count { addWorker() }
-                    addBell()
+                func addBell() { group.addTask { .expired(await board.bell.wait()) } }
+                for _ in 0..<workers { addWorker() }
+                addBell()
+                while !board.allSettled, let event = try await group.next() {
+                    if case .expired(let count) = event, count > 0 {
+                        for _ in 0..<count { addWorker() }
+                        addBell()
+                    }
                 }
+                done(true)
+                group.cancelAll()
             }
-            group.cancelAll()
-        }
+        })
         try Task.checkCancellation()
         var (assembled, billing) = board.run
         if assembled == nil {
@@ -455,8 +472,8 @@ public actor SessionSupervisor {
         _ assembled: DraftResults.Assembled, session: Session, agent: any BillingReconcilingAgent
     ) async throws -> Outcome {
         do {
-            let readiness = DraftResults.readiness(of: assembled.notes, in: session)
-            return .billing(try await Abandonable.run { try await agent.reconcile(session, notes: readiness) })
+            return .billing(
+                try await agent.reconcile(session, notes: DraftResults.readiness(of: assembled.notes, in: session)))
         } catch is CancellationError {
             throw CancellationError()
         } catch {
@@ -507,14 +524,12 @@ public actor SessionSupervisor {
         do {
             switch job {
             // Each call can be left behind: past its deadline the session finishes without waiting for it.
-            case .risk: return .risk(try await Abandonable.run { try await agents.screener.screen(context) })
-            case .summary: return .summary(try await Abandonable.run { try await agents.summarizer.summarize(context) })
-            case .conflicts:
-                return .conflicts(try await Abandonable.run { try await agents.aligner.conflicts(in: context) })
-            case .draft(let id):
-                return .draft(id, try await Abandonable.run { try await agents.drafter.draft(for: id, in: context) })
-            case .align(let id):
-                return .align(id, try await Abandonable.run { try await agents.aligner.align(id, in: context) })
+            // A fresh agent for each job.
+            case .risk: return .risk(try await agents.screener().screen(context))
+            case .summary: return .summary(try await agents.summarizer().summarize(context))
+            case .conflicts: return .conflicts(try await agents.aligner().conflicts(in: context))
+            case .draft(let id): return .draft(id, try await agents.drafter().draft(for: id, in: context))
+            case .align(let id): return .align(id, try await agents.aligner().align(id, in: context))
             case .billing: preconditionFailure("the billing job runs on the assembled notes")
             }
         } catch is CancellationError {
