@@ -1,3 +1,4 @@
+import EnsembleCore
 import EnsembleTesting
 import Foundation
 import Testing
@@ -86,5 +87,22 @@ struct ArchitectureTests {
         let store = try #require(manifest.range(of: "name: \"EnsembleStore\""))
         let line = manifest[store.lowerBound...].prefix { $0 != ")" }
         #expect(!line.contains("\"EnsembleIO\""), "Package.swift: EnsembleStore depends on EnsembleIO")
+    }
+
+    /// One folder per agent in the core, each holding its port and its actor.
+    @Test func eachAgent_hasAFolderWithItsPortAndActor() throws {
+        let root = Fixtures.repositoryRoot + "/Sources/EnsembleCore/Agents"
+        let folders = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+        #expect(folders == AgentKind.allCases.map(\.rawValue).sorted())
+        for agent in AgentKind.allCases {
+            let folder = root + "/" + agent.rawValue
+            let text = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".swift") }
+                .map { try String(contentsOfFile: folder + "/" + $0, encoding: .utf8) }.joined()
+            #expect(text.contains("public actor \(agent.rawValue)"), "\(agent): its actor")
+            if ![AgentKind.transcriptSegmenter, .speakerAttributor].contains(agent) {
+                #expect(text.contains("public protocol "), "\(agent): its port")
+            }
+            #expect(!text.contains("nonisolated func"), "\(agent): its work is isolated to the job's instance")
+        }
     }
 }

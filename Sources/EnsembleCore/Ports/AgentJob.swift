@@ -28,4 +28,16 @@ public struct AgentJob: Sendable, Hashable {
         job.took = self.started.duration(to: ContinuousClock().now)
         return job
     }
+
+    /// Runs `work` as the one job of an agent instance whose job state is `job`: refused when the instance
+    /// already had a job; the job's timing is kept when it ends.
+    public static func perform<T>(
+        _ job: inout AgentJob?, _ agent: AgentKind, session: SessionID, attendee: PersonID? = nil,
+        _ work: () throws -> T
+    ) throws -> T {
+        job = try self.begin(job, agent: agent, session: session, attendee: attendee)
+        let result = try work()
+        job = job?.finished()
+        return result
+    }
 }

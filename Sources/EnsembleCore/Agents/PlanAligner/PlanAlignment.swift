@@ -240,17 +240,14 @@ public actor PlanAligner: PlanAligningAgent {
     public init(compiled engine: PlanAlignmentEngine) { self.engine = engine }
 
     public func align(_ attendee: PersonID, in context: DraftingContext) async throws -> [GoalProgress] {
-        self.job = try AgentJob.begin(
-            self.job, agent: .planAligner, session: context.facts.session.id, attendee: attendee)
-        let progress = self.engine.align(attendee, facts: context.facts)
-        self.job = self.job?.finished()
-        return progress
+        try AgentJob.perform(&self.job, .planAligner, session: context.facts.session.id, attendee: attendee) {
+            self.engine.align(attendee, facts: context.facts)
+        }
     }
 
     public func conflicts(in context: DraftingContext) async throws -> [GoalConflict] {
-        self.job = try AgentJob.begin(self.job, agent: .planAligner, session: context.facts.session.id)
-        let conflicts = self.engine.conflicts(facts: context.facts)
-        self.job = self.job?.finished()
-        return conflicts
+        try AgentJob.perform(&self.job, .planAligner, session: context.facts.session.id) {
+            self.engine.conflicts(facts: context.facts)
+        }
     }
 }

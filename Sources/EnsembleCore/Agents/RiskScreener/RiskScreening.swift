@@ -267,19 +267,8 @@ public actor RiskScreener: RiskScreeningAgent {
     public init(compiled screening: RiskScreening) { self.screening = screening }
 
     public func screen(_ context: DraftingContext) async throws -> RiskScreen {
-        self.job = try AgentJob.begin(self.job, agent: .riskScreener, session: context.facts.session.id)
-        let screen = self.screening.screen(context.facts)
-        self.job = self.job?.finished()
-        return screen
+        try AgentJob.perform(&self.job, .riskScreener, session: context.facts.session.id) {
+            self.screening.screen(context.facts)
+        }
     }
-}
-
-/// What the drafting agents share: the attributed session and the facts worked out from it.
-public final class DraftingContext: Sendable {
-    public let facts: SessionFacts
-
-    public init(facts: SessionFacts) { self.facts = facts }
-
-    public var attributed: AttributedSession { self.facts.attributed }
-    public var session: Session { self.facts.session }
 }

@@ -12,9 +12,8 @@ public actor BillingReconciler: BillingReconcilingAgent {
     public init(compiled engine: BillingReconciliation) { self.engine = engine }
 
     public func reconcile(_ session: Session, notes: [PersonID: NoteReadiness]) async throws -> BillingResult {
-        self.job = try AgentJob.begin(self.job, agent: .billingReconciler, session: session.id)
-        let result = self.engine.reconcile(session, notes: notes)
-        self.job = self.job?.finished()
-        return result
+        try AgentJob.perform(&self.job, .billingReconciler, session: session.id) {
+            self.engine.reconcile(session, notes: notes)
+        }
     }
 }

@@ -248,9 +248,8 @@ public actor GroupSummarizer: GroupSummarizingAgent {
     public init(compiled summary: GroupSummary) { self.summary = summary }
 
     public func summarize(_ context: DraftingContext) async throws -> GroupNote {
-        self.job = try AgentJob.begin(self.job, agent: .groupSummarizer, session: context.facts.session.id)
-        let note = self.summary.summarize(context.facts)
-        self.job = self.job?.finished()
-        return note
+        try AgentJob.perform(&self.job, .groupSummarizer, session: context.facts.session.id) {
+            self.summary.summarize(context.facts)
+        }
     }
 }

@@ -553,10 +553,8 @@ public actor NoteDrafter: NoteDraftingAgent {
     public init(compiled drafting: NoteDrafting) { self.drafting = drafting }
 
     public func draft(for attendee: PersonID, in context: DraftingContext) async throws -> NoteDraft {
-        self.job = try AgentJob.begin(
-            self.job, agent: .noteDrafter, session: context.facts.session.id, attendee: attendee)
-        let note = self.drafting.draft(for: attendee, facts: context.facts)
-        self.job = self.job?.finished()
-        return NoteDraft(note: note)
+        try AgentJob.perform(&self.job, .noteDrafter, session: context.facts.session.id, attendee: attendee) {
+            NoteDraft(note: self.drafting.draft(for: attendee, facts: context.facts))
+        }
     }
 }

@@ -20,9 +20,8 @@ public actor SpeakerAttributor {
     public func attribute(
         _ segmented: SegmentedTranscript, roster: Roster, hints: [SpeakerHint] = [], session: SessionID
     ) throws -> Attribution {
-        self.job = try AgentJob.begin(self.job, agent: .speakerAttributor, session: session)
-        let attribution = self.engine.attribute(segmented, roster: roster, hints: hints)
-        self.job = self.job?.finished()
-        return attribution
+        try AgentJob.perform(&self.job, .speakerAttributor, session: session) {
+            self.engine.attribute(segmented, roster: roster, hints: hints)
+        }
     }
 }

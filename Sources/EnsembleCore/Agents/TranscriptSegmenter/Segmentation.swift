@@ -202,9 +202,8 @@ public actor TranscriptSegmenter {
 
     /// Segments one session's transcript: this instance's one job.
     public func segment(_ transcript: Transcript, session: SessionID) throws -> SegmentedTranscript {
-        self.job = try AgentJob.begin(self.job, agent: .transcriptSegmenter, session: session)
-        let segmented = self.segmentation.segment(transcript)
-        self.job = self.job?.finished()
-        return segmented
+        try AgentJob.perform(&self.job, .transcriptSegmenter, session: session) {
+            self.segmentation.segment(transcript)
+        }
     }
 }
