@@ -111,10 +111,10 @@ final class CompiledDrafting: Sendable {
     let readers: SessionFacts.Readers
     let assembly: NoteAssembly
 
-    /// Nil without a drafting configuration.
-    init?(_ configuration: SessionSupervisor.Configuration, agents: SessionSupervisor.Agents) {
+    /// Nil without a drafting configuration. `lexicon` is the attributor's, compiled once for both.
+    init?(_ configuration: SessionSupervisor.Configuration, agents: SessionSupervisor.Agents, lexicon: CompiledLexicon)
+    {
         guard let drafting = configuration.drafting else { return nil }
-        let lexicon = CompiledLexicon(configuration.attributor.lexicon)
         self.agents = agents
         self.readers = SessionFacts.Readers(names: lexicon, interventions: drafting.interventions)
         self.assembly = NoteAssembly(drafter: drafting.drafter, lexicon: lexicon)
@@ -131,13 +131,15 @@ public struct SequentialDrafting: Sendable {
 
     /// - Parameter agents: the drafting agents (the live ones when nil).
     public init(configuration: SessionSupervisor.Configuration, agents: SessionSupervisor.Agents? = nil) {
+        let attribution = AttributionEngine(configuration: configuration.attributor)
         guard let drafting = configuration.drafting,
-            let compiled = CompiledDrafting(configuration, agents: agents ?? SessionSupervisor.Agents(drafting))
+            let compiled = CompiledDrafting(
+                configuration, agents: agents ?? SessionSupervisor.Agents(drafting), lexicon: attribution.lexicon)
         else {
             preconditionFailure("SequentialDrafting needs a drafting configuration")
         }
         self.segmentation = Segmentation(configuration: configuration.segmenter)
-        self.attribution = AttributionEngine(configuration: configuration.attributor)
+        self.attribution = attribution
         self.compiled = compiled
     }
 

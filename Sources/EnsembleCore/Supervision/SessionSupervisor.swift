@@ -176,7 +176,9 @@ public final class SessionSupervisor: Sendable {
         self.segmentation = Segmentation(configuration: configuration.segmenter)
         self.attribution = AttributionEngine(configuration: configuration.attributor)
         self.deadlines = DeadlineWatch(clock: clock, timeout: configuration.agentTimeout)
-        self.compiled = agents.flatMap { CompiledDrafting(configuration, agents: $0) }
+        // The attributor's lexicon, compiled once, also reads names for the facts and the assembly.
+        let lexicon = self.attribution.lexicon
+        self.compiled = agents.flatMap { CompiledDrafting(configuration, agents: $0, lexicon: lexicon) }
         self.admission = Admission(limit: configuration.sessionLimit)
     }
 
@@ -292,10 +294,26 @@ public final class SessionSupervisor: Sendable {
     /// last and opens only when every other job has settled; whoever settles the last one (a worker
     /// looping, or a fresh worker after a timeout) takes it.
     private final class Board: DeadlineTarget {
+        /// Where one job is.
+        enum Slot {
+            case waiting
+            /// Taken by a worker; its deadline is being registered.
+            case starting
+            /// Running under the deadline with this ticket.
+            case running(UInt64)
+            case settled
+
+            var isOpen: Bool {
+                switch self {
+                case .starting, .running: true
+                case .waiting, .settled: false
+                }
+            }
+        }
+
         struct State {
             var next = 0
-            /// Each running job's deadline ticket; nil when not running (waiting, or settled).
-            var tickets: [UInt64?]
+            var slots: [Slot]
             var settled = 0
             var results = DraftResults()
             var assembled: DraftResults.Assembled?
@@ -318,7 +336,7 @@ public final class SessionSupervisor: Sendable {
             self.jobs = jobs
             self.context = context
             self.compiled = compiled
-            self.state = Mutex(State(tickets: Array(repeating: nil, count: jobs.count)))
+            self.state = Mutex(State(slots: Array(repeating: .waiting, count: jobs.count)))
             self.progress = progress
             self.deadlines = deadlines
         }
@@ -345,18 +363,18 @@ public final class SessionSupervisor: Sendable {
                 if state.next == self.billingIndex {
                     guard state.settled == self.billingIndex else { return nil }
                     state.next += 1
-                    state.tickets[self.billingIndex] = .max  // running; its ticket follows
+                    state.slots[self.billingIndex] = .starting
                     return (self.billingIndex, state.results)
                 }
                 defer { state.next += 1 }
-                state.tickets[state.next] = .max
+                state.slots[state.next] = .starting
                 return (state.next, nil)
             }
             guard let (index, results) = taken else { return nil }
             let ticket = self.deadlines.register(self, tag: index)
             let late = self.state.withLock { state in
-                guard state.tickets[index] != nil else { return true }
-                state.tickets[index] = ticket
+                guard state.slots[index].isOpen else { return true }
+                state.slots[index] = .running(ticket)
                 return false
             }
             if late { self.deadlines.remove(ticket) }  // it already timed out on another clock's tick
@@ -366,15 +384,16 @@ public final class SessionSupervisor: Sendable {
 
         /// A job's outcome; a job already reported timed out is not recorded again.
         func finish(_ index: Int, _ outcome: Outcome) {
-            let ticket: UInt64? = self.state.withLock { state in
-                guard let ticket = state.tickets[index] else { return nil }
-                state.tickets[index] = nil
+            let slot: Slot = self.state.withLock { state in
+                let slot = state.slots[index]
+                guard slot.isOpen else { return slot }
+                state.slots[index] = .settled
                 state.settled += 1
                 SessionSupervisor.record(outcome, in: &state)
-                return ticket
+                return slot
             }
-            guard let ticket else { return }
-            self.deadlines.remove(ticket)
+            guard slot.isOpen else { return }
+            if case .running(let ticket) = slot { self.deadlines.remove(ticket) }
             if let progress { SessionSupervisor.announce(outcome, progress: progress) }
         }
 
@@ -382,8 +401,8 @@ public final class SessionSupervisor: Sendable {
         func deadlinePassed(_ index: Int) {
             let job = self.jobs[index]
             let expired = self.state.withLock { state in
-                guard state.tickets[index] != nil else { return false }
-                state.tickets[index] = nil
+                guard state.slots[index].isOpen else { return false }
+                state.slots[index] = .settled
                 state.settled += 1
                 SessionSupervisor.record(.failed(SessionSupervisor.timedOut(job)), in: &state)
                 return true
@@ -396,10 +415,12 @@ public final class SessionSupervisor: Sendable {
         /// Clears the deadlines of jobs still running when the fan-out ends (abandoned or cancelled).
         func release() {
             let tickets = self.state.withLock { state in
-                defer { state.tickets = state.tickets.map { _ in nil } }
-                return state.tickets.compactMap { $0 }
+                defer { state.slots = state.slots.map { _ in .settled } }
+                return state.slots.compactMap { slot -> UInt64? in
+                    if case .running(let ticket) = slot { ticket } else { nil }
+                }
             }
-            for ticket in tickets where ticket != .max { self.deadlines.remove(ticket) }
+            for ticket in tickets { self.deadlines.remove(ticket) }
         }
 
         var allSettled: Bool { self.state.withLock { $0.settled == self.jobs.count } }
@@ -457,14 +478,17 @@ public final class SessionSupervisor: Sendable {
             }
         })
         try Task.checkCancellation()
-        var (assembled, billing) = board.run
-        if assembled == nil {
+        let (stored, billing) = board.run
+        let assembled: DraftResults.Assembled
+        if let stored {
+            assembled = stored
+        } else {
             // The last drafting job timed out and the billing job's worker never got to assemble.
             var results = board.state.withLock { $0.results }
             results.settle()
             assembled = results.assembled(facts: facts, assembly: compiled.assembly)
         }
-        return assembled!.run(billing: billing ?? BillingResult())
+        return assembled.run(billing: billing ?? BillingResult())
     }
 
     /// The claims for the assembled notes (none is signed: drafts never are).
