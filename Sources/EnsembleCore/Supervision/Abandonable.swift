@@ -5,18 +5,6 @@ import Synchronization
 /// is cancelled and left to end on its own, so an agent or a model call that ignores cancellation never
 /// holds up the session that gave up on it.
 public enum Abandonable {
-    /// The operation's result; `CancellationError` as soon as the caller is cancelled.
-    public static func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let waiter = Waiter<T>()
-        let task = Task { waiter.resume(with: await Result(catching: operation)) }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { waiter.wait($0) }
-        } onCancel: {
-            task.cancel()
-            waiter.resume(with: .failure(CancellationError()))
-        }
-    }
-
     /// What `operation` hands to `done`, as soon as it does, even while the operation itself goes on (it is
     /// then cancelled and left to end on its own). Used where the answer is ready before every piece of
     /// the work has ended: a fan-out whose last job settled while a stuck child still runs.

@@ -128,7 +128,6 @@ public struct JSONParser {
         try self.enter()
         self.index += 1
         var members: [JSONMember] = []
-        var memberLines: [Int] = []
         // Large objects look names up in a set; small ones scan, which is cheaper.
         var names: Set<String>? = nil
         self.skipSpace()
@@ -151,7 +150,7 @@ public struct JSONParser {
                 throw FormatError(
                     .syntax, file: self.file, line: keyLine, field: self.fieldPath,
                     "invalid JSON: members \(first + 1) and \(members.count + 1) of this object have the same name "
-                        + "(lines \(memberLines[first]) and \(keyLine)); duplicate keys are refused, remove one")
+                        + "(lines \(members[first].node.line) and \(keyLine)); duplicate keys are refused, remove one")
             }
             self.skipSpace()
             guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: ":") else {
@@ -162,7 +161,6 @@ public struct JSONParser {
             let value = try self.parseValue()
             self.path.removeLast()
             members.append(JSONMember(key, value))
-            memberLines.append(keyLine)
             if names != nil {
                 names?.insert(key)
             } else if members.count == 16 {

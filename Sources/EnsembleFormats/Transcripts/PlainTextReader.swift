@@ -156,23 +156,24 @@ enum PlainTextReader {
                 return .labelled(label: String(label), text: rest[tab...].trimmed, time: time)
             }
         }
-        if let (candidate, after) = SpeakerLabel.candidate(rest), SpeakerLabel.shape(candidate) == .plausible,
-            !style.recurring.contains(candidate)
-        {
-            // In a file whose turns all open with a time, a plausible label after a time is one.
-            if style.timed && time != nil { return .labelled(label: String(candidate), text: after, time: time) }
-            labelLike = true
-        }
-        if let (label, text) = SpeakerLabel.split(rest, recurring: style.recurring) {
-            // `Name (00:01:02): text`
-            var name = Substring(label)
-            if time == nil, let open = name.lastIndex(of: "("), name.hasSuffix(")"),
-                let seconds = TimeCode.seconds(name[name.index(after: open)..<name.index(before: name.endIndex)])
+        if let (candidate, text) = SpeakerLabel.candidate(rest) {
+            // A plausible label is one when the file uses it again, or, in a file whose turns all open with
+            // a time, after a time.
+            let shape = SpeakerLabel.shape(candidate)
+            if shape == .label
+                || shape == .plausible && (style.recurring.contains(candidate) || style.timed && time != nil)
             {
-                time = seconds
-                name = name[..<open].trimmed
+                // `Name (00:01:02): text`
+                var name = candidate
+                if time == nil, let open = name.lastIndex(of: "("), name.hasSuffix(")"),
+                    let seconds = TimeCode.seconds(name[name.index(after: open)..<name.index(before: name.endIndex)])
+                {
+                    time = seconds
+                    name = name[..<open].trimmed
+                }
+                return .labelled(label: String(name), text: text, time: time)
             }
-            return .labelled(label: String(name), text: text, time: time)
+            labelLike = shape == .plausible
         }
         if style.bracketTags, rest.first == "[", let close = rest.firstIndex(of: "]") {
             let tag = rest[rest.index(after: rest.startIndex)..<close].trimmed
