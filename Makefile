@@ -11,7 +11,7 @@ SWIFT_BUILD_FLAGS ?=
 VENV ?= .build/venv
 PYX12_VERSION ?= 4.0.0
 
-.PHONY: all build release install demo test browser-test deps pytools bench check-scenarios format clean
+.PHONY: all build release install demo test browser-test deps pytools bench check-scenarios format clean risk-figures
 
 # `make install PREFIX=…`: the binary in PREFIX/bin and the default agents' configuration it finds by
 # itself in PREFIX/share/ensemble/Agents (a practice's own folder still wins: --agents, ENSEMBLE_AGENTS).
@@ -98,3 +98,11 @@ check-scenarios: release
 
 clean:
 	rm -rf .build
+
+## The RiskScreener's figures: the labelled suite, and the Reddit C-SSRS data when ../shared/data has it.
+risk-figures: build
+	.build/debug/ensemble evaluate-risk Tests/Fixtures/risk-suite/suite.json
+	@if [ -f ../shared/data/cssrs-reddit/500_Reddit_users_posts_labels.csv ]; then \
+	  python3 scripts/cssrs-sessions -o .build/cssrs-sessions.jsonl && \
+	  .build/debug/ensemble evaluate-risk --corpus .build/cssrs-sessions.jsonl; \
+	else echo "skipped: ../shared/data/cssrs-reddit is not here"; fi

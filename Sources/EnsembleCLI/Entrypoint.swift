@@ -74,7 +74,7 @@ struct EnsembleCommand: AsyncParsableCommand {
             DraftCommand.self, ClaimsCommand.self, AttributeCommand.self, ParseCommand.self, SegmentCommand.self,
             CheckCommand.self, ValidateCommand.self, ReviewCommand.self, UsersCommand.self, AuditCommand.self,
             ServeCommand.self, JobsCommand.self,
-            MetricsCommand.self,
+            MetricsCommand.self, EvaluateRiskCommand.self,
         ]
     )
 }

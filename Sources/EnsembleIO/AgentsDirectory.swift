@@ -89,6 +89,7 @@ public enum AgentsDirectory {
         let summarizerFile = try bytes("group-summarizer/config.json")
         let alignerFile = try bytes("plan-aligner/config.json")
         let screenerFile = try bytes("risk-screener/config.json")
+        let languageFile = try bytes("language/config.json")
         let billingRulesFile = try bytes("billing-reconciler/rules.json")
         let payersFile = try bytes("billing-reconciler/payers.json")
         let interchangeFile = try bytes("billing-reconciler/interchange.json")
@@ -101,7 +102,9 @@ public enum AgentsDirectory {
             drafter: try DraftingConfigurationDecoder.drafter(drafterFile.bytes, file: drafterFile.file),
             summarizer: try DraftingConfigurationDecoder.summarizer(summarizerFile.bytes, file: summarizerFile.file),
             aligner: try DraftingConfigurationDecoder.aligner(alignerFile.bytes, file: alignerFile.file),
-            screener: try DraftingConfigurationDecoder.screener(screenerFile.bytes, file: screenerFile.file),
+            screener: try DraftingConfigurationDecoder.screener(
+                screenerFile.bytes, file: screenerFile.file,
+                language: try DraftingConfigurationDecoder.language(languageFile.bytes, file: languageFile.file)),
             interventions: try DraftingConfigurationDecoder.interventions(
                 interventionsFile.bytes, file: interventionsFile.file
             ),
@@ -130,7 +133,10 @@ public enum AgentsDirectory {
                 ["note-drafter/config.json", "note-drafter/prompt.md"]),
             version(AgentKind.groupSummarizer.rawValue, drafting.summarizer.version, ["group-summarizer/config.json"]),
             version(AgentKind.planAligner.rawValue, drafting.aligner.version, ["plan-aligner/config.json"]),
-            version(AgentKind.riskScreener.rawValue, drafting.screener.version, ["risk-screener/config.json"]),
+            version(
+                AgentKind.riskScreener.rawValue,
+                "\(drafting.screener.version)+language.\(drafting.screener.language.version)",
+                ["risk-screener/config.json", "language/config.json"]),
             version(
                 AgentKind.billingReconciler.rawValue,
                 "\(drafting.billing.version)+payers.\(drafting.billing.payers.version)",

@@ -61,7 +61,13 @@ struct RiskScreeningTests {
         #expect(transcript.utterances[69].text.contains("don't get blackout drunk"))
         #expect(drinking.flags.allSatisfy { !$0.evidence.contains(69) })
         // Conversations with no risk talk at all stay clean.
-        for conversation in ["23", "40"] { #expect(try Self.annomi(conversation).0.flags.isEmpty) }
+        for conversation in ["23", "40"] {
+            let (screen, transcript) = try Self.annomi(conversation)
+            #expect(
+                screen.flags.isEmpty,
+                "\(conversation): \(screen.flags.map { ($0.category, $0.evidence.map { transcript.utterances[$0].text }) })"
+            )
+        }
     }
 
     // MARK: - Readings

@@ -82,6 +82,10 @@ struct DraftingScenarioTests {
         let (scenario, run, _) = try await Self.draft(name)
         let expected = try #require(scenario.expected)
         let billed = run.billing.claims.map { "\($0.attendee) \($0.cpt)" }
+        for client in expected.noClaim {
+            #expect(!run.billing.claims.contains { $0.attendee == client }, "\(name): \(client) is not billed")
+        }
+        guard expected.statesClaims else { return }
         #expect(Set(billed) == Set(expected.claims.map { "\($0.clientId) \($0.cpt)" }), "\(name)")
         #expect(billed.count == expected.claims.count, "\(name): one claim per billed attendee")
         for claim in run.billing.claims {

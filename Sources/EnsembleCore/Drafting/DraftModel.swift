@@ -189,6 +189,18 @@ public struct RiskFlag: Sendable, Hashable {
     }
 }
 
+/// How an answer to a screening question reads.
+public enum RiskAnswer: String, Sendable, Hashable, CaseIterable {
+    /// `Yeah`, `a couple of times`, `most nights`.
+    case affirmed
+    /// `No`, `never`, `not really`, `nothing like that`.
+    case denied
+    /// `Sort of`, `maybe`, `no, but sometimes`: counted as affirmed, marked for follow-up.
+    case hedged
+    /// `I don't know`, or an answer that does not say.
+    case unclear
+}
+
 /// A risk topic a clinician asked about and the attendee answered.
 public struct RiskAssessment: Sendable, Hashable {
     public var attendee: PersonID
@@ -197,23 +209,56 @@ public struct RiskAssessment: Sendable, Hashable {
     public var answer: Int
     /// The answer denied it (`No, not like that`).
     public var denied: Bool
+    public var response: RiskAnswer
+    /// The C-SSRS screener item the question asks, when it is one.
+    public var cssrsItem: Int?
+    /// What was asked, in words that quote nothing (`wish to be dead`, `safety at home`).
+    public var topic: String
 
-    public init(attendee: PersonID, category: RiskCategory, question: Int, answer: Int, denied: Bool) {
+    public init(
+        attendee: PersonID, category: RiskCategory, question: Int, answer: Int, denied: Bool,
+        response: RiskAnswer? = nil, cssrsItem: Int? = nil, topic: String = ""
+    ) {
         self.attendee = attendee
         self.category = category
         self.question = question
         self.answer = answer
         self.denied = denied
+        self.response = response ?? (denied ? .denied : .affirmed)
+        self.cssrsItem = cssrsItem
+        self.topic = topic
+    }
+}
+
+/// A risk statement about someone who is not on the roster (a friend, a neighbour, someone online):
+/// no flag on anyone present, and a finding for the clinician to weigh.
+public struct OutsideRosterRisk: Sendable, Hashable {
+    public var category: RiskCategory
+    public var level: RiskLevel
+    public var evidence: [Int]
+    /// Who said it.
+    public var reportedBy: PersonID?
+    public var indicators: [String]
+
+    public init(category: RiskCategory, level: RiskLevel, evidence: [Int], reportedBy: PersonID?, indicators: [String])
+    {
+        self.category = category
+        self.level = level
+        self.evidence = Array(Set(evidence)).sorted()
+        self.reportedBy = reportedBy
+        self.indicators = indicators
     }
 }
 
 public struct RiskScreen: Sendable, Hashable {
     public var flags: [RiskFlag]
     public var assessments: [RiskAssessment]
+    public var outsideRoster: [OutsideRosterRisk]
 
-    public init(flags: [RiskFlag] = [], assessments: [RiskAssessment] = []) {
+    public init(flags: [RiskFlag] = [], assessments: [RiskAssessment] = [], outsideRoster: [OutsideRosterRisk] = []) {
         self.flags = flags
         self.assessments = assessments
+        self.outsideRoster = outsideRoster
     }
 
     public func flags(for attendee: PersonID) -> [RiskFlag] { self.flags.filter { $0.attendee == attendee } }

@@ -121,23 +121,70 @@ public enum DraftingConfigurationDecoder {
         )
     }
 
-    public static func screener(_ bytes: [UInt8], file: String) throws(FormatError) -> RiskScreenerConfiguration {
+    /// The shared pattern language (`Agents/language/config.json`).
+    public static func language(_ bytes: [UInt8], file: String) throws(FormatError) -> PatternLanguage {
         let root = try self.root(bytes, file: file)
-        var rules: [RiskScreenerConfiguration.Rule] = []
-        for item in try root.required("rules", expected: "an array of rules").array() {
-            rules.append(
-                RiskScreenerConfiguration.Rule(
-                    category: try item.required("category", expected: "a risk category").oneOf(RiskCategory.self),
-                    level: try item.required("level", expected: "a risk level").oneOf(RiskLevel.self),
-                    pastLevel: try item.required("pastLevel", expected: "a risk level").oneOf(RiskLevel.self),
+        var irregular: [String: [String]] = [:]
+        for (word, field) in try root.required("irregular", expected: "an object of word → forms").members() {
+            irregular[TextFolding.fold(word)] = try field.strings().map { TextFolding.fold($0) }
+        }
+        var spellings: [String: String] = [:]
+        for (word, field) in try root.required("spellings", expected: "an object of spelling → word").members() {
+            spellings[TextFolding.fold(word)] = TextFolding.fold(try field.text())
+        }
+        var classes: [String: [String]] = [:]
+        for (name, field) in try root.required("classes", expected: "an object of class → phrases").members() {
+            classes[name] = try field.strings()
+        }
+        return PatternLanguage(
+            version: try self.version(root), irregular: irregular, spellings: spellings, classes: classes)
+    }
+
+    /// The RiskScreener's configuration over the shared pattern language; every pattern is compiled, and
+    /// one that does not compile is an error naming the file, the key and the pattern.
+    public static func screener(_ bytes: [UInt8], file: String, language: PatternLanguage) throws(FormatError)
+        -> RiskScreenerConfiguration
+    {
+        let root = try self.root(bytes, file: file)
+        func level(_ field: JSONField, _ key: String) throws(FormatError) -> RiskLevel {
+            try field.required(key, expected: "a risk level").oneOf(RiskLevel.self)
+        }
+        func category(_ field: JSONField) throws(FormatError) -> RiskCategory? {
+            let raw = try field.required("category", expected: "a risk category or \"violence\"").text()
+            if raw == "violence" { return nil }
+            return try field.required("category", expected: "a risk category").oneOf(RiskCategory.self)
+        }
+        func categoryLevels(_ item: JSONField) throws(FormatError) -> [RiskCategory: RiskLevel] {
+            var levels: [RiskCategory: RiskLevel] = [:]
+            if let field = try item.optional("categoryLevels") {
+                for (raw, value) in try field.members() {
+                    guard let key = RiskCategory(rawValue: raw) else {
+                        throw value.error(.invalidValue, "is not a risk category")
+                    }
+                    levels[key] = try value.oneOf(RiskLevel.self)
+                }
+            }
+            return levels
+        }
+        var concepts: [RiskScreenerConfiguration.Concept] = []
+        for item in try root.required("concepts", expected: "an array of concepts").array() {
+            let levels = try categoryLevels(item)
+            concepts.append(
+                RiskScreenerConfiguration.Concept(
+                    id: try item.required("id", expected: "the concept's id").text(),
+                    category: try category(item),
+                    reading: try item.required("reading", expected: "experiencer or target").oneOf(
+                        RiskScreenerConfiguration.Reading.self),
+                    level: try level(item, "level"), pastLevel: try level(item, "pastLevel"),
                     cssrsItem: try item.optional("cssrsItem")?.int(expected: "a C-SSRS item, 1 to 6"),
-                    subject: try item.required("subject", expected: "who the phrase is about").oneOf(
-                        RiskScreenerConfiguration.Subject.self),
-                    indicator: try item.required("indicator", expected: "what the rule finds, in words").text(),
-                    patterns: try item.required("patterns", expected: "an array of word patterns").strings(),
-                    speakerAge: try item.optional("speakerAge")?.oneOf(RiskScreenerConfiguration.SpeakerAge.self)
-                        ?? .any,
-                    answerOnly: try item.optional("answerOnly")?.bool() ?? false
+                    indicator: try item.required("indicator", expected: "what it finds, in words").text(),
+                    source: try item.required("source", expected: "the clinical source it paraphrases").text(),
+                    patterns: try item.required("patterns", expected: "an array of patterns").strings(),
+                    answerOnly: try item.optional("answerOnly")?.bool() ?? false,
+                    timingMatters: try item.optional("timingMatters")?.bool() ?? false,
+                    passive: try item.optional("passive")?.bool() ?? false,
+                    categoryLevels: levels,
+                    needsContext: try item.optional("needsContext")?.bool() ?? false
                 )
             )
         }
@@ -145,22 +192,50 @@ public enum DraftingConfigurationDecoder {
         for item in try root.required("questions", expected: "an array of questions").array() {
             questions.append(
                 RiskScreenerConfiguration.Question(
-                    category: try item.required("category", expected: "a risk category").oneOf(RiskCategory.self),
-                    patterns: try item.required("patterns", expected: "an array of word patterns").strings()
+                    id: try item.required("id", expected: "the question's id").text(),
+                    category: try category(item),
+                    level: try level(item, "level"),
+                    cssrsItem: try item.optional("cssrsItem")?.int(expected: "a C-SSRS item, 1 to 6"),
+                    indicator: try item.required("indicator", expected: "what it asks, in words").text(),
+                    source: try item.required("source", expected: "the instrument it comes from").text(),
+                    yesIsSafe: try item.optional("yesIsSafe")?.bool() ?? false,
+                    asksRecency: try item.optional("asksRecency")?.bool() ?? false,
+                    patterns: try item.required("patterns", expected: "an array of patterns").strings(),
+                    categoryLevels: try categoryLevels(item)
                 )
             )
         }
-        func list(_ key: String) throws(FormatError) -> [String] {
-            try root.required(key, expected: "an array of phrases").strings()
+        let contextField = try root.required("context", expected: "the context rules")
+        func list(_ field: JSONField, _ key: String) throws(FormatError) -> [String] {
+            try field.required(key, expected: "an array of patterns").strings()
         }
-        return RiskScreenerConfiguration(
-            version: try self.version(root), rules: rules, questions: questions, negations: try list("negations"),
-            hypotheticals: try list("hypotheticals"), selfQuestions: try list("selfQuestions"),
-            pastCues: try list("pastCues"),
-            recentCues: try list("recentCues"), denials: try list("denials"),
-            reportedSpeech: try list("reportedSpeech"),
-            item9Level: try root.required("item9Level", expected: "a risk level").oneOf(RiskLevel.self)
-        )
+        let context = RiskScreenerConfiguration.Context(
+            negations: try list(contextField, "negations"), pseudoNegations: try list(contextField, "pseudoNegations"),
+            terminators: try list(contextField, "terminators"), hypotheticals: try list(contextField, "hypotheticals"),
+            selfQuestions: try list(contextField, "selfQuestions"), historical: try list(contextField, "historical"),
+            recent: try list(contextField, "recent"), reportVerbs: try list(contextField, "reportVerbs"),
+            generic: try list(contextField, "generic"), figurative: try list(contextField, "figurative"))
+        let answersField = try root.required("answers", expected: "how answers read")
+        let answers = RiskScreenerConfiguration.Answers(
+            affirmed: try list(answersField, "affirmed"), denied: try list(answersField, "denied"),
+            hedged: try list(answersField, "hedged"), unclear: try list(answersField, "unclear"))
+        let relationsField = try root.required("relations", expected: "words for relatives")
+        let relations = RiskScreenerConfiguration.Relations(
+            partner: try list(relationsField, "partner"), parent: try list(relationsField, "parent"),
+            child: try list(relationsField, "child"), grandparent: try list(relationsField, "grandparent"),
+            sibling: try list(relationsField, "sibling"), carer: try list(relationsField, "carer"),
+            female: try list(relationsField, "female"), male: try list(relationsField, "male"))
+        let configuration = RiskScreenerConfiguration(
+            version: try self.version(root), language: language, concepts: concepts, questions: questions,
+            context: context, answers: answers, relations: relations,
+            elderAge: try root.required("elderAge", expected: "an age in years").int(),
+            item9Level: try level(root, "item9Level"))
+        do {
+            _ = try RiskScreening.compile(configuration)
+        } catch {
+            throw root.error(.invalidValue, "\(error.description)")
+        }
+        return configuration
     }
 
     /// The members of an object whose keys must be one of an enumeration's raw values.

@@ -111,6 +111,7 @@ public enum RunReport {
             ("planAlignment", .array(run.alignment.progress.map(self.progress))),
             ("goalConflicts", .array(run.alignment.conflicts.map(self.conflict))),
             ("riskAssessments", .array(run.risk.assessments.map(self.assessment))),
+            ("riskOutsideRoster", .array(run.risk.outsideRoster.map(self.outside))),
             ("billing", .array(run.billing.dispositions.map(ClaimsReport.disposition))),
             (
                 "people",
@@ -190,6 +191,19 @@ public enum RunReport {
             ("question", .number(assessment.question)),
             ("answer", .number(assessment.answer)),
             ("denied", .bool(assessment.denied)),
+            ("response", .string(assessment.response.rawValue)),
+            ("cssrsItem", assessment.cssrsItem.map { .number($0) }),
+            ("topic", .string(assessment.topic)),
+        ])
+    }
+
+    static func outside(_ risk: OutsideRosterRisk) -> JSONNode {
+        .object([
+            ("category", .string(risk.category.rawValue)),
+            ("level", .string(risk.level.rawValue)),
+            ("evidence", .array(risk.evidence.map { .number($0) })),
+            ("reportedBy", risk.reportedBy.map { .string($0.rawValue) }),
+            ("indicators", .array(risk.indicators.map { .string($0) })),
         ])
     }
 

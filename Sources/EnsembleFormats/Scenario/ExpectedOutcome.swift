@@ -20,6 +20,9 @@ public struct ExpectedOutcome: Sendable, Hashable {
     public var risk: [Risk]
     public var noRisk: [PersonID]
     public var claims: [Claim]
+    /// The answer key says which claims a correct run proposes (`claims` is present, even if empty);
+    /// without it only `noClaim` is checked.
+    public var statesClaims = false
     public var noClaim: [PersonID]
     public var noAIDraft: [PersonID]
     public var mustNotAppear: [PersonID: [String]]
@@ -83,6 +86,7 @@ public enum ExpectedDecoder {
             }
         }
         if let claims = try root.optional("claims") {
+            outcome.statesClaims = true
             for item in try claims.array() {
                 outcome.claims.append(
                     ExpectedOutcome.Claim(

@@ -1,99 +1,220 @@
-/// The RiskScreener's configuration (`Agents/risk-screener/`), C-SSRS-aware (DOMAIN.md section 5).
+/// The RiskScreener's configuration (`Agents/risk-screener/config.json`), C-SSRS-aware (see
+/// `docs/risk.md`): clinical concepts as patterns in the shared pattern language, the context that
+/// changes what they mean (ConText: negation, hypotheticals, history, who it is about, figurative
+/// speech), the clinician's screening questions and how answers read.
 public struct RiskScreenerConfiguration: Sendable, Hashable {
-    /// Who a matched phrase is about.
-    public enum Subject: String, Sendable, Hashable, CaseIterable {
-        /// The speaker (`I want to kill myself`).
+    /// Whose risk a concept is.
+    public enum Reading: String, Sendable, Hashable, CaseIterable {
+        /// The one who has the thoughts or did it to themselves (`I want to die`, `she cut herself`).
+        case experiencer
+        /// The one harmed (`he hit me`, `my stepdad hits him`).
+        case target
+        /// Always the one speaking (`… will find out what happens when you mess with my family`).
         case speaker
-        /// Someone the speaker talks about (`she cut herself`).
-        case other
-        /// The speaker, as the one harmed by someone else (`he grabbed my wrist`).
-        case victim
     }
 
-    /// Whose words a rule applies to, by age (`he hits me` is child abuse from a child, partner
-    /// violence from an adult).
-    public enum SpeakerAge: String, Sendable, Hashable, CaseIterable {
-        case any, minor, adult
-    }
-
-    public struct Rule: Sendable, Hashable {
-        public var category: RiskCategory
-        /// The level for a current or recent occurrence.
+    /// A clinical concept: what it means, how serious, and the patterns that say it.
+    public struct Concept: Sendable, Hashable {
+        public var id: String
+        /// nil for violence, whose category follows who harms whom (child, elder, partner).
+        public var category: RiskCategory?
+        public var reading: Reading
+        /// The level for a current or recent occurrence (within three months).
         public var level: RiskLevel
-        /// The level when the speaker places it more than three months back.
+        /// The level when it lies more than three months back.
         public var pastLevel: RiskLevel
         public var cssrsItem: Int?
-        public var subject: Subject
         /// Words for the finding (`passive wish to be dead`); never quotes.
         public var indicator: String
+        /// The clinical source it paraphrases (`C-SSRS screener item 1`).
+        public var source: String
         public var patterns: [String]
-        public var speakerAge: SpeakerAge
-        /// The phrase counts only as the answer to a clinician's question on the category (`I have a
-        /// plan` after `Do you have a plan?`, not about the weekend).
+        /// Counts only as the answer to a clinician's question on its category (`I have a plan`).
         public var answerOnly: Bool
+        /// A behaviour whose timing is unknown unless stated reads at `pastLevel` (C-SSRS item 6 asks
+        /// `ever`, then `in the past three months?`).
+        public var timingMatters: Bool
+        /// The patterns name the one who harms after `by` (`I got hit by my dad`): the person harmed is
+        /// the subject.
+        public var passive: Bool
+        /// A recent occurrence's level by the category violence resolves to, where it differs from `level`.
+        public var categoryLevels: [RiskCategory: RiskLevel]
+        /// Counts only where its category is already in the conversation (another concept of it in the
+        /// same utterance or the few before, or a clinician's question on it): `I've got it all worked
+        /// out` after talk of suicide.
+        public var needsContext: Bool
 
         public init(
-            category: RiskCategory, level: RiskLevel, pastLevel: RiskLevel, cssrsItem: Int?, subject: Subject,
-            indicator: String, patterns: [String], speakerAge: SpeakerAge = .any, answerOnly: Bool = false
+            id: String, category: RiskCategory?, reading: Reading, level: RiskLevel, pastLevel: RiskLevel,
+            cssrsItem: Int? = nil, indicator: String, source: String, patterns: [String], answerOnly: Bool = false,
+            timingMatters: Bool = false, passive: Bool = false, categoryLevels: [RiskCategory: RiskLevel] = [:],
+            needsContext: Bool = false
         ) {
+            self.needsContext = needsContext
+            self.passive = passive
+            self.categoryLevels = categoryLevels
+            self.id = id
             self.category = category
+            self.reading = reading
             self.level = level
             self.pastLevel = pastLevel
             self.cssrsItem = cssrsItem
-            self.subject = subject
             self.indicator = indicator
+            self.source = source
             self.patterns = patterns
-            self.speakerAge = speakerAge
             self.answerOnly = answerOnly
+            self.timingMatters = timingMatters
         }
     }
 
-    /// A clinician's question about a risk topic; the answer that follows is recorded.
+    /// A screening question phrased as clinicians ask it (`Are you safe at home?`), beside the concepts
+    /// a question may also hold (`Have you had thoughts of killing yourself?`).
     public struct Question: Sendable, Hashable {
-        public var category: RiskCategory
+        public var id: String
+        /// nil for safety at home, whose category follows who answers (a child, an older adult, a partner).
+        public var category: RiskCategory?
+        /// The level an affirmed answer raises.
+        public var level: RiskLevel
+        public var cssrsItem: Int?
+        public var indicator: String
+        public var source: String
+        /// A `yes` means safe (`Do you feel safe at home?`), so a `no` is the risk.
+        public var yesIsSafe: Bool
+        /// Asks when a behaviour happened (`Was that in the past three months?`): a `yes` makes the
+        /// answerer's last affirmed behaviour recent.
+        public var asksRecency: Bool
         public var patterns: [String]
+        /// An affirmed answer's level by the category a safety question resolves to, where it differs.
+        public var categoryLevels: [RiskCategory: RiskLevel]
 
-        public init(category: RiskCategory, patterns: [String]) {
+        public init(
+            id: String, category: RiskCategory?, level: RiskLevel, cssrsItem: Int? = nil, indicator: String,
+            source: String, yesIsSafe: Bool = false, asksRecency: Bool = false, patterns: [String],
+            categoryLevels: [RiskCategory: RiskLevel] = [:]
+        ) {
+            self.categoryLevels = categoryLevels
+            self.id = id
             self.category = category
+            self.level = level
+            self.cssrsItem = cssrsItem
+            self.indicator = indicator
+            self.source = source
+            self.yesIsSafe = yesIsSafe
+            self.asksRecency = asksRecency
             self.patterns = patterns
+        }
+    }
+
+    /// The context rules (patterns in the pattern language).
+    public struct Context: Sendable, Hashable {
+        /// Before a concept in its clause: negate it (`not`, `never`, `I don't`).
+        public var negations: [String]
+        /// Look like negations and are not (`not only`, `can't stop`, `wouldn't mind`).
+        public var pseudoNegations: [String]
+        /// End a context's scope (`but`, `though`, `except`).
+        public var terminators: [String]
+        /// Open a hypothetical clause (`if`, `what if`, `suppose`); the clause ends at a comma, `then`
+        /// or a new subject.
+        public var hypotheticals: [String]
+        /// Self-questions that make a statement hypothetical (`do I want to … ?`).
+        public var selfQuestions: [String]
+        /// Place a statement more than three months back (`years ago`, `when I was a kid`).
+        public var historical: [String]
+        /// Place it within three months (`last night`, `since we last met`); wins over historical.
+        public var recent: [String]
+        /// Verbs of reported speech (`said`, `texted`, `was screaming`): first person after them is the
+        /// one reported.
+        public var reportVerbs: [String]
+        /// Talk about no one in particular (`on the news`, `people who`, `in the movie`).
+        public var generic: [String]
+        /// Figurative and idiomatic uses (`this commute is killing me`); they cancel only the concepts
+        /// they cover.
+        public var figurative: [String]
+
+        public init(
+            negations: [String], pseudoNegations: [String], terminators: [String], hypotheticals: [String],
+            selfQuestions: [String], historical: [String], recent: [String], reportVerbs: [String],
+            generic: [String], figurative: [String]
+        ) {
+            self.negations = negations
+            self.pseudoNegations = pseudoNegations
+            self.terminators = terminators
+            self.hypotheticals = hypotheticals
+            self.selfQuestions = selfQuestions
+            self.historical = historical
+            self.recent = recent
+            self.reportVerbs = reportVerbs
+            self.generic = generic
+            self.figurative = figurative
+        }
+    }
+
+    /// How the opening of an answer reads.
+    public struct Answers: Sendable, Hashable {
+        public var affirmed: [String]
+        public var denied: [String]
+        public var hedged: [String]
+        public var unclear: [String]
+
+        public init(affirmed: [String], denied: [String], hedged: [String], unclear: [String]) {
+            self.affirmed = affirmed
+            self.denied = denied
+            self.hedged = hedged
+            self.unclear = unclear
+        }
+    }
+
+    /// Words that say who a person is to the speaker, for working out who harms whom.
+    public struct Relations: Sendable, Hashable {
+        public var partner: [String]
+        public var parent: [String]
+        public var child: [String]
+        public var grandparent: [String]
+        public var sibling: [String]
+        /// Paid or other carers (`aide`, `caregiver`, `babysitter`).
+        public var carer: [String]
+        public var female: [String]
+        public var male: [String]
+
+        public init(
+            partner: [String], parent: [String], child: [String], grandparent: [String], sibling: [String],
+            carer: [String], female: [String], male: [String]
+        ) {
+            self.partner = partner
+            self.parent = parent
+            self.child = child
+            self.grandparent = grandparent
+            self.sibling = sibling
+            self.carer = carer
+            self.female = female
+            self.male = male
         }
     }
 
     public var version: String
-    public var rules: [Rule]
+    public var language: PatternLanguage
+    public var concepts: [Concept]
     public var questions: [Question]
-    /// Words before a phrase, in its clause, that negate it (`not`, `never`, `don't`).
-    public var negations: [String]
-    /// Openers that make a sentence hypothetical (`if`, `what if`, `suppose`).
-    public var hypotheticals: [String]
-    /// Self-questions that make it hypothetical (`do I want to`, `would I`).
-    public var selfQuestions: [String]
-    /// Phrases that place it more than three months back (`years ago`, `when I was a kid`).
-    public var pastCues: [String]
-    /// Phrases that place it within three months (`last week`, `a few weeks ago`).
-    public var recentCues: [String]
-    /// Answers that deny (`no`, `not like that`, `I haven't`).
-    public var denials: [String]
-    /// Reported speech about people outside the session (`my friend said`), which flags nobody present.
-    public var reportedSpeech: [String]
+    public var context: Context
+    public var answers: Answers
+    public var relations: Relations
+    /// The age from which a person counts as an older adult for elder abuse.
+    public var elderAge: Int
     /// The level a PHQ-9 item 9 answer above zero raises.
     public var item9Level: RiskLevel
 
     public init(
-        version: String, rules: [Rule], questions: [Question], negations: [String], hypotheticals: [String],
-        selfQuestions: [String], pastCues: [String], recentCues: [String], denials: [String],
-        reportedSpeech: [String], item9Level: RiskLevel
+        version: String, language: PatternLanguage, concepts: [Concept], questions: [Question], context: Context,
+        answers: Answers, relations: Relations, elderAge: Int, item9Level: RiskLevel
     ) {
         self.version = version
-        self.rules = rules
+        self.language = language
+        self.concepts = concepts
         self.questions = questions
-        self.negations = negations
-        self.hypotheticals = hypotheticals
-        self.selfQuestions = selfQuestions
-        self.pastCues = pastCues
-        self.recentCues = recentCues
-        self.denials = denials
-        self.reportedSpeech = reportedSpeech
+        self.context = context
+        self.answers = answers
+        self.relations = relations
+        self.elderAge = elderAge
         self.item9Level = item9Level
     }
 }

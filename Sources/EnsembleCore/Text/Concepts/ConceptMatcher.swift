@@ -1,0 +1,373 @@
+/// Concept patterns compiled once (see `PatternLanguage` for the language) and matched against
+/// tokenised text. Each pattern carries a value; a match reports the words it covers and the people
+/// (`<who>`, `<self>`) it holds.
+public struct ConceptMatcher<Value: Sendable>: Sendable {
+    public enum SlotKind: Sendable, Hashable { case who, reflexive, possessive }
+
+    public struct Capture: Sendable, Hashable {
+        public var kind: SlotKind
+        public var words: Range<Int>
+    }
+
+    public struct Match: Sendable {
+        public var words: Range<Int>
+        public var value: Value
+        public var captures: [Capture]
+    }
+
+    /// One element of a compiled pattern.
+    enum Element: Sendable {
+        /// One of several word sequences, each word one of a set of forms.
+        case alternatives([[Set<UInt64>]], optional: Bool)
+        case gap(Int)
+        case slot(SlotKind, optional: Bool)
+    }
+
+    struct Pattern: Sendable {
+        var elements: [Element]
+        var value: Value
+    }
+
+    /// A pattern that does not compile, with why.
+    public struct PatternError: Error, Sendable, Hashable {
+        public var pattern: String
+        public var reason: String
+    }
+
+    let spellings: [UInt64: UInt64]
+    let people: PeopleWords
+    private let byFirstWord: [UInt64: [Int]]
+    /// Patterns that open with a person, tried at every word.
+    private let openingWithPerson: [Int]
+    private let patterns: [Pattern]
+
+    /// Compiles `patterns`; throws on the first that does not parse or names an unknown class.
+    public init(_ patterns: [(String, Value)], language: PatternLanguage) throws(PatternError) {
+        var forms: [String: Set<UInt64>] = [:]
+        let tokenizer = Tokenizer()
+        func wordForms(_ word: String, exact: Bool) -> Set<UInt64> {
+            let key = (exact ? "=" : "") + word
+            if let known = forms[key] { return known }
+            let set = Set(
+                (exact ? [word] : Inflection.forms(of: word, irregular: language.irregular)).map { wordHash($0) })
+            forms[key] = set
+            return set
+        }
+        func phrase(_ text: Substring, in pattern: String) throws(PatternError) -> [[Set<UInt64>]] {
+            if text.hasPrefix("@") {
+                let name = String(text.dropFirst())
+                guard let members = language.classes[name] else {
+                    throw PatternError(pattern: pattern, reason: "names the unknown word class @\(name)")
+                }
+                var result: [[Set<UInt64>]] = []
+                for member in members { result += try phrase(Substring(member), in: pattern) }
+                return result
+            }
+            var sequence: [Set<UInt64>] = []
+            for piece in text.split(separator: " ") {
+                let exact = piece.hasPrefix("=")
+                let words = tokenizer.tokenize(String(exact ? piece.dropFirst() : piece)).words
+                for word in words { sequence.append(wordForms(word.folded, exact: exact)) }
+            }
+            guard !sequence.isEmpty else { throw PatternError(pattern: pattern, reason: "has an empty word") }
+            return [sequence]
+        }
+
+        var compiled: [Pattern] = []
+        var byFirstWord: [UInt64: [Int]] = [:]
+        var openingWithPerson: [Int] = []
+        for (written, value) in patterns {
+            for text in Self.expand(written) {
+                var elements: [Element] = []
+                for token in Self.tokens(text) {
+                    var token = Substring(token)
+                    let optional = token.hasSuffix("?") && token.count > 1
+                    if optional { token = token.dropLast() }
+                    if token == "<who>" || token == "<self>" || token == "<whose>" {
+                        let kind: SlotKind = token == "<who>" ? .who : token == "<self>" ? .reflexive : .possessive
+                        elements.append(.slot(kind, optional: optional))
+                    } else if token.hasPrefix("..") {
+                        let limit = token.count == 2 ? 3 : Int(token.dropFirst(2))
+                        guard let limit, (1...12).contains(limit), !optional else {
+                            throw PatternError(
+                                pattern: text, reason: "has a skip that is not `..` or `..N` (N from 1 to 12)")
+                        }
+                        elements.append(.gap(limit))
+                    } else if token.hasPrefix("(") {
+                        guard token.hasSuffix(")"), token.count > 2 else {
+                            throw PatternError(pattern: text, reason: "has an unclosed `(`")
+                        }
+                        var alternatives: [[Set<UInt64>]] = []
+                        for alternative in token.dropFirst().dropLast().split(separator: "|") {
+                            alternatives += try phrase(alternative, in: text)
+                        }
+                        elements.append(.alternatives(alternatives, optional: optional))
+                    } else {
+                        elements.append(.alternatives(try phrase(token, in: text), optional: optional))
+                    }
+                }
+                guard let first = elements.first else { throw PatternError(pattern: text, reason: "is empty") }
+                let index = compiled.count
+                switch first {
+                case .alternatives(let alternatives, optional: false):
+                    for sequence in alternatives {
+                        for hash in sequence[0] { byFirstWord[hash, default: []].append(index) }
+                    }
+                case .slot(_, optional: false):
+                    openingWithPerson.append(index)
+                default:
+                    throw PatternError(
+                        pattern: text, reason: "must open with a word, a class or a person, not optional")
+                }
+                compiled.append(Pattern(elements: elements, value: value))
+            }
+        }
+        self.patterns = compiled
+        self.byFirstWord = byFirstWord.mapValues { Array(Set($0)).sorted() }
+        self.openingWithPerson = openingWithPerson
+        self.spellings = Dictionary(
+            language.spellings.map { (wordHash($0.key), wordHash($0.value)) }, uniquingKeysWith: { first, _ in first })
+        self.people = PeopleWords(language: language, forms: { wordForms($0, exact: false) })
+    }
+
+    /// A pattern whose `( … )` holds a person or another group (`(<self>|it all)`, `(a (b|c)|d)`) as
+    /// several patterns, one per such alternative and one with the rest, so every group left holds
+    /// plain words and classes.
+    static func expand(_ text: String) -> [String] {
+        let tokens = Self.tokens(text)
+        // An optional opening: the pattern with it and without it.
+        if let first = tokens.first, first.hasSuffix("?"), first.count > 1, tokens.count > 1 {
+            return Self.expand(([String(first.dropLast())] + tokens.dropFirst()).joined(separator: " "))
+                + Self.expand(tokens.dropFirst().joined(separator: " "))
+        }
+        func isComplex(_ alternative: String) -> Bool { alternative.contains("<") || alternative.contains("(") }
+        guard
+            let index = tokens.firstIndex(where: {
+                $0.hasPrefix("(") && isComplex(String($0.dropFirst().dropLast(2)))
+            })
+        else { return [text] }
+        var token = Substring(tokens[index])
+        let optional = token.hasSuffix("?")
+        if optional { token = token.dropLast() }
+        // Split on the top-level `|` only.
+        var alternatives: [String] = []
+        var current = ""
+        var depth = 0
+        for character in token.dropFirst().dropLast() {
+            if character == "(" { depth += 1 }
+            if character == ")" { depth -= 1 }
+            if character == "|" && depth == 0 {
+                alternatives.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        alternatives.append(current)
+        let complex = alternatives.filter(isComplex)
+        let plain = alternatives.filter { !isComplex($0) }
+        var variants = complex
+        if !plain.isEmpty { variants.append("(" + plain.joined(separator: "|") + ")") }
+        if optional { variants.append("") }
+        var result: [String] = []
+        for variant in variants {
+            var copy = tokens
+            copy[index] = variant
+            result += Self.expand(copy.filter { !$0.isEmpty }.joined(separator: " "))
+        }
+        return result
+    }
+
+    /// Splits a pattern into elements, keeping `( … )` whole.
+    static func tokens(_ text: String) -> [String] {
+        var tokens: [String] = []
+        var current = ""
+        var depth = 0
+        for character in text {
+            if character == "(" { depth += 1 }
+            if character == ")" { depth = max(0, depth - 1) }
+            if character == " " && depth == 0 {
+                if !current.isEmpty { tokens.append(current) }
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.isEmpty { tokens.append(current) }
+        return tokens
+    }
+
+    /// The text with its spellings normalised, ready to match.
+    public func read(_ words: [Word]) -> ConceptText {
+        let keys = words.map { self.spellings[$0.hash] ?? $0.hash }
+        let bases = words.indices.map { index in
+            let folded = words[index].folded
+            return folded.hasSuffix("'s") && folded.count > 2 ? wordHash(String(folded.dropLast(2))) : keys[index]
+        }
+        return ConceptText(words: words, keys: keys, bases: bases)
+    }
+
+    /// Every match in `text`: for each pattern and start, the shortest. `names` are the hashes of the
+    /// session's names (first names, aliases), which count as people.
+    public func matches(in text: ConceptText, names: Set<UInt64> = []) -> [Match] {
+        var found: [Match] = []
+        for start in 0..<text.count {
+            let candidates = (self.byFirstWord[text.keys[start]] ?? []) + self.openingWithPerson
+            for index in candidates {
+                var captures: [Capture] = []
+                if let end = self.match(
+                    self.patterns[index].elements, 0, text, start, text.words[start].sentence, names, &captures)
+                {
+                    found.append(Match(words: start..<end, value: self.patterns[index].value, captures: captures))
+                }
+            }
+        }
+        return found
+    }
+
+    /// Whether any pattern matches.
+    public func containsMatch(in text: ConceptText, names: Set<UInt64> = []) -> Bool {
+        !self.matches(in: text, names: names).isEmpty
+    }
+
+    private func match(
+        _ elements: [Element], _ index: Int, _ text: ConceptText, _ position: Int, _ sentence: Int,
+        _ names: Set<UInt64>, _ captures: inout [Capture]
+    ) -> Int? {
+        guard index < elements.count else { return position }
+        switch elements[index] {
+        case .alternatives(let alternatives, let optional):
+            for sequence in alternatives {
+                var at = position
+                var ok = true
+                for forms in sequence {
+                    guard at < text.count, text.words[at].sentence == sentence, forms.contains(text.keys[at]) else {
+                        ok = false
+                        break
+                    }
+                    at += 1
+                }
+                if ok, let end = self.match(elements, index + 1, text, at, sentence, names, &captures) { return end }
+            }
+            return optional ? self.match(elements, index + 1, text, position, sentence, names, &captures) : nil
+        case .gap(let limit):
+            for skip in 0...limit {
+                let next = position + skip
+                if skip > 0 && (next > text.count || text.words[next - 1].sentence != sentence) { break }
+                if let end = self.match(elements, index + 1, text, next, sentence, names, &captures) { return end }
+            }
+            return nil
+        case .slot(let kind, let optional):
+            if position < text.count, text.words[position].sentence == sentence,
+                let length = self.people.person(at: position, in: text, names: names, kind: kind)
+            {
+                let saved = captures.count
+                captures.append(Capture(kind: kind, words: position..<(position + length)))
+                if let end = self.match(elements, index + 1, text, position + length, sentence, names, &captures) {
+                    return end
+                }
+                captures.removeSubrange(saved...)
+            }
+            return optional ? self.match(elements, index + 1, text, position, sentence, names, &captures) : nil
+        }
+    }
+}
+
+/// The words that refer to people: pronouns, reflexives, possessives before a relative or another
+/// person (`my son`, `her boyfriend`, `a friend`), read from the language's classes `pronoun`,
+/// `reflexive`, `determiner`, `relative`, `acquaintance` and `modifier`.
+struct PeopleWords: Sendable {
+    let pronouns: Set<UInt64>
+    let reflexives: Set<UInt64>
+    let possessives: Set<UInt64>
+    let determiners: Set<UInt64>
+    let nouns: Set<UInt64>
+    /// Relatives named without a determiner (`Mom told me`, `dad hit mom`).
+    let kinNames: Set<UInt64>
+    let modifiers: Set<UInt64>
+    /// Nouns a person owns (`Sam's car`), so `Sam's` before them is a possessive, not `Sam is`.
+    let possessed: Set<UInt64>
+
+    init(language: PatternLanguage, forms: (String) -> Set<UInt64>) {
+        func words(_ name: String, inflect: Bool) -> Set<UInt64> {
+            var result: Set<UInt64> = []
+            for word in language.classes[name] ?? [] {
+                result.formUnion(inflect ? forms(word) : [wordHash(word)])
+            }
+            return result
+        }
+        self.pronouns = words("pronoun", inflect: false)
+        self.reflexives = words("reflexive", inflect: false)
+        self.possessives = words("possessive", inflect: false)
+        self.determiners = words("determiner", inflect: false)
+        self.nouns = words("relative", inflect: true).union(words("acquaintance", inflect: true))
+        self.kinNames = words("kin-name", inflect: false)
+        self.modifiers = words("modifier", inflect: false)
+        var possessed = words("possessed", inflect: true)
+        for name in ["body", "firearm", "medication", "ligature", "blade", "vehicle"] {
+            possessed.formUnion(words(name, inflect: true))
+        }
+        self.possessed = possessed.union(self.nouns)
+    }
+
+    /// Whether `X's` at `position` owns the next word (`Sam's car`) rather than being `Sam is`.
+    func isPossessive(at position: Int, in text: ConceptText) -> Bool {
+        guard text.words[position].folded.hasSuffix("'s") else { return false }
+        let next = position + 1
+        return next < text.count && text.words[next].sentence == text.words[position].sentence
+            && (self.possessed.contains(text.keys[next]) || self.modifiers.contains(text.keys[next]))
+    }
+
+    /// The length of the person reference at `position`, or nil.
+    func person(
+        at position: Int, in text: ConceptText, names: Set<UInt64>, kind: ConceptMatcher<some Sendable>.SlotKind
+    )
+        -> Int?
+    {
+        let key = text.keys[position]
+        let base = text.bases[position]
+        switch kind {
+        case .reflexive:
+            return self.reflexives.contains(key) ? 1 : nil
+        case .possessive:
+            if self.possessives.contains(key) { return 1 }
+            if key != base, names.contains(base) || self.kinNames.contains(base) { return 1 }
+            if self.determiners.contains(key), position + 1 < text.count,
+                text.keys[position + 1] != text.bases[position + 1],
+                self.nouns.contains(text.bases[position + 1])
+            {
+                return 2
+            }
+            return nil
+        case .who:
+            break
+        }
+        if names.contains(key) || names.contains(base) || self.kinNames.contains(key) || self.kinNames.contains(base) {
+            return 1
+        }
+        // `my son`, `my little brother`, `my 15-year-old`, `her ex`, before a lone `her`.
+        if self.determiners.contains(key) {
+            var at = position + 1
+            let sentence = text.words[position].sentence
+            for _ in 0..<3 {
+                guard at < text.count, text.words[at].sentence == sentence else { break }
+                if self.nouns.contains(text.keys[at]) || self.nouns.contains(text.bases[at])
+                    || names.contains(text.bases[at])
+                {
+                    return at - position + 1
+                }
+                // `my best friend's husband`: an owner on the way to the person.
+                let owner = text.keys[at] != text.bases[at] && self.nouns.contains(text.bases[at])
+                guard owner || self.modifiers.contains(text.keys[at]) || text.words[at].folded.first?.isNumber == true
+                else { break }
+                if owner, at + 1 < text.count, !self.nouns.contains(text.bases[at + 1]) {
+                    return at - position + 1
+                }
+                at += 1
+            }
+        }
+        if self.pronouns.contains(key) { return 1 }
+        if self.nouns.contains(base) && base != key { return 1 }
+        return nil
+    }
+}

@@ -1,0 +1,101 @@
+import EnsembleCore
+import EnsembleIO
+import EnsembleTesting
+import Foundation
+import Testing
+
+/// The RiskScreener on language the project did not write into its rules: the labelled development
+/// suite (written from clinical sources before the rules, `Tests/Fixtures/risk-suite/`) and, when it is
+/// present, clinicians' labels on real people's writing (`../shared/data/cssrs-reddit`). The floors are
+/// today's measured figures (README, `ensemble evaluate-risk`); issue 18's targets are higher.
+@Suite("Risk screening: suite and real data")
+struct RiskSuiteTests {
+    @Test func developmentSuite_recallAndFalseAlarms() throws {
+        let suite = try RiskSuite.load(Fixtures.repositoryRoot + "/Tests/Fixtures/risk-suite/suite.json")
+        #expect(suite.cases.count >= 300)
+        #expect(suite.cases.filter(\.expect.isEmpty).count * 3 >= suite.cases.count, "a third must not flag")
+        let report = suite.evaluate(agents: try Fixtures.agents())
+        #expect(report.overall.recall >= 0.82, "recall \(report.overall.recall)")
+        #expect(report.falseAlarmRate <= 0.02, "false alarms \(report.falseAlarms)")
+        for category in RiskCategory.allCases {
+            #expect((report.byCategory[category]?.recall ?? 0) >= 0.65, "\(category)")
+        }
+    }
+
+    @Test func realExpertLabelledData_separatesAtRiskFromSupportive() throws {
+        let csv = Fixtures.repositoryRoot + "/../shared/data/cssrs-reddit/500_Reddit_users_posts_labels.csv"
+        guard FileManager.default.fileExists(atPath: csv) else {
+            print("skipped: \(csv) is not here (the real-data check needs ../shared/data)")
+            return
+        }
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("cssrs-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", Fixtures.repositoryRoot + "/scripts/cssrs-sessions", csv, "--output", output.path,
+        ]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        let rows = try RiskCorpus.load(output.path).evaluate(agents: try Fixtures.agents())
+        func row(_ label: String) throws -> RiskCorpus.Row { try #require(rows.first { $0.label == label }) }
+        let atRisk = try ["Ideation", "Behavior", "Attempt"].map(row)
+        let behaviour = try ["Behavior", "Attempt"].map(row)
+        let flagged = Double(atRisk.map(\.flagged).reduce(0, +)) / Double(atRisk.map(\.people).reduce(0, +))
+        let elevated = Double(behaviour.map(\.elevated).reduce(0, +)) / Double(behaviour.map(\.people).reduce(0, +))
+        let supportive = try row("Supportive")
+        #expect(flagged >= 0.60, "Ideation, Behavior and Attempt flagged: \(flagged)")
+        #expect(elevated >= 0.55, "Behavior and Attempt at elevated: \(elevated)")
+        #expect(supportive.share(supportive.elevated) <= 0.10, "Supportive above monitor")
+        #expect(supportive.share(supportive.flagged) < flagged, "the flag separates at-risk from supportive writers")
+    }
+}
+
+@Suite("Concept patterns")
+struct ConceptMatcherTests {
+    static let language = PatternLanguage(
+        version: "t", irregular: ["take": ["took", "taken"]], spellings: ["dont": "don't"],
+        classes: [
+            "medication": ["pill", "sleeping pill"], "pronoun": ["i", "he", "she", "me", "him", "her"],
+            "reflexive": ["myself", "herself"], "determiner": ["my", "the"], "relative": ["son", "mom"],
+            "possessive": ["my", "his", "her"],
+        ])
+
+    static func ids(_ patterns: [String], _ text: String) throws -> [String] {
+        let matcher = try ConceptMatcher(patterns.map { ($0, $0) }, language: Self.language)
+        return matcher.matches(in: matcher.read(Tokenizer().tokenize(text).words)).map(\.value)
+    }
+
+    @Test func inflectionsSpellingsClassesOptionalsAndGaps() throws {
+        #expect(try Self.ids(["kill <self>"], "she killed herself") == ["kill <self>"])
+        #expect(try Self.ids(["take .. @medication"], "I took all my sleeping pills") == ["take .. @medication"])
+        #expect(try Self.ids(["take .. @medication"], "I took the dog out and then some pills").isEmpty)
+        #expect(
+            try Self.ids(["(really)? =don't want to live"], "I dont want to live") == ["(really)? =don't want to live"])
+        #expect(try Self.ids(["cry"], "she cried all night") == ["cry"])
+        #expect(try Self.ids(["=cry"], "she cried all night").isEmpty)
+    }
+
+    @Test func peopleAreCaptured() throws {
+        let matcher = try ConceptMatcher([("<who> hit <who>", 0)], language: Self.language)
+        let match = try #require(matcher.matches(in: matcher.read(Tokenizer().tokenize("my son hit me").words)).first)
+        #expect(match.captures.map(\.words) == [0..<2, 3..<4])
+    }
+
+    @Test func groupsWithPeopleOrNestedGroupsExpand() throws {
+        let patterns = ["end (<whose> life|it (all|now))"]
+        #expect(try Self.ids(patterns, "I want to end my life").count == 1)
+        #expect(try Self.ids(patterns, "I want to end it all").count == 1)
+        #expect(try Self.ids(patterns, "let's end the meeting").isEmpty)
+    }
+
+    @Test func badPatternsAreRefusedWithWhy() {
+        #expect(throws: ConceptMatcher<Int>.PatternError.self) {
+            try ConceptMatcher([("@nosuchclass pill", 0)], language: Self.language)
+        }
+        #expect(throws: ConceptMatcher<Int>.PatternError.self) {
+            try ConceptMatcher([("(unclosed pill", 0)], language: Self.language)
+        }
+    }
+}
