@@ -83,6 +83,8 @@ struct RiskScreeningRun {
     /// The topics (a category, or `violence`) raised in each recent utterance, for concepts that need
     /// their topic already in the conversation.
     private var topics: [(utterance: Int, topics: Set<String>)] = []
+    /// Who is speaking the utterance being read.
+    private var currentSpeaker: PersonID? = nil
     /// What each concept was read as, when tracing (`ensemble evaluate-risk --explain`).
     var trace: [String]? = nil
     /// Clinicians' reflections of disclosures; they count only where the attendee's own words did not
@@ -142,6 +144,7 @@ struct RiskScreeningRun {
                 continue
             }
             guard let speaker = self.facts.speaker[u] else { continue }
+            self.currentSpeaker = speaker
             self.pending.removeAll { u - $0.utterance > 3 }
             self.readStatements(u, speaker: speaker, text: text, context: context)
         }
@@ -701,6 +704,11 @@ struct RiskScreeningRun {
             // was harmed without naming the one who did it.
             // Harm with no one named as doing it counts for a child or an older adult (neglect, abuse by a
             // carer); between adults it needs the one who did it.
+            // `Sam makes him stand outside`: `him` is not Sam.
+            if case .person(let doer) = agent, target == agent, let capture = who.last, who.count == 1 || who.count >= 2 {
+                let again = self.resolve(capture.words, in: text, speaker: speaker, u: u, quote: quote, excluding: doer)
+                if again != agent { target = again }
+            }
             // Harm one does to oneself is self-injury, read by its own concepts.
             if agent == target, agent != .unknown { return nil }
             if case .addressee = target { return (.addressee, concept.category ?? .intimatePartnerViolence) }
@@ -758,9 +766,10 @@ struct RiskScreeningRun {
     }
 
     /// Who a person reference points to.
-    private func resolve(_ range: Range<Int>, in text: ConceptText, speaker: PersonID?, u: Int, quote: Referent?)
-        -> Referent
-    {
+    private func resolve(
+        _ range: Range<Int>, in text: ConceptText, speaker: PersonID?, u: Int, quote: Referent?,
+        excluding: PersonID? = nil
+    ) -> Referent {
         let key = text.keys[range.lowerBound]
         let w = self.words
         if range.count > 1 { return self.resolveNounPhrase(range, in: text, speaker: speaker) }
@@ -819,9 +828,9 @@ struct RiskScreeningRun {
     }
 
     /// `he`, `she`: the nearest compatible person named before, else who the conversation is about.
-    private func pronoun(_ gender: Gender, at position: Int, in text: ConceptText, speaker: PersonID?, u: Int)
-        -> Referent
-    {
+    private func pronoun(
+        _ gender: Gender, at position: Int, in text: ConceptText, speaker: PersonID?, u: Int, excluding: PersonID? = nil
+    ) -> Referent {
         // Named earlier in the utterance (a name, or a relative such as `my son`).
         var at = position - 1
         while at >= 0 {
@@ -830,8 +839,8 @@ struct RiskScreeningRun {
                 return .person(person)
             }
             // `my friend … she`: someone outside the roster.
-            if self.screening.concepts.people.nouns.contains(key), self.words.relation[key] == nil, at > 0,
-                self.screening.concepts.people.determiners.contains(text.keys[at - 1])
+            if self.screening.concepts.people.nouns.contains(text.bases[at]), self.words.relation[text.bases[at]] == nil,
+                at > 0, text.words[at - 1].folded == "my"
             {
                 return .outside(nil)
             }
@@ -871,10 +880,16 @@ struct RiskScreeningRun {
         case .family, .multiFamilyGroup, .individual:
             if !self.patients.contains(speaker) {
                 let own = self.facts.roster.person(speaker)?.relatedTo
-                let patients = self.patients.filter { ($0 == own || own == nil) && self.compatible($0, gender) }
+                let patients = self.patients.filter {
+                    ($0 == own || own == nil) && $0 != excluding && self.compatible($0, gender)
+                }
                 if patients.count == 1 { return .person(patients[0]) }
             }
-            return .outside(nil)
+            // The one other family member it can be.
+            let others = attendees.filter {
+                $0.id != excluding && self.gender[$0.id] != nil && self.compatible($0.id, gender)
+            }
+            return others.count == 1 ? .person(others[0].id) : .outside(nil)
         case .group:
             return .outside(nil)
         }
@@ -934,7 +949,11 @@ struct RiskScreeningRun {
         if let age, age >= self.config.elderAge { return .elderAbuse }
         if age == nil, relation == .grandparent { return .elderAbuse }
         if let age, age < 18 {
-            return agentRelation == .sibling || agentRelation == .child ? nil : .childAbuse
+            // A sibling's or a child's harm is not child abuse; `my brother` said by a parent is the child's uncle.
+            let peer: Bool
+            if case .outside? = agent { peer = person == self.currentSpeaker && (agentRelation == .sibling || agentRelation == .child) }
+            else { peer = agentRelation == .sibling || agentRelation == .child }
+            return peer ? nil : .childAbuse
         }
         switch agent {
         case .outside(nil)?: return nil
@@ -947,7 +966,21 @@ struct RiskScreeningRun {
 
     /// The category of harm done to someone outside the roster (`my son`, `my neighbour`).
     private func outsideCategory(_ relation: Relation?, agent: Referent, speaker: PersonID?) -> RiskCategory? {
-        if relation == nil, case .outside(.partner) = agent { return .intimatePartnerViolence }
+        var agentRelation: Relation? = nil
+        if case .outside(let known) = agent { agentRelation = known }
+        if case .person(let person) = agent { agentRelation = self.relationToPatient[person] }
+        if relation == nil {
+            switch agentRelation {
+            case .partner?: return .intimatePartnerViolence
+            case .parent?, .carer?: return .childAbuse
+            default: return nil
+            }
+        }
+        // The speaker's own parent, harmed by a carer or someone else, when the speaker is of an age to
+        // have an older parent.
+        if relation == .parent, let speaker, let age = self.facts.roster.person(speaker)?.age, age >= 35 {
+            return .elderAbuse
+        }
         switch relation {
         case .child?: return .childAbuse
         case .grandparent?: return .elderAbuse

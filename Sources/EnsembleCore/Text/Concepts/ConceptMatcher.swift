@@ -351,13 +351,16 @@ struct PeopleWords: Sendable {
             let sentence = text.words[position].sentence
             for _ in 0..<3 {
                 guard at < text.count, text.words[at].sentence == sentence else { break }
-                if self.nouns.contains(text.keys[at]) || self.nouns.contains(text.bases[at])
-                    || names.contains(text.bases[at])
+                // `my best friend's husband`, `my mom's ex`: an owner on the way to the person.
+                let owner = text.keys[at] != text.bases[at] && self.nouns.contains(text.bases[at])
+                let ownsPerson = owner && at + 1 < text.count && text.words[at + 1].sentence == sentence
+                    && self.nouns.contains(text.bases[at + 1])
+                if !ownsPerson,
+                    self.nouns.contains(text.keys[at]) || self.nouns.contains(text.bases[at])
+                        || names.contains(text.bases[at])
                 {
                     return at - position + 1
                 }
-                // `my best friend's husband`: an owner on the way to the person.
-                let owner = text.keys[at] != text.bases[at] && self.nouns.contains(text.bases[at])
                 guard owner || self.modifiers.contains(text.keys[at]) || text.words[at].folded.first?.isNumber == true
                 else { break }
                 if owner, at + 1 < text.count, !self.nouns.contains(text.bases[at + 1]) {
