@@ -103,7 +103,8 @@ struct ResolvedModel {
     /// The language-model engine these settings name, for the NoteDrafter of `agents`.
     func engine(_ agents: AgentConfigurations) throws -> DraftingEngine {
         try DraftingEngine.languageModel(
-            endpoint: self.endpoint, prompt: agents.notePrompt, sendPart2: self.sendPart2,
+            endpoint: self.endpoint, prompt: agents.notePrompt, riskPrompt: agents.riskPrompt,
+            sendPart2: self.sendPart2,
             pricePerMillionPrompt: self.promptPrice, pricePerMillionCompletion: self.completionPrice)
     }
 }

@@ -15,6 +15,8 @@ public struct AgentConfigurations: Sendable {
     public var versions: [AgentVersion]
     /// The NoteDrafter's system prompt for model drafting (`note-drafter/prompt.md`).
     public var notePrompt: String
+    /// The RiskScreener's prompt for a model second reader (`risk-screener/prompt.md`).
+    public var riskPrompt: String = ""
 
     public var supervisor: SessionSupervisor.Configuration {
         SessionSupervisor.Configuration(segmenter: self.segmenter, attributor: self.attributor, drafting: self.drafting)
@@ -86,6 +88,7 @@ public enum AgentsDirectory {
         let interventionsFile = try bytes("interventions/lexicon.json")
         let drafterFile = try bytes("note-drafter/config.json")
         let promptFile = try bytes("note-drafter/prompt.md")
+        let riskPromptFile = try bytes("risk-screener/prompt.md")
         let summarizerFile = try bytes("group-summarizer/config.json")
         let alignerFile = try bytes("plan-aligner/config.json")
         let screenerFile = try bytes("risk-screener/config.json")
@@ -136,7 +139,7 @@ public enum AgentsDirectory {
             version(
                 AgentKind.riskScreener.rawValue,
                 "\(drafting.screener.version)+language.\(drafting.screener.language.version)",
-                ["risk-screener/config.json", "language/config.json"]),
+                ["risk-screener/config.json", "language/config.json", "risk-screener/prompt.md"]),
             version(
                 AgentKind.billingReconciler.rawValue,
                 "\(drafting.billing.version)+payers.\(drafting.billing.payers.version)",
@@ -149,7 +152,8 @@ public enum AgentsDirectory {
         return AgentConfigurations(
             directory: directory, segmenter: segmenter, attributor: attributor, drafting: drafting,
             interchange: interchange, versions: versions,
-            notePrompt: String(decoding: promptFile.bytes, as: UTF8.self)
+            notePrompt: String(decoding: promptFile.bytes, as: UTF8.self),
+            riskPrompt: String(decoding: riskPromptFile.bytes, as: UTF8.self)
         )
     }
 }

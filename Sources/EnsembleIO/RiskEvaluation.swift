@@ -116,11 +116,14 @@ public struct RiskSuite: Sendable {
                 setting.kind == .group
                 ? .member : isPatient ? .identifiedPatient : setting.kind == .couples ? .partner : .familyMember
             let relationship = person.relationship.map { TextFolding.fold($0) }
-            let female: Set<String> = ["mother", "wife", "grandmother", "daughter", "girlfriend", "sister"]
-            let male: Set<String> = ["father", "husband", "grandfather", "son", "boyfriend", "brother"]
-            let sex: AdministrativeSex? =
-                relationship.map { female.contains($0) ? .female : male.contains($0) ? .male : .unknown }
-                ?? (isPatient && setting.kind == .family ? .male : nil)
+            let female: Set<String> = [
+                "mother", "wife", "grandmother", "daughter", "girlfriend", "sister", "stepmother",
+            ]
+            let male: Set<String> = ["father", "husband", "grandfather", "son", "boyfriend", "brother", "stepfather"]
+            // Sex from the relationship word only; a suite's identified patient has none.
+            let sex: AdministrativeSex? = relationship.flatMap {
+                female.contains($0) ? .female : male.contains($0) ? .male : nil
+            }
             return Attendee(
                 id: id(person.name), name: person.name, aliases: [person.name], role: role,
                 relationship: isPatient ? nil : relationship,

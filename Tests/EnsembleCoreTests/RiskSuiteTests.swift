@@ -99,3 +99,55 @@ struct ConceptMatcherTests {
         }
     }
 }
+
+/// Patterns are general, not lifted from the bundled transcripts: a risk pattern that matches any
+/// utterance of a bundled scenario must also match at least two differently worded lines of the
+/// labelled suites (written from clinical sources before the rules); and every concept names its
+/// clinical source.
+@Suite("Risk patterns: provenance")
+struct RiskPatternProvenanceTests {
+    @Test func patternsMatchingBundledTranscripts_matchTheSuitesToo() throws {
+        let agents = try Fixtures.agents()
+        let configuration = agents.drafting.screener
+        let folder = Fixtures.repositoryRoot + "/Tests/Fixtures/risk-suite/"
+        var suiteLines: [String] = []
+        for file in ["suite.json", "heldout.json"] {
+            suiteLines += try RiskSuite.load(folder + file).cases.flatMap { $0.lines.map(\.text) }
+        }
+        var transcriptLines: [String] = []
+        for name in try Fixtures.scenarioNames() {
+            transcriptLines += try Fixtures.scenario(name).transcript.utterances.map(\.text)
+        }
+        var patterns: [(concept: String, pattern: String)] = []
+        for concept in configuration.concepts {
+            #expect(!concept.source.isEmpty, "\(concept.id) names no clinical source")
+            // A pattern with its own clinical source (the instrument item it paraphrases) may also occur in
+            // a bundled transcript; the rest must show they are general on the suites.
+            patterns += (concept.patterns + concept.cues.flatMap { $0 }).filter { concept.patternSources[$0] == nil }
+                .map {
+                    (concept.id, $0)
+                }
+        }
+        let tokenizer = Tokenizer()
+        let suiteWords = suiteLines.map { tokenizer.tokenize($0).words }
+        let transcriptWords = transcriptLines.map { tokenizer.tokenize($0).words }
+        var lifted: [String] = []
+        for (concept, pattern) in patterns {
+            let matcher = try ConceptMatcher([(pattern, 0)], language: configuration.language)
+            func count(_ lines: [[Word]], stopAt: Int) -> Int {
+                var found = Set<String>()
+                for (index, words) in lines.enumerated() where !matcher.matches(in: matcher.read(words)).isEmpty {
+                    found.insert(String(index))
+                    if found.count >= stopAt { break }
+                }
+                return found.count
+            }
+            guard count(transcriptWords, stopAt: 1) > 0 else { continue }
+            if count(suiteWords, stopAt: 2) < 2 { lifted.append("\(concept): \(pattern)") }
+        }
+        #expect(
+            lifted.isEmpty,
+            "patterns that match a bundled transcript but fewer than two suite lines:\n\(lifted.joined(separator: "\n"))"
+        )
+    }
+}

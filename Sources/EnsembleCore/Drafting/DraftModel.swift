@@ -152,6 +152,14 @@ public enum RiskRoute: String, Sendable, Hashable {
     case supervisorReview, clinicianReview
 }
 
+/// Who read a risk flag in the session.
+public enum RiskReader: String, Sendable, Hashable, CaseIterable {
+    /// The embedded screener: concepts, context, questions and answers.
+    case deterministic
+    /// A language model's second reading, kept only where its evidence checked out.
+    case model
+}
+
 /// A risk indicator for one attendee, with the utterances it rests on.
 public struct RiskFlag: Sendable, Hashable {
     public enum Source: String, Sendable, Hashable {
@@ -173,11 +181,14 @@ public struct RiskFlag: Sendable, Hashable {
     public var cssrsItem: Int?
     /// What was found, in words that quote nothing (`passive wish to be dead`, `recent self-injury`).
     public var indicators: [String]
+    /// Which reader raised it: the deterministic screener, the model second reader, or both.
+    public var readers: [RiskReader]
 
     public init(
         attendee: PersonID?, category: RiskCategory, level: RiskLevel, evidence: [Int], sources: [Source],
-        cssrsItem: Int? = nil, indicators: [String] = []
+        cssrsItem: Int? = nil, indicators: [String] = [], readers: [RiskReader] = [.deterministic]
     ) {
+        self.readers = readers
         self.attendee = attendee
         self.category = category
         self.level = level

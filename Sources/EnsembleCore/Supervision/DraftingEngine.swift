@@ -27,11 +27,18 @@ public struct DraftingEngine: Sendable {
         any NoteDraftingAgent
 
     public var drafter: DrafterMaker?
-    public init(
-        model: Model?, drafter: DrafterMaker?
-    ) {
+    /// A RiskScreener for one job around the deterministic one (a model second reader), given its time
+    /// budget; nil keeps the deterministic one alone.
+    public typealias ScreenerMaker =
+        @Sendable (_ local: @escaping @Sendable () -> any RiskScreeningAgent, _ budget: Duration) ->
+        any RiskScreeningAgent
+
+    public var screener: ScreenerMaker?
+
+    public init(model: Model?, drafter: DrafterMaker?, screener: ScreenerMaker? = nil) {
         self.model = model
         self.drafter = drafter
+        self.screener = screener
     }
 
     public static let deterministic = DraftingEngine(model: nil, drafter: nil)
@@ -51,6 +58,10 @@ public struct DraftingEngine: Sendable {
         if let drafter = self.drafter {
             let local = agents.drafter
             agents.drafter = { drafter(local, budget) }
+        }
+        if let screener = self.screener {
+            let local = agents.screener
+            agents.screener = { screener(local, budget) }
         }
         return agents
     }

@@ -169,6 +169,18 @@ public enum DraftingConfigurationDecoder {
         var concepts: [RiskScreenerConfiguration.Concept] = []
         for item in try root.required("concepts", expected: "an array of concepts").array() {
             let levels = try categoryLevels(item)
+            // A pattern is a string, or {"pattern", "source"} naming the instrument item it paraphrases.
+            var patterns: [String] = []
+            var patternSources: [String: String] = [:]
+            for entry in try item.optional("patterns")?.array(expected: "an array of patterns") ?? [] {
+                if entry.node.members != nil {
+                    let pattern = try entry.required("pattern", expected: "the pattern").text()
+                    patterns.append(pattern)
+                    patternSources[pattern] = try entry.required("source", expected: "its clinical source").text()
+                } else {
+                    patterns.append(try entry.text(expected: "a pattern"))
+                }
+            }
             concepts.append(
                 RiskScreenerConfiguration.Concept(
                     id: try item.required("id", expected: "the concept's id").text(),
@@ -179,12 +191,16 @@ public enum DraftingConfigurationDecoder {
                     cssrsItem: try item.optional("cssrsItem")?.int(expected: "a C-SSRS item, 1 to 6"),
                     indicator: try item.required("indicator", expected: "what it finds, in words").text(),
                     source: try item.required("source", expected: "the clinical source it paraphrases").text(),
-                    patterns: try item.required("patterns", expected: "an array of patterns").strings(),
+                    patterns: patterns,
                     answerOnly: try item.optional("answerOnly")?.bool() ?? false,
                     timingMatters: try item.optional("timingMatters")?.bool() ?? false,
                     passive: try item.optional("passive")?.bool() ?? false,
                     categoryLevels: levels,
-                    needsContext: try item.optional("needsContext")?.bool() ?? false
+                    needsContext: try item.optional("needsContext")?.bool() ?? false,
+                    cues: try (item.optional("cues")?.array(expected: "an array of pattern groups") ?? []).map {
+                        (group: JSONField) throws(FormatError) -> [String] in try group.strings()
+                    },
+                    patternSources: patternSources
                 )
             )
         }
@@ -214,7 +230,8 @@ public enum DraftingConfigurationDecoder {
             terminators: try list(contextField, "terminators"), hypotheticals: try list(contextField, "hypotheticals"),
             selfQuestions: try list(contextField, "selfQuestions"), historical: try list(contextField, "historical"),
             recent: try list(contextField, "recent"), reportVerbs: try list(contextField, "reportVerbs"),
-            generic: try list(contextField, "generic"), figurative: try list(contextField, "figurative"))
+            generic: try list(contextField, "generic"), figurative: try list(contextField, "figurative"),
+            imagined: try list(contextField, "imagined"))
         let answersField = try root.required("answers", expected: "how answers read")
         let answers = RiskScreenerConfiguration.Answers(
             affirmed: try list(answersField, "affirmed"), denied: try list(answersField, "denied"),

@@ -181,6 +181,7 @@ public enum RunReport {
             ("sources", .array(flag.sources.map { .string($0.rawValue) })),
             ("cssrsItem", flag.cssrsItem.map { .number($0) }),
             ("indicators", .array(flag.indicators.map { .string($0) })),
+            ("readers", .array(flag.readers.map { .string($0.rawValue) })),
         ])
     }
 

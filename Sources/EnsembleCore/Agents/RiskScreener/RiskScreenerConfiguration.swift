@@ -43,14 +43,23 @@ public struct RiskScreenerConfiguration: Sendable, Hashable {
         /// same utterance or the few before, or a clinician's question on it): `I've got it all worked
         /// out` after talk of suicide.
         public var needsContext: Bool
+        /// Groups of patterns that must all match in one sentence (a money word and a taking word:
+        /// `my checkbook's gone missing … checks written to cash`), for language too varied for one
+        /// sequence; the concept matches over the span they cover.
+        public var cues: [[String]]
+        /// The clinical source of a single pattern, where the concept's is not enough (a pattern that
+        /// also matches a bundled transcript names the instrument item it paraphrases).
+        public var patternSources: [String: String]
 
         public init(
             id: String, category: RiskCategory?, reading: Reading, level: RiskLevel, pastLevel: RiskLevel,
             cssrsItem: Int? = nil, indicator: String, source: String, patterns: [String], answerOnly: Bool = false,
             timingMatters: Bool = false, passive: Bool = false, categoryLevels: [RiskCategory: RiskLevel] = [:],
-            needsContext: Bool = false
+            needsContext: Bool = false, cues: [[String]] = [], patternSources: [String: String] = [:]
         ) {
+            self.patternSources = patternSources
             self.needsContext = needsContext
+            self.cues = cues
             self.passive = passive
             self.categoryLevels = categoryLevels
             self.id = id
@@ -130,12 +139,15 @@ public struct RiskScreenerConfiguration: Sendable, Hashable {
         /// Figurative and idiomatic uses (`this commute is killing me`); they cancel only the concepts
         /// they cover.
         public var figurative: [String]
+        /// Before harm in its clause: the harm is only pictured (`I think about …`, `I want to …`).
+        public var imagined: [String]
 
         public init(
             negations: [String], pseudoNegations: [String], terminators: [String], hypotheticals: [String],
             selfQuestions: [String], historical: [String], recent: [String], reportVerbs: [String],
-            generic: [String], figurative: [String]
+            generic: [String], figurative: [String], imagined: [String] = []
         ) {
+            self.imagined = imagined
             self.negations = negations
             self.pseudoNegations = pseudoNegations
             self.terminators = terminators

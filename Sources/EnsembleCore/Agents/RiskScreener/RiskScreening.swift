@@ -13,6 +13,8 @@
 public struct RiskScreening: Sendable {
     public let configuration: RiskScreenerConfiguration
     let concepts: ConceptMatcher<Int>
+    /// The cue groups of cue concepts, each pattern's value its (concept, group).
+    let cues: ConceptMatcher<CueKey>
     let questions: ConceptMatcher<Int>
     let negations: ConceptMatcher<Bool>
     let pseudoNegations: ConceptMatcher<Bool>
@@ -24,6 +26,7 @@ public struct RiskScreening: Sendable {
     let reportVerbs: ConceptMatcher<Bool>
     let generic: ConceptMatcher<Bool>
     let figurative: ConceptMatcher<Bool>
+    let imagined: ConceptMatcher<Bool>
     let answers: ConceptMatcher<RiskAnswer>
     let people: PersonWords
 
@@ -57,6 +60,13 @@ public struct RiskScreening: Sendable {
         self.concepts = try matcher(
             "concepts",
             configuration.concepts.enumerated().flatMap { offset, concept in concept.patterns.map { ($0, offset) } })
+        self.cues = try matcher(
+            "concepts.cues",
+            configuration.concepts.enumerated().flatMap { offset, concept in
+                concept.cues.enumerated().flatMap { group, patterns in
+                    patterns.map { ($0, CueKey(concept: offset, group: group)) }
+                }
+            })
         self.questions = try matcher(
             "questions",
             configuration.questions.enumerated().flatMap { offset, question in question.patterns.map { ($0, offset) } })
@@ -71,6 +81,7 @@ public struct RiskScreening: Sendable {
         self.reportVerbs = try flags("context.reportVerbs", context.reportVerbs)
         self.generic = try flags("context.generic", context.generic)
         self.figurative = try flags("context.figurative", context.figurative)
+        self.imagined = try flags("context.imagined", context.imagined)
         let answers = configuration.answers
         self.answers = try matcher(
             "answers",
@@ -102,6 +113,47 @@ public struct RiskScreening: Sendable {
     }
 }
 
+/// A cue pattern's place: its concept and its group.
+struct CueKey: Sendable, Hashable {
+    var concept: Int
+    var group: Int
+}
+
+extension RiskScreening {
+    /// Concept matches in `text`: each pattern's matches, and each cue concept wherever all its groups
+    /// match in one sentence (over the span from the first cue to the last, with every cue's people).
+    func conceptMatches(in text: ConceptText, names: Set<UInt64>) -> [ConceptMatcher<Int>.Match] {
+        var found = self.concepts.matches(in: text, names: names)
+        let cueMatches = self.cues.matches(in: text, names: names)
+        guard !cueMatches.isEmpty else { return found }
+        var bySentence: [Int: [Int: [ConceptMatcher<CueKey>.Match]]] = [:]
+        for match in cueMatches {
+            let sentence = text.words[match.words.lowerBound].sentence
+            bySentence[sentence * 4096 + match.value.concept, default: [:]][match.value.group, default: []].append(
+                match)
+        }
+        for (key, groups) in bySentence.sorted(by: { $0.key < $1.key }) {
+            let concept = key % 4096
+            guard groups.count == self.configuration.concepts[concept].cues.count else { continue }
+            let firsts = groups.values.compactMap { $0.min { $0.words.lowerBound < $1.words.lowerBound } }
+            let lower = firsts.map(\.words.lowerBound).min() ?? 0
+            let upper = firsts.map(\.words.upperBound).max() ?? 0
+            let captures = firsts.flatMap(\.captures).sorted { $0.words.lowerBound < $1.words.lowerBound }.map {
+                capture -> ConceptMatcher<Int>.Capture in
+                let kind: ConceptMatcher<Int>.SlotKind =
+                    switch capture.kind {
+                    case .who: .who
+                    case .reflexive: .reflexive
+                    case .possessive: .possessive
+                    }
+                return ConceptMatcher<Int>.Capture(kind: kind, words: capture.words)
+            }
+            found.append(.init(words: lower..<upper, value: concept, captures: captures))
+        }
+        return found
+    }
+}
+
 /// A risk pattern that does not compile, with the configuration key that holds it.
 public struct RiskPatternError: Error, Sendable, Hashable, CustomStringConvertible {
     public var key: String
@@ -124,6 +176,7 @@ struct PersonWords: Sendable {
     let femalePronouns: Set<UInt64>
     let malePronouns: Set<UInt64>
     let pluralPronouns: Set<UInt64>
+    let reflexives: Set<UInt64>
     let relation: [UInt64: Relation]
     let gender: [UInt64: Gender]
     let relationOfRole: [String: Relation]
@@ -137,6 +190,7 @@ struct PersonWords: Sendable {
         self.femalePronouns = hashes(["she", "her", "herself", "she's", "she'd", "she'll", "hers"])
         self.malePronouns = hashes(["he", "him", "himself", "his", "he's", "he'd", "he'll"])
         self.pluralPronouns = hashes(["they", "them", "themselves", "their", "they're", "they've", "they'd"])
+        self.reflexives = hashes(["myself", "yourself", "himself", "herself", "themselves", "themself", "ourselves"])
         let relations = configuration.relations
         var relation: [UInt64: Relation] = [:]
         var relationOfRole: [String: Relation] = [:]

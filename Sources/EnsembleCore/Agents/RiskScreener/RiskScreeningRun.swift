@@ -64,6 +64,7 @@ struct RiskScreeningRun {
         var recent: [Range<Int>] = []
         var reports: [Range<Int>] = []
         var generic: [Range<Int>] = []
+        var imagined: [Range<Int>] = []
     }
 
     let screening: RiskScreening
@@ -191,6 +192,7 @@ struct RiskScreeningRun {
         context.recent = ranges(s.recent)
         context.reports = ranges(s.reportVerbs)
         context.generic = ranges(s.generic)
+        context.imagined = ranges(s.imagined)
         return context
     }
 
@@ -201,7 +203,7 @@ struct RiskScreeningRun {
         var flaggedHere: Set<RiskCategory> = []
         var negatedHere: Set<RiskCategory> = []
         var matches: [ConceptMatcher<Int>.Match] = []
-        for match in self.screening.concepts.matches(in: text, names: self.names) {
+        for match in self.screening.conceptMatches(in: text, names: self.names) {
             if context.figurative.contains(where: { $0.overlaps(match.words) }) {
                 let id = self.config.concepts[match.value].id
                 self.trace?.append("[\(u)] \(id) figurative")
@@ -210,7 +212,9 @@ struct RiskScreeningRun {
             }
         }
         let here = Set(
-            matches.map { self.config.concepts[$0.value] }.filter { !$0.needsContext }.map { Self.topic($0.category) })
+            matches.map { self.config.concepts[$0.value] }.filter { !$0.needsContext && !$0.answerOnly }.map {
+                Self.topic($0.category)
+            })
         defer { self.note(here, at: u) }
         for match in matches {
             let concept = self.config.concepts[match.value]
@@ -227,7 +231,19 @@ struct RiskScreeningRun {
                 }
                 guard asked else { continue }
             }
+            // `gonna kill myself` is not a threat to anyone else.
+            if concept.category == .homicidalIdeation, match.words.upperBound < text.count,
+                self.screening.people.reflexives.contains(text.keys[match.words.upperBound])
+            {
+                continue
+            }
             let scope = self.scope(of: match.words, in: text, context: context)
+            // Harm only pictured (`I think about putting my hands around her throat`) is the thinker's
+            // homicidal ideation, read by its own concepts, not violence done.
+            if concept.reading == .target, context.imagined.contains(where: { scope.contains($0.lowerBound) }) {
+                self.trace?.append("[\(u)] \(concept.id) imagined")
+                continue
+            }
             if self.isNegated(match.words, scope: scope, context: context) {
                 if let category = concept.category { negatedHere.insert(category) }
                 self.trace?.append("[\(u)] \(concept.id) negated")
@@ -451,15 +467,22 @@ struct RiskScreeningRun {
                     "can", "how", "when",
                 ]
                 .contains(text.words[first].folded)
-            guard isQuestion else {
+            // A statement counts as asking when it reflects what the attendee said or marked (`you said …`,
+            // `on your form you circled …`): the answer then confirms or corrects it.
+            let reflects = context.reports.contains { verb in
+                text.words[verb.lowerBound].sentence == sentence && verb.lowerBound > 0
+                    && self.words.secondPerson.contains(text.keys[verb.lowerBound - 1])
+            }
+            guard isQuestion || reflects else { continue }
+            if !isQuestion {
                 self.readReflection(u, sentence: sentence, text: text, context: context, addressee: addressee)
-                continue
             }
             let timing = self.timing(of: first..<(last + 1), in: text, context: context)
-            for match in self.screening.concepts.matches(in: text, names: self.names)
+            for match in self.screening.conceptMatches(in: text, names: self.names)
             where text.words[match.words.lowerBound].sentence == sentence {
                 let concept = self.config.concepts[match.value]
                 if context.figurative.contains(where: { $0.overlaps(match.words) }) { continue }
+                if !isQuestion && self.isHypothetical(match.words, in: text, context: context) { continue }
                 guard let (who, _) = self.atRisk(concept, match, text: text, speaker: nil, u: u, quote: nil) else {
                     continue
                 }
@@ -476,7 +499,7 @@ struct RiskScreeningRun {
                 }
             }
             for match in self.screening.questions.matches(in: text, names: self.names)
-            where text.words[match.words.lowerBound].sentence == sentence {
+            where isQuestion && text.words[match.words.lowerBound].sentence == sentence {
                 asked.append(Pending(asks: .question(match.value), utterance: u, addressee: addressee, timing: timing))
             }
         }
@@ -511,7 +534,7 @@ struct RiskScreeningRun {
             v -= 1
         }
         guard let person = addressee ?? previous else { return }
-        for match in self.screening.concepts.matches(in: text, names: self.names)
+        for match in self.screening.conceptMatches(in: text, names: self.names)
         where text.words[match.words.lowerBound].sentence == sentence {
             let concept = self.config.concepts[match.value]
             guard !concept.needsContext, !concept.answerOnly,
@@ -670,9 +693,13 @@ struct RiskScreeningRun {
             var target: Referent
             if concept.passive {
                 agent = who.first.map { resolve($0.words) } ?? .unknown
-                target =
-                    self.subject(before: match.words, in: text).map(resolve) ?? quote ?? speaker.map(Referent.person)
-                    ?? .unknown
+                if let owner = match.captures.first(where: { $0.kind == .possessive }) {
+                    target = resolve(owner.words)
+                } else {
+                    target =
+                        self.subject(before: match.words, in: text).map(resolve) ?? quote
+                        ?? speaker.map(Referent.person) ?? .unknown
+                }
             } else if who.count >= 2 {
                 agent = resolve(who[0].words)
                 target = resolve(who[1].words)
@@ -705,7 +732,8 @@ struct RiskScreeningRun {
             // Harm with no one named as doing it counts for a child or an older adult (neglect, abuse by a
             // carer); between adults it needs the one who did it.
             // `Sam makes him stand outside`: `him` is not Sam.
-            if case .person(let doer) = agent, target == agent, let capture = who.last, who.count == 1 || who.count >= 2 {
+            if case .person(let doer) = agent, target == agent, let capture = who.last, who.count == 1 || who.count >= 2
+            {
                 let again = self.resolve(capture.words, in: text, speaker: speaker, u: u, quote: quote, excluding: doer)
                 if again != agent { target = again }
             }
@@ -715,7 +743,7 @@ struct RiskScreeningRun {
             switch target {
             case .person(let person):
                 // A passive statement need not name who did it (`I'm scared`, `I got hit`).
-                let by: Referent? = concept.passive && agent == .unknown ? nil : agent
+                let by: Referent? = concept.passive && agent == .unknown && concept.cues.isEmpty ? nil : agent
                 guard let category = self.victimCategory(of: person, agent: by) else { return nil }
                 return (target, category)
             case .outside(let relation):
@@ -810,11 +838,15 @@ struct RiskScreeningRun {
         }
         if determiner == "your" { return .outside(relation) }
         // `the boy`, `the kid`: the family's identified patient.
+        let folded = text.words[range.upperBound - 1].folded
         if relation == .child, determiner == "the" || determiner == "this", self.patients.count == 1,
+            !["baby", "kids", "children", "babies"].contains(folded),
             self.facts.session.kind != .group, self.compatible(self.patients[0], nounGender)
         {
             return .person(self.patients[0])
         }
+        // `a friend's husband`, `some guy`: someone unspecified.
+        if ["a", "an", "some", "one"].contains(determiner) { return .outside(relation) }
         // `his dad`, `her grandma`: the roster relative of the patient the conversation is about.
         let candidates = self.facts.roster.people.filter {
             !$0.isClinician && self.relationToPatient[$0.id] == relation && self.compatible($0.id, nounGender)
@@ -839,7 +871,8 @@ struct RiskScreeningRun {
                 return .person(person)
             }
             // `my friend … she`: someone outside the roster.
-            if self.screening.concepts.people.nouns.contains(text.bases[at]), self.words.relation[text.bases[at]] == nil,
+            if self.screening.concepts.people.nouns.contains(text.bases[at]),
+                self.words.relation[text.bases[at]] == nil,
                 at > 0, text.words[at - 1].folded == "my"
             {
                 return .outside(nil)
@@ -951,8 +984,11 @@ struct RiskScreeningRun {
         if let age, age < 18 {
             // A sibling's or a child's harm is not child abuse; `my brother` said by a parent is the child's uncle.
             let peer: Bool
-            if case .outside? = agent { peer = person == self.currentSpeaker && (agentRelation == .sibling || agentRelation == .child) }
-            else { peer = agentRelation == .sibling || agentRelation == .child }
+            if case .outside? = agent {
+                peer = person == self.currentSpeaker && (agentRelation == .sibling || agentRelation == .child)
+            } else {
+                peer = agentRelation == .sibling || agentRelation == .child
+            }
             return peer ? nil : .childAbuse
         }
         switch agent {

@@ -353,7 +353,8 @@ struct PeopleWords: Sendable {
                 guard at < text.count, text.words[at].sentence == sentence else { break }
                 // `my best friend's husband`, `my mom's ex`: an owner on the way to the person.
                 let owner = text.keys[at] != text.bases[at] && self.nouns.contains(text.bases[at])
-                let ownsPerson = owner && at + 1 < text.count && text.words[at + 1].sentence == sentence
+                let ownsPerson =
+                    owner && at + 1 < text.count && text.words[at + 1].sentence == sentence
                     && self.nouns.contains(text.bases[at + 1])
                 if !ownsPerson,
                     self.nouns.contains(text.keys[at]) || self.nouns.contains(text.bases[at])
