@@ -86,6 +86,8 @@ struct ModelDraftCommandTests {
         #expect(result.status == 0)
         let report = try JSONParser.parse(result.out, file: "stdout")
         #expect(report["model"]?["model"]?.string == "from-file")
-        #expect(server.requests.count == 4, "two attendees, each asked twice")
+        #expect(
+            server.requests.count == 6,
+            "two attendees, each asked twice for the note and once by the risk second reader")
     }
 }

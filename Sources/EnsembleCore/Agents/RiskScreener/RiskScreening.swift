@@ -13,20 +13,11 @@
 public struct RiskScreening: Sendable {
     public let configuration: RiskScreenerConfiguration
     let concepts: ConceptMatcher<Int>
-    /// The cue groups of cue concepts, each pattern's value its (concept, group).
-    let cues: ConceptMatcher<CueKey>
+    /// Each cue concept's groups, one matcher per group: (concept index, groups).
+    let cues: [(concept: Int, groups: [ConceptMatcher<Int>])]
     let questions: ConceptMatcher<Int>
-    let negations: ConceptMatcher<Bool>
-    let pseudoNegations: ConceptMatcher<Bool>
-    let terminators: ConceptMatcher<Bool>
-    let hypotheticals: ConceptMatcher<Bool>
-    let selfQuestions: ConceptMatcher<Bool>
-    let historical: ConceptMatcher<Bool>
-    let recent: ConceptMatcher<Bool>
-    let reportVerbs: ConceptMatcher<Bool>
-    let generic: ConceptMatcher<Bool>
-    let figurative: ConceptMatcher<Bool>
-    let imagined: ConceptMatcher<Bool>
+    /// Every context rule in one matcher, so an utterance is read for context in one pass.
+    let context: ConceptMatcher<ContextKind>
     let answers: ConceptMatcher<RiskAnswer>
     let people: PersonWords
 
@@ -54,34 +45,30 @@ public struct RiskScreening: Sendable {
                 throw RiskPatternError(key: key, pattern: error.pattern, reason: error.reason)
             }
         }
-        func flags(_ key: String, _ list: [String]) throws(RiskPatternError) -> ConceptMatcher<Bool> {
-            try matcher(key, list.map { ($0, true) })
-        }
         self.concepts = try matcher(
             "concepts",
             configuration.concepts.enumerated().flatMap { offset, concept in concept.patterns.map { ($0, offset) } })
-        self.cues = try matcher(
-            "concepts.cues",
-            configuration.concepts.enumerated().flatMap { offset, concept in
-                concept.cues.enumerated().flatMap { group, patterns in
-                    patterns.map { ($0, CueKey(concept: offset, group: group)) }
-                }
-            })
+        var cues: [(concept: Int, groups: [ConceptMatcher<Int>])] = []
+        for (offset, concept) in configuration.concepts.enumerated() where !concept.cues.isEmpty {
+            var groups: [ConceptMatcher<Int>] = []
+            for patterns in concept.cues {
+                groups.append(try matcher("concepts.cues", patterns.map { ($0, offset) }))
+            }
+            cues.append((offset, groups))
+        }
+        self.cues = cues
         self.questions = try matcher(
             "questions",
             configuration.questions.enumerated().flatMap { offset, question in question.patterns.map { ($0, offset) } })
         let context = configuration.context
-        self.negations = try flags("context.negations", context.negations)
-        self.pseudoNegations = try flags("context.pseudoNegations", context.pseudoNegations)
-        self.terminators = try flags("context.terminators", context.terminators)
-        self.hypotheticals = try flags("context.hypotheticals", context.hypotheticals)
-        self.selfQuestions = try flags("context.selfQuestions", context.selfQuestions)
-        self.historical = try flags("context.historical", context.historical)
-        self.recent = try flags("context.recent", context.recent)
-        self.reportVerbs = try flags("context.reportVerbs", context.reportVerbs)
-        self.generic = try flags("context.generic", context.generic)
-        self.figurative = try flags("context.figurative", context.figurative)
-        self.imagined = try flags("context.imagined", context.imagined)
+        let lists: [(ContextKind, [String])] = [
+            (.negation, context.negations), (.pseudoNegation, context.pseudoNegations),
+            (.terminator, context.terminators), (.hypothetical, context.hypotheticals),
+            (.selfQuestion, context.selfQuestions), (.historical, context.historical), (.recent, context.recent),
+            (.report, context.reportVerbs), (.generic, context.generic), (.figurative, context.figurative),
+            (.imagined, context.imagined),
+        ]
+        self.context = try matcher("context", lists.flatMap { kind, patterns in patterns.map { ($0, kind) } })
         let answers = configuration.answers
         self.answers = try matcher(
             "answers",
@@ -113,42 +100,32 @@ public struct RiskScreening: Sendable {
     }
 }
 
-/// A cue pattern's place: its concept and its group.
-struct CueKey: Sendable, Hashable {
-    var concept: Int
-    var group: Int
+/// Which context rule a context pattern belongs to.
+enum ContextKind: Sendable, Hashable {
+    case negation, pseudoNegation, terminator, hypothetical, selfQuestion, historical, recent, report, generic,
+        figurative, imagined
 }
 
 extension RiskScreening {
     /// Concept matches in `text`: each pattern's matches, and each cue concept wherever all its groups
     /// match in one sentence (over the span from the first cue to the last, with every cue's people).
-    func conceptMatches(in text: ConceptText, names: Set<UInt64>) -> [ConceptMatcher<Int>.Match] {
+    func conceptMatches(in text: ConceptText, names: HashedWordSet) -> [ConceptMatcher<Int>.Match] {
         var found = self.concepts.matches(in: text, names: names)
-        let cueMatches = self.cues.matches(in: text, names: names)
-        guard !cueMatches.isEmpty else { return found }
-        var bySentence: [Int: [Int: [ConceptMatcher<CueKey>.Match]]] = [:]
-        for match in cueMatches {
-            let sentence = text.words[match.words.lowerBound].sentence
-            bySentence[sentence * 4096 + match.value.concept, default: [:]][match.value.group, default: []].append(
-                match)
-        }
-        for (key, groups) in bySentence.sorted(by: { $0.key < $1.key }) {
-            let concept = key % 4096
-            guard groups.count == self.configuration.concepts[concept].cues.count else { continue }
-            let firsts = groups.values.compactMap { $0.min { $0.words.lowerBound < $1.words.lowerBound } }
-            let lower = firsts.map(\.words.lowerBound).min() ?? 0
-            let upper = firsts.map(\.words.upperBound).max() ?? 0
-            let captures = firsts.flatMap(\.captures).sorted { $0.words.lowerBound < $1.words.lowerBound }.map {
-                capture -> ConceptMatcher<Int>.Capture in
-                let kind: ConceptMatcher<Int>.SlotKind =
-                    switch capture.kind {
-                    case .who: .who
-                    case .reflexive: .reflexive
-                    case .possessive: .possessive
-                    }
-                return ConceptMatcher<Int>.Capture(kind: kind, words: capture.words)
+        for (concept, groups) in self.cues where groups.allSatisfy({ $0.mayMatch(text) }) {
+            // Every group in one sentence, over the span from the first cue to the last.
+            let matches = groups.map { $0.matches(in: text, names: names) }
+            guard matches.allSatisfy({ !$0.isEmpty }) else { continue }
+            let sentences = matches.map { Set($0.map { text.sentences[$0.words.lowerBound] }) }
+            for sentence in sentences.dropFirst().reduce(sentences[0], { $0.intersection($1) }).sorted() {
+                let firsts = matches.compactMap { group in
+                    group.filter { text.sentences[$0.words.lowerBound] == sentence }
+                        .min { $0.words.lowerBound < $1.words.lowerBound }
+                }
+                let lower = firsts.map(\.words.lowerBound).min() ?? 0
+                let upper = firsts.map(\.words.upperBound).max() ?? 0
+                let captures = firsts.flatMap(\.captures).sorted { $0.words.lowerBound < $1.words.lowerBound }
+                found.append(.init(words: lower..<upper, value: concept, captures: captures))
             }
-            found.append(.init(words: lower..<upper, value: concept, captures: captures))
         }
         return found
     }

@@ -72,7 +72,7 @@ struct RiskScreeningRun {
     private var config: RiskScreenerConfiguration { self.screening.configuration }
     private var words: PersonWords { self.screening.people }
 
-    private let names: Set<UInt64>
+    private let names: HashedWordSet
     private let owner: [UInt64: PersonID]
     private let gender: [PersonID: Gender]
     private let relationToPatient: [PersonID: Relation]
@@ -126,7 +126,7 @@ struct RiskScreeningRun {
         // Pronouns and relatives are people words, never names.
         for hash in screening.people.firstPerson.union(screening.people.secondPerson) { owner[hash] = nil }
         self.owner = owner
-        self.names = Set(owner.keys)
+        self.names = HashedWordSet(owner.keys)
         self.gender = gender
         self.relationToPatient = relationToPatient
         self.patients = facts.session.attendees.filter { $0.role == .identifiedPatient && $0.present }.map(\.id)
@@ -139,15 +139,24 @@ struct RiskScreeningRun {
         for u in 0..<self.facts.utteranceCount where segmented.isSpeech[u] {
             let text = self.screening.concepts.read(segmented.texts[u].words)
             guard !text.words.isEmpty else { continue }
-            let context = self.context(of: text)
+            let matches = self.screening.conceptMatches(in: text, names: self.names)
             if self.facts.isClinician[u] && !self.facts.isSummary {
-                self.readQuestions(u, text: text, context: context)
+                let questions = self.screening.questions.matches(in: text, names: self.names)
+                // Most of what a clinician says asks nothing about risk: no context to read.
+                guard !matches.isEmpty || !questions.isEmpty else { continue }
+                self.readQuestions(
+                    u, text: text, context: self.context(of: text), matches: matches, questions: questions)
                 continue
             }
             guard let speaker = self.facts.speaker[u] else { continue }
             self.currentSpeaker = speaker
             self.pending.removeAll { u - $0.utterance > 3 }
-            self.readStatements(u, speaker: speaker, text: text, context: context)
+            let answering = self.pending.contains { $0.addressee == nil || $0.addressee == speaker }
+            guard !matches.isEmpty || answering else {
+                self.note([], at: u)
+                continue
+            }
+            self.readStatements(u, speaker: speaker, text: text, context: self.context(of: text), found: matches)
         }
         self.readMeasures()
         for (person, category, level, u, cssrs, indicator) in self.reflections
@@ -177,33 +186,35 @@ struct RiskScreeningRun {
     }
 
     private func context(of text: ConceptText) -> Context {
-        let s = self.screening
         var context = Context()
-        func ranges(_ matcher: ConceptMatcher<Bool>) -> [Range<Int>] {
-            matcher.matches(in: text, names: self.names).map(\.words)
+        for match in self.screening.context.matches(in: text, names: self.names) {
+            switch match.value {
+            case .figurative: context.figurative.append(match.words)
+            case .negation: context.negations.append(match.words)
+            case .pseudoNegation: context.pseudo.append(match.words)
+            case .terminator: context.terminators.append(match.words.lowerBound)
+            case .hypothetical: context.hypotheticals.append(match.words)
+            case .selfQuestion: context.selfQuestions.append(match.words)
+            case .historical: context.historical.append(match.words)
+            case .recent: context.recent.append(match.words)
+            case .report: context.reports.append(match.words)
+            case .generic: context.generic.append(match.words)
+            case .imagined: context.imagined.append(match.words)
+            }
         }
-        context.figurative = ranges(s.figurative)
-        context.negations = ranges(s.negations)
-        context.pseudo = ranges(s.pseudoNegations)
-        context.terminators = ranges(s.terminators).map(\.lowerBound)
-        context.hypotheticals = ranges(s.hypotheticals)
-        context.selfQuestions = ranges(s.selfQuestions)
-        context.historical = ranges(s.historical)
-        context.recent = ranges(s.recent)
-        context.reports = ranges(s.reportVerbs)
-        context.generic = ranges(s.generic)
-        context.imagined = ranges(s.imagined)
         return context
     }
 
     // MARK: - Statements
 
-    private mutating func readStatements(_ u: Int, speaker: PersonID, text: ConceptText, context: Context) {
+    private mutating func readStatements(
+        _ u: Int, speaker: PersonID, text: ConceptText, context: Context, found: [ConceptMatcher<Int>.Match]
+    ) {
         let answering = self.pending.filter { $0.addressee == nil || $0.addressee == speaker }
         var flaggedHere: Set<RiskCategory> = []
         var negatedHere: Set<RiskCategory> = []
         var matches: [ConceptMatcher<Int>.Match] = []
-        for match in self.screening.conceptMatches(in: text, names: self.names) {
+        for match in found {
             if context.figurative.contains(where: { $0.overlaps(match.words) }) {
                 let id = self.config.concepts[match.value].id
                 self.trace?.append("[\(u)] \(id) figurative")
@@ -255,7 +266,7 @@ struct RiskScreeningRun {
             }
             if context.generic.contains(where: {
                 $0.lowerBound < match.words.lowerBound
-                    && text.words[$0.lowerBound].sentence == text.words[match.words.lowerBound].sentence
+                    && text.sentences[$0.lowerBound] == text.sentences[match.words.lowerBound]
             }) {
                 self.trace?.append("[\(u)] \(concept.id) about no one in particular")
                 continue
@@ -433,7 +444,7 @@ struct RiskScreeningRun {
     /// How the opening of an answer reads, or nil when it holds no answer word.
     private func answer(_ text: ConceptText, context: Context) -> RiskAnswer? {
         let cues = self.screening.answers.matches(in: text, names: self.names)
-            .filter { $0.words.lowerBound < 14 && text.words[$0.words.lowerBound].sentence <= 1 }
+            .filter { $0.words.lowerBound < 14 && text.sentences[$0.words.lowerBound] <= 1 }
             .sorted { ($0.words.lowerBound, -$0.words.count) < ($1.words.lowerBound, -$1.words.count) }
         guard let first = cues.first else { return nil }
         if first.value == .unclear, cues.contains(where: { $0.value == .affirmed || $0.value == .hedged }) {
@@ -453,12 +464,15 @@ struct RiskScreeningRun {
 
     // MARK: - Questions
 
-    private mutating func readQuestions(_ u: Int, text: ConceptText, context: Context) {
+    private mutating func readQuestions(
+        _ u: Int, text: ConceptText, context: Context, matches: [ConceptMatcher<Int>.Match],
+        questions: [ConceptMatcher<Int>.Match]
+    ) {
         let addressee = self.facts.addressees[u].first
         let sentences = Set(text.words.map(\.sentence))
         var asked: [Pending] = []
         for sentence in sentences.sorted() {
-            let indexes = text.words.indices.filter { text.words[$0].sentence == sentence }
+            let indexes = text.words.indices.filter { text.sentences[$0] == sentence }
             guard let first = indexes.first, let last = indexes.last else { continue }
             let isQuestion =
                 text.words[last].after == .question
@@ -470,7 +484,7 @@ struct RiskScreeningRun {
             // A statement counts as asking when it reflects what the attendee said or marked (`you said …`,
             // `on your form you circled …`): the answer then confirms or corrects it.
             let reflects = context.reports.contains { verb in
-                text.words[verb.lowerBound].sentence == sentence && verb.lowerBound > 0
+                text.sentences[verb.lowerBound] == sentence && verb.lowerBound > 0
                     && self.words.secondPerson.contains(text.keys[verb.lowerBound - 1])
             }
             guard isQuestion || reflects else { continue }
@@ -478,8 +492,8 @@ struct RiskScreeningRun {
                 self.readReflection(u, sentence: sentence, text: text, context: context, addressee: addressee)
             }
             let timing = self.timing(of: first..<(last + 1), in: text, context: context)
-            for match in self.screening.conceptMatches(in: text, names: self.names)
-            where text.words[match.words.lowerBound].sentence == sentence {
+            for match in matches
+            where text.sentences[match.words.lowerBound] == sentence {
                 let concept = self.config.concepts[match.value]
                 if context.figurative.contains(where: { $0.overlaps(match.words) }) { continue }
                 if !isQuestion && self.isHypothetical(match.words, in: text, context: context) { continue }
@@ -498,8 +512,8 @@ struct RiskScreeningRun {
                 default: continue
                 }
             }
-            for match in self.screening.questions.matches(in: text, names: self.names)
-            where isQuestion && text.words[match.words.lowerBound].sentence == sentence {
+            for match in questions
+            where isQuestion && text.sentences[match.words.lowerBound] == sentence {
                 asked.append(Pending(asks: .question(match.value), utterance: u, addressee: addressee, timing: timing))
             }
         }
@@ -523,7 +537,7 @@ struct RiskScreeningRun {
         _ u: Int, sentence: Int, text: ConceptText, context: Context, addressee: PersonID?
     ) {
         let reflects = context.reports.contains { verb in
-            text.words[verb.lowerBound].sentence == sentence && verb.lowerBound > 0
+            text.sentences[verb.lowerBound] == sentence && verb.lowerBound > 0
                 && self.words.secondPerson.contains(text.keys[verb.lowerBound - 1])
         }
         guard reflects else { return }
@@ -535,7 +549,7 @@ struct RiskScreeningRun {
         }
         guard let person = addressee ?? previous else { return }
         for match in self.screening.conceptMatches(in: text, names: self.names)
-        where text.words[match.words.lowerBound].sentence == sentence {
+        where text.sentences[match.words.lowerBound] == sentence {
             let concept = self.config.concepts[match.value]
             guard !concept.needsContext, !concept.answerOnly,
                 !context.figurative.contains(where: { $0.overlaps(match.words) }),
@@ -560,8 +574,8 @@ struct RiskScreeningRun {
     /// a terminator, or six words, whichever is nearest.
     private func scope(of range: Range<Int>, in text: ConceptText, context: Context) -> Range<Int> {
         var start = range.lowerBound
-        let sentence = text.words[range.lowerBound].sentence
-        while start > 0, range.lowerBound - start < 6, text.words[start - 1].sentence == sentence {
+        let sentence = text.sentences[range.lowerBound]
+        while start > 0, range.lowerBound - start < 6, text.sentences[start - 1] == sentence {
             let mark = text.words[start - 1].after
             if mark == .comma || mark == .semicolon || mark == .colon || mark == .dash { break }
             if context.terminators.contains(start - 1) { break }
@@ -579,11 +593,11 @@ struct RiskScreeningRun {
 
     /// Inside an `if …` clause (which ends at a comma, `then` or a new subject), or a self-question.
     private func isHypothetical(_ range: Range<Int>, in text: ConceptText, context: Context) -> Bool {
-        let sentence = text.words[range.lowerBound].sentence
+        let sentence = text.sentences[range.lowerBound]
         for trigger in context.hypotheticals
-        where trigger.lowerBound <= range.lowerBound && text.words[trigger.lowerBound].sentence == sentence {
+        where trigger.lowerBound <= range.lowerBound && text.sentences[trigger.lowerBound] == sentence {
             var end = trigger.upperBound + 1
-            while end < text.count, text.words[end].sentence == sentence {
+            while end < text.count, text.sentences[end] == sentence {
                 let mark = text.words[end - 1].after
                 if mark == .comma || mark == .semicolon || mark == .dash { break }
                 if Self.consequentOpeners.contains(text.words[end].folded) { break }
@@ -594,7 +608,7 @@ struct RiskScreeningRun {
         let last = text.words.lastIndex { $0.sentence == sentence } ?? range.lowerBound
         if text.words[last].after == .question,
             context.selfQuestions.contains(where: {
-                $0.lowerBound < range.lowerBound && text.words[$0.lowerBound].sentence == sentence
+                $0.lowerBound < range.lowerBound && text.sentences[$0.lowerBound] == sentence
             })
         {
             return true
@@ -611,7 +625,7 @@ struct RiskScreeningRun {
     private func timing(of range: Range<Int>, in text: ConceptText, context: Context) -> Timing {
         let sentences = Set(text.words[range].map(\.sentence))
         func inSentence(_ ranges: [Range<Int>]) -> Bool {
-            ranges.contains { sentences.contains(text.words[$0.lowerBound].sentence) }
+            ranges.contains { sentences.contains(text.sentences[$0.lowerBound]) }
         }
         if inSentence(context.recent) { return .recent }
         if inSentence(context.historical) { return .past }
@@ -625,10 +639,10 @@ struct RiskScreeningRun {
     private func quote(before range: Range<Int>, in text: ConceptText, context: Context, speaker: PersonID, u: Int)
         -> Referent?
     {
-        let sentence = text.words[range.lowerBound].sentence
+        let sentence = text.sentences[range.lowerBound]
         guard
             let verb = context.reports.last(where: {
-                $0.upperBound <= range.lowerBound && text.words[$0.lowerBound].sentence == sentence
+                $0.upperBound <= range.lowerBound && text.sentences[$0.lowerBound] == sentence
             })
         else { return nil }
         // Direct speech uses the first person after the verb.
@@ -636,7 +650,7 @@ struct RiskScreeningRun {
         guard between.contains(where: { self.words.firstPersonSubject.contains(text.keys[$0]) }) else { return nil }
         // The one speaking: the person just before the verb.
         var at = verb.lowerBound - 1
-        while at >= 0, verb.lowerBound - at <= 3, text.words[at].sentence == sentence {
+        while at >= 0, verb.lowerBound - at <= 3, text.sentences[at] == sentence {
             if let length = self.screening.concepts.people.person(
                 at: at, in: text, names: self.names, kind: ConceptMatcher<Int>.SlotKind.who),
                 at + length <= verb.lowerBound
@@ -757,10 +771,10 @@ struct RiskScreeningRun {
 
     /// The nearest person before a match in its clause (`my son` in `my son said he wants to die`).
     private func subject(before range: Range<Int>, in text: ConceptText) -> Range<Int>? {
-        let sentence = text.words[range.lowerBound].sentence
+        let sentence = text.sentences[range.lowerBound]
         var at = range.lowerBound - 1
         var nearest: Range<Int>? = nil
-        while at >= 0, range.lowerBound - at <= 7, text.words[at].sentence == sentence {
+        while at >= 0, range.lowerBound - at <= 7, text.sentences[at] == sentence {
             let mark = text.words[at].after
             if at < range.lowerBound - 1, mark == .semicolon || mark == .dash { break }
             let people = self.screening.concepts.people
@@ -778,10 +792,10 @@ struct RiskScreeningRun {
 
     /// The owner named after a match in its sentence (`a noose in Jordan's closet`, `… in his room`).
     private func owner(after range: Range<Int>, in text: ConceptText) -> Range<Int>? {
-        let sentence = text.words[range.lowerBound].sentence
+        let sentence = text.sentences[range.lowerBound]
         let people = self.screening.concepts.people
         var at = range.upperBound
-        while at < text.count, at - range.upperBound < 6, text.words[at].sentence == sentence {
+        while at < text.count, at - range.upperBound < 6, text.sentences[at] == sentence {
             if let length = people.person(
                 at: at, in: text, names: self.names, kind: ConceptMatcher<Int>.SlotKind.possessive),
                 text.words[at].folded != "my", text.words[at].folded != "your"

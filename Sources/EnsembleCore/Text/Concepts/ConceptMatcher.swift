@@ -17,8 +17,9 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
 
     /// One element of a compiled pattern.
     enum Element: Sendable {
-        /// One of several word sequences, each word one of a set of forms.
-        case alternatives([[Set<UInt64>]], optional: Bool)
+        /// One of several word sequences, each word one of a set of forms; the one-word alternatives
+        /// merged into `single` and tried with one lookup.
+        case alternatives(single: HashedWordSet, sequences: [[HashedWordSet]], optional: Bool)
         case gap(Int)
         case slot(SlotKind, optional: Bool)
     }
@@ -34,11 +35,18 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
         public var reason: String
     }
 
-    let spellings: [UInt64: UInt64]
+    let spellings: HashedWordMap<UInt64>
     let people: PeopleWords
-    private let byFirstWord: [UInt64: [Int]]
-    /// Patterns that open with a person, tried at every word.
+    private let byFirstWord: HashedWordMap<[Int]>
+    /// Patterns that open with a person, tried at every word where a person starts.
     private let openingWithPerson: [Int]
+    /// Patterns by their anchor words: only those whose anchor the utterance holds are tried.
+    private let byAnchor: HashedWordMap<[Int]>
+    /// Every anchor word; nil when some pattern has none (it may match anywhere).
+    let anchorWords: HashedWordSet?
+    /// Patterns with no anchor (every required element holds a common word), tried everywhere.
+    private let alwaysTried: [Int]
+
     private let patterns: [Pattern]
 
     /// Compiles `patterns`; throws on the first that does not parse or names an unknown class.
@@ -76,9 +84,13 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
         var compiled: [Pattern] = []
         var byFirstWord: [UInt64: [Int]] = [:]
         var openingWithPerson: [Int] = []
+        var byAnchor: [UInt64: [Int]] = [:]
+        var alwaysTried: [Int] = []
         for (written, value) in patterns {
             for text in Self.expand(written) {
                 var elements: [Element] = []
+                var opening: [UInt64] = []
+                var anchors: [[UInt64]] = []
                 for token in Self.tokens(text) {
                     var token = Substring(token)
                     let optional = token.hasSuffix("?") && token.count > 1
@@ -101,33 +113,57 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
                         for alternative in token.dropFirst().dropLast().split(separator: "|") {
                             alternatives += try phrase(alternative, in: text)
                         }
-                        elements.append(.alternatives(alternatives, optional: optional))
+                        if elements.isEmpty { opening = alternatives.flatMap { $0[0] } }
+                        if !optional { anchors.append(alternatives.flatMap { $0 }.flatMap { $0 }) }
+                        elements.append(Self.element(alternatives, optional: optional))
                     } else {
-                        elements.append(.alternatives(try phrase(token, in: text), optional: optional))
+                        let alternatives = try phrase(token, in: text)
+                        if elements.isEmpty { opening = alternatives.flatMap { $0[0] } }
+                        if !optional { anchors.append(alternatives.flatMap { $0 }.flatMap { $0 }) }
+                        elements.append(Self.element(alternatives, optional: optional))
                     }
                 }
                 guard let first = elements.first else { throw PatternError(pattern: text, reason: "is empty") }
                 let index = compiled.count
                 switch first {
-                case .alternatives(let alternatives, optional: false):
-                    for sequence in alternatives {
-                        for hash in sequence[0] { byFirstWord[hash, default: []].append(index) }
-                    }
+                case .alternatives(_, _, optional: false):
+                    for hash in Set(opening) { byFirstWord[hash, default: []].append(index) }
                 case .slot(_, optional: false):
                     openingWithPerson.append(index)
                 default:
                     throw PatternError(
                         pattern: text, reason: "must open with a word, a class or a person, not optional")
                 }
+                // The pattern's anchor: its required element with the fewest word forms and no common
+                // function word; an utterance without one of them cannot hold the pattern.
+                let anchor = anchors.filter { !$0.contains(where: conceptFunctionWords.contains) }
+                    .min { Set($0).count < Set($1).count }
+                if let anchor {
+                    for hash in Set(anchor) { byAnchor[hash, default: []].append(index) }
+                } else {
+                    alwaysTried.append(index)
+                }
                 compiled.append(Pattern(elements: elements, value: value))
             }
         }
         self.patterns = compiled
-        self.byFirstWord = byFirstWord.mapValues { Array(Set($0)).sorted() }
+        self.byFirstWord = HashedWordMap(byFirstWord.mapValues { Array(Set($0)).sorted() })
         self.openingWithPerson = openingWithPerson
-        self.spellings = Dictionary(
-            language.spellings.map { (wordHash($0.key), wordHash($0.value)) }, uniquingKeysWith: { first, _ in first })
+        self.byAnchor = HashedWordMap(byAnchor.mapValues { Array(Set($0)).sorted() })
+        self.anchorWords = alwaysTried.isEmpty ? HashedWordSet(byAnchor.keys) : nil
+        self.alwaysTried = alwaysTried
+        self.spellings = HashedWordMap(
+            Dictionary(
+                language.spellings.map { (wordHash($0.key), wordHash($0.value)) },
+                uniquingKeysWith: { first, _ in first }))
         self.people = PeopleWords(language: language, forms: { wordForms($0, exact: false) })
+    }
+
+    /// An alternatives element: one-word alternatives merged for one lookup, longer ones kept in order.
+    static func element(_ alternatives: [[Set<UInt64>]], optional: Bool) -> Element {
+        let single = alternatives.filter { $0.count == 1 }.flatMap { $0[0] }
+        let sequences = alternatives.filter { $0.count > 1 }.map { $0.map { HashedWordSet($0) } }
+        return .alternatives(single: HashedWordSet(single), sequences: sequences, optional: optional)
     }
 
     /// A pattern whose `( … )` holds a person or another group (`(<self>|it all)`, `(a (b|c)|d)`) as
@@ -204,44 +240,83 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
             let folded = words[index].folded
             return folded.hasSuffix("'s") && folded.count > 2 ? wordHash(String(folded.dropLast(2))) : keys[index]
         }
-        return ConceptText(words: words, keys: keys, bases: bases)
+        return ConceptText(
+            words: words, keys: keys, bases: bases, sentences: words.map(\.sentence),
+            numeric: words.map { $0.folded.first?.isNumber == true })
     }
 
     /// Every match in `text`: for each pattern and start, the shortest. `names` are the hashes of the
     /// session's names (first names, aliases), which count as people.
     public func matches(in text: ConceptText, names: Set<UInt64> = []) -> [Match] {
+        self.matches(in: text, names: HashedWordSet(names))
+    }
+
+    func matches(in text: ConceptText, names: HashedWordSet) -> [Match] {
         var found: [Match] = []
-        for start in 0..<text.count {
-            let candidates = (self.byFirstWord[text.keys[start]] ?? []) + self.openingWithPerson
-            for index in candidates {
-                var captures: [Capture] = []
-                if let end = self.match(
-                    self.patterns[index].elements, 0, text, start, text.words[start].sentence, names, &captures)
-                {
-                    found.append(Match(words: start..<end, value: self.patterns[index].value, captures: captures))
-                }
+        var captures: [Capture] = []
+        func attempt(_ index: Int, at start: Int) {
+            captures.removeAll(keepingCapacity: true)
+            if let end = self.match(
+                self.patterns[index].elements, 0, text, start, text.sentences[start], names, &captures)
+            {
+                found.append(Match(words: start..<end, value: self.patterns[index].value, captures: captures))
             }
+        }
+        // The patterns this utterance can hold: those whose anchor word it has.
+        var bits = [UInt64](repeating: 0, count: (self.patterns.count + 63) / 64)
+        @inline(__always) func isViable(_ index: Int) -> Bool { bits[index >> 6] & (1 << UInt64(index & 63)) != 0 }
+        var any = false
+        for index in self.alwaysTried { bits[index >> 6] |= 1 << UInt64(index & 63) }
+        for key in text.keys {
+            guard let indexes = self.byAnchor[key] else { continue }
+            for index in indexes { bits[index >> 6] |= 1 << UInt64(index & 63) }
+            any = true
+        }
+        guard any || !self.alwaysTried.isEmpty else { return found }
+        let people = self.openingWithPerson.filter(isViable)
+        for start in 0..<text.count {
+            if let indexes = self.byFirstWord[text.keys[start]] {
+                for index in indexes where isViable(index) { attempt(index, at: start) }
+            }
+            // Patterns that open with a person, only where a person can start.
+            guard !people.isEmpty,
+                self.people.person(at: start, in: text, names: names, kind: SlotKind.who) != nil
+                    || self.people.reflexives.contains(text.keys[start])
+                    || self.people.person(at: start, in: text, names: names, kind: SlotKind.possessive) != nil
+            else { continue }
+            for index in people { attempt(index, at: start) }
         }
         return found
     }
 
+    /// Whether the text can hold a match at all: it has one of the anchor words.
+    func mayMatch(_ text: ConceptText) -> Bool {
+        guard let anchors = self.anchorWords else { return true }
+        return text.keys.contains { anchors.contains($0) }
+    }
+
     /// Whether any pattern matches.
     public func containsMatch(in text: ConceptText, names: Set<UInt64> = []) -> Bool {
-        !self.matches(in: text, names: names).isEmpty
+        !self.matches(in: text, names: HashedWordSet(names)).isEmpty
     }
 
     private func match(
-        _ elements: [Element], _ index: Int, _ text: ConceptText, _ position: Int, _ sentence: Int,
-        _ names: Set<UInt64>, _ captures: inout [Capture]
+        _ elements: borrowing [Element], _ index: Int, _ text: borrowing ConceptText, _ position: Int, _ sentence: Int,
+        _ names: borrowing HashedWordSet, _ captures: inout [Capture]
     ) -> Int? {
         guard index < elements.count else { return position }
         switch elements[index] {
-        case .alternatives(let alternatives, let optional):
-            for sequence in alternatives {
+        case .alternatives(let single, let sequences, let optional):
+            if position < text.count, text.sentences[position] == sentence, single.contains(text.keys[position]),
+                let end = self.match(elements, index + 1, text, position + 1, sentence, names, &captures)
+            {
+                return end
+            }
+            for sequence in sequences {
                 var at = position
                 var ok = true
                 for forms in sequence {
-                    guard at < text.count, text.words[at].sentence == sentence, forms.contains(text.keys[at]) else {
+                    guard at < text.count, text.sentences[at] == sentence, forms.contains(text.keys[at]) else {
                         ok = false
                         break
                     }
@@ -253,12 +328,12 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
         case .gap(let limit):
             for skip in 0...limit {
                 let next = position + skip
-                if skip > 0 && (next > text.count || text.words[next - 1].sentence != sentence) { break }
+                if skip > 0 && (next > text.count || text.sentences[next - 1] != sentence) { break }
                 if let end = self.match(elements, index + 1, text, next, sentence, names, &captures) { return end }
             }
             return nil
         case .slot(let kind, let optional):
-            if position < text.count, text.words[position].sentence == sentence,
+            if position < text.count, text.sentences[position] == sentence,
                 let length = self.people.person(at: position, in: text, names: names, kind: kind)
             {
                 let saved = captures.count
@@ -277,16 +352,16 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
 /// person (`my son`, `her boyfriend`, `a friend`), read from the language's classes `pronoun`,
 /// `reflexive`, `determiner`, `relative`, `acquaintance` and `modifier`.
 struct PeopleWords: Sendable {
-    let pronouns: Set<UInt64>
-    let reflexives: Set<UInt64>
-    let possessives: Set<UInt64>
-    let determiners: Set<UInt64>
-    let nouns: Set<UInt64>
+    let pronouns: HashedWordSet
+    let reflexives: HashedWordSet
+    let possessives: HashedWordSet
+    let determiners: HashedWordSet
+    let nouns: HashedWordSet
     /// Relatives named without a determiner (`Mom told me`, `dad hit mom`).
-    let kinNames: Set<UInt64>
-    let modifiers: Set<UInt64>
+    let kinNames: HashedWordSet
+    let modifiers: HashedWordSet
     /// Nouns a person owns (`Sam's car`), so `Sam's` before them is a possessive, not `Sam is`.
-    let possessed: Set<UInt64>
+    let possessed: HashedWordSet
 
     init(language: PatternLanguage, forms: (String) -> Set<UInt64>) {
         func words(_ name: String, inflect: Bool) -> Set<UInt64> {
@@ -296,31 +371,32 @@ struct PeopleWords: Sendable {
             }
             return result
         }
-        self.pronouns = words("pronoun", inflect: false)
-        self.reflexives = words("reflexive", inflect: false)
-        self.possessives = words("possessive", inflect: false)
-        self.determiners = words("determiner", inflect: false)
-        self.nouns = words("relative", inflect: true).union(words("acquaintance", inflect: true))
-        self.kinNames = words("kin-name", inflect: false)
-        self.modifiers = words("modifier", inflect: false)
+        self.pronouns = HashedWordSet(words("pronoun", inflect: false))
+        self.reflexives = HashedWordSet(words("reflexive", inflect: false))
+        self.possessives = HashedWordSet(words("possessive", inflect: false))
+        self.determiners = HashedWordSet(words("determiner", inflect: false))
+        let nouns = words("relative", inflect: true).union(words("acquaintance", inflect: true))
+        self.nouns = HashedWordSet(nouns)
+        self.kinNames = HashedWordSet(words("kin-name", inflect: false))
+        self.modifiers = HashedWordSet(words("modifier", inflect: false))
         var possessed = words("possessed", inflect: true)
         for name in ["body", "firearm", "medication", "ligature", "blade", "vehicle"] {
             possessed.formUnion(words(name, inflect: true))
         }
-        self.possessed = possessed.union(self.nouns)
+        self.possessed = HashedWordSet(possessed.union(nouns))
     }
 
     /// Whether `X's` at `position` owns the next word (`Sam's car`) rather than being `Sam is`.
     func isPossessive(at position: Int, in text: ConceptText) -> Bool {
-        guard text.words[position].folded.hasSuffix("'s") else { return false }
+        guard text.keys[position] != text.bases[position] else { return false }
         let next = position + 1
-        return next < text.count && text.words[next].sentence == text.words[position].sentence
+        return next < text.count && text.sentences[next] == text.sentences[position]
             && (self.possessed.contains(text.keys[next]) || self.modifiers.contains(text.keys[next]))
     }
 
     /// The length of the person reference at `position`, or nil.
     func person(
-        at position: Int, in text: ConceptText, names: Set<UInt64>, kind: ConceptMatcher<some Sendable>.SlotKind
+        at position: Int, in text: ConceptText, names: HashedWordSet, kind: ConceptMatcher<some Sendable>.SlotKind
     )
         -> Int?
     {
@@ -348,13 +424,13 @@ struct PeopleWords: Sendable {
         // `my son`, `my little brother`, `my 15-year-old`, `her ex`, before a lone `her`.
         if self.determiners.contains(key) {
             var at = position + 1
-            let sentence = text.words[position].sentence
+            let sentence = text.sentences[position]
             for _ in 0..<3 {
-                guard at < text.count, text.words[at].sentence == sentence else { break }
+                guard at < text.count, text.sentences[at] == sentence else { break }
                 // `my best friend's husband`, `my mom's ex`: an owner on the way to the person.
                 let owner = text.keys[at] != text.bases[at] && self.nouns.contains(text.bases[at])
                 let ownsPerson =
-                    owner && at + 1 < text.count && text.words[at + 1].sentence == sentence
+                    owner && at + 1 < text.count && text.sentences[at + 1] == sentence
                     && self.nouns.contains(text.bases[at + 1])
                 if !ownsPerson,
                     self.nouns.contains(text.keys[at]) || self.nouns.contains(text.bases[at])
@@ -362,7 +438,7 @@ struct PeopleWords: Sendable {
                 {
                     return at - position + 1
                 }
-                guard owner || self.modifiers.contains(text.keys[at]) || text.words[at].folded.first?.isNumber == true
+                guard owner || self.modifiers.contains(text.keys[at]) || text.numeric[at]
                 else { break }
                 if owner, at + 1 < text.count, !self.nouns.contains(text.bases[at + 1]) {
                     return at - position + 1
@@ -375,3 +451,13 @@ struct PeopleWords: Sendable {
         return nil
     }
 }
+
+/// Words too common to anchor a pattern.
+let conceptFunctionWords: Set<UInt64> = Set(
+    [
+        "i", "me", "my", "you", "your", "he", "him", "his", "she", "her", "it", "we", "they", "them", "the", "a",
+        "an", "and", "or", "to", "of", "in", "on", "at", "for", "with", "is", "was", "be", "been", "are", "were",
+        "am", "have", "has", "had", "do", "did", "does", "that", "this", "so", "just", "like", "not", "no", "get",
+        "got", "go", "going", "what", "i'm", "it's", "that's", "don't", "can", "will", "would", "about", "if",
+        "but", "all", "up", "out", "there", "know", "think", "want", "say", "said", "one", "some", "really",
+    ].map { wordHash($0) })

@@ -42,6 +42,9 @@ public struct ConceptText: Sendable {
     public var keys: [UInt64]
     /// Each word's hash without a possessive `'s` (`mom's` reads as `mom` where a person is looked for).
     public var bases: [UInt64]
+    /// Each word's sentence, and whether it starts with a digit, read once.
+    public var sentences: [Int]
+    public var numeric: [Bool]
 
     public var count: Int { self.words.count }
 }
