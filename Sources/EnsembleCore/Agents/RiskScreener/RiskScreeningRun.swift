@@ -137,8 +137,24 @@ struct RiskScreeningRun {
     mutating func screen() {
         let segmented = self.facts.segmented
         for u in 0..<self.facts.utteranceCount where segmented.isSpeech[u] {
-            let text = self.screening.concepts.read(segmented.texts[u].words)
-            guard !text.words.isEmpty else { continue }
+            let words = segmented.texts[u].words
+            guard !words.isEmpty else { continue }
+            // Most utterances hold no word any concept, cue or question is anchored on, and no answer
+            // is awaited from their speaker: nothing to read.
+            let clinician = self.facts.isClinician[u] && !self.facts.isSummary
+            let awaited =
+                !clinician
+                && self.pending.contains { pending in
+                    u - pending.utterance <= 3
+                        && (pending.addressee == nil || pending.addressee == self.facts.speaker[u])
+                }
+            if !awaited, !self.screening.concepts.mayMatch(words),
+                !self.screening.cues.contains(where: { $0.groups.allSatisfy { $0.mayMatch(words) } }),
+                !clinician || !self.screening.questions.mayMatch(words)
+            {
+                continue
+            }
+            let text = self.screening.concepts.read(words)
             let matches = self.screening.conceptMatches(in: text, names: self.names)
             if self.facts.isClinician[u] && !self.facts.isSummary {
                 let questions = self.screening.questions.matches(in: text, names: self.names)

@@ -136,8 +136,10 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
                 }
                 // The pattern's anchor: its required element with the fewest word forms and no common
                 // function word; an utterance without one of them cannot hold the pattern.
-                let anchor = anchors.filter { !$0.contains(where: conceptFunctionWords.contains) }
-                    .min { Set($0).count < Set($1).count }
+                // With none free of function words, the smallest element still anchors it.
+                let anchor =
+                    anchors.filter { !$0.contains(where: conceptFunctionWords.contains) }
+                    .min { Set($0).count < Set($1).count } ?? anchors.min { Set($0).count < Set($1).count }
                 if let anchor {
                     for hash in Set(anchor) { byAnchor[hash, default: []].append(index) }
                 } else {
@@ -257,7 +259,7 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
         func attempt(_ index: Int, at start: Int) {
             captures.removeAll(keepingCapacity: true)
             if let end = self.match(
-                self.patterns[index].elements, 0, text, start, text.sentences[start], names, &captures)
+                self.patterns[index].elements, 0, text, start, text.sentences[start], persons, &captures)
             {
                 found.append(Match(words: start..<end, value: self.patterns[index].value, captures: captures))
             }
@@ -274,16 +276,13 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
         }
         guard any || !self.alwaysTried.isEmpty else { return found }
         let people = self.openingWithPerson.filter(isViable)
+        let persons = PeopleAt(text: text, names: names, words: self.people)
         for start in 0..<text.count {
             if let indexes = self.byFirstWord[text.keys[start]] {
                 for index in indexes where isViable(index) { attempt(index, at: start) }
             }
             // Patterns that open with a person, only where a person can start.
-            guard !people.isEmpty,
-                self.people.person(at: start, in: text, names: names, kind: SlotKind.who) != nil
-                    || self.people.reflexives.contains(text.keys[start])
-                    || self.people.person(at: start, in: text, names: names, kind: SlotKind.possessive) != nil
-            else { continue }
+            guard !people.isEmpty, persons.startsPerson(start) else { continue }
             for index in people { attempt(index, at: start) }
         }
         return found
@@ -295,6 +294,13 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
         return text.keys.contains { anchors.contains($0) }
     }
 
+    /// The same, over tokenised words not yet read (their spellings normalised on the way), so an
+    /// utterance that cannot match costs no reading at all.
+    func mayMatch(_ words: [Word]) -> Bool {
+        guard let anchors = self.anchorWords else { return true }
+        return words.contains { anchors.contains(self.spellings[$0.hash] ?? $0.hash) }
+    }
+
     /// Whether any pattern matches.
     public func containsMatch(in text: ConceptText, names: Set<UInt64> = []) -> Bool {
         !self.matches(in: text, names: HashedWordSet(names)).isEmpty
@@ -302,13 +308,13 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
 
     private func match(
         _ elements: borrowing [Element], _ index: Int, _ text: borrowing ConceptText, _ position: Int, _ sentence: Int,
-        _ names: borrowing HashedWordSet, _ captures: inout [Capture]
+        _ persons: PeopleAt, _ captures: inout [Capture]
     ) -> Int? {
         guard index < elements.count else { return position }
         switch elements[index] {
         case .alternatives(let single, let sequences, let optional):
             if position < text.count, text.sentences[position] == sentence, single.contains(text.keys[position]),
-                let end = self.match(elements, index + 1, text, position + 1, sentence, names, &captures)
+                let end = self.match(elements, index + 1, text, position + 1, sentence, persons, &captures)
             {
                 return end
             }
@@ -322,28 +328,72 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
                     }
                     at += 1
                 }
-                if ok, let end = self.match(elements, index + 1, text, at, sentence, names, &captures) { return end }
+                if ok, let end = self.match(elements, index + 1, text, at, sentence, persons, &captures) { return end }
             }
-            return optional ? self.match(elements, index + 1, text, position, sentence, names, &captures) : nil
+            return optional ? self.match(elements, index + 1, text, position, sentence, persons, &captures) : nil
         case .gap(let limit):
             for skip in 0...limit {
                 let next = position + skip
                 if skip > 0 && (next > text.count || text.sentences[next - 1] != sentence) { break }
-                if let end = self.match(elements, index + 1, text, next, sentence, names, &captures) { return end }
+                if let end = self.match(elements, index + 1, text, next, sentence, persons, &captures) { return end }
             }
             return nil
         case .slot(let kind, let optional):
             if position < text.count, text.sentences[position] == sentence,
-                let length = self.people.person(at: position, in: text, names: names, kind: kind)
+                let length = persons.length(kind, position)
             {
                 let saved = captures.count
                 captures.append(Capture(kind: kind, words: position..<(position + length)))
-                if let end = self.match(elements, index + 1, text, position + length, sentence, names, &captures) {
+                if let end = self.match(elements, index + 1, text, position + length, sentence, persons, &captures) {
                     return end
                 }
                 captures.removeSubrange(saved...)
             }
-            return optional ? self.match(elements, index + 1, text, position, sentence, names, &captures) : nil
+            return optional ? self.match(elements, index + 1, text, position, sentence, persons, &captures) : nil
+        }
+    }
+}
+
+/// Where people start in one text and how many words they take, each position read at most once per
+/// match pass (on first use).
+final class PeopleAt {
+    private let text: ConceptText
+    private let names: HashedWordSet
+    private let words: PeopleWords
+    /// Per position: -1 not read yet, else the length (0: no person).
+    private var who: [Int8]
+    private var possessive: [Int8]
+
+    init(text: ConceptText, names: HashedWordSet, words: PeopleWords) {
+        self.text = text
+        self.names = names
+        self.words = words
+        self.who = [Int8](repeating: -1, count: text.count)
+        self.possessive = [Int8](repeating: -1, count: text.count)
+    }
+
+    func startsPerson(_ position: Int) -> Bool {
+        self.length(ConceptMatcher<Int>.SlotKind.who, position) != nil
+            || self.words.reflexives.contains(self.text.keys[position])
+            || self.length(ConceptMatcher<Int>.SlotKind.possessive, position) != nil
+    }
+
+    func length(_ kind: ConceptMatcher<some Sendable>.SlotKind, _ position: Int) -> Int? {
+        switch kind {
+        case .reflexive:
+            return self.words.reflexives.contains(self.text.keys[position]) ? 1 : nil
+        case .who:
+            if self.who[position] < 0 {
+                self.who[position] = Int8(
+                    self.words.person(at: position, in: self.text, names: self.names, kind: kind) ?? 0)
+            }
+            return self.who[position] > 0 ? Int(self.who[position]) : nil
+        case .possessive:
+            if self.possessive[position] < 0 {
+                self.possessive[position] = Int8(
+                    self.words.person(at: position, in: self.text, names: self.names, kind: kind) ?? 0)
+            }
+            return self.possessive[position] > 0 ? Int(self.possessive[position]) : nil
         }
     }
 }
