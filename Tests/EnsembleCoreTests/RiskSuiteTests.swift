@@ -32,6 +32,16 @@ struct RiskSuiteTests {
         #expect(report.falseAlarmRate <= 0.02, "false alarms \(report.falseAlarms)")
     }
 
+    /// A third suite, written blind after the rules of this issue were done and run once (56.0% recall,
+    /// 3 false alarms of 60): held out, never tuned on, so it keeps measuring generalisation. The floors
+    /// are that first run, so a change that generalises worse shows.
+    @Test func heldOutSuite_generalisation() throws {
+        let suite = try RiskSuite.load(Fixtures.repositoryRoot + "/Tests/Fixtures/risk-suite/heldout-2.json")
+        let report = suite.evaluate(agents: try Fixtures.agents())
+        #expect(report.overall.recall >= 0.55, "recall \(report.overall.recall)")
+        #expect(report.falseAlarms.count <= 3, "false alarms \(report.falseAlarms)")
+    }
+
     @Test func realExpertLabelledData_separatesAtRiskFromSupportive() throws {
         let csv = Fixtures.repositoryRoot + "/../shared/data/cssrs-reddit/500_Reddit_users_posts_labels.csv"
         guard FileManager.default.fileExists(atPath: csv) else {

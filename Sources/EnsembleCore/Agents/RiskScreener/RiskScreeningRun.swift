@@ -4,7 +4,7 @@ struct RiskScreeningRun {
     typealias Gender = PersonWords.Gender
 
     /// Who a person reference points to.
-    enum Referent: Hashable {
+    enum Referent: Hashable, CustomStringConvertible {
         case person(PersonID)
         /// Someone not on the roster, with what they are to the speaker when said (`my dad`).
         case outside(Relation?)
@@ -12,6 +12,17 @@ struct RiskScreeningRun {
         case addressee
         /// Nobody in particular (`they`, `people`).
         case unknown
+
+        /// For `--explain`: a roster id or a kind of person, never a name.
+        var description: String {
+            switch self {
+            case .person(let id): id.rawValue
+            case .outside(let relation?): "someone outside the roster (\(relation))"
+            case .outside(nil): "someone outside the roster"
+            case .addressee: "the one asked"
+            case .unknown: "nobody in particular"
+            }
+        }
     }
 
     enum Timing { case recent, past, unknown }
