@@ -58,7 +58,7 @@ struct EvaluateRiskCommand: AsyncParsableCommand {
         }
         if let corpus = self.corpus {
             let rows = try RiskCorpus.load(corpus, reader: self.input.reader).evaluate(
-                agents: agents, explain: self.failures)
+                agents: agents, listUnflagged: self.failures)
             print("label        people  suicide or self-harm ≥ monitor  ≥ elevated")
             for row in rows {
                 print(
@@ -68,12 +68,6 @@ struct EvaluateRiskCommand: AsyncParsableCommand {
             }
             for row in rows where self.failures {
                 print("unflagged \(row.label): " + row.unflagged.joined(separator: " "))
-            }
-            for row in rows where !row.concepts.isEmpty {
-                print(
-                    "\(row.label): "
-                        + row.concepts.sorted { $0.value > $1.value }.map { "\($0.key)=\($0.value)" }.joined(
-                            separator: ", "))
             }
             return
         }

@@ -269,9 +269,7 @@ public struct RiskCorpus: Sendable {
         public var flagged = 0
         /// At `elevated` or higher.
         public var elevated = 0
-        /// How often each concept raised a flag for people with this label (with `explain`).
-        public var concepts: [String: Int] = [:]
-        /// Who was not flagged (with `explain`).
+        /// Who was not flagged (with `listUnflagged`).
         public var unflagged: [String] = []
 
         public func share(_ count: Int) -> Double { self.people == 0 ? 0 : Double(count) / Double(self.people) }
@@ -299,7 +297,8 @@ public struct RiskCorpus: Sendable {
 
     /// Each person as an individual session whose every utterance is theirs; rows in the order labels
     /// first appear.
-    public func evaluate(agents: AgentConfigurations, explain: Bool = false) -> [Row] {
+    /// - Parameter listUnflagged: keep the ids of people not flagged, per label.
+    public func evaluate(agents: AgentConfigurations, listUnflagged: Bool = false) -> [Row] {
         let segmentation = Segmentation(configuration: agents.segmenter)
         let screening = RiskScreening(configuration: agents.drafting.screener)
         let start = Timestamp(secondsSinceEpoch: 1_780_000_000, utcOffsetSeconds: 0)
@@ -330,28 +329,18 @@ public struct RiskCorpus: Sendable {
                 attributed: AttributedSession(
                     session: session, roster: roster, segmented: segmented, attribution: attribution),
                 attributor: agents.attributor, interventions: agents.drafting.interventions)
-            let (screen, trace) = explain ? screening.explain(facts) : (screening.screen(facts), [])
             let level =
-                screen.flags(for: client)
+                screening.screen(facts).flags(for: client)
                 .filter { $0.category == .suicidalIdeation || $0.category == .selfHarm }.map(\.level).max() ?? .none
             if !rows.contains(where: { $0.label == person.label }) { rows.append(Row(label: person.label)) }
             let index = rows.firstIndex { $0.label == person.label }!
             rows[index].people += 1
             if level >= .monitor {
                 rows[index].flagged += 1
-            } else if explain {
+            } else if listUnflagged {
                 rows[index].unflagged.append(person.id)
             }
             if level >= .elevated { rows[index].elevated += 1 }
-            for line in trace {
-                let parts = line.split(separator: " ")
-                guard parts.count >= 3 else { continue }
-                let key =
-                    line.contains("→")
-                    ? "\(parts[1]) \(parts[3].prefix(9)) \(parts[parts.count - 3]) \(parts[parts.count - 2])"
-                    : parts.dropFirst().joined(separator: " ")
-                rows[index].concepts[key, default: 0] += 1
-            }
         }
         return rows
     }

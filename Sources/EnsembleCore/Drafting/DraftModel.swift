@@ -218,24 +218,24 @@ public struct RiskAssessment: Sendable, Hashable {
     public var category: RiskCategory
     public var question: Int
     public var answer: Int
-    /// The answer denied it (`No, not like that`).
-    public var denied: Bool
     public var response: RiskAnswer
     /// The C-SSRS screener item the question asks, when it is one.
     public var cssrsItem: Int?
     /// What was asked, in words that quote nothing (`wish to be dead`, `safety at home`).
     public var topic: String
 
+    /// The answer denied it (`No, not like that`).
+    public var denied: Bool { self.response == .denied }
+
     public init(
-        attendee: PersonID, category: RiskCategory, question: Int, answer: Int, denied: Bool,
-        response: RiskAnswer? = nil, cssrsItem: Int? = nil, topic: String = ""
+        attendee: PersonID, category: RiskCategory, question: Int, answer: Int, response: RiskAnswer,
+        cssrsItem: Int? = nil, topic: String = ""
     ) {
         self.attendee = attendee
         self.category = category
         self.question = question
         self.answer = answer
-        self.denied = denied
-        self.response = response ?? (denied ? .denied : .affirmed)
+        self.response = response
         self.cssrsItem = cssrsItem
         self.topic = topic
     }

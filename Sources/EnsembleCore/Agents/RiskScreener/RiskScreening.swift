@@ -91,13 +91,6 @@ public struct RiskScreening: Sendable {
         run.screen()
         return (run.result(), run.trace ?? [])
     }
-
-    /// Every concept pattern that matches `text` read as one utterance, with the concept's id (for the
-    /// suite's check that each pattern is used).
-    public func conceptIDs(matching text: String) -> [String] {
-        let read = self.concepts.read(Tokenizer().tokenize(text).words)
-        return self.concepts.matches(in: read).map { self.configuration.concepts[$0.value].id }
-    }
 }
 
 /// Which context rule a context pattern belongs to.
@@ -153,7 +146,6 @@ struct PersonWords: Sendable {
     let femalePronouns: Set<UInt64>
     let malePronouns: Set<UInt64>
     let pluralPronouns: Set<UInt64>
-    let reflexives: Set<UInt64>
     let relation: [UInt64: Relation]
     let gender: [UInt64: Gender]
     let relationOfRole: [String: Relation]
@@ -167,7 +159,6 @@ struct PersonWords: Sendable {
         self.femalePronouns = hashes(["she", "her", "herself", "she's", "she'd", "she'll", "hers"])
         self.malePronouns = hashes(["he", "him", "himself", "his", "he's", "he'd", "he'll"])
         self.pluralPronouns = hashes(["they", "them", "themselves", "their", "they're", "they've", "they'd"])
-        self.reflexives = hashes(["myself", "yourself", "himself", "herself", "themselves", "themself", "ourselves"])
         let relations = configuration.relations
         var relation: [UInt64: Relation] = [:]
         var relationOfRole: [String: Relation] = [:]

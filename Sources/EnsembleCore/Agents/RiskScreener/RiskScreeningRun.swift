@@ -116,8 +116,7 @@ struct RiskScreeningRun {
             facts.session.attendees.map { ($0.id, $0.sex) }, uniquingKeysWith: { first, _ in first })
         for person in facts.roster.people where !person.isClinician {
             let tokens = Tokenizer().tokenize(([person.name] + person.aliases).joined(separator: " , ")).words
-            let first = Tokenizer().tokenize(person.name).words.first.map { [$0] } ?? []
-            for word in first + tokens where word.folded.count > 1 {
+            for word in tokens where word.folded.count > 1 {
                 if let existing = owner[word.hash], existing != person.id { ambiguous.insert(word.hash) }
                 owner[word.hash] = person.id
             }
@@ -271,7 +270,7 @@ struct RiskScreeningRun {
             }
             // `gonna kill myself` is not a threat to anyone else.
             if concept.category == .homicidalIdeation, match.words.upperBound < text.count,
-                self.screening.people.reflexives.contains(text.keys[match.words.upperBound])
+                self.screening.concepts.people.reflexives.contains(text.keys[match.words.upperBound])
             {
                 continue
             }
@@ -457,7 +456,7 @@ struct RiskScreeningRun {
         self.assessments.append(
             RiskAssessment(
                 attendee: atRisk, category: resolved, question: question.utterance, answer: u,
-                denied: response == .denied, response: response, cssrsItem: cssrs, topic: topic))
+                response: response, cssrsItem: cssrs, topic: topic))
         guard response == .affirmed || response == .hedged, level > .none else { return }
         let indicator = topic + (response == .hedged ? ", answered with hesitation" : ", affirmed when asked")
         self.add(
@@ -516,7 +515,8 @@ struct RiskScreeningRun {
             }
             guard isQuestion || reflects else { continue }
             if !isQuestion {
-                self.readReflection(u, sentence: sentence, text: text, context: context, addressee: addressee)
+                self.readReflection(
+                    u, sentence: sentence, text: text, context: context, addressee: addressee, matches: matches)
             }
             let timing = self.timing(of: first..<(last + 1), in: text, context: context)
             for match in matches
@@ -561,13 +561,9 @@ struct RiskScreeningRun {
     /// A clinician's reflection of what an attendee disclosed (`you said you've thought about how …`):
     /// flags the one it is said to, as reported by the clinician.
     private mutating func readReflection(
-        _ u: Int, sentence: Int, text: ConceptText, context: Context, addressee: PersonID?
+        _ u: Int, sentence: Int, text: ConceptText, context: Context, addressee: PersonID?,
+        matches: [ConceptMatcher<Int>.Match]
     ) {
-        let reflects = context.reports.contains { verb in
-            text.sentences[verb.lowerBound] == sentence && verb.lowerBound > 0
-                && self.words.secondPerson.contains(text.keys[verb.lowerBound - 1])
-        }
-        guard reflects else { return }
         var v = u - 1
         var previous: PersonID? = nil
         while v >= 0, u - v <= 3, previous == nil {
@@ -575,8 +571,7 @@ struct RiskScreeningRun {
             v -= 1
         }
         guard let person = addressee ?? previous else { return }
-        for match in self.screening.conceptMatches(in: text, names: self.names)
-        where text.sentences[match.words.lowerBound] == sentence {
+        for match in matches where text.sentences[match.words.lowerBound] == sentence {
             let concept = self.config.concepts[match.value]
             guard !concept.needsContext, !concept.answerOnly,
                 !context.figurative.contains(where: { $0.overlaps(match.words) }),

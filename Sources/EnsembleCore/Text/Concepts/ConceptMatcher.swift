@@ -259,7 +259,7 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
         func attempt(_ index: Int, at start: Int) {
             captures.removeAll(keepingCapacity: true)
             if let end = self.match(
-                self.patterns[index].elements, 0, text, start, text.sentences[start], persons, &captures)
+                self.patterns[index].elements, 0, text, start, text.sentences[start], persons(), &captures)
             {
                 found.append(Match(words: start..<end, value: self.patterns[index].value, captures: captures))
             }
@@ -276,13 +276,20 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
         }
         guard any || !self.alwaysTried.isEmpty else { return found }
         let people = self.openingWithPerson.filter(isViable)
-        let persons = PeopleAt(text: text, names: names, words: self.people)
+        // Where people start is read only when a pattern holding a person is tried.
+        var read: PeopleAt? = nil
+        func persons() -> PeopleAt {
+            if let read { return read }
+            let made = PeopleAt(text: text, names: names, words: self.people)
+            read = made
+            return made
+        }
         for start in 0..<text.count {
             if let indexes = self.byFirstWord[text.keys[start]] {
                 for index in indexes where isViable(index) { attempt(index, at: start) }
             }
             // Patterns that open with a person, only where a person can start.
-            guard !people.isEmpty, persons.startsPerson(start) else { continue }
+            guard !people.isEmpty, persons().startsPerson(start) else { continue }
             for index in people { attempt(index, at: start) }
         }
         return found
@@ -299,11 +306,6 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
     func mayMatch(_ words: [Word]) -> Bool {
         guard let anchors = self.anchorWords else { return true }
         return words.contains { anchors.contains(self.spellings[$0.hash] ?? $0.hash) }
-    }
-
-    /// Whether any pattern matches.
-    public func containsMatch(in text: ConceptText, names: Set<UInt64> = []) -> Bool {
-        !self.matches(in: text, names: HashedWordSet(names)).isEmpty
     }
 
     private func match(

@@ -30,9 +30,6 @@ public struct PatternLanguage: Sendable, Hashable {
         self.spellings = spellings
         self.classes = classes
     }
-
-    /// An empty language: literals match themselves and their regular inflections.
-    public static let plain = PatternLanguage(version: "0")
 }
 
 /// A word of normalised text: the folded word's hash after spelling normalisation.
