@@ -101,6 +101,32 @@ struct RiskScreeningTests {
         #expect(try scripted.screen().flags.isEmpty)
     }
 
+    /// `my brother abused him`: `him` is not the one who acts but someone named before; a former partner
+    /// is not the partner on the roster; `my little brother` is a child.
+    @Test func theOneHarmed_isNotTheOneWhoActs() throws {
+        let scripted = ScriptedSession(
+            kind: .group, people: Self.group,
+            lines: [
+                ("CL-1", "My nephew lives with us now because his dad was burning him with cigarettes."),
+                ("CL-2", "Ten years ago my first husband broke my arm."),
+            ])
+        let screen = try scripted.screen()
+        #expect(screen.outsideRoster.contains { $0.category == .childAbuse && $0.reportedBy == PersonID("CL-1") })
+        #expect(screen.flags(for: PersonID("CL-1")).isEmpty)
+        let arm = try #require(screen.flags(for: PersonID("CL-2")).first)
+        #expect(arm.category == .intimatePartnerViolence)
+    }
+
+    /// `when grandma yells at me I think about …` is a clause of time, not grandma's words quoted.
+    @Test func aClauseOfTime_isNotAQuote() throws {
+        let scripted = ScriptedSession(
+            kind: .group, people: Self.group,
+            lines: [("CL-3", "Sometimes when my boss yells at me I think about pushing him down the stairs.")])
+        let flag = try #require(try scripted.screen().flags.first)
+        #expect(flag.attendee == PersonID("CL-3"))
+        #expect(flag.category == .homicidalIdeation)
+    }
+
     @Test func passiveWishAndPlan_areLevelledByTheCSSRS() throws {
         let scripted = ScriptedSession(
             kind: .group, people: Self.group,

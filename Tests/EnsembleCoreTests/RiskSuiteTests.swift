@@ -15,10 +15,10 @@ struct RiskSuiteTests {
         #expect(suite.cases.count >= 300)
         #expect(suite.cases.filter(\.expect.isEmpty).count * 3 >= suite.cases.count, "a third must not flag")
         let report = suite.evaluate(agents: try Fixtures.agents())
-        #expect(report.overall.recall >= 0.88, "recall \(report.overall.recall)")
+        #expect(report.overall.recall >= 0.95, "recall \(report.overall.recall)")
         #expect(report.falseAlarmRate <= 0.02, "false alarms \(report.falseAlarms)")
         for category in RiskCategory.allCases {
-            #expect((report.byCategory[category]?.recall ?? 0) >= 0.80, "\(category)")
+            #expect((report.byCategory[category]?.recall ?? 0) >= 0.90, "\(category)")
         }
     }
 
@@ -65,9 +65,9 @@ struct RiskSuiteTests {
         let flagged = Double(atRisk.map(\.flagged).reduce(0, +)) / Double(atRisk.map(\.people).reduce(0, +))
         let elevated = Double(behaviour.map(\.elevated).reduce(0, +)) / Double(behaviour.map(\.people).reduce(0, +))
         let supportive = try row("Supportive")
-        #expect(flagged >= 0.60, "Ideation, Behavior and Attempt flagged: \(flagged)")
-        #expect(elevated >= 0.52, "Behavior and Attempt at elevated: \(elevated)")
-        #expect(supportive.share(supportive.elevated) <= 0.10, "Supportive above monitor")
+        #expect(flagged >= 0.66, "Ideation, Behavior and Attempt flagged: \(flagged)")
+        #expect(elevated >= 0.60, "Behavior and Attempt at elevated: \(elevated)")
+        #expect(supportive.share(supportive.elevated) <= 0.05, "Supportive above monitor")
         #expect(supportive.share(supportive.flagged) < flagged, "the flag separates at-risk from supportive writers")
     }
 }
@@ -95,6 +95,21 @@ struct ConceptMatcherTests {
             try Self.ids(["(really)? =don't want to live"], "I dont want to live") == ["(really)? =don't want to live"])
         #expect(try Self.ids(["cry"], "she cried all night") == ["cry"])
         #expect(try Self.ids(["=cry"], "she cried all night").isEmpty)
+    }
+
+    @Test func numbersInDigitsOrWords() throws {
+        let language = PatternLanguage(
+            version: "t", irregular: ["take": ["took", "taken"]], spellings: [:],
+            classes: ["numeral": ["twenty", "hundred"], "medication": ["pill"]])
+        let matcher = try ConceptMatcher([("took # ..2 @medication", 0)], language: language)
+        func count(_ text: String) -> Int { matcher.matches(in: matcher.read(Tokenizer().tokenize(text).words)).count }
+        #expect(count("I took 120 pills") == 1)
+        #expect(count("she took twenty pills") == 1)
+        #expect(count("I took 40 to 50 pills") == 1)
+        #expect(count("I took some pills") == 0)
+        #expect(throws: ConceptMatcher<Int>.PatternError.self) {
+            try ConceptMatcher([("took (# pills)", 0)], language: language)
+        }
     }
 
     @Test func peopleAreCaptured() throws {

@@ -110,9 +110,11 @@ extension RiskScreening {
             guard matches.allSatisfy({ !$0.isEmpty }) else { continue }
             let sentences = matches.map { Set($0.map { text.sentences[$0.words.lowerBound] }) }
             for sentence in sentences.dropFirst().reduce(sentences[0], { $0.intersection($1) }).sorted() {
+                // Each group's tightest match (`my grandpa's debit card`, not `my uncle's got my grandpa's
+                // debit card`), the earliest of equals.
                 let firsts = matches.compactMap { group in
                     group.filter { text.sentences[$0.words.lowerBound] == sentence }
-                        .min { $0.words.lowerBound < $1.words.lowerBound }
+                        .min { ($0.words.count, $0.words.lowerBound) < ($1.words.count, $1.words.lowerBound) }
                 }
                 let lower = firsts.map(\.words.lowerBound).min() ?? 0
                 let upper = firsts.map(\.words.upperBound).max() ?? 0

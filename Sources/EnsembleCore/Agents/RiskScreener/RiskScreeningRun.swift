@@ -658,6 +658,10 @@ struct RiskScreeningRun {
 
     /// Reported speech before a match in its sentence (`she was screaming …`, `my friend texted me …`):
     /// the one reported, when what follows speaks in their first person.
+    private static let subordinators: Set<String> = [
+        "when", "whenever", "because", "after", "while", "since", "until", "before", "if", "cause", "once",
+    ]
+
     private func quote(before range: Range<Int>, in text: ConceptText, context: Context, speaker: PersonID, u: Int)
         -> Referent?
     {
@@ -677,6 +681,8 @@ struct RiskScreeningRun {
                 at: at, in: text, names: self.names, kind: ConceptMatcher<Int>.SlotKind.who),
                 at + length <= verb.lowerBound
             {
+                // `when grandma yells at me, I think …`: a clause of time or cause, not speech quoted.
+                if at > 0, Self.subordinators.contains(text.words[at - 1].folded) { return nil }
                 let reporter = self.resolve(at..<(at + length), in: text, speaker: speaker, u: u, quote: nil)
                 if reporter == .person(speaker) { return nil }
                 return reporter
@@ -727,6 +733,9 @@ struct RiskScreeningRun {
         case .target:
             var agent: Referent
             var target: Referent
+            // Where the one who acts was named, and the person harmed, when both are known.
+            var agentAt: Int? = nil
+            var targetCapture: Range<Int>? = nil
             if concept.passive {
                 agent = who.first.map { resolve($0.words) } ?? .unknown
                 if let owner = match.captures.first(where: { $0.kind == .possessive }) {
@@ -739,8 +748,11 @@ struct RiskScreeningRun {
             } else if who.count >= 2 {
                 agent = resolve(who[0].words)
                 target = resolve(who[1].words)
+                agentAt = who[0].words.lowerBound
+                targetCapture = who[1].words
             } else if let only = who.first, only.words.lowerBound > match.words.lowerBound {
                 target = resolve(only.words)
+                targetCapture = only.words
                 // `he'll kill me`: the one who acts opens the match.
                 let people = self.screening.concepts.people
                 if let length = people.person(
@@ -748,8 +760,12 @@ struct RiskScreeningRun {
                     match.words.lowerBound + length <= only.words.lowerBound
                 {
                     agent = resolve(match.words.lowerBound..<(match.words.lowerBound + length))
+                    agentAt = match.words.lowerBound
+                } else if let subject = self.subject(before: match.words, in: text) {
+                    agent = resolve(subject)
+                    agentAt = subject.lowerBound
                 } else {
-                    agent = self.subject(before: match.words, in: text).map(resolve) ?? .unknown
+                    agent = .unknown
                 }
             } else if let only = who.first {
                 agent = resolve(only.words)
@@ -772,6 +788,16 @@ struct RiskScreeningRun {
             {
                 let again = self.resolve(capture.words, in: text, speaker: speaker, u: u, quote: quote, excluding: doer)
                 if again != agent { target = again }
+            }
+            // `my brother abused him`: `him` is someone named before the one who acts.
+            if target == agent, agent != .unknown, let agentAt, let targetCapture, targetCapture.count == 1 {
+                let key = text.keys[targetCapture.lowerBound]
+                let w = self.words
+                if w.femalePronouns.contains(key) || w.malePronouns.contains(key) {
+                    target = self.pronoun(
+                        w.femalePronouns.contains(key) ? .female : .male, at: agentAt, in: text, speaker: speaker,
+                        u: u)
+                }
             }
             // Harm one does to oneself is self-injury, read by its own concepts.
             if agent == target, agent != .unknown { return nil }
@@ -870,7 +896,13 @@ struct RiskScreeningRun {
         let determiner = text.words[range.lowerBound].folded
         guard let relation else { return .outside(nil) }
         if determiner == "my", let speaker {
-            return self.relative(of: speaker, relation, nounGender).map(Referent.person) ?? .outside(relation)
+            // `my first husband`, `my ex-wife`: a former partner is not the partner on the roster.
+            let former = (range.lowerBound + 1..<(range.upperBound - 1)).contains {
+                Self.formerPartner.contains(text.words[$0].folded)
+            }
+            if relation == .partner, former { return .outside(.partner) }
+            return self.relative(of: speaker, relation, nounGender).map(Referent.person)
+                ?? .outside(self.outsideRelation(relation, at: range.upperBound - 1, in: text))
         }
         if determiner == "your" { return .outside(relation) }
         // `the boy`, `the kid`: the family's identified patient.
@@ -890,6 +922,35 @@ struct RiskScreeningRun {
         return candidates.count == 1 ? .person(candidates[0].id) : .outside(relation)
     }
 
+    private static let formerPartner: Set<String> = ["first", "former", "ex", "previous", "old", "late", "last"]
+    private static let young: Set<String> = ["little", "baby", "younger", "youngest", "kid", "small"]
+
+    /// The determiner of the noun at `position`, over its modifiers (`my` in `my little brother`).
+    private func determiner(before position: Int, in text: ConceptText) -> String? {
+        var at = position - 1
+        while at >= 0, position - at <= 3 {
+            let folded = text.words[at].folded
+            if self.screening.concepts.people.determiners.contains(text.keys[at]) || folded == "my" { return folded }
+            // `my mom's neighbor`: the neighbour is not the speaker's own.
+            guard self.screening.concepts.people.modifiers.contains(text.keys[at]), !folded.hasSuffix("'s") else {
+                return nil
+            }
+            at -= 1
+        }
+        return nil
+    }
+
+    /// The relation of someone outside the roster: `my little brother` is a child.
+    private func outsideRelation(_ relation: Relation, at noun: Int, in text: ConceptText) -> Relation {
+        guard relation == .sibling else { return relation }
+        var at = noun - 1
+        while at >= 0, noun - at <= 2, self.screening.concepts.people.modifiers.contains(text.keys[at]) {
+            if Self.young.contains(text.words[at].folded) { return .child }
+            at -= 1
+        }
+        return relation
+    }
+
     private func compatible(_ person: PersonID, _ gender: Gender?) -> Bool {
         guard let gender, let known = self.gender[person] else { return true }
         return known == gender
@@ -907,19 +968,20 @@ struct RiskScreeningRun {
                 return .person(person)
             }
             // `my friend … she`: someone outside the roster.
+            let mine = self.determiner(before: at, in: text) == "my"
             if self.screening.concepts.people.nouns.contains(text.bases[at]),
-                self.words.relation[text.bases[at]] == nil,
-                at > 0, text.words[at - 1].folded == "my"
+                self.words.relation[text.bases[at]] == nil, mine
             {
                 return .outside(nil)
             }
             if let relation = self.words.relation[key],
-                (at > 0 && text.words[at - 1].folded == "my") || self.screening.concepts.people.kinNames.contains(key),
+                mine || self.screening.concepts.people.kinNames.contains(key),
                 let speaker
             {
                 let nounGender = self.words.gender[key]
                 if nounGender == nil || nounGender == gender {
-                    return self.relative(of: speaker, relation, nounGender).map(Referent.person) ?? .outside(relation)
+                    return self.relative(of: speaker, relation, nounGender).map(Referent.person)
+                        ?? .outside(self.outsideRelation(relation, at: at, in: text))
                 }
             }
             at -= 1

@@ -22,6 +22,8 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
         case alternatives(single: HashedWordSet, sequences: [[HashedWordSet]], optional: Bool)
         case gap(Int)
         case slot(SlotKind, optional: Bool)
+        /// `#`: a number, in digits or a word of the `numeral` class.
+        case number(optional: Bool)
     }
 
     struct Pattern: Sendable {
@@ -48,6 +50,8 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
     private let alwaysTried: [Int]
 
     private let patterns: [Pattern]
+    /// The words `#` reads as numbers besides digits (the language's `numeral` class).
+    private let numberWords: HashedWordSet
 
     /// Compiles `patterns`; throws on the first that does not parse or names an unknown class.
     public init(_ patterns: [(String, Value)], language: PatternLanguage) throws(PatternError) {
@@ -73,6 +77,9 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
             }
             var sequence: [Set<UInt64>] = []
             for piece in text.split(separator: " ") {
+                guard piece != "#" else {
+                    throw PatternError(pattern: pattern, reason: "has `#` inside a group; a number stands on its own")
+                }
                 let exact = piece.hasPrefix("=")
                 let words = tokenizer.tokenize(String(exact ? piece.dropFirst() : piece)).words
                 for word in words { sequence.append(wordForms(word.folded, exact: exact)) }
@@ -98,6 +105,8 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
                     if token == "<who>" || token == "<self>" || token == "<whose>" {
                         let kind: SlotKind = token == "<who>" ? .who : token == "<self>" ? .reflexive : .possessive
                         elements.append(.slot(kind, optional: optional))
+                    } else if token == "#" {
+                        elements.append(.number(optional: optional))
                     } else if token.hasPrefix("..") {
                         let limit = token.count == 2 ? 3 : Int(token.dropFirst(2))
                         guard let limit, (1...12).contains(limit), !optional else {
@@ -159,6 +168,7 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
                 language.spellings.map { (wordHash($0.key), wordHash($0.value)) },
                 uniquingKeysWith: { first, _ in first }))
         self.people = PeopleWords(language: language, forms: { wordForms($0, exact: false) })
+        self.numberWords = HashedWordSet((language.classes["numeral"] ?? []).map { wordHash($0) })
     }
 
     /// An alternatives element: one-word alternatives merged for one lookup, longer ones kept in order.
@@ -331,6 +341,14 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
                     at += 1
                 }
                 if ok, let end = self.match(elements, index + 1, text, at, sentence, persons, &captures) { return end }
+            }
+            return optional ? self.match(elements, index + 1, text, position, sentence, persons, &captures) : nil
+        case .number(let optional):
+            if position < text.count, text.sentences[position] == sentence,
+                text.numeric[position] || self.numberWords.contains(text.keys[position]),
+                let end = self.match(elements, index + 1, text, position + 1, sentence, persons, &captures)
+            {
+                return end
             }
             return optional ? self.match(elements, index + 1, text, position, sentence, persons, &captures) : nil
         case .gap(let limit):
