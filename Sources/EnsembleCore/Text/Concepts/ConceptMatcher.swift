@@ -42,6 +42,10 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
     private let byFirstWord: HashedWordMap<[Int]>
     /// Patterns that open with a person, tried at every word where a person starts.
     private let openingWithPerson: [Int]
+    /// Of those, the ones whose next element is a required word, by that word: tried only where the
+    /// person is followed by it. The others (`afterAnyone`) are tried after every person.
+    private let afterPerson: HashedWordMap<[Int]>
+    private let afterAnyone: [Int]
     /// Patterns by their anchor words: only those whose anchor the utterance holds are tried.
     private let byAnchor: HashedWordMap<[Int]>
     /// Every anchor word; nil when some pattern has none (it may match anywhere).
@@ -50,6 +54,8 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
     private let alwaysTried: [Int]
 
     private let patterns: [Pattern]
+    /// The same patterns flattened, for matching.
+    private let table: PatternTable
     /// The words `#` reads as numbers besides digits (the language's `numeral` class).
     private let numberWords: HashedWordSet
 
@@ -158,8 +164,25 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
             }
         }
         self.patterns = compiled
+        self.table = Self.flatten(compiled)
         self.byFirstWord = HashedWordMap(byFirstWord.mapValues { Array(Set($0)).sorted() })
         self.openingWithPerson = openingWithPerson
+        var afterPerson: [UInt64: [Int]] = [:]
+        var afterAnyone: [Int] = []
+        for index in openingWithPerson {
+            let elements = compiled[index].elements
+            guard elements.count > 1, case .alternatives(let single, let sequences, optional: false) = elements[1]
+            else {
+                afterAnyone.append(index)
+                continue
+            }
+            for hash in single.slots where hash != 0 { afterPerson[hash, default: []].append(index) }
+            for sequence in sequences {
+                for hash in sequence[0].slots where hash != 0 { afterPerson[hash, default: []].append(index) }
+            }
+        }
+        self.afterPerson = HashedWordMap(afterPerson.mapValues { Array(Set($0)).sorted() })
+        self.afterAnyone = afterAnyone
         self.byAnchor = HashedWordMap(byAnchor.mapValues { Array(Set($0)).sorted() })
         self.anchorWords = alwaysTried.isEmpty ? HashedWordSet(byAnchor.keys) : nil
         self.alwaysTried = alwaysTried
@@ -169,6 +192,45 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
                 uniquingKeysWith: { first, _ in first }))
         self.people = PeopleWords(language: language, forms: { wordForms($0, exact: false) })
         self.numberWords = HashedWordSet((language.classes["numeral"] ?? []).map { wordHash($0) })
+    }
+
+    /// The compiled patterns as a `PatternTable`.
+    private static func flatten(_ patterns: [Pattern]) -> PatternTable {
+        var sets: [HashedWordSet] = []
+        var sequences: [[Int32]] = []
+        var steps: [[PatternTable.Step]] = []
+        for pattern in patterns {
+            var flat: [PatternTable.Step] = []
+            for element in pattern.elements {
+                switch element {
+                case .alternatives(let single, let words, let optional):
+                    var a: Int32 = -1
+                    if single.count > 0 {
+                        a = Int32(sets.count)
+                        sets.append(single)
+                    }
+                    let b = Int32(sequences.count)
+                    for sequence in words {
+                        sequences.append(
+                            sequence.map { set in
+                                sets.append(set)
+                                return Int32(sets.count - 1)
+                            })
+                    }
+                    flat.append(
+                        .init(kind: PatternTable.Step.words, optional: optional, a: a, b: b, c: Int32(words.count)))
+                case .gap(let limit):
+                    flat.append(.init(kind: PatternTable.Step.gap, optional: false, a: Int32(limit), b: 0, c: 0))
+                case .slot(let kind, let optional):
+                    let a: Int32 = kind == .who ? 0 : kind == .reflexive ? 1 : 2
+                    flat.append(.init(kind: PatternTable.Step.slot, optional: optional, a: a, b: 0, c: 0))
+                case .number(let optional):
+                    flat.append(.init(kind: PatternTable.Step.number, optional: optional, a: 0, b: 0, c: 0))
+                }
+            }
+            steps.append(flat)
+        }
+        return PatternTable(patterns: steps, sets: sets, sequences: sequences)
     }
 
     /// An alternatives element: one-word alternatives merged for one lookup, longer ones kept in order.
@@ -264,12 +326,23 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
     }
 
     func matches(in text: ConceptText, names: HashedWordSet) -> [Match] {
+        text.keys.withUnsafeBufferPointer { keys in
+            text.sentences.withUnsafeBufferPointer { sentences in
+                text.numeric.withUnsafeBufferPointer { numeric in
+                    self.matches(
+                        in: text, View(keys: keys, sentences: sentences, numeric: numeric), names: names)
+                }
+            }
+        }
+    }
+
+    private func matches(in text: ConceptText, _ view: View, names: HashedWordSet) -> [Match] {
         var found: [Match] = []
         var captures: [Capture] = []
         func attempt(_ index: Int, at start: Int) {
             captures.removeAll(keepingCapacity: true)
             if let end = self.match(
-                self.patterns[index].elements, 0, text, start, text.sentences[start], persons(), &captures)
+                Int(self.table.patternStarts[index]), view, start, view.sentences[start], persons(), &captures)
             {
                 found.append(Match(words: start..<end, value: self.patterns[index].value, captures: captures))
             }
@@ -285,7 +358,7 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
             any = true
         }
         guard any || !self.alwaysTried.isEmpty else { return found }
-        let people = self.openingWithPerson.filter(isViable)
+        let people = !self.openingWithPerson.contains(where: isViable)
         // Where people start is read only when a pattern holding a person is tried.
         var read: PeopleAt? = nil
         func persons() -> PeopleAt {
@@ -298,9 +371,16 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
             if let indexes = self.byFirstWord[text.keys[start]] {
                 for index in indexes where isViable(index) { attempt(index, at: start) }
             }
-            // Patterns that open with a person, only where a person can start.
-            guard !people.isEmpty, persons().startsPerson(start) else { continue }
-            for index in people { attempt(index, at: start) }
+            // Patterns that open with a person, only where a person can start, and of those, only the
+            // ones whose next word follows the person.
+            guard !people, persons().startsPerson(start) else { continue }
+            var next: Set<Int> = []
+            for kind in [SlotKind.who, .possessive, .reflexive] {
+                guard let length = persons().length(kind, start), start + length < text.count else { continue }
+                next.formUnion(self.afterPerson[text.keys[start + length]] ?? [])
+            }
+            for index in self.afterAnyone where isViable(index) { attempt(index, at: start) }
+            for index in next.sorted() where isViable(index) { attempt(index, at: start) }
         }
         return found
     }
@@ -318,58 +398,76 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
         return words.contains { anchors.contains(self.spellings[$0.hash] ?? $0.hash) }
     }
 
+    /// The words of one text, without reference counting.
+    private struct View {
+        var keys: UnsafeBufferPointer<UInt64>
+        var sentences: UnsafeBufferPointer<Int>
+        var numeric: UnsafeBufferPointer<Bool>
+
+        @inline(__always) func within(_ position: Int, _ sentence: Int) -> Bool {
+            position < self.keys.count && self.sentences[position] == sentence
+        }
+    }
+
+    /// The end of the shortest match of the steps from `step` at `position`, or nil.
     private func match(
-        _ elements: borrowing [Element], _ index: Int, _ text: borrowing ConceptText, _ position: Int, _ sentence: Int,
-        _ persons: PeopleAt, _ captures: inout [Capture]
+        _ step: Int, _ text: View, _ position: Int, _ sentence: Int, _ persons: PeopleAt, _ captures: inout [Capture]
     ) -> Int? {
-        guard index < elements.count else { return position }
-        switch elements[index] {
-        case .alternatives(let single, let sequences, let optional):
-            if position < text.count, text.sentences[position] == sentence, single.contains(text.keys[position]),
-                let end = self.match(elements, index + 1, text, position + 1, sentence, persons, &captures)
+        let table = self.table
+        let current = table.steps[step]
+        switch current.kind {
+        case PatternTable.Step.words:
+            if current.a >= 0, text.within(position, sentence), table.contains(current.a, text.keys[position]),
+                let end = self.match(step + 1, text, position + 1, sentence, persons, &captures)
             {
                 return end
             }
-            for sequence in sequences {
+            var sequence = Int(current.b)
+            while sequence < Int(current.b) + Int(current.c) {
+                let first = Int(table.sequenceStarts[sequence])
+                let length = Int(table.sequenceLengths[sequence])
                 var at = position
                 var ok = true
-                for forms in sequence {
-                    guard at < text.count, text.sentences[at] == sentence, forms.contains(text.keys[at]) else {
+                for offset in 0..<length {
+                    guard text.within(at, sentence), table.contains(table.sequenceSets[first + offset], text.keys[at])
+                    else {
                         ok = false
                         break
                     }
                     at += 1
                 }
-                if ok, let end = self.match(elements, index + 1, text, at, sentence, persons, &captures) { return end }
+                if ok, let end = self.match(step + 1, text, at, sentence, persons, &captures) { return end }
+                sequence += 1
             }
-            return optional ? self.match(elements, index + 1, text, position, sentence, persons, &captures) : nil
-        case .number(let optional):
-            if position < text.count, text.sentences[position] == sentence,
+            return current.optional ? self.match(step + 1, text, position, sentence, persons, &captures) : nil
+        case PatternTable.Step.number:
+            if text.within(position, sentence),
                 text.numeric[position] || self.numberWords.contains(text.keys[position]),
-                let end = self.match(elements, index + 1, text, position + 1, sentence, persons, &captures)
+                let end = self.match(step + 1, text, position + 1, sentence, persons, &captures)
             {
                 return end
             }
-            return optional ? self.match(elements, index + 1, text, position, sentence, persons, &captures) : nil
-        case .gap(let limit):
-            for skip in 0...limit {
+            return current.optional ? self.match(step + 1, text, position, sentence, persons, &captures) : nil
+        case PatternTable.Step.gap:
+            for skip in 0...Int(current.a) {
                 let next = position + skip
-                if skip > 0 && (next > text.count || text.sentences[next - 1] != sentence) { break }
-                if let end = self.match(elements, index + 1, text, next, sentence, persons, &captures) { return end }
+                if skip > 0 && (next > text.keys.count || text.sentences[next - 1] != sentence) { break }
+                if let end = self.match(step + 1, text, next, sentence, persons, &captures) { return end }
             }
             return nil
-        case .slot(let kind, let optional):
-            if position < text.count, text.sentences[position] == sentence,
-                let length = persons.length(kind, position)
-            {
+        case PatternTable.Step.slot:
+            let kind: SlotKind = current.a == 0 ? .who : current.a == 1 ? .reflexive : .possessive
+            if text.within(position, sentence), let length = persons.length(kind, position) {
                 let saved = captures.count
                 captures.append(Capture(kind: kind, words: position..<(position + length)))
-                if let end = self.match(elements, index + 1, text, position + length, sentence, persons, &captures) {
+                if let end = self.match(step + 1, text, position + length, sentence, persons, &captures) {
                     return end
                 }
                 captures.removeSubrange(saved...)
             }
-            return optional ? self.match(elements, index + 1, text, position, sentence, persons, &captures) : nil
+            return current.optional ? self.match(step + 1, text, position, sentence, persons, &captures) : nil
+        default:
+            return position
         }
     }
 }
@@ -380,20 +478,35 @@ final class PeopleAt {
     private let text: ConceptText
     private let names: HashedWordSet
     private let words: PeopleWords
-    /// Per position: -1 not read yet, else the length (0: no person).
-    private var who: [Int8]
-    private var possessive: [Int8]
+    /// Per position: -1 not read yet, else the length (0: no person). Memory of its own, so reading and
+    /// writing it checks no exclusive access.
+    private let who: UnsafeMutableBufferPointer<Int8>
+    private let possessive: UnsafeMutableBufferPointer<Int8>
 
     init(text: ConceptText, names: HashedWordSet, words: PeopleWords) {
         self.text = text
         self.names = names
         self.words = words
-        self.who = [Int8](repeating: -1, count: text.count)
-        self.possessive = [Int8](repeating: -1, count: text.count)
+        self.who = .allocate(capacity: max(text.count, 1))
+        self.who.initialize(repeating: -1)
+        self.possessive = .allocate(capacity: max(text.count, 1))
+        self.possessive.initialize(repeating: -1)
+    }
+
+    deinit {
+        self.who.deallocate()
+        self.possessive.deallocate()
     }
 
     func startsPerson(_ position: Int) -> Bool {
-        self.length(ConceptMatcher<Int>.SlotKind.who, position) != nil
+        let key = self.text.keys[position]
+        let base = self.text.bases[position]
+        // Most words cannot start a person at all.
+        guard
+            self.words.starters.contains(key) || self.words.starters.contains(base) || self.names.contains(key)
+                || self.names.contains(base) || (key != base && self.words.nouns.contains(base))
+        else { return false }
+        return self.length(ConceptMatcher<Int>.SlotKind.who, position) != nil
             || self.words.reflexives.contains(self.text.keys[position])
             || self.length(ConceptMatcher<Int>.SlotKind.possessive, position) != nil
     }
@@ -432,6 +545,8 @@ struct PeopleWords: Sendable {
     let modifiers: HashedWordSet
     /// Nouns a person owns (`Sam's car`), so `Sam's` before them is a possessive, not `Sam is`.
     let possessed: HashedWordSet
+    /// Every word a person can start with besides names and possessive nouns: a quick first test.
+    let starters: HashedWordSet
 
     init(language: PatternLanguage, forms: (String) -> Set<UInt64>) {
         func words(_ name: String, inflect: Bool) -> Set<UInt64> {
@@ -448,6 +563,8 @@ struct PeopleWords: Sendable {
         let nouns = words("relative", inflect: true).union(words("acquaintance", inflect: true))
         self.nouns = HashedWordSet(nouns)
         self.kinNames = HashedWordSet(words("kin-name", inflect: false))
+        self.starters = HashedWordSet(
+            ["pronoun", "reflexive", "possessive", "determiner", "kin-name"].flatMap { words($0, inflect: false) })
         self.modifiers = HashedWordSet(words("modifier", inflect: false))
         var possessed = words("possessed", inflect: true)
         for name in ["body", "firearm", "medication", "ligature", "blade", "vehicle"] {

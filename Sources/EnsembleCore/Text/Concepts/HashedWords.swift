@@ -1,8 +1,8 @@
 /// A set of word hashes with open addressing on the hash itself: the tokenizer's FNV-1a hashes are
 /// already well mixed, so a lookup is a mask and a probe or two, with no rehashing.
 struct HashedWordSet: Sendable, Hashable {
-    private var slots: [UInt64]
-    private let mask: Int
+    private(set) var slots: [UInt64]
+    let mask: Int
     let count: Int
 
     init(_ hashes: some Sequence<UInt64>) {
