@@ -53,7 +53,8 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
     /// Patterns with no anchor (every required element holds a common word), tried everywhere.
     private let alwaysTried: [Int]
 
-    private let patterns: [Pattern]
+    /// Each pattern's value, by its index in `table`.
+    private let values: [Value]
     /// The same patterns flattened, for matching.
     private let table: PatternTable
     /// The words `#` reads as numbers besides digits (the language's `numeral` class).
@@ -163,7 +164,7 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
                 compiled.append(Pattern(elements: elements, value: value))
             }
         }
-        self.patterns = compiled
+        self.values = compiled.map(\.value)
         self.table = Self.flatten(compiled)
         self.byFirstWord = HashedWordMap(byFirstWord.mapValues { Array(Set($0)).sorted() })
         self.openingWithPerson = openingWithPerson
@@ -344,11 +345,11 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
             if let end = self.match(
                 Int(self.table.patternStarts[index]), view, start, view.sentences[start], persons(), &captures)
             {
-                found.append(Match(words: start..<end, value: self.patterns[index].value, captures: captures))
+                found.append(Match(words: start..<end, value: self.values[index], captures: captures))
             }
         }
         // The patterns this utterance can hold: those whose anchor word it has.
-        var bits = [UInt64](repeating: 0, count: (self.patterns.count + 63) / 64)
+        var bits = [UInt64](repeating: 0, count: (self.values.count + 63) / 64)
         @inline(__always) func isViable(_ index: Int) -> Bool { bits[index >> 6] & (1 << UInt64(index & 63)) != 0 }
         var any = false
         for index in self.alwaysTried { bits[index >> 6] |= 1 << UInt64(index & 63) }
@@ -374,13 +375,16 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
             // Patterns that open with a person, only where a person can start, and of those, only the
             // ones whose next word follows the person.
             guard !people, persons().startsPerson(start) else { continue }
-            var next: Set<Int> = []
+            for index in self.afterAnyone where isViable(index) { attempt(index, at: start) }
+            // A person of several kinds (`my` is both) may be followed by the same word: try each once.
+            var tried: [UInt64] = []
             for kind in [SlotKind.who, .possessive, .reflexive] {
                 guard let length = persons().length(kind, start), start + length < text.count else { continue }
-                next.formUnion(self.afterPerson[text.keys[start + length]] ?? [])
+                let key = text.keys[start + length]
+                guard !tried.contains(key), let indexes = self.afterPerson[key] else { continue }
+                tried.append(key)
+                for index in indexes where isViable(index) { attempt(index, at: start) }
             }
-            for index in self.afterAnyone where isViable(index) { attempt(index, at: start) }
-            for index in next.sorted() where isViable(index) { attempt(index, at: start) }
         }
         return found
     }
