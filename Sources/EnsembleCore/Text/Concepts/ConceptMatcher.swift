@@ -1,7 +1,7 @@
 /// Concept patterns compiled once (see `PatternLanguage` for the language) and matched against
 /// tokenised text. Each pattern carries a value; a match reports the words it covers and the people
 /// (`<who>`, `<self>`) it holds.
-public struct ConceptMatcher<Value: Sendable>: Sendable {
+public final class ConceptMatcher<Value: Sendable>: Sendable {
     public enum SlotKind: Sendable, Hashable { case who, reflexive, possessive }
 
     public struct Capture: Sendable, Hashable {
@@ -39,19 +39,22 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
 
     let spellings: HashedWordMap<UInt64>
     let people: PeopleWords
-    private let byFirstWord: HashedWordMap<[Int]>
-    /// Patterns that open with a person, tried at every word where a person starts.
-    private let openingWithPerson: [Int]
+    /// Patterns that open with a person, tried at every word where a person starts, as bits.
+    private let personOpening: [UInt64]
     /// Of those, the ones whose next element is a required word, by that word: tried only where the
     /// person is followed by it. The others (`afterAnyone`) are tried after every person.
-    private let afterPerson: HashedWordMap<[Int]>
+    private let afterPerson: HashedWordIndex
     private let afterAnyone: [Int]
-    /// Patterns by their anchor words: only those whose anchor the utterance holds are tried.
-    private let byAnchor: HashedWordMap<[Int]>
-    /// Every anchor word; nil when some pattern has none (it may match anywhere).
-    let anchorWords: HashedWordSet?
-    /// Patterns with no anchor (every required element holds a common word), tried everywhere.
-    private let alwaysTried: [Int]
+    /// Per word, with one probe: the patterns it opens, those it anchors (only patterns whose anchor
+    /// a sentence holds are tried there) and those it second-anchors (a pattern with a second required
+    /// element is tried only in a sentence holding a word of both).
+    private let words: PatternWords
+    /// Patterns with no second anchor (their second test always passes), as bits.
+    private let oneAnchor: [UInt64]
+    /// Every pattern has an anchor: a text without an anchor word cannot match.
+    private let everyPatternAnchored: Bool
+    /// Patterns with no anchor (every required element holds a common word), tried everywhere, as bits.
+    private let alwaysTried: [UInt64]
 
     /// Each pattern's value, by its index in `table`.
     private let values: [Value]
@@ -99,12 +102,14 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
         var byFirstWord: [UInt64: [Int]] = [:]
         var openingWithPerson: [Int] = []
         var byAnchor: [UInt64: [Int]] = [:]
+        var bySecondAnchor: [UInt64: [Int]] = [:]
+        var oneAnchor: [Int] = []
         var alwaysTried: [Int] = []
         for (written, value) in patterns {
             for text in Self.expand(written) {
                 var elements: [Element] = []
                 var opening: [UInt64] = []
-                var anchors: [[UInt64]] = []
+                var anchors: [Anchor] = []
                 for token in Self.tokens(text) {
                     var token = Substring(token)
                     let optional = token.hasSuffix("?") && token.count > 1
@@ -130,12 +135,12 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
                             alternatives += try phrase(alternative, in: text)
                         }
                         if elements.isEmpty { opening = alternatives.flatMap { $0[0] } }
-                        if !optional { anchors.append(alternatives.flatMap { $0 }.flatMap { $0 }) }
+                        if !optional { anchors.append(Anchor(alternatives)) }
                         elements.append(Self.element(alternatives, optional: optional))
                     } else {
                         let alternatives = try phrase(token, in: text)
                         if elements.isEmpty { opening = alternatives.flatMap { $0[0] } }
-                        if !optional { anchors.append(alternatives.flatMap { $0 }.flatMap { $0 }) }
+                        if !optional { anchors.append(Anchor(alternatives)) }
                         elements.append(Self.element(alternatives, optional: optional))
                     }
                 }
@@ -150,14 +155,23 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
                     throw PatternError(
                         pattern: text, reason: "must open with a word, a class or a person, not optional")
                 }
-                // The pattern's anchor: its required element with the fewest word forms and no common
-                // function word; an utterance without one of them cannot hold the pattern.
-                // With none free of function words, the smallest element still anchors it.
-                let anchor =
-                    anchors.filter { !$0.contains(where: conceptFunctionWords.contains) }
-                    .min { Set($0).count < Set($1).count } ?? anchors.min { Set($0).count < Set($1).count }
-                if let anchor {
-                    for hash in Set(anchor) { byAnchor[hash, default: []].append(index) }
+                // The pattern's anchor: its required element with the fewest words that must occur for
+                // it to match, preferring one that needs no common function word; an utterance without
+                // one of them cannot hold the pattern. A second such element narrows it further: a
+                // sentence must hold a word of each.
+                func smallest(_ candidates: [Int]) -> Int? {
+                    let plain = candidates.filter { !anchors[$0].common }
+                    return (plain.isEmpty ? candidates : plain).min {
+                        anchors[$0].words.count < anchors[$1].words.count
+                    }
+                }
+                if let anchor = smallest(Array(anchors.indices)) {
+                    for hash in anchors[anchor].words { byAnchor[hash, default: []].append(index) }
+                    if let second = smallest(anchors.indices.filter { $0 != anchor }) {
+                        for hash in anchors[second].words { bySecondAnchor[hash, default: []].append(index) }
+                    } else {
+                        oneAnchor.append(index)
+                    }
                 } else {
                     alwaysTried.append(index)
                 }
@@ -166,8 +180,13 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
         }
         self.values = compiled.map(\.value)
         self.table = Self.flatten(compiled)
-        self.byFirstWord = HashedWordMap(byFirstWord.mapValues { Array(Set($0)).sorted() })
-        self.openingWithPerson = openingWithPerson
+        let width = (compiled.count + 63) / 64
+        func bits(_ indexes: [Int]) -> [UInt64] {
+            var row = [UInt64](repeating: 0, count: width)
+            for index in indexes { row[index >> 6] |= 1 << UInt64(index & 63) }
+            return row
+        }
+        self.personOpening = bits(openingWithPerson)
         var afterPerson: [UInt64: [Int]] = [:]
         var afterAnyone: [Int] = []
         for index in openingWithPerson {
@@ -182,17 +201,41 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
                 for hash in sequence[0].slots where hash != 0 { afterPerson[hash, default: []].append(index) }
             }
         }
-        self.afterPerson = HashedWordMap(afterPerson.mapValues { Array(Set($0)).sorted() })
+        self.afterPerson = HashedWordIndex(afterPerson)
         self.afterAnyone = afterAnyone
-        self.byAnchor = HashedWordMap(byAnchor.mapValues { Array(Set($0)).sorted() })
-        self.anchorWords = alwaysTried.isEmpty ? HashedWordSet(byAnchor.keys) : nil
-        self.alwaysTried = alwaysTried
+        self.words = PatternWords(opening: byFirstWord, anchors: byAnchor, seconds: bySecondAnchor, width: width)
+        self.oneAnchor = bits(oneAnchor)
+        self.everyPatternAnchored = alwaysTried.isEmpty
+        self.alwaysTried = bits(alwaysTried)
         self.spellings = HashedWordMap(
             Dictionary(
                 language.spellings.map { (wordHash($0.key), wordHash($0.value)) },
                 uniquingKeysWith: { first, _ in first }))
         self.people = PeopleWords(language: language, forms: { wordForms($0, exact: false) })
         self.numberWords = HashedWordSet((language.classes["numeral"] ?? []).map { wordHash($0) })
+    }
+
+    /// The words one required element needs: of each alternative, the forms of one word it cannot
+    /// match without (its first word that is not a common function word, where it has one).
+    private struct Anchor {
+        var words: [UInt64]
+        /// Some alternative is made of common function words only.
+        var common: Bool
+
+        init(_ alternatives: [[Set<UInt64>]]) {
+            var words: Set<UInt64> = []
+            var common = false
+            for alternative in alternatives {
+                if let plain = alternative.first(where: { !$0.contains(where: conceptFunctionWords.contains) }) {
+                    words.formUnion(plain)
+                } else {
+                    common = true
+                    words.formUnion(alternative[0])
+                }
+            }
+            self.words = Array(words)
+            self.common = common
+        }
     }
 
     /// The compiled patterns as a `PatternTable`.
@@ -310,14 +353,38 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
 
     /// The text with its spellings normalised, ready to match.
     public func read(_ words: [Word]) -> ConceptText {
-        let keys = words.map { self.spellings[$0.hash] ?? $0.hash }
-        let bases = words.indices.map { index in
-            let folded = words[index].folded
-            return folded.hasSuffix("'s") && folded.count > 2 ? wordHash(String(folded.dropLast(2))) : keys[index]
+        var keys: [UInt64] = []
+        var bases: [UInt64] = []
+        var sentences: [Int] = []
+        var numeric: [Bool] = []
+        keys.reserveCapacity(words.count)
+        bases.reserveCapacity(words.count)
+        sentences.reserveCapacity(words.count)
+        numeric.reserveCapacity(words.count)
+        for word in words {
+            let key = self.spellings[word.hash] ?? word.hash
+            keys.append(key)
+            sentences.append(word.sentence)
+            // Read from the bytes: a possessive `'s` (the tokenizer folds apostrophes to `'`) and a
+            // leading digit, with the Unicode test only for a word that opens with a non-ASCII letter.
+            let utf8 = word.folded.utf8
+            let count = utf8.count
+            var base = key
+            if count > 2 {
+                let last = utf8.index(before: utf8.endIndex)
+                let apostrophe = utf8.index(before: last)
+                if utf8[last] == UInt8(ascii: "s"), utf8[apostrophe] == UInt8(ascii: "'") {
+                    base = wordHash(String(word.folded.dropLast(2)))
+                }
+            }
+            bases.append(base)
+            let first = utf8.first ?? 0
+            numeric.append(
+                first < 0x80
+                    ? (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
+                    : word.folded.first?.isNumber == true)
         }
-        return ConceptText(
-            words: words, keys: keys, bases: bases, sentences: words.map(\.sentence),
-            numeric: words.map { $0.folded.first?.isNumber == true })
+        return ConceptText(words: words, keys: keys, bases: bases, sentences: sentences, numeric: numeric)
     }
 
     /// Every match in `text`: for each pattern and start, the shortest. `names` are the hashes of the
@@ -348,18 +415,43 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
                 found.append(Match(words: start..<end, value: self.values[index], captures: captures))
             }
         }
-        // The patterns this utterance can hold: those whose anchor word it has.
-        var bits = [UInt64](repeating: 0, count: (self.values.count + 63) / 64)
-        @inline(__always) func isViable(_ index: Int) -> Bool { bits[index >> 6] & (1 << UInt64(index & 63)) != 0 }
+        // The patterns each sentence can hold: those with a word of their anchor and of their second
+        // anchor in it (a match never crosses a sentence). Each word is looked up once.
+        let width = self.words.width
+        let sentenceCount = (text.sentences.last ?? 0) + 1
+        let first = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: width * sentenceCount * 2)
+        defer { first.deallocate() }
+        first.initialize(repeating: 0)
+        let second = first.baseAddress! + width * sentenceCount
+        let entries = UnsafeMutableBufferPointer<PatternWords.Entry?>.allocate(capacity: max(text.count, 1))
+        defer { entries.deallocate() }
         var any = false
-        for index in self.alwaysTried { bits[index >> 6] |= 1 << UInt64(index & 63) }
-        for key in text.keys {
-            guard let indexes = self.byAnchor[key] else { continue }
-            for index in indexes { bits[index >> 6] |= 1 << UInt64(index & 63) }
-            any = true
+        for position in 0..<text.count {
+            let entry = self.words.entry(text.keys[position])
+            entries.initializeElement(at: position, to: entry)
+            guard let entry else { continue }
+            let row = text.sentences[position] * width
+            if self.words.mark(entry, anchors: first.baseAddress! + row, seconds: second + row) { any = true }
         }
-        guard any || !self.alwaysTried.isEmpty else { return found }
-        let people = !self.openingWithPerson.contains(where: isViable)
+        guard any || !self.everyPatternAnchored else { return found }
+        // A sentence where no pattern is viable is skipped whole.
+        var people = false
+        var viableSentences: UInt64 = 0
+        for sentence in 0..<sentenceCount {
+            let row = sentence * width
+            var viable: UInt64 = 0
+            for word in 0..<width {
+                let both = (first[row + word] & (second[row + word] | self.oneAnchor[word])) | self.alwaysTried[word]
+                first[row + word] = both
+                viable |= both
+                if both & self.personOpening[word] != 0 { people = true }
+            }
+            if viable != 0 || sentence >= 64 { viableSentences |= 1 << UInt64(min(sentence, 63)) }
+        }
+        var row = 0
+        @inline(__always) func isViable(_ index: Int) -> Bool {
+            first[row + (index >> 6)] & (1 << UInt64(index & 63)) != 0
+        }
         // Where people start is read only when a pattern holding a person is tried.
         var read: PeopleAt? = nil
         func persons() -> PeopleAt {
@@ -369,37 +461,49 @@ public struct ConceptMatcher<Value: Sendable>: Sendable {
             return made
         }
         for start in 0..<text.count {
-            if let indexes = self.byFirstWord[text.keys[start]] {
-                for index in indexes where isViable(index) { attempt(index, at: start) }
+            let sentence = text.sentences[start]
+            guard viableSentences & (1 << UInt64(min(sentence, 63))) != 0 else { continue }
+            row = sentence * width
+            if let entry = entries[start] {
+                for position in entry.opening..<entry.openingEnd {
+                    let index = self.words.opener(position)
+                    if isViable(index) { attempt(index, at: start) }
+                }
             }
             // Patterns that open with a person, only where a person can start, and of those, only the
             // ones whose next word follows the person.
-            guard !people, persons().startsPerson(start) else { continue }
+            guard people, persons().startsPerson(start) else { continue }
             for index in self.afterAnyone where isViable(index) { attempt(index, at: start) }
             // A person of several kinds (`my` is both) may be followed by the same word: try each once.
-            var tried: [UInt64] = []
+            var tried: (UInt64?, UInt64?) = (nil, nil)
             for kind in [SlotKind.who, .possessive, .reflexive] {
                 guard let length = persons().length(kind, start), start + length < text.count else { continue }
                 let key = text.keys[start + length]
-                guard !tried.contains(key), let indexes = self.afterPerson[key] else { continue }
-                tried.append(key)
-                for index in indexes where isViable(index) { attempt(index, at: start) }
+                guard key != tried.0, key != tried.1 else { continue }
+                if tried.0 == nil { tried.0 = key } else { tried.1 = key }
+                self.afterPerson.forEach(key) { index in
+                    if isViable(index) { attempt(index, at: start) }
+                }
             }
         }
         return found
     }
 
-    /// Whether the text can hold a match at all: it has one of the anchor words.
+    /// Whether the text can hold a match at all: some pattern has a word of its anchor and of its
+    /// second anchor in it.
     func mayMatch(_ text: ConceptText) -> Bool {
-        guard let anchors = self.anchorWords else { return true }
-        return text.keys.contains { anchors.contains($0) }
+        self.mayMatch(keys: text.keys)
     }
 
     /// The same, over tokenised words not yet read (their spellings normalised on the way), so an
     /// utterance that cannot match costs no reading at all.
     func mayMatch(_ words: [Word]) -> Bool {
-        guard let anchors = self.anchorWords else { return true }
-        return words.contains { anchors.contains(self.spellings[$0.hash] ?? $0.hash) }
+        self.mayMatch(keys: words.lazy.map { self.spellings[$0.hash] ?? $0.hash })
+    }
+
+    private func mayMatch(keys: some Sequence<UInt64>) -> Bool {
+        guard self.everyPatternAnchored else { return true }
+        return keys.contains { self.words.entry($0)?.anchors ?? -1 >= 0 }
     }
 
     /// The words of one text, without reference counting.
@@ -538,7 +642,7 @@ final class PeopleAt {
 /// The words that refer to people: pronouns, reflexives, possessives before a relative or another
 /// person (`my son`, `her boyfriend`, `a friend`), read from the language's classes `pronoun`,
 /// `reflexive`, `determiner`, `relative`, `acquaintance` and `modifier`.
-struct PeopleWords: Sendable {
+final class PeopleWords: Sendable {
     let pronouns: HashedWordSet
     let reflexives: HashedWordSet
     let possessives: HashedWordSet
