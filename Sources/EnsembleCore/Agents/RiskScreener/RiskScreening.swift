@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The pure procedure behind `RiskScreener`: finds risk per attendee, C-SSRS-aware (`docs/risk.md`).
 ///
 /// 1. **Concepts**: clinical concepts matched as patterns over normalised words.
@@ -22,14 +24,24 @@ public struct RiskScreening: Sendable {
     let people: PersonWords
 
     /// Compiles every pattern; throws on the first that does not compile, naming where it is.
+    /// The last configurations compiled in this process: the loader compiles a configuration to check
+    /// it, and the supervisor, the CLI and the evaluations then get the same compilation back.
+    private static let recent = Mutex<[(RiskScreenerConfiguration, RiskScreening)]>([])
+
     public static func compile(_ configuration: RiskScreenerConfiguration) throws(RiskPatternError) -> RiskScreening {
-        try RiskScreening(checking: configuration)
+        if let known = Self.recent.withLock({ $0.first { $0.0 == configuration }?.1 }) { return known }
+        let compiled = try RiskScreening(checking: configuration)
+        Self.recent.withLock { recent in
+            recent.insert((configuration, compiled), at: 0)
+            if recent.count > 4 { recent.removeLast() }
+        }
+        return compiled
     }
 
     /// Over a configuration whose patterns are known to compile (the loader compiles them first).
     public init(configuration: RiskScreenerConfiguration) {
         do {
-            self = try RiskScreening(checking: configuration)
+            self = try Self.compile(configuration)
         } catch {
             preconditionFailure("risk-screener patterns must be checked when loaded: \(error)")
         }

@@ -75,14 +75,17 @@ public final class ConceptMatcher<Value: Sendable>: Sendable {
             forms[key] = set
             return set
         }
+        var classes: [String: [[Set<UInt64>]]] = [:]
         func phrase(_ text: Substring, in pattern: String) throws(PatternError) -> [[Set<UInt64>]] {
             if text.hasPrefix("@") {
                 let name = String(text.dropFirst())
+                if let known = classes[name] { return known }
                 guard let members = language.classes[name] else {
                     throw PatternError(pattern: pattern, reason: "names the unknown word class @\(name)")
                 }
                 var result: [[Set<UInt64>]] = []
                 for member in members { result += try phrase(Substring(member), in: pattern) }
+                classes[name] = result
                 return result
             }
             var sequence: [Set<UInt64>] = []
