@@ -212,23 +212,66 @@ struct DraftingScenarioTests {
         #expect(!run.findings.contains { $0.code == .notesNearlyIdentical }, "\(name)")
     }
 
-    /// A denial is written only where a clinician asked and that attendee answered.
+    /// What the clinician asked about risk is in the note of the one who answered, as asked and
+    /// answered, citing the question and the answer; the note's risk section then never says "not
+    /// assessed". A sentence about what was asked cites only questions and that attendee's answers.
     @Test(arguments: DraftingScenarioTests.names)
-    func denials_areWrittenOnlyWhenAskedAndAnswered(_ name: String) async throws {
+    func screenedTopics_areWrittenAsAskedAndAnswered(_ name: String) async throws {
         let (_, run, facts) = try await Self.draft(name)
-        for note in run.notes {
-            for sentence in note.sentences where sentence.text.lowercased().contains("denied") {
-                #expect(sentence.evidence.count == 2, "\(name): \(sentence.text)")
-                guard sentence.evidence.count == 2 else { continue }
-                #expect(facts.isClinician[sentence.evidence[0]])
-                #expect(facts.speaker[sentence.evidence[1]] == note.attendee)
+        for note in run.notes where !note.manualNoteRequired {
+            let risk = note.structured[.risk]
+            for assessment in run.risk.assessments where assessment.attendee == note.attendee {
                 #expect(
-                    run.risk.assessments.contains {
-                        $0.attendee == note.attendee && $0.question == sentence.evidence[0]
-                            && $0.answer == sentence.evidence[1]
-                    })
+                    risk.contains {
+                        $0.evidence.contains(assessment.question) && $0.evidence.contains(assessment.answer)
+                    },
+                    "\(name): \(note.attendee) was asked about \(assessment.topic) at \(assessment.question)")
+                #expect(
+                    !risk.contains { $0.basis == .notAssessed },
+                    "\(name): \(note.attendee)'s risk section says not assessed after a screening question")
             }
-            // Nothing reads as a normal finding by default.
+            for sentence in risk where sentence.text.hasPrefix("Asked directly") {
+                let pairs = stride(from: 0, to: sentence.evidence.count - 1, by: 2).map {
+                    (sentence.evidence[$0], sentence.evidence[$0 + 1])
+                }
+                #expect(sentence.evidence.count % 2 == 0 && !pairs.isEmpty, "\(name): \(sentence.text)")
+                for (question, answer) in pairs {
+                    #expect(facts.isClinician[question], "\(name): \(sentence.text)")
+                    #expect(facts.speaker[answer] == note.attendee, "\(name): \(sentence.text)")
+                    #expect(
+                        run.risk.assessments.contains {
+                            $0.attendee == note.attendee && $0.question == question && $0.answer == answer
+                        }, "\(name): \(sentence.text)")
+                }
+            }
+        }
+    }
+
+    /// Read from the transcript: the facilitator asks Naomi the six C-SSRS screener questions in turn
+    /// (utterances 30, 32, …, 40); she says yes to the first (a wish not to wake up) and no to the other
+    /// five. Her note says so, item by item, and never that risk was not assessed.
+    @Test func passiveWish_cssrsScreen_isWrittenItemByItem() async throws {
+        let (_, run, _) = try await Self.draft("group-passive-wish-cssrs")
+        let note = try #require(run.notes.first { $0.attendee == PersonID("CL-821") })
+        let risk = note.structured[.risk]
+        let affirmed = try #require(risk.first { $0.evidence == [30, 31] })
+        #expect(affirmed.text.contains("C-SSRS 1") && affirmed.text.hasSuffix("affirmed."), "\(affirmed.text)")
+        let denied = try #require(risk.first { $0.evidence.contains(32) })
+        #expect(denied.evidence == [32, 33, 34, 35, 36, 37, 38, 39, 40, 41], "\(denied.evidence)")
+        for item in 2...6 { #expect(denied.text.contains("C-SSRS \(item)"), "\(denied.text)") }
+        #expect(denied.text.hasSuffix("denied."))
+        #expect(!risk.contains { $0.basis == .notAssessed })
+        // The other members were asked nothing about risk and said nothing of it.
+        for other in run.notes where other.attendee != note.attendee {
+            #expect(other.structured[.risk].allSatisfy { $0.basis == .notAssessed }, "\(other.attendee)")
+        }
+    }
+
+    /// Nothing reads as a normal finding by default.
+    @Test(arguments: DraftingScenarioTests.names)
+    func noNote_defaultsToANormalFinding(_ name: String) async throws {
+        let (_, run, _) = try await Self.draft(name)
+        for note in run.notes {
             for phrase in ["within normal limits", "no si/hi", "denies si", "mood euthymic", "appropriate affect"] {
                 #expect(!note.text.lowercased().contains(phrase), "\(name): \(note.attendee) has \(phrase)")
             }

@@ -191,20 +191,61 @@ public struct NoteAssembly: Sendable {
                 sentences.append(.metadata(self.configuration.phrase("risk.thirdParty", values), source: "risk"))
             }
         }
-        let flagged = Set(risk.flags(for: attendee).map(\.category))
-        var denied = Set<RiskCategory>()
-        for assessment in risk.assessments where assessment.attendee == attendee && assessment.denied {
-            guard !denied.contains(assessment.category) else { continue }
-            denied.insert(assessment.category)
-            let topic = self.configuration.phrase("risk.topic.\(assessment.category.rawValue)")
-            let key = flagged.contains(assessment.category) ? "risk.deniedPart" : "risk.denied"
-            sentences.append(
-                NoteSentence(
-                    self.configuration.phrase(key, ["topic": topic]),
-                    evidence: [assessment.question, assessment.answer]))
-        }
+        sentences += self.askedSentences(risk.assessments, attendee: attendee, facts: facts)
         return sentences.isEmpty
             ? [.notAssessed(self.configuration.notAssessed[.risk] ?? "Risk: not assessed in this session.")] : sentences
+    }
+
+    /// What the clinician asked the attendee about risk and how they answered, a sentence per topic
+    /// and answer (`Asked directly about thoughts of suicide (C-SSRS 2) and thoughts of a method (C-SSRS
+    /// 3); denied.`), citing each question and its answer. A question the screener reads under two
+    /// names (its concept's and the question's) is named once, by the first.
+    private func askedSentences(_ assessments: [RiskAssessment], attendee: PersonID, facts: SessionFacts)
+        -> [NoteSentence]
+    {
+        let own = Set(facts.utterancesOf[attendee] ?? [])
+        var groups: [(category: RiskCategory, response: RiskAnswer, topics: [String], evidence: [Int])] = []
+        struct Pair: Hashable {
+            var question: Int
+            var answer: Int
+            var category: RiskCategory
+        }
+        var named: Set<Pair> = []
+        for assessment in assessments
+        where assessment.attendee == attendee && own.contains(assessment.answer)
+            && facts.isClinician[assessment.question]
+        {
+            guard
+                named.insert(
+                    Pair(question: assessment.question, answer: assessment.answer, category: assessment.category)
+                )
+                .inserted
+            else { continue }
+            let topic =
+                assessment.topic.isEmpty
+                ? self.configuration.phrase("risk.topic.\(assessment.category.rawValue)") : assessment.topic
+            if let index = groups.firstIndex(where: {
+                $0.category == assessment.category && $0.response == assessment.response
+            }) {
+                if !groups[index].topics.contains(topic) { groups[index].topics.append(topic) }
+                groups[index].evidence += [assessment.question, assessment.answer]
+            } else {
+                groups.append(
+                    (assessment.category, assessment.response, [topic], [assessment.question, assessment.answer]))
+            }
+        }
+        return groups.map { group in
+            // Each question and its answer, in the order asked.
+            var pairs: [(Int, Int)] = []
+            for index in stride(from: 0, to: group.evidence.count, by: 2)
+            where !pairs.contains(where: { $0 == (group.evidence[index], group.evidence[index + 1]) }) {
+                pairs.append((group.evidence[index], group.evidence[index + 1]))
+            }
+            return NoteSentence(
+                self.configuration.phrase(
+                    "risk.asked.\(group.response.rawValue)", ["topics": NoteDrafting.list(group.topics)]),
+                evidence: pairs.sorted { $0.0 < $1.0 }.flatMap { [$0.0, $0.1] })
+        }
     }
 
     // MARK: - Confidentiality

@@ -102,6 +102,15 @@ struct RiskScreeningRun {
     /// Clinicians' reflections of disclosures; they count only where the attendee's own words did not
     /// already raise the category as high.
     private var reflections: [(PersonID, RiskCategory, RiskLevel, Int, Int?, String)] = []
+    /// Questions already recorded, by question, answer and category, with whether a concept (true) or a
+    /// screening question (false) read them and where the assessment is: a question both read is one
+    /// question, recorded once (with the C-SSRS item either of them knows).
+    private var recorded: [RecordedQuestion: (byConcept: Bool, index: Int)] = [:]
+    private struct RecordedQuestion: Hashable {
+        var question: Int
+        var answer: Int
+        var category: RiskCategory
+    }
     /// Each attendee's last affirmed behaviour whose timing a follow-up may settle.
     private var lastBehaviour: [PersonID: (concept: Int, evidence: [Int])] = [:]
 
@@ -453,10 +462,19 @@ struct RiskScreeningRun {
             }
         }
         self.trace?.append("[\(u)] answer to [\(question.utterance)] \(topic): \(response.rawValue)")
-        self.assessments.append(
-            RiskAssessment(
-                attendee: atRisk, category: resolved, question: question.utterance, answer: u,
-                response: response, cssrsItem: cssrs, topic: topic))
+        let key = RecordedQuestion(question: question.utterance, answer: u, category: resolved)
+        let byConcept = conceptIndex != nil
+        if let known = self.recorded[key], known.byConcept != byConcept {
+            if self.assessments[known.index].cssrsItem == nil { self.assessments[known.index].cssrsItem = cssrs }
+            // The flag it raises is indicated under the name it was first recorded by.
+            topic = self.assessments[known.index].topic
+        } else {
+            self.recorded[key] = (byConcept, self.assessments.count)
+            self.assessments.append(
+                RiskAssessment(
+                    attendee: atRisk, category: resolved, question: question.utterance, answer: u,
+                    response: response, cssrsItem: cssrs, topic: topic))
+        }
         guard response == .affirmed || response == .hedged, level > .none else { return }
         let indicator = topic + (response == .hedged ? ", answered with hesitation" : ", affirmed when asked")
         self.add(
