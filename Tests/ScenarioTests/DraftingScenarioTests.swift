@@ -267,6 +267,19 @@ struct DraftingScenarioTests {
         }
     }
 
+    /// Read from the transcript: the clinician puts thoughts of hurting oneself or not wanting to be
+    /// alive as a statement about kids in general, then asks Eli whether anything like that has been
+    /// going on (43); he says no (44). His note records the question and the denial.
+    @Test func screeningLeadIn_thenAQuestion_isAskedAndAnswered() async throws {
+        let (_, run, _) = try await Self.draft("family-caregiver-disclosure")
+        let note = try #require(run.notes.first { $0.attendee == PersonID("CL-811") })
+        let asked = note.structured[.risk].filter { $0.evidence == [43, 44] }
+        #expect(!asked.isEmpty && asked.allSatisfy { $0.text.hasSuffix("denied.") }, "\(asked.map(\.text))")
+        #expect(
+            run.risk.assessments.contains { $0.attendee == PersonID("CL-811") && $0.category == .selfHarm && $0.denied }
+        )
+    }
+
     /// Nothing reads as a normal finding by default.
     @Test(arguments: DraftingScenarioTests.names)
     func noNote_defaultsToANormalFinding(_ name: String) async throws {

@@ -354,6 +354,9 @@ struct RiskScreeningRun {
         self.pending.removeAll { answeredAt.contains($0.utterance) && ($0.addressee == nil || $0.addressee == speaker) }
     }
 
+    /// Words by which a question points back at what was just said (`anything like that`).
+    private static let anaphors: Set<UInt64> = Set(["that", "this", "those", "these", "it"].map { wordHash($0) })
+
     private static func topic(_ category: RiskCategory?) -> String { category?.rawValue ?? "violence" }
 
     private func inConversation(_ topic: String, at u: Int, here: Set<String>) -> Bool {
@@ -515,6 +518,7 @@ struct RiskScreeningRun {
         let addressee = self.facts.addressees[u].first
         let sentences = Set(text.words.map(\.sentence))
         var asked: [Pending] = []
+        var leadIn: [ConceptMatcher<Int>.Match] = []
         for sentence in sentences.sorted() {
             let indexes = text.words.indices.filter { text.sentences[$0] == sentence }
             guard let first = indexes.first, let last = indexes.last else { continue }
@@ -530,6 +534,11 @@ struct RiskScreeningRun {
             let reflects = context.reports.contains { verb in
                 text.sentences[verb.lowerBound] == sentence && verb.lowerBound > 0
                     && self.words.secondPerson.contains(text.keys[verb.lowerBound - 1])
+            }
+            // A screening topic put as a statement and asked about in the next sentence (`Sometimes kids
+            // have thoughts of hurting themselves. Has anything like that been going on for you?`).
+            if !isQuestion {
+                leadIn = questions.filter { text.sentences[$0.words.lowerBound] == sentence }
             }
             guard isQuestion || reflects else { continue }
             if !isQuestion {
@@ -557,10 +566,18 @@ struct RiskScreeningRun {
                 default: continue
                 }
             }
-            for match in questions
-            where isQuestion && text.sentences[match.words.lowerBound] == sentence {
+            let own = questions.filter { isQuestion && text.sentences[$0.words.lowerBound] == sentence }
+            for match in own {
                 asked.append(Pending(asks: .question(match.value), utterance: u, addressee: addressee, timing: timing))
             }
+            let refersBack = indexes.contains { Self.anaphors.contains(text.keys[$0]) }
+            if isQuestion, own.isEmpty, refersBack {
+                for match in leadIn {
+                    asked.append(
+                        Pending(asks: .question(match.value), utterance: u, addressee: addressee, timing: timing))
+                }
+            }
+            if isQuestion { leadIn = [] }
         }
         guard !asked.isEmpty else { return }
         self.note(Set(asked.map { Self.topic(self.category(of: $0.asks)) }), at: u)
