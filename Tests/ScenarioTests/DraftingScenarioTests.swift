@@ -149,8 +149,9 @@ struct DraftingScenarioTests {
             inner = String(text[text.index(after: colon)...])
         }
         var depth = 0
+        // A reference's possessive (`[the client's daughter]'s number`) belongs to the reference.
         let withoutReferences = String(
-            inner.filter { character in
+            inner.replacing("]'s", with: "]").filter { character in
                 if character == "[" { depth += 1 }
                 defer { if character == "]" { depth -= 1 } }
                 return depth == 0 && character != "]"
@@ -278,6 +279,43 @@ struct DraftingScenarioTests {
         #expect(
             run.risk.assessments.contains { $0.attendee == PersonID("CL-811") && $0.category == .selfHarm && $0.denied }
         )
+    }
+
+    /// Read from the transcript: after Eli discloses that his stepfather hit him with a belt (18), the
+    /// clinician says she will call the children services hotline and asks for a pediatrician's
+    /// check of the bruises (46), and, alone with Eli, gives him 911 and a hotline card (56). That is
+    /// the plan for Eli's chart: his note has it, his mother's and stepfather's notes cite neither.
+    @Test func disclosureFollowUps_belongInTheDisclosersNoteOnly() async throws {
+        let (_, run, _) = try await Self.draft("family-caregiver-disclosure")
+        let eli = try #require(run.notes.first { $0.attendee == PersonID("CL-811") })
+        let plan = eli.structured[.plan]
+        for u in [46, 56] {
+            #expect(plan.contains { $0.evidence == [u] }, "Eli's plan lacks utterance \(u)")
+        }
+        #expect(plan.contains { $0.evidence == [46] && $0.text.contains("children services hotline") })
+        #expect(run.risk.followUps.contains { $0.utterance == 46 && $0.attendee == PersonID("CL-811") })
+        for other in run.notes where other.attendee != eli.attendee {
+            for sentence in other.sentences {
+                #expect(
+                    !sentence.evidence.contains(46) && !sentence.evidence.contains(56),
+                    "\(other.attendee): \(sentence.text)")
+            }
+        }
+        for sentence in run.groupNote.sentences {
+            #expect(!sentence.evidence.contains(46) && !sentence.evidence.contains(56), "group note: \(sentence.text)")
+        }
+    }
+
+    /// Read from the transcript: the facilitator asks Naomi to stay after group to go over her safety
+    /// plan and gives her 988 (44). No other member's note or the group note cites it.
+    @Test func groupSafetyPlan_staysInTheMembersNote() async throws {
+        let (_, run, _) = try await Self.draft("group-passive-wish-cssrs")
+        let naomi = try #require(run.notes.first { $0.attendee == PersonID("CL-821") })
+        #expect(naomi.structured[.plan].contains { $0.evidence == [44] })
+        for other in run.notes where other.attendee != naomi.attendee {
+            #expect(!other.sentences.contains { $0.evidence.contains(44) }, "\(other.attendee)")
+        }
+        #expect(!run.groupNote.sentences.contains { $0.evidence.contains(44) })
     }
 
     /// Nothing reads as a normal finding by default.

@@ -241,6 +241,27 @@ public struct RiskAssessment: Sendable, Hashable {
     }
 }
 
+/// What the clinician said they or the family will do about a flagged disclosure (a report to a
+/// protective agency, a safety plan, a medical check): one sentence of a clinician's utterance after
+/// the flag. It belongs in the chart of the person at risk only.
+public struct RiskFollowUp: Sendable, Hashable {
+    public var attendee: PersonID
+    public var category: RiskCategory
+    public var utterance: Int
+    /// The sentence's index within the utterance.
+    public var sentence: Int
+    /// What it is, in words that quote nothing (`report to a protective agency`).
+    public var indicator: String
+
+    public init(attendee: PersonID, category: RiskCategory, utterance: Int, sentence: Int, indicator: String) {
+        self.attendee = attendee
+        self.category = category
+        self.utterance = utterance
+        self.sentence = sentence
+        self.indicator = indicator
+    }
+}
+
 /// A risk statement about someone who is not on the roster (a friend, a neighbour, someone online):
 /// no flag on anyone present, and a finding for the clinician to weigh.
 public struct OutsideRosterRisk: Sendable, Hashable {
@@ -265,11 +286,16 @@ public struct RiskScreen: Sendable, Hashable {
     public var flags: [RiskFlag]
     public var assessments: [RiskAssessment]
     public var outsideRoster: [OutsideRosterRisk]
+    public var followUps: [RiskFollowUp]
 
-    public init(flags: [RiskFlag] = [], assessments: [RiskAssessment] = [], outsideRoster: [OutsideRosterRisk] = []) {
+    public init(
+        flags: [RiskFlag] = [], assessments: [RiskAssessment] = [], outsideRoster: [OutsideRosterRisk] = [],
+        followUps: [RiskFollowUp] = []
+    ) {
         self.flags = flags
         self.assessments = assessments
         self.outsideRoster = outsideRoster
+        self.followUps = followUps
     }
 
     public func flags(for attendee: PersonID) -> [RiskFlag] { self.flags.filter { $0.attendee == attendee } }

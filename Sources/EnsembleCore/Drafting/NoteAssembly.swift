@@ -11,6 +11,7 @@ public struct NoteAssembly: Sendable {
     public let configuration: NoteDrafterConfiguration
     let lexicon: CompiledLexicon
     private let protected: PhraseIndex<Bool>
+    private let fillers: Set<String>
 
     public init(drafter: NoteDrafterConfiguration, attributor: AttributorConfiguration) {
         self.init(drafter: drafter, lexicon: CompiledLexicon(attributor.lexicon))
@@ -20,6 +21,7 @@ public struct NoteAssembly: Sendable {
         self.configuration = drafter
         self.lexicon = lexicon
         self.protected = PhraseIndex(drafter.protectedTerms.map { ($0, true) })
+        self.fillers = Set(drafter.fillers.map { TextFolding.fold($0) })
     }
 
     public struct Output: Sendable {
@@ -87,6 +89,7 @@ public struct NoteAssembly: Sendable {
                 screen == nil
                 ? [NoteSentence(self.configuration.phrase("risk.screenFailed"), basis: .manual)]
                 : self.riskSentences(risk, attendee: attendee.id, facts: facts)
+            structured[.plan] = self.withFollowUps(structured[.plan], risk: risk, attendee: attendee.id, facts: facts)
             structured = self.keepingConfidences(
                 structured, for: attendee.id, names: names, facts: facts, windows: windows)
             notes.append(
@@ -101,7 +104,7 @@ public struct NoteAssembly: Sendable {
                 Finding(
                     code: .protectedDisclosure, severity: .info, person: nil,
                     message:
-                        "A risk disclosure about one attendee was kept out of the other attendees' notes and the shared note.",
+                        "A risk disclosure about one attendee, or what the clinician said would be done about it, was kept out of the other attendees' notes and the shared note.",
                     evidence: Array(windows.flatMap { $0.range }.prefix(3)))
             )
         }
@@ -248,12 +251,49 @@ public struct NoteAssembly: Sendable {
         }
     }
 
+    /// The attendee's plan with what the clinician said would be done about their own risk disclosure
+    /// (a report, a safety plan, a medical check), each sentence quoted once.
+    private func withFollowUps(
+        _ plan: [NoteSentence], risk: RiskScreen, attendee: PersonID, facts: SessionFacts
+    ) -> [NoteSentence] {
+        var result = plan.filter { $0.basis != .notAssessed }
+        // One sentence per utterance: what kinds of follow-up it holds, and its follow-up sentences.
+        var utterances: [(utterance: Int, indicators: [String], quotes: [String])] = []
+        for followUp in risk.followUps where followUp.attendee == attendee {
+            guard
+                let quote = NoteDrafting.clean(
+                    facts.sentence(followUp.utterance, followUp.sentence), fillers: self.fillers,
+                    maximumWords: self.configuration.maximumQuoteWords),
+                !result.contains(where: { $0.quote == followUp.utterance && $0.text.contains(quote) })
+            else { continue }
+            if utterances.last?.utterance != followUp.utterance {
+                utterances.append((followUp.utterance, [], []))
+            }
+            if !utterances[utterances.count - 1].indicators.contains(followUp.indicator) {
+                utterances[utterances.count - 1].indicators.append(followUp.indicator)
+            }
+            if !utterances[utterances.count - 1].quotes.contains(quote) {
+                utterances[utterances.count - 1].quotes.append(quote)
+            }
+        }
+        for item in utterances {
+            let text = self.configuration.phrase(
+                "risk.followUp",
+                ["indicator": item.indicators.joined(separator: "; "), "quote": item.quotes.joined(separator: " ")])
+            result.append(.quoting(item.utterance, text))
+        }
+        return result.isEmpty ? plan : result
+    }
+
     // MARK: - Confidentiality
 
-    /// A stretch of the session around a risk disclosure, and whose disclosure it is.
+    /// A stretch of the session around a risk disclosure, or one follow-up to it, and whose it is. A
+    /// disclosure's stretch also withholds sentences that speak of violence or self-harm at all
+    /// (`terms`); a follow-up's only what cites it.
     struct Window {
         var owner: PersonID
         var range: ClosedRange<Int>
+        var terms = true
     }
 
     /// In family, couples, multiple-family and collateral sessions, the stretch around each risk disclosure
@@ -261,17 +301,21 @@ public struct NoteAssembly: Sendable {
     /// person the flag is about, and reaches no one else's note nor the shared note. In a group, other
     /// members' notes never cite a member's words in the first place.
     func protectedWindows(risk: RiskScreen, facts: SessionFacts) -> [Window] {
-        guard facts.session.kind != .group else { return [] }
-        return risk.flags.compactMap { flag in
-            guard let owner = flag.attendee, let first = flag.evidence.first, let last = flag.evidence.last else {
-                return nil
-            }
-            // A fixed span, not the topical segment: the other partner's reply to a disclosure can come
-            // after the clinician has moved on, and it must stay out too. Privacy wins over completeness;
-            // the clinician can add what was withheld.
-            let end = min(last + self.configuration.protectedSpan, facts.utteranceCount - 1)
-            return Window(owner: owner, range: first...max(end, first))
+        let followUps = risk.followUps.map {
+            Window(owner: $0.attendee, range: $0.utterance...$0.utterance, terms: false)
         }
+        guard facts.session.kind != .group else { return followUps }
+        return followUps
+            + risk.flags.compactMap { flag in
+                guard let owner = flag.attendee, let first = flag.evidence.first, let last = flag.evidence.last else {
+                    return nil
+                }
+                // A fixed span, not the topical segment: the other partner's reply to a disclosure can come
+                // after the clinician has moved on, and it must stay out too. Privacy wins over completeness;
+                // the clinician can add what was withheld.
+                let end = min(last + self.configuration.protectedSpan, facts.utteranceCount - 1)
+                return Window(owner: owner, range: first...max(end, first))
+            }
     }
 
     private func keepingConfidences(
@@ -318,7 +362,10 @@ public struct NoteAssembly: Sendable {
         guard !windows.isEmpty else { return sentence }
         func guarded(_ u: Int) -> Bool { windows.contains { $0.range.contains(u) } }
         if let quote = sentence.quote, guarded(quote) { return nil }
-        if self.protected.containsMatch(in: Tokenizer().tokenize(sentence.text).words) { return nil }
+        if windows.contains(where: \.terms), self.protected.containsMatch(in: Tokenizer().tokenize(sentence.text).words)
+        {
+            return nil
+        }
         var copy = sentence
         copy.evidence.removeAll(where: guarded)
         if copy.basis == .transcript && copy.evidence.isEmpty { return nil }

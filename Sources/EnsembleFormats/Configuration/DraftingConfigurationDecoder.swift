@@ -242,11 +242,21 @@ public enum DraftingConfigurationDecoder {
             child: try list(relationsField, "child"), grandparent: try list(relationsField, "grandparent"),
             sibling: try list(relationsField, "sibling"), carer: try list(relationsField, "carer"),
             female: try list(relationsField, "female"), male: try list(relationsField, "male"))
+        var followUps: [RiskScreenerConfiguration.FollowUp] = []
+        for item in try root.optional("followUps")?.array(expected: "an array of follow-ups") ?? [] {
+            followUps.append(
+                RiskScreenerConfiguration.FollowUp(
+                    id: try item.required("id", expected: "the follow-up's id").text(),
+                    indicator: try item.required("indicator", expected: "what it is, in words").text(),
+                    source: try item.required("source", expected: "the guidance it comes from").text(),
+                    patterns: try item.required("patterns", expected: "an array of patterns").strings()))
+        }
         let configuration = RiskScreenerConfiguration(
             version: try self.version(root), language: language, concepts: concepts, questions: questions,
             context: context, answers: answers, relations: relations,
             elderAge: try root.required("elderAge", expected: "an age in years").int(),
-            item9Level: try level(root, "item9Level"))
+            item9Level: try level(root, "item9Level"), followUps: followUps,
+            followUpSpan: try root.optional("followUpSpan")?.int(expected: "a number of utterances") ?? 60)
         do {
             _ = try RiskScreening.compile(configuration)
         } catch {

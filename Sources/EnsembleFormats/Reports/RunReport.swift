@@ -112,6 +112,7 @@ public enum RunReport {
             ("goalConflicts", .array(run.alignment.conflicts.map(self.conflict))),
             ("riskAssessments", .array(run.risk.assessments.map(self.assessment))),
             ("riskOutsideRoster", .array(run.risk.outsideRoster.map(self.outside))),
+            ("riskFollowUps", .array(run.risk.followUps.map(self.followUp))),
             ("billing", .array(run.billing.dispositions.map(ClaimsReport.disposition))),
             (
                 "people",
@@ -205,6 +206,16 @@ public enum RunReport {
             ("evidence", .array(risk.evidence.map { .number($0) })),
             ("reportedBy", risk.reportedBy.map { .string($0.rawValue) }),
             ("indicators", .array(risk.indicators.map { .string($0) })),
+        ])
+    }
+
+    static func followUp(_ followUp: RiskFollowUp) -> JSONNode {
+        .object([
+            ("attendeeId", .string(followUp.attendee.rawValue)),
+            ("category", .string(followUp.category.rawValue)),
+            ("utterance", .number(followUp.utterance)),
+            ("sentence", .number(followUp.sentence)),
+            ("indicator", .string(followUp.indicator)),
         ])
     }
 

@@ -203,8 +203,29 @@ public struct RiskScreenerConfiguration: Sendable, Hashable {
         }
     }
 
+    /// What a clinician does about a disclosure once it is made: a report to a protective agency, a
+    /// safety plan and crisis resources, a medical check, a referral. Found in the clinician's sentences
+    /// after a flag, it belongs in the chart of the person at risk and in no one else's.
+    public struct FollowUp: Sendable, Hashable {
+        public var id: String
+        /// What it is, in words that quote nothing (`report to a protective agency`).
+        public var indicator: String
+        public var source: String
+        public var patterns: [String]
+
+        public init(id: String, indicator: String, source: String, patterns: [String]) {
+            self.id = id
+            self.indicator = indicator
+            self.source = source
+            self.patterns = patterns
+        }
+    }
+
     public var version: String
     public var language: PatternLanguage
+    public var followUps: [FollowUp]
+    /// How many utterances after a flag's last evidence a follow-up may come.
+    public var followUpSpan: Int
     public var concepts: [Concept]
     public var questions: [Question]
     public var context: Context
@@ -217,8 +238,11 @@ public struct RiskScreenerConfiguration: Sendable, Hashable {
 
     public init(
         version: String, language: PatternLanguage, concepts: [Concept], questions: [Question], context: Context,
-        answers: Answers, relations: Relations, elderAge: Int, item9Level: RiskLevel
+        answers: Answers, relations: Relations, elderAge: Int, item9Level: RiskLevel, followUps: [FollowUp] = [],
+        followUpSpan: Int = 60
     ) {
+        self.followUps = followUps
+        self.followUpSpan = followUpSpan
         self.version = version
         self.language = language
         self.concepts = concepts

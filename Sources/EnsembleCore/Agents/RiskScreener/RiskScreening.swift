@@ -21,6 +21,8 @@ public struct RiskScreening: Sendable {
     /// Every context rule in one matcher, so an utterance is read for context in one pass.
     let context: ConceptMatcher<ContextKind>
     let answers: ConceptMatcher<RiskAnswer>
+    /// The configuration's follow-ups, by index.
+    let followUps: ConceptMatcher<Int>
     let people: PersonWords
 
     /// Compiles every pattern; throws on the first that does not compile, naming where it is.
@@ -86,6 +88,9 @@ public struct RiskScreening: Sendable {
             "answers",
             answers.affirmed.map { ($0, RiskAnswer.affirmed) } + answers.denied.map { ($0, .denied) }
                 + answers.hedged.map { ($0, .hedged) } + answers.unclear.map { ($0, .unclear) })
+        self.followUps = try matcher(
+            "followUps",
+            configuration.followUps.enumerated().flatMap { offset, followUp in followUp.patterns.map { ($0, offset) } })
         self.people = PersonWords(configuration: configuration)
     }
 

@@ -217,7 +217,50 @@ struct RiskScreeningRun {
                 category: category, level: value.level, evidence: value.evidence, reportedBy: value.by,
                 indicators: value.indicators)
         }.sorted { $0.category.rawValue < $1.category.rawValue }
-        return RiskScreen(flags: flags, assessments: self.assessments, outsideRoster: outside)
+        return RiskScreen(
+            flags: flags, assessments: self.assessments, outsideRoster: outside, followUps: self.followUps())
+    }
+
+    /// What the clinician said would be done about each disclosure: the follow-up sentences of the
+    /// clinician's utterances after a flag, within the configured span, each given to the latest
+    /// disclosure before it (the one of the person addressed, when one of them is).
+    private func followUps() -> [RiskFollowUp] {
+        guard !self.config.followUps.isEmpty else { return [] }
+        struct Disclosure {
+            var key: Key
+            var first: Int
+            var last: Int
+        }
+        let disclosures = self.found.compactMap { key, value -> Disclosure? in
+            guard let first = value.evidence.min(), let last = value.evidence.max() else { return nil }
+            return Disclosure(key: key, first: first, last: last)
+        }.sorted {
+            ($0.first, $0.key.attendee.rawValue, $0.key.category.rawValue)
+                < ($1.first, $1.key.attendee.rawValue, $1.key.category.rawValue)
+        }
+        guard let earliest = disclosures.first?.first else { return [] }
+        let segmented = self.facts.segmented
+        var result: [RiskFollowUp] = []
+        for u in earliest..<self.facts.utteranceCount
+        where self.facts.isClinician[u] && !self.facts.isSummary && segmented.isSpeech[u] {
+            let words = segmented.texts[u].words
+            guard !words.isEmpty, self.screening.followUps.mayMatch(words) else { continue }
+            let candidates = disclosures.filter { $0.first <= u && u - $0.last <= self.config.followUpSpan }
+            guard let latest = candidates.last else { continue }
+            let addressed = self.facts.addressees[u]
+            let owner = candidates.last { addressed.contains($0.key.attendee) } ?? latest
+            let text = self.screening.followUps.read(words)
+            var sentences: Set<Int> = []
+            for match in self.screening.followUps.matches(in: text, names: self.names)
+            where sentences.insert(text.sentences[match.words.lowerBound]).inserted {
+                result.append(
+                    RiskFollowUp(
+                        attendee: owner.key.attendee, category: owner.key.category, utterance: u,
+                        sentence: text.sentences[match.words.lowerBound],
+                        indicator: self.config.followUps[match.value].indicator))
+            }
+        }
+        return result.sorted { ($0.utterance, $0.sentence) < ($1.utterance, $1.sentence) }
     }
 
     private func context(of text: ConceptText) -> Context {
