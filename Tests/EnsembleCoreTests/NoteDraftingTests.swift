@@ -149,4 +149,37 @@ struct NoteDraftingTests {
         #expect(!maria.text.contains("Reed"))
         #expect(maria.text.contains("[a peer]"))
     }
+
+    /// In a family session where two people disclose, each keeps their own disclosure in their own
+    /// note: the other's disclosure stays out, and their own is not filtered away with it.
+    @Test func ownDisclosure_staysInItsOwnersNote_whenAnotherAlsoDiscloses() async throws {
+        let people = [
+            ScriptedSession.Person("CL-1", "Jordan Price", role: .identifiedPatient, born: 2010),
+            ScriptedSession.Person("CL-2", "Lisa Price", role: .familyMember, relationship: "mother", born: 1980),
+            ScriptedSession.Person("CL-3", "Tom Price", role: .familyMember, relationship: "father", born: 1978),
+        ]
+        let lines: [(String, String)] = [
+            (Self.clinician, "Jordan, how has this week been for you?"),
+            ("CL-1", "Bad. I've been cutting my arms again since Sunday, and I keep a razor in my desk."),
+            (Self.clinician, "Thank you for telling me that, Jordan. We'll come back to it before we finish."),
+            (Self.clinician, "Lisa, how has the week been at home?"),
+            ("CL-2", "Tom pushed me into the wall on Friday night and I'm scared of him when he drinks."),
+            (Self.clinician, "Thank you, Lisa. Tom, what do you make of what Lisa said?"),
+            ("CL-3", "It was one time. I had a bad week at work."),
+            (Self.clinician, "Let's talk about the homework chart for the rest of the hour."),
+            ("CL-1", "The chart is fine, I did it three nights."),
+            ("CL-2", "He did, I saw it on the fridge."),
+            ("CL-3", "Yeah, he did it."),
+        ]
+        let run = try await ScriptedSession(kind: .family, people: people, lines: lines).draft()
+        #expect(run.risk.highestLevel(for: PersonID("CL-1")) >= .elevated)
+        #expect(run.risk.flags(for: PersonID("CL-2")).contains { $0.category == .intimatePartnerViolence })
+        let jordan = try #require(run.notes.first { $0.attendee == PersonID("CL-1") })
+        // His own disclosure is in his note, and Lisa's is not.
+        #expect(jordan.structured[.risk].contains { $0.evidence.contains(1) }, "\(jordan.text)")
+        #expect(!jordan.sentences.contains { $0.evidence.contains(4) })
+        let lisa = try #require(run.notes.first { $0.attendee == PersonID("CL-2") })
+        #expect(lisa.structured[.risk].contains { $0.evidence.contains(4) }, "\(lisa.text)")
+        #expect(!lisa.sentences.contains { $0.evidence.contains(1) })
+    }
 }

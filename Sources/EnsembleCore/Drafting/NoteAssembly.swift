@@ -294,6 +294,9 @@ public struct NoteAssembly: Sendable {
         var owner: PersonID
         var range: ClosedRange<Int>
         var terms = true
+        /// The utterances of the disclosure itself (a flag's evidence), which no one else's stretch
+        /// takes from its owner.
+        var disclosure: Set<Int> = []
     }
 
     /// In family, couples, multiple-family and collateral sessions, the stretch around each risk disclosure
@@ -314,7 +317,7 @@ public struct NoteAssembly: Sendable {
                 // after the clinician has moved on, and it must stay out too. Privacy wins over completeness;
                 // the clinician can add what was withheld.
                 let end = min(last + self.configuration.protectedSpan, facts.utteranceCount - 1)
-                return Window(owner: owner, range: first...max(end, first))
+                return Window(owner: owner, range: first...max(end, first), disclosure: Set(flag.evidence))
             }
     }
 
@@ -323,7 +326,9 @@ public struct NoteAssembly: Sendable {
     ) -> StructuredNote {
         let filter = self.nameFilter(owner: attendee, table: names, facts: facts)
         let guarded = windows.filter { $0.owner != attendee }
-        return StructuredNote(fields: note.fields.mapValues { self.keeping($0, filter: filter, windows: guarded) })
+        let own = windows.filter { $0.owner == attendee }
+        return StructuredNote(
+            fields: note.fields.mapValues { self.keeping($0, filter: filter, windows: guarded, own: own) })
     }
 
     private func keepingConfidences(_ note: GroupNote, names: NameTable, facts: SessionFacts, windows: [Window])
@@ -347,9 +352,11 @@ public struct NoteAssembly: Sendable {
     }
 
     /// The sentences others may see, with other people's names replaced.
-    private func keeping(_ sentences: [NoteSentence], filter: NameFilter, windows: [Window]) -> [NoteSentence] {
+    private func keeping(_ sentences: [NoteSentence], filter: NameFilter, windows: [Window], own: [Window] = [])
+        -> [NoteSentence]
+    {
         sentences.compactMap { sentence in
-            guard var kept = self.withholding(sentence, windows: windows) else { return nil }
+            guard var kept = self.withholding(sentence, windows: windows, own: own) else { return nil }
             kept.text = filter.apply(kept.text)
             return kept
         }
@@ -357,12 +364,17 @@ public struct NoteAssembly: Sendable {
 
     /// The sentence without what others may not see: nil when it speaks of violence or quotes an
     /// utterance near a protected disclosure; otherwise its evidence from there is dropped, and a
-    /// sentence left resting on nothing is dropped too.
-    private func withholding(_ sentence: NoteSentence, windows: [Window]) -> NoteSentence? {
+    /// sentence left resting on nothing is dropped too. A sentence resting only on the attendee's own
+    /// disclosures (`own`) may speak of violence or self-harm: it is theirs.
+    private func withholding(_ sentence: NoteSentence, windows: [Window], own: [Window]) -> NoteSentence? {
         guard !windows.isEmpty else { return sentence }
-        func guarded(_ u: Int) -> Bool { windows.contains { $0.range.contains(u) } }
+        let disclosed = own.reduce(into: Set<Int>()) { $0.formUnion($1.disclosure) }
+        func guarded(_ u: Int) -> Bool { !disclosed.contains(u) && windows.contains { $0.range.contains(u) } }
         if let quote = sentence.quote, guarded(quote) { return nil }
-        if windows.contains(where: \.terms), self.protected.containsMatch(in: Tokenizer().tokenize(sentence.text).words)
+        let theirs =
+            !sentence.evidence.isEmpty && sentence.evidence.allSatisfy { u in own.contains { $0.range.contains(u) } }
+        if !theirs, windows.contains(where: \.terms),
+            self.protected.containsMatch(in: Tokenizer().tokenize(sentence.text).words)
         {
             return nil
         }
