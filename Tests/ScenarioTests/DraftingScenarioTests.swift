@@ -318,6 +318,21 @@ struct DraftingScenarioTests {
         #expect(!run.groupNote.sentences.contains { $0.evidence.contains(44) })
     }
 
+    /// A relative who is not the client is never written up as "Client": a family member in family
+    /// therapy, a collateral contact in an individual session.
+    @Test(arguments: DraftingScenarioTests.names)
+    func relativesWhoAreNotClients_areNotCalledClient(_ name: String) async throws {
+        let (scenario, run, _) = try await Self.draft(name)
+        for note in run.notes where !note.manualNoteRequired {
+            guard let attendee = scenario.session.attendee(note.attendee), attendee.role == .familyMember else {
+                continue
+            }
+            let expected = scenario.session.kind == .individual ? "Collateral contact" : "Family member"
+            #expect(!note.sentences.contains { $0.text.hasPrefix("Client ") }, "\(name): \(note.attendee)")
+            #expect(note.sentences.contains { $0.text.hasPrefix(expected + " ") }, "\(name): \(note.attendee)")
+        }
+    }
+
     /// Nothing reads as a normal finding by default.
     @Test(arguments: DraftingScenarioTests.names)
     func noNote_defaultsToANormalFinding(_ name: String) async throws {

@@ -77,8 +77,25 @@ public enum DraftingConfigurationDecoder {
             responsePhrases: try root.required("responsePhrases", expected: "an array of phrases").strings(),
             cloneSimilarity: similarityValue,
             protectedTerms: try root.required("protectedTerms", expected: "an array of phrases").strings(),
-            protectedSpan: max(0, try root.required("protectedSpan", expected: "a whole number of utterances").int())
+            protectedSpan: max(0, try root.required("protectedSpan", expected: "a whole number of utterances").int()),
+            roleSubjects: try self.roleSubjects(root)
         )
+    }
+
+    /// `roleSubjects`: keys are an attendee role, or a role and a session kind (`familyMember.individual`).
+    private static func roleSubjects(_ root: JSONField) throws(FormatError) -> [String: String] {
+        guard let field = try root.optional("roleSubjects") else { return [:] }
+        var result: [String: String] = [:]
+        for (key, value) in try field.members() {
+            let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard (1...2).contains(parts.count), AttendeeRole(rawValue: parts[0]) != nil,
+                parts.count == 1 || SessionKind(rawValue: parts[1]) != nil
+            else {
+                throw value.error(.invalidValue, "is not an attendee role, or a role and a session kind")
+            }
+            result[key] = try value.string()
+        }
+        return result
     }
 
     public static func summarizer(_ bytes: [UInt8], file: String) throws(FormatError) -> GroupSummarizerConfiguration {

@@ -13,6 +13,10 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
     public var version: String
     /// How a note names its own client, per session kind (`Member`, `Client`).
     public var subjects: [SessionKind: String]
+    /// How a note names an attendee who is not the client, by role and, more precisely, by role and
+    /// session kind (`familyMember`: `Family member`; `familyMember.individual`: `Collateral contact`).
+    /// A role with no entry is named as the session kind's client.
+    public var roleSubjects: [String: String]
     /// The sections of each note format and the fields each holds.
     public var formats: [NoteFormat: [SectionTemplate]]
     /// Sentence templates with `{placeholders}`; see the configuration file for each key.
@@ -55,10 +59,12 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
         maximumReported: Int, minimumQuoteWords: Int, maximumQuoteWords: Int, salientWords: [String], fillers: [String],
         supportPhrases: [String], planPhrases: [String], planIgnorePhrases: [String], planOfferPhrases: [String],
         commitmentPhrases: [String], responsePhrases: [String],
-        cloneSimilarity: Double, protectedTerms: [String] = [], protectedSpan: Int = 8
+        cloneSimilarity: Double, protectedTerms: [String] = [], protectedSpan: Int = 8,
+        roleSubjects: [String: String] = [:]
     ) {
         self.version = version
         self.subjects = subjects
+        self.roleSubjects = roleSubjects
         self.formats = formats
         self.phrases = phrases
         self.notAssessed = notAssessed
@@ -81,6 +87,12 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
     }
 
     /// A phrase with its placeholders filled; a missing key yields the key itself, so a gap shows.
+    /// How the note of `attendee` in a session of `kind` names them.
+    public func subject(for attendee: Attendee, in kind: SessionKind) -> String {
+        self.roleSubjects["\(attendee.role.rawValue).\(kind.rawValue)"] ?? self.roleSubjects[attendee.role.rawValue]
+            ?? self.subjects[kind] ?? "Client"
+    }
+
     public func phrase(_ key: String, _ values: [String: String] = [:]) -> String {
         Self.fill(self.phrases, key, values)
     }

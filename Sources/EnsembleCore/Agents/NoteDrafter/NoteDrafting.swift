@@ -30,7 +30,7 @@ public struct NoteDrafting: Sendable {
 
     public func draft(for attendeeID: PersonID, facts: SessionFacts) -> StructuredNote {
         guard let attendee = facts.session.attendee(attendeeID) else { return StructuredNote() }
-        let subject = self.configuration.subjects[facts.session.kind] ?? "Client"
+        let subject = self.configuration.subject(for: attendee, in: facts.session.kind)
         var note = StructuredNote()
         var quoted = Set<String>()
         note[.attendance] = self.attendance(attendee, subject: subject, facts: facts)
