@@ -306,6 +306,18 @@ struct DraftingScenarioTests {
         }
     }
 
+    /// Read from the transcript: the clinician turns to the stepfather by name (`Kyle, I hear that you
+    /// were frustrated …`) and, in the same turn, gives him a parenting group and a referral for a
+    /// counselor of his own (51). That plan is his: it is in his note and in no one else's.
+    @Test func planToOneFamilyMember_byName_isTheirsAlone() async throws {
+        let (_, run, _) = try await Self.draft("family-caregiver-disclosure")
+        let kyle = try #require(run.notes.first { $0.attendee == PersonID("CL-813") })
+        #expect(kyle.structured[.plan].contains { $0.evidence == [51] })
+        for other in run.notes where other.attendee != kyle.attendee {
+            #expect(!other.structured[.plan].contains { $0.evidence.contains(51) }, "\(other.attendee)")
+        }
+    }
+
     /// Read from the transcript: the facilitator asks Naomi to stay after group to go over her safety
     /// plan and gives her 988 (44). No other member's note or the group note cites it.
     @Test func groupSafetyPlan_staysInTheMembersNote() async throws {

@@ -14,6 +14,10 @@ public struct SessionFacts: Sendable {
         public var wordCount: Int
         /// Present attendees it names in any way (addressed or talked about).
         public var mentions: [PersonID]
+        /// It speaks to a `you`.
+        public var saysYou: Bool = false
+        /// It opens by calling someone (`Kyle, I hear …`): its first word is followed by a comma.
+        public var opensWithCall: Bool = false
 
         public var isGroupWide: Bool { self.audience.isEmpty }
     }
@@ -187,7 +191,9 @@ public struct SessionFacts: Sendable {
                         index: offset, audience: toGroup ? [] : inSentence.addressed,
                         techniques: found[offset].uniqued(),
                         addressesGroup: toGroup, isQuestion: text.words[span.words.upperBound - 1].after == .question,
-                        wordCount: span.words.count, mentions: inSentence.all.filter(isPresentAttendee)
+                        wordCount: span.words.count, mentions: inSentence.all.filter(isPresentAttendee),
+                        saysYou: text.words[span.words].contains { Self.you.contains($0.hash) },
+                        opensWithCall: text.words[span.words.lowerBound].after == .comma
                     )
                 )
             }
@@ -220,6 +226,19 @@ public struct SessionFacts: Sendable {
         _ sentences: inout [ClinicianSentence], opensSegment: Bool, previous: PersonID?, next: PersonID?
     ) {
         let named = sentences.map(\.audience)
+        // An utterance that opens by calling one attendee by name and names no one else goes on
+        // speaking to them wherever it says `you` (`Kyle, I hear you were frustrated. … I'm going to
+        // give you the information for a parenting group.`).
+        if let first = named.first, first.count == 1, sentences[0].opensWithCall, !sentences[0].addressesGroup,
+            named.allSatisfy({ $0.isEmpty || $0 == first })
+        {
+            for offset in sentences.indices.dropFirst()
+            where named[offset].isEmpty && !sentences[offset].addressesGroup && sentences[offset].saysYou
+                && sentences[offset].mentions.allSatisfy({ $0 == first[0] })
+            {
+                sentences[offset].audience = first
+            }
+        }
         // A short sentence to the previous speaker alone closes the reply to them (`Thanks, Marcus.`).
         let firstNamingPrevious = previous.flatMap { p in
             sentences.indices.first { named[$0] == [p] && sentences[$0].wordCount <= 5 }
@@ -242,6 +261,10 @@ public struct SessionFacts: Sendable {
             }
         }
     }
+
+    /// `you` and its forms.
+    static let you: Set<UInt64> = Set(
+        ["you", "your", "yours", "yourself", "you're", "you've", "you'll", "you'd"].map { wordHash($0) })
 
     /// The text of sentence `index` of utterance `u`.
     public func sentence(_ u: Int, _ index: Int) -> String {
