@@ -182,4 +182,52 @@ struct NoteDraftingTests {
         #expect(lisa.structured[.risk].contains { $0.evidence.contains(4) }, "\(lisa.text)")
         #expect(!lisa.sentences.contains { $0.evidence.contains(1) })
     }
+
+    /// Two members whose notes come out line for line the same are named in a clone finding.
+    @Test func notesSharingMostLines_raiseACloneFinding() async throws {
+        let lines: [(String, String)] = [
+            (Self.clinician, "Welcome back, everybody. Let's go around with check-in."),
+            ("CL-1", "I practiced the breathing every night this week and it helped me sleep."),
+            ("CL-2", "I practiced the breathing every night this week and it helped me sleep."),
+            (Self.clinician, "Thank you both. Maria, what got in the way, if anything?"),
+            ("CL-1", "Nothing got in the way, I set an alarm on my phone to remind me."),
+            (Self.clinician, "Marcus, what about you?"),
+            ("CL-2", "Nothing got in the way, I set an alarm on my phone to remind me."),
+        ]
+        let run = try await ScriptedSession(kind: .group, people: Array(Self.people.prefix(2)), lines: lines).draft()
+        let notes = run.notes
+        let (shared, union) = NoteAssembly.sharedLines(notes[0], notes[1])
+        #expect(shared > 0 && Double(shared) / Double(union) > 0.2, "\(shared) of \(union)")
+        #expect(
+            run.findings.contains {
+                $0.code == .notesNearlyIdentical && $0.message.contains("CL-1") && $0.message.contains("CL-2")
+            })
+    }
+
+    /// The line check catches what word trigrams miss: two short notes sharing one whole line of three.
+    @Test func sharedLines_areFoundWhereTrigramsAreNotAlike() throws {
+        let agents = try Fixtures.agents()
+        let assembly = NoteAssembly(drafter: agents.drafting.drafter, attributor: agents.attributor)
+        func note(_ id: String, _ lines: [String]) -> ClientNote {
+            var sentences = lines.enumerated().map { NoteSentence($1, evidence: [$0]) }
+            var group = NoteSentence("Interventions with the group: clinician taught paced breathing.", evidence: [9])
+            group.groupLevel = true
+            sentences.append(group)
+            return ClientNote(
+                attendee: PersonID(id), format: .dap, aiGenerated: true, manualNoteRequired: false,
+                structured: StructuredNote(), sections: [NoteSection(title: "Data", sentences: sentences)])
+        }
+        let first = note(
+            "CL-1", ["Member reported sleeping through the night twice.", "Member participated actively."])
+        let second = note(
+            "CL-2", ["Member reported a panic attack at the bus stop on Monday.", "Member participated actively."])
+        #expect(NoteAssembly.sharedLines(first, second) == (1, 3))
+        let findings = assembly.cloneCheck([first, second])
+        #expect(findings.count == 1 && findings[0].message.contains("share 1 of their 3"), "\(findings.map(\.message))")
+        // Group-level lines are the same by design and never count.
+        #expect(
+            assembly.cloneCheck([
+                note("CL-1", ["Member reported a good week."]), note("CL-2", ["Member reported a bad week."]),
+            ]).isEmpty)
+    }
 }

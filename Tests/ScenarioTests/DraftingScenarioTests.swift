@@ -345,6 +345,23 @@ struct DraftingScenarioTests {
         }
     }
 
+    /// In a group, two members' notes share under a fifth of their member-specific lines (beyond
+    /// attendance and what the session did with everyone).
+    @Test(arguments: DraftingScenarioTests.names)
+    func groupNotes_shareFewMemberSpecificLines(_ name: String) async throws {
+        let (scenario, run, _) = try await Self.draft(name)
+        guard [.group, .multiFamilyGroup].contains(scenario.session.kind) else { return }
+        let notes = run.notes.filter { !$0.manualNoteRequired }
+        for (offset, first) in notes.enumerated() {
+            for second in notes.dropFirst(offset + 1) {
+                let (shared, union) = NoteAssembly.sharedLines(first, second)
+                #expect(
+                    union == 0 || Double(shared) / Double(union) < 0.2,
+                    "\(name): \(first.attendee) and \(second.attendee) share \(shared) of \(union) lines")
+            }
+        }
+    }
+
     /// Nothing reads as a normal finding by default.
     @Test(arguments: DraftingScenarioTests.names)
     func noNote_defaultsToANormalFinding(_ name: String) async throws {

@@ -21,6 +21,9 @@ public struct NoteSentence: Sendable, Hashable {
     public var source: String?
     /// The utterance whose words the sentence quotes, if it quotes one (one of `evidence`).
     public var quote: Int?
+    /// It says what the session did with everyone (the interventions with the group, the group's
+    /// homework), the same in every member's note by design; the clone check leaves it out.
+    public var groupLevel = false
 
     public init(
         _ text: String, evidence: [Int] = [], basis: Basis = .transcript, source: String? = nil, quote: Int? = nil

@@ -420,7 +420,35 @@ public struct NoteAssembly: Sendable {
                 )
             }
         }
+        // Whole lines two notes share, beyond attendance and what the session did with everyone.
+        for i in notes.indices {
+            for j in notes.indices where j > i {
+                let (shared, union) = Self.sharedLines(notes[i], notes[j])
+                guard union > 0, Double(shared) / Double(union) > self.configuration.sharedLineLimit,
+                    !findings.contains(where: {
+                        $0.person == notes[i].attendee
+                            && $0.message.hasPrefix("The drafts for \(notes[i].attendee) and \(notes[j].attendee) ")
+                    })
+                else { continue }
+                findings.append(
+                    Finding(
+                        code: .notesNearlyIdentical, severity: .warning, person: notes[i].attendee,
+                        message:
+                            "The drafts for \(notes[i].attendee) and \(notes[j].attendee) share \(shared) of their \(union) member-specific lines; "
+                            + "add member-specific detail before signing (payers deny cloned group notes)."
+                    )
+                )
+            }
+        }
         return findings
+    }
+
+    /// The member-specific lines (transcript-based, not group-level) two notes share, and how many
+    /// distinct such lines the two hold together.
+    public static func sharedLines(_ a: ClientNote, _ b: ClientNote) -> (shared: Int, union: Int) {
+        let first = Set(a.sentences.filter { $0.basis == .transcript && !$0.groupLevel }.map(\.text))
+        let second = Set(b.sentences.filter { $0.basis == .transcript && !$0.groupLevel }.map(\.text))
+        return (first.intersection(second).count, first.union(second).count)
     }
 
     /// The values sorted, each once (a sort and one pass, where a `Set` would hash every value).

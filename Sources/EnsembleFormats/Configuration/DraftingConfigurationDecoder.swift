@@ -78,8 +78,17 @@ public enum DraftingConfigurationDecoder {
             cloneSimilarity: similarityValue,
             protectedTerms: try root.required("protectedTerms", expected: "an array of phrases").strings(),
             protectedSpan: max(0, try root.required("protectedSpan", expected: "a whole number of utterances").int()),
-            roleSubjects: try self.roleSubjects(root)
+            roleSubjects: try self.roleSubjects(root),
+            sharedLineLimit: try self.fraction(root, "sharedLineLimit") ?? 0.2
         )
+    }
+
+    /// An optional number between 0 and 1.
+    private static func fraction(_ root: JSONField, _ key: String) throws(FormatError) -> Double? {
+        guard let field = try root.optional(key) else { return nil }
+        let value = try field.number()
+        guard (0...1).contains(value) else { throw field.error(.invalidValue, "expected a number between 0 and 1") }
+        return value
     }
 
     /// `roleSubjects`: keys are an attendee role, or a role and a session kind (`familyMember.individual`).

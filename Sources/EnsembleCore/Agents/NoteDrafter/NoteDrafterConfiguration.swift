@@ -17,6 +17,9 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
     /// session kind (`familyMember`: `Family member`; `familyMember.individual`: `Collateral contact`).
     /// A role with no entry is named as the session kind's client.
     public var roleSubjects: [String: String]
+    /// The most two members' notes may share of their member-specific lines (transcript-based, not
+    /// group-level), as a share of the lines of both; above it, a clone finding names the two.
+    public var sharedLineLimit: Double
     /// The sections of each note format and the fields each holds.
     public var formats: [NoteFormat: [SectionTemplate]]
     /// Sentence templates with `{placeholders}`; see the configuration file for each key.
@@ -60,8 +63,9 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
         supportPhrases: [String], planPhrases: [String], planIgnorePhrases: [String], planOfferPhrases: [String],
         commitmentPhrases: [String], responsePhrases: [String],
         cloneSimilarity: Double, protectedTerms: [String] = [], protectedSpan: Int = 8,
-        roleSubjects: [String: String] = [:]
+        roleSubjects: [String: String] = [:], sharedLineLimit: Double = 0.2
     ) {
+        self.sharedLineLimit = sharedLineLimit
         self.version = version
         self.subjects = subjects
         self.roleSubjects = roleSubjects

@@ -274,18 +274,18 @@ public struct NoteDrafting: Sendable {
             [shared.filter { !facts.technique($0).sensitive }]
             + shared.filter { facts.technique($0).sensitive }.map { [$0] }
         for batch in batches where !batch.isEmpty {
-            sentences.append(
-                NoteSentence(
-                    self.configuration.phrase(
-                        "interventions.group",
-                        [
-                            "descriptions": Self.list(batch.map { facts.technique($0).description }, separator: "; "),
-                            "object": object,
-                        ]
-                    ),
-                    evidence: batch.compactMap { group[$0]?.first }
-                )
+            var sentence = NoteSentence(
+                self.configuration.phrase(
+                    "interventions.group",
+                    [
+                        "descriptions": Self.list(batch.map { facts.technique($0).description }, separator: "; "),
+                        "object": object,
+                    ]
+                ),
+                evidence: batch.compactMap { group[$0]?.first }
             )
+            sentence.groupLevel = true
+            sentences.append(sentence)
         }
         return (sentences, directedUtterances)
     }
@@ -358,8 +358,10 @@ public struct NoteDrafting: Sendable {
                     if toAttendee {
                         individual.append(.quoting(u, self.configuration.phrase("plan", ["quote": quote])))
                     } else {
-                        group.append(
-                            .quoting(u, self.configuration.phrase("plan.group", ["quote": quote, "object": object])))
+                        var sentence = NoteSentence.quoting(
+                            u, self.configuration.phrase("plan.group", ["quote": quote, "object": object]))
+                        sentence.groupLevel = true
+                        group.append(sentence)
                     }
                 }
             } else if facts.speaker[u] == attendee.id {
