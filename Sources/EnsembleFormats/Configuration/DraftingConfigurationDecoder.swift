@@ -143,7 +143,9 @@ public enum DraftingConfigurationDecoder {
             stableCues: try root.required("stableCues", expected: "an array of phrases").strings(),
             negations: try root.required("negations", expected: "an array of words").strings(),
             minimumOverlap: max(1, try root.required("minimumOverlap", expected: "a whole number").int()),
-            conflictThemes: themes
+            conflictThemes: themes,
+            reductionWords: try root.optional("reductionWords")?.strings() ?? [],
+            decreaseCues: try root.optional("decreaseCues")?.strings() ?? []
         )
     }
 

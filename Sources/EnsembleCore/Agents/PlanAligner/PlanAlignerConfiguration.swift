@@ -27,12 +27,20 @@ public struct PlanAlignerConfiguration: Sendable, Hashable {
     /// How many of a goal's topic words an utterance must touch to count as evidence.
     public var minimumOverlap: Int
     public var conflictThemes: [ConflictTheme]
+    /// Words in a goal that make what follows them a behaviour to reduce (`reduce`, `instead of`,
+    /// `abstain from`): saying it happened is regress, saying it did not, or less often, is progress.
+    public var reductionWords: [String]
+    /// Phrases that say a behaviour came less often or less strongly (`fewer`, `instead of`, `down
+    /// from`).
+    public var decreaseCues: [String]
 
     public init(
         version: String, stopwords: [String], synonyms: [String: [String]], progressCues: [String],
         regressCues: [String], stableCues: [String], negations: [String], minimumOverlap: Int,
-        conflictThemes: [ConflictTheme]
+        conflictThemes: [ConflictTheme], reductionWords: [String] = [], decreaseCues: [String] = []
     ) {
+        self.reductionWords = reductionWords
+        self.decreaseCues = decreaseCues
         self.version = version
         self.stopwords = stopwords
         self.synonyms = synonyms

@@ -13,6 +13,9 @@ public struct PlanAlignmentEngine: Sendable {
     private let synonyms: [String: Set<String>]
     private let cues: PhraseIndex<Int>
     private let negations: Set<String>
+    private let reduction: PhraseIndex<Bool>
+    /// Phrases that say a behaviour came less often or less strongly.
+    private let decrease: PhraseIndex<Bool>
     /// Each conflict theme's two sides, as phrase indexes.
     private let themeSides: [(a: PhraseIndex<Bool>, b: PhraseIndex<Bool>)]
     private let tokenizer = Tokenizer()
@@ -31,6 +34,8 @@ public struct PlanAlignmentEngine: Sendable {
         }
         self.synonyms = synonyms
         self.negations = Set(configuration.negations.map { TextFolding.fold($0) })
+        self.reduction = PhraseIndex(configuration.reductionWords.map { ($0, true) })
+        self.decrease = PhraseIndex(configuration.decreaseCues.map { ($0, true) })
         self.themeSides = configuration.conflictThemes.map { theme in
             (PhraseIndex(theme.sideA.map { ($0, true) }), PhraseIndex(theme.sideB.map { ($0, true) }))
         }
@@ -71,7 +76,8 @@ public struct PlanAlignmentEngine: Sendable {
             var goalDirection = 0
             var goalHasOwnEvidence = false
             func assess(_ text: String) -> Assessment {
-                let result = self.assess(topic: self.topic(text), own: own, clinician: spokenTo)
+                let result = self.assess(
+                    topic: self.topic(text), targets: self.targets(text), own: own, clinician: spokenTo)
                 goalEvidence.formUnion(result.evidence)
                 goalDirection += result.direction
                 goalHasOwnEvidence = goalHasOwnEvidence || result.hasOwnEvidence
@@ -106,7 +112,7 @@ public struct PlanAlignmentEngine: Sendable {
     }
 
     private func assess(
-        topic: Set<String>, own: [Reading], clinician: [(utterance: Int, stems: Set<String>)]
+        topic: Set<String>, targets: Set<String>, own: [Reading], clinician: [(utterance: Int, stems: Set<String>)]
     ) -> Assessment {
         guard !topic.isEmpty else { return (.notAddressed, [], 0, false) }
         let needed = min(self.configuration.minimumOverlap, topic.count)
@@ -115,7 +121,7 @@ public struct PlanAlignmentEngine: Sendable {
         for reading in own where reading.stems.intersection(topic).count >= needed {
             evidence.append(reading.utterance)
             for sentence in reading.sentences where sentence.stems.intersection(topic).count >= needed {
-                direction += self.direction(of: sentence.words, topic: topic)
+                direction += self.direction(of: sentence.words, topic: topic, targets: targets)
             }
         }
         let hasOwnEvidence = !evidence.isEmpty
@@ -129,19 +135,35 @@ public struct PlanAlignmentEngine: Sendable {
     /// Which way one sentence about a goal leans: its cues summed, a cue just after a negation counting
     /// the other way (`didn't really help`); without cues, a negated goal word leans back
     /// (`I didn't really fill out my card`).
-    func direction(of words: [Word], topic: Set<String>) -> Int {
+    func direction(of words: [Word], topic: Set<String>, targets: Set<String> = []) -> Int {
         // A negation up to five words back, within the clause (`I didn't, I did the pros and cons`
         // keeps its second half).
-        func negated(before position: Int) -> Bool {
+        func negation(before position: Int) -> String? {
             var cursor = position
             while cursor > 0, position - cursor < 5, words[cursor - 1].after == .unmarked {
                 cursor -= 1
-                if self.negations.contains(words[cursor].folded) { return true }
+                if self.negations.contains(words[cursor].folded) { return words[cursor].folded }
             }
-            return false
+            return nil
         }
+        func negated(before position: Int) -> Bool { negation(before: position) != nil }
+        // A behaviour the goal is to reduce: not happening (`didn't hit anything`, `no panic attacks`)
+        // or happening less (`twice instead of every day`) is progress; happening is regress. The
+        // sentence's other cues still count (a mixed sentence comes out even).
         var direction = 0
         var cued = false
+        if let position = words.indices.first(where: { targets.contains(Self.stem(words[$0].folded)) }) {
+            let negation = negation(before: position)
+            // `I'm not arguing` denies the moment; it reports nothing about the week.
+            if negation.map({ !Self.presentNegations.contains($0) }) ?? true {
+                var less = negation != nil
+                self.decrease.forEachMatch(in: words) { range, _ in
+                    if !negated(before: range.lowerBound) { less = true }
+                }
+                direction += less ? 1 : -1
+                cued = true
+            }
+        }
         self.cues.forEachMatch(in: words) { range, value in
             cued = true
             direction += negated(before: range.lowerBound) ? -value : value
@@ -197,6 +219,39 @@ public struct PlanAlignmentEngine: Sendable {
         }
         return matched
     }
+
+    /// The stems of what a goal sets out to reduce: the words after each reduction word, up to a
+    /// clause word or four words (`Reduce aggressive outbursts`, `… instead of hitting objects when …`),
+    /// with their synonyms.
+    func targets(_ text: String) -> Set<String> {
+        let words = self.tokenizer.tokenize(text).words
+        var stems = Set<String>()
+        self.reduction.forEachMatch(in: words) { range, _ in
+            var position = range.upperBound
+            var taken = 0
+            while position < words.count, taken < 4, !Self.clauseWords.contains(words[position].folded) {
+                let word = words[position].folded
+                if !self.stopwords.contains(word), word.count > 2, !word.allSatisfy(\.isNumber) {
+                    let stem = Self.stem(word)
+                    stems.insert(stem)
+                    stems.formUnion(self.synonyms[stem] ?? [])
+                }
+                taken += 1
+                if words[position].after != .unmarked { break }
+                position += 1
+            }
+        }
+        return stems
+    }
+
+    /// Negations of the present moment (`I'm not arguing`, `I don't drink`), which say nothing of
+    /// whether the behaviour happened.
+    private static let presentNegations: Set<String> = ["not", "isn't", "aren't", "am not", "don't", "doesn't"]
+
+    /// Words that end what a reduction word governs.
+    private static let clauseWords: Set<String> = [
+        "when", "if", "while", "by", "and", "so", "to", "at", "with", "until",
+    ]
 
     /// The topic stems of a goal or objective, with synonyms.
     func topic(_ text: String) -> Set<String> {
