@@ -8,7 +8,7 @@ import Testing
 /// someone who had not seen its rules (`Tests/Fixtures/progress-suite/suite.json`): each case is one
 /// goal and what the client said, with the status a clinician would record. Its first run, against
 /// the rules before reduction goals were read, got 12 of 60 (most misses: a goal discussed in other
-/// words read as not addressed); the floor is today's 18 of 60. `ENSEMBLE_PROGRESS_FAILURES=1` prints
+/// words read as not addressed); the floor is today's 28 of 60. `ENSEMBLE_PROGRESS_FAILURES=1` prints
 /// the cases it gets wrong.
 @Suite("Plan progress: labelled suite")
 struct ProgressSuiteTests {
@@ -36,8 +36,19 @@ struct ProgressSuiteTests {
     }
 
     @Test func labelledSuite_accuracy() throws {
+        try Self.evaluate("suite.json", floor: Self.floor)
+    }
+
+    /// A second suite, written blind by another author and run once, never tuned on: it measures how
+    /// the rules generalise. Its floor is that first run (22 of 60; the rules before this suite existed
+    /// got 18).
+    @Test func heldOutSuite_accuracy() throws {
+        try Self.evaluate("heldout.json", floor: Self.heldOutFloor)
+    }
+
+    static func evaluate(_ file: String, floor: Double) throws {
         let data = try Data(
-            contentsOf: URL(fileURLWithPath: Fixtures.repositoryRoot + "/Tests/Fixtures/progress-suite/suite.json"))
+            contentsOf: URL(fileURLWithPath: Fixtures.repositoryRoot + "/Tests/Fixtures/progress-suite/" + file))
         let suite = try JSONDecoder().decode(Suite.self, from: data)
         #expect(suite.cases.count >= 60)
         let engine = PlanAlignmentEngine(configuration: try Fixtures.agents().drafting.aligner)
@@ -53,11 +64,12 @@ struct ProgressSuiteTests {
         }
         let accuracy = Double(right) / Double(suite.cases.count)
         if ProcessInfo.processInfo.environment["ENSEMBLE_PROGRESS_FAILURES"] != nil {
-            print("progress suite: \(right) of \(suite.cases.count)")
+            print("progress suite \(file): \(right) of \(suite.cases.count)")
             for line in wrong { print("  \(line)") }
         }
-        #expect(accuracy >= Self.floor, "accuracy \(accuracy)")
+        #expect(accuracy >= floor, "\(file): accuracy \(accuracy)")
     }
 
-    static let floor = 0.30
+    static let floor = 0.46
+    static let heldOutFloor = 0.36
 }
