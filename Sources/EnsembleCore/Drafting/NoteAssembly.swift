@@ -420,10 +420,13 @@ public struct NoteAssembly: Sendable {
                 )
             }
         }
-        // Whole lines two notes share, beyond attendance and what the session did with everyone.
+        // Whole lines two notes share, beyond attendance and what the session did with everyone: each
+        // note's lines hashed once, each pair one merge.
+        let lines = notes.map(Self.memberLines)
         for i in notes.indices {
             for j in notes.indices where j > i {
-                let (shared, union) = Self.sharedLines(notes[i], notes[j])
+                let shared = Self.sharedCount(lines[i], lines[j])
+                let union = lines[i].count + lines[j].count - shared
                 guard union > 0, Double(shared) / Double(union) > self.configuration.sharedLineLimit,
                     !findings.contains(where: {
                         $0.person == notes[i].attendee
@@ -443,12 +446,20 @@ public struct NoteAssembly: Sendable {
         return findings
     }
 
-    /// The member-specific lines (transcript-based, not group-level) two notes share, and how many
-    /// distinct such lines the two hold together.
+    /// A note's member-specific lines (transcript-based, not group-level), hashed, sorted, each once.
+    static func memberLines(_ note: ClientNote) -> [Int] {
+        Self.sortedUnique(
+            note.sentences.filter { $0.basis == .transcript && !$0.groupLevel }.map {
+                Int(truncatingIfNeeded: wordHash($0.text))
+            })
+    }
+
+    /// The member-specific lines two notes share, and how many distinct such lines the two hold together.
     public static func sharedLines(_ a: ClientNote, _ b: ClientNote) -> (shared: Int, union: Int) {
-        let first = Set(a.sentences.filter { $0.basis == .transcript && !$0.groupLevel }.map(\.text))
-        let second = Set(b.sentences.filter { $0.basis == .transcript && !$0.groupLevel }.map(\.text))
-        return (first.intersection(second).count, first.union(second).count)
+        let first = Self.memberLines(a)
+        let second = Self.memberLines(b)
+        let shared = Self.sharedCount(first, second)
+        return (shared, first.count + second.count - shared)
     }
 
     /// The values sorted, each once (a sort and one pass, where a `Set` would hash every value).

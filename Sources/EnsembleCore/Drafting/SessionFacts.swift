@@ -263,7 +263,7 @@ public struct SessionFacts: Sendable {
     }
 
     /// `you` and its forms.
-    static let you: Set<UInt64> = Set(
+    static let you = HashedWordSet(
         ["you", "your", "yours", "yourself", "you're", "you've", "you'll", "you'd"].map { wordHash($0) })
 
     /// The text of sentence `index` of utterance `u`.
