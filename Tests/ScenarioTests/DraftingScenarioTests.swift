@@ -362,6 +362,20 @@ struct DraftingScenarioTests {
         }
     }
 
+    /// A practice that writes no note for collateral contacts (`collateralNotes: none`) gets none for the
+    /// daughter who sat in on her mother's individual session, and the run says why; the client's note
+    /// is drafted as usual.
+    @Test func collateralContact_getsNoNote_whenThePracticeWritesNone() async throws {
+        let scenario = try Fixtures.scenario("individual-with-collateral")
+        var agents = try Fixtures.agents()
+        agents.drafting.drafter.collateralNotes = false
+        let run = try await SessionSupervisor(configuration: agents.supervisor).draft(
+            scenario.session, transcript: scenario.transcript)
+        #expect(!run.notes.contains { $0.attendee == PersonID("CL-602") })
+        #expect(run.skipped.contains(SkippedAttendee(attendee: PersonID("CL-602"), reason: .collateral)))
+        #expect(run.notes.contains { $0.attendee == PersonID("CL-601") && !$0.manualNoteRequired })
+    }
+
     /// Nothing reads as a normal finding by default.
     @Test(arguments: DraftingScenarioTests.names)
     func noNote_defaultsToANormalFinding(_ name: String) async throws {

@@ -363,6 +363,9 @@ public struct PlanAlignment: Sendable, Hashable {
 public struct SkippedAttendee: Sendable, Hashable {
     public enum Reason: String, Sendable, Hashable {
         case noAIConsent, consentMissing, absent, draftFailed
+        /// A relative who attended an individual session as a collateral contact, where the practice
+        /// writes no note for collaterals (`collateralNotes: none`).
+        case collateral
     }
 
     public var attendee: PersonID

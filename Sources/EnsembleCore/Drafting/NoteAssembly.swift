@@ -54,6 +54,10 @@ public struct NoteAssembly: Sendable {
                 skipped.append(SkippedAttendee(attendee: attendee.id, reason: .absent))
                 continue
             }
+            if !self.configuration.collateralNotes, attendee.role == .familyMember, session.kind == .individual {
+                skipped.append(SkippedAttendee(attendee: attendee.id, reason: .collateral))
+                continue
+            }
             let format = attendee.noteFormat ?? session.noteFormat
             guard let consent = attendee.consent else {
                 skipped.append(SkippedAttendee(attendee: attendee.id, reason: .consentMissing))

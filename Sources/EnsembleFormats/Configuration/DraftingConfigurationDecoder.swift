@@ -79,8 +79,19 @@ public enum DraftingConfigurationDecoder {
             protectedTerms: try root.required("protectedTerms", expected: "an array of phrases").strings(),
             protectedSpan: max(0, try root.required("protectedSpan", expected: "a whole number of utterances").int()),
             roleSubjects: try self.roleSubjects(root),
-            sharedLineLimit: try self.fraction(root, "sharedLineLimit") ?? 0.2
+            sharedLineLimit: try self.fraction(root, "sharedLineLimit") ?? 0.2,
+            collateralNotes: try self.collateralNotes(root)
         )
+    }
+
+    /// `collateralNotes`: `note` (the default) or `none`.
+    private static func collateralNotes(_ root: JSONField) throws(FormatError) -> Bool {
+        guard let field = try root.optional("collateralNotes") else { return true }
+        switch try field.text() {
+        case "note": return true
+        case "none": return false
+        default: throw field.error(.invalidValue, "expected \"note\" or \"none\"")
+        }
     }
 
     /// An optional number between 0 and 1.

@@ -20,6 +20,9 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
     /// The most two members' notes may share of their member-specific lines (transcript-based, not
     /// group-level), as a share of the lines of both; above it, a clone finding names the two.
     public var sharedLineLimit: Double
+    /// Whether a relative attending an individual session as a collateral contact gets a collateral
+    /// contact note (true) or none (false; the run lists them as skipped, `collateral`).
+    public var collateralNotes: Bool
     /// The sections of each note format and the fields each holds.
     public var formats: [NoteFormat: [SectionTemplate]]
     /// Sentence templates with `{placeholders}`; see the configuration file for each key.
@@ -63,8 +66,9 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
         supportPhrases: [String], planPhrases: [String], planIgnorePhrases: [String], planOfferPhrases: [String],
         commitmentPhrases: [String], responsePhrases: [String],
         cloneSimilarity: Double, protectedTerms: [String] = [], protectedSpan: Int = 8,
-        roleSubjects: [String: String] = [:], sharedLineLimit: Double = 0.2
+        roleSubjects: [String: String] = [:], sharedLineLimit: Double = 0.2, collateralNotes: Bool = true
     ) {
+        self.collateralNotes = collateralNotes
         self.sharedLineLimit = sharedLineLimit
         self.version = version
         self.subjects = subjects
