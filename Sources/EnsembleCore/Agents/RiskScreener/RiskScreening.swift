@@ -52,9 +52,10 @@ public struct RiskScreening: Sendable {
     private init(checking configuration: RiskScreenerConfiguration) throws(RiskPatternError) {
         self.configuration = configuration
         let language = configuration.language
+        let cache = PatternCache()
         func matcher<V: Sendable>(_ key: String, _ pairs: [(String, V)]) throws(RiskPatternError) -> ConceptMatcher<V> {
             do {
-                return try ConceptMatcher(pairs, language: language)
+                return try ConceptMatcher(pairs, language: language, cache: cache)
             } catch {
                 throw RiskPatternError(key: key, pattern: error.pattern, reason: error.reason)
             }

@@ -64,28 +64,32 @@ public final class ConceptMatcher<Value: Sendable>: Sendable {
     private let numberWords: HashedWordSet
 
     /// Compiles `patterns`; throws on the first that does not parse or names an unknown class.
-    public init(_ patterns: [(String, Value)], language: PatternLanguage) throws(PatternError) {
-        var forms: [String: Set<UInt64>] = [:]
+    public convenience init(_ patterns: [(String, Value)], language: PatternLanguage) throws(PatternError) {
+        try self.init(patterns, language: language, cache: PatternCache())
+    }
+
+    /// Compiles `patterns` with word forms, word classes and person words shared through `cache` with
+    /// the other matchers compiled over the same language.
+    init(_ patterns: [(String, Value)], language: PatternLanguage, cache: PatternCache) throws(PatternError) {
         let tokenizer = Tokenizer()
         func wordForms(_ word: String, exact: Bool) -> Set<UInt64> {
             let key = (exact ? "=" : "") + word
-            if let known = forms[key] { return known }
+            if let known = cache.forms[key] { return known }
             let set = Set(
                 (exact ? [word] : Inflection.forms(of: word, irregular: language.irregular)).map { wordHash($0) })
-            forms[key] = set
+            cache.forms[key] = set
             return set
         }
-        var classes: [String: [[Set<UInt64>]]] = [:]
         func phrase(_ text: Substring, in pattern: String) throws(PatternError) -> [[Set<UInt64>]] {
             if text.hasPrefix("@") {
                 let name = String(text.dropFirst())
-                if let known = classes[name] { return known }
+                if let known = cache.classes[name] { return known }
                 guard let members = language.classes[name] else {
                     throw PatternError(pattern: pattern, reason: "names the unknown word class @\(name)")
                 }
                 var result: [[Set<UInt64>]] = []
                 for member in members { result += try phrase(Substring(member), in: pattern) }
-                classes[name] = result
+                cache.classes[name] = result
                 return result
             }
             var sequence: [Set<UInt64>] = []
@@ -214,7 +218,9 @@ public final class ConceptMatcher<Value: Sendable>: Sendable {
             Dictionary(
                 language.spellings.map { (wordHash($0.key), wordHash($0.value)) },
                 uniquingKeysWith: { first, _ in first }))
-        self.people = PeopleWords(language: language, forms: { wordForms($0, exact: false) })
+        let people = cache.people ?? PeopleWords(language: language, forms: { wordForms($0, exact: false) })
+        cache.people = people
+        self.people = people
         self.numberWords = HashedWordSet((language.classes["numeral"] ?? []).map { wordHash($0) })
     }
 
@@ -581,6 +587,14 @@ public final class ConceptMatcher<Value: Sendable>: Sendable {
             return position
         }
     }
+}
+
+/// Word forms, word classes and person words compiled once for several matchers over one language
+/// (the RiskScreener compiles six). Used while compiling only, on one thread.
+final class PatternCache {
+    var forms: [String: Set<UInt64>] = [:]
+    var classes: [String: [[Set<UInt64>]]] = [:]
+    var people: PeopleWords?
 }
 
 /// Where people start in one text and how many words they take, each position read at most once per
