@@ -406,43 +406,31 @@ public struct NoteAssembly: Sendable {
             }
             return Self.sortedUnique(trigrams)
         }
+        // And whole lines, beyond attendance and what the session did with everyone: each note's
+        // lines hashed once, each pair one merge.
+        let lines = notes.map(Self.memberLines)
         var findings: [Finding] = []
         for i in notes.indices {
             for j in notes.indices where j > i {
+                let pair = "The drafts for \(notes[i].attendee) and \(notes[j].attendee)"
                 let shared = Self.sharedCount(shingles[i], shingles[j])
                 let union = shingles[i].count + shingles[j].count - shared
-                guard union > 0 else { continue }
-                let similarity = Double(shared) / Double(union)
-                guard similarity >= self.configuration.cloneSimilarity else { continue }
+                let similarity = union > 0 ? Double(shared) / Double(union) : 0
+                let sharedLines = Self.sharedCount(lines[i], lines[j])
+                let allLines = lines[i].count + lines[j].count - sharedLines
+                let message: String
+                if similarity >= self.configuration.cloneSimilarity {
+                    message = "\(pair) are \(Int((similarity * 100).rounded()))% alike"
+                } else if allLines > 0, Double(sharedLines) / Double(allLines) > self.configuration.sharedLineLimit {
+                    message = "\(pair) share \(sharedLines) of their \(allLines) member-specific lines"
+                } else {
+                    continue
+                }
                 findings.append(
                     Finding(
                         code: .notesNearlyIdentical, severity: .warning, person: notes[i].attendee,
-                        message:
-                            "The drafts for \(notes[i].attendee) and \(notes[j].attendee) are \(Int((similarity * 100).rounded()))% alike; "
-                            + "add member-specific detail before signing (payers deny cloned group notes)."
-                    )
-                )
-            }
-        }
-        // Whole lines two notes share, beyond attendance and what the session did with everyone: each
-        // note's lines hashed once, each pair one merge.
-        let lines = notes.map(Self.memberLines)
-        for i in notes.indices {
-            for j in notes.indices where j > i {
-                let shared = Self.sharedCount(lines[i], lines[j])
-                let union = lines[i].count + lines[j].count - shared
-                guard union > 0, Double(shared) / Double(union) > self.configuration.sharedLineLimit,
-                    !findings.contains(where: {
-                        $0.person == notes[i].attendee
-                            && $0.message.hasPrefix("The drafts for \(notes[i].attendee) and \(notes[j].attendee) ")
-                    })
-                else { continue }
-                findings.append(
-                    Finding(
-                        code: .notesNearlyIdentical, severity: .warning, person: notes[i].attendee,
-                        message:
-                            "The drafts for \(notes[i].attendee) and \(notes[j].attendee) share \(shared) of their \(union) member-specific lines; "
-                            + "add member-specific detail before signing (payers deny cloned group notes)."
+                        message: message
+                            + "; add member-specific detail before signing (payers deny cloned group notes)."
                     )
                 )
             }

@@ -34,88 +34,94 @@ struct HashedWordSet: Sendable, Hashable {
     }
 }
 
-/// Word hash → values, with the same open addressing.
-struct HashedWordMap<Value: Sendable>: Sendable {
-    private var keys: [UInt64]
-    private var values: [Value?]
-    private let mask: Int
+/// The open-addressed keys behind `HashedWordMap`, `HashedWordIndex` and `PatternWords`: each key's
+/// slot, which indexes the owner's own arrays of values.
+struct SlotTable: Sendable {
+    private(set) var keys: [UInt64]
+    let mask: Int
 
-    init(_ pairs: [UInt64: Value]) {
+    /// Room for `count` keys at most half full.
+    init(count: Int) {
         var capacity = 4
-        while capacity < pairs.count * 2 { capacity <<= 1 }
-        var keys = [UInt64](repeating: 0, count: capacity)
-        var values = [Value?](repeating: nil, count: capacity)
-        let mask = capacity - 1
-        for (hash, value) in pairs {
-            let key = hash == 0 ? 1 : hash
-            var slot = Int(truncatingIfNeeded: key ^ (key >> 29)) & mask
-            while keys[slot] != 0 { slot = (slot + 1) & mask }
-            keys[slot] = key
-            values[slot] = value
-        }
-        self.keys = keys
-        self.values = values
-        self.mask = mask
+        while capacity < count * 2 { capacity <<= 1 }
+        self.keys = [UInt64](repeating: 0, count: capacity)
+        self.mask = capacity - 1
     }
 
+    var capacity: Int { self.keys.count }
+
+    /// Places a new key; returns its slot.
+    mutating func place(_ hash: UInt64) -> Int {
+        let key = hash == 0 ? 1 : hash
+        var slot = Int(truncatingIfNeeded: key ^ (key >> 29)) & self.mask
+        while self.keys[slot] != 0 { slot = (slot + 1) & self.mask }
+        self.keys[slot] = key
+        return slot
+    }
+
+    /// The slot of `hash`, or nil.
     @inline(__always)
-    subscript(hash: UInt64) -> Value? {
+    func slot(of hash: UInt64) -> Int? {
         let key = hash == 0 ? 1 : hash
         var slot = Int(truncatingIfNeeded: key ^ (key >> 29)) & self.mask
         while true {
             let stored = self.keys[slot]
-            if stored == key { return self.values[slot] }
+            if stored == key { return slot }
             if stored == 0 { return nil }
             slot = (slot + 1) & self.mask
         }
     }
 }
 
+/// Word hash → values, with the same open addressing.
+struct HashedWordMap<Value: Sendable>: Sendable {
+    private let table: SlotTable
+    private var values: [Value?]
+
+    init(_ pairs: [UInt64: Value]) {
+        var table = SlotTable(count: pairs.count)
+        var values = [Value?](repeating: nil, count: table.capacity)
+        for (hash, value) in pairs { values[table.place(hash)] = value }
+        self.table = table
+        self.values = values
+    }
+
+    @inline(__always)
+    subscript(hash: UInt64) -> Value? {
+        self.table.slot(of: hash).flatMap { self.values[$0] }
+    }
+}
+
 /// Word hash → a list of indexes, every list laid end to end in one array, so a lookup reads a range
 /// of it instead of handing out an array of its own (no reference counting per lookup).
 struct HashedWordIndex: Sendable {
-    private var keys: [UInt64]
+    private let table: SlotTable
     private var starts: [Int32]
     private var ends: [Int32]
     private var items: [Int32]
-    private let mask: Int
 
     /// Each key's indexes, deduplicated and in ascending order.
     init(_ lists: [UInt64: [Int]]) {
-        var capacity = 4
-        while capacity < lists.count * 2 { capacity <<= 1 }
-        var keys = [UInt64](repeating: 0, count: capacity)
-        var starts = [Int32](repeating: 0, count: capacity)
-        var ends = [Int32](repeating: 0, count: capacity)
+        var table = SlotTable(count: lists.count)
+        var starts = [Int32](repeating: 0, count: table.capacity)
+        var ends = [Int32](repeating: 0, count: table.capacity)
         var items: [Int32] = []
-        let mask = capacity - 1
         for (hash, list) in lists {
-            let key = hash == 0 ? 1 : hash
-            var slot = Int(truncatingIfNeeded: key ^ (key >> 29)) & mask
-            while keys[slot] != 0 { slot = (slot + 1) & mask }
-            keys[slot] = key
+            let slot = table.place(hash)
             starts[slot] = Int32(items.count)
             items += Set(list).sorted().map { Int32($0) }
             ends[slot] = Int32(items.count)
         }
-        self.keys = keys
+        self.table = table
         self.starts = starts
         self.ends = ends
         self.items = items
-        self.mask = mask
     }
 
     /// Calls `body` with each index listed under `hash`; returns whether there were any.
     @inline(__always) @discardableResult
     func forEach(_ hash: UInt64, _ body: (Int) -> Void) -> Bool {
-        let key = hash == 0 ? 1 : hash
-        var slot = Int(truncatingIfNeeded: key ^ (key >> 29)) & self.mask
-        while true {
-            let stored = self.keys[slot]
-            if stored == 0 { return false }
-            if stored == key { break }
-            slot = (slot + 1) & self.mask
-        }
+        guard let slot = self.table.slot(of: hash) else { return false }
         for position in Int(self.starts[slot])..<Int(self.ends[slot]) { body(Int(self.items[position])) }
         return true
     }
@@ -133,23 +139,20 @@ struct PatternWords: Sendable {
         var openingEnd: Int32
     }
 
-    private var keys: [UInt64]
+    private let table: SlotTable
     private var entries: [Entry]
     private var rows: [UInt64]
     private var openers: [Int32]
-    private let mask: Int
     let width: Int
 
     /// Each word's pattern indexes (all below `width * 64`) by role.
     init(opening: [UInt64: [Int]], anchors: [UInt64: [Int]], seconds: [UInt64: [Int]], width: Int) {
         let words = Set(opening.keys).union(anchors.keys).union(seconds.keys)
-        var capacity = 4
-        while capacity < words.count * 2 { capacity <<= 1 }
-        var keys = [UInt64](repeating: 0, count: capacity)
-        var entries = [Entry](repeating: Entry(anchors: -1, seconds: -1, opening: 0, openingEnd: 0), count: capacity)
+        var table = SlotTable(count: words.count)
+        var entries = [Entry](
+            repeating: Entry(anchors: -1, seconds: -1, opening: 0, openingEnd: 0), count: table.capacity)
         var rows: [UInt64] = []
         var openers: [Int32] = []
-        let mask = capacity - 1
         func row(_ list: [Int]?) -> Int32 {
             guard let list else { return -1 }
             var bits = [UInt64](repeating: 0, count: width)
@@ -158,35 +161,24 @@ struct PatternWords: Sendable {
             return Int32(rows.count - width)
         }
         for hash in words {
-            let key = hash == 0 ? 1 : hash
-            var slot = Int(truncatingIfNeeded: key ^ (key >> 29)) & mask
-            while keys[slot] != 0 { slot = (slot + 1) & mask }
-            keys[slot] = key
+            let slot = table.place(hash)
             let start = Int32(openers.count)
             openers += Set(opening[hash] ?? []).sorted().map { Int32($0) }
             entries[slot] = Entry(
                 anchors: row(anchors[hash]), seconds: row(seconds[hash]), opening: start,
                 openingEnd: Int32(openers.count))
         }
-        self.keys = keys
+        self.table = table
         self.entries = entries
         self.rows = rows
         self.openers = openers
-        self.mask = mask
         self.width = width
     }
 
     /// The entry of `hash`, or nil.
     @inline(__always)
     func entry(_ hash: UInt64) -> Entry? {
-        let key = hash == 0 ? 1 : hash
-        var slot = Int(truncatingIfNeeded: key ^ (key >> 29)) & self.mask
-        while true {
-            let stored = self.keys[slot]
-            if stored == 0 { return nil }
-            if stored == key { return self.entries[slot] }
-            slot = (slot + 1) & self.mask
-        }
+        self.table.slot(of: hash).map { self.entries[$0] }
     }
 
     /// ORs the entry's anchor and second-anchor rows into `anchors` and `seconds`; returns whether it
