@@ -97,17 +97,18 @@ public enum AgentsDirectory {
         let payersFile = try bytes("billing-reconciler/payers.json")
         let interchangeFile = try bytes("billing-reconciler/interchange.json")
 
+        let language = try DraftingConfigurationDecoder.language(languageFile.bytes, file: languageFile.file)
         let segmenter = try AgentConfigurationDecoder.segmenter(segmenterFile.bytes, file: segmenterFile.file)
         let attributor = try AgentConfigurationDecoder.attributor(
             settings: settings.bytes, settingsFile: settings.file, lexicon: lexicon.bytes, lexiconFile: lexicon.file
         )
         let drafting = SessionSupervisor.DraftingConfiguration(
-            drafter: try DraftingConfigurationDecoder.drafter(drafterFile.bytes, file: drafterFile.file),
+            drafter: try DraftingConfigurationDecoder.drafter(
+                drafterFile.bytes, file: drafterFile.file, language: language),
             summarizer: try DraftingConfigurationDecoder.summarizer(summarizerFile.bytes, file: summarizerFile.file),
             aligner: try DraftingConfigurationDecoder.aligner(alignerFile.bytes, file: alignerFile.file),
             screener: try DraftingConfigurationDecoder.screener(
-                screenerFile.bytes, file: screenerFile.file,
-                language: try DraftingConfigurationDecoder.language(languageFile.bytes, file: languageFile.file)),
+                screenerFile.bytes, file: screenerFile.file, language: language),
             interventions: try DraftingConfigurationDecoder.interventions(
                 interventionsFile.bytes, file: interventionsFile.file
             ),

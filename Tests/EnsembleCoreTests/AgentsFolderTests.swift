@@ -30,8 +30,8 @@ struct AgentsFolderTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try Self.edit(folder, "note-drafter/config.json") {
             $0.replacing(
-                "\"reported\": \"{Subject} reported: \\\"{quote}\\\"\"",
-                with: "\"reported\": \"{Subject} said: \\\"{quote}\\\"\"")
+                "\"reported.speech\": \"{Subject} reported that {clause}\"",
+                with: "\"reported.speech\": \"{Subject} stated that {clause}\"")
         }
         let original = try Fixtures.agents()
         let edited = try AgentsDirectory.load(explicit: folder.path)
@@ -46,8 +46,8 @@ struct AgentsFolderTests {
         let run = try await SessionSupervisor(configuration: edited.supervisor).draft(
             scenario.session, transcript: scenario.transcript)
         let maria = try #require(run.note(for: PersonID("CL-101")))
-        #expect(maria.text.contains("Member said: \""))
-        #expect(!maria.text.contains("Member reported: \""))
+        #expect(maria.text.contains("Member stated that "))
+        #expect(!maria.text.contains("Member reported that "))
     }
 
     @Test func brokenConfiguration_namesTheFileAndField() throws {

@@ -231,3 +231,36 @@ struct NoteDraftingTests {
             ]).isEmpty)
     }
 }
+
+@Suite("Note drafting: reported speech")
+struct ReportedSpeechTests {
+    static let clinician = ScriptedSession.clinician
+
+    @Test func membersWords_areReportedInTheThirdPerson_riskStatementsInTheirOwnWords() async throws {
+        let lines: [(String, String)] = [
+            (Self.clinician, "Welcome back, everybody. Let's check in. Maria, how was your week?"),
+            ("CL-1", "I had two panic attacks at work on Monday. I don't sleep much since my brother moved out."),
+            ("CL-1", "Sometimes I wish I could go to sleep and not wake up."),
+            (Self.clinician, "Thank you for telling us. Marcus, how about you?"),
+            ("CL-2", "Is the heat on in here? You guys would not believe the week we had at work."),
+            (Self.clinician, "What was hardest?"),
+            ("CL-2", "I always feel tense when my manager calls me into his office."),
+        ]
+        var maria = ScriptedSession.Person("CL-1", "Maria Lopez")
+        maria.attendee.pronouns = "she/her"
+        let people = [maria, ScriptedSession.Person("CL-2", "Marcus Reed")]
+        let run = try await ScriptedSession(kind: .group, people: people, lines: lines).draft()
+        let mariaNote = try #require(run.note(for: PersonID("CL-1"))).text
+        let marcusNote = try #require(run.note(for: PersonID("CL-2"))).text
+        // Pronouns and verbs turned; the chart's `she/her` used.
+        #expect(mariaNote.contains("Member reported that she had two panic attacks at work on Monday."))
+        #expect(mariaNote.contains("she doesn't sleep much since her brother moved out"))
+        // The passive wish is a risk statement: an utterance holding one is kept in the member's exact words.
+        #expect(mariaNote.contains("\"Sometimes I wish I could go to sleep and not wake up.\""))
+        // No pronouns on the chart: `they`, with the verb agreeing.
+        #expect(marcusNote.contains("they always feel tense when their manager calls them into his office"))
+        // A trivial question is not a line of the note; speech to others (`you`, `we`) stays a quote.
+        #expect(!marcusNote.contains("heat"))
+        #expect(!marcusNote.contains("that they guys"))
+    }
+}

@@ -127,7 +127,11 @@ struct DraftingScenarioTests {
                     #expect(own || toThem, "\(name) \(note.attendee): utterance \(u) in \"\(sentence.text)\"")
                 }
                 if let quote = sentence.quote {
-                    Self.expectQuote(sentence.text, from: quote, facts: facts, context: name)
+                    if sentence.text.contains("\"") || sentence.verbatim == nil {
+                        Self.expectQuote(sentence.text, from: quote, facts: facts, context: name)
+                    } else {
+                        try Self.expectReported(sentence, from: quote, facts: facts, context: name)
+                    }
                 }
             }
         }
@@ -159,6 +163,43 @@ struct DraftingScenarioTests {
         for word in tokenizer.tokenize(withoutReferences).words where word.folded != "…" {
             #expect(source.contains(word.folded), "\(context): \"\(word.folded)\" is not in utterance \(u)")
         }
+    }
+
+    /// A member's words reported in the third person say nothing the utterance did not: every word is
+    /// the utterance's, a form of one of its words made to agree (`wish` → `wishes`), a pronoun, or
+    /// a word of the sentence template; and the exact quote kept beside it is the utterance's own.
+    static func expectReported(_ sentence: NoteSentence, from u: Int, facts: SessionFacts, context: String) throws {
+        let tokenizer = Tokenizer()
+        let source = Set(tokenizer.tokenize(facts.segmented.utterances[u].text).words.map(\.folded))
+        let drafter = try Fixtures.agents().drafting.drafter
+        let speech = drafter.reportedSpeech
+        var allowed = Set(
+            drafter.phrases.filter { $0.key.hasPrefix("reported") || $0.key.hasPrefix("commitment") }.values
+                .flatMap { tokenizer.tokenize($0).words.map(\.folded) })
+        for set in speech.pronouns.values {
+            allowed.formUnion([set.subject, set.object, set.possessive, set.independent, set.reflexive, "had"])
+        }
+        allowed.formUnion(speech.agreement.values.joined())
+        for subject in Array(drafter.subjects.values) + Array(drafter.roleSubjects.values) {
+            allowed.formUnion(tokenizer.tokenize(subject).words.map(\.folded))
+        }
+        allowed.formUnion(speech.expansions.values.flatMap { $0.split(separator: " ").map(String.init) })
+        var depth = 0
+        let withoutReferences = String(
+            sentence.text.replacing("]'s", with: "]").filter { character in
+                if character == "[" { depth += 1 }
+                defer { if character == "]" { depth -= 1 } }
+                return depth == 0 && character != "]"
+            })
+        for word in tokenizer.tokenize(withoutReferences).words where !source.contains(word.folded) {
+            let w = word.folded
+            let agreed =
+                (w.hasSuffix("ies") && source.contains(String(w.dropLast(3)) + "y"))
+                || (w.hasSuffix("es") && source.contains(String(w.dropLast(2))))
+                || (w.hasSuffix("s") && source.contains(String(w.dropLast())))
+            #expect(allowed.contains(w) || agreed, "\(context): \"\(w)\" is not in utterance \(u)")
+        }
+        if let verbatim = sentence.verbatim { Self.expectQuote(verbatim, from: u, facts: facts, context: context) }
     }
 
     /// No note carries another roster person's name or alias, whatever the case, nor does the group note.

@@ -24,6 +24,9 @@ public struct NoteSentence: Sendable, Hashable {
     /// It says what the session did with everyone (the interventions with the group, the group's
     /// homework), the same in every member's note by design; the clone check leaves it out.
     public var groupLevel = false
+    /// The sentence as an exact quote, where its text reports the quoted utterance in other words:
+    /// assembly puts the exact words back where they matter (a risk statement).
+    public var verbatim: String? = nil
 
     public init(
         _ text: String, evidence: [Int] = [], basis: Basis = .transcript, source: String? = nil, quote: Int? = nil

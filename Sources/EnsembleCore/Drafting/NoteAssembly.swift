@@ -48,6 +48,8 @@ public struct NoteAssembly: Sendable {
         var findings: [Finding] = []
         let windows = self.protectedWindows(risk: risk, facts: facts)
         let names = NameTable(roster: facts.roster, lexicon: self.lexicon)
+        // A risk statement is written in the member's exact words, not reported in other words.
+        let riskEvidence = Set(risk.flags.flatMap(\.evidence))
 
         for attendee in session.attendees {
             guard attendee.present else {
@@ -94,6 +96,14 @@ public struct NoteAssembly: Sendable {
                 ? [NoteSentence(self.configuration.phrase("risk.screenFailed"), basis: .manual)]
                 : self.riskSentences(risk, attendee: attendee.id, facts: facts)
             structured[.plan] = self.withFollowUps(structured[.plan], risk: risk, attendee: attendee.id, facts: facts)
+            for field in NoteField.allCases {
+                for (offset, sentence) in structured[field].enumerated() {
+                    guard let verbatim = sentence.verbatim, let u = sentence.quote, riskEvidence.contains(u) else {
+                        continue
+                    }
+                    structured[field][offset].text = verbatim
+                }
+            }
             structured = self.keepingConfidences(
                 structured, for: attendee.id, names: names, facts: facts, windows: windows)
             notes.append(
@@ -362,6 +372,7 @@ public struct NoteAssembly: Sendable {
         sentences.compactMap { sentence in
             guard var kept = self.withholding(sentence, windows: windows, own: own) else { return nil }
             kept.text = filter.apply(kept.text)
+            kept.verbatim = kept.verbatim.map(filter.apply)
             return kept
         }
     }

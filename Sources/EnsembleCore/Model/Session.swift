@@ -243,6 +243,8 @@ public struct Attendee: Sendable, Hashable {
     public var address: Address?
     /// The interactive-complexity factor the clinician documented for this attendee (+90785).
     public var interactiveComplexity: InteractiveComplexityFactor?
+    /// The pronouns the attendee uses (`she`, `he`, `they`), for the third person in their note.
+    public var pronouns: String?
 
     public init(
         id: PersonID, name: String, aliases: [String] = [], role: AttendeeRole, relationship: String? = nil,
@@ -250,8 +252,9 @@ public struct Attendee: Sendable, Hashable {
         diagnoses: [String] = [], consent: Consent? = nil, coverage: Coverage? = nil,
         treatmentPlan: TreatmentPlan? = nil, measures: [Measure] = [], previousNoteSummary: String? = nil,
         noteFormat: NoteFormat? = nil, sex: AdministrativeSex? = nil, address: Address? = nil,
-        interactiveComplexity: InteractiveComplexityFactor? = nil
+        interactiveComplexity: InteractiveComplexityFactor? = nil, pronouns: String? = nil
     ) {
+        self.pronouns = pronouns
         self.id = id
         self.name = name
         self.aliases = aliases

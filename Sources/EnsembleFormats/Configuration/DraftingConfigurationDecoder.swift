@@ -23,7 +23,9 @@ public enum DraftingConfigurationDecoder {
         )
     }
 
-    public static func drafter(_ bytes: [UInt8], file: String) throws(FormatError) -> NoteDrafterConfiguration {
+    public static func drafter(_ bytes: [UInt8], file: String, language: PatternLanguage? = nil) throws(FormatError)
+        -> NoteDrafterConfiguration
+    {
         let root = try self.root(bytes, file: file)
         var subjects: [SessionKind: String] = [:]
         for (kind, field) in try self.keyed(root, "subjects", SessionKind.self, what: "a session kind") {
@@ -80,8 +82,56 @@ public enum DraftingConfigurationDecoder {
             protectedSpan: max(0, try root.required("protectedSpan", expected: "a whole number of utterances").int()),
             roleSubjects: try self.roleSubjects(root),
             sharedLineLimit: try self.fraction(root, "sharedLineLimit") ?? 0.2,
-            collateralNotes: try self.collateralNotes(root)
+            collateralNotes: try self.collateralNotes(root),
+            reportedSpeech: try self.reportedSpeech(root, irregular: language?.irregular ?? [:])
         )
+    }
+
+    /// `reportedSpeech`: pronoun sets and the word tables that turn first person into third.
+    private static func reportedSpeech(_ root: JSONField, irregular: [String: [String]]) throws(FormatError)
+        -> ReportedSpeechConfiguration
+    {
+        guard let field = try root.optional("reportedSpeech") else { return ReportedSpeechConfiguration() }
+        var pronouns: [String: ReportedSpeechConfiguration.Pronouns] = [:]
+        for (key, set) in try field.required("pronouns", expected: "an object of pronoun sets").members() {
+            func form(_ name: String) throws(FormatError) -> String {
+                try set.required(name, expected: "the \(name) pronoun").text()
+            }
+            pronouns[key] = ReportedSpeechConfiguration.Pronouns(
+                subject: try form("subject"), object: try form("object"), possessive: try form("possessive"),
+                independent: try form("independent"), reflexive: try form("reflexive"),
+                plural: try set.optional("plural")?.bool() ?? false)
+        }
+        let defaultField = try field.required("default", expected: "the pronoun set used when none is known")
+        let defaultPronouns = try defaultField.text()
+        guard pronouns[defaultPronouns] != nil else {
+            throw defaultField.error(.invalidValue, "names no pronoun set in reportedSpeech.pronouns")
+        }
+        var relationships: [String: String] = [:]
+        for (key, words) in try field.required("relationships", expected: "pronoun set → relationship words")
+            .members()
+        {
+            guard pronouns[key] != nil else { throw words.error(.invalidValue, "names no pronoun set") }
+            for word in try words.strings() { relationships[TextFolding.fold(word)] = key }
+        }
+        var agreement: [String: [String]] = [:]
+        for (verb, forms) in try field.required("agreement", expected: "verb → [singular, plural]").members() {
+            let list = try forms.strings()
+            guard list.count == 2 else { throw forms.error(.invalidValue, "expected [singular form, plural form]") }
+            agreement[verb] = list
+        }
+        func list(_ key: String, _ what: String) throws(FormatError) -> [String] {
+            try field.required(key, expected: what).strings().map(TextFolding.fold)
+        }
+        return ReportedSpeechConfiguration(
+            pronouns: pronouns, defaultPronouns: defaultPronouns, relationshipPronouns: relationships,
+            expansions: try self.strings(field, "expansions"), agreement: agreement,
+            adverbs: try list("adverbs", "words between a subject and its verb"),
+            unchanged: try list("unchanged", "verb forms that never agree"),
+            direct: try list("direct", "words that keep a sentence a quote"),
+            capitalised: try list("capitalised", "words always capitalised"),
+            asides: try list("asides", "asides dropped before a comma"),
+            fragmentOpeners: try list("fragmentOpeners", "first words of fragments"), irregular: irregular)
     }
 
     /// `collateralNotes`: `note` (the default) or `none`.

@@ -274,7 +274,8 @@ public enum SessionDecoder {
             sex: try field.optional("sex").map(self.sex),
             address: try field.optional("address").map(self.address),
             interactiveComplexity: try field.optional("interactiveComplexity")?.oneOf(
-                InteractiveComplexityFactor.self)
+                InteractiveComplexityFactor.self),
+            pronouns: try field.optional("pronouns")?.text(expected: "pronouns such as she, he or they")
         )
     }
 

@@ -58,6 +58,8 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
     /// How many utterances after a risk disclosure belong to it (the clinician's response, the
     /// other partner's reply) and are withheld from other attendees' notes.
     public var protectedSpan: Int
+    /// How a member's first-person statements become third-person reported speech.
+    public var reportedSpeech: ReportedSpeechConfiguration
 
     public init(
         version: String, subjects: [SessionKind: String], formats: [NoteFormat: [SectionTemplate]],
@@ -66,8 +68,10 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
         supportPhrases: [String], planPhrases: [String], planIgnorePhrases: [String], planOfferPhrases: [String],
         commitmentPhrases: [String], responsePhrases: [String],
         cloneSimilarity: Double, protectedTerms: [String] = [], protectedSpan: Int = 8,
-        roleSubjects: [String: String] = [:], sharedLineLimit: Double = 0.2, collateralNotes: Bool = true
+        roleSubjects: [String: String] = [:], sharedLineLimit: Double = 0.2, collateralNotes: Bool = true,
+        reportedSpeech: ReportedSpeechConfiguration = ReportedSpeechConfiguration()
     ) {
+        self.reportedSpeech = reportedSpeech
         self.collateralNotes = collateralNotes
         self.sharedLineLimit = sharedLineLimit
         self.version = version

@@ -12,6 +12,7 @@ public struct NoteDrafting: Sendable {
     private let plan: PlanSentences
     private let commitments: PhraseIndex<Bool>
     private let responses: PhraseIndex<Bool>
+    private let speech: ReportedSpeech
     private let firstPerson = WordTable(["i", "i'm", "i've", "i'd", "i'll", "me", "my", "myself"].map { ($0, true) })
     private let numbers = WordTable(
         ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "zero", "twice", "once"].map {
@@ -26,6 +27,7 @@ public struct NoteDrafting: Sendable {
         self.plan = PlanSentences(configuration)
         self.commitments = PhraseIndex(configuration.commitmentPhrases.map { ($0, true) })
         self.responses = PhraseIndex(configuration.responsePhrases.map { ($0, true) })
+        self.speech = ReportedSpeech(configuration.reportedSpeech)
     }
 
     public func draft(for attendeeID: PersonID, facts: SessionFacts) -> StructuredNote {
@@ -172,16 +174,60 @@ public struct NoteDrafting: Sendable {
         var chosen: [(u: Int, sentence: Int, text: String)] = []
         for candidate in candidates.sorted(by: { $0.score > $1.score || ($0.score == $1.score && $0.u < $1.u) }) {
             guard chosen.count < limit else { break }
-            guard let quote = self.quote(facts.sentence(candidate.u, candidate.sentence)), !quoted.contains(quote)
+            guard let quote = self.quote(facts.sentence(candidate.u, candidate.sentence)), !quoted.contains(quote),
+                facts.isSummary || !self.speech.configuration.isEnabled
+                    || (!self.speech.isFragment(quote) && self.speech.hasVerb(quote))
             else { continue }
             chosen.append((candidate.u, candidate.sentence, quote))
         }
         chosen.sort { ($0.u, $0.sentence) < ($1.u, $1.sentence) }
-        return chosen.compactMap { candidate in
-            guard quoted.insert(candidate.text).inserted else { return nil }
-            let key = facts.isSummary ? "reported.summary" : "reported"
-            return .quoting(candidate.u, self.configuration.phrase(key, ["Subject": subject, "quote": candidate.text]))
+        var sentences: [NoteSentence] = []
+        let speaking = self.speaking(attendee, facts: facts)
+        for candidate in chosen {
+            guard quoted.insert(candidate.text).inserted else { continue }
+            let first = sentences.isEmpty
+            let quoteKey = facts.isSummary ? "reported.summary" : first ? "reported" : "reported.next.quote"
+            let verbatim = self.configuration.phrase(
+                quoteKey, ["Subject": subject, "Pronoun": speaking?.pronoun ?? subject, "quote": candidate.text])
+            var sentence = NoteSentence.quoting(candidate.u, verbatim)
+            // The member's words in the third person, the exact quote kept for where it matters.
+            if !facts.isSummary, let speaking, let clause = speaking.clause(candidate.text) {
+                let key = first ? "reported.speech" : sentences.count % 2 == 1 ? "reported.next" : "reported.next.2"
+                sentence.text = self.configuration.phrase(
+                    key, ["Subject": subject, "Pronoun": speaking.pronoun, "clause": clause])
+                sentence.verbatim = verbatim
+            }
+            sentences.append(sentence)
         }
+        return sentences
+    }
+
+    /// How the note turns this attendee's words into reported speech: their pronoun (capitalised, to
+    /// open a sentence) and a clause maker; nil when reported speech is not configured.
+    private func speaking(_ attendee: Attendee, facts: SessionFacts) -> (
+        pronoun: String, clause: (String) -> String?
+    )? {
+        guard self.speech.configuration.isEnabled, let pronouns = self.speech.pronouns(for: attendee) else {
+            return nil
+        }
+        // Words someone in the session wrote with a capital inside a clause are names; they keep it.
+        var names: Set<UInt64>? = nil
+        let texts = facts.segmented.texts
+        let speech = self.speech
+        func keepsCapital(_ folded: String) -> Bool {
+            if names == nil {
+                var found = Set<UInt64>()
+                for text in texts where !text.isCaseless {
+                    for word in text.words where word.isCapitalized && !word.opensClause { found.insert(word.hash) }
+                }
+                names = found
+            }
+            return names!.contains(wordHash(folded))
+        }
+        return (
+            pronouns.subject.prefix(1).uppercased() + pronouns.subject.dropFirst(),
+            { speech.clause($0, pronouns: pronouns, keepsCapital: keepsCapital) }
+        )
     }
 
     private func observed(_ attendee: Attendee, subject: String, facts: SessionFacts, quoted: inout Set<String>)
@@ -194,6 +240,8 @@ public struct NoteDrafting: Sendable {
             let text = facts.segmented.texts[u]
             for (index, span) in text.sentences.enumerated()
             where span.words.count >= 4 && text.words[span.words.upperBound - 1].after == .question {
+                // Only a question about something clinical (`Is the heat on?` is not worth a line).
+                guard self.salient.containsMatch(in: text.words, range: span.words) else { continue }
                 guard let quote = self.quote(facts.sentence(u, index)), quoted.insert(quote).inserted else { continue }
                 sentences.append(.quoting(u, self.configuration.phrase("asked", ["Subject": subject, "quote": quote])))
                 break search
@@ -344,6 +392,7 @@ public struct NoteDrafting: Sendable {
         let object = self.configuration.phrase(
             "object.\(facts.session.kind.rawValue)", ["subject": subject.lowercased()])
         var commitments: [NoteSentence] = []
+        let speaking = facts.isSummary ? nil : self.speaking(attendee, facts: facts)
         var lastPlanPrompt: Int? = nil
         for u in 0..<facts.utteranceCount {
             if facts.isClinician[u] {
@@ -373,8 +422,14 @@ public struct NoteDrafting: Sendable {
                     guard self.commits(text, sentence: index), let quote = self.quote(facts.sentence(u, index)),
                         quoted.insert(quote).inserted
                     else { continue }
-                    commitments.append(
-                        .quoting(u, self.configuration.phrase("commitment", ["Subject": subject, "quote": quote])))
+                    let verbatim = self.configuration.phrase("commitment", ["Subject": subject, "quote": quote])
+                    var sentence = NoteSentence.quoting(u, verbatim)
+                    if let clause = speaking?.clause(quote) {
+                        sentence.text = self.configuration.phrase(
+                            "commitment.speech", ["Subject": subject, "clause": clause])
+                        sentence.verbatim = verbatim
+                    }
+                    commitments.append(sentence)
                     break
                 }
             }
