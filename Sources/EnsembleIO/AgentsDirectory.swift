@@ -110,7 +110,7 @@ public enum AgentsDirectory {
             screener: try DraftingConfigurationDecoder.screener(
                 screenerFile.bytes, file: screenerFile.file, language: language),
             interventions: try DraftingConfigurationDecoder.interventions(
-                interventionsFile.bytes, file: interventionsFile.file
+                interventionsFile.bytes, file: interventionsFile.file, language: language
             ),
             billing: try BillingConfigurationDecoder.rules(
                 billingRulesFile.bytes, file: billingRulesFile.file, payers: payersFile.bytes,

@@ -91,6 +91,8 @@ struct ReportedSpeech: Sendable {
     private let capitalised: Set<String>
     private let asides: Set<String>
     private let fragments: Set<String>
+    /// Hashes of words that are surely verbs or carry one (`i`, `am`, `can't`, irregular forms).
+    private let verbs: HashedWordSet
 
     init(_ configuration: ReportedSpeechConfiguration) {
         self.configuration = configuration
@@ -103,6 +105,11 @@ struct ReportedSpeech: Sendable {
         self.capitalised = Set(configuration.capitalised)
         self.asides = Set(configuration.asides)
         self.fragments = Set(configuration.fragmentOpeners)
+        let verbWords =
+            ["i"] + Array(configuration.expansions.keys) + Array(configuration.irregular.keys)
+            + Array(configuration.irregular.values.joined()) + configuration.unchanged
+            + Array(configuration.agreement.keys)
+        self.verbs = HashedWordSet(verbWords.map(wordHash))
     }
 
     /// The pronouns a note uses for an attendee: the chart's, else their relationship's, else the default.
@@ -133,30 +140,36 @@ struct ReportedSpeech: Sendable {
         let targets: Set<String> = [
             pronouns.subject, pronouns.object, pronouns.possessive, pronouns.independent, pronouns.reflexive,
         ]
-        var raws = sentence.split(separator: " ")
+        // Split on the space byte: a Character comparison per character costs far more.
+        var raws = sentence.utf8.split(separator: UInt8(ascii: " ")).map { Substring($0) }
         // An aside (`I mean,`) says nothing; dropped wherever it stands.
         var position = 0
         while position + 1 < raws.count {
-            let pair = (raws[position] + " " + raws[position + 1]).lowercased()
-            if pair.hasSuffix(","), self.asides.contains(String(pair.dropLast())) {
+            if raws[position + 1].last == ",",
+                self.asides.contains((raws[position] + " " + raws[position + 1].dropLast()).lowercased())
+            {
                 raws.removeSubrange(position...(position + 1))
             } else {
                 position += 1
             }
         }
-        guard !self.isFragment(raws), !sentence.contains(":") else { return nil }
+        guard !self.isFragment(raws), !sentence.utf8.contains(UInt8(ascii: ":")) else { return nil }
         // Opening by calling someone (`Mom, I said …`) speaks to them.
         if let first = raws.first, first.hasSuffix(","), raws.count > 1 {
             let called = String(first.dropLast()).lowercased()
             if self.configuration.relationshipPronouns[called] != nil || keepsCapital(called) { return nil }
         }
         for raw in raws {
-            let lead = raw.prefix { !$0.isLetter && !$0.isNumber }
-            let rest = raw.dropFirst(lead.count)
-            let core = rest.prefix { $0.isLetter || $0.isNumber || $0 == "'" || $0 == "’" || $0 == "-" }
-            let trail = rest.dropFirst(core.count)
-            if raw.contains("\"") || raw.contains("“") || raw.contains("”") { return nil }
-            let word = String(core.map { $0 == "’" ? "'" : $0 })
+            let scalars = raw.unicodeScalars
+            if scalars.contains(where: { $0 == "\"" || $0 == "“" || $0 == "”" }) { return nil }
+            let leadEnd = scalars.firstIndex(where: Self.isWordScalar) ?? scalars.endIndex
+            let coreEnd =
+                scalars[leadEnd...].firstIndex(where: { !Self.isWordScalar($0) && $0 != "'" && $0 != "’" && $0 != "-" })
+                ?? scalars.endIndex
+            let lead = raw[..<leadEnd]
+            let core = raw[leadEnd..<coreEnd]
+            let trail = raw[coreEnd...]
+            let word = core.unicodeScalars.contains("’") ? String(core.map { $0 == "’" ? "'" : $0 }) : String(core)
             let folded = word.lowercased()
             // Speaking to or for others, or already speaking of someone in the words the note would use.
             if self.direct.contains(folded) || targets.contains(folded) { return nil }
@@ -215,7 +228,9 @@ struct ReportedSpeech: Sendable {
 
     /// The sentence opens like a fragment that cannot stand as a clause (`Or my phone …`, `That I'm …`):
     /// its first word, or its first two, is a fragment opener.
-    func isFragment(_ sentence: String) -> Bool { self.isFragment(sentence.split(separator: " ")) }
+    func isFragment(_ sentence: String) -> Bool {
+        self.isFragment(Array(sentence.split(separator: " ", maxSplits: 2).prefix(2)))
+    }
 
     private func isFragment(_ words: [Substring]) -> Bool {
         func bare(_ word: Substring) -> String {
@@ -227,15 +242,26 @@ struct ReportedSpeech: Sendable {
     }
 
     /// The sentence holds a word that is surely a verb (a first-person subject, a form the language
-    /// lists, a modal, an `-ed` form); a list of words without one is not worth reporting.
-    func hasVerb(_ sentence: String) -> Bool {
-        sentence.split(separator: " ").contains { raw in
-            let word = String(raw.lowercased().map { $0 == "’" ? "'" : $0 }.filter { $0.isLetter || $0 == "'" })
-            return word == "i" || self.expansions[word] != nil || self.bases.contains(word)
-                || self.unchanged.contains(word) || self.configuration.agreement[word] != nil
-                || (word.hasSuffix("ed") && word.count > 3) || word.hasSuffix("n't") || word.hasSuffix("'s")
-                || word.hasSuffix("'re")
+    /// lists, a modal, an `-ed` form, a contraction); a list of words without one is not worth reporting.
+    func hasVerb(_ words: ArraySlice<Word>) -> Bool {
+        words.contains { word in
+            if self.verbs.contains(word.hash) { return true }
+            let folded = word.folded.utf8
+            func ends(_ suffix: String) -> Bool {
+                folded.count > suffix.utf8.count && folded.reversed().starts(with: suffix.utf8.reversed())
+            }
+            return (ends("ed") && folded.count > 3) || ends("n't") || ends("'s") || ends("'re")
         }
+    }
+
+    /// A letter or digit; ASCII without a property lookup.
+    private static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            let value = scalar.value
+            return (value >= 0x61 && value <= 0x7A) || (value >= 0x41 && value <= 0x5A)
+                || (value >= 0x30 && value <= 0x39)
+        }
+        return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
     }
 
     /// A past form or participle (`gone`, `tried`), which never agrees with its subject.

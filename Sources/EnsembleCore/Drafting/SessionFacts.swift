@@ -38,6 +38,8 @@ public struct SessionFacts: Sendable {
     /// Each present attendee's speech utterances, in order.
     public let utterancesOf: [PersonID: [Int]]
     public let lexicon: InterventionLexicon
+    /// Words someone wrote with a capital inside a clause (names, places): a note keeps their capital.
+    let capitalised: HashedWordSet
 
     public var session: Session { self.attributed.session }
     public var roster: Roster { self.attributed.roster }
@@ -50,17 +52,13 @@ public struct SessionFacts: Sendable {
     struct Readers: Sendable {
         let names: CompiledLexicon
         let interventions: InterventionLexicon
-        let techniques: PhraseIndex<Int>
+        let techniques: InterventionReader
         let groupAddress: PhraseIndex<Bool>
 
         init(names: CompiledLexicon, interventions: InterventionLexicon) {
             self.names = names
             self.interventions = interventions
-            self.techniques = PhraseIndex(
-                interventions.techniques.enumerated().flatMap { offset, technique in
-                    technique.phrases.map { ($0, offset) }
-                }
-            )
+            self.techniques = InterventionReader(interventions)
             self.groupAddress = PhraseIndex(interventions.groupAddress.map { ($0, true) })
         }
     }
@@ -175,11 +173,7 @@ public struct SessionFacts: Sendable {
             var named: [PersonID] = []
             var all: [PersonID] = []
             var sentences: [ClinicianSentence] = []
-            // Phrases never span sentences, so one pass over the utterance finds every sentence's.
-            var found = [[Int]](repeating: [], count: text.sentences.count)
-            techniques.forEachMatch(in: text.words) { range, technique in
-                found[text.words[range.lowerBound].sentence].append(technique)
-            }
+            let found = techniques.techniques(in: text)
             let sentenceNames = namesBySentence(text)
             for (offset, span) in text.sentences.enumerated() {
                 let toGroup = groupAddress.containsMatch(in: text.words, range: span.words)
@@ -207,6 +201,11 @@ public struct SessionFacts: Sendable {
             clinicianSentences[u] = sentences
             interventions[u] = sentences.flatMap(\.techniques).uniqued()
         }
+        var capitalised: [UInt64] = []
+        for text in segmented.texts where !text.isCaseless {
+            for word in text.words where word.isCapitalized && !word.opensClause { capitalised.append(word.hash) }
+        }
+        self.capitalised = HashedWordSet(capitalised)
         self.speaker = speaker
         self.isClinician = isClinician
         self.addressees = addressees
@@ -266,6 +265,9 @@ public struct SessionFacts: Sendable {
     static let you = HashedWordSet(
         ["you", "your", "yours", "yourself", "you're", "you've", "you'll", "you'd"].map { wordHash($0) })
 
+    /// Someone in the session wrote the word with a capital inside a clause: it is a name.
+    public func writesCapitalised(_ folded: String) -> Bool { self.capitalised.contains(wordHash(folded)) }
+
     /// The text of sentence `index` of utterance `u`.
     public func sentence(_ u: Int, _ index: Int) -> String {
         let span = self.segmented.texts[u].sentences[index]
@@ -289,4 +291,12 @@ public struct SessionFacts: Sendable {
     }
 
     public func technique(_ index: Int) -> InterventionLexicon.Technique { self.lexicon.techniques[index] }
+
+    /// What the clinician did with a technique in these utterances (naming the topic, where it has one).
+    public func describe(_ technique: Int, in utterances: [Int]) -> String {
+        guard self.lexicon.techniques[technique].topicDescription != nil else {
+            return self.lexicon.techniques[technique].description
+        }
+        return self.lexicon.describe(technique, words: utterances.map { self.segmented.texts[$0].words })
+    }
 }

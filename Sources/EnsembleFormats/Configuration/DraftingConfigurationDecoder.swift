@@ -2,25 +2,47 @@ public import EnsembleCore
 
 /// Decodes the drafting agents' configuration files; errors name the file and the field.
 public enum DraftingConfigurationDecoder {
-    public static func interventions(_ bytes: [UInt8], file: String) throws(FormatError) -> InterventionLexicon {
+    public static func interventions(_ bytes: [UInt8], file: String, language: PatternLanguage? = nil)
+        throws(FormatError) -> InterventionLexicon
+    {
         let root = try self.root(bytes, file: file)
         var techniques: [InterventionLexicon.Technique] = []
+        var fields: [String: JSONField] = [:]
         for item in try root.required("techniques", expected: "an array of techniques").array() {
-            techniques.append(
-                InterventionLexicon.Technique(
-                    id: try item.required("id", expected: "the technique's id").text(),
-                    modality: try item.required("modality", expected: "the modality (DBT, CBT …)").text(),
-                    name: try item.required("name", expected: "a short name").text(),
-                    description: try item.required("description", expected: "what the clinician did").text(),
-                    phrases: try item.required("phrases", expected: "phrases that show it").strings(),
-                    sensitive: try item.optional("sensitive")?.bool() ?? false
-                )
+            var topics: [(label: String, words: [String])] = []
+            if let field = try item.optional("topics") {
+                for (label, words) in try field.members() { topics.append((label, try words.strings())) }
+            }
+            let id = try item.required("id", expected: "the technique's id").text()
+            fields[id] = item
+            var technique = InterventionLexicon.Technique(
+                id: id,
+                modality: try item.required("modality", expected: "the modality (DBT, CBT …)").text(),
+                name: try item.required("name", expected: "a short name").text(),
+                description: try item.required("description", expected: "what the clinician did").text(),
+                phrases: try item.optional("phrases")?.strings() ?? [],
+                sensitive: try item.optional("sensitive")?.bool() ?? false,
+                patterns: try item.optional("patterns")?.strings() ?? [],
+                source: try item.optional("source")?.text(),
+                questionOnly: try item.optional("questionOnly")?.bool() ?? false,
+                topics: topics,
+                topicDescription: try item.optional("topicDescription")?.text()
             )
+            technique.generic = try item.optional("generic")?.bool() ?? false
+            techniques.append(technique)
         }
-        return InterventionLexicon(
+        let lexicon = InterventionLexicon(
             version: try self.version(root), techniques: techniques,
-            groupAddress: try root.required("groupAddress", expected: "words that address the whole group").strings()
+            groupAddress: try root.required("groupAddress", expected: "words that address the whole group").strings(),
+            language: language ?? PatternLanguage(version: "none")
         )
+        do {
+            _ = try lexicon.compiledPatterns()
+        } catch {
+            let field = fields[error.technique].flatMap { try? $0.optional("patterns") } ?? root
+            throw field.error(.invalidValue, "pattern `\(error.pattern)` does not compile: \(error.reason)")
+        }
+        return lexicon
     }
 
     public static func drafter(_ bytes: [UInt8], file: String, language: PatternLanguage? = nil) throws(FormatError)

@@ -176,7 +176,10 @@ public struct NoteDrafting: Sendable {
             guard chosen.count < limit else { break }
             guard let quote = self.quote(facts.sentence(candidate.u, candidate.sentence)), !quoted.contains(quote),
                 facts.isSummary || !self.speech.configuration.isEnabled
-                    || (!self.speech.isFragment(quote) && self.speech.hasVerb(quote))
+                    || (!self.speech.isFragment(quote)
+                        && self.speech.hasVerb(
+                            facts.segmented.texts[candidate.u].words[
+                                facts.segmented.texts[candidate.u].sentences[candidate.sentence].words]))
             else { continue }
             chosen.append((candidate.u, candidate.sentence, quote))
         }
@@ -210,20 +213,9 @@ public struct NoteDrafting: Sendable {
         guard self.speech.configuration.isEnabled, let pronouns = self.speech.pronouns(for: attendee) else {
             return nil
         }
-        // Words someone in the session wrote with a capital inside a clause are names; they keep it.
-        var names: Set<UInt64>? = nil
-        let texts = facts.segmented.texts
         let speech = self.speech
-        func keepsCapital(_ folded: String) -> Bool {
-            if names == nil {
-                var found = Set<UInt64>()
-                for text in texts where !text.isCaseless {
-                    for word in text.words where word.isCapitalized && !word.opensClause { found.insert(word.hash) }
-                }
-                names = found
-            }
-            return names!.contains(wordHash(folded))
-        }
+        // A word someone in the session wrote with a capital inside a clause is a name; it keeps it.
+        let keepsCapital = facts.writesCapitalised
         return (
             pronouns.subject.prefix(1).uppercased() + pronouns.subject.dropFirst(),
             { speech.clause($0, pronouns: pronouns, keepsCapital: keepsCapital) }
@@ -308,7 +300,10 @@ public struct NoteDrafting: Sendable {
             NoteSentence(
                 self.configuration.phrase(
                     "intervention.directed",
-                    ["description": facts.technique(technique).description, "subject": subject.lowercased()]
+                    [
+                        "description": facts.describe(technique, in: directed[technique] ?? []),
+                        "subject": subject.lowercased(),
+                    ]
                 ),
                 evidence: Array((directed[technique] ?? []).uniqued().prefix(3))
             )
@@ -326,7 +321,8 @@ public struct NoteDrafting: Sendable {
                 self.configuration.phrase(
                     "interventions.group",
                     [
-                        "descriptions": Self.list(batch.map { facts.technique($0).description }, separator: "; "),
+                        "descriptions": Self.list(
+                            batch.map { facts.describe($0, in: group[$0] ?? []) }, separator: "; "),
                         "object": object,
                     ]
                 ),
