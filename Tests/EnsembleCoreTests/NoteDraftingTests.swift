@@ -67,7 +67,8 @@ struct NoteDraftingTests {
         let reported = maria.structured[.reported]
         #expect(reported.contains { $0.quote == 1 && $0.text.contains("two panic attacks") })
         let response = try #require(maria.structured[.response].first)
-        #expect(response.quote == 5)
+        // The clinician taught TIPP and practised paced breathing in one breath; either is what helped.
+        #expect(response.text.hasPrefix("Member reported that ") && response.text.hasSuffix(" helped."))
         #expect(response.evidence == [4, 5])
         #expect(!maria.text.contains("blowup"))
         #expect(!maria.text.contains("Marcus"))
@@ -262,5 +263,46 @@ struct ReportedSpeechTests {
         // A trivial question is not a line of the note; speech to others (`you`, `we`) stays a quote.
         #expect(!marcusNote.contains("heat"))
         #expect(!marcusNote.contains("that they guys"))
+    }
+}
+
+@Suite("Note drafting: response to interventions")
+struct ResponseTests {
+    static let clinician = ScriptedSession.clinician
+
+    @Test func response_isReadFromTheReply_namingWhatWasPractised() async throws {
+        let lines: [(String, String)] = [
+            (
+                Self.clinician,
+                "Welcome, everyone. Tonight's skill is paced breathing: breathe out longer than you breathe in."
+            ),
+            (Self.clinician, "Let's practice together for one minute. Everyone, eyes on a spot on the floor."),
+            ("CL-1", "Honestly that didn't really help, I just felt silly."),
+            ("CL-2", "My shoulders dropped and I felt a lot calmer."),
+            (
+                Self.clinician,
+                "Thank you both. Jordan, it sounds like this week was heavy. Any thoughts of not wanting to be here?"
+            ),
+            ("CL-3", "No. I'm not going to do anything like that."),
+        ]
+        let people = [
+            ScriptedSession.Person("CL-1", "Maria Lopez"), ScriptedSession.Person("CL-2", "Marcus Reed"),
+            ScriptedSession.Person("CL-3", "Jordan Blake"),
+        ]
+        let run = try await ScriptedSession(kind: .group, people: people, lines: lines).draft()
+        func response(_ id: String) throws -> [NoteSentence] {
+            try #require(run.note(for: PersonID(id))).structured[.response]
+        }
+        let maria = try response("CL-1")
+        #expect(
+            maria.contains {
+                $0.text == "Member reported that paced breathing did not help." && $0.evidence.contains(2)
+            })
+        #expect(!maria.contains { $0.text.contains("paced breathing helped") })
+        let marcus = try response("CL-2")
+        #expect(marcus.contains { $0.text == "Member reported that paced breathing helped." })
+        // A denial of risk is not declining an intervention, and validation is not something one tries.
+        let jordan = try response("CL-3")
+        #expect(!jordan.contains { $0.text.contains("declined") })
     }
 }

@@ -8,6 +8,7 @@ public struct InterventionLexicon: Sendable, Hashable {
             a.id == b.id && a.modality == b.modality && a.name == b.name && a.description == b.description
                 && a.phrases == b.phrases && a.patterns == b.patterns && a.source == b.source
                 && a.questionOnly == b.questionOnly && a.sensitive == b.sensitive && a.generic == b.generic
+                && a.practice == b.practice
                 && a.topicDescription == b.topicDescription
                 && a.topics.map(\.label) == b.topics.map(\.label) && a.topics.map(\.words) == b.topics.map(\.words)
         }
@@ -36,6 +37,9 @@ public struct InterventionLexicon: Sendable, Hashable {
         /// A fallback (coping-skills coaching, psychoeducation): not named where a specific technique
         /// is found in the same utterance.
         public var generic: Bool = false
+        /// Something a member does or tries (a skill, an exercise, a rehearsal), so a note may say how
+        /// they took to it; not a stance of the clinician's (validation, reflection).
+        public var practice: Bool = false
         /// Topics the technique may be about (`anxiety` → `anxiety`, `panic`): the first one named in
         /// the clinician's sentence fills `{topic}` in `topicDescription`.
         public var topics: [(label: String, words: [String])]

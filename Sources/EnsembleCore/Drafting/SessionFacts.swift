@@ -40,6 +40,7 @@ public struct SessionFacts: Sendable {
     public let lexicon: InterventionLexicon
     /// Words someone wrote with a capital inside a clause (names, places): a note keeps their capital.
     let capitalised: HashedWordSet
+    private let reader: InterventionReader
 
     public var session: Session { self.attributed.session }
     public var roster: Roster { self.attributed.roster }
@@ -206,6 +207,7 @@ public struct SessionFacts: Sendable {
             for word in text.words where word.isCapitalized && !word.opensClause { capitalised.append(word.hash) }
         }
         self.capitalised = HashedWordSet(capitalised)
+        self.reader = readers.techniques
         self.speaker = speaker
         self.isClinician = isClinician
         self.addressees = addressees
@@ -264,6 +266,11 @@ public struct SessionFacts: Sendable {
     /// `you` and its forms.
     static let you = HashedWordSet(
         ["you", "your", "yours", "yourself", "you're", "you've", "you'll", "you'd"].map { wordHash($0) })
+
+    /// The techniques a text names (the member's own words naming a skill: `the paced breathing`).
+    public func techniques(named text: TokenizedText) -> [Int] {
+        self.reader.techniques(in: text).joined().uniqued()
+    }
 
     /// Someone in the session wrote the word with a capital inside a clause: it is a name.
     public func writesCapitalised(_ folded: String) -> Bool { self.capitalised.contains(wordHash(folded)) }

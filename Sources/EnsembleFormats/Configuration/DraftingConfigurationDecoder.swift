@@ -29,6 +29,7 @@ public enum DraftingConfigurationDecoder {
                 topicDescription: try item.optional("topicDescription")?.text()
             )
             technique.generic = try item.optional("generic")?.bool() ?? false
+            technique.practice = try item.optional("practice")?.bool() ?? false
             techniques.append(technique)
         }
         let lexicon = InterventionLexicon(
@@ -98,7 +99,8 @@ public enum DraftingConfigurationDecoder {
             planIgnorePhrases: try root.required("planIgnorePhrases", expected: "an array of phrases").strings(),
             planOfferPhrases: try root.required("planOfferPhrases", expected: "an array of phrases").strings(),
             commitmentPhrases: try root.required("commitmentPhrases", expected: "an array of phrases").strings(),
-            responsePhrases: try root.required("responsePhrases", expected: "an array of phrases").strings(),
+            responseKinds: try self.responseKinds(root, language: language),
+            language: language ?? PatternLanguage(version: "none"),
             cloneSimilarity: similarityValue,
             protectedTerms: try root.required("protectedTerms", expected: "an array of phrases").strings(),
             protectedSpan: max(0, try root.required("protectedSpan", expected: "a whole number of utterances").int()),
@@ -154,6 +156,32 @@ public enum DraftingConfigurationDecoder {
             capitalised: try list("capitalised", "words always capitalised"),
             asides: try list("asides", "asides dropped before a comma"),
             fragmentOpeners: try list("fragmentOpeners", "first words of fragments"), irregular: irregular)
+    }
+
+    /// `responses`: how a member may take to an intervention, each with patterns that must compile.
+    private static func responseKinds(_ root: JSONField, language: PatternLanguage?) throws(FormatError)
+        -> [ResponseKind]
+    {
+        guard let field = try root.optional("responses") else { return [] }
+        var kinds: [ResponseKind] = []
+        for item in try field.array(expected: "an array of response kinds") {
+            let patternsField = try item.required("patterns", expected: "patterns of the pattern language")
+            let kind = ResponseKind(
+                id: try item.required("id", expected: "the response kind's id").text(),
+                description: try item.required("description", expected: "what the member did").text(),
+                patterns: try patternsField.strings(),
+                source: try item.optional("source")?.text())
+            if let language {
+                do {
+                    _ = try ConceptMatcher(kind.patterns.map { ($0, 0) }, language: language)
+                } catch {
+                    throw patternsField.error(
+                        .invalidValue, "pattern `\(error.pattern)` does not compile: \(error.reason)")
+                }
+            }
+            kinds.append(kind)
+        }
+        return kinds
     }
 
     /// `collateralNotes`: `note` (the default) or `none`.

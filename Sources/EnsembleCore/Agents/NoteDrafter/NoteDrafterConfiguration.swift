@@ -48,8 +48,11 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
     public var planOfferPhrases: [String]
     /// Openings of a client's sentence that commit to something (`I'll try`, `I'm going to`).
     public var commitmentPhrases: [String]
-    /// Words in a client's reply that show how an intervention landed (`helped`, `calmer`, `makes sense`).
-    public var responsePhrases: [String]
+    /// How a member took to an intervention (`helpful`, `doubtful`, `willing`), each recognised by
+    /// patterns of the pattern language in the member's reply.
+    public var responseKinds: [ResponseKind]
+    /// The shared vocabulary the response patterns are written over.
+    public var language: PatternLanguage
     /// Above this similarity two notes are reported as near-copies.
     public var cloneSimilarity: Double
     /// Words that mark talk of violence or abuse; in couples and family sessions a sentence holding
@@ -66,7 +69,8 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
         phrases: [String: String], notAssessed: [NoteField: String], disclaimer: String, manualNote: String,
         maximumReported: Int, minimumQuoteWords: Int, maximumQuoteWords: Int, salientWords: [String], fillers: [String],
         supportPhrases: [String], planPhrases: [String], planIgnorePhrases: [String], planOfferPhrases: [String],
-        commitmentPhrases: [String], responsePhrases: [String],
+        commitmentPhrases: [String], responseKinds: [ResponseKind] = [],
+        language: PatternLanguage = PatternLanguage(version: "none"),
         cloneSimilarity: Double, protectedTerms: [String] = [], protectedSpan: Int = 8,
         roleSubjects: [String: String] = [:], sharedLineLimit: Double = 0.2, collateralNotes: Bool = true,
         reportedSpeech: ReportedSpeechConfiguration = ReportedSpeechConfiguration()
@@ -92,7 +96,8 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
         self.planIgnorePhrases = planIgnorePhrases
         self.planOfferPhrases = planOfferPhrases
         self.commitmentPhrases = commitmentPhrases
-        self.responsePhrases = responsePhrases
+        self.responseKinds = responseKinds
+        self.language = language
         self.cloneSimilarity = cloneSimilarity
         self.protectedTerms = protectedTerms
         self.protectedSpan = protectedSpan
@@ -134,5 +139,21 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
             return String(decoding: output, as: UTF8.self)
         }
+    }
+}
+
+/// One way a member may take to an intervention, as the note writes it.
+public struct ResponseKind: Sendable, Hashable {
+    public var id: String
+    /// A clause after the subject, with `{what}` for the intervention (`reported that {what} helped`).
+    public var description: String
+    public var patterns: [String]
+    public var source: String?
+
+    public init(id: String, description: String, patterns: [String], source: String? = nil) {
+        self.id = id
+        self.description = description
+        self.patterns = patterns
+        self.source = source
     }
 }

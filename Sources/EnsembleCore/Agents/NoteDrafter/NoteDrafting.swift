@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The pure procedure behind `NoteDrafter`: one attendee's structured note from the session facts.
 ///
 /// Every sentence cites what it rests on: the attendee's own utterances, a clinician's utterance to
@@ -11,7 +13,8 @@ public struct NoteDrafting: Sendable {
     private let support: PhraseIndex<Bool>
     private let plan: PlanSentences
     private let commitments: PhraseIndex<Bool>
-    private let responses: PhraseIndex<Bool>
+    /// The response kinds' patterns, valued by kind; nil when none is configured.
+    private let responses: ConceptMatcher<Int>?
     private let speech: ReportedSpeech
     private let firstPerson = WordTable(["i", "i'm", "i've", "i'd", "i'll", "me", "my", "myself"].map { ($0, true) })
     private let numbers = WordTable(
@@ -26,9 +29,27 @@ public struct NoteDrafting: Sendable {
         self.support = PhraseIndex(configuration.supportPhrases.map { ($0, true) })
         self.plan = PlanSentences(configuration)
         self.commitments = PhraseIndex(configuration.commitmentPhrases.map { ($0, true) })
-        self.responses = PhraseIndex(configuration.responsePhrases.map { ($0, true) })
+        self.responses = Self.responseMatcher(configuration.responseKinds, language: configuration.language)
         self.speech = ReportedSpeech(configuration.reportedSpeech)
     }
+
+    /// The response kinds' patterns compiled once per process for each configuration (the loader
+    /// compiled each kind's patterns to check them).
+    private static func responseMatcher(_ kinds: [ResponseKind], language: PatternLanguage) -> ConceptMatcher<Int>? {
+        guard !kinds.isEmpty else { return nil }
+        if let known = Self.recent.withLock({ $0.first { $0.0 == kinds && $0.1 == language }?.2 }) { return known }
+        guard
+            let compiled = try? ConceptMatcher(
+                kinds.enumerated().flatMap { offset, kind in kind.patterns.map { ($0, offset) } }, language: language)
+        else { return nil }
+        Self.recent.withLock { recent in
+            recent.insert((kinds, language, compiled), at: 0)
+            if recent.count > 4 { recent.removeLast() }
+        }
+        return compiled
+    }
+
+    private static let recent = Mutex<[([ResponseKind], PatternLanguage, ConceptMatcher<Int>)]>([])
 
     public func draft(for attendeeID: PersonID, facts: SessionFacts) -> StructuredNote {
         guard let attendee = facts.session.attendee(attendeeID) else { return StructuredNote() }
@@ -334,47 +355,65 @@ public struct NoteDrafting: Sendable {
         return (sentences, directedUtterances)
     }
 
-    /// How the attendee took to what the clinicians did: their replies, soon after an intervention or a
-    /// prompt to them or the group, that say how it landed (`That one really did help`).
+    /// How the attendee took to what the clinicians did: their reply, soon after an intervention or a
+    /// prompt to them or the group, read for a kind of response (`reported that paced breathing
+    /// helped`, `expressed doubt about it`), citing the reply and the clinician's utterance it answers.
     private func response(
         _ attendee: Attendee, subject: String, facts: SessionFacts, prompts: [Int], quoted: inout Set<String>
     ) -> [NoteSentence] {
         // A summary's bullets are the clinician's account, all reported as such; none is a reply.
-        guard !facts.isSummary else { return [] }
-        var candidates: [(score: Int, prompt: Int, reply: Int, quote: String)] = []
+        guard !facts.isSummary, let matcher = self.responses else { return [] }
+        let kinds = self.configuration.responseKinds
+        var chosen: [(kind: Int, prompt: Int, reply: Int, what: String)] = []
+        var lastIntervention: Int? = nil
+        var cursor = 0
         for reply in facts.utterancesOf[attendee.id] ?? [] {
+            // The latest clinician utterance before the reply that had them or the group practise something.
+            while cursor < reply {
+                if facts.isClinician[cursor],
+                    facts.interventions[cursor].contains(where: { facts.technique($0).practice }),
+                    facts.clinician(cursor, speaksTo: attendee.id)
+                {
+                    lastIntervention = cursor
+                }
+                cursor += 1
+            }
             // The clinician utterance this reply answers: the nearest one before it, within three.
             guard
                 let prompt = (max(0, reply - 3)..<reply).reversed().first(where: {
                     facts.isClinician[$0] && facts.clinician($0, speaksTo: attendee.id)
-                })
+                }),
+                let intervention = lastIntervention, reply - intervention <= 8
             else { continue }
-            let kind = facts.segment(of: reply)?.kind ?? ""
             let text = facts.segmented.texts[reply]
-            for (index, span) in text.sentences.enumerated()
-            where span.words.count >= 3 && text.words[span.words.upperBound - 1].after != .question {
-                guard self.responses.containsMatch(in: text.words, range: span.words),
-                    !self.commits(text, sentence: index)
-                else { continue }
-                var score = 2
-                if !facts.interventions[prompt].isEmpty { score += 1 }
-                if prompts.contains(prompt) { score += 1 }
-                if kind == "practice" || kind == "teaching" { score += 1 }
-                guard let quote = self.quote(facts.sentence(reply, index)) else { continue }
-                candidates.append((score, prompt, reply, quote))
-                break
-            }
+            let read = matcher.read(text.words)
+            // The first kind in the configuration's order wins (`didn't help` before `help`).
+            guard
+                let match = matcher.matches(in: read).filter({ match in
+                    let sentence = text.sentences[text.words[match.words.lowerBound].sentence].words
+                    return text.words[sentence.upperBound - 1].after != .question
+                        && !self.commits(text, sentence: text.words[match.words.lowerBound].sentence)
+                }).min(by: { $0.value < $1.value }),
+                !chosen.contains(where: { $0.kind == match.value })
+            else { continue }
+            // What they took to: the skill their reply names, else the one just practised.
+            let named = facts.techniques(named: text).filter { facts.technique($0).practice }
+            let technique = (named.first ?? facts.interventions[intervention].first { facts.technique($0).practice })
+                .map { facts.technique($0).name }
+            chosen.append(
+                (match.value, prompt, reply, technique ?? self.configuration.phrase("response.what.default")))
+            if chosen.count == 2 { break }
         }
-        // A reply counts as a response when it answers an intervention or comes in teaching or practice.
-        let chosen = candidates.filter { $0.score >= 3 }
-            .sorted { $0.score > $1.score || ($0.score == $1.score && $0.reply < $1.reply) }
-            .prefix(2).sorted { $0.reply < $1.reply }
-        return chosen.compactMap { candidate in
-            guard quoted.insert(candidate.quote).inserted else { return nil }
-            return .quoting(
-                candidate.reply, self.configuration.phrase("response", ["Subject": subject, "quote": candidate.quote]),
-                evidence: [candidate.prompt]
-            )
+        return chosen.map { item in
+            NoteSentence(
+                self.configuration.phrase(
+                    "response.kind",
+                    [
+                        "Subject": subject,
+                        "description": NoteDrafterConfiguration.fill(
+                            ["d": kinds[item.kind].description], "d", ["what": item.what]),
+                    ]),
+                evidence: [item.prompt, item.reply])
         }
     }
 
