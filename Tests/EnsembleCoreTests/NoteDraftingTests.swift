@@ -306,3 +306,40 @@ struct ResponseTests {
         #expect(!jordan.contains { $0.text.contains("declined") })
     }
 }
+
+@Suite("Note drafting: member-specific plans")
+struct PlanTests {
+    static let clinician = ScriptedSession.clinician
+
+    @Test func plans_neverSpeakOfAnAbsentMember_norReachOneWhoHadLeft() async throws {
+        let lines: [(String, String)] = [
+            (Self.clinician, "Welcome, everyone. Maria, how was your week?"),
+            ("CL-1", "I had two panic attacks at work, and I used the breathing both times."),
+            (Self.clinician, "Marcus, how about you?"),
+            ("CL-2", "I argued with my brother again on Thursday."),
+            (
+                Self.clinician,
+                "Priya is in the hospital this week, so let's all sign a card for her before next session."
+            ),
+            ("CL-1", "I have to head out early today for my daughter's recital, sorry."),
+            (Self.clinician, "Of course, Maria. Take care."),
+            ("CL-2", "I think the cold water would have helped me on Thursday."),
+            (Self.clinician, "For homework this week, everyone practise paced breathing once a day."),
+            ("CL-2", "I'll try it before work each morning."),
+        ]
+        // Maria attended the first minute (the transcript's lines are ten seconds apart); Priya is absent.
+        var maria = ScriptedSession.Person("CL-1", "Maria Lopez")
+        maria.attendee.minutesAttended = 1
+        var priya = ScriptedSession.Person("CL-3", "Priya Raman")
+        priya.attendee.present = false
+        let people = [maria, ScriptedSession.Person("CL-2", "Marcus Reed"), priya]
+        let run = try await ScriptedSession(kind: .group, people: people, lines: lines).draft()
+        let mariaPlan = try #require(run.note(for: PersonID("CL-1"))).structured[.plan]
+        let marcusPlan = try #require(run.note(for: PersonID("CL-2"))).structured[.plan]
+        // The card for the absent member is nobody's plan; the homework set after Maria left is not hers.
+        for sentence in mariaPlan + marcusPlan { #expect(!sentence.text.contains("card")) }
+        #expect(!mariaPlan.contains { $0.evidence.contains(8) })
+        #expect(marcusPlan.contains { $0.evidence == [8] && $0.text.contains("paced breathing once a day") })
+        #expect(marcusPlan.contains { $0.evidence == [9] && $0.text.contains("will try it before work") })
+    }
+}

@@ -50,6 +50,8 @@ public struct ReportedSpeechConfiguration: Sendable, Hashable {
     /// First words of a fragment that cannot stand as a clause (`or`, `because`): such a sentence is
     /// not reported.
     public var fragmentOpeners: [String]
+    /// Present-tense verbs that end in `-ed` (`need`, `proceed`): not past forms.
+    public var presentInEd: [String]
     /// Irregular verb forms (base → forms), from the language configuration: a form is not a base.
     public var irregular: [String: [String]]
 
@@ -58,8 +60,9 @@ public struct ReportedSpeechConfiguration: Sendable, Hashable {
         relationshipPronouns: [String: String] = [:],
         expansions: [String: String] = [:], agreement: [String: [String]] = [:], adverbs: [String] = [],
         unchanged: [String] = [], direct: [String] = [], capitalised: [String] = [], asides: [String] = [],
-        fragmentOpeners: [String] = [], irregular: [String: [String]] = [:]
+        fragmentOpeners: [String] = [], presentInEd: [String] = [], irregular: [String: [String]] = [:]
     ) {
+        self.presentInEd = presentInEd
         self.asides = asides
         self.fragmentOpeners = fragmentOpeners
         self.pronouns = pronouns
@@ -91,6 +94,7 @@ struct ReportedSpeech: Sendable {
     private let capitalised: Set<String>
     private let asides: Set<String>
     private let fragments: Set<String>
+    private let presentInEd: Set<String>
     /// Hashes of words that are surely verbs or carry one (`i`, `am`, `can't`, irregular forms).
     private let verbs: HashedWordSet
 
@@ -105,6 +109,7 @@ struct ReportedSpeech: Sendable {
         self.capitalised = Set(configuration.capitalised)
         self.asides = Set(configuration.asides)
         self.fragments = Set(configuration.fragmentOpeners)
+        self.presentInEd = Set(configuration.presentInEd)
         let verbWords =
             ["i"] + Array(configuration.expansions.keys) + Array(configuration.irregular.keys)
             + Array(configuration.irregular.values.joined()) + configuration.unchanged
@@ -266,7 +271,8 @@ struct ReportedSpeech: Sendable {
 
     /// A past form or participle (`gone`, `tried`), which never agrees with its subject.
     private func isPastForm(_ word: String) -> Bool {
-        (self.unchanged.contains(word) && !self.bases.contains(word)) || word.hasSuffix("ed")
+        (self.unchanged.contains(word) && !self.bases.contains(word))
+            || (word.hasSuffix("ed") && !self.presentInEd.contains(word))
     }
 
     /// A verb after a third-person subject: from the agreement table, unchanged when it cannot be a
@@ -274,7 +280,11 @@ struct ReportedSpeech: Sendable {
     private func agreeing(_ verb: String, plural: Bool) -> String {
         if let forms = self.configuration.agreement[verb], forms.count == 2 { return forms[plural ? 1 : 0] }
         if plural || self.unchanged.contains(verb) { return verb }
-        if !self.bases.contains(verb) && (verb.hasSuffix("ed") || verb.hasSuffix("ing")) { return verb }
+        if !self.bases.contains(verb) && !self.presentInEd.contains(verb)
+            && (verb.hasSuffix("ed") || verb.hasSuffix("ing"))
+        {
+            return verb
+        }
         guard verb.allSatisfy({ $0.isLetter }), verb.count > 1 else { return verb }
         let last = verb.last!
         let beforeLast = verb.dropLast().last!

@@ -155,7 +155,9 @@ public enum DraftingConfigurationDecoder {
             direct: try list("direct", "words that keep a sentence a quote"),
             capitalised: try list("capitalised", "words always capitalised"),
             asides: try list("asides", "asides dropped before a comma"),
-            fragmentOpeners: try list("fragmentOpeners", "first words of fragments"), irregular: irregular)
+            fragmentOpeners: try list("fragmentOpeners", "first words of fragments"),
+            presentInEd: try field.optional("presentInEd")?.strings().map(TextFolding.fold) ?? [],
+            irregular: irregular)
     }
 
     /// `responses`: how a member may take to an intervention, each with patterns that must compile.

@@ -63,10 +63,11 @@ public struct NoteDrafting: Sendable {
         note[.interventions] = interventions.sentences
         note[.response] = self.response(
             attendee, subject: subject, facts: facts, prompts: interventions.directed, quoted: &quoted)
+        // The plan takes its commitments before the report picks what else to say.
+        note[.plan] = self.plan(attendee, subject: subject, facts: facts, quoted: &quoted)
         note[.reported] = self.reported(attendee, subject: subject, facts: facts, quoted: &quoted)
         note[.observed] = self.observed(attendee, subject: subject, facts: facts, quoted: &quoted)
         note[.measures] = self.measures(attendee)
-        note[.plan] = self.plan(attendee, subject: subject, facts: facts, quoted: &quoted)
         note[.problem] = self.problem(attendee, subject: subject, reported: note[.reported])
         for field in NoteField.allCases
         where note[field].isEmpty && field != .risk && field != .progress && field != .goals {
@@ -429,8 +430,12 @@ public struct NoteDrafting: Sendable {
         var commitments: [NoteSentence] = []
         let speaking = facts.isSummary ? nil : self.speaking(attendee, facts: facts)
         var lastPlanPrompt: Int? = nil
-        for u in 0..<facts.utteranceCount {
+        // Roster people not present: a plan that speaks of one is about them, and theirs alone.
+        let absent = Set(facts.session.attendees.filter { !$0.present }.map(\.id))
+        let departure = self.departure(of: attendee, facts: facts)
+        for u in 0..<(departure ?? facts.utteranceCount) {
             if facts.isClinician[u] {
+                if facts.mentioned[u].contains(where: absent.contains) { continue }
                 let text = facts.segmented.texts[u]
                 for sentence in facts.clinicianSentences[u] where self.plan.isPlan(text, sentence: sentence.index) {
                     // A member may take up a plan proposed to someone else; its wording is not theirs.
@@ -470,6 +475,20 @@ public struct NoteDrafting: Sendable {
             }
         }
         return Array(individual.prefix(3)) + Array(group.prefix(2)) + Array(commitments.prefix(2))
+    }
+
+    /// Where an attendee who left early stopped hearing the session: the first utterance after they
+    /// left, from the transcript's times and their minutes attended, else two utterances after their
+    /// last word. Nil when they stayed to the end.
+    func departure(of attendee: Attendee, facts: SessionFacts) -> Int? {
+        guard let minutes = attendee.minutesAttended, minutes < facts.session.durationMinutes else { return nil }
+        let utterances = facts.segmented.utterances
+        if let first = utterances.lazy.compactMap(\.start).first {
+            let leaving = first + Double(minutes) * 60
+            return utterances.firstIndex { ($0.start ?? -.infinity) > leaving }
+        }
+        guard let last = facts.utterancesOf[attendee.id]?.last else { return nil }
+        return min(facts.utteranceCount, last + 3)
     }
 
     /// For PIRP notes: the diagnoses on file and the concern the attendee raised first.
