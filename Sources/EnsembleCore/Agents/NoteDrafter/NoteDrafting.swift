@@ -318,17 +318,24 @@ public struct NoteDrafting: Sendable {
                 }
             }
         }
-        var sentences = directedOrder.map { technique in
-            NoteSentence(
-                self.configuration.phrase(
-                    "intervention.directed",
-                    [
-                        "description": facts.describe(technique, in: directed[technique] ?? []),
-                        "subject": subject.lowercased(),
-                    ]
-                ),
-                evidence: Array((directed[technique] ?? []).uniqued().prefix(3))
-            )
+        // Work with the attendee in one sentence; safety work each in its own, so the confidentiality
+        // filter can withhold it alone.
+        let directedBatches =
+            [directedOrder.filter { !facts.technique($0).sensitive }]
+            + directedOrder.filter { facts.technique($0).sensitive }.map { [$0] }
+        var sentences: [NoteSentence] = []
+        for batch in directedBatches where !batch.isEmpty {
+            sentences.append(
+                NoteSentence(
+                    self.configuration.phrase(
+                        "intervention.directed",
+                        [
+                            "description": Self.clauses(batch.map { facts.describe($0, in: directed[$0] ?? []) }),
+                            "subject": subject.lowercased(),
+                        ]
+                    ),
+                    evidence: Array(batch.flatMap { (directed[$0] ?? []).prefix(2) }.uniqued().sorted().prefix(4))
+                ))
         }
         // Group-wide work in one sentence; safety work each in its own, so the confidentiality filter
         // can withhold it alone.
@@ -343,8 +350,7 @@ public struct NoteDrafting: Sendable {
                 self.configuration.phrase(
                     "interventions.group",
                     [
-                        "descriptions": Self.list(
-                            batch.map { facts.describe($0, in: group[$0] ?? []) }, separator: "; "),
+                        "descriptions": Self.clauses(batch.map { facts.describe($0, in: group[$0] ?? []) }),
                         "object": object,
                     ]
                 ),
@@ -613,6 +619,11 @@ public struct NoteDrafting: Sendable {
             return items.dropLast().joined(separator: separator) + (separator == ", " ? " and " : "; and ")
                 + items[items.count - 1]
         }
+    }
+
+    /// Clauses joined as a list: with semicolons when one of them holds a comma itself.
+    static func clauses(_ items: [String]) -> String {
+        Self.list(items, separator: items.contains { $0.contains(",") } ? "; " : ", ")
     }
 
     static func format(_ value: Double) -> String {
