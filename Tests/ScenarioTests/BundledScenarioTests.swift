@@ -72,7 +72,7 @@ struct BundledScenarioTests {
         let referenced =
             expected.speakers.values.compactMap { $0 } + expected.utterances.values.compactMap { $0 }
             + expected.risk.map(\.clientId) + expected.noRisk + expected.claims.map(\.clientId) + expected.noClaim
-            + expected.noAIDraft + Array(expected.mustNotAppear.keys)
+            + expected.noAIDraft + Array(expected.mustNotAppear.keys) + Array(expected.mustAppear.keys)
         for id in referenced { #expect(ids.contains(id), "\(name): \(id)") }
         for label in expected.speakers.keys { #expect(scenario.transcript.labels.contains(label), "\(name): \(label)") }
         for index in expected.utterances.keys { #expect(index < scenario.transcript.utterances.count) }

@@ -75,6 +75,13 @@ struct DraftingScenarioTests {
                 #expect(!text.contains(string.lowercased()), "\(name): \(client) note has \(string)")
             }
         }
+        for (client, strings) in expected.mustAppear {
+            let note = try #require(run.note(for: client))
+            let text = note.text.lowercased()
+            for string in strings {
+                #expect(text.contains(string.lowercased()), "\(name): \(client) note lacks \(string)")
+            }
+        }
     }
 
     @Test(arguments: DraftingScenarioTests.names)

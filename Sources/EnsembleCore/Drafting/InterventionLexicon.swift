@@ -8,7 +8,7 @@ public struct InterventionLexicon: Sendable, Hashable {
             a.id == b.id && a.modality == b.modality && a.name == b.name && a.description == b.description
                 && a.phrases == b.phrases && a.patterns == b.patterns && a.source == b.source
                 && a.questionOnly == b.questionOnly && a.sensitive == b.sensitive && a.generic == b.generic
-                && a.practice == b.practice
+                && a.practice == b.practice && a.inSession == b.inSession
                 && a.topicDescription == b.topicDescription
                 && a.topics.map(\.label) == b.topics.map(\.label) && a.topics.map(\.words) == b.topics.map(\.words)
         }
@@ -40,6 +40,8 @@ public struct InterventionLexicon: Sendable, Hashable {
         /// Something a member does or tries (a skill, an exercise, a rehearsal), so a note may say how
         /// they took to it; not a stance of the clinician's (validation, reflection).
         public var practice: Bool = false
+        /// Done in the session itself (a role-play, an enactment): setting it up is not a plan.
+        public var inSession: Bool = false
         /// Topics the technique may be about (`anxiety` → `anxiety`, `panic`): the first one named in
         /// the clinician's sentence fills `{topic}` in `topicDescription`.
         public var topics: [(label: String, words: [String])]
@@ -117,14 +119,19 @@ extension InterventionLexicon {
     /// one of its topics, else its description.
     public func describe(_ index: Int, words: [[Word]]) -> String {
         let technique = self.techniques[index]
-        guard let template = technique.topicDescription else { return technique.description }
-        for (label, phrases) in technique.topics {
-            let index = PhraseIndex(phrases.map { ($0, true) })
-            if words.contains(where: { index.containsMatch(in: $0) }) {
-                return template.replacing("{topic}", with: label)
-            }
+        guard let template = technique.topicDescription, let topic = self.topic(index, words: words) else {
+            return technique.description
         }
-        return technique.description
+        return template.replacing("{topic}", with: topic)
+    }
+
+    /// The first of a technique's topics the words name.
+    public func topic(_ index: Int, words: [[Word]]) -> String? {
+        for (label, phrases) in self.techniques[index].topics {
+            let index = PhraseIndex(phrases.map { ($0, true) })
+            if words.contains(where: { index.containsMatch(in: $0) }) { return label }
+        }
+        return nil
     }
 }
 
@@ -148,6 +155,14 @@ public struct InterventionReader: Sendable {
             lexicon.techniques.enumerated().flatMap { offset, technique in technique.phrases.map { ($0, offset) } })
         // The loader compiled the patterns once already; a lexicon built in code may have none.
         self.patterns = lexicon.techniques.allSatisfy(\.patterns.isEmpty) ? nil : try? lexicon.compiledPatterns()
+    }
+
+    /// The techniques a text names by their own names (`paced breathing`, `TIPP`): phrases only, as a
+    /// member may say them; the patterns describe what a clinician does and are not read here.
+    public func named(in text: TokenizedText) -> [Int] {
+        var found: [Int] = []
+        self.phrases.forEachMatch(in: text.words) { _, technique in found.append(technique) }
+        return found.uniqued()
     }
 
     /// Each sentence's techniques (indexes into the lexicon), without repeats, in the order found.

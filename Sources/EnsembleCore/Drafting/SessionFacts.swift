@@ -267,9 +267,18 @@ public struct SessionFacts: Sendable {
     static let you = HashedWordSet(
         ["you", "your", "yours", "yourself", "you're", "you've", "you'll", "you'd"].map { wordHash($0) })
 
+    /// The clinician's utterance names a roster member who is not present (it speaks about them).
+    public func speaksOfAbsent(_ u: Int) -> Bool {
+        self.mentioned[u].contains { id in self.session.attendees.contains { $0.id == id && !$0.present } }
+    }
+
     /// The techniques a text names (the member's own words naming a skill: `the paced breathing`).
-    public func techniques(named text: TokenizedText) -> [Int] {
-        self.reader.techniques(in: text).joined().uniqued()
+    public func techniques(named text: TokenizedText) -> [Int] { self.reader.named(in: text) }
+
+    /// The topic a technique was about in these utterances (`anxiety`), where it has topics.
+    public func topic(of technique: Int, in utterances: [Int]) -> String? {
+        guard !self.lexicon.techniques[technique].topics.isEmpty else { return nil }
+        return self.lexicon.topic(technique, words: utterances.map { self.segmented.texts[$0].words })
     }
 
     /// Someone in the session wrote the word with a capital inside a clause: it is a name.

@@ -30,6 +30,7 @@ public enum DraftingConfigurationDecoder {
             )
             technique.generic = try item.optional("generic")?.bool() ?? false
             technique.practice = try item.optional("practice")?.bool() ?? false
+            technique.inSession = try item.optional("inSession")?.bool() ?? false
             techniques.append(technique)
         }
         let lexicon = InterventionLexicon(

@@ -26,6 +26,9 @@ public struct ExpectedOutcome: Sendable, Hashable {
     public var noClaim: [PersonID]
     public var noAIDraft: [PersonID]
     public var mustNotAppear: [PersonID: [String]]
+    /// Client id → strings that client's note must hold (case-insensitive): what a clinician would
+    /// expect a correct note to say.
+    public var mustAppear: [PersonID: [String]] = [:]
 
     public init(
         speakers: [String: PersonID?] = [:], utterances: [Int: PersonID?] = [:], risk: [Risk] = [],
@@ -101,6 +104,9 @@ public enum ExpectedDecoder {
         outcome.noAIDraft = try root.optional("noAIDraft")?.strings().map(PersonID.init) ?? []
         if let mustNot = try root.optional("mustNotAppear") {
             for (id, field) in try mustNot.members() { outcome.mustNotAppear[PersonID(id)] = try field.strings() }
+        }
+        if let must = try root.optional("mustAppear") {
+            for (id, field) in try must.members() { outcome.mustAppear[PersonID(id)] = try field.strings() }
         }
         return outcome
     }

@@ -95,7 +95,9 @@ public struct GroupSummary: Sendable {
                 let key = technique.sensitive ? technique.modality + "\u{0}" + technique.id : technique.modality
                 if byModality[key] == nil { modalities.append(key) }
                 var entry = byModality[key] ?? ([], [])
-                if !entry.names.contains(technique.name) { entry.names.append(technique.name) }
+                // A technique about a topic (psychoeducation) is named by its topic where it has one.
+                let name = facts.topic(of: index, in: [u]) ?? technique.name
+                if !entry.names.contains(name) { entry.names.append(name) }
                 if entry.evidence.count < 4 && entry.evidence.last != u { entry.evidence.append(u) }
                 byModality[key] = entry
             }
@@ -217,9 +219,8 @@ public struct GroupSummary: Sendable {
         // Plan: what the clinicians set for everyone (plans for one member stay in that member's note).
         var plan: [NoteSentence] = []
         for u in 0..<facts.utteranceCount where facts.isClinician[u] && plan.count < 3 {
-            let text = facts.segmented.texts[u]
             for sentence in facts.clinicianSentences[u] where sentence.isGroupWide && plan.count < 3 {
-                guard self.plan.isPlan(text, sentence: sentence.index),
+                guard self.plan.isPlan(facts, u, sentence),
                     let quote = NoteDrafting.clean(
                         facts.sentence(u, sentence.index), fillers: self.fillers, maximumWords: self.maximumQuoteWords)
                 else { continue }

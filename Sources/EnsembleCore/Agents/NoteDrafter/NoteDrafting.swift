@@ -9,6 +9,8 @@ import Synchronization
 public struct NoteDrafting: Sendable {
     public let configuration: NoteDrafterConfiguration
     private let salient: PhraseIndex<Bool>
+    /// The one-word salient words, to read a possessive (`sister's`) as its word.
+    private let salientWords: HashedWordSet
     private let fillers: Set<String>
     private let support: PhraseIndex<Bool>
     private let plan: PlanSentences
@@ -25,6 +27,8 @@ public struct NoteDrafting: Sendable {
     public init(configuration: NoteDrafterConfiguration) {
         self.configuration = configuration
         self.salient = PhraseIndex(configuration.salientWords.map { ($0, true) })
+        self.salientWords = HashedWordSet(
+            configuration.salientWords.filter { !$0.contains(" ") }.map { wordHash(TextFolding.fold($0)) })
         self.fillers = Set(configuration.fillers.map { TextFolding.fold($0) })
         self.support = PhraseIndex(configuration.supportPhrases.map { ($0, true) })
         self.plan = PlanSentences(configuration)
@@ -178,6 +182,10 @@ public struct NoteDrafting: Sendable {
                 }
                 var score = 0.0
                 self.salient.forEachMatch(in: text.words, range: span.words) { _, _ in score += 1 }
+                // A possessive counts as its word (`my sister's birthday`).
+                for word in words where word.folded.hasSuffix("'s") {
+                    if self.salientWords.contains(wordHash(String(word.folded.dropLast(2)))) { score += 1 }
+                }
                 if words.contains(where: { self.firstPerson.contains($0) }) { score += 1 }
                 // A word the tokenizer kept that starts with a digit is a number (`8`, `2nd`).
                 if words.contains(where: {
@@ -378,8 +386,10 @@ public struct NoteDrafting: Sendable {
             // The latest clinician utterance before the reply that had them or the group practise something.
             while cursor < reply {
                 if facts.isClinician[cursor],
-                    facts.interventions[cursor].contains(where: { facts.technique($0).practice }),
-                    facts.clinician(cursor, speaksTo: attendee.id)
+                    facts.clinicianSentences[cursor].contains(where: { sentence in
+                        (sentence.isGroupWide || sentence.audience.contains(attendee.id))
+                            && sentence.techniques.contains { facts.technique($0).practice }
+                    })
                 {
                     lastIntervention = cursor
                 }
@@ -409,6 +419,9 @@ public struct NoteDrafting: Sendable {
                 .map { facts.technique($0).name }
             chosen.append(
                 (match.value, prompt, reply, technique ?? self.configuration.phrase("response.what.default")))
+            // The reply's words are the response now; the report says other things.
+            let sentence = text.words[match.words.lowerBound].sentence
+            if let quote = self.quote(facts.sentence(reply, sentence)) { quoted.insert(quote) }
             if chosen.count == 2 { break }
         }
         return chosen.map { item in
@@ -436,14 +449,10 @@ public struct NoteDrafting: Sendable {
         var commitments: [NoteSentence] = []
         let speaking = facts.isSummary ? nil : self.speaking(attendee, facts: facts)
         var lastPlanPrompt: Int? = nil
-        // Roster people not present: a plan that speaks of one is about them, and theirs alone.
-        let absent = Set(facts.session.attendees.filter { !$0.present }.map(\.id))
         let departure = self.departure(of: attendee, facts: facts)
         for u in 0..<(departure ?? facts.utteranceCount) {
             if facts.isClinician[u] {
-                if facts.mentioned[u].contains(where: absent.contains) { continue }
-                let text = facts.segmented.texts[u]
-                for sentence in facts.clinicianSentences[u] where self.plan.isPlan(text, sentence: sentence.index) {
+                for sentence in facts.clinicianSentences[u] where self.plan.isPlan(facts, u, sentence) {
                     // A member may take up a plan proposed to someone else; its wording is not theirs.
                     lastPlanPrompt = u
                     let toAttendee = sentence.audience.contains(attendee.id)
@@ -641,6 +650,14 @@ struct PlanSentences: Sendable {
         self.plan = PhraseIndex(configuration.planPhrases.map { ($0, true) })
         self.ignore = PhraseIndex(configuration.planIgnorePhrases.map { ($0, true) })
         self.offers = PhraseIndex(configuration.planOfferPhrases.map { ($0, true) })
+    }
+
+    /// A plan in a clinician's sentence of utterance `u`: not one that speaks of an absent roster member
+    /// (it is about them), nor the set-up of something done in the session itself (a role-play).
+    func isPlan(_ facts: SessionFacts, _ u: Int, _ sentence: SessionFacts.ClinicianSentence) -> Bool {
+        guard !facts.speaksOfAbsent(u), !sentence.techniques.contains(where: { facts.technique($0).inSession })
+        else { return false }
+        return self.isPlan(facts.segmented.texts[u], sentence: sentence.index)
     }
 
     func isPlan(_ text: TokenizedText, sentence: Int) -> Bool {
