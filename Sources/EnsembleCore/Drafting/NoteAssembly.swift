@@ -208,7 +208,8 @@ public struct NoteAssembly: Sendable {
                 sentences.append(.metadata(self.configuration.phrase("risk.thirdParty", values), source: "risk"))
             }
         }
-        sentences += self.askedSentences(risk.assessments, attendee: attendee, facts: facts)
+        sentences += self.askedSentences(
+            risk.assessments, attendee: attendee, facts: facts, flags: risk.flags(for: attendee))
         return sentences.isEmpty
             ? [.notAssessed(self.configuration.notAssessed[.risk] ?? "Risk: not assessed in this session.")] : sentences
     }
@@ -217,9 +218,9 @@ public struct NoteAssembly: Sendable {
     /// and answer (`Asked directly about thoughts of suicide (C-SSRS 2) and thoughts of a method (C-SSRS
     /// 3); denied.`), citing each question and its answer. A question the screener reads under two
     /// names (its concept's and the question's) is named once, by the first.
-    private func askedSentences(_ assessments: [RiskAssessment], attendee: PersonID, facts: SessionFacts)
-        -> [NoteSentence]
-    {
+    private func askedSentences(
+        _ assessments: [RiskAssessment], attendee: PersonID, facts: SessionFacts, flags: [RiskFlag] = []
+    ) -> [NoteSentence] {
         let own = Set(facts.utterancesOf[attendee] ?? [])
         var groups: [(category: RiskCategory, response: RiskAnswer, topics: [String], evidence: [Int])] = []
         struct Pair: Hashable {
@@ -258,9 +259,18 @@ public struct NoteAssembly: Sendable {
             where !pairs.contains(where: { $0 == (group.evidence[index], group.evidence[index + 1]) }) {
                 pairs.append((group.evidence[index], group.evidence[index + 1]))
             }
+            // A denial after the member disclosed it (`Have you used anything since Sunday?` after a
+            // relapse on Saturday) denies anything further, not the disclosure.
+            let firstQuestion = pairs.map(\.0).min() ?? 0
+            let disclosedBefore =
+                group.response == .denied
+                && flags.contains {
+                    // Not a C-SSRS sequence: there a denial is of the next item, not of what was disclosed.
+                    $0.category == group.category && $0.cssrsItem == nil && $0.evidence.contains { $0 < firstQuestion }
+                }
+            let key = "risk.asked.\(group.response.rawValue)" + (disclosedBefore ? ".afterDisclosure" : "")
             return NoteSentence(
-                self.configuration.phrase(
-                    "risk.asked.\(group.response.rawValue)", ["topics": NoteDrafting.list(group.topics)]),
+                self.configuration.phrase(key, ["topics": NoteDrafting.list(group.topics)]),
                 evidence: pairs.sorted { $0.0 < $1.0 }.flatMap { [$0.0, $0.1] })
         }
     }

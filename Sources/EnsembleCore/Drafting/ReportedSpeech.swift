@@ -50,6 +50,8 @@ public struct ReportedSpeechConfiguration: Sendable, Hashable {
     /// First words of a fragment that cannot stand as a clause (`or`, `because`): such a sentence is
     /// not reported.
     public var fragmentOpeners: [String]
+    /// Words that may open a clause before a comma (`Sometimes, I …`, `Yesterday, I …`).
+    public var openingAdverbs: [String] = []
     /// Present-tense verbs that end in `-ed` (`need`, `proceed`): not past forms.
     public var presentInEd: [String]
     /// Irregular verb forms (base → forms), from the language configuration: a form is not a base.
@@ -95,6 +97,7 @@ struct ReportedSpeech: Sendable {
     private let asides: Set<String>
     private let fragments: Set<String>
     private let presentInEd: Set<String>
+    private let openingAdverbs: Set<String>
     /// Hashes of words that are surely verbs or carry one (`i`, `am`, `can't`, irregular forms).
     private let verbs: HashedWordSet
 
@@ -110,6 +113,7 @@ struct ReportedSpeech: Sendable {
         self.asides = Set(configuration.asides)
         self.fragments = Set(configuration.fragmentOpeners)
         self.presentInEd = Set(configuration.presentInEd)
+        self.openingAdverbs = Set(configuration.openingAdverbs)
         let verbWords =
             ["i"] + Array(configuration.expansions.keys) + Array(configuration.irregular.keys)
             + Array(configuration.irregular.values.joined()) + configuration.unchanged
@@ -159,6 +163,13 @@ struct ReportedSpeech: Sendable {
             }
         }
         guard !self.isFragment(raws), !sentence.utf8.contains(UInt8(ascii: ":")) else { return nil }
+        // An opening phrase set off by a comma with no verb (`Tired, I had worked …`, `Meetings every
+        // morning, like …`) cannot open a clause after `that`; unless it is an adverb of time or manner.
+        if let comma = raws.firstIndex(where: { $0.last == "," }), comma < 3 {
+            let opening = raws[...comma].map { String($0.lowercased().filter { $0.isLetter || $0 == "'" }) }
+            let verbless = !opening.contains { self.verbs.contains(wordHash($0)) || $0.hasSuffix("ed") }
+            if verbless, !(opening.count == 1 && self.openingAdverbs.contains(opening[0])) { return nil }
+        }
         // Opening by calling someone (`Mom, I said …`) speaks to them.
         if let first = raws.first, first.hasSuffix(","), raws.count > 1 {
             let called = String(first.dropLast()).lowercased()

@@ -84,7 +84,7 @@ public enum DraftingConfigurationDecoder {
         guard (0...1).contains(similarityValue) else {
             throw similarity.error(.invalidValue, "expected a number between 0 and 1")
         }
-        return NoteDrafterConfiguration(
+        var configuration = NoteDrafterConfiguration(
             version: try self.version(root), subjects: subjects, formats: formats,
             phrases: try self.strings(root, "phrases"),
             notAssessed: notAssessed,
@@ -110,6 +110,8 @@ public enum DraftingConfigurationDecoder {
             collateralNotes: try self.collateralNotes(root),
             reportedSpeech: try self.reportedSpeech(root, irregular: language?.irregular ?? [:])
         )
+        configuration.commitmentExceptions = try root.optional("commitmentExceptions")?.strings() ?? []
+        return configuration
     }
 
     /// `reportedSpeech`: pronoun sets and the word tables that turn first person into third.
@@ -148,7 +150,7 @@ public enum DraftingConfigurationDecoder {
         func list(_ key: String, _ what: String) throws(FormatError) -> [String] {
             try field.required(key, expected: what).strings().map(TextFolding.fold)
         }
-        return ReportedSpeechConfiguration(
+        var speech = ReportedSpeechConfiguration(
             pronouns: pronouns, defaultPronouns: defaultPronouns, relationshipPronouns: relationships,
             expansions: try self.strings(field, "expansions"), agreement: agreement,
             adverbs: try list("adverbs", "words between a subject and its verb"),
@@ -159,6 +161,8 @@ public enum DraftingConfigurationDecoder {
             fragmentOpeners: try list("fragmentOpeners", "first words of fragments"),
             presentInEd: try field.optional("presentInEd")?.strings().map(TextFolding.fold) ?? [],
             irregular: irregular)
+        speech.openingAdverbs = try field.optional("openingAdverbs")?.strings().map(TextFolding.fold) ?? []
+        return speech
     }
 
     /// `responses`: how a member may take to an intervention, each with patterns that must compile.

@@ -48,6 +48,8 @@ public struct NoteDrafterConfiguration: Sendable, Hashable {
     public var planOfferPhrases: [String]
     /// Openings of a client's sentence that commit to something (`I'll try`, `I'm going to`).
     public var commitmentPhrases: [String]
+    /// Openings that look like a commitment and are not (`I'll be honest`).
+    public var commitmentExceptions: [String] = []
     /// How a member took to an intervention (`helpful`, `doubtful`, `willing`), each recognised by
     /// patterns of the pattern language in the member's reply.
     public var responseKinds: [ResponseKind]

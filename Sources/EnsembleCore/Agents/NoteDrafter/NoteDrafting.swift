@@ -15,6 +15,7 @@ public struct NoteDrafting: Sendable {
     private let support: PhraseIndex<Bool>
     private let plan: PlanSentences
     private let commitments: PhraseIndex<Bool>
+    private let notCommitments: PhraseIndex<Bool>
     /// The response kinds' patterns, valued by kind; nil when none is configured.
     private let responses: ConceptMatcher<Int>?
     private let speech: ReportedSpeech
@@ -33,6 +34,7 @@ public struct NoteDrafting: Sendable {
         self.support = PhraseIndex(configuration.supportPhrases.map { ($0, true) })
         self.plan = PlanSentences(configuration)
         self.commitments = PhraseIndex(configuration.commitmentPhrases.map { ($0, true) })
+        self.notCommitments = PhraseIndex(configuration.commitmentExceptions.map { ($0, true) })
         self.responses = Self.responseMatcher(configuration.responseKinds, language: configuration.language)
         self.speech = ReportedSpeech(configuration.reportedSpeech)
     }
@@ -310,7 +312,9 @@ public struct NoteDrafting: Sendable {
         var directedOrder: [Int] = []
         var groupOrder: [Int] = []
         var directedUtterances: [Int] = []
-        for u in 0..<facts.utteranceCount where facts.isClinician[u] && !facts.interventions[u].isEmpty {
+        // Nothing done after the attendee left was done with them.
+        let end = self.departure(of: attendee, facts: facts) ?? facts.utteranceCount
+        for u in 0..<end where facts.isClinician[u] && !facts.interventions[u].isEmpty {
             for sentence in facts.clinicianSentences[u] where !sentence.techniques.isEmpty {
                 if sentence.audience.contains(attendee.id) {
                     if directedUtterances.last != u { directedUtterances.append(u) }
@@ -456,8 +460,14 @@ public struct NoteDrafting: Sendable {
                     // A member may take up a plan proposed to someone else; its wording is not theirs.
                     lastPlanPrompt = u
                     let toAttendee = sentence.audience.contains(attendee.id)
-                    guard toAttendee || sentence.isGroupWide, let quote = self.quote(facts.sentence(u, sentence.index))
+                    guard toAttendee || sentence.isGroupWide, var quote = self.quote(facts.sentence(u, sentence.index))
                     else { continue }
+                    // A plan goes on into a next sentence that opens with `and` or `also`.
+                    if let next = self.continuation(of: sentence.index, in: facts.segmented.texts[u]),
+                        let more = self.quote(facts.sentence(u, next))
+                    {
+                        quote += " " + more
+                    }
                     guard quoted.insert(quote).inserted else { continue }
                     if toAttendee {
                         individual.append(.quoting(u, self.configuration.phrase("plan", ["quote": quote])))
@@ -470,13 +480,19 @@ public struct NoteDrafting: Sendable {
                 }
             } else if facts.speaker[u] == attendee.id {
                 // A commitment answers a plan just proposed, or is made in the wrap-up.
+                // Or, late in the session, stands on its own (`Next time I'll give you a heads-up`).
                 let answersPlan = lastPlanPrompt.map { u - $0 <= 3 } ?? false
-                guard answersPlan || facts.segment(of: u)?.kind == "wrapUp" else { continue }
+                let late = u * 3 >= facts.utteranceCount * 2
+                guard answersPlan || late || facts.segment(of: u)?.kind == "wrapUp" else { continue }
                 let text = facts.segmented.texts[u]
                 for index in text.sentences.indices {
-                    guard self.commits(text, sentence: index), let quote = self.quote(facts.sentence(u, index)),
+                    guard self.commits(text, sentence: index), var quote = self.quote(facts.sentence(u, index)),
                         quoted.insert(quote).inserted
                     else { continue }
+                    // An answer's `that` (`And that I need to tell my sponsor`) is not the commitment's.
+                    if quote.hasPrefix("That I ") || quote.hasPrefix("That I'") {
+                        quote = String(quote.dropFirst(5))
+                    }
                     let verbatim = self.configuration.phrase("commitment", ["Subject": subject, "quote": quote])
                     var sentence = NoteSentence.quoting(u, verbatim)
                     if let clause = speaking?.clause(quote) {
@@ -523,9 +539,19 @@ public struct NoteDrafting: Sendable {
 
     // MARK: - Text
 
+    /// The sentence after `sentence` when it carries the same thought on (`… and your plan. And practise
+    /// urge surfing at least once.`).
+    private func continuation(of sentence: Int, in text: TokenizedText) -> Int? {
+        let next = sentence + 1
+        guard next < text.sentences.count, let first = text.words[text.sentences[next].words].first else { return nil }
+        return ["and", "also", "plus"].contains(first.folded) ? next : nil
+    }
+
     /// The sentence opens with a commitment (`I'll try it`, `Yes, I'll …`).
     private func commits(_ text: TokenizedText, sentence: Int) -> Bool {
-        self.commitments.containsMatch(in: text.words, range: text.sentences[sentence].words, startingWithin: 2)
+        let span = text.sentences[sentence].words
+        return self.commitments.containsMatch(in: text.words, range: span, startingWithin: 3)
+            && !self.notCommitments.containsMatch(in: text.words, range: span, startingWithin: 3)
     }
 
     /// A sentence cleaned for quoting (see `NoteDrafting.clean`).
