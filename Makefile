@@ -11,7 +11,7 @@ SWIFT_BUILD_FLAGS ?=
 VENV ?= .build/venv
 PYX12_VERSION ?= 4.0.0
 
-.PHONY: all build release install demo test browser-test deps pytools bench check-scenarios format clean risk-figures
+.PHONY: all build release install demo test browser-test deps pytools bench check-scenarios format clean risk-figures attribution-report
 
 # `make install PREFIX=…`: the binary in PREFIX/bin and the default agents' configuration it finds by
 # itself in PREFIX/share/ensemble/Agents (a practice's own folder still wins: --agents, ENSEMBLE_AGENTS).
@@ -86,6 +86,11 @@ browser-test: build
 	ENSEMBLE_BIN=$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))/ensemble scripts/browser-test
 
 ## Speed and memory figures (release build); see Benchmarks/.
+## Attribution under simulated diarization errors (split, merged, swapped labels, shared devices,
+## misheard names, unlabelled stretches) on the bundled scenarios: a table per kind of error.
+attribution-report: deps
+	ENSEMBLE_ATTRIBUTION_REPORT=1 $(SWIFT) test --filter DiarizationSimulatorTests 2>&1 | grep -E '^(error|none|split|merge|swap|sharedDevice|misspell|drop) '
+
 bench: deps
 	$(SWIFT) run -c release EnsembleBenchmarks
 
