@@ -143,6 +143,9 @@ struct NameDirectory: Sendable {
             folded.removeLast(2)
             possessive = true
             candidates = self.entries(for: folded)
+        } else if let person = self.misheard(words[index], caseless: caseless, lexicon: lexicon) {
+            // A name speech recognition misheard by a letter or two (`Mariah` for `Maria`).
+            return ([person], index + 1, .first, false)
         } else {
             return nil
         }
@@ -193,5 +196,40 @@ struct NameDirectory: Sendable {
         }
         guard let best else { return nil }
         return (best.people, best.end, best.part, possessive)
+    }
+
+    /// The one person whose given name or one-word alias a capitalised word inside a clause is a
+    /// near-miss of: within one edit (two for names of seven letters or more), starting with the same
+    /// letter, and nearer to that person's name than to anyone else's, so two roster members with
+    /// similar names are never merged. Caseless text, clause openers and common words are not read.
+    private func misheard(_ word: Word, caseless: Bool, lexicon: CompiledLexicon) -> Int? {
+        let folded = word.folded
+        guard !caseless, word.isCapitalized, !word.opensClause || word.after == .comma, folded.count >= 4,
+            !lexicon.commonWordNames.contains(folded), folded.allSatisfy({ $0.isLetter })
+        else { return nil }
+        var best: (person: Int, distance: Int)? = nil
+        var runnerUp = Int.max
+        for person in self.roster.people.indices {
+            let names = self.firstNames[person].union(self.nicknameNames[person])
+                .union(self.aliasNames[person].filter { $0.count == 1 }.map { $0[0] })
+            var nearest = Int.max
+            for name in names where name.count >= 4 && name.first == folded.first {
+                let limit = name.count >= 7 ? 2 : 1
+                if let distance = EditDistance.distance(folded, name, limit: limit) { nearest = min(nearest, distance) }
+            }
+            guard nearest != Int.max else { continue }
+            if let current = best {
+                if nearest < current.distance {
+                    runnerUp = current.distance
+                    best = (person, nearest)
+                } else if current.person != person {
+                    runnerUp = min(runnerUp, nearest)
+                }
+            } else {
+                best = (person, nearest)
+            }
+        }
+        guard let best, best.distance > 0, runnerUp > best.distance else { return nil }
+        return best.person
     }
 }
