@@ -2,8 +2,11 @@
 public enum EditDistance {
     /// The edit distance between `a` and `b`, or nil when it exceeds `limit`.
     public static func distance(_ a: String, _ b: String, limit: Int) -> Int? {
-        let left = Array(a.unicodeScalars)
-        let right = Array(b.unicodeScalars)
+        Self.distance(Array(a.unicodeScalars), Array(b.unicodeScalars), limit: limit)
+    }
+
+    /// The same over scalars already split out (a caller comparing one word with many).
+    public static func distance(_ left: [Unicode.Scalar], _ right: [Unicode.Scalar], limit: Int) -> Int? {
         if abs(left.count - right.count) > limit { return nil }
         if left.isEmpty { return right.count <= limit ? right.count : nil }
         if right.isEmpty { return left.count <= limit ? left.count : nil }

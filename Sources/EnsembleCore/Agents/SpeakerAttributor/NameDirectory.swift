@@ -33,6 +33,9 @@ struct NameDirectory: Sendable {
     private(set) var fullNames: [[String]]
     private(set) var aliasNames: [[[String]]]
     private(set) var nicknameNames: [Set<String>]
+    /// Given names, nicknames and one-word aliases of four letters or more, for misheard names.
+    private var spokenNames: [(person: Int, name: [Unicode.Scalar])] = []
+    private var spokenInitials: Set<Unicode.Scalar> = []
 
     init(roster: Roster, lexicon: CompiledLexicon) {
         self.roster = roster
@@ -76,6 +79,17 @@ struct NameDirectory: Sendable {
         }
         self.table = WordTable(self.building.map { ($0.key, $0.value) })
         self.building = [:]
+        // One-word names a misheard word may stand for, as scalars, longest first per person.
+        var spoken: [(person: Int, name: [Unicode.Scalar])] = []
+        for person in roster.people.indices {
+            let names = self.firstNames[person].union(self.nicknameNames[person])
+                .union(self.aliasNames[person].filter { $0.count == 1 }.map { $0[0] })
+            for name in names.sorted() where name.unicodeScalars.count >= 4 {
+                spoken.append((person, Array(name.unicodeScalars)))
+            }
+        }
+        self.spokenNames = spoken
+        self.spokenInitials = Set(spoken.map { $0.name[0] })
     }
 
     private mutating func add(_ word: String, _ entry: Entry) {
@@ -203,33 +217,26 @@ struct NameDirectory: Sendable {
     /// letter, and nearer to that person's name than to anyone else's, so two roster members with
     /// similar names are never merged. Caseless text, clause openers and common words are not read.
     private func misheard(_ word: Word, caseless: Bool, lexicon: CompiledLexicon) -> Int? {
+        guard !caseless, word.isCapitalized, !word.opensClause || word.after == .comma else { return nil }
+        // Cheap tests first: most capitalised words start with no roster name's letter.
         let folded = word.folded
-        guard !caseless, word.isCapitalized, !word.opensClause || word.after == .comma, folded.count >= 4,
-            !lexicon.commonWordNames.contains(folded), folded.allSatisfy({ $0.isLetter })
+        guard let initial = folded.unicodeScalars.first, self.spokenInitials.contains(initial),
+            folded.utf8.count >= 4, !folded.utf8.contains(UInt8(ascii: "'")),
+            !lexicon.commonWordNames.contains(folded), folded.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic })
         else { return nil }
-        var best: (person: Int, distance: Int)? = nil
-        var runnerUp = Int.max
-        for person in self.roster.people.indices {
-            let names = self.firstNames[person].union(self.nicknameNames[person])
-                .union(self.aliasNames[person].filter { $0.count == 1 }.map { $0[0] })
-            var nearest = Int.max
-            for name in names where name.count >= 4 && name.first == folded.first {
-                let limit = name.count >= 7 ? 2 : 1
-                if let distance = EditDistance.distance(folded, name, limit: limit) { nearest = min(nearest, distance) }
-            }
-            guard nearest != Int.max else { continue }
-            if let current = best {
-                if nearest < current.distance {
-                    runnerUp = current.distance
-                    best = (person, nearest)
-                } else if current.person != person {
-                    runnerUp = min(runnerUp, nearest)
-                }
-            } else {
-                best = (person, nearest)
+        let scalars = Array(folded.unicodeScalars)
+        var nearest = [Int: Int]()
+        for (person, name) in self.spokenNames where name[0] == scalars[0] && abs(name.count - scalars.count) <= 2 {
+            let limit = name.count >= 7 ? 2 : 1
+            if let distance = EditDistance.distance(scalars, name, limit: limit) {
+                nearest[person] = min(nearest[person] ?? Int.max, distance)
             }
         }
-        guard let best, best.distance > 0, runnerUp > best.distance else { return nil }
+        let ranked = nearest.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+        guard let first = ranked.first else { return nil }
+        let best = (person: first.key, distance: first.value)
+        let runnerUp = ranked.count > 1 ? ranked[1].value : Int.max
+        guard best.distance > 0, runnerUp > best.distance else { return nil }
         return best.person
     }
 }
