@@ -115,24 +115,6 @@ extension InterventionLexicon {
     /// supervisor and test then gets the same compilation back.
     private static let recent = Mutex<[(InterventionLexicon, ConceptMatcher<Int>)]>([])
 
-    /// What the clinician did with `technique` in `words`: its topic description when the words name
-    /// one of its topics, else its description.
-    public func describe(_ index: Int, words: [[Word]]) -> String {
-        let technique = self.techniques[index]
-        guard let template = technique.topicDescription, let topic = self.topic(index, words: words) else {
-            return technique.description
-        }
-        return template.replacing("{topic}", with: topic)
-    }
-
-    /// The first of a technique's topics the words name.
-    public func topic(_ index: Int, words: [[Word]]) -> String? {
-        for (label, phrases) in self.techniques[index].topics {
-            let index = PhraseIndex(phrases.map { ($0, true) })
-            if words.contains(where: { index.containsMatch(in: $0) }) { return label }
-        }
-        return nil
-    }
 }
 
 /// An intervention pattern that does not compile.
@@ -148,6 +130,8 @@ public struct InterventionReader: Sendable {
     public let lexicon: InterventionLexicon
     private let phrases: PhraseIndex<Int>
     private let patterns: ConceptMatcher<Int>?
+    /// Each technique's topics, compiled: (label, its words).
+    private let topics: [[(label: String, words: PhraseIndex<Bool>)]]
 
     public init(_ lexicon: InterventionLexicon) {
         self.lexicon = lexicon
@@ -155,6 +139,24 @@ public struct InterventionReader: Sendable {
             lexicon.techniques.enumerated().flatMap { offset, technique in technique.phrases.map { ($0, offset) } })
         // The loader compiled the patterns once already; a lexicon built in code may have none.
         self.patterns = lexicon.techniques.allSatisfy(\.patterns.isEmpty) ? nil : try? lexicon.compiledPatterns()
+        self.topics = lexicon.techniques.map { technique in
+            technique.topics.map { ($0.label, PhraseIndex($0.words.map { ($0, true) })) }
+        }
+    }
+
+    /// The first of a technique's topics the words name.
+    public func topic(_ index: Int, words: [[Word]]) -> String? {
+        self.topics[index].first { topic in words.contains { topic.words.containsMatch(in: $0) } }?.label
+    }
+
+    /// What the clinician did with technique `index` in `words`: its topic description when the words
+    /// name one of its topics, else its description.
+    public func describe(_ index: Int, words: [[Word]]) -> String {
+        let technique = self.lexicon.techniques[index]
+        guard let template = technique.topicDescription, let topic = self.topic(index, words: words) else {
+            return technique.description
+        }
+        return template.replacing("{topic}", with: topic)
     }
 
     /// The techniques a text names by their own names (`paced breathing`, `TIPP`): phrases only, as a

@@ -278,7 +278,7 @@ public struct SessionFacts: Sendable {
     /// The topic a technique was about in these utterances (`anxiety`), where it has topics.
     public func topic(of technique: Int, in utterances: [Int]) -> String? {
         guard !self.lexicon.techniques[technique].topics.isEmpty else { return nil }
-        return self.lexicon.topic(technique, words: utterances.map { self.segmented.texts[$0].words })
+        return self.reader.topic(technique, words: utterances.map { self.segmented.texts[$0].words })
     }
 
     /// Someone in the session wrote the word with a capital inside a clause: it is a name.
@@ -313,6 +313,6 @@ public struct SessionFacts: Sendable {
         guard self.lexicon.techniques[technique].topicDescription != nil else {
             return self.lexicon.techniques[technique].description
         }
-        return self.lexicon.describe(technique, words: utterances.map { self.segmented.texts[$0].words })
+        return self.reader.describe(technique, words: utterances.map { self.segmented.texts[$0].words })
     }
 }

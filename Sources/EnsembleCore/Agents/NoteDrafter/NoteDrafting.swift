@@ -66,9 +66,9 @@ public struct NoteDrafting: Sendable {
         note[.participation] = [self.participation(attendee, subject: subject, facts: facts)]
         // Replies to interventions are claimed as responses first, so the report quotes other things.
         let interventions = self.interventions(attendee, subject: subject, facts: facts)
-        note[.interventions] = interventions.sentences
+        note[.interventions] = interventions
         note[.response] = self.response(
-            attendee, subject: subject, facts: facts, prompts: interventions.directed, quoted: &quoted)
+            attendee, subject: subject, facts: facts, quoted: &quoted)
         // The plan takes its commitments before the report picks what else to say.
         note[.plan] = self.plan(attendee, subject: subject, facts: facts, quoted: &quoted)
         note[.reported] = self.reported(attendee, subject: subject, facts: facts, quoted: &quoted)
@@ -303,21 +303,17 @@ public struct NoteDrafting: Sendable {
     }
 
     /// Interventions the clinicians used with this attendee (one sentence each) and with the whole group
-    /// (one sentence for all of them). Returns the clinician utterances directed to the attendee too.
-    private func interventions(_ attendee: Attendee, subject: String, facts: SessionFacts) -> (
-        sentences: [NoteSentence], directed: [Int]
-    ) {
+    /// (one sentence for all of them).
+    private func interventions(_ attendee: Attendee, subject: String, facts: SessionFacts) -> [NoteSentence] {
         var directed: [Int: [Int]] = [:]  // technique → utterances that used it with the attendee
         var group: [Int: [Int]] = [:]
         var directedOrder: [Int] = []
         var groupOrder: [Int] = []
-        var directedUtterances: [Int] = []
         // Nothing done after the attendee left was done with them.
         let end = self.departure(of: attendee, facts: facts) ?? facts.utteranceCount
         for u in 0..<end where facts.isClinician[u] && !facts.interventions[u].isEmpty {
             for sentence in facts.clinicianSentences[u] where !sentence.techniques.isEmpty {
                 if sentence.audience.contains(attendee.id) {
-                    if directedUtterances.last != u { directedUtterances.append(u) }
                     for technique in sentence.techniques {
                         if directed[technique] == nil { directedOrder.append(technique) }
                         directed[technique, default: []].append(u)
@@ -371,14 +367,14 @@ public struct NoteDrafting: Sendable {
             sentence.groupLevel = true
             sentences.append(sentence)
         }
-        return (sentences, directedUtterances)
+        return sentences
     }
 
     /// How the attendee took to what the clinicians did: their reply, soon after an intervention or a
     /// prompt to them or the group, read for a kind of response (`reported that paced breathing
     /// helped`, `expressed doubt about it`), citing the reply and the clinician's utterance it answers.
     private func response(
-        _ attendee: Attendee, subject: String, facts: SessionFacts, prompts: [Int], quoted: inout Set<String>
+        _ attendee: Attendee, subject: String, facts: SessionFacts, quoted: inout Set<String>
     ) -> [NoteSentence] {
         // A summary's bullets are the clinician's account, all reported as such; none is a reply.
         guard !facts.isSummary, let matcher = self.responses else { return [] }
