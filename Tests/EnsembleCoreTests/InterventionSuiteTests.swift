@@ -87,16 +87,16 @@ struct InterventionSuiteTests {
     /// how the patterns do on wording they were not written for, and the held-out figure agrees.
     @Test func developmentSuites() throws {
         let first = try Self.evaluate("suite.json")
-        #expect(first.found >= 67 && first.positives == 77, "\(first.found) of \(first.positives)")
+        #expect(first.found >= 70 && first.positives == 77, "\(first.found) of \(first.positives)")
         #expect(first.falseAlarms == 0)
         let second = try Self.evaluate("dev-2.json")
-        #expect(second.found >= 82 && second.positives == 88, "\(second.found) of \(second.positives)")
+        #expect(second.found >= 84 && second.positives == 88, "\(second.found) of \(second.positives)")
         #expect(second.falseAlarms <= 2)
     }
 
     @Test func heldOutSuite() throws {
         let result = try Self.evaluate("heldout.json")
-        #expect(result.found >= 27 && result.positives == 55, "\(result.found) of \(result.positives)")
+        #expect(result.found >= 28 && result.positives == 55, "\(result.found) of \(result.positives)")
         #expect(result.falseAlarms <= 1)
     }
 
