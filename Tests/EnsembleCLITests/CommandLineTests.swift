@@ -102,7 +102,9 @@ struct CommandLineTests {
         let validate = await self.run(["validate"] + folders)
         #expect(validate.status == 0)
         #expect(validate.out.split(separator: "\n").count == folders.count)
-        let check = await self.run(["check", "--min-accuracy", "0.95"] + folders)
+        // The family on one device leaves five of its 70 lines unknown (lines that say nothing of who
+        // of the two parents speaks), so the bar over every scenario is 90%.
+        let check = await self.run(["check", "--min-accuracy", "0.9"] + folders)
         #expect(check.status == 0, "\(check.error)")
         let strict = await self.run(["check", "--min-accuracy", "1.0", self.scenario("multi-family-group")])
         #expect(strict.status == 1)

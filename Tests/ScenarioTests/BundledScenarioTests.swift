@@ -45,7 +45,21 @@ struct BundledScenarioTests {
         // Every speech utterance has an expectation, so the score covers the whole session.
         let speech = attributed.attribution.utterances.filter { $0.method != .nonSpeech }.count
         #expect(score.total == speech)
-        #expect(score.accuracy >= 0.95, "\(name): \(score.correct)/\(score.total)")
+        // Lines under a label two people share are held to their own bar below: some of them say nothing
+        // of who speaks, and those are left unknown.
+        let sharedLabels = Set(attributed.attribution.speakers.filter(\.isShared).map(\.label))
+        let sharedLines = attributed.attribution.utterances.filter {
+            $0.method != .nonSpeech && scenario.transcript.utterances[$0.index].label.map(sharedLabels.contains) == true
+        }
+        let sharedUnknown = score.mismatches.filter { $0.got == nil && $0.label.map(sharedLabels.contains) == true }
+        let others = score.total - sharedLines.count
+        let othersCorrect = score.correct - (sharedLines.count - sharedUnknown.count)
+        #expect(
+            others == 0 || Double(othersCorrect) / Double(others) >= 0.95, "\(name): \(othersCorrect)/\(others)")
+        // Issue 20: at least 80% of a shared device's lines resolved (and, below, none wrong).
+        #expect(
+            sharedLines.isEmpty || Double(sharedLines.count - sharedUnknown.count) >= 0.8 * Double(sharedLines.count),
+            "\(name): \(sharedUnknown.count) of \(sharedLines.count) shared lines unknown")
         // An answer the attributor commits to is right.
         #expect(score.wrong == 0, "\(name): \(score.mismatches)")
 

@@ -45,13 +45,33 @@ struct DiarizationSimulatorTests {
                     transcript, roster: roster, hints: scenario.session.speakerHints, agents: agents
                 ).1
                 var tally = tallies[kind] ?? Tally()
+                var missed: [String] = []
                 for (item, expectedPerson) in zip(attribution.utterances, truth) where item.method != .nonSpeech {
                     guard case .some(.some(let person)) = expectedPerson else { continue }
                     switch item.person {
                     case person: tally.correct += 1
-                    case nil: tally.unknown += 1
-                    default: tally.wrong += 1
+                    case nil:
+                        tally.unknown += 1
+                        missed.append(
+                            "  \(item.index) [\(transcript.utterances[item.index].label ?? "-")] \(person.rawValue) → unknown"
+                        )
+                    default:
+                        tally.wrong += 1
+                        missed.append(
+                            "  \(item.index) [\(transcript.utterances[item.index].label ?? "-")] \(person.rawValue) → \(item.person!.rawValue) WRONG"
+                        )
                     }
+                }
+                if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_FAILURES"] != nil, !missed.isEmpty {
+                    print(
+                        "\(name) \(kind?.rawValue ?? "none"): \(missed.count) missed, \(missed.filter { $0.hasSuffix("WRONG") }.count) wrong"
+                    )
+                    for speaker in attribution.speakers {
+                        print(
+                            "    \(speaker.label) → \(speaker.person?.rawValue ?? "unknown") \(speaker.sharedBy.map(\.rawValue)) \(Self.percent(speaker.confidence))"
+                        )
+                    }
+                    print(missed.prefix(12).joined(separator: "\n"))
                 }
                 tallies[kind] = tally
             }
@@ -76,11 +96,12 @@ struct DiarizationSimulatorTests {
     @Test func everyKindOfError_staysAtOrAboveItsFloor() throws {
         let tallies = try Self.measure()
         if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_REPORT"] != nil { print(Self.table(tallies)) }
-        // Measured 2026-12-06, seed 20, 702 utterances a person can attribute in the bundled scenarios. Issue 20's
+        // Measured 2026-12-06 (second sitting), seed 20, 832 utterances a person can attribute in the bundled
+        // scenarios, two of which (a split voice, two parents on one device) were added then. Issue 20's
         // targets: 95% correct and at most 1% wrong under every kind.
         let floors: [DiarizationErrors.Kind?: (accuracy: Double, wrong: Double)] = [
-            nil: (0.998, 0.001), .split: (0.723, 0.003), .merge: (0.972, 0.026), .swap: (0.804, 0.129),
-            .sharedDevice: (0.736, 0.018), .misspell: (0.998, 0.001), .drop: (0.917, 0.001),
+            nil: (0.992, 0.001), .split: (0.941, 0.003), .merge: (0.965, 0.024), .swap: (0.811, 0.124),
+            .sharedDevice: (0.761, 0.055), .misspell: (0.971, 0.001), .drop: (0.918, 0.001),
         ]
         for (kind, floor) in floors {
             let tally = try #require(tallies[kind])
@@ -88,6 +109,39 @@ struct DiarizationSimulatorTests {
             #expect(tally.accuracy >= floor.accuracy, "\(kind?.rawValue ?? "none"): \(tally.accuracy)")
             #expect(tally.wrongShare <= floor.wrong, "\(kind?.rawValue ?? "none"): \(tally.wrongShare)")
         }
+    }
+
+    /// Issue 20's two scenarios, written by a person: a facilitator the diarizer split across two labels
+    /// has every line attributed to her, with a finding naming both labels; two parents on one device
+    /// have at least 80% of the device's lines resolved, none wrong.
+    @Test func splitVoice_andSharedDevice_scenarios() throws {
+        let agents = try Fixtures.agents()
+        let split = try Fixtures.scenario("group-split-speaker")
+        let (_, splitAttribution) = Fixtures.attribute(
+            split.transcript, roster: Roster(session: split.session), agents: agents)
+        let facilitator = try #require(split.session.clinicians.first?.id)
+        let hers = split.transcript.utterances.filter { ["SPEAKER_01", "SPEAKER_05"].contains($0.label) }
+        #expect(hers.count == 30)
+        for utterance in hers {
+            #expect(splitAttribution.utterances[utterance.index].person == facilitator, "utterance \(utterance.index)")
+        }
+        let finding = try #require(splitAttribution.findings.first { $0.code == .speakerSplitAcrossLabels })
+        #expect(finding.message.contains("SPEAKER_01") && finding.message.contains("SPEAKER_05"))
+        #expect(finding.person == facilitator)
+
+        let family = try Fixtures.scenario("family-shared-device")
+        let expected = try #require(family.expected)
+        let (_, familyAttribution) = Fixtures.attribute(
+            family.transcript, roster: Roster(session: family.session), agents: agents)
+        let device = family.transcript.utterances.filter { $0.label == "SPEAKER_01" }
+        var resolved = 0
+        for utterance in device {
+            guard let person = familyAttribution.utterances[utterance.index].person else { continue }
+            resolved += 1
+            #expect(expected.expectedPerson(for: utterance) == .some(person), "utterance \(utterance.index)")
+        }
+        #expect(device.count == 31)
+        #expect(Double(resolved) >= 0.8 * Double(device.count), "\(resolved) of \(device.count)")
     }
 
     /// The simulator changes labels and names only, and each kind changes something.

@@ -55,7 +55,13 @@ public enum AgentConfigurationDecoder {
             sameSpeakerContinuation: try weight("sameSpeakerContinuation"),
             sharedLabelContinuation: try weight("sharedLabelContinuation"),
             addressesOtherInUtterance: try weight("addressesOtherInUtterance"),
-            unknownPrior: try weight("unknownPrior")
+            unknownPrior: try weight("unknownPrior"),
+            splitLabelMargin: try weight("splitLabelMargin"),
+            mentionsOtherInUtterance: try weight("mentionsOtherInUtterance"),
+            answersMention: try weight("answersMention"),
+            brokenOffContinuation: try weight("brokenOffContinuation"),
+            answersAddressInUtterance: try weight("answersAddressInUtterance"),
+            ownWords: try weight("ownWords")
         )
         let threshold = try root.required("confidenceThreshold", expected: "a number between 0 and 1")
         let thresholdValue = try threshold.number()
@@ -79,13 +85,19 @@ public enum AgentConfigurationDecoder {
             phrases.append(
                 AttributorConfiguration.RelationshipPhrase(
                     phrase: try item.required("phrase", expected: "the phrase").text(),
-                    speakerIs: try item.required("speakerIs", expected: "the relationships the speaker may have")
-                        .strings(),
+                    speakerIs: try item.optional("speakerIs")?.strings() ?? [],
                     isStatement: try item.optional("statement")?.bool() ?? false,
                     speakerIsAdult: try item.optional("adult")?.bool() ?? false,
-                    weight: try item.optional("weight")?.number() ?? 1
+                    weight: try item.optional("weight")?.number() ?? 1,
+                    speakerIsNot: try item.optional("speakerIsNot")?.strings() ?? [],
+                    about: try item.optional("about")?.strings() ?? []
                 )
             )
+            if phrases.last!.speakerIs.isEmpty && phrases.last!.speakerIsNot.isEmpty {
+                throw item.error(
+                    .missingField,
+                    "expected `speakerIs` or `speakerIsNot`: the relationships the speaker may or may not have")
+            }
         }
         var clinicianPhrases: [AttributorConfiguration.WeightedPhrase] = []
         for item in try words.required("clinicianPhrases", expected: "an array of phrases").array() {
@@ -104,13 +116,18 @@ public enum AgentConfigurationDecoder {
             guestLabels: try list("guestLabels"), childLabels: try list("childLabels"),
             relationshipWords: try map("relationshipWords"), femaleRelationships: try list("femaleRelationships"),
             maleRelationships: try list("maleRelationships"), adultRelationships: try list("adultRelationships"),
+            parentSpouses: try words.optional("parentSpouses") == nil ? [:] : try map("parentSpouses"),
             relationshipPhrases: phrases,
             selfIntroductions: try list("selfIntroductions"), handOffs: try list("handOffs"),
             thanks: try list("thanks"),
             clinicianPhrases: clinicianPhrases, childTopics: try list("childTopics"),
             adultTopics: try list("adultTopics"),
             commonWordNames: try list("commonWordNames"), nicknames: try map("nicknames"),
-            groupWords: try words.optional("groupWords")?.strings() ?? []
+            groupWords: try words.optional("groupWords")?.strings() ?? [],
+            denials: try words.optional("denials")?.strings() ?? [],
+            echoIgnore: try words.optional("echoIgnore")?.strings() ?? [],
+            answerOpeners: try words.optional("answerOpeners")?.strings() ?? [],
+            continuationOpeners: try words.optional("continuationOpeners")?.strings() ?? []
         )
         let settingsVersion = try root.required("version", expected: "the configuration version").text()
         let lexiconVersion = try words.required("version", expected: "the lexicon version").text()

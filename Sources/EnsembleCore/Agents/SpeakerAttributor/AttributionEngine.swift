@@ -96,8 +96,10 @@ struct AttributionRun {
         self.scoreClinicianStyle()
 
         var shared = self.sharedLabelsBeforeAssignment()
+        let splits = self.splitLabels(shared: shared)
         var assignment = self.assign(
-            excludingLabels: Set(shared.keys), excludingPeople: Set(shared.values.flatMap { $0 }))
+            excludingLabels: Set(shared.keys).union(splits.keys), excludingPeople: Set(shared.values.flatMap { $0 }))
+        self.bindSplitLabels(splits, to: &assignment)
         self.addSplitLabels(to: &assignment, shared: shared)
         self.addElimination(to: &assignment, shared: shared)
         self.addContentSharedLabels(assignment: &assignment, shared: &shared)
@@ -399,6 +401,14 @@ struct AttributionRun {
                     // A relationship word is a vaguer address than a name.
                     self.applyAddress(
                         addressed, direction: direction, handsOff: handsOff, row: row, utterance: index, weight: 0.8)
+                case .mentionsRelationship(let relationship):
+                    guard rosterHasRelationships else { continue }
+                    for person in self.people.indices where self.canSpeak(person) {
+                        if self.relationship(of: person) == relationship {
+                            self.add(
+                                .mentionsOther, self.weights.mentionsOther, row: row, person: person, utterance: index)
+                        }
+                    }
                 case .mentions(let mentioned):
                     let present = mentioned.filter { self.people[$0].present }
                     for person in present {
@@ -437,22 +447,48 @@ struct AttributionRun {
 
     private mutating func applyRelationshipPhrase(_ phraseIndex: Int, row: Int, utterance: Int) {
         let phrase = self.lexicon.relationshipPhraseList[phraseIndex]
-        let allowed = Set(
-            phrase.speakerIs.map { self.lexicon.relationshipByWord[TextFolding.fold($0)] ?? TextFolding.fold($0) })
         let factor = (phrase.isStatement ? 2.0 : 1.0) * phrase.weight
         for person in self.people.indices where self.canSpeak(person) && !self.people[person].isClinician {
-            guard let known = self.relationship(of: person) else { continue }
-            let tooYoung = phrase.speakerIsAdult && (self.age(of: person) ?? 18) < 18
-            if allowed.contains(known) && !tooYoung {
+            switch self.fits(person, phrase: phrase) {
+            case true?:
                 self.add(
                     .relationshipPhrase, self.weights.relationshipPhrase * factor, row: row, person: person,
                     utterance: utterance)
-            } else {
+            case false?:
                 self.add(
                     .relationshipContradiction, self.weights.relationshipContradiction * factor, row: row,
                     person: person, utterance: utterance)
+            case nil: break
             }
         }
+    }
+
+    /// Whether a relationship phrase fits the person as speaker: true, false, or nil when it says nothing
+    /// (no relationship known, or a `speakerIsNot` phrase about someone else).
+    func fits(_ person: Int, phrase: AttributorConfiguration.RelationshipPhrase) -> Bool? {
+        let roles = self.roles(of: person)
+        guard !roles.isEmpty else { return nil }
+        let folded = { (word: String) in
+            self.lexicon.relationshipByWord[TextFolding.fold(word)] ?? TextFolding.fold(word)
+        }
+        if !phrase.speakerIsNot.isEmpty {
+            return phrase.speakerIsNot.map(folded).contains(where: roles.contains) ? false : nil
+        }
+        let tooYoung = phrase.speakerIsAdult && (self.age(of: person) ?? 18) < 18
+        return phrase.speakerIs.map(folded).contains(where: roles.contains) && !tooYoung
+    }
+
+    /// The person's relationship, and a spouse's role when the child's other parent is present too
+    /// (a mother is also a wife when the father is on the roster).
+    func roles(of person: Int) -> [String] {
+        guard let relationship = self.relationship(of: person) else { return [] }
+        guard let spouse = self.lexicon.parentSpouses[relationship], spouse.count == 2 else { return [relationship] }
+        let related = self.people[person].relatedTo
+        let otherParent = self.people.indices.contains {
+            $0 != person && self.people[$0].present && self.relationship(of: $0) == spouse[0]
+                && (related == nil || self.people[$0].relatedTo == nil || self.people[$0].relatedTo == related)
+        }
+        return otherParent ? [relationship, spouse[1]] : [relationship]
     }
 
     /// Credits the label that speaks next (a hand-off) or spoke last (thanks) with the addressee.
@@ -721,7 +757,8 @@ struct AttributionRun {
             person: person, confidence: self.weights.eliminationConfidence, bestGuess: person, viaElimination: true)
     }
 
-    /// Present people with no label whose name keeps being handed to one bound label share that label.
+    /// Present people with no label whose name keeps being handed to one label share that label (with
+    /// the person it is bound to, or with each other when it is bound to nobody).
     mutating func addContentSharedLabels(assignment choices: inout [Choice], shared: inout [Int: [Int]]) {
         let bound = Set(choices.compactMap(\.person)).union(shared.values.flatMap { $0 })
         let unbound = self.people.indices.filter { self.canSpeak($0) && !bound.contains($0) }
@@ -729,11 +766,10 @@ struct AttributionRun {
         var additions: [Int: [Int]] = [:]
         for person in unbound {
             var best: (row: Int, strength: Double)? = nil
-            for row in self.labels.indices where choices[row].person != nil || shared[row] != nil {
+            for row in self.labels.indices {
                 guard let kinds = self.evidence[Assignment.Pair(row: row, column: person)] else { continue }
-                let strength =
-                    (kinds[.selfIntroduction]?.raw ?? 0) + (kinds[.addressedBefore]?.raw ?? 0)
-                    + (kinds[.thankedAfter]?.raw ?? 0) + (kinds[.relationshipPhrase]?.raw ?? 0)
+                let strong: [Kind] = [.selfIntroduction, .addressedBefore, .thankedAfter, .relationshipPhrase]
+                let strength = strong.reduce(0.0) { $0 + (kinds[$1]?.raw ?? 0) }
                 if strength >= self.weights.sharedDeviceEvidence, best == nil || strength > best!.strength {
                     best = (row, strength)
                 }
@@ -744,6 +780,8 @@ struct AttributionRun {
             var members = shared[row] ?? []
             if let person = choices[row].person { members.append(person) }
             members += people
+            // An unbound label is shared only when at least two people have strong evidence in it.
+            guard Set(members).count >= 2 else { continue }
             shared[row] = Array(Set(members)).sorted()
             choices[row] = Choice(person: nil, confidence: 0, bestGuess: nil)
         }
@@ -764,9 +802,21 @@ struct AttributionRun {
             emission[step] = self.emission(
                 of: index, candidates: candidates, position: position, styleAware: styleAware)
         }
-        // Forward–backward in log space; staying with the same speaker is favoured between adjacent utterances.
+        // Forward–backward in log space; staying with the same speaker is favoured between adjacent
+        // utterances (by `continuation`), and strongly when the first breaks off mid-sentence.
+        let punctuated = self.isPunctuated
         func stayBonus(_ step: Int) -> Double {
-            step > 0 && utterances[step] == utterances[step - 1] + 1 ? continuation : 0
+            guard step > 0, utterances[step] == utterances[step - 1] + 1 else { return 0 }
+            if punctuated, let last = self.segmented.texts[utterances[step - 1]].words.last, !last.after.endsSentence {
+                return self.weights.brokenOffContinuation
+            }
+            // `And then …` carries on the same account.
+            if self.lexicon.continuationOpeners.containsMatch(
+                in: self.segmented.texts[utterances[step]].words, startingWithin: 1)
+            {
+                return self.weights.brokenOffContinuation * 0.6
+            }
+            return continuation
         }
         func logTransition(_ step: Int) -> [[Double]] {
             let bonus = stayBonus(step)
@@ -778,34 +828,77 @@ struct AttributionRun {
             return matrix
         }
         let steps = utterances.count
-        var alpha = [[Double]](repeating: [Double](repeating: 0, count: k), count: steps)
-        var beta = [[Double]](repeating: [Double](repeating: 0, count: k), count: steps)
-        for c in 0..<k { alpha[0][c] = emission[0][c] - Math.log(Double(k)) }
-        for step in 1..<max(steps, 1) {
-            let transition = logTransition(step)
-            for to in 0..<k {
-                alpha[step][to] =
-                    emission[step][to] + logSumExp((0..<k).map { alpha[step - 1][$0] + transition[$0][to] })
-            }
-        }
-        if steps > 1 {
-            for step in stride(from: steps - 2, through: 0, by: -1) {
-                let transition = logTransition(step + 1)
-                for from in 0..<k {
-                    beta[step][from] = logSumExp(
-                        (0..<k).map { transition[from][$0] + emission[step + 1][$0] + beta[step + 1][$0] })
+        func posteriors(_ emission: [[Double]]) -> [[Double]] {
+            var alpha = [[Double]](repeating: [Double](repeating: 0, count: k), count: steps)
+            var beta = [[Double]](repeating: [Double](repeating: 0, count: k), count: steps)
+            for c in 0..<k { alpha[0][c] = emission[0][c] - Math.log(Double(k)) }
+            for step in 1..<max(steps, 1) {
+                let transition = logTransition(step)
+                for to in 0..<k {
+                    alpha[step][to] =
+                        emission[step][to] + logSumExp((0..<k).map { alpha[step - 1][$0] + transition[$0][to] })
                 }
             }
+            if steps > 1 {
+                for step in stride(from: steps - 2, through: 0, by: -1) {
+                    let transition = logTransition(step + 1)
+                    for from in 0..<k {
+                        beta[step][from] = logSumExp(
+                            (0..<k).map { transition[from][$0] + emission[step + 1][$0] + beta[step + 1][$0] })
+                    }
+                }
+            }
+            return (0..<steps).map { step in
+                let joint = (0..<k).map { alpha[step][$0] + beta[step][$0] }
+                let normaliser = logSumExp(joint)
+                return joint.map { Math.exp($0 - normaliser) }
+            }
         }
-        return (0..<steps).map { step in
-            let joint = (0..<k).map { alpha[step][$0] + beta[step][$0] }
-            let normaliser = logSumExp(joint)
-            let posteriors = joint.map { Math.exp($0 - normaliser) }
-            let best = posteriors.indices.max { posteriors[$0] < posteriors[$1] }!
-            let confidence = posteriors[best]
-            return confidence >= self.configuration.confidenceThreshold
-                ? (candidates[best], confidence) : (nil, confidence)
+        var result = posteriors(emission)
+        // A shared device: a second pass lets each person's own words (`bud`), said by no one else in
+        // the session, tie their unsure lines to them.
+        if !styleAware, self.weights.ownWords != 0 {
+            let own = self.ownWords(utterances: utterances, posteriors: result, k: k)
+            var changed = false
+            for step in 0..<steps where (result[step].max() ?? 0) < self.configuration.confidenceThreshold {
+                let words = Set(self.segmented.texts[utterances[step]].words.map(\.folded))
+                let owners = (0..<k).filter { !own[$0].isDisjoint(with: words) }
+                if owners.count == 1 {
+                    emission[step][owners[0]] += self.weights.ownWords
+                    changed = true
+                }
+            }
+            if changed { result = posteriors(emission) }
         }
+        return result.map { posterior in
+            let best = posterior.indices.max { posterior[$0] < posterior[$1] }!
+            return posterior[best] >= self.configuration.confidenceThreshold
+                ? (candidates[best], posterior[best]) : (nil, posterior[best])
+        }
+    }
+
+    /// Words each candidate said in lines resolved to them, that nobody else says anywhere in the session.
+    private func ownWords(utterances: [Int], posteriors: [[Double]], k: Int) -> [Set<String>] {
+        var counts: [String: Int] = [:]
+        for (index, text) in self.segmented.texts.enumerated() where self.segmented.isSpeech[index] {
+            for word in Set(text.words.map(\.folded)) { counts[word, default: 0] += 1 }
+        }
+        var own = [Set<String>](repeating: [], count: k)
+        var usedBy: [String: Set<Int>] = [:]
+        for (step, index) in utterances.enumerated() {
+            guard let best = posteriors[step].indices.max(by: { posteriors[step][$0] < posteriors[step][$1] }),
+                posteriors[step][best] >= 0.8
+            else { continue }
+            for word in Set(self.segmented.texts[index].words.map(\.folded)) { usedBy[word, default: []].insert(best) }
+        }
+        for (word, people) in usedBy where people.count == 1 && word.count >= 3 {
+            // Said only in this person's resolved lines and in the unsure line itself: nowhere else.
+            guard let uses = counts[word], uses <= 3, !self.lexicon.echoIgnore.contains(word),
+                !self.lexicon.firstPerson.contains(word)
+            else { continue }
+            own[people.first!].insert(word)
+        }
+        return own
     }
 
     /// Log-score of each candidate having said utterance `index`, from that utterance and its neighbours.
@@ -821,15 +914,9 @@ struct AttributionRun {
                 }
             case .relationshipPhrase(let phraseIndex):
                 let phrase = self.lexicon.relationshipPhraseList[phraseIndex]
-                let allowed = Set(
-                    phrase.speakerIs.map {
-                        self.lexicon.relationshipByWord[TextFolding.fold($0)] ?? TextFolding.fold($0)
-                    })
                 let factor = (phrase.isStatement ? 2.0 : 1.0) * phrase.weight
                 for person in candidates {
-                    guard let known = self.relationship(of: person) else { continue }
-                    let tooYoung = phrase.speakerIsAdult && (self.age(of: person) ?? 18) < 18
-                    let fits = allowed.contains(known) && !tooYoung
+                    guard let fits = self.fits(person, phrase: phrase) else { continue }
                     bump(
                         person,
                         (fits ? self.weights.relationshipPhrase : self.weights.relationshipContradiction) * factor)
@@ -841,7 +928,11 @@ struct AttributionRun {
                     bump(person, self.weights.addressesOtherInUtterance)
                 }
             case .mentions(let people):
-                for person in people { bump(person, self.weights.mentionsOther) }
+                for person in people { bump(person, self.weights.mentionsOtherInUtterance / Double(people.count)) }
+            case .mentionsRelationship(let relationship):
+                for person in candidates where self.relationship(of: person) == relationship {
+                    bump(person, self.weights.mentionsOtherInUtterance)
+                }
             case .ageTopic(let child):
                 for person in candidates {
                     if let age = self.age(of: person), (age < 18) == child { bump(person, self.weights.ageTopic) }
@@ -859,7 +950,9 @@ struct AttributionRun {
                     for person in people {
                         bump(
                             person,
-                            self.weights.addressedBefore * (direction == .handOff ? 1 : 0.6) / Double(people.count))
+                            (direction == .handOff
+                                ? self.weights.answersAddressInUtterance : self.weights.addressedBefore * 0.6)
+                                / Double(people.count))
                     }
                 case .addressesRelationship(let relationship, let direction) where direction != .thanks:
                     for person in candidates where self.relationship(of: person) == relationship {
@@ -868,6 +961,18 @@ struct AttributionRun {
                 default: break
                 }
             }
+        }
+        if let previous = self.nearestSpeech(from: index, step: -1),
+            let spokenOf = self.spokenOf(in: previous, candidates: candidates), self.answers(index, previous)
+        {
+            bump(spokenOf, self.weights.answersMention)
+        }
+        // The line after speaking of one candidate as doing what this line says `I` did (`I only knock`
+        // → `if Mom knocks`).
+        if let next = self.nearestSpeech(from: index, step: 1), self.labelOf[next] != self.labelOf[index],
+            let spokenOf = self.spokenOf(in: next, candidates: candidates), self.echoes(index, next)
+        {
+            bump(spokenOf, self.weights.answersMention)
         }
         if let next = self.nearestSpeech(from: index, step: 1) {
             for case .addresses(let people, .thanks) in self.events[next] {
@@ -884,6 +989,84 @@ struct AttributionRun {
             }
         }
         return scores
+    }
+
+    /// Whether most utterances end with a sentence mark, so one that does not has broken off.
+    var isPunctuated: Bool {
+        var ended = 0
+        var total = 0
+        for (index, text) in self.segmented.texts.enumerated() where self.segmented.isSpeech[index] {
+            guard let last = text.words.last else { continue }
+            total += 1
+            if last.after.endsSentence { ended += 1 }
+        }
+        return total > 0 && ended * 4 >= total * 3
+    }
+
+    /// The one candidate an utterance speaks of in the third person (by name, as `Mom`, or as
+    /// `his mother`), if exactly one.
+    private func spokenOf(in index: Int, candidates: [Int]) -> Int? {
+        var found = Set<Int>()
+        for event in self.events[index] {
+            switch event {
+            case .mentions(let people): found.formUnion(people.filter(candidates.contains))
+            case .mentionsRelationship(let relationship):
+                found.formUnion(candidates.filter { self.relationship(of: $0) == relationship })
+            case .relationshipPhrase(let phraseIndex):
+                let phrase = self.lexicon.relationshipPhraseList[phraseIndex]
+                let about = Set((phrase.speakerIsNot + phrase.about).map(TextFolding.fold))
+                guard !about.isEmpty else { continue }
+                found.formUnion(candidates.filter { !about.isDisjoint(with: self.roles(of: $0)) })
+            default: continue
+            }
+        }
+        return found.count == 1 ? found.first : nil
+    }
+
+    /// Whether an utterance answers the one before in the first person: its first sentence opens with
+    /// `I` and denies (`I did not yell`) or takes up a word of it (`I knew` after `his mother knew`).
+    private func answers(_ index: Int, _ previous: Int) -> Bool {
+        let words = self.segmented.texts[index].words
+        guard let first = words.first else { return false }
+        let sentence = words.prefix { $0.sentence == first.sentence }
+        let opensInFirstPerson = sentence.prefix(3).contains { self.lexicon.firstPerson.contains($0.folded) }
+        guard opensInFirstPerson || self.lexicon.answerOpeners.contains(first.folded) else { return false }
+        // `Because …` answers the line before by itself; `I …` only with a denial or a word of it, unless
+        // the line before came from the same device (the other person on it speaking of this one).
+        if self.lexicon.answerOpeners.contains(first.folded) { return true }
+        if previous + 1 == index, self.labelOf[previous] != nil, self.labelOf[previous] == self.labelOf[index] {
+            return true
+        }
+        if sentence.contains(where: { self.lexicon.denials.contains($0.folded) }) { return true }
+        return self.sharesWord(sentence, with: previous)
+    }
+
+    /// Whether a first-person utterance says it did what the next line says of someone (`I only knock`
+    /// before `if Mom knocks`).
+    private func echoes(_ index: Int, _ next: Int) -> Bool {
+        let words = self.segmented.texts[index].words
+        let own = words.filter { _ in true }
+        guard own.contains(where: { $0.folded == "i" || $0.folded == "i'm" || $0.folded == "i'll" }) else {
+            return false
+        }
+        return self.sharesWord(own[...], with: next)
+    }
+
+    /// Whether `words` share a content word (four letters or more, not too common, by stem) with an utterance.
+    private func sharesWord(_ words: ArraySlice<Word>, with other: Int) -> Bool {
+        func stem(_ word: String) -> String {
+            for suffix in ["ing", "ed", "s"] where word.count > suffix.count + 3 && word.hasSuffix(suffix) {
+                return String(word.dropLast(suffix.count))
+            }
+            return word
+        }
+        let theirs = Set(
+            self.segmented.texts[other].words.map(\.folded).filter {
+                $0.count >= 4 && !self.lexicon.echoIgnore.contains($0)
+            }.map(stem))
+        return words.contains {
+            $0.folded.count >= 4 && !self.lexicon.echoIgnore.contains($0.folded) && theirs.contains(stem($0.folded))
+        }
     }
 
     private func nearestSpeech(from index: Int, step: Int) -> Int? {

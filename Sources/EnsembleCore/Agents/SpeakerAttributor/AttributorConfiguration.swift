@@ -40,6 +40,24 @@ public struct AttributorConfiguration: Sendable, Hashable {
         public var addressesOtherInUtterance: Double
         /// The score binding a label must clear before it beats `unknown`: one weak cue is not enough.
         public var unknownPrior: Double
+        /// The margin by which one person must be the best binding for each of two labels, on each
+        /// label's own evidence, before the two are read as one voice split by the diarizer.
+        public var splitLabelMargin: Double
+        /// What naming someone in the third person says against the speaker being them, when one
+        /// utterance is resolved alone (people rarely speak of themselves by name).
+        public var mentionsOtherInUtterance: Double
+        /// For a line of a shared label: answering, in the first person with a denial or the same verb,
+        /// the line just before that spoke of one candidate (`Mom yelled` → `I did not yell`).
+        public var answersMention: Double
+        /// Log-odds of the same speaker going on in the next utterance of a shared label when this one
+        /// breaks off mid-sentence (a diarizer cut a turn in two).
+        public var brokenOffContinuation: Double
+        /// For one line of a shared label: the line just before handed the floor to the person by name
+        /// (`Jenna, how were the mornings?`).
+        public var answersAddressInUtterance: Double
+        /// For an unsure line of a shared label: it uses a word that, in the whole session, only one of
+        /// the people on the device has said (in lines resolved to them).
+        public var ownWords: Double
 
         public init(
             speakerHint: Double, exactName: Double, firstNameOrAlias: Double, nickname: Double, lastNameOnly: Double,
@@ -48,7 +66,10 @@ public struct AttributorConfiguration: Sendable, Hashable {
             mentionsOther: Double, relationshipPhrase: Double, relationshipContradiction: Double, ageTopic: Double,
             clinicianStyle: Double, contentSaturation: Double, confidenceSlope: Double,
             eliminationConfidence: Double, sharedDeviceEvidence: Double, sameSpeakerContinuation: Double,
-            sharedLabelContinuation: Double, addressesOtherInUtterance: Double, unknownPrior: Double
+            sharedLabelContinuation: Double, addressesOtherInUtterance: Double, unknownPrior: Double,
+            splitLabelMargin: Double = 1.0, mentionsOtherInUtterance: Double = -1.5, answersMention: Double = 1.5,
+            brokenOffContinuation: Double = 2.5, answersAddressInUtterance: Double = 2.2,
+            ownWords: Double = 1.0
         ) {
             self.speakerHint = speakerHint
             self.exactName = exactName
@@ -76,6 +97,12 @@ public struct AttributorConfiguration: Sendable, Hashable {
             self.sharedLabelContinuation = sharedLabelContinuation
             self.addressesOtherInUtterance = addressesOtherInUtterance
             self.unknownPrior = unknownPrior
+            self.splitLabelMargin = splitLabelMargin
+            self.mentionsOtherInUtterance = mentionsOtherInUtterance
+            self.answersMention = answersMention
+            self.brokenOffContinuation = brokenOffContinuation
+            self.answersAddressInUtterance = answersAddressInUtterance
+            self.ownWords = ownWords
         }
     }
 
@@ -90,13 +117,21 @@ public struct AttributorConfiguration: Sendable, Hashable {
         public var speakerIsAdult: Bool
         /// How much the phrase counts; `my mom` is weak, because everyone's mother can be talked about.
         public var weight: Double
+        /// Relationships the speaker cannot have (`his mother knew`: not the mother). Such a phrase only
+        /// counts against those people, and only when no longer phrase (`I'm his mother`) holds it.
+        public var speakerIsNot: [String]
+        /// Relationships of the person the phrase speaks of (`my husband` → `husband`), for telling whom
+        /// the next line answers.
+        public var about: [String]
 
         public init(
             phrase: String, speakerIs: [String], isStatement: Bool = false, speakerIsAdult: Bool = false,
-            weight: Double = 1
+            weight: Double = 1, speakerIsNot: [String] = [], about: [String] = []
         ) {
+            self.about = about
             self.phrase = phrase
             self.speakerIs = speakerIs
+            self.speakerIsNot = speakerIsNot
             self.isStatement = isStatement
             self.speakerIsAdult = speakerIsAdult
             self.weight = weight
@@ -138,6 +173,9 @@ public struct AttributorConfiguration: Sendable, Hashable {
         public var maleRelationships: [String]
         /// Relationships that make a person an adult when their date of birth is not on the roster.
         public var adultRelationships: [String]
+        /// A parent who is also a spouse when the child's other parent is on the roster:
+        /// `mother` → [`father`, `wife`] (so `my husband` fits the mother when the father is present).
+        public var parentSpouses: [String: [String]]
         /// Phrases that tell what the speaker is (`my son` → a parent).
         public var relationshipPhrases: [RelationshipPhrase]
         /// Words before a name that make it a self-introduction (`i'm`, `my name is`).
@@ -155,16 +193,28 @@ public struct AttributorConfiguration: Sendable, Hashable {
         public var nicknames: [String: [String]]
         /// Words that make a summary bullet about the whole group (`everyone`, `the group`).
         public var groupWords: [String]
+        /// Words of denial (`not`, `never`, `didn't`): a first-person line with one answers what the
+        /// line before said of someone.
+        public var denials: [String]
+        /// Words too common to count as a line echoing the one before it (`I knew` after `his mother knew`).
+        public var echoIgnore: [String]
+        /// Words that open a line answering the one before it as `I` does (`Because if he doesn't …`).
+        public var answerOpeners: [String]
+        /// Openings that carry on the same speaker's account in the next utterance (`and then`).
+        public var continuationOpeners: [String]
 
         public init(
             titles: [String], femaleTitles: [String], maleTitles: [String], credentials: [String],
             labelNoise: [String], anonymousLabelPatterns: [String], clinicianLabels: [String],
             coTherapistLabels: [String], clientLabels: [String], guestLabels: [String], childLabels: [String],
             relationshipWords: [String: [String]], femaleRelationships: [String], maleRelationships: [String],
-            adultRelationships: [String], relationshipPhrases: [RelationshipPhrase], selfIntroductions: [String],
+            adultRelationships: [String], parentSpouses: [String: [String]] = [:],
+            relationshipPhrases: [RelationshipPhrase], selfIntroductions: [String],
             handOffs: [String],
             thanks: [String], clinicianPhrases: [WeightedPhrase], childTopics: [String], adultTopics: [String],
-            commonWordNames: [String], nicknames: [String: [String]], groupWords: [String] = []
+            commonWordNames: [String], nicknames: [String: [String]], groupWords: [String] = [],
+            denials: [String] = [], echoIgnore: [String] = [], answerOpeners: [String] = [],
+            continuationOpeners: [String] = []
         ) {
             self.titles = titles
             self.femaleTitles = femaleTitles
@@ -181,6 +231,7 @@ public struct AttributorConfiguration: Sendable, Hashable {
             self.femaleRelationships = femaleRelationships
             self.maleRelationships = maleRelationships
             self.adultRelationships = adultRelationships
+            self.parentSpouses = parentSpouses
             self.relationshipPhrases = relationshipPhrases
             self.selfIntroductions = selfIntroductions
             self.handOffs = handOffs
@@ -191,6 +242,10 @@ public struct AttributorConfiguration: Sendable, Hashable {
             self.commonWordNames = commonWordNames
             self.nicknames = nicknames
             self.groupWords = groupWords
+            self.denials = denials
+            self.echoIgnore = echoIgnore
+            self.answerOpeners = answerOpeners
+            self.continuationOpeners = continuationOpeners
         }
     }
 

@@ -28,6 +28,8 @@ struct CompiledLexicon: Sendable {
     let femaleRelationships: Set<String>
     let maleRelationships: Set<String>
     let adultRelationships: Set<String>
+    /// Parent relationship → [the other parent's relationship, the spouse role it implies].
+    let parentSpouses: [String: [String]]
     let relationshipPhrases: PhraseIndex<Int>
     let relationshipPhraseList: [AttributorConfiguration.RelationshipPhrase]
     let cues: PhraseIndex<Cue>
@@ -36,6 +38,10 @@ struct CompiledLexicon: Sendable {
     let ageTopics: PhraseIndex<Bool>
     let commonWordNames: Set<String>
     let groupWords: PhraseIndex<Bool>
+    let denials: Set<String>
+    let echoIgnore: Set<String>
+    let answerOpeners: Set<String>
+    let continuationOpeners: PhraseIndex<Bool>
     let nicknames: [String: [String]]
     /// Words that make a following relationship word a reference rather than an address (`my mom`).
     let determiners: Set<String> = [
@@ -74,6 +80,9 @@ struct CompiledLexicon: Sendable {
         self.femaleRelationships = fold(lexicon.femaleRelationships)
         self.maleRelationships = fold(lexicon.maleRelationships)
         self.adultRelationships = fold(lexicon.adultRelationships)
+        self.parentSpouses = Dictionary(
+            lexicon.parentSpouses.map { (TextFolding.fold($0.key), $0.value.map(TextFolding.fold)) },
+            uniquingKeysWith: { first, _ in first })
         self.relationshipPhraseList = lexicon.relationshipPhrases
         self.relationshipPhrases = PhraseIndex(
             lexicon.relationshipPhrases.enumerated().map { ($1.phrase, $0) }, tokenizer: tokenizer
@@ -90,6 +99,10 @@ struct CompiledLexicon: Sendable {
         )
         self.commonWordNames = fold(lexicon.commonWordNames)
         self.groupWords = PhraseIndex(lexicon.groupWords.map { ($0, true) }, tokenizer: tokenizer)
+        self.denials = Set(lexicon.denials.map(TextFolding.fold))
+        self.echoIgnore = Set(lexicon.echoIgnore.map(TextFolding.fold))
+        self.answerOpeners = Set(lexicon.answerOpeners.map(TextFolding.fold))
+        self.continuationOpeners = PhraseIndex(lexicon.continuationOpeners.map { ($0, true) }, tokenizer: tokenizer)
         var nicknames: [String: [String]] = [:]
         for (name, short) in lexicon.nicknames {
             nicknames[TextFolding.fold(name)] = short.map { TextFolding.fold($0) }

@@ -23,6 +23,8 @@ enum ContentEvent: Sendable, Hashable {
     case addressesRelationship(String, direction: Direction)
     /// A name said in the third person.
     case mentions(people: [Int])
+    /// A relationship word said as a name, in the third person (`Mom yelled at me`).
+    case mentionsRelationship(String)
     /// A topic typical of a child (`my homework`) or of an adult (`my boss`).
     case ageTopic(child: Bool)
 }
@@ -74,10 +76,20 @@ extension CompiledLexicon {
             if let direction = self.vocativeDirection(words: words, range: index..<(index + 1), cuesBefore: cuesBefore)
             {
                 events.append(.addressesRelationship(relationship, direction: direction))
+            } else if words[index].isCapitalized {
+                events.append(.mentionsRelationship(relationship))
             }
         }
 
-        self.relationshipPhrases.forEachMatch(in: words) { _, phrase in events.append(.relationshipPhrase(phrase)) }
+        // A phrase inside a longer one (`his mom` in `I'm his mom`) does not count on its own.
+        var phrases: [(range: Range<Int>, phrase: Int)] = []
+        self.relationshipPhrases.forEachMatch(in: words) { range, phrase in phrases.append((range, phrase)) }
+        for (range, phrase) in phrases
+        where !phrases.contains(where: {
+            $0.range != range && $0.range.lowerBound <= range.lowerBound && $0.range.upperBound >= range.upperBound
+        }) {
+            events.append(.relationshipPhrase(phrase))
+        }
         self.ageTopics.forEachMatch(in: words) { _, child in events.append(.ageTopic(child: child)) }
         self.clinicianPhrases.forEachMatch(in: words) { _, weight in style.clinicianPhraseWeight += weight }
         var askedQuestion = false
