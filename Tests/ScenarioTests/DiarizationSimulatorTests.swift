@@ -100,7 +100,7 @@ struct DiarizationSimulatorTests {
         // scenarios, two of which (a split voice, two parents on one device) were added then. Issue 20's
         // targets: 95% correct and at most 1% wrong under every kind.
         let floors: [DiarizationErrors.Kind?: (accuracy: Double, wrong: Double)] = [
-            nil: (0.992, 0.001), .split: (0.941, 0.003), .merge: (0.965, 0.024), .swap: (0.811, 0.124),
+            nil: (0.992, 0.001), .split: (0.941, 0.003), .merge: (0.965, 0.024), .swap: (0.854, 0.054),
             .sharedDevice: (0.761, 0.055), .misspell: (0.971, 0.001), .drop: (0.918, 0.001),
         ]
         for (kind, floor) in floors {
@@ -142,6 +142,42 @@ struct DiarizationSimulatorTests {
         }
         #expect(device.count == 31)
         #expect(Double(resolved) >= 0.8 * Double(device.count), "\(resolved) of \(device.count)")
+    }
+
+    /// Two anonymous labels that swap persons two thirds of the way through are each bound in two spans,
+    /// with a finding, and no line goes to the wrong person.
+    @Test func swappedLabels_areBoundInSpans() throws {
+        let agents = try Fixtures.agents()
+        let scenario = try Fixtures.scenario("couples-threat")
+        let expected = try #require(scenario.expected)
+        let swapped = DiarizationErrors.apply(.swap, to: scenario.transcript, seed: 20)
+        // The labels that now hold two people's lines (a label whose second person is silent in the last
+        // third stays one person's).
+        var people: [String: Set<PersonID>] = [:]
+        for (new, old) in zip(swapped.utterances, scenario.transcript.utterances) {
+            guard let label = new.label, case .some(.some(let person)) = expected.expectedPerson(for: old) else {
+                continue
+            }
+            people[label, default: []].insert(person)
+        }
+        let changed = Set(people.filter { $0.value.count > 1 }.keys)
+        #expect(!changed.isEmpty)
+        let (_, attribution) = Fixtures.attribute(swapped, roster: Roster(session: scenario.session), agents: agents)
+        let findings = attribution.findings.filter { $0.code == .labelChangesPerson }
+        #expect(Set(findings.compactMap(\.label)) == changed)
+        for label in changed {
+            let spans = attribution.speakers.filter { $0.label == label }
+            #expect(spans.count == 2, "\(label)")
+            #expect(spans.contains { $0.fromUtterance == nil } && spans.contains { $0.fromUtterance != nil })
+        }
+        var correct = 0
+        for (item, utterance) in zip(attribution.utterances, scenario.transcript.utterances) {
+            guard item.method != .nonSpeech, case .some(.some(let person)) = expected.expectedPerson(for: utterance)
+            else { continue }
+            #expect(item.person == nil || item.person == person, "utterance \(item.index)")
+            if item.person == person { correct += 1 }
+        }
+        #expect(correct >= 50)
     }
 
     /// The simulator changes labels and names only, and each kind changes something.

@@ -40,6 +40,16 @@ struct RealDataAttributionTests {
 
     func measure(_ transcript: Transcript, roster: Roster, truth: [Set<PersonID>?]) -> Measured {
         let attribution = Fixtures.attribute(transcript, roster: roster, agents: self.agents).1
+        if ProcessInfo.processInfo.environment["ZZ_DEBUG"] != nil {
+            for finding in attribution.findings where finding.code == .labelChangesPerson {
+                print("  ZZ \(finding.message)")
+            }
+            for speaker in attribution.speakers {
+                print(
+                    "  ZZ \(speaker.label) \(speaker.fromUtterance ?? -1) → \(speaker.person?.rawValue ?? "-") \(speaker.confidence)"
+                )
+            }
+        }
         var measured = Measured()
         for (item, expected) in zip(attribution.utterances, truth) where item.method != .nonSpeech {
             guard let expected, !expected.isEmpty else { continue }

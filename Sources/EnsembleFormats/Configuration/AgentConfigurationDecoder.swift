@@ -61,7 +61,9 @@ public enum AgentConfigurationDecoder {
             answersMention: try weight("answersMention"),
             brokenOffContinuation: try weight("brokenOffContinuation"),
             answersAddressInUtterance: try weight("answersAddressInUtterance"),
-            ownWords: try weight("ownWords")
+            ownWords: try weight("ownWords"),
+            labelChangeEvidence: try weight("labelChangeEvidence"),
+            labelChangeStyleLean: try weight("labelChangeStyleLean")
         )
         let threshold = try root.required("confidenceThreshold", expected: "a number between 0 and 1")
         let thresholdValue = try threshold.number()
@@ -134,7 +136,8 @@ public enum AgentConfigurationDecoder {
         let minimumAge = try root.required("minimumSpeakingAge", expected: "an age in whole years").int()
         return AttributorConfiguration(
             version: "\(settingsVersion)+lexicon.\(lexiconVersion)", confidenceThreshold: thresholdValue,
-            minimumSpeakingAge: minimumAge, weights: weights, lexicon: lexiconValue
+            minimumSpeakingAge: minimumAge, weights: weights, lexicon: lexiconValue,
+            minimumSpanUtterances: try root.optional("minimumSpanUtterances")?.int() ?? 3
         )
     }
 

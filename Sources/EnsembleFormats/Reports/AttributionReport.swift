@@ -57,6 +57,7 @@ public enum AttributionReport {
             ("sharedBy", speaker.isShared ? .array(speaker.sharedBy.map { .string($0.rawValue) }) : nil),
             ("bestGuess", speaker.person == nil ? .string(speaker.bestGuess?.rawValue) : nil),
             ("utteranceCount", .number(speaker.utteranceCount)),
+            ("fromUtterance", speaker.fromUtterance.map { .number($0) }),
             ("signals", .array(speaker.signals.map(self.signal))),
         ])
     }

@@ -47,11 +47,16 @@ public struct SpeakerAssignment: Sendable, Hashable {
     /// The best person the attributor would not commit to, when the label is unknown.
     public var bestGuess: PersonID?
     public var utteranceCount: Int
+    /// When a label changes persons partway (a diarizer swapping voices, a device handed over), it is
+    /// bound in spans: this entry covers the label's utterances from this index on, up to the next span.
+    /// Nil for the label's first span, or for the whole label.
+    public var fromUtterance: Int?
 
     public init(
         label: String, person: PersonID?, sharedBy: [PersonID] = [], confidence: Double,
-        signals: [AttributionSignal] = [], bestGuess: PersonID? = nil, utteranceCount: Int
+        signals: [AttributionSignal] = [], bestGuess: PersonID? = nil, utteranceCount: Int, fromUtterance: Int? = nil
     ) {
+        self.fromUtterance = fromUtterance
         self.label = label
         self.person = person
         self.sharedBy = sharedBy

@@ -19,6 +19,11 @@ public struct AttributionEngine: Sendable {
     public func attribute(_ segmented: SegmentedTranscript, roster: Roster, hints: [SpeakerHint] = []) -> Attribution {
         var run = AttributionRun(engine: self, segmented: segmented, roster: roster, hints: hints)
         var attribution = run.execute()
+        if !run.changes.isEmpty {
+            let cuts = Dictionary(uniqueKeysWithValues: run.changes.map { (run.labels[$0.key], $0.value.cut) })
+            let gaps = Dictionary(uniqueKeysWithValues: run.changes.map { (run.labels[$0.key], $0.value.gapFrom) })
+            attribution = self.attributeSpans(segmented, roster: roster, hints: hints, cuts: cuts, gaps: gaps)
+        }
         attribution.findings += PhoneLabels.possibleRejoins(segmented.transcript, attribution)
         return attribution
     }
@@ -75,6 +80,10 @@ struct AttributionRun {
     /// Clinician style of each label, in -1…1.5 (z-score against the other labels).
     var clinicianStyle: [Double] = []
     var findings: [Finding] = []
+    /// Whether to look for labels that change persons partway (off for the second pass over spans).
+    var detectsChanges = true
+    /// Label row → the utterance from which it is someone else, found by `labelChanges`.
+    var changes: [Int: LabelChange] = [:]
 
     init(engine: AttributionEngine, segmented: SegmentedTranscript, roster: Roster, hints: [SpeakerHint]) {
         self.configuration = engine.configuration
@@ -103,6 +112,9 @@ struct AttributionRun {
         self.addSplitLabels(to: &assignment, shared: shared)
         self.addElimination(to: &assignment, shared: shared)
         self.addContentSharedLabels(assignment: &assignment, shared: &shared)
+        if self.detectsChanges, self.segmented.transcript.origin != .clinicianSummary {
+            self.changes = self.labelChanges(choices: assignment, shared: shared)
+        }
 
         var perUtterance: [Int: (person: Int?, confidence: Double)] = [:]
         for (label, candidates) in shared.sorted(by: { $0.key < $1.key }) {
@@ -233,7 +245,9 @@ struct AttributionRun {
 
     mutating func readLabels() {
         self.readings = self.labels.map {
-            LabelReading(label: $0, directory: self.directory, lexicon: self.lexicon, weights: self.weights)
+            $0.contains(Self.spanMarker)
+                ? LabelReading(silent: $0)
+                : LabelReading(label: $0, directory: self.directory, lexicon: self.lexicon, weights: self.weights)
         }
         for (row, reading) in self.readings.enumerated() {
             for match in reading.names where self.canSpeak(match.person) {
@@ -902,7 +916,7 @@ struct AttributionRun {
     }
 
     /// Log-score of each candidate having said utterance `index`, from that utterance and its neighbours.
-    private func emission(of index: Int, candidates: [Int], position: [Int: Int], styleAware: Bool) -> [Double] {
+    func emission(of index: Int, candidates: [Int], position: [Int: Int], styleAware: Bool) -> [Double] {
         var scores = [Double](repeating: 0, count: candidates.count)
         func bump(_ person: Int, _ value: Double) { if let slot = position[person] { scores[slot] += value } }
         for event in self.events[index] {

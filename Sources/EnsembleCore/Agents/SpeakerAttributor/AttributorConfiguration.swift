@@ -58,6 +58,12 @@ public struct AttributorConfiguration: Sendable, Hashable {
         /// For an unsure line of a shared label: it uses a word that, in the whole session, only one of
         /// the people on the device has said (in lines resolved to them).
         public var ownWords: Double
+        /// The evidence the lines of a label must give, from some line on, for one other person over
+        /// the person it is bound to before the label is cut in two spans (0 turns this off).
+        public var labelChangeEvidence: Double
+        /// Between a clinician and someone else, the mean lean per line (style included) that lets a
+        /// label change hands without two clear cues.
+        public var labelChangeStyleLean: Double
 
         public init(
             speakerHint: Double, exactName: Double, firstNameOrAlias: Double, nickname: Double, lastNameOnly: Double,
@@ -69,7 +75,8 @@ public struct AttributorConfiguration: Sendable, Hashable {
             sharedLabelContinuation: Double, addressesOtherInUtterance: Double, unknownPrior: Double,
             splitLabelMargin: Double = 1.0, mentionsOtherInUtterance: Double = -1.5, answersMention: Double = 1.5,
             brokenOffContinuation: Double = 2.5, answersAddressInUtterance: Double = 2.2,
-            ownWords: Double = 1.0
+            ownWords: Double = 1.0, labelChangeEvidence: Double = 4.0,
+            labelChangeStyleLean: Double = 1.0
         ) {
             self.speakerHint = speakerHint
             self.exactName = exactName
@@ -103,6 +110,8 @@ public struct AttributorConfiguration: Sendable, Hashable {
             self.brokenOffContinuation = brokenOffContinuation
             self.answersAddressInUtterance = answersAddressInUtterance
             self.ownWords = ownWords
+            self.labelChangeEvidence = labelChangeEvidence
+            self.labelChangeStyleLean = labelChangeStyleLean
         }
     }
 
@@ -254,15 +263,19 @@ public struct AttributorConfiguration: Sendable, Hashable {
     public var confidenceThreshold: Double
     /// People younger than this (from their date of birth) are never taken to be speaking.
     public var minimumSpeakingAge: Int
+    /// The fewest utterances on each side of a change of person inside one label.
+    public var minimumSpanUtterances: Int
     public var weights: Weights
     public var lexicon: Lexicon
 
     public init(
-        version: String, confidenceThreshold: Double, minimumSpeakingAge: Int, weights: Weights, lexicon: Lexicon
+        version: String, confidenceThreshold: Double, minimumSpeakingAge: Int, weights: Weights, lexicon: Lexicon,
+        minimumSpanUtterances: Int = 3
     ) {
         self.version = version
         self.confidenceThreshold = confidenceThreshold
         self.minimumSpeakingAge = minimumSpeakingAge
+        self.minimumSpanUtterances = max(1, minimumSpanUtterances)
         self.weights = weights
         self.lexicon = lexicon
     }

@@ -1,0 +1,254 @@
+/// Label changes mid-session: a diarizer swapping two voices after some point, or a device handed to
+/// someone else. A label's lines are read one by one over everyone present; when from some line on they
+/// keep pointing to one other person, by at least `labelChangeEvidence` in total and with the lines
+/// before not pointing to them, the label is cut there and each span is bound on its own.
+extension AttributionRun {
+    /// The marker joining a label and the first utterance of its later span in the working label.
+    static let spanMarker = " \u{2192}#"
+
+    /// Where a label changes persons: its later span starts at `cut`; its lines from `gapFrom` up to
+    /// `cut` say nothing either way and are left unknown.
+    struct LabelChange {
+        var cut: Int
+        var gapFrom: Int
+        var person: Int
+    }
+
+    /// Label row → where it changes persons, and to whom.
+    func labelChanges(choices: [Choice], shared: [Int: [Int]]) -> [Int: LabelChange] {
+        let everyone = self.people.indices.filter { self.canSpeak($0) }
+        guard everyone.count >= 2, self.weights.labelChangeEvidence > 0 else { return [:] }
+        let position = Dictionary(uniqueKeysWithValues: everyone.enumerated().map { ($1, $0) })
+        var emissions: [Int: [[Double]]] = [:]
+        func emissionsOf(_ row: Int) -> [[Double]] {
+            if let known = emissions[row] { return known }
+            let computed = self.utterancesOfLabel[row].map {
+                self.emission(of: $0, candidates: everyone, position: position, styleAware: true)
+            }
+            emissions[row] = computed
+            return computed
+        }
+        var changes: [Int: LabelChange] = [:]
+        for row in self.labels.indices where shared[row] == nil {
+            guard let person = choices[row].person, position[person] != nil,
+                !self.hints.contains(where: { self.row(forHint: $0.label) == row }),
+                self.utterancesOfLabel[row].count >= 2 * self.configuration.minimumSpanUtterances
+            else { continue }
+            var best: (change: LabelChange, evidence: Double)? = nil
+            for other in everyone where other != person {
+                guard
+                    let found = self.changePoint(
+                        row: row, from: person, to: other, emissions: emissionsOf(row),
+                        position: position, strict: true)
+                else { continue }
+                if best == nil || found.evidence > best!.evidence { best = found }
+            }
+            if let best { changes[row] = best.change }
+        }
+        // Two labels swapping persons at one moment, each too quiet to show it alone: their evidence is
+        // summed from each moment on.
+        let hinted = Set(self.hints.compactMap { self.row(forHint: $0.label) })
+        let bound = self.labels.indices.filter { row in
+            shared[row] == nil && changes[row] == nil && !hinted.contains(row)
+                && choices[row].person.flatMap { position[$0] } != nil
+        }
+        var swapped = Set<Int>()
+        for (a, first) in bound.enumerated() where !swapped.contains(first) {
+            for second in bound.dropFirst(a + 1) where !swapped.contains(second) {
+                guard let p = choices[first].person, let q = choices[second].person, p != q,
+                    let swap = self.swapPoint(
+                        first, second, p, q, emissions: (emissionsOf(first), emissionsOf(second)),
+                        position: position)
+                else { continue }
+                changes[first] = swap.0
+                changes[second] = swap.1
+                swapped.formUnion([first, second])
+                break
+            }
+        }
+        // Diarizers swap voices in pairs: when a label turns into someone bound to another label, that
+        // label is cut too where its lines turn, however slightly, to the first label's person.
+        for (row, change) in changes {
+            guard let person = choices[row].person,
+                let partner = self.labels.indices.first(where: {
+                    choices[$0].person == change.person && shared[$0] == nil && changes[$0] == nil
+                }),
+                let found = self.changePoint(
+                    row: partner, from: change.person, to: person,
+                    emissions: emissionsOf(partner), position: position, strict: false)
+            else { continue }
+            changes[partner] = found.change
+        }
+        return changes
+    }
+
+    /// The moment from which two labels bound to `p` and `q` swap them: the lines of both before it do
+    /// not lean to the swap, their lines after it do by at least `labelChangeEvidence` together, with two
+    /// clear cues among them, and each label leans to its new person on its own.
+    func swapPoint(
+        _ first: Int, _ second: Int, _ p: Int, _ q: Int, emissions: ([[Double]], [[Double]]), position: [Int: Int]
+    ) -> (LabelChange, LabelChange)? {
+        guard let pi = position[p], let qi = position[q] else { return nil }
+        let minimum = self.configuration.minimumSpanUtterances
+        let a = self.utterancesOfLabel[first]
+        let b = self.utterancesOfLabel[second]
+        guard a.count >= 2 * minimum, b.count >= 2 * minimum else { return nil }
+        let leanA = emissions.0.map { $0[qi] - $0[pi] }
+        let leanB = emissions.1.map { $0[pi] - $0[qi] }
+        let clearLean = self.weights.answersAddressInUtterance * 0.9
+        var best: (i: Int, j: Int, evidence: Double)? = nil
+        // The earliest moment reaching the best evidence: lines between it and the latest are the gap.
+        var earliest: (i: Int, j: Int)? = nil
+        // Moments are the labels' utterances: `i` of `first`'s lines and `j` of `second`'s come at or after it.
+        var i = 0
+        var j = 0
+        let totalA = leanA.reduce(0, +)
+        let totalB = leanB.reduce(0, +)
+        var beforeA = 0.0
+        var beforeB = 0.0
+        while i < a.count || j < b.count {
+            if i >= minimum, j >= minimum, a.count - i >= minimum, b.count - j >= minimum {
+                let afterA = totalA - beforeA
+                let afterB = totalB - beforeB
+                let clear = leanA[i...].filter { $0 >= clearLean }.count + leanB[j...].filter { $0 >= clearLean }.count
+                if beforeA + beforeB <= 0, afterA > 0, afterB > 0, afterA + afterB >= self.weights.labelChangeEvidence,
+                    clear >= 2, best == nil || afterA + afterB >= best!.evidence - 1e-9
+                {
+                    if best == nil || afterA + afterB > best!.evidence + 1e-9 { earliest = (i, j) }
+                    best = (i, j, afterA + afterB)
+                }
+            }
+            // Step past the next utterance in time.
+            if j >= b.count || (i < a.count && a[i] < b[j]) {
+                beforeA += leanA[i]
+                i += 1
+            } else {
+                beforeB += leanB[j]
+                j += 1
+            }
+        }
+        guard let best, let earliest else { return nil }
+        return (
+            LabelChange(cut: a[best.i], gapFrom: a[earliest.i], person: q),
+            LabelChange(cut: b[best.j], gapFrom: b[earliest.j], person: p)
+        )
+    }
+
+    /// The point from which a label's lines lean from `from` to `to`: the lines before do not lean to
+    /// `to`, the lines after do by at least `labelChangeEvidence` (`strict`; else by anything), with two
+    /// clear cues of their own or, between a clinician and anyone else, leaning on every line. Lines
+    /// between the last that leans back and the first that leans on are the gap.
+    func changePoint(
+        row: Int, from: Int, to: Int, emissions: [[Double]], position: [Int: Int], strict: Bool
+    ) -> (change: LabelChange, evidence: Double)? {
+        let members = self.utterancesOfLabel[row]
+        let minimum = self.configuration.minimumSpanUtterances
+        guard members.count >= 2 * minimum, let own = position[from], let other = position[to] else { return nil }
+        var suffix = [Double](repeating: 0, count: members.count + 1)
+        var clear = [Int](repeating: 0, count: members.count + 1)
+        for step in stride(from: members.count - 1, through: 0, by: -1) {
+            let lean = emissions[step][other] - emissions[step][own]
+            suffix[step] = suffix[step + 1] + lean
+            clear[step] = clear[step + 1] + (lean >= self.weights.answersAddressInUtterance * 0.9 ? 1 : 0)
+        }
+        // Style is evidence between a clinician and anyone else when it leans hard on every line: a label
+        // that starts asking the questions has changed hands.
+        let styleCounts = self.people[to].isClinician != self.people[from].isClinician
+        var best: (cut: Int, evidence: Double)? = nil
+        for cut in minimum...(members.count - minimum) {
+            let after = suffix[cut]
+            let before = suffix[0] - suffix[cut]
+            guard before <= 0, after > 0 else { continue }
+            if strict {
+                guard after >= self.weights.labelChangeEvidence else { continue }
+                let leansOnEveryLine =
+                    styleCounts && after >= Double(members.count - cut) * self.weights.labelChangeStyleLean
+                guard clear[cut] >= 2 || leansOnEveryLine else { continue }
+            }
+            if best == nil || after > best!.evidence + 1e-9 { best = (cut, after) }
+        }
+        guard let best else { return nil }
+        // Lines just before the cut that lean neither way belong to no span with any certainty.
+        var gapFrom = best.cut
+        while gapFrom > minimum, abs(emissions[gapFrom - 1][other] - emissions[gapFrom - 1][own]) < 1e-9 {
+            gapFrom -= 1
+        }
+        // The cut goes to the first line that leans on.
+        var cut = best.cut
+        while cut < members.count - minimum, abs(emissions[cut][other] - emissions[cut][own]) < 1e-9 { cut += 1 }
+        return (LabelChange(cut: members[cut], gapFrom: members[gapFrom], person: to), best.evidence)
+    }
+
+    func row(forHint label: String) -> Int? {
+        if let row = self.labelIndex[label] { return row }
+        let folded = TextFolding.fold(label.trimmingSpaces)
+        return self.labels.firstIndex { TextFolding.fold($0.trimmingSpaces) == folded }
+    }
+}
+
+extension AttributionEngine {
+    /// Attributes again with each changing label cut in two, and reports the later span under the
+    /// source's label with the utterance it starts from.
+    func attributeSpans(
+        _ segmented: SegmentedTranscript, roster: Roster, hints: [SpeakerHint], cuts: [String: Int],
+        gaps: [String: Int] = [:]
+    ) -> Attribution {
+        var relabelled = segmented
+        for index in relabelled.transcript.utterances.indices {
+            guard let label = relabelled.transcript.utterances[index].label, let cut = cuts[label], index >= cut else {
+                continue
+            }
+            relabelled.transcript.utterances[index].label = label + AttributionRun.spanMarker + String(cut)
+        }
+        var run = AttributionRun(engine: self, segmented: relabelled, roster: roster, hints: hints)
+        run.detectsChanges = false
+        var attribution = run.execute()
+        func original(_ label: String) -> (label: String, from: Int?) {
+            guard let range = label.firstRange(of: AttributionRun.spanMarker), let cut = Int(label[range.upperBound...])
+            else { return (label, nil) }
+            return (String(label[..<range.lowerBound]), cut)
+        }
+        for index in attribution.speakers.indices {
+            let (label, from) = original(attribution.speakers[index].label)
+            attribution.speakers[index].label = label
+            attribution.speakers[index].fromUtterance = from
+        }
+        for index in attribution.findings.indices {
+            guard let label = attribution.findings[index].label else { continue }
+            let (name, from) = original(label)
+            attribution.findings[index].label = name
+            if let from {
+                attribution.findings[index].message = attribution.findings[index].message.replacing(
+                    label, with: "\(name) (from utterance \(from))")
+            }
+        }
+        // Lines between a label's last sure line before the change and its first after it stay unknown.
+        for index in attribution.utterances.indices where attribution.utterances[index].method != .nonSpeech {
+            let utterance = attribution.utterances[index].index
+            guard let label = segmented.utterances[utterance].label, let from = gaps[label], let cut = cuts[label],
+                utterance >= from, utterance < cut
+            else { continue }
+            attribution.utterances[index] = UtteranceAttribution(
+                index: utterance, person: nil, confidence: 0, method: .perUtterance)
+        }
+        attribution.talk = AttributionRun.talk(
+            utterances: attribution.utterances, segmented: segmented, people: roster.people)
+        for (label, cut) in cuts.sorted(by: { $0.value < $1.value }) {
+            let before = attribution.speakers.first { $0.label == label && $0.fromUtterance == nil }
+            let after = attribution.speakers.first { $0.label == label && $0.fromUtterance == cut }
+            let describe = { (speaker: SpeakerAssignment?) in
+                speaker?.person?.rawValue ?? (speaker?.isShared == true ? "a shared device" : "unknown")
+            }
+            let gap =
+                gaps[label].map { $0 < cut ? " Its lines from utterance \($0) up to then are left unknown." : "" } ?? ""
+            attribution.findings.append(
+                Finding(
+                    code: .labelChangesPerson, severity: .warning, label: label,
+                    message: "From utterance \(cut) on, the evidence under \(label) points to someone else "
+                        + "(a diarizer swapping voices, or a device handed over): the label was bound in two "
+                        + "spans, \(describe(before)) before and \(describe(after)) from then on.\(gap) Check both.",
+                    evidence: [cut]))
+        }
+        return attribution
+    }
+}
