@@ -34,6 +34,7 @@ public struct Finding: Sendable, Hashable {
         case possibleSameCaller
         case speakerSplitAcrossLabels
         case labelChangesPerson
+        case labelMixesSpeakers
         case groupLevelContent
         // Drafting
         case draftFailed

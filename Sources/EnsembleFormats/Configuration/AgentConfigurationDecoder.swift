@@ -63,7 +63,8 @@ public enum AgentConfigurationDecoder {
             answersAddressInUtterance: try weight("answersAddressInUtterance"),
             ownWords: try weight("ownWords"),
             labelChangeEvidence: try weight("labelChangeEvidence"),
-            labelChangeStyleLean: try weight("labelChangeStyleLean")
+            labelChangeStyleLean: try weight("labelChangeStyleLean"),
+            intrudingLine: try weight("intrudingLine")
         )
         let threshold = try root.required("confidenceThreshold", expected: "a number between 0 and 1")
         let thresholdValue = try threshold.number()

@@ -125,6 +125,9 @@ struct AttributionRun {
             )
             for (index, result) in zip(members, resolved) { perUtterance[index] = result }
         }
+        if self.detectsChanges, self.changes.isEmpty, self.segmented.transcript.origin != .clinicianSummary {
+            self.mixedStretches(choices: assignment, shared: shared, into: &perUtterance)
+        }
         if self.segmented.transcript.origin == .clinicianSummary {
             self.summarySubjects(assignment: assignment, into: &perUtterance)
             let groupLevel = perUtterance.filter { $0.value.person == nil }.keys.sorted()

@@ -64,6 +64,9 @@ public struct AttributorConfiguration: Sendable, Hashable {
         /// Between a clinician and someone else, the mean lean per line (style included) that lets a
         /// label change hands without two clear cues.
         public var labelChangeStyleLean: Double
+        /// How far one line under a bound label must lean to someone else (and not at all to the label's
+        /// person) to be left unknown: a second voice merged in for a turn.
+        public var intrudingLine: Double
 
         public init(
             speakerHint: Double, exactName: Double, firstNameOrAlias: Double, nickname: Double, lastNameOnly: Double,
@@ -76,7 +79,7 @@ public struct AttributorConfiguration: Sendable, Hashable {
             splitLabelMargin: Double = 1.0, mentionsOtherInUtterance: Double = -1.5, answersMention: Double = 1.5,
             brokenOffContinuation: Double = 2.5, answersAddressInUtterance: Double = 2.2,
             ownWords: Double = 1.0, labelChangeEvidence: Double = 4.0,
-            labelChangeStyleLean: Double = 1.0
+            labelChangeStyleLean: Double = 1.0, intrudingLine: Double = 2.5
         ) {
             self.speakerHint = speakerHint
             self.exactName = exactName
@@ -112,6 +115,7 @@ public struct AttributorConfiguration: Sendable, Hashable {
             self.ownWords = ownWords
             self.labelChangeEvidence = labelChangeEvidence
             self.labelChangeStyleLean = labelChangeStyleLean
+            self.intrudingLine = intrudingLine
         }
     }
 

@@ -252,3 +252,71 @@ extension AttributionEngine {
         return attribution
     }
 }
+
+/// A stretch of a label holding a second person's lines (a diarizer merging two voices for a while,
+/// crosstalk): found where the label's lines lean to one other person by `labelChangeEvidence` with two
+/// clear cues, and resolved line by line between the two.
+extension AttributionRun {
+    mutating func mixedStretches(
+        choices: [Choice], shared: [Int: [Int]], into perUtterance: inout [Int: (person: Int?, confidence: Double)]
+    ) {
+        let everyone = self.people.indices.filter { self.canSpeak($0) }
+        guard everyone.count >= 2, self.weights.labelChangeEvidence > 0 else { return }
+        let position = Dictionary(uniqueKeysWithValues: everyone.enumerated().map { ($1, $0) })
+        let clearLean = self.weights.answersAddressInUtterance * 0.9
+        for row in self.labels.indices where shared[row] == nil && self.changes[row] == nil {
+            guard let person = choices[row].person, let own = position[person] else { continue }
+            let members = self.utterancesOfLabel[row]
+            guard members.count >= 4 else { continue }
+            let emissions = members.map {
+                self.emission(of: $0, candidates: everyone, position: position, styleAware: false)
+            }
+            var best: (start: Int, end: Int, sum: Double, other: Int)? = nil
+            for other in everyone.indices where other != own {
+                // The stretch with the most evidence for `other` (Kadane), with two clear cues in it.
+                var start = 0
+                var sum = 0.0
+                for step in members.indices {
+                    let lean = emissions[step][other] - emissions[step][own]
+                    if sum <= 0 {
+                        start = step
+                        sum = 0
+                    }
+                    sum += lean
+                    let clear = (start...step).filter { emissions[$0][other] - emissions[$0][own] >= clearLean }.count
+                    if sum >= self.weights.labelChangeEvidence, clear >= 2, best == nil || sum > best!.sum {
+                        best = (start, step, sum, everyone[other])
+                    }
+                }
+            }
+            guard let best else {
+                // A single line that answers someone else by name and says nothing of this label's person
+                // (a merged voice for one turn) is left unknown rather than given to the label's person.
+                for (step, index) in members.enumerated() where perUtterance[index] == nil {
+                    let line = self.emission(of: index, candidates: everyone, position: position, styleAware: true)
+                    guard line[own] <= 0,
+                        let top = line.indices.filter({ $0 != own }).max(by: { line[$0] < line[$1] }),
+                        line[top] - line[own] >= self.weights.intrudingLine
+                    else { continue }
+                    _ = step
+                    perUtterance[index] = (nil, 0)
+                }
+                continue
+            }
+            let stretch = Array(members[best.start...best.end])
+            let resolved = self.resolve(
+                utterances: stretch, candidates: [person, best.other], styleAware: true,
+                continuation: self.weights.sameSpeakerContinuation)
+            for (index, result) in zip(stretch, resolved) { perUtterance[index] = result }
+            self.findings.append(
+                Finding(
+                    code: .labelMixesSpeakers, severity: .warning, person: self.people[best.other].id,
+                    label: self.labels[row],
+                    message: "Utterances \(stretch[0])–\(stretch.last!) under \(self.labels[row]) include lines that "
+                        + "point to \(self.people[best.other].id) (a diarizer merging two voices, or crosstalk); "
+                        + "each was attributed on its own, and \(resolved.filter { $0.person == nil }.count) of "
+                        + "\(stretch.count) stay unknown.",
+                    evidence: Array(stretch.prefix(20))))
+        }
+    }
+}
