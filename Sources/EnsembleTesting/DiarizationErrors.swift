@@ -100,6 +100,21 @@ public enum DiarizationErrors {
         return copy
     }
 
+    /// Every kind at the rate real diarization makes them in one session, as issue 20 sets them: names
+    /// misheard (a third), one speaker split over two labels, one stretch merged, one shared device
+    /// (only where three or more people speak: two people on separate microphones share none), and two
+    /// labels swapped for the last third. Each step has its own seed.
+    public static func realistic(_ transcript: Transcript, names: [String] = [], seed: UInt64) -> Transcript {
+        var copy = transcript
+        let speakers = Set(transcript.utterances.compactMap(\.label)).count
+        let kinds: [Kind] =
+            speakers >= 3 ? [.misspell, .split, .merge, .sharedDevice, .swap] : [.misspell, .split, .merge, .swap]
+        for (step, kind) in kinds.enumerated() {
+            copy = Self.apply(kind, to: copy, names: names, seed: seed &+ UInt64(step) &* 7919)
+        }
+        return copy
+    }
+
     /// A name as speech recognition might mishear it: one vowel changed, or a consonant doubled or
     /// swapped for one that sounds alike (`Maria` → `Marea`, `Kevin` → `Kevan`, `Dana` → `Tana`).
     static func misheard(_ name: String, random: inout SplitMix64) -> String {

@@ -79,6 +79,67 @@ struct DiarizationSimulatorTests {
         return tallies
     }
 
+    /// Every kind at once, as in one session at realistic rates (`DiarizationErrors.realistic`), three
+    /// seeds per scenario.
+    static func measureRealistic() throws -> Tally {
+        let agents = try Fixtures.agents()
+        var tally = Tally()
+        for name in try Fixtures.scenarioNames() {
+            let scenario = try Fixtures.scenario(name)
+            guard let expected = scenario.expected, !expected.speakers.isEmpty,
+                scenario.transcript.origin != .clinicianSummary
+            else { continue }
+            let roster = Roster(session: scenario.session)
+            let truth = scenario.transcript.utterances.map { expected.expectedPerson(for: $0) }
+            let names =
+                scenario.session.attendees.flatMap { [String($0.name.split(separator: " ")[0])] + $0.aliases }
+                + scenario.session.clinicians.map { String($0.name.split(separator: " ")[0]) }
+            for seed in [1, 2, 3] as [UInt64] {
+                let transcript = DiarizationErrors.realistic(scenario.transcript, names: names, seed: seed)
+                let attribution = Fixtures.attribute(
+                    transcript, roster: roster, hints: scenario.session.speakerHints, agents: agents
+                ).1
+                var wrong: [String] = []
+                for (item, expectedPerson) in zip(attribution.utterances, truth) where item.method != .nonSpeech {
+                    guard case .some(.some(let person)) = expectedPerson else { continue }
+                    switch item.person {
+                    case person: tally.correct += 1
+                    case nil: tally.unknown += 1
+                    default:
+                        tally.wrong += 1
+                        wrong.append(
+                            "\(item.index)[\(transcript.utterances[item.index].label ?? "-")] \(person.rawValue)→\(item.person!.rawValue)"
+                        )
+                    }
+                }
+                if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_FAILURES"] != nil, !wrong.isEmpty {
+                    print(
+                        "realistic \(name) seed \(seed): \(wrong.count) wrong: \(wrong.prefix(10).joined(separator: ", "))"
+                    )
+                    for speaker in attribution.speakers {
+                        print(
+                            "    \(speaker.label) \(speaker.fromUtterance.map { "from \($0)" } ?? "") → \(speaker.person?.rawValue ?? "unknown") \(speaker.sharedBy.map(\.rawValue)) \(Self.percent(speaker.confidence))"
+                        )
+                    }
+                }
+            }
+        }
+        return tally
+    }
+
+    @Test func realisticErrors_bundledScenarios() throws {
+        let tally = try Self.measureRealistic()
+        if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_REPORT"] != nil {
+            print(
+                "realistic     " + String(tally.total).leftPadded(11) + Self.percent(tally.accuracy).leftPadded(9)
+                    + Self.percent(tally.wrongShare).leftPadded(8) + String(tally.unknown).leftPadded(9))
+        }
+        // Measured 2026-12-06: issue 20's target is 95% correct and at most 1% wrong.
+        // Measured 2026-12-06: 70.2% correct, 13.0% wrong of 2,496 (three seeds); held as floors.
+        #expect(tally.accuracy >= 0.701, "\(tally.accuracy)")
+        #expect(tally.wrongShare <= 0.131, "\(tally.wrongShare)")
+    }
+
     static func table(_ tallies: [DiarizationErrors.Kind?: Tally]) -> String {
         var lines = ["error          utterances  correct   wrong  unknown"]
         for kind in [nil] + DiarizationErrors.Kind.allCases.map(Optional.some) {
@@ -100,8 +161,8 @@ struct DiarizationSimulatorTests {
         // scenarios, two of which (a split voice, two parents on one device) were added then. Issue 20's
         // targets: 95% correct and at most 1% wrong under every kind.
         let floors: [DiarizationErrors.Kind?: (accuracy: Double, wrong: Double)] = [
-            nil: (0.992, 0.001), .split: (0.941, 0.003), .merge: (0.965, 0.024), .swap: (0.854, 0.054),
-            .sharedDevice: (0.761, 0.055), .misspell: (0.971, 0.001), .drop: (0.918, 0.001),
+            nil: (0.992, 0.001), .split: (0.941, 0.003), .merge: (0.965, 0.020), .swap: (0.887, 0.038),
+            .sharedDevice: (0.765, 0.045), .misspell: (0.971, 0.001), .drop: (0.918, 0.001),
         ]
         for (kind, floor) in floors {
             let tally = try #require(tallies[kind])

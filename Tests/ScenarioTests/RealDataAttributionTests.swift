@@ -40,16 +40,6 @@ struct RealDataAttributionTests {
 
     func measure(_ transcript: Transcript, roster: Roster, truth: [Set<PersonID>?]) -> Measured {
         let attribution = Fixtures.attribute(transcript, roster: roster, agents: self.agents).1
-        if ProcessInfo.processInfo.environment["ZZ_DEBUG"] != nil {
-            for finding in attribution.findings where finding.code == .labelChangesPerson {
-                print("  ZZ \(finding.message)")
-            }
-            for speaker in attribution.speakers {
-                print(
-                    "  ZZ \(speaker.label) \(speaker.fromUtterance ?? -1) → \(speaker.person?.rawValue ?? "-") \(speaker.confidence)"
-                )
-            }
-        }
         var measured = Measured()
         for (item, expected) in zip(attribution.utterances, truth) where item.method != .nonSpeech {
             guard let expected, !expected.isEmpty else { continue }
@@ -288,6 +278,156 @@ struct RealDataAttributionTests {
         // Three of four participants are never named: the honest answer for them is unknown.
         #expect(anonymous.wrong == 0)
         #expect(anonymous.accuracy >= 0.3)
+    }
+
+    // MARK: - Diarization errors at realistic rates
+
+    /// Every real data set under the errors real diarization makes, all at once as in one session
+    /// (`DiarizationErrors.realistic`: a third of names misheard, one split speaker, one merged stretch,
+    /// one shared device, one swap), three seeds each, on anonymous labels as a diarizer gives them (the
+    /// Zoom class keeps its display names). `attributable` counts the lines the same labels bind with no
+    /// error at all: what can be told from the transcript. `ENSEMBLE_ATTRIBUTION_REPORT=1` prints the table.
+    @Test func realisticDiarizationErrors_everyDataSet() throws {
+        var rows: [(name: String, clean: Measured, errors: Measured, attributable: Measured)] = []
+        func run(_ name: String, _ sessions: [(Transcript, Roster, [Set<PersonID>?], [String])]) {
+            var clean = Measured()
+            var errors = Measured()
+            var attributable = Measured()
+            for (transcript, roster, truth, names) in sessions {
+                let baseline = Fixtures.attribute(transcript, roster: roster, agents: self.agents).1
+                clean.add(self.tally(baseline, truth: truth))
+                let known = Set(
+                    zip(baseline.utterances, truth).compactMap { item, expected in
+                        item.person.flatMap { expected?.contains($0) == true ? item.index : nil }
+                    })
+                for seed in [1, 2, 3] as [UInt64] {
+                    let changed = DiarizationErrors.realistic(transcript, names: names, seed: seed)
+                    let attribution = Fixtures.attribute(changed, roster: roster, agents: self.agents).1
+                    errors.add(self.tally(attribution, truth: truth))
+                    attributable.add(
+                        self.tally(attribution, truth: truth.enumerated().map { known.contains($0) ? $1 : nil }))
+                }
+            }
+            rows.append((name, clean, errors, attributable))
+        }
+        let zoomRoster = try Self.zoomRoster()
+        let zoom = try Fixtures.transcript("zoomstudentengagement/GMT20240124-202901_Recording.transcript.vtt")
+        run(
+            "Zoom class",
+            [
+                (
+                    zoom, zoomRoster,
+                    zoom.utterances.map { $0.label.flatMap { Self.zoomPerson($0, roster: zoomRoster) }.map { [$0] } },
+                    zoomRoster.people.flatMap { [String($0.name.split(separator: " ")[0])] + $0.aliases }
+                )
+            ])
+        run(
+            "ACI-Bench",
+            try Self.visits.map { visit in
+                let (transcript, roster, truth) = try self.visit(visit)
+                return (
+                    Self.anonymised(transcript), roster, truth,
+                    roster.people.map { String($0.name.split(separator: " ")[0]) }
+                )
+            })
+        run(
+            "AnnoMI",
+            try ["95", "107", "40", "44", "23", "110"].map { conversation in
+                let transcript = try Fixtures.transcript(
+                    "annomi/annomi-simple-subset.csv", options: TranscriptOptions(conversation: conversation))
+                return Self.twoPartySession(transcript, clinician: "therapist", client: "client")
+            })
+        run(
+            "PriMock57",
+            try ["day1_consultation01", "day3_consultation03", "day5_consultation03"].map { consultation in
+                let channels = try ["doctor", "patient"].map { (speaker: String) in
+                    try Fixtures.transcript(
+                        "primock57/\(consultation)_\(speaker).TextGrid",
+                        options: TranscriptOptions(channelLabel: speaker))
+                }
+                return Self.twoPartySession(TranscriptMerger.merge(channels), clinician: "doctor", client: "patient")
+            })
+        let ami = try Fixtures.transcript("qmsum/ES2004a.json")
+        let roles = ["Project Manager", "Marketing", "Industrial Designer", "User Interface"]
+        let amiRoster = Roster(
+            sessionKind: .group,
+            people: ["Sarah Meeting", "Marketing Person", "Designer Person", "Interface Person"].enumerated().map {
+                .init(id: PersonID("P\($0)"), name: $1, kind: .attendee(.member))
+            })
+        run(
+            "AMI ES2004a",
+            [
+                (
+                    Self.anonymised(ami), amiRoster,
+                    ami.utterances.map { utterance in
+                        roles.firstIndex(of: utterance.label ?? "").map { [PersonID("P\($0)")] }
+                    },
+                    ["Sarah"]
+                )
+            ])
+        if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_REPORT"] != nil {
+            print("data set        no errors                 realistic errors          of the attributable")
+            for row in rows {
+                print(
+                    row.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                        + Self.shares(row.clean).padding(toLength: 26, withPad: " ", startingAt: 0)
+                        + Self.shares(row.errors).padding(toLength: 26, withPad: " ", startingAt: 0)
+                        + Self.shares(row.attributable))
+            }
+        }
+        // Measured 2026-12-06 (correct, wrong) under realistic errors per data set, held as floors. Issue
+        // 20's target is 95% and 1% on every set; two-person sessions are far from it (docs/attribution.md).
+        let floors: [String: (correct: Double, wrong: Double)] = [
+            "Zoom class": (0.865, 0.034), "ACI-Bench": (0.367, 0.174), "AnnoMI": (0.303, 0.062),
+            "PriMock57": (0.087, 0.008), "AMI ES2004a": (0.273, 0.067),
+        ]
+        for row in rows {
+            #expect(row.clean.wrong == 0, "\(row.name)")
+            let floor = try #require(floors[row.name])
+            #expect(row.errors.accuracy >= floor.correct - 0.0005, "\(row.name): \(row.errors)")
+            let wrong = Double(row.errors.wrong) / Double(max(row.errors.total, 1))
+            #expect(wrong <= floor.wrong, "\(row.name): \(row.errors)")
+        }
+    }
+
+    static func shares(_ measured: Measured) -> String {
+        let total = Double(max(measured.total, 1))
+        return String(
+            format: "%.1f%% right, %.1f%% wrong", Double(measured.correct) / total * 100,
+            Double(measured.wrong) / total * 100)
+    }
+
+    func tally(_ attribution: Attribution, truth: [Set<PersonID>?]) -> Measured {
+        var measured = Measured()
+        for (item, expected) in zip(attribution.utterances, truth) where item.method != .nonSpeech {
+            guard let expected, !expected.isEmpty else { continue }
+            if let person = item.person {
+                if expected.contains(person) { measured.correct += 1 } else { measured.wrong += 1 }
+            } else {
+                measured.unknown += 1
+            }
+        }
+        return measured
+    }
+
+    /// A two-person session on anonymous labels, for the error simulator.
+    static func twoPartySession(_ transcript: Transcript, clinician: String, client: String)
+        -> (Transcript, Roster, [Set<PersonID>?], [String])
+    {
+        let roster = Roster(
+            sessionKind: .individual,
+            people: [
+                .init(id: PersonID("CLINICIAN"), name: "Clinician", kind: .clinician(.primary)),
+                .init(id: PersonID("CLIENT"), name: "Client", kind: .attendee(.identifiedPatient)),
+            ])
+        let truth: [Set<PersonID>?] = transcript.utterances.map { utterance in
+            switch utterance.label?.lowercased() {
+            case clinician: [PersonID("CLINICIAN")]
+            case client: [PersonID("CLIENT")]
+            default: nil
+            }
+        }
+        return (Self.anonymised(transcript), roster, truth, [])
     }
 
     // MARK: - Data helpers

@@ -19,11 +19,6 @@ public struct AttributionEngine: Sendable {
     public func attribute(_ segmented: SegmentedTranscript, roster: Roster, hints: [SpeakerHint] = []) -> Attribution {
         var run = AttributionRun(engine: self, segmented: segmented, roster: roster, hints: hints)
         var attribution = run.execute()
-        if !run.changes.isEmpty {
-            let cuts = Dictionary(uniqueKeysWithValues: run.changes.map { (run.labels[$0.key], $0.value.cut) })
-            let gaps = Dictionary(uniqueKeysWithValues: run.changes.map { (run.labels[$0.key], $0.value.gapFrom) })
-            attribution = self.attributeSpans(segmented, roster: roster, hints: hints, cuts: cuts, gaps: gaps)
-        }
         attribution.findings += PhoneLabels.possibleRejoins(segmented.transcript, attribution)
         return attribution
     }
@@ -80,8 +75,6 @@ struct AttributionRun {
     /// Clinician style of each label, in -1…1.5 (z-score against the other labels).
     var clinicianStyle: [Double] = []
     var findings: [Finding] = []
-    /// Whether to look for labels that change persons partway (off for the second pass over spans).
-    var detectsChanges = true
     /// Label row → the utterance from which it is someone else, found by `labelChanges`.
     var changes: [Int: LabelChange] = [:]
 
@@ -112,7 +105,7 @@ struct AttributionRun {
         self.addSplitLabels(to: &assignment, shared: shared)
         self.addElimination(to: &assignment, shared: shared)
         self.addContentSharedLabels(assignment: &assignment, shared: &shared)
-        if self.detectsChanges, self.segmented.transcript.origin != .clinicianSummary {
+        if self.segmented.transcript.origin != .clinicianSummary {
             self.changes = self.labelChanges(choices: assignment, shared: shared)
         }
 
@@ -125,8 +118,27 @@ struct AttributionRun {
             )
             for (index, result) in zip(members, resolved) { perUtterance[index] = result }
         }
-        if self.detectsChanges, self.changes.isEmpty, self.segmented.transcript.origin != .clinicianSummary {
+        if self.segmented.transcript.origin != .clinicianSummary {
+            self.bindSpans(into: &perUtterance)
             self.mixedStretches(choices: assignment, shared: shared, into: &perUtterance)
+            // A label bound to nobody: its lines are read one by one among everyone, as lines without a
+            // label are, when the session shows diarization trouble (a split, a change, a mixed stretch).
+            let trouble = self.findings.contains {
+                [.speakerSplitAcrossLabels, .labelChangesPerson, .labelMixesSpeakers].contains($0.code)
+            }
+            if trouble {
+                let everyone = self.people.indices.filter { self.canSpeak($0) }
+                for row in self.labels.indices
+                where assignment[row].person == nil && shared[row] == nil && self.changes[row] == nil {
+                    let lines = self.utterancesOfLabel[row].filter { perUtterance[$0] == nil }
+                    let resolved = self.resolve(
+                        utterances: lines, candidates: everyone, styleAware: true,
+                        continuation: self.weights.sameSpeakerContinuation)
+                    for (index, result) in zip(lines, resolved) where result.person != nil {
+                        perUtterance[index] = result
+                    }
+                }
+            }
         }
         if self.segmented.transcript.origin == .clinicianSummary {
             self.summarySubjects(assignment: assignment, into: &perUtterance)
@@ -248,9 +260,7 @@ struct AttributionRun {
 
     mutating func readLabels() {
         self.readings = self.labels.map {
-            $0.contains(Self.spanMarker)
-                ? LabelReading(silent: $0)
-                : LabelReading(label: $0, directory: self.directory, lexicon: self.lexicon, weights: self.weights)
+            LabelReading(label: $0, directory: self.directory, lexicon: self.lexicon, weights: self.weights)
         }
         for (row, reading) in self.readings.enumerated() {
             for match in reading.names where self.canSpeak(match.person) {
@@ -756,9 +766,15 @@ struct AttributionRun {
         return best
     }
 
-    /// When every label but one is bound and one present person is left, the last label is that person.
+    /// When every label but one is bound and one present person is left, the last label is that person;
+    /// so are the last few labels, when they never speak at once or to each other (one voice the diarizer
+    /// split), with a finding.
     mutating func addElimination(to choices: inout [Choice], shared: [Int: [Int]]) {
         let unassignedRows = self.labels.indices.filter { choices[$0].person == nil && shared[$0] == nil }
+        if unassignedRows.count > 1 {
+            self.addSplitElimination(unassignedRows, to: &choices, shared: shared)
+            return
+        }
         guard unassignedRows.count == 1, let row = unassignedRows.first, self.labelStyle[row].utterances >= 2 else {
             return
         }
@@ -1184,6 +1200,16 @@ struct AttributionRun {
                         evidence: Array(indexes.prefix(20))
                     )
                 )
+            }
+            if let change = self.changes[row] {
+                // The label's later span, bound on its own.
+                let span = self.utterancesOfLabel[row].filter { $0 >= change.cut }
+                let resolved = span.first.flatMap { perUtterance[$0] }
+                speakers.append(
+                    SpeakerAssignment(
+                        label: label, person: resolved?.person.map { self.people[$0].id },
+                        confidence: resolved?.confidence ?? 0, bestGuess: self.people[change.person].id,
+                        utteranceCount: span.count, fromUtterance: change.cut))
             }
         }
 

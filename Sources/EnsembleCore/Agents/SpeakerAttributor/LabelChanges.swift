@@ -3,15 +3,14 @@
 /// keep pointing to one other person, by at least `labelChangeEvidence` in total and with the lines
 /// before not pointing to them, the label is cut there and each span is bound on its own.
 extension AttributionRun {
-    /// The marker joining a label and the first utterance of its later span in the working label.
-    static let spanMarker = " \u{2192}#"
-
     /// Where a label changes persons: its later span starts at `cut`; its lines from `gapFrom` up to
     /// `cut` say nothing either way and are left unknown.
     struct LabelChange {
         var cut: Int
         var gapFrom: Int
         var person: Int
+        /// The evidence for the change, behind the later span's confidence.
+        var evidence: Double
     }
 
     /// Label row → where it changes persons, and to whom.
@@ -77,7 +76,9 @@ extension AttributionRun {
                     row: partner, from: change.person, to: person,
                     emissions: emissionsOf(partner), position: position, strict: false)
             else { continue }
-            changes[partner] = found.change
+            var partnerChange = found.change
+            partnerChange.evidence = max(found.evidence, change.evidence)
+            changes[partner] = partnerChange
         }
         return changes
     }
@@ -129,8 +130,8 @@ extension AttributionRun {
         }
         guard let best, let earliest else { return nil }
         return (
-            LabelChange(cut: a[best.i], gapFrom: a[earliest.i], person: q),
-            LabelChange(cut: b[best.j], gapFrom: b[earliest.j], person: p)
+            LabelChange(cut: a[best.i], gapFrom: a[earliest.i], person: q, evidence: best.evidence),
+            LabelChange(cut: b[best.j], gapFrom: b[earliest.j], person: p, evidence: best.evidence)
         )
     }
 
@@ -176,80 +177,41 @@ extension AttributionRun {
         // The cut goes to the first line that leans on.
         var cut = best.cut
         while cut < members.count - minimum, abs(emissions[cut][other] - emissions[cut][own]) < 1e-9 { cut += 1 }
-        return (LabelChange(cut: members[cut], gapFrom: members[gapFrom], person: to), best.evidence)
+        return (
+            LabelChange(cut: members[cut], gapFrom: members[gapFrom], person: to, evidence: best.evidence),
+            best.evidence
+        )
+    }
+
+    /// Binds each changing label's later span to the person it changed to, and leaves the gap before it
+    /// unknown, with a finding.
+    mutating func bindSpans(into perUtterance: inout [Int: (person: Int?, confidence: Double)]) {
+        for (row, change) in self.changes.sorted(by: { $0.key < $1.key }) {
+            let confidence = min(0.95, Math.logistic(self.weights.confidenceSlope * change.evidence / 2))
+            let bound = confidence >= self.configuration.confidenceThreshold
+            for index in self.utterancesOfLabel[row] where index >= change.gapFrom {
+                perUtterance[index] = index >= change.cut && bound ? (change.person, confidence) : (nil, 0)
+            }
+            let gap =
+                change.gapFrom < change.cut
+                ? " Its lines from utterance \(change.gapFrom) up to then say nothing either way and are left unknown."
+                : ""
+            self.findings.append(
+                Finding(
+                    code: .labelChangesPerson, severity: .warning, person: self.people[change.person].id,
+                    label: self.labels[row],
+                    message: "From utterance \(change.cut) on, the lines under \(self.labels[row]) point to "
+                        + "\(self.people[change.person].id) (a diarizer swapping voices, or a device handed over)"
+                        + (bound ? "; they were attributed to them." : ", not clearly enough to attribute them.")
+                        + gap + " Check both spans.",
+                    evidence: [change.cut]))
+        }
     }
 
     func row(forHint label: String) -> Int? {
         if let row = self.labelIndex[label] { return row }
         let folded = TextFolding.fold(label.trimmingSpaces)
         return self.labels.firstIndex { TextFolding.fold($0.trimmingSpaces) == folded }
-    }
-}
-
-extension AttributionEngine {
-    /// Attributes again with each changing label cut in two, and reports the later span under the
-    /// source's label with the utterance it starts from.
-    func attributeSpans(
-        _ segmented: SegmentedTranscript, roster: Roster, hints: [SpeakerHint], cuts: [String: Int],
-        gaps: [String: Int] = [:]
-    ) -> Attribution {
-        var relabelled = segmented
-        for index in relabelled.transcript.utterances.indices {
-            guard let label = relabelled.transcript.utterances[index].label, let cut = cuts[label], index >= cut else {
-                continue
-            }
-            relabelled.transcript.utterances[index].label = label + AttributionRun.spanMarker + String(cut)
-        }
-        var run = AttributionRun(engine: self, segmented: relabelled, roster: roster, hints: hints)
-        run.detectsChanges = false
-        var attribution = run.execute()
-        func original(_ label: String) -> (label: String, from: Int?) {
-            guard let range = label.firstRange(of: AttributionRun.spanMarker), let cut = Int(label[range.upperBound...])
-            else { return (label, nil) }
-            return (String(label[..<range.lowerBound]), cut)
-        }
-        for index in attribution.speakers.indices {
-            let (label, from) = original(attribution.speakers[index].label)
-            attribution.speakers[index].label = label
-            attribution.speakers[index].fromUtterance = from
-        }
-        for index in attribution.findings.indices {
-            guard let label = attribution.findings[index].label else { continue }
-            let (name, from) = original(label)
-            attribution.findings[index].label = name
-            if let from {
-                attribution.findings[index].message = attribution.findings[index].message.replacing(
-                    label, with: "\(name) (from utterance \(from))")
-            }
-        }
-        // Lines between a label's last sure line before the change and its first after it stay unknown.
-        for index in attribution.utterances.indices where attribution.utterances[index].method != .nonSpeech {
-            let utterance = attribution.utterances[index].index
-            guard let label = segmented.utterances[utterance].label, let from = gaps[label], let cut = cuts[label],
-                utterance >= from, utterance < cut
-            else { continue }
-            attribution.utterances[index] = UtteranceAttribution(
-                index: utterance, person: nil, confidence: 0, method: .perUtterance)
-        }
-        attribution.talk = AttributionRun.talk(
-            utterances: attribution.utterances, segmented: segmented, people: roster.people)
-        for (label, cut) in cuts.sorted(by: { $0.value < $1.value }) {
-            let before = attribution.speakers.first { $0.label == label && $0.fromUtterance == nil }
-            let after = attribution.speakers.first { $0.label == label && $0.fromUtterance == cut }
-            let describe = { (speaker: SpeakerAssignment?) in
-                speaker?.person?.rawValue ?? (speaker?.isShared == true ? "a shared device" : "unknown")
-            }
-            let gap =
-                gaps[label].map { $0 < cut ? " Its lines from utterance \($0) up to then are left unknown." : "" } ?? ""
-            attribution.findings.append(
-                Finding(
-                    code: .labelChangesPerson, severity: .warning, label: label,
-                    message: "From utterance \(cut) on, the evidence under \(label) points to someone else "
-                        + "(a diarizer swapping voices, or a device handed over): the label was bound in two "
-                        + "spans, \(describe(before)) before and \(describe(after)) from then on.\(gap) Check both.",
-                    evidence: [cut]))
-        }
-        return attribution
     }
 }
 
@@ -292,13 +254,12 @@ extension AttributionRun {
             guard let best else {
                 // A single line that answers someone else by name and says nothing of this label's person
                 // (a merged voice for one turn) is left unknown rather than given to the label's person.
-                for (step, index) in members.enumerated() where perUtterance[index] == nil {
+                for index in members where perUtterance[index] == nil {
                     let line = self.emission(of: index, candidates: everyone, position: position, styleAware: true)
                     guard line[own] <= 0,
                         let top = line.indices.filter({ $0 != own }).max(by: { line[$0] < line[$1] }),
                         line[top] - line[own] >= self.weights.intrudingLine
                     else { continue }
-                    _ = step
                     perUtterance[index] = (nil, 0)
                 }
                 continue

@@ -14,16 +14,6 @@ struct LabelReading: Sendable {
     /// The label names a family (`Rivera iPad`): present people sharing that family name and no given name.
     var family: [Int]
 
-    /// A label that says nothing: the later span of a label that changed persons, whose name (if any)
-    /// belongs to the person before the change.
-    init(silent label: String) {
-        self.label = label
-        self.isAnonymous = true
-        self.role = nil
-        self.names = []
-        self.family = []
-    }
-
     /// Reads a label against the roster.
     init(label: String, directory: NameDirectory, lexicon: CompiledLexicon, weights: AttributorConfiguration.Weights) {
         self.label = label

@@ -118,4 +118,33 @@ extension AttributionRun {
             )
         }
     }
+
+    /// Several labels left over and one person: they are that person's voice split by the diarizer when
+    /// no two of them speak at once or answer each other, each has spoken at least twice, and every other
+    /// label is bound with confidence.
+    mutating func addSplitElimination(_ rows: [Int], to choices: inout [Choice], shared: [Int: [Int]]) {
+        guard rows.count <= 3, rows.allSatisfy({ self.labelStyle[$0].utterances >= 2 }) else { return }
+        let bound = Set(choices.compactMap(\.person)).union(shared.values.flatMap { $0 })
+        let left = self.people.indices.filter { self.canSpeak($0) && !bound.contains($0) }
+        guard left.count == 1, let person = left.first else { return }
+        let assigned = choices.compactMap { $0.person == nil ? nil : $0.confidence }
+        guard !assigned.isEmpty, assigned.allSatisfy({ $0 >= self.configuration.confidenceThreshold }) else { return }
+        for (offset, first) in rows.enumerated() {
+            for second in rows.dropFirst(offset + 1) {
+                guard self.neverOverlap(first, second), !self.converse(first, second) else { return }
+            }
+        }
+        guard rows.allSatisfy({ self.score(row: $0, person: person).total > -0.5 }) else { return }
+        for row in rows {
+            choices[row] = Choice(
+                person: person, confidence: self.weights.eliminationConfidence, bestGuess: person, viaElimination: true)
+        }
+        self.findings.append(
+            Finding(
+                code: .speakerSplitAcrossLabels, severity: .info, person: self.people[person].id,
+                label: self.labels[rows[0]],
+                message: "Labels \(rows.map { self.labels[$0] }.joined(separator: ", ")) are the only ones left and "
+                    + "\(self.people[person].id) the only person; they never speak at once or answer each other, so "
+                    + "they were read as one voice the diarizer split, and bound to \(self.people[person].id)."))
+    }
 }
