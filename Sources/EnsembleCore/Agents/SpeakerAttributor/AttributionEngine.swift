@@ -77,6 +77,8 @@ struct AttributionRun {
     var findings: [Finding] = []
     /// Label row → the utterance from which it is someone else, found by `labelChanges`.
     var changes: [Int: LabelChange] = [:]
+    /// Per label row, each of its lines read over everyone present (with style), kept from `labelChanges`.
+    var lineEmissions: [Int: [[Double]]] = [:]
 
     init(engine: AttributionEngine, segmented: SegmentedTranscript, roster: Roster, hints: [SpeakerHint]) {
         self.configuration = engine.configuration

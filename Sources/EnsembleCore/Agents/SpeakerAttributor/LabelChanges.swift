@@ -14,7 +14,7 @@ extension AttributionRun {
     }
 
     /// Label row → where it changes persons, and to whom.
-    func labelChanges(choices: [Choice], shared: [Int: [Int]]) -> [Int: LabelChange] {
+    mutating func labelChanges(choices: [Choice], shared: [Int: [Int]]) -> [Int: LabelChange] {
         let everyone = self.people.indices.filter { self.canSpeak($0) }
         guard everyone.count >= 2, self.weights.labelChangeEvidence > 0 else { return [:] }
         let position = Dictionary(uniqueKeysWithValues: everyone.enumerated().map { ($1, $0) })
@@ -27,6 +27,7 @@ extension AttributionRun {
             emissions[row] = computed
             return computed
         }
+        defer { self.lineEmissions = emissions }
         var changes: [Int: LabelChange] = [:]
         for row in self.labels.indices where shared[row] == nil {
             guard let person = choices[row].person, position[person] != nil,
@@ -97,6 +98,16 @@ extension AttributionRun {
         let leanA = emissions.0.map { $0[qi] - $0[pi] }
         let leanB = emissions.1.map { $0[pi] - $0[qi] }
         let clearLean = self.weights.answersAddressInUtterance * 0.9
+        // Clear cues from each line on, per label.
+        func clearFrom(_ leans: [Double]) -> [Int] {
+            var counts = [Int](repeating: 0, count: leans.count + 1)
+            for step in stride(from: leans.count - 1, through: 0, by: -1) {
+                counts[step] = counts[step + 1] + (leans[step] >= clearLean ? 1 : 0)
+            }
+            return counts
+        }
+        let clearA = clearFrom(leanA)
+        let clearB = clearFrom(leanB)
         var best: (i: Int, j: Int, evidence: Double)? = nil
         // The earliest moment reaching the best evidence: lines between it and the latest are the gap.
         var earliest: (i: Int, j: Int)? = nil
@@ -111,7 +122,7 @@ extension AttributionRun {
             if i >= minimum, j >= minimum, a.count - i >= minimum, b.count - j >= minimum {
                 let afterA = totalA - beforeA
                 let afterB = totalB - beforeB
-                let clear = leanA[i...].filter { $0 >= clearLean }.count + leanB[j...].filter { $0 >= clearLean }.count
+                let clear = clearA[i] + clearB[j]
                 if beforeA + beforeB <= 0, afterA > 0, afterB > 0, afterA + afterB >= self.weights.labelChangeEvidence,
                     clear >= 2, best == nil || afterA + afterB >= best!.evidence - 1e-9
                 {
@@ -238,14 +249,16 @@ extension AttributionRun {
                 // The stretch with the most evidence for `other` (Kadane), with two clear cues in it.
                 var start = 0
                 var sum = 0.0
+                var clear = 0
                 for step in members.indices {
                     let lean = emissions[step][other] - emissions[step][own]
                     if sum <= 0 {
                         start = step
                         sum = 0
+                        clear = 0
                     }
                     sum += lean
-                    let clear = (start...step).filter { emissions[$0][other] - emissions[$0][own] >= clearLean }.count
+                    if lean >= clearLean { clear += 1 }
                     if sum >= self.weights.labelChangeEvidence, clear >= 2, best == nil || sum > best!.sum {
                         best = (start, step, sum, everyone[other])
                     }
@@ -254,8 +267,11 @@ extension AttributionRun {
             guard let best else {
                 // A single line that answers someone else by name and says nothing of this label's person
                 // (a merged voice for one turn) is left unknown rather than given to the label's person.
-                for index in members where perUtterance[index] == nil {
-                    let line = self.emission(of: index, candidates: everyone, position: position, styleAware: true)
+                let lines = self.lineEmissions[row]
+                for (step, index) in members.enumerated() where perUtterance[index] == nil {
+                    let line =
+                        lines?[step]
+                        ?? self.emission(of: index, candidates: everyone, position: position, styleAware: true)
                     guard line[own] <= 0,
                         let top = line.indices.filter({ $0 != own }).max(by: { line[$0] < line[$1] }),
                         line[top] - line[own] >= self.weights.intrudingLine
