@@ -135,9 +135,9 @@ struct DiarizationSimulatorTests {
                     + Self.percent(tally.wrongShare).leftPadded(8) + String(tally.unknown).leftPadded(9))
         }
         // Measured 2026-12-06: issue 20's target is 95% correct and at most 1% wrong.
-        // Measured 2026-12-06: 70.2% correct, 13.0% wrong of 2,496 (three seeds); held as floors.
-        #expect(tally.accuracy >= 0.701, "\(tally.accuracy)")
-        #expect(tally.wrongShare <= 0.131, "\(tally.wrongShare)")
+        // Measured 2026-12-06: 69.4% correct, 12.2% wrong of 2,496 (three seeds); held as floors.
+        #expect(tally.accuracy >= 0.693, "\(tally.accuracy)")
+        #expect(tally.wrongShare <= 0.123, "\(tally.wrongShare)")
     }
 
     static func table(_ tallies: [DiarizationErrors.Kind?: Tally]) -> String {

@@ -788,6 +788,11 @@ struct AttributionRun {
             assignedConfidences.allSatisfy({ $0 >= self.configuration.confidenceThreshold })
         else { return }
         guard self.score(row: row, person: person).total > -0.5 else { return }
+        // A label whose own evidence clearly points to someone already bound is more likely their voice
+        // split off than the last person's.
+        if let own = self.bestPerson(row: row), own.person != person, own.margin >= self.weights.splitLabelMargin {
+            return
+        }
         choices[row] = Choice(
             person: person, confidence: self.weights.eliminationConfidence, bestGuess: person, viaElimination: true)
     }
