@@ -241,14 +241,17 @@ struct DiarizationSimulatorTests {
         #expect(correct >= 50)
     }
 
-    /// A held-out shared device (`Tests/Fixtures/heldout-scenarios`): a grandmother and a father on one
-    /// speakerphone, written blind by someone who never saw the attributor, and measured once, after the
-    /// cues were built; nothing was changed for it. Its figures are far below the development scenario's
-    /// (10 of 35 lines resolved, one wrong) and are held here so they can only rise, without tuning on it.
-    @Test func heldOutSharedDevice_measuredNotTuned() throws {
+    /// Shared devices written blind by people who never saw the attributor (`Tests/Fixtures/heldout-scenarios`).
+    /// `couple-phone-grandparent` (a grandmother and a father on one speakerphone) was measured once at 10 of
+    /// 35 lines resolved, one wrong; the grandparent role statements it showed missing were then added, so it
+    /// is a development set now (11, none wrong). `two-moms-one-laptop` (two mothers on one laptop) was
+    /// measured once after that and left untouched: 9 of 38 resolved, none wrong. The figures are held so
+    /// they can only rise; the next change is measured on a new held-out set, never tuned on these.
+    @Test(arguments: [("couple-phone-grandparent", 35, 11), ("two-moms-one-laptop", 38, 9)])
+    func heldOutSharedDevices_measuredNotTuned(_ name: String, lines: Int, resolvedFloor: Int) throws {
         let agents = try Fixtures.agents()
         let scenario = try ScenarioLoader().load(
-            Fixtures.repositoryRoot + "/Tests/Fixtures/heldout-scenarios/couple-phone-grandparent", answerKey: true)
+            Fixtures.repositoryRoot + "/Tests/Fixtures/heldout-scenarios/" + name, answerKey: true)
         let expected = try #require(scenario.expected)
         let (_, attribution) = Fixtures.attribute(
             scenario.transcript, roster: Roster(session: scenario.session), agents: agents)
@@ -260,10 +263,15 @@ struct DiarizationSimulatorTests {
             resolved += 1
             if expected.expectedPerson(for: utterance) != .some(person) { wrong += 1 }
         }
-        #expect(device.count == 35)
+        #expect(device.count == lines)
         #expect(attribution.speakers.first { $0.label == "SPEAKER_01" }?.isShared == true)
-        #expect(resolved >= 10, "\(resolved) of \(device.count)")
-        #expect(wrong <= 1, "\(wrong) wrong")
+        #expect(resolved >= resolvedFloor, "\(name): \(resolved) of \(device.count)")
+        #expect(wrong == 0, "\(name): \(wrong) wrong")
+        // Every other line is right.
+        for utterance in scenario.transcript.utterances where utterance.label != "SPEAKER_01" {
+            guard case .some(.some(let person)) = expected.expectedPerson(for: utterance) else { continue }
+            #expect(attribution.utterances[utterance.index].person == person, "\(name): utterance \(utterance.index)")
+        }
     }
 
     /// The simulator changes labels and names only, and each kind changes something.
