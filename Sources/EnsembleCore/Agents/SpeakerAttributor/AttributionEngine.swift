@@ -721,7 +721,7 @@ struct AttributionRun {
             }
         }
         for (row, reading) in self.readings.enumerated() where shared[row] == nil {
-            let family = reading.family.filter { !namedIndividually.contains($0) }
+            let family = reading.family.filter { !namedIndividually.contains($0) && self.canSpeak($0) }
             if family.count > 1 { shared[row] = family }
             if case .guest = reading.role {
                 let guests = self.guests().filter { !namedIndividually.contains($0) }

@@ -68,14 +68,18 @@ extension AttributionRun {
         }
         // Diarizers swap voices in pairs: when a label turns into someone bound to another label, that
         // label is cut too where its lines turn, however slightly, to the first label's person.
-        for (row, change) in changes {
+        let hintedRows = Set(self.hints.compactMap { self.row(forHint: $0.label) })
+        for (row, change) in changes.sorted(by: { $0.key < $1.key }) {
             guard let person = choices[row].person,
                 let partner = self.labels.indices.first(where: {
                     choices[$0].person == change.person && shared[$0] == nil && changes[$0] == nil
+                        && !hintedRows.contains($0)
                 }),
                 let found = self.changePoint(
                     row: partner, from: change.person, to: person,
-                    emissions: emissionsOf(partner), position: position, strict: false)
+                    emissions: emissionsOf(partner), position: position, strict: false),
+                // The partner turns where this label did, not anywhere before it.
+                found.change.cut >= change.gapFrom
             else { continue }
             var partnerChange = found.change
             partnerChange.evidence = max(found.evidence, change.evidence)
@@ -91,7 +95,7 @@ extension AttributionRun {
         _ first: Int, _ second: Int, _ p: Int, _ q: Int, emissions: ([[Double]], [[Double]]), position: [Int: Int]
     ) -> (LabelChange, LabelChange)? {
         guard let pi = position[p], let qi = position[q] else { return nil }
-        let minimum = self.configuration.minimumSpanUtterances
+        let minimum = max(1, self.configuration.minimumSpanUtterances)
         let a = self.utterancesOfLabel[first]
         let b = self.utterancesOfLabel[second]
         guard a.count >= 2 * minimum, b.count >= 2 * minimum else { return nil }
@@ -154,7 +158,7 @@ extension AttributionRun {
         row: Int, from: Int, to: Int, emissions: [[Double]], position: [Int: Int], strict: Bool
     ) -> (change: LabelChange, evidence: Double)? {
         let members = self.utterancesOfLabel[row]
-        let minimum = self.configuration.minimumSpanUtterances
+        let minimum = max(1, self.configuration.minimumSpanUtterances)
         guard members.count >= 2 * minimum, let own = position[from], let other = position[to] else { return nil }
         var suffix = [Double](repeating: 0, count: members.count + 1)
         var clear = [Int](repeating: 0, count: members.count + 1)
@@ -173,8 +177,12 @@ extension AttributionRun {
             guard before <= 0, after > 0 else { continue }
             if strict {
                 guard after >= self.weights.labelChangeEvidence else { continue }
+                // Style counts when it leans on average by `labelChangeStyleLean` and on at least two
+                // lines in three, so one burst of questions cannot carry it.
+                let leaning = (cut..<members.count).filter { emissions[$0][other] - emissions[$0][own] > 0 }.count
                 let leansOnEveryLine =
                     styleCounts && after >= Double(members.count - cut) * self.weights.labelChangeStyleLean
+                    && leaning * 3 >= (members.count - cut) * 2
                 guard clear[cut] >= 2 || leansOnEveryLine else { continue }
             }
             if best == nil || after > best!.evidence + 1e-9 { best = (cut, after) }
@@ -211,7 +219,7 @@ extension AttributionRun {
                 Finding(
                     code: .labelChangesPerson, severity: .warning, person: self.people[change.person].id,
                     label: self.labels[row],
-                    message: "From utterance \(change.cut) on, the lines under \(self.labels[row]) point to "
+                    message: "From utterance \(change.cut) on, the lines under this label point to "
                         + "\(self.people[change.person].id) (a diarizer swapping voices, or a device handed over)"
                         + (bound ? "; they were attributed to them." : ", not clearly enough to attribute them.")
                         + gap + " Check both spans.",
@@ -289,7 +297,7 @@ extension AttributionRun {
                 Finding(
                     code: .labelMixesSpeakers, severity: .warning, person: self.people[best.other].id,
                     label: self.labels[row],
-                    message: "Utterances \(stretch[0])–\(stretch.last!) under \(self.labels[row]) include lines that "
+                    message: "Utterances \(stretch[0])–\(stretch.last!) under this label include lines that "
                         + "point to \(self.people[best.other].id) (a diarizer merging two voices, or crosstalk); "
                         + "each was attributed on its own, and \(resolved.filter { $0.person == nil }.count) of "
                         + "\(stretch.count) stay unknown.",

@@ -80,8 +80,8 @@ extension AttributionRun {
                 previous = nil
                 continue
             }
-            if let previous, let before = self.labelOf[previous], before != row,
-                Set([before, row]) == Set([first, second]),
+            if let previous, let before = self.labelOf[previous],
+                (before == first && row == second) || (before == second && row == first),
                 self.style[previous].questions > 0, self.style[index].questions == 0
             {
                 exchanges += 1
@@ -111,9 +111,13 @@ extension AttributionRun {
                 Finding(
                     code: .speakerSplitAcrossLabels, severity: .info, person: self.people[person].id,
                     label: self.labels[row],
-                    message: "Two labels, \(self.labels[primary]) and \(self.labels[row]), read as one voice "
-                        + "(the same person is the clear best for each, they never speak at once and never answer "
-                        + "each other); both were bound to \(self.people[person].id)."
+                    message: "This label reads as the same voice as the label first heard at utterance "
+                        + "\(self.utterancesOfLabel[primary].first ?? 0) (the same person is the clear best for each, "
+                        + "they never speak at once and never answer each other); both were bound to "
+                        + "\(self.people[person].id).",
+                    evidence: [self.utterancesOfLabel[primary].first, self.utterancesOfLabel[row].first].compactMap {
+                        $0
+                    }
                 )
             )
         }
@@ -135,6 +139,13 @@ extension AttributionRun {
             }
         }
         guard rows.allSatisfy({ self.score(row: $0, person: person).total > -0.5 }) else { return }
+        // None of them may clearly be someone else's voice.
+        guard
+            rows.allSatisfy({ row in
+                self.bestPerson(row: row).map { $0.person == person || $0.margin < self.weights.splitLabelMargin }
+                    ?? true
+            })
+        else { return }
         for row in rows {
             choices[row] = Choice(
                 person: person, confidence: self.weights.eliminationConfidence, bestGuess: person, viaElimination: true)
@@ -143,8 +154,11 @@ extension AttributionRun {
             Finding(
                 code: .speakerSplitAcrossLabels, severity: .info, person: self.people[person].id,
                 label: self.labels[rows[0]],
-                message: "Labels \(rows.map { self.labels[$0] }.joined(separator: ", ")) are the only ones left and "
-                    + "\(self.people[person].id) the only person; they never speak at once or answer each other, so "
-                    + "they were read as one voice the diarizer split, and bound to \(self.people[person].id)."))
+                message: "\(rows.count) labels (first heard at utterances "
+                    + "\(rows.compactMap { self.utterancesOfLabel[$0].first }.map(String.init).joined(separator: ", "))) "
+                    + "are the only ones left and \(self.people[person].id) the only person; they never speak at once "
+                    + "or answer each other, so they were read as one voice the diarizer split, and bound to "
+                    + "\(self.people[person].id).",
+                evidence: rows.compactMap { self.utterancesOfLabel[$0].first }))
     }
 }

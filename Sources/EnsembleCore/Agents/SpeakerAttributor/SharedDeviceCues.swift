@@ -4,8 +4,13 @@ extension AttributionRun {
     /// Words each candidate said in lines resolved to them, that nobody else says anywhere in the session.
     func ownWords(utterances: [Int], posteriors: [[Double]], k: Int) -> [Set<String>] {
         var counts: [String: Int] = [:]
+        var elsewhere = Set<String>()
+        let onDevice = Set(utterances)
         for (index, text) in self.segmented.texts.enumerated() where self.segmented.isSpeech[index] {
-            for word in Set(text.words.map(\.folded)) { counts[word, default: 0] += 1 }
+            for word in Set(text.words.map(\.folded)) {
+                counts[word, default: 0] += 1
+                if !onDevice.contains(index) { elsewhere.insert(word) }
+            }
         }
         var own = [Set<String>](repeating: [], count: k)
         var usedBy: [String: Set<Int>] = [:]
@@ -17,7 +22,8 @@ extension AttributionRun {
         }
         for (word, people) in usedBy where people.count == 1 && word.count >= 3 {
             // Said only in this person's resolved lines and in the unsure line itself: nowhere else.
-            guard let uses = counts[word], uses <= 3, !self.lexicon.echoIgnore.contains(word),
+            guard let uses = counts[word], uses <= 3, !elsewhere.contains(word),
+                !self.lexicon.echoIgnore.contains(word),
                 !self.lexicon.firstPerson.contains(word)
             else { continue }
             own[people.first!].insert(word)
