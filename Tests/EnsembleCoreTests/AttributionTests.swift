@@ -256,6 +256,52 @@ struct AttributionTests {
 
 @Suite("Speaker attribution: names")
 struct AttributionNameTests {
+    /// Sound keys join spellings of one name and keep different names apart.
+    @Test func phoneticKeys_joinSpellingsOfOneName() {
+        func key(_ name: String) -> String { PhoneticKey.key(Array(name.unicodeScalars)) }
+        #expect(key("katelyn") == key("caitlin"))
+        #expect(key("stephen") == key("steven"))
+        #expect(key("philip") == key("filip"))
+        #expect(key("jeffrey") == key("geoffrey"))
+        #expect(key("maria") != key("marcus"))
+        #expect(key("dana") != key("diana") || key("dana").count <= 2)
+        #expect(key("catherine") != key("caroline"))
+    }
+
+    /// A name speech recognition spelled another way that sounds the same (`Caitlin` for the roster's
+    /// `Katelyn`) is read as that name; the same spelling never joins two people whose names sound alike.
+    @Test func soundAlikeSpokenName_bindsTheNextSpeaker() {
+        let roster = Roster(
+            sessionKind: .group,
+            people: [
+                .init(id: PersonID("PROV-1"), name: "Dr. Melissa Ko", kind: .clinician(.primary)),
+                .init(id: PersonID("CL-1"), name: "Katelyn Moore", kind: .attendee(.member)),
+                .init(id: PersonID("CL-2"), name: "Marcus Reed", kind: .attendee(.member)),
+            ])
+        let lines: [(String?, String)] = [
+            ("SPEAKER_00", "Let's start. Caitlin, how was the week?"),
+            ("SPEAKER_01", "Long. I barely slept."),
+            ("SPEAKER_00", "Okay. Marcus, you next?"),
+            ("SPEAKER_02", "Better than last week."),
+            ("SPEAKER_00", "Caitlin, did the breathing help at night?"),
+            ("SPEAKER_01", "A little, the second night."),
+        ]
+        let agents = try! Fixtures.agents()
+        let transcript = Transcript(
+            format: "test",
+            utterances: lines.enumerated().map {
+                Utterance(index: $0, label: $1.0, text: $1.1, start: Double($0) * 5, end: Double($0) * 5 + 4)
+            })
+        let first = Fixtures.attribute(transcript, roster: roster, agents: agents).1
+        #expect(first.speakers.first { $0.label == "SPEAKER_01" }?.person == PersonID("CL-1"))
+        // With a Katelyn and a Kaitlyn both on the roster, the spelling says nothing of which one.
+        let twins = Roster(
+            sessionKind: .group,
+            people: roster.people + [.init(id: PersonID("CL-3"), name: "Kaitlyn Shaw", kind: .attendee(.member))])
+        let second = Fixtures.attribute(transcript, roster: twins, agents: agents).1
+        #expect(second.speakers.first { $0.label == "SPEAKER_01" }?.person != PersonID("CL-3"))
+    }
+
     @Test func misspeltDisplayName_matchesFuzzily() throws {
         let agents = try Fixtures.agents()
         let roster = Roster(

@@ -43,3 +43,66 @@ public enum EditDistance {
         return previous[b.count]
     }
 }
+
+/// A sound key for English names, after Lawrence Philips' Metaphone, reduced to what speech
+/// recognition confuses: `Katelyn` and `Caitlin` both read `KTLN`, `Stephen` and `Steven` `STFN`.
+/// Letters only; the first letter is kept as heard, later vowels are dropped and doubled sounds
+/// collapse.
+public enum PhoneticKey {
+    public static func key(_ scalars: [Unicode.Scalar]) -> String {
+        let letters = scalars.map { Character($0) }
+        var sounds: [Character] = []
+        func at(_ index: Int) -> Character? { index >= 0 && index < letters.count ? letters[index] : nil }
+        let softening: Set<Character> = ["e", "i", "y"]
+        let vowels: Set<Character> = ["a", "e", "i", "o", "u"]
+        var index = 0
+        // Silent first letters.
+        if let first = at(0), let second = at(1),
+            ["kn", "gn", "pn", "wr", "ps"].contains(String([first, second]))
+        {
+            index = 1
+        }
+        while index < letters.count {
+            let letter = letters[index]
+            let next = at(index + 1)
+            var sound: Character? = letter
+            switch letter {
+            case "a", "e", "i", "o", "u", "y":
+                sound = sounds.isEmpty ? "a" : nil
+            case "c":
+                if next == "h" {
+                    sound = "x"
+                    index += 1
+                } else if next == "k" {
+                    sound = "k"
+                    index += 1
+                } else {
+                    sound = next.map(softening.contains) == true ? "s" : "k"
+                }
+            case "p": if next == "h" { sound = "f"; index += 1 } else { sound = "p" }
+            case "s": if next == "h" { sound = "x"; index += 1 } else { sound = "s" }
+            case "t": if next == "h" { sound = "0"; index += 1 } else { sound = "t" }
+            case "d": sound = "t"
+            case "g":
+                if next == "h" {
+                    sound = sounds.isEmpty ? "k" : nil
+                    index += 1
+                } else {
+                    sound = next.map(softening.contains) == true ? "j" : "k"
+                }
+            case "h":
+                sound =
+                    at(index - 1).map(vowels.contains) == false ? nil : (next.map(vowels.contains) == true ? "h" : nil)
+            case "q": sound = "k"
+            case "v": sound = "f"
+            case "w": sound = next.map(vowels.contains) == true ? "w" : nil
+            case "x": sound = "s"
+            case "z": sound = "s"
+            default: break
+            }
+            if let sound, sounds.last != sound { sounds.append(sound) }
+            index += 1
+        }
+        return String(sounds)
+    }
+}

@@ -216,20 +216,40 @@ struct NameDirectory: Sendable {
     /// near-miss of: within one edit (two for names of seven letters or more), starting with the same
     /// letter, and nearer to that person's name than to anyone else's, so two roster members with
     /// similar names are never merged. Caseless text, clause openers and common words are not read.
+    /// First letters that can sound alike (`Caitlin`, `Katelyn`; `Philip`, `Filip`).
+    static let soundAlikeInitials: [Unicode.Scalar: Set<Unicode.Scalar>] = [
+        "c": ["k", "s", "q"], "k": ["c", "q"], "q": ["c", "k"], "s": ["c", "z"], "z": ["s"], "p": ["f"], "f": ["p"],
+        "g": ["j"], "j": ["g"],
+    ]
+
     private func misheard(_ word: Word, caseless: Bool, lexicon: CompiledLexicon) -> Int? {
+        // Inside a clause, or opening one as an address (`Caitlin, how was it?`). Reading a name set off
+        // at the end of a clause too (`How was it, Caitlin?`) was measured: on the simulator's realistic
+        // mix it gained 1.7 points of correct lines and cost 0.5 points of wrong ones, so it is not done.
         guard !caseless, word.isCapitalized, !word.opensClause || word.after == .comma else { return nil }
         // Cheap tests first: most capitalised words start with no roster name's letter.
         let folded = word.folded
-        guard let initial = folded.unicodeScalars.first, self.spokenInitials.contains(initial),
+        guard let initial = folded.unicodeScalars.first,
+            self.spokenInitials.contains(initial)
+                || Self.soundAlikeInitials[initial].map({
+                    !self.spokenInitials.isDisjoint(with: $0)
+                }) == true,
             folded.utf8.count >= 4, !folded.utf8.contains(UInt8(ascii: "'")),
             !lexicon.commonWordNames.contains(folded), folded.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic })
         else { return nil }
         let scalars = Array(folded.unicodeScalars)
         var nearest = [Int: Int]()
-        for (person, name) in self.spokenNames where name[0] == scalars[0] && abs(name.count - scalars.count) <= 2 {
+        var sound: String? = nil
+        for (person, name) in self.spokenNames where abs(name.count - scalars.count) <= 3 {
             let limit = name.count >= 7 ? 2 : 1
-            if let distance = EditDistance.distance(scalars, name, limit: limit) {
+            if name[0] == scalars[0], let distance = EditDistance.distance(scalars, name, limit: limit) {
                 nearest[person] = min(nearest[person] ?? Int.max, distance)
+            } else if name.count >= 5, abs(name.count - scalars.count) <= 2, name != scalars {
+                // Spelled further off, but sounding the same (`Caitlin` for `Katelyn`): as near as the limit.
+                sound = sound ?? PhoneticKey.key(scalars)
+                if let sound, sound.count >= 3, PhoneticKey.key(name) == sound {
+                    nearest[person] = min(nearest[person] ?? Int.max, limit)
+                }
             }
         }
         let ranked = nearest.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
