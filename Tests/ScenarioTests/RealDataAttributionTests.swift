@@ -39,17 +39,7 @@ struct RealDataAttributionTests {
     }
 
     func measure(_ transcript: Transcript, roster: Roster, truth: [Set<PersonID>?]) -> Measured {
-        let attribution = Fixtures.attribute(transcript, roster: roster, agents: self.agents).1
-        var measured = Measured()
-        for (item, expected) in zip(attribution.utterances, truth) where item.method != .nonSpeech {
-            guard let expected, !expected.isEmpty else { continue }
-            if let person = item.person {
-                if expected.contains(person) { measured.correct += 1 } else { measured.wrong += 1 }
-            } else {
-                measured.unknown += 1
-            }
-        }
-        return measured
+        self.tally(Fixtures.attribute(transcript, roster: roster, agents: self.agents).1, truth: truth)
     }
 
     /// The same transcript with each label replaced by `SPEAKER_nn` in order of first appearance.
@@ -68,22 +58,10 @@ struct RealDataAttributionTests {
     /// labels and with anonymous ones.
     func twoParty(_ transcript: Transcript, clinician: String, client: String) -> (named: Measured, anonymous: Measured)
     {
-        let roster = Roster(
-            sessionKind: .individual,
-            people: [
-                .init(id: PersonID("CLINICIAN"), name: "Clinician", kind: .clinician(.primary)),
-                .init(id: PersonID("CLIENT"), name: "Client", kind: .attendee(.identifiedPatient)),
-            ])
-        let truth: [Set<PersonID>?] = transcript.utterances.map { utterance in
-            switch utterance.label?.lowercased() {
-            case clinician: [PersonID("CLINICIAN")]
-            case client: [PersonID("CLIENT")]
-            default: nil
-            }
-        }
+        let (anonymous, roster, truth, _) = Self.twoPartySession(transcript, clinician: clinician, client: client)
         return (
             self.measure(transcript, roster: roster, truth: truth),
-            self.measure(Self.anonymised(transcript), roster: roster, truth: truth)
+            self.measure(anonymous, roster: roster, truth: truth)
         )
     }
 
