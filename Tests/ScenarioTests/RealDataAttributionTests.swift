@@ -208,6 +208,50 @@ struct RealDataAttributionTests {
         #expect(anonymous.accuracy >= 0.95)
     }
 
+    /// A two-person conversation is read whole, each label as fallible evidence: one voice split over two
+    /// labels, the labels swapping persons two thirds of the way through, and a stretch where one label
+    /// holds both voices are each found, said in a finding, and attributed line by line.
+    @Test func twoPersonConversations_splitSwapAndMerge_areReadWhole() throws {
+        var sessions: [(String, Transcript, Roster, [Set<PersonID>?])] = []
+        let annomi = try Fixtures.transcript(
+            "annomi/annomi-simple-subset.csv", options: TranscriptOptions(conversation: "44"))
+        let (annomiTranscript, annomiRoster, annomiTruth, _) = Self.twoPartySession(
+            annomi, clinician: "therapist", client: "client")
+        sessions.append(("AnnoMI 44", annomiTranscript, annomiRoster, annomiTruth))
+        let channels = try ["doctor", "patient"].map { (speaker: String) in
+            try Fixtures.transcript(
+                "primock57/day5_consultation03_\(speaker).TextGrid", options: TranscriptOptions(channelLabel: speaker))
+        }
+        let (primock, primockRoster, primockTruth, _) = Self.twoPartySession(
+            TranscriptMerger.merge(channels), clinician: "doctor", client: "patient")
+        sessions.append(("PriMock57 day5/03", primock, primockRoster, primockTruth))
+        for (name, transcript, roster, truth) in sessions {
+            let split = DiarizationErrors.apply(.split, to: transcript, seed: 1)
+            let splitAttribution = Fixtures.attribute(split, roster: roster, agents: self.agents).1
+            let splitMeasured = self.tally(splitAttribution, truth: truth)
+            #expect(splitMeasured.wrong == 0 && splitMeasured.accuracy >= 0.98, "\(name), split: \(splitMeasured)")
+            #expect(splitAttribution.findings.contains { $0.code == .speakerSplitAcrossLabels }, "\(name)")
+            #expect(splitAttribution.speakers.allSatisfy { $0.person != nil }, "\(name): every label bound")
+
+            let swapped = DiarizationErrors.apply(.swap, to: transcript, seed: 1)
+            let swapAttribution = Fixtures.attribute(swapped, roster: roster, agents: self.agents).1
+            let swapMeasured = self.tally(swapAttribution, truth: truth)
+            #expect(swapMeasured.precision >= 0.99 && swapMeasured.accuracy >= 0.97, "\(name), swap: \(swapMeasured)")
+            let cuts = swapAttribution.findings.filter { $0.code == .labelChangesPerson }.flatMap(\.evidence)
+            let turn = transcript.utterances.count * 2 / 3
+            #expect(cuts.count == 2, "\(name): both labels change persons")
+            #expect(cuts.allSatisfy { abs($0 - turn) <= 3 }, "\(name): cut near utterance \(turn): \(cuts)")
+            #expect(swapAttribution.speakers.filter { $0.fromUtterance != nil }.count == 2)
+
+            let merged = DiarizationErrors.apply(.merge, to: transcript, seed: 1)
+            let mergeAttribution = Fixtures.attribute(merged, roster: roster, agents: self.agents).1
+            let mergeMeasured = self.tally(mergeAttribution, truth: truth)
+            #expect(
+                mergeMeasured.precision >= 0.98 && mergeMeasured.accuracy >= 0.9, "\(name), merge: \(mergeMeasured)")
+            #expect(mergeAttribution.findings.contains { $0.code == .labelMixesSpeakers }, "\(name)")
+        }
+    }
+
     // MARK: - PriMock57 consultations, one file per microphone
 
     @Test func primock_channelFiles_andAnonymousLabels() throws {
@@ -354,10 +398,12 @@ struct RealDataAttributionTests {
             }
         }
         // Measured 2026-12-06 (correct, wrong) under realistic errors per data set, held as floors. Issue
-        // 20's target is 95% and 1% on every set; two-person sessions are far from it (docs/attribution.md).
+        // 20's target is 95% and 1% on every set. Two-person sessions, read as whole conversations, are
+        // near the first and at three times the second; sessions of three or more are far from both
+        // (docs/attribution.md).
         let floors: [String: (correct: Double, wrong: Double)] = [
-            "Zoom class": (0.865, 0.034), "ACI-Bench": (0.367, 0.174), "AnnoMI": (0.303, 0.062),
-            "PriMock57": (0.087, 0.008), "AMI ES2004a": (0.273, 0.067),
+            "Zoom class": (0.865, 0.034), "ACI-Bench": (0.609, 0.179), "AnnoMI": (0.949, 0.040),
+            "PriMock57": (0.944, 0.033), "AMI ES2004a": (0.273, 0.067),
         ]
         for row in rows {
             #expect(row.clean.wrong == 0, "\(row.name)")

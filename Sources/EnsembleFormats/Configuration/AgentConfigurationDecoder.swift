@@ -64,7 +64,12 @@ public enum AgentConfigurationDecoder {
             ownWords: try weight("ownWords"),
             labelChangeEvidence: try weight("labelChangeEvidence"),
             labelChangeStyleLean: try weight("labelChangeStyleLean"),
-            intrudingLine: try weight("intrudingLine")
+            intrudingLine: try weight("intrudingLine"),
+            conversationLabelChange: try weight("conversationLabelChange"),
+            conversationIntrusion: try weight("conversationIntrusion"),
+            conversationStyle: try weight("conversationStyle"),
+            conversationSwap: try weight("conversationSwap"),
+            conversationPronouns: try weight("conversationPronouns")
         )
         let threshold = try root.required("confidenceThreshold", expected: "a number between 0 and 1")
         let thresholdValue = try threshold.number()

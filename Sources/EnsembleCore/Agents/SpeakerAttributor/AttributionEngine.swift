@@ -112,6 +112,14 @@ struct AttributionRun {
         }
 
         var perUtterance: [Int: (person: Int?, confidence: Double)] = [:]
+        // Two people: the whole conversation is read at once, each label as fallible evidence.
+        if self.segmented.transcript.origin != .clinicianSummary, let candidates = self.conversationCandidates(),
+            let reading = self.readConversation(candidates: candidates)
+        {
+            self.bind(reading, choices: &assignment, shared: &shared, perUtterance: &perUtterance)
+            self.addFoldedLinesFinding()
+            return self.output(assignment: assignment, shared: shared, perUtterance: perUtterance)
+        }
         for (label, candidates) in shared.sorted(by: { $0.key < $1.key }) {
             let members = self.utterancesOfLabel[label]
             let resolved = self.resolve(
@@ -157,21 +165,7 @@ struct AttributionRun {
             }
             return self.output(assignment: assignment, shared: shared, perUtterance: perUtterance)
         }
-        let folded = self.segmented.transcript.foldedLabelLines
-        if !folded.isEmpty {
-            // The utterance each folded line went into: the last one starting at or before it.
-            let utterances = self.segmented.transcript.utterances
-            let holders = folded.compactMap { line in utterances.last { $0.line > 0 && $0.line <= line }?.index }
-            self.findings.append(
-                Finding(
-                    code: .labelLikeLineMerged, severity: .warning,
-                    message:
-                        "\(folded.count == 1 ? "Line" : "Lines") \(folded.map(String.init).joined(separator: ", ")) "
-                        + "of the transcript \(folded.count == 1 ? "opens" : "open") like a speaker's turn but "
-                        + "\(folded.count == 1 ? "was" : "were") read as part of the utterance above (that label "
-                        + "appears only once); check the line and the speaker of the utterance it joined",
-                    evidence: Array(Set(holders)).sorted()))
-        }
+        self.addFoldedLinesFinding()
         // Speech without any label (an unlabelled transcript, or stray cues) is resolved one by one
         // among everyone present.
         let unlabelled = self.segmented.utterances.indices.filter {
@@ -197,6 +191,25 @@ struct AttributionRun {
             }
         }
         return self.output(assignment: assignment, shared: shared, perUtterance: perUtterance)
+    }
+
+    /// Lines that opened like a speaker's turn but were folded into the utterance above.
+    mutating func addFoldedLinesFinding() {
+        let folded = self.segmented.transcript.foldedLabelLines
+        if !folded.isEmpty {
+            // The utterance each folded line went into: the last one starting at or before it.
+            let utterances = self.segmented.transcript.utterances
+            let holders = folded.compactMap { line in utterances.last { $0.line > 0 && $0.line <= line }?.index }
+            self.findings.append(
+                Finding(
+                    code: .labelLikeLineMerged, severity: .warning,
+                    message:
+                        "\(folded.count == 1 ? "Line" : "Lines") \(folded.map(String.init).joined(separator: ", ")) "
+                        + "of the transcript \(folded.count == 1 ? "opens" : "open") like a speaker's turn but "
+                        + "\(folded.count == 1 ? "was" : "were") read as part of the utterance above (that label "
+                        + "appears only once); check the line and the speaker of the utterance it joined",
+                    evidence: Array(Set(holders)).sorted()))
+        }
     }
 
     /// A clinician's summary has no speakers: each bullet is bound to the attendee it is about. A

@@ -67,6 +67,21 @@ public struct AttributorConfiguration: Sendable, Hashable {
         /// How far one line under a bound label must lean to someone else (and not at all to the label's
         /// person) to be left unknown: a second voice merged in for a turn.
         public var intrudingLine: Double
+        /// Reading a two-person conversation whole: what it costs a label to change its value (to the
+        /// other person, or to holding both voices), in log-odds.
+        public var conversationLabelChange: Double
+        /// Reading a two-person conversation whole: how unlikely, in log-odds, a line is to be someone
+        /// other than the person its label stands for there.
+        public var conversationIntrusion: Double
+        /// Reading a two-person conversation whole: how much each line's own clinician style (questions,
+        /// clinician phrases, `you` over `I`) counts, against the same figures summed over a label.
+        public var conversationStyle: Double
+        /// Reading a two-person conversation whole: what it costs every label to trade people at once (a
+        /// diarizer's clusters swapping), in log-odds.
+        public var conversationSwap: Double
+        /// Reading a two-person conversation whole: how much each `you` over `I` in a line (up to three)
+        /// leans it to the clinician, and each `I` over `you` to the client.
+        public var conversationPronouns: Double
 
         public init(
             speakerHint: Double, exactName: Double, firstNameOrAlias: Double, nickname: Double, lastNameOnly: Double,
@@ -79,7 +94,10 @@ public struct AttributorConfiguration: Sendable, Hashable {
             splitLabelMargin: Double = 1.0, mentionsOtherInUtterance: Double = -1.5, answersMention: Double = 1.5,
             brokenOffContinuation: Double = 2.5, answersAddressInUtterance: Double = 2.2,
             ownWords: Double = 1.0, labelChangeEvidence: Double = 4.0,
-            labelChangeStyleLean: Double = 1.0, intrudingLine: Double = 2.5
+            labelChangeStyleLean: Double = 1.0, intrudingLine: Double = 2.5,
+            conversationLabelChange: Double = 6.0, conversationIntrusion: Double = 6.0,
+            conversationStyle: Double = 2.0, conversationSwap: Double = 8.0,
+            conversationPronouns: Double = 0.25
         ) {
             self.speakerHint = speakerHint
             self.exactName = exactName
@@ -116,6 +134,11 @@ public struct AttributorConfiguration: Sendable, Hashable {
             self.labelChangeEvidence = labelChangeEvidence
             self.labelChangeStyleLean = labelChangeStyleLean
             self.intrudingLine = intrudingLine
+            self.conversationLabelChange = conversationLabelChange
+            self.conversationIntrusion = conversationIntrusion
+            self.conversationStyle = conversationStyle
+            self.conversationSwap = conversationSwap
+            self.conversationPronouns = conversationPronouns
         }
     }
 

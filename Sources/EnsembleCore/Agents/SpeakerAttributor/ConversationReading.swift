@@ -1,0 +1,408 @@
+/// A conversation between few people read as a whole, line by line, with each diarization label as
+/// fallible evidence rather than a fixed binding.
+///
+/// Every line has a speaker, and every label has a value at each moment: one of the people, or
+/// `mixed` (a label that holds more than one voice for a while). The hidden state is the speaker of the
+/// line and the current value of every label; forward–backward over it gives, for each line, how likely
+/// each person said it and, for each label, what it stands for where it speaks. What moves the state:
+/// - a line under a label with value `p` was said by `p`, but for a rare intruding line;
+/// - a label keeps its value, and changing it costs as much as a few clear cues (a diarizer swapping
+///   voices, merging two for a stretch, a device handed over);
+/// - speakers take turns about as often as the labels do, and a line that breaks off mid-sentence is
+///   carried on by the same person;
+/// - each line's own content (clinician style, names, roles) leans to someone.
+///
+/// So one voice split over two labels needs nothing special (both labels take the same value); a swap is
+/// a change of value partway; a merged stretch is a stretch of `mixed`, where turn-taking and content
+/// decide each line. Used where it is exact and cheap: few people and few labels.
+extension AttributionRun {
+    struct ConversationReading {
+        /// Per speech line (in `lines` order): the probability of each candidate having said it.
+        var speaker: [[Double]]
+        /// Per speech line with a label: the probability of each value of that label there (candidates,
+        /// then `mixed`).
+        var labelValue: [[Double]?]
+        var lines: [Int]
+        var candidates: [Int]
+    }
+
+    /// The largest state space read this way: values^labels × people.
+    static let conversationStateLimit = 2048
+
+    /// Reads the whole conversation among `candidates`, or nil when it is too large to read exactly.
+    func readConversation(candidates: [Int]) -> ConversationReading? {
+        let n = candidates.count
+        let rows = self.labels.count
+        guard n >= 2, rows >= 1 else { return nil }
+        let values = n + 1
+        var mappings = 1
+        for _ in 0..<rows {
+            mappings *= values
+            if mappings * n > Self.conversationStateLimit { return nil }
+        }
+        let lines = self.segmented.utterances.indices.filter { self.segmented.isSpeech[$0] }
+        guard lines.count >= 2 else { return nil }
+        let position = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($1, $0) })
+        let change = self.weights.conversationLabelChange
+        let swapCost = self.weights.conversationSwap
+        let intrusion = self.weights.conversationIntrusion
+        let fitting = Math.log(1 - Math.exp(-intrusion))
+        let intruding = -intrusion - Math.log(Double(n - 1))
+        let mixedLine = -Math.log(Double(n))
+
+        // How often the labels change between neighbouring lines: the turn-taking rate.
+        var pairs = 0
+        var turns = 0
+        for (previous, next) in zip(lines, lines.dropFirst()) {
+            guard let a = self.labelOf[previous], let b = self.labelOf[next] else { continue }
+            pairs += 1
+            if a != b { turns += 1 }
+        }
+        let turnRate = min(0.9, max(0.35, pairs == 0 ? 0.6 : Double(turns) / Double(pairs)))
+        let stay = Math.log(1 - turnRate)
+        let move = Math.log(turnRate / Double(n - 1))
+        // A line broken off mid-sentence is, in a conversation, as often interrupted as carried on.
+        func stayBonus(_ step: Int) -> Double { 0 }
+
+        // Each line's own lean, and each label's prior value from the label itself (names, roles, hints).
+        let styleScale = self.weights.conversationStyle
+        let emissions = lines.map { index in
+            var scores = self.emission(of: index, candidates: candidates, position: position, styleAware: false)
+            let figures = self.style[index]
+            let pronouns = Double(max(-3, min(3, figures.secondPerson - figures.firstPerson)))
+            let value =
+                styleScale
+                * (0.8 * Double(min(figures.questions, 2)) + 0.5 * min(figures.clinicianPhraseWeight, 2) + self.weights
+                    .conversationPronouns * pronouns)
+            for (slot, person) in candidates.enumerated() {
+                scores[slot] += self.people[person].isClinician ? value : -0.5 * value
+            }
+            return scores
+        }
+        // What a label's own text says (a name, a role, a hint) holds on every one of its lines: a
+        // named label keeps its meaning (only anonymous clusters trade places), and a line under it is
+        // less likely to be someone else's.
+        var named = [[Double]](repeating: [Double](repeating: 0, count: values), count: rows)
+        var prior = [[Double]](repeating: [Double](repeating: 0, count: values), count: rows)
+        for row in 0..<rows {
+            for (slot, person) in candidates.enumerated() {
+                guard let kinds = self.evidence[Assignment.Pair(row: row, column: person)] else { continue }
+                named[row][slot] = kinds.reduce(0.0) { sum, entry in
+                    entry.key.isContent || entry.key == .clinicianStyle ? sum : sum + entry.value.raw
+                }
+            }
+            named[row][n] = (named[row][0..<n].max() ?? 0) / 2
+            prior[row][n] = -change
+            if self.hints.contains(where: { $0.people.count > 1 && self.row(forHint: $0.label) == row }) {
+                prior[row][n] = 0
+                named[row][n] = self.weights.speakerHint
+            }
+        }
+
+        // State = mapping × speaker; the mapping holds each label's value as a base-`values` digit.
+        var place = [Int](repeating: 1, count: rows)
+        for row in 1..<max(rows, 1) { place[row] = place[row - 1] * values }
+        func digit(_ mapping: Int, _ row: Int) -> Int { (mapping / place[row]) % values }
+        let states = mappings * n
+        // Every label's people swapped at once (a diarizer's clusters trading places) is one change;
+        // each swap of two people is one permutation of the mapping.
+        var swaps: [[Int]] = []
+        for a in 0..<n {
+            for b in (a + 1)..<n {
+                swaps.append(
+                    (0..<mappings).map { mapping in
+                        var swapped = 0
+                        for row in 0..<rows {
+                            let value = digit(mapping, row)
+                            swapped += (value == a ? b : value == b ? a : value) * place[row]
+                        }
+                        return swapped
+                    })
+            }
+        }
+        var incomingTerms = [Double](repeating: 0, count: values + swaps.count)
+        func lineScore(_ step: Int, _ mapping: Int, _ speaker: Int) -> Double {
+            var score = emissions[step][speaker]
+            if let row = self.labelOf[lines[step]] {
+                let value = digit(mapping, row)
+                score += named[row][value]
+                if value == n {
+                    score += mixedLine
+                } else if value == speaker {
+                    score += fitting
+                } else {
+                    score += intruding - named[row][value]
+                }
+            }
+            return score
+        }
+
+        let steps = lines.count
+        var alpha = [Double](repeating: 0, count: steps * states)
+        var beta = [Double](repeating: 0, count: steps * states)
+        for mapping in 0..<mappings {
+            var score = -Math.log(Double(n))
+            for row in 0..<rows { score += prior[row][digit(mapping, row)] }
+            for speaker in 0..<n {
+                alpha[mapping * n + speaker] = score + lineScore(0, mapping, speaker)
+            }
+        }
+        var carried = [Double](repeating: 0, count: states)
+        var terms = [Double](repeating: 0, count: max(n, values))
+        for step in 1..<steps {
+            let bonus = stayBonus(step)
+            let base = (step - 1) * states
+            // Carry each speaker over to the next line's speaker, mapping unchanged.
+            for mapping in 0..<mappings {
+                for next in 0..<n {
+                    for previous in 0..<n {
+                        terms[previous] =
+                            alpha[base + mapping * n + previous] + (previous == next ? stay + bonus : move)
+                    }
+                    carried[mapping * n + next] = Self.logSumExpPrefix(terms, count: n)
+                }
+            }
+            // The line's label may change its value here, at a cost.
+            let row = self.labelOf[lines[step]]
+            let here = step * states
+            for mapping in 0..<mappings {
+                for speaker in 0..<n {
+                    var count = 0
+                    if let row {
+                        let own = digit(mapping, row)
+                        let cleared = mapping - own * place[row]
+                        for value in 0..<values {
+                            incomingTerms[count] =
+                                carried[(cleared + value * place[row]) * n + speaker] - (value == own ? 0 : change)
+                            count += 1
+                        }
+                    } else {
+                        incomingTerms[count] = carried[mapping * n + speaker]
+                        count += 1
+                    }
+                    for swap in swaps {
+                        incomingTerms[count] = carried[swap[mapping] * n + speaker] - swapCost
+                        count += 1
+                    }
+                    let incoming = Self.logSumExpPrefix(incomingTerms, count: count)
+                    alpha[here + mapping * n + speaker] = incoming + lineScore(step, mapping, speaker)
+                }
+            }
+        }
+        // A label still holding several voices at the end pays for it as it would on the way back, so
+        // a closing monologue is not read as a merge.
+        let last = (steps - 1) * states
+        for mapping in 0..<mappings {
+            var closing = 0.0
+            for row in 0..<rows where digit(mapping, row) == n { closing += prior[row][n] }
+            for speaker in 0..<n { beta[last + mapping * n + speaker] = closing }
+        }
+        for step in stride(from: steps - 2, through: 0, by: -1) {
+            let bonus = stayBonus(step + 1)
+            let next = (step + 1) * states
+            // Into the next line: its label's value may change, then its line is scored.
+            var entered = [Double](repeating: 0, count: states)
+            for mapping in 0..<mappings {
+                for speaker in 0..<n {
+                    entered[mapping * n + speaker] =
+                        lineScore(step + 1, mapping, speaker) + beta[next + mapping * n + speaker]
+                }
+            }
+            let row = self.labelOf[lines[step + 1]]
+            for mapping in 0..<mappings {
+                for speaker in 0..<n {
+                    var count = 0
+                    if let row {
+                        let own = digit(mapping, row)
+                        let cleared = mapping - own * place[row]
+                        for other in 0..<values {
+                            incomingTerms[count] =
+                                entered[(cleared + other * place[row]) * n + speaker] - (other == own ? 0 : change)
+                            count += 1
+                        }
+                    } else {
+                        incomingTerms[count] = entered[mapping * n + speaker]
+                        count += 1
+                    }
+                    for swap in swaps {
+                        incomingTerms[count] = entered[swap[mapping] * n + speaker] - swapCost
+                        count += 1
+                    }
+                    carried[mapping * n + speaker] = Self.logSumExpPrefix(incomingTerms, count: count)
+                }
+            }
+            let here = step * states
+            for mapping in 0..<mappings {
+                for previous in 0..<n {
+                    for speaker in 0..<n {
+                        terms[speaker] = carried[mapping * n + speaker] + (previous == speaker ? stay + bonus : move)
+                    }
+                    beta[here + mapping * n + previous] = Self.logSumExpPrefix(terms, count: n)
+                }
+            }
+        }
+
+        var speaker = [[Double]](repeating: [Double](repeating: 0, count: n), count: steps)
+        var labelValue = [[Double]?](repeating: nil, count: steps)
+        var joint = [Double](repeating: 0, count: states)
+        for step in 0..<steps {
+            let here = step * states
+            for state in 0..<states { joint[state] = alpha[here + state] + beta[here + state] }
+            let normaliser = Self.logSumExpPrefix(joint, count: states)
+            var byValue = [Double](repeating: 0, count: values)
+            let row = self.labelOf[lines[step]]
+            for mapping in 0..<mappings {
+                for slot in 0..<n {
+                    let probability = Math.exp(joint[mapping * n + slot] - normaliser)
+                    speaker[step][slot] += probability
+                    if let row { byValue[digit(mapping, row)] += probability }
+                }
+            }
+            if row != nil { labelValue[step] = byValue }
+        }
+        return ConversationReading(speaker: speaker, labelValue: labelValue, lines: lines, candidates: candidates)
+    }
+
+    static func logSumExpPrefix(_ values: [Double], count: Int) -> Double {
+        var maximum = -Double.infinity
+        for index in 0..<count where values[index] > maximum { maximum = values[index] }
+        guard maximum > -.infinity else { return -.infinity }
+        var sum = 0.0
+        for index in 0..<count { sum += Math.exp(values[index] - maximum) }
+        return maximum + Math.log(sum)
+    }
+}
+
+extension AttributionRun {
+    /// The people a whole-conversation reading is for: exactly two who can speak (a clinician and one
+    /// client, two partners), in roster order; nil otherwise, or when `conversationLabelChange` is 0.
+    func conversationCandidates() -> [Int]? {
+        guard self.weights.conversationLabelChange > 0 else { return nil }
+        let everyone = self.people.indices.filter { self.canSpeak($0) }
+        return everyone.count == 2 ? everyone : nil
+    }
+
+    /// Binds labels and lines from a whole-conversation reading: a label that keeps one value is bound
+    /// to that person (several labels to one person are one voice split); a label that changes value once
+    /// is bound in two spans; a label holding several voices is read line by line. A line is attributed
+    /// on its own where the reading disagrees with its label, and left unknown where it is unsure.
+    mutating func bind(
+        _ reading: ConversationReading, choices: inout [Choice], shared: inout [Int: [Int]],
+        perUtterance: inout [Int: (person: Int?, confidence: Double)]
+    ) {
+        let threshold = self.configuration.confidenceThreshold
+        let n = reading.candidates.count
+        let minimumSpan = max(1, self.configuration.minimumSpanUtterances)
+        var stepOf: [Int: Int] = [:]
+        for (step, index) in reading.lines.enumerated() { stepOf[index] = step }
+        choices = self.labels.indices.map { _ in Choice(person: nil, confidence: 0, bestGuess: nil) }
+        shared = [:]
+        self.changes = [:]
+        self.findings.removeAll {
+            [.speakerSplitAcrossLabels, .labelChangesPerson, .labelMixesSpeakers].contains($0.code)
+        }
+        perUtterance = [:]
+        // Each label's value where it speaks, in runs.
+        var spanPerson: [Int: Int] = [:]
+        var mixedRows: [(row: Int, lines: [Int])] = []
+        for row in self.labels.indices {
+            let members = self.utterancesOfLabel[row]
+            guard !members.isEmpty else { continue }
+            var runs: [(value: Int, lines: [Int], probability: Double)] = []
+            for index in members {
+                guard let step = stepOf[index], let values = reading.labelValue[step] else { continue }
+                let best = values.indices.max { values[$0] < values[$1] }!
+                if let last = runs.last, last.value == best {
+                    runs[runs.count - 1].lines.append(index)
+                    runs[runs.count - 1].probability += values[best]
+                } else {
+                    runs.append((best, [index], values[best]))
+                }
+            }
+            // The label's people in the order it stands for them; a stretch of several voices is read
+            // line by line and does not unbind the rest.
+            let personal = runs.filter { $0.value < n }
+            var order: [Int] = []
+            for run in personal where order.last != run.value { order.append(run.value) }
+            func confidence(_ value: Int) -> Double {
+                let chosen = personal.filter { $0.value == value }
+                let lines = chosen.reduce(0) { $0 + $1.lines.count }
+                return min(0.99, chosen.reduce(0.0) { $0 + $1.probability } / Double(max(lines, 1)))
+            }
+            func lines(_ value: Int) -> [Int] { personal.filter { $0.value == value }.flatMap(\.lines) }
+            if personal.isEmpty {
+                shared[row] = reading.candidates
+                continue
+            }
+            if personal.count < runs.count { mixedRows.append((row, members)) }
+            if order.count == 1 {
+                let person = reading.candidates[order[0]]
+                let value = confidence(order[0])
+                choices[row] = Choice(
+                    person: value >= threshold ? person : nil, confidence: value, bestGuess: person)
+                if value >= threshold { for index in lines(order[0]) { spanPerson[index] = person } }
+            } else if order.count == 2, lines(order[0]).count >= minimumSpan, lines(order[1]).count >= minimumSpan {
+                let first = reading.candidates[order[0]]
+                let second = reading.candidates[order[1]]
+                let firstConfidence = confidence(order[0])
+                let secondConfidence = confidence(order[1])
+                choices[row] = Choice(
+                    person: firstConfidence >= threshold ? first : nil, confidence: firstConfidence, bestGuess: first)
+                if firstConfidence >= threshold { for index in lines(order[0]) { spanPerson[index] = first } }
+                let cut = lines(order[1])[0]
+                self.changes[row] = LabelChange(cut: cut, gapFrom: cut, person: second, evidence: 0)
+                let bound = secondConfidence >= threshold
+                for index in lines(order[1]) {
+                    perUtterance[index] = bound ? (second, secondConfidence) : (nil, secondConfidence)
+                    if bound { spanPerson[index] = second }
+                }
+                self.findings.append(
+                    Finding(
+                        code: .labelChangesPerson, severity: .warning, person: self.people[second].id,
+                        label: self.labels[row],
+                        message: "From utterance \(cut) on, the lines under this label point to "
+                            + "\(self.people[second].id) (a diarizer swapping voices, or a device handed over)"
+                            + (bound ? "; they were attributed to them." : ", not clearly enough to attribute them.")
+                            + " Check both spans.",
+                        evidence: [cut]))
+            } else {
+                let counts = Dictionary(personal.map { ($0.value, $0.lines.count) }, uniquingKeysWith: +)
+                let guess = counts.max { ($0.value, -$0.key) < ($1.value, -$1.key) }.map { reading.candidates[$0.key] }
+                choices[row] = Choice(person: nil, confidence: 0, bestGuess: guess)
+            }
+        }
+        // Every line: attributed on its own where the reading departs from its label's person.
+        for (step, index) in reading.lines.enumerated() {
+            let posterior = reading.speaker[step]
+            let best = posterior.indices.max { posterior[$0] < posterior[$1] }!
+            let person = reading.candidates[best]
+            if let bound = spanPerson[index], bound == person { continue }
+            perUtterance[index] = posterior[best] >= threshold ? (person, posterior[best]) : (nil, posterior[best])
+        }
+        // One voice under several labels.
+        var rowsOf: [Int: [Int]] = [:]
+        for row in self.labels.indices {
+            if let person = choices[row].person { rowsOf[person, default: []].append(row) }
+        }
+        for (person, rows) in rowsOf.sorted(by: { $0.key < $1.key }) where rows.count > 1 {
+            let firsts = rows.compactMap { self.utterancesOfLabel[$0].first }
+            self.findings.append(
+                Finding(
+                    code: .speakerSplitAcrossLabels, severity: .info, person: self.people[person].id,
+                    label: self.labels[rows[0]],
+                    message: "\(rows.count) labels (first heard at utterances "
+                        + "\(firsts.map(String.init).joined(separator: ", "))) read as one voice the diarizer split, "
+                        + "and were bound to \(self.people[person].id).",
+                    evidence: firsts))
+        }
+        for (row, members) in mixedRows {
+            let unknown = members.filter { perUtterance[$0] != nil && perUtterance[$0]!.person == nil }.count
+            self.findings.append(
+                Finding(
+                    code: .labelMixesSpeakers, severity: .warning, label: self.labels[row],
+                    message: "The lines under this label hold more than one voice (a diarizer merging two voices, "
+                        + "or crosstalk); each was attributed on its own, and \(unknown) of \(members.count) stay unknown.",
+                    evidence: Array(members.prefix(20))))
+        }
+    }
+}
