@@ -64,6 +64,23 @@ struct AgentsFolderTests {
         }
     }
 
+    /// A cost of zero for a line against its label would make every line impossible; it is refused
+    /// with the file and the field, not read as a silent NaN.
+    @Test func conversationIntrusionOfZero_isRefused() throws {
+        let folder = try Self.copy()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.edit(folder, "speaker-attributor/agent.json") {
+            $0.replacing("\"conversationIntrusion\": 6.0", with: "\"conversationIntrusion\": 0")
+        }
+        #expect {
+            _ = try AgentsDirectory.load(explicit: folder.path)
+        } throws: { error in
+            let message = String(describing: error)
+            return message.contains("speaker-attributor/agent.json") && message.contains("conversationIntrusion")
+                && message.contains("above 0")
+        }
+    }
+
     @Test func aPracticeAddsAPayerProfile_withoutRecompiling() async throws {
         let folder = try Self.copy()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -39,6 +39,15 @@ public enum AgentConfigurationDecoder {
         func weight(_ name: String) throws(FormatError) -> Double {
             try weightsField.required(name, expected: "a number").number()
         }
+        /// A cost in log-odds: a positive number (zero too where `zero` says so).
+        func cost(_ name: String, zero: Bool = false) throws(FormatError) -> Double {
+            let field = try weightsField.required(name, expected: "a number")
+            let value = try field.number()
+            guard value > 0 || (zero && value == 0) else {
+                throw field.error(.invalidValue, zero ? "expected a number of 0 or more" : "expected a number above 0")
+            }
+            return value
+        }
         let weights = AttributorConfiguration.Weights(
             speakerHint: try weight("speakerHint"), exactName: try weight("exactName"),
             firstNameOrAlias: try weight("firstNameOrAlias"), nickname: try weight("nickname"),
@@ -65,10 +74,10 @@ public enum AgentConfigurationDecoder {
             labelChangeEvidence: try weight("labelChangeEvidence"),
             labelChangeStyleLean: try weight("labelChangeStyleLean"),
             intrudingLine: try weight("intrudingLine"),
-            conversationLabelChange: try weight("conversationLabelChange"),
-            conversationIntrusion: try weight("conversationIntrusion"),
+            conversationLabelChange: try cost("conversationLabelChange", zero: true),
+            conversationIntrusion: try cost("conversationIntrusion"),
             conversationStyle: try weight("conversationStyle"),
-            conversationSwap: try weight("conversationSwap"),
+            conversationSwap: try cost("conversationSwap", zero: true),
             conversationPronouns: try weight("conversationPronouns")
         )
         let threshold = try root.required("confidenceThreshold", expected: "a number between 0 and 1")

@@ -1122,7 +1122,10 @@ struct AttributionRun {
             if let change = self.changes[row] {
                 // The label's later span, bound on its own.
                 let span = self.utterancesOfLabel[row].filter { $0 >= change.cut }
-                let resolved = span.first.flatMap { perUtterance[$0] }
+                var resolved = span.first.flatMap { perUtterance[$0] }
+                if let confidence = change.confidence {
+                    resolved = (confidence >= self.configuration.confidenceThreshold ? change.person : nil, confidence)
+                }
                 speakers.append(
                     SpeakerAssignment(
                         label: label, person: resolved?.person.map { self.people[$0].id },

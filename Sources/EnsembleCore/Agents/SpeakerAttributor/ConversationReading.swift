@@ -8,8 +8,8 @@
 /// - a line under a label with value `p` was said by `p`, but for a rare intruding line;
 /// - a label keeps its value, and changing it costs as much as a few clear cues (a diarizer swapping
 ///   voices, merging two for a stretch, a device handed over);
-/// - speakers take turns about as often as the labels do, and a line that breaks off mid-sentence is
-///   carried on by the same person;
+/// - speakers take turns about as often as the labels do (a line that breaks off mid-sentence is, in a
+///   conversation, as often interrupted as carried on, so it counts for neither);
 /// - each line's own content (clinician style, names, roles) leans to someone.
 ///
 /// So one voice split over two labels needs nothing special (both labels take the same value); a swap is
@@ -61,9 +61,6 @@ extension AttributionRun {
         let turnRate = min(0.9, max(0.35, pairs == 0 ? 0.6 : Double(turns) / Double(pairs)))
         let stay = Math.log(1 - turnRate)
         let move = Math.log(turnRate / Double(n - 1))
-        // A line broken off mid-sentence is, in a conversation, as often interrupted as carried on.
-        func stayBonus(_ step: Int) -> Double { 0 }
-
         // Each line's own lean, and each label's prior value from the label itself (names, roles, hints).
         let styleScale = self.weights.conversationStyle
         let emissions = lines.map { index in
@@ -91,9 +88,12 @@ extension AttributionRun {
                     entry.key.isContent || entry.key == .clinicianStyle ? sum : sum + entry.value.raw
                 }
             }
-            named[row][n] = (named[row][0..<n].max() ?? 0) / 2
             prior[row][n] = -change
-            if self.hints.contains(where: { $0.people.count > 1 && self.row(forHint: $0.label) == row }) {
+            let sharedHint = self.hints.contains { hint in
+                self.row(forHint: hint.label) == row
+                    && hint.people.filter { id in candidates.contains { self.people[$0].id == id } }.count > 1
+            }
+            if sharedHint {
                 prior[row][n] = 0
                 named[row][n] = self.weights.speakerHint
             }
@@ -120,6 +120,14 @@ extension AttributionRun {
                     })
             }
         }
+        // A swap that changes one label's value or none is not a swap of clusters: that is a change of
+        // one label (or nothing), priced as such.
+        let swapMoves = swaps.map { swap in
+            (0..<mappings).map { mapping in
+                (0..<rows).filter { digit(mapping, $0) != digit(swap[mapping], $0) }.count >= 2
+            }
+        }
+        var entered = [Double](repeating: 0, count: states)
         var incomingTerms = [Double](repeating: 0, count: values + swaps.count)
         func lineScore(_ step: Int, _ mapping: Int, _ speaker: Int) -> Double {
             var score = emissions[step][speaker]
@@ -150,14 +158,13 @@ extension AttributionRun {
         var carried = [Double](repeating: 0, count: states)
         var terms = [Double](repeating: 0, count: max(n, values))
         for step in 1..<steps {
-            let bonus = stayBonus(step)
             let base = (step - 1) * states
             // Carry each speaker over to the next line's speaker, mapping unchanged.
             for mapping in 0..<mappings {
                 for next in 0..<n {
                     for previous in 0..<n {
                         terms[previous] =
-                            alpha[base + mapping * n + previous] + (previous == next ? stay + bonus : move)
+                            alpha[base + mapping * n + previous] + (previous == next ? stay : move)
                     }
                     carried[mapping * n + next] = Self.logSumExpPrefix(terms, count: n)
                 }
@@ -180,7 +187,7 @@ extension AttributionRun {
                         incomingTerms[count] = carried[mapping * n + speaker]
                         count += 1
                     }
-                    for swap in swaps {
+                    for (swap, moves) in zip(swaps, swapMoves) where moves[mapping] {
                         incomingTerms[count] = carried[swap[mapping] * n + speaker] - swapCost
                         count += 1
                     }
@@ -198,10 +205,8 @@ extension AttributionRun {
             for speaker in 0..<n { beta[last + mapping * n + speaker] = closing }
         }
         for step in stride(from: steps - 2, through: 0, by: -1) {
-            let bonus = stayBonus(step + 1)
             let next = (step + 1) * states
             // Into the next line: its label's value may change, then its line is scored.
-            var entered = [Double](repeating: 0, count: states)
             for mapping in 0..<mappings {
                 for speaker in 0..<n {
                     entered[mapping * n + speaker] =
@@ -224,7 +229,7 @@ extension AttributionRun {
                         incomingTerms[count] = entered[mapping * n + speaker]
                         count += 1
                     }
-                    for swap in swaps {
+                    for (swap, moves) in zip(swaps, swapMoves) where moves[mapping] {
                         incomingTerms[count] = entered[swap[mapping] * n + speaker] - swapCost
                         count += 1
                     }
@@ -235,7 +240,7 @@ extension AttributionRun {
             for mapping in 0..<mappings {
                 for previous in 0..<n {
                     for speaker in 0..<n {
-                        terms[speaker] = carried[mapping * n + speaker] + (previous == speaker ? stay + bonus : move)
+                        terms[speaker] = carried[mapping * n + speaker] + (previous == speaker ? stay : move)
                     }
                     beta[here + mapping * n + previous] = Self.logSumExpPrefix(terms, count: n)
                 }
@@ -319,57 +324,65 @@ extension AttributionRun {
                     runs.append((best, [index], values[best]))
                 }
             }
-            // The label's people in the order it stands for them; a stretch of several voices is read
-            // line by line and does not unbind the rest.
+            // The label stands for its main person; it changes hands only when it is one person, then
+            // the other, with enough lines on each side. Anything else it holds (a stretch of both
+            // voices, a few lines of the other person) is read line by line and does not unbind the rest.
             let personal = runs.filter { $0.value < n }
-            var order: [Int] = []
-            for run in personal where order.last != run.value { order.append(run.value) }
-            func confidence(_ value: Int) -> Double {
-                let chosen = personal.filter { $0.value == value }
-                let lines = chosen.reduce(0) { $0 + $1.lines.count }
-                return min(0.99, chosen.reduce(0.0) { $0 + $1.probability } / Double(max(lines, 1)))
-            }
-            func lines(_ value: Int) -> [Int] { personal.filter { $0.value == value }.flatMap(\.lines) }
             if personal.isEmpty {
                 shared[row] = reading.candidates
                 continue
             }
-            if personal.count < runs.count { mixedRows.append((row, members)) }
-            if order.count == 1 {
-                let person = reading.candidates[order[0]]
-                let value = confidence(order[0])
-                choices[row] = Choice(
-                    person: value >= threshold ? person : nil, confidence: value, bestGuess: person)
-                if value >= threshold { for index in lines(order[0]) { spanPerson[index] = person } }
-            } else if order.count == 2, lines(order[0]).count >= minimumSpan, lines(order[1]).count >= minimumSpan {
-                let first = reading.candidates[order[0]]
-                let second = reading.candidates[order[1]]
-                let firstConfidence = confidence(order[0])
+            var order: [Int] = []
+            for run in personal where order.last != run.value { order.append(run.value) }
+            func linesOf(_ value: Int) -> [Int] { personal.filter { $0.value == value }.flatMap(\.lines) }
+            func confidence(_ value: Int) -> Double {
+                let chosen = personal.filter { $0.value == value }
+                let count = chosen.reduce(0) { $0 + $1.lines.count }
+                return min(0.99, chosen.reduce(0.0) { $0 + $1.probability } / Double(max(count, 1)))
+            }
+            var perLine = runs.filter { $0.value == n }.flatMap(\.lines)
+            let first = order[0]
+            let firstLines = linesOf(first)
+            let firstConfidence = confidence(first)
+            if order.count == 2, firstConfidence >= threshold, firstLines.count >= minimumSpan,
+                linesOf(order[1]).count >= minimumSpan
+            {
+                let (person, second) = (reading.candidates[first], reading.candidates[order[1]])
+                let laterLines = linesOf(order[1])
                 let secondConfidence = confidence(order[1])
-                choices[row] = Choice(
-                    person: firstConfidence >= threshold ? first : nil, confidence: firstConfidence, bestGuess: first)
-                if firstConfidence >= threshold { for index in lines(order[0]) { spanPerson[index] = first } }
-                let cut = lines(order[1])[0]
-                self.changes[row] = LabelChange(cut: cut, gapFrom: cut, person: second, evidence: 0)
                 let bound = secondConfidence >= threshold
-                for index in lines(order[1]) {
-                    perUtterance[index] = bound ? (second, secondConfidence) : (nil, secondConfidence)
-                    if bound { spanPerson[index] = second }
+                choices[row] = Choice(person: person, confidence: firstConfidence, bestGuess: person)
+                for index in firstLines { spanPerson[index] = person }
+                let cut = laterLines[0]
+                self.changes[row] = LabelChange(
+                    cut: cut, gapFrom: cut, person: second, evidence: 0, confidence: secondConfidence)
+                for index in laterLines where bound {
+                    perUtterance[index] = (second, secondConfidence)
+                    spanPerson[index] = second
                 }
+                if !bound { perLine += laterLines }
                 self.findings.append(
                     Finding(
                         code: .labelChangesPerson, severity: .warning, person: self.people[second].id,
                         label: self.labels[row],
                         message: "From utterance \(cut) on, the lines under this label point to "
                             + "\(self.people[second].id) (a diarizer swapping voices, or a device handed over)"
-                            + (bound ? "; they were attributed to them." : ", not clearly enough to attribute them.")
+                            + (bound
+                                ? "; they were attributed to them."
+                                : ", not clearly enough to bind the span; each of its lines was attributed on its own.")
                             + " Check both spans.",
                         evidence: [cut]))
             } else {
                 let counts = Dictionary(personal.map { ($0.value, $0.lines.count) }, uniquingKeysWith: +)
-                let guess = counts.max { ($0.value, -$0.key) < ($1.value, -$1.key) }.map { reading.candidates[$0.key] }
-                choices[row] = Choice(person: nil, confidence: 0, bestGuess: guess)
+                let main = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
+                let person = reading.candidates[main]
+                let value = confidence(main)
+                let bound = value >= threshold
+                choices[row] = Choice(person: bound ? person : nil, confidence: value, bestGuess: person)
+                for index in linesOf(main) where bound { spanPerson[index] = person }
+                perLine += personal.filter { $0.value != main }.flatMap(\.lines)
             }
+            if !perLine.isEmpty, choices[row].person != nil { mixedRows.append((row, perLine.sorted())) }
         }
         // Every line: attributed on its own where the reading departs from its label's person.
         for (step, index) in reading.lines.enumerated() {
@@ -396,12 +409,12 @@ extension AttributionRun {
                     evidence: firsts))
         }
         for (row, members) in mixedRows {
-            let unknown = members.filter { perUtterance[$0] != nil && perUtterance[$0]!.person == nil }.count
+            let unknown = members.filter { if case (nil, _)? = perUtterance[$0] { true } else { false } }.count
             self.findings.append(
                 Finding(
                     code: .labelMixesSpeakers, severity: .warning, label: self.labels[row],
-                    message: "The lines under this label hold more than one voice (a diarizer merging two voices, "
-                        + "or crosstalk); each was attributed on its own, and \(unknown) of \(members.count) stay unknown.",
+                    message: "\(members.count) of the lines under this label read as another voice (a diarizer "
+                        + "merging two voices, or crosstalk); each was attributed on its own, and \(unknown) stay unknown.",
                     evidence: Array(members.prefix(20))))
         }
     }

@@ -11,6 +11,9 @@ extension AttributionRun {
         var person: Int
         /// The evidence for the change, behind the later span's confidence.
         var evidence: Double
+        /// The later span's confidence, when it was read directly (a whole conversation) rather than
+        /// from `evidence`.
+        var confidence: Double? = nil
     }
 
     /// Label row → where it changes persons, and to whom.
