@@ -1,8 +1,8 @@
 /// A conversation between few people read as a whole, line by line, with each diarization label as
 /// fallible evidence rather than a fixed binding.
 ///
-/// Every line has a speaker, and every label has a value at each moment: one of the people, or
-/// `mixed` (a label that holds more than one voice for a while). The hidden state is the speaker of the
+/// Every line has a speaker, and every label has a value at each moment: one of the people, or two of
+/// them together (a label that holds two voices for a while: mixed). The hidden state is the speaker of the
 /// line and the current value of every label; forward–backward over it gives, for each line, how likely
 /// each person said it and, for each label, what it stands for where it speaks. What moves the state:
 /// - a line under a label with value `p` was said by `p`, but for a rare intruding line;
@@ -13,28 +13,34 @@
 /// - each line's own content (clinician style, names, roles) leans to someone.
 ///
 /// So one voice split over two labels needs nothing special (both labels take the same value); a swap is
-/// a change of value partway; a merged stretch is a stretch of `mixed`, where turn-taking and content
-/// decide each line. Used where it is exact and cheap: few people and few labels.
+/// a change of value partway; a merged stretch is a stretch of a two-person value, where turn-taking and
+/// content decide each line. Used where it is exact and cheap: few people and few labels.
 extension AttributionRun {
     struct ConversationReading {
         /// Per speech line (in `lines` order): the probability of each candidate having said it.
         var speaker: [[Double]]
-        /// Per speech line with a label: the probability of each value of that label there (candidates,
-        /// then `mixed`).
+        /// Per speech line with a label: the probability of each value of that label there (each
+        /// candidate alone, then each two of them together, as `members` lists them).
         var labelValue: [[Double]?]
+        /// The candidates (as positions in `candidates`) each label value stands for.
+        var members: [[Int]]
         var lines: [Int]
         var candidates: [Int]
     }
 
     /// The largest state space read this way: values^labels × people.
-    static let conversationStateLimit = 2048
+    static let conversationStateLimit = 4096
 
     /// Reads the whole conversation among `candidates`, or nil when it is too large to read exactly.
     func readConversation(candidates: [Int]) -> ConversationReading? {
         let n = candidates.count
         let rows = self.labels.count
         guard n >= 2, rows >= 1 else { return nil }
-        let values = n + 1
+        // A label's value: one person (0..<n), or two of them holding the label together (n...).
+        var members: [[Int]] = (0..<n).map { [$0] }
+        for a in 0..<n { for b in (a + 1)..<n { members.append([a, b]) } }
+        let values = members.count
+        func value(of people: [Int]) -> Int { members.firstIndex(of: people.sorted())! }
         var mappings = 1
         for _ in 0..<rows {
             mappings *= values
@@ -48,7 +54,8 @@ extension AttributionRun {
         let intrusion = self.weights.conversationIntrusion
         let fitting = Math.log(1 - Math.exp(-intrusion))
         let intruding = -intrusion - Math.log(Double(n - 1))
-        let mixedLine = -Math.log(Double(n))
+        let mixedLine = -Math.log(2)
+        let intrudingMixed = -intrusion - (n > 2 ? Math.log(Double(n - 2)) : 0)
 
         // How often the labels change between neighbouring lines: the turn-taking rate.
         var pairs = 0
@@ -76,26 +83,26 @@ extension AttributionRun {
             }
             return scores
         }
-        // What a label's own text says (a name, a role, a hint) holds on every one of its lines: a
-        // named label keeps its meaning (only anonymous clusters trade places), and a line under it is
-        // less likely to be someone else's.
-        var named = [[Double]](repeating: [Double](repeating: 0, count: values), count: rows)
+        // What a label's own text says (a name, a role) is one piece of evidence about the label, counted
+        // for the value it starts with and again for the value it ends with, so a named label that
+        // trades places pays for it; a hint is the clinician's word and also makes each line under the
+        // label less likely to be someone else's.
         var prior = [[Double]](repeating: [Double](repeating: 0, count: values), count: rows)
+        var hinted = [[Double]](repeating: [Double](repeating: 0, count: values), count: rows)
         for row in 0..<rows {
             for (slot, person) in candidates.enumerated() {
                 guard let kinds = self.evidence[Assignment.Pair(row: row, column: person)] else { continue }
-                named[row][slot] = kinds.reduce(0.0) { sum, entry in
-                    entry.key.isContent || entry.key == .clinicianStyle ? sum : sum + entry.value.raw
+                prior[row][slot] = kinds.reduce(0.0) { sum, entry in
+                    (entry.key.isContent || entry.key == .clinicianStyle) ? sum : sum + entry.value.raw
                 }
+                hinted[row][slot] = kinds[.speakerHint]?.raw ?? 0
             }
-            prior[row][n] = -change
-            let sharedHint = self.hints.contains { hint in
-                self.row(forHint: hint.label) == row
-                    && hint.people.filter { id in candidates.contains { self.people[$0].id == id } }.count > 1
-            }
-            if sharedHint {
-                prior[row][n] = 0
-                named[row][n] = self.weights.speakerHint
+            for pair in n..<values { prior[row][pair] = -change }
+            for hint in self.hints where self.row(forHint: hint.label) == row {
+                let slots = candidates.indices.filter { slot in hint.people.contains(self.people[candidates[slot]].id) }
+                guard slots.count == 2 else { continue }
+                prior[row][value(of: slots)] = 0
+                hinted[row][value(of: slots)] = self.weights.speakerHint
             }
         }
 
@@ -113,8 +120,8 @@ extension AttributionRun {
                     (0..<mappings).map { mapping in
                         var swapped = 0
                         for row in 0..<rows {
-                            let value = digit(mapping, row)
-                            swapped += (value == a ? b : value == b ? a : value) * place[row]
+                            let people = members[digit(mapping, row)].map { $0 == a ? b : $0 == b ? a : $0 }
+                            swapped += value(of: people) * place[row]
                         }
                         return swapped
                     })
@@ -132,14 +139,14 @@ extension AttributionRun {
         func lineScore(_ step: Int, _ mapping: Int, _ speaker: Int) -> Double {
             var score = emissions[step][speaker]
             if let row = self.labelOf[lines[step]] {
-                let value = digit(mapping, row)
-                score += named[row][value]
-                if value == n {
-                    score += mixedLine
-                } else if value == speaker {
+                let current = digit(mapping, row)
+                score += hinted[row][current]
+                if current >= n {
+                    score += members[current].contains(speaker) ? mixedLine : intrudingMixed - hinted[row][current]
+                } else if current == speaker {
                     score += fitting
                 } else {
-                    score += intruding - named[row][value]
+                    score += intruding - hinted[row][current]
                 }
             }
             return score
@@ -196,12 +203,13 @@ extension AttributionRun {
                 }
             }
         }
-        // A label still holding several voices at the end pays for it as it would on the way back, so
-        // a closing monologue is not read as a merge.
+        // The value each label ends with is weighed as its first was: a label still holding several
+        // voices at the end pays as it would on the way back (a closing monologue is not a merge), and a
+        // named label that ends as someone else pays for its name again.
         let last = (steps - 1) * states
         for mapping in 0..<mappings {
             var closing = 0.0
-            for row in 0..<rows where digit(mapping, row) == n { closing += prior[row][n] }
+            for row in 0..<rows { closing += prior[row][digit(mapping, row)] }
             for speaker in 0..<n { beta[last + mapping * n + speaker] = closing }
         }
         for step in stride(from: steps - 2, through: 0, by: -1) {
@@ -265,7 +273,8 @@ extension AttributionRun {
             }
             if row != nil { labelValue[step] = byValue }
         }
-        return ConversationReading(speaker: speaker, labelValue: labelValue, lines: lines, candidates: candidates)
+        return ConversationReading(
+            speaker: speaker, labelValue: labelValue, members: members, lines: lines, candidates: candidates)
     }
 
     static func logSumExpPrefix(_ values: [Double], count: Int) -> Double {
@@ -329,7 +338,9 @@ extension AttributionRun {
             // voices, a few lines of the other person) is read line by line and does not unbind the rest.
             let personal = runs.filter { $0.value < n }
             if personal.isEmpty {
-                shared[row] = reading.candidates
+                let counts = Dictionary(runs.map { ($0.value, $0.lines.count) }, uniquingKeysWith: +)
+                let pair = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
+                shared[row] = reading.members[pair].map { reading.candidates[$0] }
                 continue
             }
             var order: [Int] = []
@@ -340,7 +351,7 @@ extension AttributionRun {
                 let count = chosen.reduce(0) { $0 + $1.lines.count }
                 return min(0.99, chosen.reduce(0.0) { $0 + $1.probability } / Double(max(count, 1)))
             }
-            var perLine = runs.filter { $0.value == n }.flatMap(\.lines)
+            var perLine = runs.filter { $0.value >= n }.flatMap(\.lines)
             let first = order[0]
             let firstLines = linesOf(first)
             let firstConfidence = confidence(first)
