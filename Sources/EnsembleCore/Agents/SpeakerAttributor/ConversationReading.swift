@@ -134,156 +134,176 @@ extension AttributionRun {
                 (0..<rows).filter { digit(mapping, $0) != digit(swap[mapping], $0) }.count >= 2
             }
         }
-        var entered = [Double](repeating: 0, count: states)
-        var incomingTerms = [Double](repeating: 0, count: values + swaps.count)
-        func lineScore(_ step: Int, _ mapping: Int, _ speaker: Int) -> Double {
-            var score = emissions[step][speaker]
-            if let row = self.labelOf[lines[step]] {
-                let current = digit(mapping, row)
-                score += hinted[row][current]
-                if current >= n {
-                    score += members[current].contains(speaker) ? mixedLine : intrudingMixed - hinted[row][current]
-                } else if current == speaker {
-                    score += fitting
-                } else {
-                    score += intruding - hinted[row][current]
+        // A line's score for each value of its label and each speaker, before the label is known.
+        func lineScores(_ step: Int) -> [Double] {
+            var table = [Double](repeating: 0, count: values * n)
+            for current in 0..<values {
+                for speaker in 0..<n {
+                    var score = emissions[step][speaker]
+                    if let row = self.labelOf[lines[step]] {
+                        score += hinted[row][current]
+                        if current >= n {
+                            score +=
+                                members[current].contains(speaker) ? mixedLine : intrudingMixed - hinted[row][current]
+                        } else if current == speaker {
+                            score += fitting
+                        } else {
+                            score += intruding - hinted[row][current]
+                        }
+                    }
+                    table[current * n + speaker] = score
                 }
             }
-            return score
+            return table
         }
-
+        // Forward–backward in probability space, each step scaled to sum to one (the scores are turned
+        // into factors once per line, relative to the line's best, so nothing underflows).
+        var digits = [Int](repeating: 0, count: mappings * rows)
+        for mapping in 0..<mappings { for row in 0..<rows { digits[mapping * rows + row] = digit(mapping, row) } }
         let steps = lines.count
+        var factors = [Double](repeating: 0, count: steps * values * n)
+        for step in 0..<steps {
+            let table = lineScores(step)
+            let best = table.max() ?? 0
+            for index in table.indices { factors[step * values * n + index] = Math.exp(table[index] - best) }
+        }
+        func lineFactor(_ step: Int, _ mapping: Int, _ speaker: Int) -> Double {
+            guard let row = self.labelOf[lines[step]] else { return factors[step * values * n + speaker] }
+            return factors[(step * values + digits[mapping * rows + row]) * n + speaker]
+        }
+        var edge = [Double](repeating: 1, count: mappings)
+        for mapping in 0..<mappings {
+            var score = 0.0
+            for row in 0..<rows { score += prior[row][digits[mapping * rows + row]] }
+            edge[mapping] = Math.exp(score)
+        }
+        let stayFactor = Math.exp(stay)
+        let moveFactor = Math.exp(move)
+        let changeFactor = Math.exp(-change)
+        let swapFactor = Math.exp(-swapCost)
+        func normalise(_ vector: inout [Double], from start: Int) {
+            var sum = 0.0
+            for state in start..<(start + states) { sum += vector[state] }
+            guard sum > 0 else { return }
+            for state in start..<(start + states) { vector[state] /= sum }
+        }
+        // Speakers carried over (mapping unchanged), then the line's label may change value or every
+        // label trade people; `into` gets, per state, the sum over where it can come from.
+        var carried = [Double](repeating: 0, count: states)
+        func transfer(_ source: [Double], from start: Int, label row: Int?, into target: inout [Double]) {
+            for mapping in 0..<mappings {
+                var total = 0.0
+                for speaker in 0..<n { total += source[start + mapping * n + speaker] }
+                for next in 0..<n {
+                    let same = source[start + mapping * n + next]
+                    carried[mapping * n + next] = same * stayFactor + (total - same) * moveFactor
+                }
+            }
+            for mapping in 0..<mappings {
+                for speaker in 0..<n {
+                    var sum = carried[mapping * n + speaker]
+                    if let row {
+                        let own = digits[mapping * rows + row]
+                        let cleared = mapping - own * place[row]
+                        var others = 0.0
+                        for value in 0..<values where value != own {
+                            others += carried[(cleared + value * place[row]) * n + speaker]
+                        }
+                        sum += others * changeFactor
+                    }
+                    for (swap, moves) in zip(swaps, swapMoves) where moves[mapping] {
+                        sum += carried[swap[mapping] * n + speaker] * swapFactor
+                    }
+                    target[mapping * n + speaker] = sum
+                }
+            }
+        }
         var alpha = [Double](repeating: 0, count: steps * states)
         var beta = [Double](repeating: 0, count: steps * states)
         for mapping in 0..<mappings {
-            var score = -Math.log(Double(n))
-            for row in 0..<rows { score += prior[row][digit(mapping, row)] }
-            for speaker in 0..<n {
-                alpha[mapping * n + speaker] = score + lineScore(0, mapping, speaker)
-            }
+            for speaker in 0..<n { alpha[mapping * n + speaker] = edge[mapping] * lineFactor(0, mapping, speaker) }
         }
-        var carried = [Double](repeating: 0, count: states)
-        var terms = [Double](repeating: 0, count: max(n, values))
+        normalise(&alpha, from: 0)
+        var incoming = [Double](repeating: 0, count: states)
         for step in 1..<steps {
-            let base = (step - 1) * states
-            // Carry each speaker over to the next line's speaker, mapping unchanged.
-            for mapping in 0..<mappings {
-                for next in 0..<n {
-                    for previous in 0..<n {
-                        terms[previous] =
-                            alpha[base + mapping * n + previous] + (previous == next ? stay : move)
-                    }
-                    carried[mapping * n + next] = Self.logSumExpPrefix(terms, count: n)
-                }
-            }
-            // The line's label may change its value here, at a cost.
-            let row = self.labelOf[lines[step]]
+            transfer(alpha, from: (step - 1) * states, label: self.labelOf[lines[step]], into: &incoming)
             let here = step * states
             for mapping in 0..<mappings {
                 for speaker in 0..<n {
-                    var count = 0
-                    if let row {
-                        let own = digit(mapping, row)
-                        let cleared = mapping - own * place[row]
-                        for value in 0..<values {
-                            incomingTerms[count] =
-                                carried[(cleared + value * place[row]) * n + speaker] - (value == own ? 0 : change)
-                            count += 1
-                        }
-                    } else {
-                        incomingTerms[count] = carried[mapping * n + speaker]
-                        count += 1
-                    }
-                    for (swap, moves) in zip(swaps, swapMoves) where moves[mapping] {
-                        incomingTerms[count] = carried[swap[mapping] * n + speaker] - swapCost
-                        count += 1
-                    }
-                    let incoming = Self.logSumExpPrefix(incomingTerms, count: count)
-                    alpha[here + mapping * n + speaker] = incoming + lineScore(step, mapping, speaker)
+                    alpha[here + mapping * n + speaker] =
+                        incoming[mapping * n + speaker] * lineFactor(step, mapping, speaker)
                 }
             }
+            normalise(&alpha, from: here)
         }
         // The value each label ends with is weighed as its first was: a label still holding several
         // voices at the end pays as it would on the way back (a closing monologue is not a merge), and a
         // named label that ends as someone else pays for its name again.
         let last = (steps - 1) * states
-        for mapping in 0..<mappings {
-            var closing = 0.0
-            for row in 0..<rows { closing += prior[row][digit(mapping, row)] }
-            for speaker in 0..<n { beta[last + mapping * n + speaker] = closing }
-        }
+        for mapping in 0..<mappings { for speaker in 0..<n { beta[last + mapping * n + speaker] = edge[mapping] } }
+        normalise(&beta, from: last)
+        var entered = [Double](repeating: 0, count: states)
+        var outgoing = [Double](repeating: 0, count: states)
         for step in stride(from: steps - 2, through: 0, by: -1) {
             let next = (step + 1) * states
-            // Into the next line: its label's value may change, then its line is scored.
             for mapping in 0..<mappings {
                 for speaker in 0..<n {
                     entered[mapping * n + speaker] =
-                        lineScore(step + 1, mapping, speaker) + beta[next + mapping * n + speaker]
+                        lineFactor(step + 1, mapping, speaker) * beta[next + mapping * n + speaker]
                 }
             }
+            // The transposes of `transfer`: the label change and the swap are symmetric, then speakers.
             let row = self.labelOf[lines[step + 1]]
             for mapping in 0..<mappings {
                 for speaker in 0..<n {
-                    var count = 0
+                    var sum = entered[mapping * n + speaker]
                     if let row {
-                        let own = digit(mapping, row)
+                        let own = digits[mapping * rows + row]
                         let cleared = mapping - own * place[row]
-                        for other in 0..<values {
-                            incomingTerms[count] =
-                                entered[(cleared + other * place[row]) * n + speaker] - (other == own ? 0 : change)
-                            count += 1
+                        var others = 0.0
+                        for value in 0..<values where value != own {
+                            others += entered[(cleared + value * place[row]) * n + speaker]
                         }
-                    } else {
-                        incomingTerms[count] = entered[mapping * n + speaker]
-                        count += 1
+                        sum += others * changeFactor
                     }
                     for (swap, moves) in zip(swaps, swapMoves) where moves[mapping] {
-                        incomingTerms[count] = entered[swap[mapping] * n + speaker] - swapCost
-                        count += 1
+                        sum += entered[swap[mapping] * n + speaker] * swapFactor
                     }
-                    carried[mapping * n + speaker] = Self.logSumExpPrefix(incomingTerms, count: count)
+                    outgoing[mapping * n + speaker] = sum
                 }
             }
             let here = step * states
             for mapping in 0..<mappings {
+                var total = 0.0
+                for speaker in 0..<n { total += outgoing[mapping * n + speaker] }
                 for previous in 0..<n {
-                    for speaker in 0..<n {
-                        terms[speaker] = carried[mapping * n + speaker] + (previous == speaker ? stay : move)
-                    }
-                    beta[here + mapping * n + previous] = Self.logSumExpPrefix(terms, count: n)
+                    let same = outgoing[mapping * n + previous]
+                    beta[here + mapping * n + previous] = same * stayFactor + (total - same) * moveFactor
                 }
             }
+            normalise(&beta, from: here)
         }
 
         var speaker = [[Double]](repeating: [Double](repeating: 0, count: n), count: steps)
         var labelValue = [[Double]?](repeating: nil, count: steps)
-        var joint = [Double](repeating: 0, count: states)
         for step in 0..<steps {
             let here = step * states
-            for state in 0..<states { joint[state] = alpha[here + state] + beta[here + state] }
-            let normaliser = Self.logSumExpPrefix(joint, count: states)
+            var sum = 0.0
+            for state in 0..<states { sum += alpha[here + state] * beta[here + state] }
+            guard sum > 0 else { continue }
             var byValue = [Double](repeating: 0, count: values)
             let row = self.labelOf[lines[step]]
             for mapping in 0..<mappings {
                 for slot in 0..<n {
-                    let probability = Math.exp(joint[mapping * n + slot] - normaliser)
+                    let probability = alpha[here + mapping * n + slot] * beta[here + mapping * n + slot] / sum
                     speaker[step][slot] += probability
-                    if let row { byValue[digit(mapping, row)] += probability }
+                    if let row { byValue[digits[mapping * rows + row]] += probability }
                 }
             }
             if row != nil { labelValue[step] = byValue }
         }
         return ConversationReading(
             speaker: speaker, labelValue: labelValue, members: members, lines: lines, candidates: candidates)
-    }
-
-    static func logSumExpPrefix(_ values: [Double], count: Int) -> Double {
-        var maximum = -Double.infinity
-        for index in 0..<count where values[index] > maximum { maximum = values[index] }
-        guard maximum > -.infinity else { return -.infinity }
-        var sum = 0.0
-        for index in 0..<count { sum += Math.exp(values[index] - maximum) }
-        return maximum + Math.log(sum)
     }
 }
 
