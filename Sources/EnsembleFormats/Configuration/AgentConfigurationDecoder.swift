@@ -78,7 +78,8 @@ public enum AgentConfigurationDecoder {
             conversationIntrusion: try cost("conversationIntrusion"),
             conversationStyle: try weight("conversationStyle"),
             conversationSwap: try cost("conversationSwap", zero: true),
-            conversationPronouns: try weight("conversationPronouns")
+            conversationPronouns: try weight("conversationPronouns"),
+            conversationSilentClient: try cost("conversationSilentClient", zero: true)
         )
         let threshold = try root.required("confidenceThreshold", expected: "a number between 0 and 1")
         let thresholdValue = try threshold.number()

@@ -79,6 +79,9 @@ public struct AttributorConfiguration: Sendable, Hashable {
         /// Reading a two-person conversation whole: what it costs every label to trade people at once (a
         /// diarizer's clusters swapping), in log-odds.
         public var conversationSwap: Double
+        /// Reading a conversation whole: what it costs, in log-odds, that no label stands for a client
+        /// who is present (a present client is expected to speak).
+        public var conversationSilentClient: Double
         /// Reading a two-person conversation whole: how much each `you` over `I` in a line (up to three)
         /// leans it to the clinician, and each `I` over `you` to the client.
         public var conversationPronouns: Double
@@ -97,7 +100,7 @@ public struct AttributorConfiguration: Sendable, Hashable {
             labelChangeStyleLean: Double = 1.0, intrudingLine: Double = 2.5,
             conversationLabelChange: Double = 6.0, conversationIntrusion: Double = 6.0,
             conversationStyle: Double = 2.0, conversationSwap: Double = 8.0,
-            conversationPronouns: Double = 0.25
+            conversationPronouns: Double = 0.25, conversationSilentClient: Double = 6.0
         ) {
             self.speakerHint = speakerHint
             self.exactName = exactName
@@ -139,6 +142,7 @@ public struct AttributorConfiguration: Sendable, Hashable {
             self.conversationStyle = conversationStyle
             self.conversationSwap = conversationSwap
             self.conversationPronouns = conversationPronouns
+            self.conversationSilentClient = conversationSilentClient
         }
     }
 

@@ -171,10 +171,19 @@ extension AttributionRun {
             guard let row = self.labelOf[lines[step]] else { return factors[step * values * n + speaker] }
             return factors[(step * values + digits[mapping * rows + row]) * n + speaker]
         }
+        // A client who is present is expected to speak: a mapping in which no label stands for them
+        // pays for it (so two clients on one device read as sharing it rather than as one of them).
+        let clients = (0..<n).filter { !self.people[candidates[$0]].isClinician }
         var edge = [Double](repeating: 1, count: mappings)
         for mapping in 0..<mappings {
             var score = 0.0
-            for row in 0..<rows { score += prior[row][digits[mapping * rows + row]] }
+            var heard = Set<Int>()
+            for row in 0..<rows {
+                let current = digits[mapping * rows + row]
+                score += prior[row][current]
+                heard.formUnion(members[current])
+            }
+            score -= self.weights.conversationSilentClient * Double(clients.filter { !heard.contains($0) }.count)
             edge[mapping] = Math.exp(score)
         }
         let stayFactor = Math.exp(stay)
