@@ -25,7 +25,11 @@ enum AttributionTable {
         lines.append("")
 
         // Speakers
-        let labelWidth = min(28, max(14, (attribution.speakers.map(\.label.count).max() ?? 0) + 2))
+        // A label bound in spans shows where each later span starts.
+        func shown(_ speaker: SpeakerAssignment) -> String {
+            speaker.label + (speaker.fromUtterance.map { " from \($0)" } ?? "")
+        }
+        let labelWidth = min(28, max(14, (attribution.speakers.map { shown($0).count }.max() ?? 0) + 2))
         let personWidth = 36
         lines.append(
             Text.pad("Speaker label", labelWidth) + Text.pad("Person", personWidth) + Text.padLeft("Confidence", 11)
@@ -43,7 +47,7 @@ enum AttributionTable {
                 who = "unknown"
             }
             lines.append(
-                Text.pad(Text.truncate(speaker.label, labelWidth - 2), labelWidth)
+                Text.pad(Text.truncate(shown(speaker), labelWidth - 2), labelWidth)
                     + Text.pad(Text.truncate(who, personWidth - 2), personWidth)
                     + Text.padLeft(Text.decimal(speaker.confidence), 11)
                     + Text.padLeft(String(speaker.utteranceCount), 12)

@@ -50,6 +50,36 @@ struct CommandLineTests {
         #expect(result.out.contains("Segments: "))
     }
 
+    /// Two labels that swap persons two thirds of the way through a two-person session are each shown
+    /// in two rows, the later one with the utterance it starts from, and each row counts its own span.
+    @Test func attribute_showsWhereALabelChangesPersons() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("swap-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let source = Fixtures.repositoryRoot + "/Tests/Fixtures/heldout-scenarios/dyad-telehealth-medcheck"
+        try FileManager.default.copyItem(
+            atPath: source + "/session.json", toPath: folder.appendingPathComponent("session.json").path)
+        let lines = try String(contentsOfFile: source + "/transcript.txt", encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let swapped = lines.enumerated().map { index, line in
+            guard index >= lines.count * 2 / 3 else { return line }
+            if line.hasPrefix("SPEAKER_00:") { return "SPEAKER_01:" + line.dropFirst(11) }
+            if line.hasPrefix("SPEAKER_01:") { return "SPEAKER_00:" + line.dropFirst(11) }
+            return line
+        }
+        try (swapped.joined(separator: "\n") + "\n").write(
+            to: folder.appendingPathComponent("transcript.txt"), atomically: true, encoding: .utf8)
+        let result = await self.run(["attribute", folder.path])
+        #expect(result.status == 0)
+        let rows = result.out.split(separator: "\n").filter { $0.hasPrefix("SPEAKER_0") }
+        #expect(rows.count == 4, "\(rows)")
+        let spans = rows.filter { $0.contains(" from ") }
+        #expect(spans.count == 2)
+        let counts = rows.compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }
+        #expect(counts.reduce(0, +) == lines.count, "each row counts its own span")
+        #expect(result.out.components(separatedBy: "labelChangesPerson").count == 3)
+    }
+
     @Test func attributeJSON_hasTheRunReportShape() async throws {
         let result = await self.run(["attribute", self.scenario("multi-family-group"), "--json"])
         #expect(result.status == 0)

@@ -1037,7 +1037,10 @@ struct AttributionRun {
         var findings = self.findings
         var speakers: [SpeakerAssignment] = []
         for (row, label) in self.labels.enumerated() {
-            let count = self.utterancesOfLabel[row].count
+            // A label bound in spans: its first entry counts the lines before the later span.
+            let count =
+                self.changes[row].map { change in self.utterancesOfLabel[row].count { $0 < change.cut } }
+                ?? self.utterancesOfLabel[row].count
             if let members = shared[row] {
                 let indexes = self.utterancesOfLabel[row]
                 let resolved = indexes.filter { perUtterance[$0]?.person != nil }
