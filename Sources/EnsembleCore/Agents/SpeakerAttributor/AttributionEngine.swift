@@ -99,6 +99,15 @@ struct AttributionRun {
         self.accumulateContentEvidence()
         self.scoreClinicianStyle()
 
+        // Two people: the whole conversation is read at once, each label as fallible evidence.
+        if self.segmented.transcript.origin != .clinicianSummary, let candidates = self.conversationCandidates(),
+            let reading = self.readConversation(candidates: candidates)
+        {
+            let (choices, shared, perUtterance) = self.bind(reading)
+            self.addFoldedLinesFinding()
+            return self.output(assignment: choices, shared: shared, perUtterance: perUtterance)
+        }
+
         var shared = self.sharedLabelsBeforeAssignment()
         let splits = self.splitLabels(shared: shared)
         var assignment = self.assign(
@@ -112,14 +121,6 @@ struct AttributionRun {
         }
 
         var perUtterance: [Int: (person: Int?, confidence: Double)] = [:]
-        // Two people: the whole conversation is read at once, each label as fallible evidence.
-        if self.segmented.transcript.origin != .clinicianSummary, let candidates = self.conversationCandidates(),
-            let reading = self.readConversation(candidates: candidates)
-        {
-            self.bind(reading, choices: &assignment, shared: &shared, perUtterance: &perUtterance)
-            self.addFoldedLinesFinding()
-            return self.output(assignment: assignment, shared: shared, perUtterance: perUtterance)
-        }
         for (label, candidates) in shared.sorted(by: { $0.key < $1.key }) {
             let members = self.utterancesOfLabel[label]
             let resolved = self.resolve(

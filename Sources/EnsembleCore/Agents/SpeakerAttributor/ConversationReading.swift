@@ -196,32 +196,34 @@ extension AttributionRun {
             guard sum > 0 else { return }
             for state in start..<(start + states) { vector[state] /= sum }
         }
-        // Speakers carried over (mapping unchanged), then the line's label may change value or every
-        // label trade people; `into` gets, per state, the sum over where it can come from.
-        var carried = [Double](repeating: 0, count: states)
-        func transfer(_ source: [Double], from start: Int, label row: Int?, into target: inout [Double]) {
+        // The two moves between neighbouring lines, each its own transpose, so the forward pass and the
+        // backward pass use the same functions. Speakers: the same speaker stays, or the turn passes.
+        func carrySpeakers(_ source: [Double], from start: Int, into target: inout [Double], at offset: Int) {
             for mapping in 0..<mappings {
                 var total = 0.0
                 for speaker in 0..<n { total += source[start + mapping * n + speaker] }
-                for next in 0..<n {
-                    let same = source[start + mapping * n + next]
-                    carried[mapping * n + next] = same * stayFactor + (total - same) * moveFactor
+                for speaker in 0..<n {
+                    let same = source[start + mapping * n + speaker]
+                    target[offset + mapping * n + speaker] = same * stayFactor + (total - same) * moveFactor
                 }
             }
+        }
+        // Labels: the line's label may change value, or every label trade people at once.
+        func moveLabels(_ source: [Double], label row: Int?, into target: inout [Double]) {
             for mapping in 0..<mappings {
                 for speaker in 0..<n {
-                    var sum = carried[mapping * n + speaker]
+                    var sum = source[mapping * n + speaker]
                     if let row {
                         let own = digits[mapping * rows + row]
                         let cleared = mapping - own * place[row]
                         var others = 0.0
                         for value in 0..<values where value != own {
-                            others += carried[(cleared + value * place[row]) * n + speaker]
+                            others += source[(cleared + value * place[row]) * n + speaker]
                         }
                         sum += others * changeFactor
                     }
                     for (swap, moves) in zip(swaps, swapMoves) where moves[mapping] {
-                        sum += carried[swap[mapping] * n + speaker] * swapFactor
+                        sum += source[swap[mapping] * n + speaker] * swapFactor
                     }
                     target[mapping * n + speaker] = sum
                 }
@@ -233,14 +235,16 @@ extension AttributionRun {
             for speaker in 0..<n { alpha[mapping * n + speaker] = edge[mapping] * lineFactor(0, mapping, speaker) }
         }
         normalise(&alpha, from: 0)
-        var incoming = [Double](repeating: 0, count: states)
+        var carried = [Double](repeating: 0, count: states)
+        var moved = [Double](repeating: 0, count: states)
         for step in 1..<steps {
-            transfer(alpha, from: (step - 1) * states, label: self.labelOf[lines[step]], into: &incoming)
+            carrySpeakers(alpha, from: (step - 1) * states, into: &carried, at: 0)
+            moveLabels(carried, label: self.labelOf[lines[step]], into: &moved)
             let here = step * states
             for mapping in 0..<mappings {
                 for speaker in 0..<n {
                     alpha[here + mapping * n + speaker] =
-                        incoming[mapping * n + speaker] * lineFactor(step, mapping, speaker)
+                        moved[mapping * n + speaker] * lineFactor(step, mapping, speaker)
                 }
             }
             normalise(&alpha, from: here)
@@ -252,7 +256,6 @@ extension AttributionRun {
         for mapping in 0..<mappings { for speaker in 0..<n { beta[last + mapping * n + speaker] = edge[mapping] } }
         normalise(&beta, from: last)
         var entered = [Double](repeating: 0, count: states)
-        var outgoing = [Double](repeating: 0, count: states)
         for step in stride(from: steps - 2, through: 0, by: -1) {
             let next = (step + 1) * states
             for mapping in 0..<mappings {
@@ -261,36 +264,9 @@ extension AttributionRun {
                         lineFactor(step + 1, mapping, speaker) * beta[next + mapping * n + speaker]
                 }
             }
-            // The transposes of `transfer`: the label change and the swap are symmetric, then speakers.
-            let row = self.labelOf[lines[step + 1]]
-            for mapping in 0..<mappings {
-                for speaker in 0..<n {
-                    var sum = entered[mapping * n + speaker]
-                    if let row {
-                        let own = digits[mapping * rows + row]
-                        let cleared = mapping - own * place[row]
-                        var others = 0.0
-                        for value in 0..<values where value != own {
-                            others += entered[(cleared + value * place[row]) * n + speaker]
-                        }
-                        sum += others * changeFactor
-                    }
-                    for (swap, moves) in zip(swaps, swapMoves) where moves[mapping] {
-                        sum += entered[swap[mapping] * n + speaker] * swapFactor
-                    }
-                    outgoing[mapping * n + speaker] = sum
-                }
-            }
-            let here = step * states
-            for mapping in 0..<mappings {
-                var total = 0.0
-                for speaker in 0..<n { total += outgoing[mapping * n + speaker] }
-                for previous in 0..<n {
-                    let same = outgoing[mapping * n + previous]
-                    beta[here + mapping * n + previous] = same * stayFactor + (total - same) * moveFactor
-                }
-            }
-            normalise(&beta, from: here)
+            moveLabels(entered, label: self.labelOf[lines[step + 1]], into: &moved)
+            carrySpeakers(moved, from: 0, into: &beta, at: step * states)
+            normalise(&beta, from: step * states)
         }
 
         var speaker = [[Double]](repeating: [Double](repeating: 0, count: n), count: steps)
@@ -329,22 +305,17 @@ extension AttributionRun {
     /// to that person (several labels to one person are one voice split); a label that changes value once
     /// is bound in two spans; a label holding several voices is read line by line. A line is attributed
     /// on its own where the reading disagrees with its label, and left unknown where it is unsure.
-    mutating func bind(
-        _ reading: ConversationReading, choices: inout [Choice], shared: inout [Int: [Int]],
-        perUtterance: inout [Int: (person: Int?, confidence: Double)]
+    mutating func bind(_ reading: ConversationReading) -> (
+        choices: [Choice], shared: [Int: [Int]], perUtterance: [Int: (person: Int?, confidence: Double)]
     ) {
         let threshold = self.configuration.confidenceThreshold
         let n = reading.candidates.count
         let minimumSpan = max(1, self.configuration.minimumSpanUtterances)
         var stepOf: [Int: Int] = [:]
         for (step, index) in reading.lines.enumerated() { stepOf[index] = step }
-        choices = self.labels.indices.map { _ in Choice(person: nil, confidence: 0, bestGuess: nil) }
-        shared = [:]
-        self.changes = [:]
-        self.findings.removeAll {
-            [.speakerSplitAcrossLabels, .labelChangesPerson, .labelMixesSpeakers].contains($0.code)
-        }
-        perUtterance = [:]
+        var choices = self.labels.indices.map { _ in Choice(person: nil, confidence: 0, bestGuess: nil) }
+        var shared: [Int: [Int]] = [:]
+        var perUtterance: [Int: (person: Int?, confidence: Double)] = [:]
         // Each label's value where it speaks, in runs.
         var spanPerson: [Int: Int] = [:]
         var mixedRows: [(row: Int, lines: [Int])] = []
@@ -367,9 +338,7 @@ extension AttributionRun {
             // voices, a few lines of the other person) is read line by line and does not unbind the rest.
             let personal = runs.filter { $0.value < n }
             if personal.isEmpty {
-                let counts = Dictionary(runs.map { ($0.value, $0.lines.count) }, uniquingKeysWith: +)
-                let pair = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
-                shared[row] = reading.members[pair].map { reading.candidates[$0] }
+                shared[row] = reading.members[Self.mostLines(runs)].map { reading.candidates[$0] }
                 continue
             }
             var order: [Int] = []
@@ -384,11 +353,11 @@ extension AttributionRun {
             let first = order[0]
             let firstLines = linesOf(first)
             let firstConfidence = confidence(first)
+            let laterLines = order.count == 2 ? linesOf(order[1]) : []
             if order.count == 2, firstConfidence >= threshold, firstLines.count >= minimumSpan,
-                linesOf(order[1]).count >= minimumSpan
+                laterLines.count >= minimumSpan
             {
                 let (person, second) = (reading.candidates[first], reading.candidates[order[1]])
-                let laterLines = linesOf(order[1])
                 let secondConfidence = confidence(order[1])
                 let bound = secondConfidence >= threshold
                 choices[row] = Choice(person: person, confidence: firstConfidence, bestGuess: person)
@@ -413,8 +382,7 @@ extension AttributionRun {
                             + " Check both spans.",
                         evidence: [cut]))
             } else {
-                let counts = Dictionary(personal.map { ($0.value, $0.lines.count) }, uniquingKeysWith: +)
-                let main = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
+                let main = Self.mostLines(personal)
                 let person = reading.candidates[main]
                 let value = confidence(main)
                 let bound = value >= threshold
@@ -457,5 +425,12 @@ extension AttributionRun {
                         + "merging two voices, or crosstalk); each was attributed on its own, and \(unknown) stay unknown.",
                     evidence: Array(members.prefix(20))))
         }
+        return (choices, shared, perUtterance)
+    }
+
+    /// The value holding the most lines over `runs` (the lowest value on a tie).
+    static func mostLines(_ runs: [(value: Int, lines: [Int], probability: Double)]) -> Int {
+        let counts = Dictionary(runs.map { ($0.value, $0.lines.count) }, uniquingKeysWith: +)
+        return counts.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
     }
 }
