@@ -7,9 +7,12 @@ DEMO_SCENARIO ?= Scenarios/dbt-skills-group
 # store). libcurl comes with the language-model client.
 APT_PACKAGES ?= libssl-dev libsqlite3-dev pkg-config
 SWIFT_BUILD_FLAGS ?=
-# Python tools the tests use (pyx12 validates the 837P files), in a local virtual environment.
+# Python tools the tests use, in a local virtual environment: pyx12 validates the 837P files, and
+# fhir.resources (its models are FHIR 4.0.1; it needs pydantic 1) validates the FHIR Bundles.
 VENV ?= .build/venv
 PYX12_VERSION ?= 4.0.0
+FHIR_RESOURCES_VERSION ?= 6.4.0
+PYDANTIC_VERSION ?= 1.10.27
 
 .PHONY: all build release install demo test browser-test deps pytools bench check-scenarios format clean risk-figures attribution-report
 
@@ -35,9 +38,9 @@ deps:
 	  fi; \
 	fi
 
-## pyx12 from PyPI into $(VENV) (python3 and its venv module from apt when root and missing).
+## pyx12 and fhir.resources from PyPI into $(VENV) (python3 and its venv module from apt when root and missing).
 pytools:
-	@if [ ! -x $(VENV)/bin/x12valid ]; then \
+	@if [ ! -x $(VENV)/bin/x12valid ] || ! $(VENV)/bin/python -c 'import fhir.resources.bundle' >/dev/null 2>&1; then \
 	  if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then \
 	    if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	      echo "installing: python3 python3-venv"; \
@@ -47,8 +50,9 @@ pytools:
 	    fi; \
 	  fi; \
 	  rm -rf $(VENV) && python3 -m venv $(VENV) && \
-	  $(VENV)/bin/pip install --quiet --disable-pip-version-check pyx12==$(PYX12_VERSION) && \
-	  echo "installed pyx12 $(PYX12_VERSION) into $(VENV)"; \
+	  $(VENV)/bin/pip install --quiet --disable-pip-version-check pyx12==$(PYX12_VERSION) \
+	    fhir.resources==$(FHIR_RESOURCES_VERSION) pydantic==$(PYDANTIC_VERSION) && \
+	  echo "installed pyx12 $(PYX12_VERSION) and fhir.resources $(FHIR_RESOURCES_VERSION) into $(VENV)"; \
 	fi
 
 build: deps
@@ -77,7 +81,9 @@ demo: release
 
 test: deps pytools
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	ENSEMBLE_REQUIRE_PYX12=1 ENSEMBLE_X12VALID=$(abspath $(VENV))/bin/x12valid $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	ENSEMBLE_REQUIRE_PYX12=1 ENSEMBLE_X12VALID=$(abspath $(VENV))/bin/x12valid \
+	  ENSEMBLE_REQUIRE_FHIR_VALIDATOR=1 ENSEMBLE_PYTHON=$(abspath $(VENV))/bin/python \
+	  $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
 	scripts/install-test
 	ENSEMBLE_BIN=$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))/ensemble scripts/browser-test
 

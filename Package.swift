@@ -114,7 +114,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "ScenarioTests",
-            dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"]
+            dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleSystem", "EnsembleTesting"]
         ),
     ]
 )

@@ -158,3 +158,24 @@ public enum AgentsDirectory {
         )
     }
 }
+
+extension AgentsDirectory {
+    /// The FHIR mapping (`fhir/mapping.json`), loaded only by the commands that speak FHIR.
+    public static func fhirMapping(explicit: String? = nil, reader: FileReader = FileReader()) throws(FormatError)
+        -> (mapping: FHIRMapping, version: AgentVersion)
+    {
+        let directory = try self.locate(explicit: explicit)
+        let relative = "fhir/mapping.json"
+        let bytes = try reader.read(
+            directory + "/" + relative, display: "Agents/" + relative, limit: reader.documentLimit)
+        let mapping = try FHIRMapping.decode(bytes, file: "Agents/" + relative)
+        let file = AgentVersion.File(path: relative, sha256: Hashing.sha256Hex(bytes))
+        let manifest = "\(file.sha256)  \(file.path)\n"
+        return (
+            mapping,
+            AgentVersion(
+                agent: "FHIRMapping", version: mapping.version, files: [file],
+                sha256: Hashing.sha256Hex(Array(manifest.utf8)))
+        )
+    }
+}

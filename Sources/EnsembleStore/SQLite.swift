@@ -228,6 +228,7 @@ struct Row {
     func double(_ column: Int32) -> Double { sqlite3_column_double(self.statement, column) }
     func bool(_ column: Int32) -> Bool { sqlite3_column_int64(self.statement, column) != 0 }
     func optionalText(_ column: Int32) -> String? { self.isNull(column) ? nil : self.text(column) }
+    func optionalDouble(_ column: Int32) -> Double? { self.isNull(column) ? nil : self.double(column) }
     func optionalInt(_ column: Int32) -> Int? { self.isNull(column) ? nil : self.int(column) }
 
     func text(_ column: Int32) -> String {

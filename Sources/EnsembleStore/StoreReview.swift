@@ -64,7 +64,7 @@ extension Store {
         }
     }
 
-    private func noteReview(_ row: NoteRow, attendee: PersonID) throws(StoreError) -> NoteReview {
+    func noteReview(_ row: NoteRow, attendee: PersonID) throws(StoreError) -> NoteReview {
         let history = try self.connection.prepare(
             "SELECT version, origin, author, ai_generated, created FROM note_versions WHERE note_id = ?1 ORDER BY version"
         ).rows([.int(row.id)]) {

@@ -3,14 +3,17 @@ import CCrypto
 /// SHA-256 through OpenSSL's libcrypto, for the content hashes the run report records.
 public enum Hashing {
     /// The SHA-256 digest of `bytes` as 64 lower-case hex digits.
-    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+    public static func sha256Hex(_ bytes: [UInt8]) -> String { Self.hex(Self.sha256(bytes)) }
+
+    /// The 32-byte SHA-256 digest of `bytes`.
+    @Sendable public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         bytes.withUnsafeBufferPointer { input in
             digest.withUnsafeMutableBufferPointer { output in
                 _ = SHA256(input.baseAddress, input.count, output.baseAddress)
             }
         }
-        return Self.hex(digest)
+        return digest
     }
 
     /// HMAC-SHA256 of `message` under `key`, as 64 lower-case hex digits (webhook signatures).

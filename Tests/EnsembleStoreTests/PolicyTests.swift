@@ -19,6 +19,7 @@ struct PolicyTests {
         (.acknowledgeRisk, "NNYNNN"),
         (.viewClaims, "YNYNYN"),
         (.exportClaims, "NNNNYN"),
+        (.exportRecord, "YNYNNN"),
         (.manageUsers, "NNNNNY"),
         (.verifyAudit, "NNYNNY"),
         (.exportAudit, "NNYNNY"),

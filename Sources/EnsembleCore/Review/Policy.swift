@@ -24,6 +24,8 @@ public enum ReviewAction: String, Sendable, Hashable, CaseIterable {
     case draftSession, viewNote, editNote, reviewSection, relabelSpeaker, signNote, cosignNote, addAddendum
     case viewRiskQueue, acknowledgeRisk
     case viewClaims, exportClaims
+    /// A whole session's record (notes, risk, claims, the transcript) as one FHIR Bundle for the EHR.
+    case exportRecord
     case manageUsers, verifyAudit, exportAudit, viewMetrics, purgeJobs
 
     /// Actions on one session's record (its notes, its drafting jobs, its claims), where a clinician or
@@ -32,7 +34,7 @@ public enum ReviewAction: String, Sendable, Hashable, CaseIterable {
     public var isSessionBound: Bool {
         switch self {
         case .draftSession, .viewNote, .editNote, .reviewSection, .relabelSpeaker, .signNote, .addAddendum,
-            .viewClaims:
+            .viewClaims, .exportRecord:
             true
         case .cosignNote, .viewRiskQueue, .acknowledgeRisk, .exportClaims, .manageUsers, .verifyAudit,
             .exportAudit, .viewMetrics, .purgeJobs:
@@ -55,6 +57,7 @@ public enum ReviewAction: String, Sendable, Hashable, CaseIterable {
         case .acknowledgeRisk: "acknowledge risk flags"
         case .viewClaims: "view claims"
         case .exportClaims: "export claims"
+        case .exportRecord: "export session records as FHIR"
         case .manageUsers: "manage users and roles"
         case .verifyAudit: "verify the audit trail"
         case .exportAudit: "export the audit trail"
@@ -71,11 +74,12 @@ public enum Policy {
     public static let table: [UserRole: Set<ReviewAction>] = [
         .clinician: [
             .draftSession, .viewNote, .editNote, .reviewSection, .relabelSpeaker, .signNote, .addAddendum, .viewClaims,
+            .exportRecord,
         ],
         .trainee: [.draftSession, .viewNote, .editNote, .reviewSection, .relabelSpeaker, .signNote, .addAddendum],
         .supervisor: [
             .draftSession, .viewNote, .editNote, .reviewSection, .relabelSpeaker, .signNote, .cosignNote, .addAddendum,
-            .viewRiskQueue, .acknowledgeRisk, .viewClaims, .verifyAudit, .exportAudit, .viewMetrics,
+            .viewRiskQueue, .acknowledgeRisk, .viewClaims, .verifyAudit, .exportAudit, .viewMetrics, .exportRecord,
         ],
         .assistant: [.draftSession, .viewNote, .relabelSpeaker],
         .biller: [.viewClaims, .exportClaims],
