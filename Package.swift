@@ -51,14 +51,16 @@ let package = Package(
         .target(
             name: "EnsembleService",
             dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleSystem"]),
-        // Language models behind any OpenAI-compatible endpoint, over FoundationNetworking.
-        .target(name: "EnsembleLLM", dependencies: ["EnsembleCore", "EnsembleFormats"]),
+        // HTTP requests over FoundationNetworking (the system's libcurl): model calls and FHIR pushes.
+        .target(name: "EnsembleHTTP"),
+        // Language models behind any OpenAI-compatible endpoint.
+        .target(name: "EnsembleLLM", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleHTTP"]),
         // `ensemble serve`: the EHR webhook, the job queue, the REST API and the review pages, on Hummingbird.
         .target(
             name: "EnsembleServer",
             dependencies: [
                 "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleService", "EnsembleSystem",
-                "CCrypto",
+                "EnsembleHTTP", "CCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -102,12 +104,14 @@ let package = Package(
             ]),
         .testTarget(
             name: "EnsembleLLMTests",
-            dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleLLM", "EnsembleTesting"]),
+            dependencies: [
+                "EnsembleCore", "EnsembleFormats", "EnsembleHTTP", "EnsembleIO", "EnsembleLLM", "EnsembleTesting",
+            ]),
         .testTarget(
             name: "EnsembleServerTests",
             dependencies: [
                 "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleServer", "EnsembleService",
-                "EnsembleSystem",
+                "EnsembleSystem", "EnsembleHTTP",
                 "EnsembleLLM", "EnsembleTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -43,6 +43,14 @@ struct ServeCommand: AsyncParsableCommand {
     var sessionIdle = 30
     @Option(name: .customLong("session-lifetime"), help: "Hours a browser stays signed in at most.")
     var sessionLifetime = 12
+    @Option(
+        name: .customLong("fhir-base-url"),
+        help: "Push each signed note to this FHIR R4 server as a DocumentReference and Provenance.")
+    var fhirBaseURL: String?
+    @Option(
+        name: .customLong("fhir-token-env"),
+        help: "The environment variable holding the FHIR server's bearer token (never the token itself).")
+    var fhirTokenEnv: String?
     @OptionGroup var store: StoreOptions
     @OptionGroup var modelOptions: ModelOptions
 
@@ -53,6 +61,17 @@ struct ServeCommand: AsyncParsableCommand {
         guard self.maxWebhookBytes >= 1024 else { throw ValidationError("--max-webhook-bytes must be at least 1024") }
         guard self.sessionIdle >= 1 else { throw ValidationError("--session-idle must be at least 1 minute") }
         guard self.sessionLifetime >= 1 else { throw ValidationError("--session-lifetime must be at least 1 hour") }
+        if let text = self.fhirBaseURL {
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+                url.host?.isEmpty == false
+            else {
+                throw ValidationError(
+                    "--fhir-base-url must be an http:// or https:// URL, such as https://ehr.example.org/fhir")
+            }
+        }
+        if self.fhirTokenEnv != nil && self.fhirBaseURL == nil {
+            throw ValidationError("--fhir-token-env goes with --fhir-base-url")
+        }
         if let text = self.publicURL {
             guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
                 url.host?.isEmpty == false
@@ -68,6 +87,9 @@ struct ServeCommand: AsyncParsableCommand {
         var sources: [WebhookSource] = []
         for spec in self.sources {
             let source = try Self.source(spec, environment: ProcessInfo.processInfo.environment)
+            guard source.name != Store.fhirPushSource else {
+                throw ValidationError("--source: \(Store.fhirPushSource) is the name of FHIR push jobs; choose another")
+            }
             guard try await store.user(source.user) != nil else {
                 throw ValidationError(
                     "--source \(source.name): no active user \(source.user); add one (an assistant) with ensemble users add"
@@ -91,19 +113,40 @@ struct ServeCommand: AsyncParsableCommand {
         let agents = try AgentsDirectory.load(explicit: self.agents)
         // One drafting service, with the configured engine, for every job and relabel.
         let drafting = DraftingService(agents: agents, engine: try self.modelOptions.engine(agents))
+        let mapping = try AgentsDirectory.fhirMapping(explicit: self.agents).mapping
+        var push: FHIRPushSettings? = nil
+        if let base = self.fhirBaseURL {
+            var token: String? = nil
+            if let variable = self.fhirTokenEnv {
+                guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+                    throw ValidationError("--fhir-token-env: set \(variable) to the FHIR server's bearer token")
+                }
+                token = value
+            }
+            if !base.lowercased().hasPrefix("https://") && !Self.isLoopback(base) {
+                Console.error("[ensemble] warning: pushing notes to \(base) without TLS")
+            }
+            push = FHIRPushSettings(baseURL: base, token: token, mapping: mapping)
+        }
         let settings = ServerSettings(
             host: self.host, port: self.port, sources: sources, drafting: drafting,
             workers: self.workers, maxAttempts: self.maxAttempts, retryDelay: .seconds(self.retryDelay),
             shutdownGrace: .seconds(self.shutdownGrace), maxWebhookBytes: self.maxWebhookBytes, publicURL: publicURL,
-            sessionIdleTimeout: .seconds(self.sessionIdle * 60), sessionLifetime: .seconds(self.sessionLifetime * 3600))
+            sessionIdleTimeout: .seconds(self.sessionIdle * 60), sessionLifetime: .seconds(self.sessionLifetime * 3600),
+            fhirMapping: mapping, fhirPush: push)
         let host = self.host
         let path = self.store.path
         try await EnsembleServer(store: store, settings: settings).run { port in
             Console.error(
                 "[ensemble] serving \(path) on http://\(host):\(port) (\(settings.workers) workers, "
-                    + "\(drafting.engine.name) drafting)")
+                    + "\(drafting.engine.name) drafting"
+                    + (settings.fhirPush.map { "; signed notes pushed to \($0.baseURL)" } ?? "") + ")")
         }
         Console.error("[ensemble] stopped")
+    }
+
+    static func isLoopback(_ text: String) -> Bool {
+        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(URL(string: text)?.host?.lowercased() ?? "")
     }
 
     /// `name=ehr,user=intake,secret-env=EHR_WEBHOOK_SECRET`, with the secret read from that variable.

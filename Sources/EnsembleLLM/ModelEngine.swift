@@ -1,4 +1,5 @@
 public import EnsembleCore
+public import EnsembleHTTP
 import Foundation
 
 extension DraftingEngine {

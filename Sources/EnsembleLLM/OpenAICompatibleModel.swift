@@ -1,5 +1,6 @@
 public import EnsembleCore
 import EnsembleFormats
+public import EnsembleHTTP
 
 /// A `LanguageModel` over any OpenAI-compatible chat-completions endpoint (OpenAI, Azure OpenAI, vLLM,
 /// llama.cpp, Ollama).
@@ -62,7 +63,7 @@ public struct OpenAICompatibleModel: LanguageModel {
             try Task.checkCancellation()
             let response: HTTPExchange.Response
             do {
-                response = try await self.limiter.admitted { try await self.transport.post(exchange) }
+                response = try await self.limiter.admitted { try await self.transport.send(exchange) }
             } catch is CancellationError {
                 throw CancellationError()
             } catch {

@@ -91,12 +91,14 @@ extension EnsembleServer {
             let (session, attendee) = try Self.note(context)
             _ = try await self.store.sign(
                 session: session, attendee: attendee, version: try Pages.number(form, "version"), as: user.id)
+            await self.queuePushes()
             return Pages.redirect(Pages.sessionPath(session, done: .signed, attendee: attendee))
         }
         router.post("/sessions/{session}/notes/{attendee}/cosign") { request, context -> Response in
             let (user, _) = try await self.formPost(request)
             let (session, attendee) = try Self.note(context)
             try await self.store.cosign(session: session, attendee: attendee, as: user.id)
+            await self.queuePushes()
             return Pages.redirect(Pages.sessionPath(session, done: .signed, attendee: attendee))
         }
         router.post("/sessions/{session}/notes/{attendee}/addendum") { request, context -> Response in
@@ -104,6 +106,7 @@ extension EnsembleServer {
             let (session, attendee) = try Self.note(context)
             try await self.store.addendum(
                 session: session, attendee: attendee, text: try Pages.field(form, "text"), as: user.id)
+            await self.queuePushes()
             return Pages.redirect(Pages.sessionPath(session, done: .addendum, attendee: attendee))
         }
         router.post("/sessions/{session}/relabel") { request, context -> Response in

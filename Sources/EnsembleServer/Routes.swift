@@ -19,10 +19,20 @@ extension EnsembleServer {
             case .success(let verified): source = verified
             case .failure(let refusal): throw APIError(.unauthorized, refusal.message)
             }
-            let event = try WebhookPayload.parse(body)
+            let event: WebhookPayload
+            var payload = String(decoding: body, as: UTF8.self)
+            if request.headers[.contentType]?.lowercased().hasPrefix("application/fhir+json") == true {
+                guard let mapping = self.settings.fhirMapping else {
+                    throw APIError(
+                        .unsupportedMediaType, "this server reads no FHIR Bundles (Agents/fhir/mapping.json)")
+                }
+                (event, payload) = try WebhookPayload.fromFHIR(body, mapping: mapping)
+            } else {
+                event = try WebhookPayload.parse(body)
+            }
             let enqueued = try await self.store.enqueueJob(
                 source: source.name, eventID: event.eventID, session: event.session.id.rawValue,
-                clinicians: event.session.clinicians.map(\.id.rawValue), payload: String(decoding: body, as: UTF8.self),
+                clinicians: event.session.clinicians.map(\.id.rawValue), payload: payload,
                 maxAttempts: self.settings.maxAttempts, as: source.user)
             if !enqueued.duplicate { self.events.publish(enqueued.job.id, .state(enqueued.job)) }
             var response = JSONResponse.make(
@@ -141,12 +151,14 @@ extension EnsembleServer {
             let state = try await self.store.sign(
                 session: session, attendee: attendee,
                 version: try body.required("version", expected: "the version you reviewed").int(), as: user.id)
+            await self.queuePushes()
             return JSONResponse.make(.object([("state", .string(state.rawValue))]))
         }
         api.post("sessions/{session}/notes/{attendee}/cosign") { request, context -> Response in
             let user = try await self.bearer(request)
             let (session, attendee) = try Self.note(context)
             try await self.store.cosign(session: session, attendee: attendee, as: user.id)
+            await self.queuePushes()
             return JSONResponse.make(.object([("state", .string(NoteState.signed.rawValue))]))
         }
         api.post("sessions/{session}/notes/{attendee}/addenda") { request, context -> Response in
@@ -157,6 +169,7 @@ extension EnsembleServer {
                 session: session, attendee: attendee,
                 text: try body.required("text", expected: "the addendum").string(),
                 as: user.id)
+            await self.queuePushes()
             return JSONResponse.make(.object([("recorded", .bool(true))]), status: .created)
         }
         api.post("sessions/{session}/relabel") { request, context -> Response in

@@ -1,5 +1,5 @@
 import EnsembleCore
-import EnsembleFormats
+public import EnsembleFormats
 import EnsembleIO
 public import EnsembleService
 public import EnsembleStore
@@ -37,6 +37,10 @@ public struct ServerSettings: Sendable {
     public var sessionIdleTimeout: Duration
     /// …and this long after signing in, whatever it did.
     public var sessionLifetime: Duration
+    /// How a FHIR Bundle posted to the webhook is read (`Agents/fhir/mapping.json`); nil refuses them.
+    public var fhirMapping: FHIRMapping?
+    /// Where signed notes are pushed as FHIR; nil pushes nothing.
+    public var fhirPush: FHIRPushSettings?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, sources: [WebhookSource], drafting: DraftingService,
@@ -44,8 +48,11 @@ public struct ServerSettings: Sendable {
         shutdownGrace: Duration = .seconds(25), pollInterval: Duration = .milliseconds(200),
         maxWebhookBytes: Int = 8 << 20, maxRequestBytes: Int = 256 << 10, webhookTolerance: Double = 300,
         publicURL: URL? = nil, sessionIdleTimeout: Duration = .seconds(30 * 60),
-        sessionLifetime: Duration = .seconds(12 * 3600)
+        sessionLifetime: Duration = .seconds(12 * 3600), fhirMapping: FHIRMapping? = nil,
+        fhirPush: FHIRPushSettings? = nil
     ) {
+        self.fhirMapping = fhirMapping ?? fhirPush?.mapping
+        self.fhirPush = fhirPush
         self.host = host
         self.port = port
         self.sources = sources
@@ -99,7 +106,35 @@ public struct EnsembleServer: Sendable {
             settings: WorkerPool.Settings(
                 workers: settings.workers, pollInterval: settings.pollInterval, retryDelay: settings.retryDelay,
                 shutdownGrace: settings.shutdownGrace),
-            runner: runner ?? Self.drafter(store: store, service: settings.drafting))
+            runner: runner ?? Self.runner(store: store, service: settings.drafting, push: settings.fhirPush),
+            sweep: settings.fhirPush.map { push in
+                { @Sendable in _ = try? await store.enqueueFHIRPushes(maxAttempts: settings.maxAttempts) }
+            })
+    }
+
+    /// Drafting jobs draft; FHIR push jobs push a signed note to the EHR.
+    static func runner(store: Store, service: DraftingService, push: FHIRPushSettings?) -> JobRunner {
+        let drafter = Self.drafter(store: store, service: service)
+        return { job, payload, progress in
+            guard job.source == Store.fhirPushSource else { return try await drafter(job, payload, progress) }
+            guard let push else {
+                throw FHIRPushFailure(
+                    description: "FHIR push is not configured on this server (start it with --fhir-base-url)",
+                    permanent: true)
+            }
+            let root = JSONField(node: try JSONParser.parse(payload, file: "push job"), file: "push job")
+            _ = try await FHIRPusher(settings: push).push(
+                session: try root.required("session", expected: "the session id").text(),
+                attendee: try root.required("attendee", expected: "the attendee id").text(), job: job.id, store: store,
+                as: job.user)
+            return nil
+        }
+    }
+
+    /// Queues pushes for notes signed since the last look (nothing when push is off).
+    func queuePushes() async {
+        guard self.settings.fhirPush != nil else { return }
+        _ = try? await self.store.enqueueFHIRPushes(maxAttempts: self.settings.maxAttempts)
     }
 
     /// The real job: parse the event, draft it through the drafting service (with the session's speaker

@@ -119,6 +119,41 @@ public struct WebhookPayload: Sendable {
 }
 
 extension WebhookPayload {
+    /// A FHIR R4 Bundle posted with `Content-Type: application/fhir+json`, read as `ensemble fhir import`
+    /// reads one, and turned into the webhook's own event (which is what the job keeps). The event id is
+    /// the Bundle's identifier value, else its id. The Bundle must carry one transcript file.
+    public static func fromFHIR(_ bytes: [UInt8], mapping: FHIRMapping) throws(FormatError) -> (
+        event: WebhookPayload, payload: String
+    ) {
+        let root = JSONField(node: try JSONParser.parse(bytes, file: Self.file), file: Self.file)
+        var eventID = try root.optional("identifier")?.optional("value")?.text()
+        if eventID == nil { eventID = try root.optional("id")?.text() }
+        guard let eventID else {
+            throw root.error(
+                .missingField, "Bundle.identifier.value or Bundle.id is required: it is the delivery's event id")
+        }
+        let imported = try FHIRBundleReader(mapping: mapping).read(bytes, file: Self.file)
+        guard imported.transcript.count == 1, imported.diarizationFile == nil, let file = imported.transcript.first
+        else {
+            throw FormatError(
+                .unsupportedFormat, file: Self.file, field: "Bundle.entry",
+                "a Bundle posted to the webhook carries exactly one transcript file (no channel files or RTTM)")
+        }
+        guard let content = String(validating: file.bytes, as: UTF8.self) else {
+            throw FormatError(
+                .invalidEncoding, file: Self.file, field: "Bundle.entry", "the transcript attachment is not UTF-8 text")
+        }
+        let name =
+            Self.isTranscriptName(file.fileName)
+            ? file.fileName : FHIRTranscript.fileName(forContentType: file.contentType)
+        let payload = JSONWriter.write(
+            .object([
+                ("eventId", .string(eventID)), ("session", SessionEncoder.json(imported.session)),
+                ("transcript", .object([("name", .string(name)), ("content", .string(content))])),
+            ]), pretty: false)
+        return (try Self.parse(Array(payload.utf8)), payload)
+    }
+
     /// A transcript's file name as a scenario folder would hold it: `summary.md`, or `transcript.` and an
     /// extension of ASCII letters, digits, `.`, `-` and `_` (at most 64 characters, no `..`). Anything else,
     /// a NUL, a slash or backslash, or a percent-encoded path among it, is refused like a path-traversal name.

@@ -10,7 +10,7 @@ import Synchronization
 /// drafts with the session supervisor; tests put a failing runner here.
 typealias JobRunner =
     @Sendable (_ job: Job, _ payload: String, _ progress: @escaping SupervisorProgress) async throws
-    -> Int
+    -> Int?
 
 /// A bounded pool of workers taking jobs from the store's queue. A job that fails waits and runs again,
 /// up to its attempts; bad input fails at once. On graceful shutdown no new job starts, running jobs get
@@ -27,14 +27,23 @@ final class WorkerPool: Service, Sendable {
     private let events: JobEvents
     private let settings: Settings
     private let runner: JobRunner
+    /// Looks for new work that is not in the queue yet (signed notes to push), when idle, at most every
+    /// `sweepInterval`.
+    private let sweep: (@Sendable () async -> Void)?
+    private let sweepInterval: Duration = .seconds(30)
+    private let lastSweep = Mutex<ContinuousClock.Instant?>(nil)
     private let stopping = Mutex(false)
-    private let running = Mutex<[String: Task<Int, any Error>]>([:])
+    private let running = Mutex<[String: Task<Int?, any Error>]>([:])
 
-    init(store: Store, events: JobEvents, settings: Settings, runner: @escaping JobRunner) {
+    init(
+        store: Store, events: JobEvents, settings: Settings, runner: @escaping JobRunner,
+        sweep: (@Sendable () async -> Void)? = nil
+    ) {
         self.store = store
         self.events = events
         self.settings = settings
         self.runner = runner
+        self.sweep = sweep
     }
 
     func run() async throws {
@@ -65,9 +74,21 @@ final class WorkerPool: Service, Sendable {
     private func work() async {
         while !self.isStopping && !Task.isCancelled {
             if await self.runNext() == nil {
+                await self.sweepIfDue()
                 try? await Task.sleep(for: self.settings.pollInterval)
             }
         }
+    }
+
+    private func sweepIfDue() async {
+        guard let sweep = self.sweep else { return }
+        let now = ContinuousClock.now
+        let due = self.lastSweep.withLock { last in
+            guard last.map({ now - $0 >= self.sweepInterval }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due { await sweep() }
     }
 
     /// Runs the next due job, if there is one, to the end of this attempt; returns its id.
@@ -115,6 +136,7 @@ final class WorkerPool: Service, Sendable {
         case let error as FormatError: ("\(error)", true)
         case let error as StoreError: ("\(error)", error.code == .forbidden || error.code == .invalid)
         case let error as AgentError: ("drafting failed: \(error)", false)
+        case let error as FHIRPushFailure: ("FHIR push failed: \(error)", error.permanent)
         default: ("drafting failed (\(type(of: error)))", false)
         }
     }

@@ -1,5 +1,6 @@
 import EnsembleCore
 public import EnsembleFormats
+import EnsembleSystem
 import Foundation
 
 extension Store {
@@ -106,6 +107,81 @@ extension Store {
             ])
         }
         return JSONWriter.write(.object([("segments", .array(segments))]))
+    }
+
+    /// The job source of FHIR pushes: no webhook source may take this name.
+    public static let fhirPushSource = "fhir-push"
+
+    /// Queues a push to the EHR for every signed note whose current state (version, co-signature,
+    /// addenda) has not been queued yet, as the user who completed its signing. Returns how many were
+    /// queued. The job's event id names the state, so each state is pushed once however often this runs.
+    @discardableResult
+    public func enqueueFHIRPushes(maxAttempts: Int) throws -> Int {
+        try self.transaction { () throws(StoreError) -> Int in
+            let notes = try self.connection.prepare(
+                """
+                SELECT n.session_id, n.attendee_id, n.current_version,
+                    (SELECT count(*) FROM addenda a WHERE a.note_id = n.id),
+                    (SELECT user_id FROM signatures s WHERE s.note_id = n.id ORDER BY
+                        CASE kind WHEN 'cosignature' THEN 0 ELSE 1 END LIMIT 1)
+                FROM notes n WHERE n.state = 'signed' ORDER BY n.id
+                """
+            ).rows {
+                (
+                    session: $0.text(0), attendee: $0.text(1), version: $0.int(2), addenda: $0.int(3),
+                    user: $0.optionalText(4)
+                )
+            }
+            var queued = 0
+            let now = self.now()
+            for note in notes {
+                guard let user = note.user else { continue }
+                let event = "\(note.session)/\(note.attendee)@v\(note.version)+\(note.addenda)"
+                try self.connection.prepare(
+                    """
+                    INSERT OR IGNORE INTO jobs (id, source, event_id, user_id, session_id, payload, payload_digest, state,
+                        attempts, max_attempts, not_before, created, updated)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', 0, ?8, ?9, ?9, ?9)
+                    """
+                ).run([
+                    .text("job-" + Hashing.randomHex(bytes: 8)), .text(Self.fhirPushSource), .text(event), .text(user),
+                    .text(note.session), .text(Self.pushPayload(session: note.session, attendee: note.attendee)),
+                    .text(
+                        Hashing.sha256Hex(Array(Self.pushPayload(session: note.session, attendee: note.attendee).utf8))),
+                    .int(maxAttempts), .text(now),
+                ])
+                guard self.connection.changes > 0 else { continue }
+                queued += 1
+                let id =
+                    try self.connection.prepare(
+                        "SELECT id FROM jobs WHERE source = ?1 AND event_id = ?2"
+                    ).row([.text(Self.fhirPushSource), .text(event)]) { $0.text(0) } ?? ""
+                let clinician = try self.connection.prepare(
+                    "INSERT OR IGNORE INTO job_clinicians (job_id, clinician_id) VALUES (?1, ?2)")
+                for entry in try self.clinicians(of: note.session) { try clinician.run([.text(id), .text(entry)]) }
+                try self.audit(
+                    user, "job.queued", "job:\(id)",
+                    .object([
+                        ("source", .string(Self.fhirPushSource)), ("eventId", .string(event)),
+                        ("session", .string(note.session)),
+                    ]))
+            }
+            return queued
+        }
+    }
+
+    static func pushPayload(session: String, attendee: String) -> String {
+        JSONWriter.write(.object([("session", .string(session)), ("attendee", .string(attendee))]), pretty: false)
+    }
+
+    /// A push delivered: audited as `note.pushedFHIR` with where the EHR filed the note.
+    public func recordFHIRPush(job: String, session: String, attendee: String, location: String, as user: String) throws
+    {
+        try self.transaction { () throws(StoreError) in
+            try self.audit(
+                user, "note.pushedFHIR", "note:\(session)/\(attendee)",
+                .object([("job", .string(job)), ("location", .string(location))]))
+        }
     }
 
     static func agents(_ json: String) -> [AgentVersion] {

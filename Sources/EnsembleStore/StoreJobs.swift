@@ -133,22 +133,24 @@ extension Store {
 
     /// A job's drafting run was recorded: the job succeeded, and its copy of the inputs is dropped (the
     /// session keeps them). Nothing happens when the run was recorded with the job (`record(…, job:)`).
-    public func completeJob(_ id: String, run: Int) throws {
+    /// A job that drafts nothing (a FHIR push) completes with no run.
+    public func completeJob(_ id: String, run: Int?) throws {
         try self.transaction { () throws(StoreError) in try self.finishJob(id, run: run) }
     }
 
     /// Marks a running job succeeded with `run`, inside the caller's transaction.
-    func finishJob(_ id: String, run: Int) throws(StoreError) {
+    func finishJob(_ id: String, run: Int?) throws(StoreError) {
         try self.faults.beforeJobSucceeds?()
         try self.connection.prepare(
             """
             UPDATE jobs SET state = 'succeeded', run_id = ?2, error = NULL, payload = '', updated = ?3
             WHERE id = ?1 AND state != 'succeeded'
             """
-        ).run([.text(id), .int(run), .text(self.now())])
+        ).run([.text(id), run.map { .int($0) } ?? .null, .text(self.now())])
         guard self.connection.changes > 0 else { return }
         try self.audit(
-            try self.jobRow(id)?.user ?? "server", "job.succeeded", "job:\(id)", .object([("run", .number(run))]))
+            try self.jobRow(id)?.user ?? "server", "job.succeeded", "job:\(id)",
+            .object([("run", run.map { .number($0) })]))
     }
 
     /// A job that failed for good keeps its ids, error and the payload's digest; the payload (a whole

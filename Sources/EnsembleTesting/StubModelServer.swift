@@ -52,6 +52,7 @@ public final class StubModelServer: Sendable {
     }
 
     private struct State {
+        var responder: (@Sendable (Recorded) -> Reply)? = nil
         var replies: [Reply]
         var next = 0
         var requests: [Recorded] = []
@@ -61,6 +62,12 @@ public final class StubModelServer: Sendable {
     public let port: Int
     private let socket: Int32
     private let state: Mutex<State>
+
+    /// A server that answers each request with what `respond` makes of it.
+    public convenience init(respond: @escaping @Sendable (Recorded) -> Reply) throws {
+        try self.init(replies: [])
+        self.state.withLock { $0.responder = respond }
+    }
 
     public init(replies: [Reply]) throws {
         let listener = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -145,24 +152,29 @@ public final class StubModelServer: Sendable {
                 in: .whitespaces)
         }
         let body = String(decoding: received[headerEnd...], as: UTF8.self)
-        let reply: Reply = self.state.withLock { state in
-            state.requests.append(
-                Recorded(
-                    method: requestLine.first.map(String.init) ?? "",
-                    path: requestLine.dropFirst().first.map(String.init) ?? "",
-                    headers: headers, body: body))
+        let recorded = Recorded(
+            method: requestLine.first.map(String.init) ?? "",
+            path: requestLine.dropFirst().first.map(String.init) ?? "",
+            headers: headers, body: body)
+        let (scripted, responder): (Reply?, (@Sendable (Recorded) -> Reply)?) = self.state.withLock { state in
+            state.requests.append(recorded)
+            guard state.responder == nil else { return (nil, state.responder) }
             let reply = state.replies[min(state.next, state.replies.count - 1)]
             state.next += 1
-            return reply
+            return (reply, nil)
         }
+        let reply = scripted ?? responder!(recorded)
         if reply.delay > .zero {
             let (seconds, attoseconds) = reply.delay.components
             usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
         }
         let payload = Array(reply.body.utf8)
         var response = "HTTP/1.1 \(reply.status) \(reply.status == 200 ? "OK" : "Status")\r\n"
-        response += "Content-Type: application/json\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n"
-        for (name, value) in reply.headers { response += "\(name): \(value)\r\n" }
+        let type = reply.headers.first { $0.0.lowercased() == "content-type" }?.1 ?? "application/json"
+        response += "Content-Type: \(type)\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n"
+        for (name, value) in reply.headers where name.lowercased() != "content-type" {
+            response += "\(name): \(value)\r\n"
+        }
         response += "\r\n"
         let bytes = Array(response.utf8) + payload
         var written = 0

@@ -117,6 +117,16 @@ struct SecurityCommandTests {
         #expect(PrivateFile.mode(audit) == 0o600)
         let serve = await self.run(["serve", "--public-url", "notes.example.org"], as: nil)
         #expect(serve.status == 64 && serve.error.contains("--public-url must be an http:// or https:// URL"))
+        let fhir = await self.run(["serve", "--fhir-base-url", "ehr.example.org/fhir"], as: nil)
+        #expect(fhir.status == 64 && fhir.error.contains("--fhir-base-url must be an http:// or https:// URL"))
+        let token = await self.run(["serve", "--fhir-token-env", "EHR_FHIR_TOKEN"], as: nil)
+        #expect(token.status == 64 && token.error.contains("--fhir-token-env goes with --fhir-base-url"))
+        let unset = await self.run(
+            [
+                "serve", "--port", "0", "--fhir-base-url", "https://ehr.example.org/fhir", "--fhir-token-env",
+                "ENSEMBLE_TEST_UNSET_TOKEN_VARIABLE", "--agents", Fixtures.agentsDirectory,
+            ], as: nil)
+        #expect(unset.status == 64 && unset.error.contains("set ENSEMBLE_TEST_UNSET_TOKEN_VARIABLE"))
     }
 
     @Test("audit head anchors the chain: verify --expect-head holds, then fails once the tail is deleted")

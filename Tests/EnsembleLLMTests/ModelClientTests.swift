@@ -1,5 +1,6 @@
 import EnsembleCore
 import EnsembleFormats
+import EnsembleHTTP
 import EnsembleLLM
 import EnsembleTesting
 import Foundation
@@ -142,13 +143,13 @@ struct ModelClientTests {
     final class Counting: HTTPTransport {
         let inner = URLSessionTransport()
         let counts = Mutex<(now: Int, most: Int)>((0, 0))
-        func post(_ request: HTTPExchange.Request) async throws -> HTTPExchange.Response {
+        func send(_ request: HTTPExchange.Request) async throws -> HTTPExchange.Response {
             self.counts.withLock {
                 $0.now += 1
                 $0.most = max($0.most, $0.now)
             }
             defer { self.counts.withLock { $0.now -= 1 } }
-            return try await self.inner.post(request)
+            return try await self.inner.send(request)
         }
     }
 

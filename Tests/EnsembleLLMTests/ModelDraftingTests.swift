@@ -1,5 +1,6 @@
 import EnsembleCore
 import EnsembleFormats
+import EnsembleHTTP
 import EnsembleIO
 import EnsembleLLM
 import EnsembleTesting

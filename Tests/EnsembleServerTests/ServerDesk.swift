@@ -35,7 +35,7 @@ final class ServerDesk: Sendable {
 
     init(
         maxWebhookBytes: Int = 8 << 20, maxRequestBytes: Int = 64 << 10, maxAttempts: Int = 3,
-        runner: JobRunner? = nil, engine: DraftingEngine = .deterministic
+        runner: JobRunner? = nil, engine: DraftingEngine = .deterministic, fhirPush: FHIRPushSettings? = nil
     ) async throws {
         self.path =
             FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-server-\(UUID().uuidString).db")
@@ -66,11 +66,13 @@ final class ServerDesk: Sendable {
             drafting: DraftingService(agents: try Fixtures.agents(), engine: engine), workers: 1,
             maxAttempts: maxAttempts, retryDelay: .zero,
             shutdownGrace: .milliseconds(100), pollInterval: .milliseconds(20), maxWebhookBytes: maxWebhookBytes,
-            maxRequestBytes: maxRequestBytes)
+            maxRequestBytes: maxRequestBytes,
+            fhirMapping: try AgentsDirectory.fhirMapping(explicit: Fixtures.agentsDirectory).mapping, fhirPush: fhirPush
+        )
         let clock = self.clock
         self.server = EnsembleServer(
             store: self.store, settings: settings, clock: { clock.now },
-            runner: runner ?? EnsembleServer.drafter(store: self.store, service: settings.drafting))
+            runner: runner ?? EnsembleServer.runner(store: self.store, service: settings.drafting, push: fhirPush))
     }
 
     deinit { try? FileManager.default.removeItem(atPath: self.path) }

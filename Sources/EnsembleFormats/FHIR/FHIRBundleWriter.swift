@@ -52,6 +52,87 @@ public struct FHIRBundleWriter: Sendable {
     }
 }
 
+// MARK: - Pushing one note
+
+extension FHIRBundleWriter {
+    /// What a push sends to the EHR for one attendee's note: the DocumentReference, then a Provenance
+    /// targeting it where the EHR filed it. References are ones an EHR can resolve on its own: people and
+    /// Encounters by identifier (`type` and `identifier`), the AI Device contained in each resource.
+    public struct Push: Sendable {
+        public var document: JSONNode
+        /// The note's identifier, for a conditional update (`DocumentReference?identifier=system|value`).
+        public var identifierSystem: String
+        public var identifierValue: String
+        let provenanceTemplate: JSONNode?
+
+        /// The Provenance, targeting the DocumentReference at `target` (`DocumentReference/123`); nil when
+        /// the note has no Provenance (neither AI-drafted nor signed).
+        public func provenance(target: String) -> JSONNode? {
+            guard var provenance = self.provenanceTemplate, case .object(var members) = provenance.value else {
+                return nil
+            }
+            members = members.map { member in
+                member.key == "target"
+                    ? JSONMember("target", .array([.object([("reference", .string(target))])])) : member
+            }
+            provenance.value = .object(members)
+            return provenance
+        }
+    }
+
+    public func push(_ record: FHIRSessionRecord, attendee: PersonID, exported: Timestamp) -> Push? {
+        var builder = Builder(record: record, mapping: self.mapping, digest: self.digest)
+        builder.build()
+        let noteURL = builder.url(Builder.note(attendee))
+        guard let note = builder.entries.first(where: { $0.fullUrl == noteURL }) else { return nil }
+        let provenance = builder.entries.first { $0.fullUrl == builder.url("Provenance/" + Builder.note(attendee)) }
+        let device = builder.entries.first { $0.type == "Device" }
+        // Each entry's logical reference: its type and its most useful identifier (an NPI when there is one).
+        var logical: [String: JSONNode] = [:]
+        for entry in builder.entries {
+            guard ["Patient", "Practitioner", "Encounter", "Organization", "Group"].contains(entry.type),
+                let identifiers = entry.resource["identifier"]?.array, let first = identifiers.first
+            else { continue }
+            let npi = identifiers.first { $0["system"]?.string == Builder.npiSystem }
+            logical[entry.fullUrl] = .object([("type", .string(entry.type)), ("identifier", npi ?? first)])
+        }
+        func rewrite(_ node: JSONNode) -> JSONNode? {
+            switch node.value {
+            case .object(let members):
+                if let target = node["reference"]?.string {
+                    if target == noteURL { return node }
+                    if let device, target == device.fullUrl { return .object([("reference", .string("#ai"))]) }
+                    return logical[target]
+                }
+                return JSONNode(
+                    .object(members.compactMap { member in rewrite(member.node).map { JSONMember(member.key, $0) } }),
+                    line: node.line)
+            case .array(let elements):
+                let kept = elements.compactMap(rewrite)
+                return kept.isEmpty ? nil : JSONNode(.array(kept), line: node.line)
+            default: return node
+            }
+        }
+        func standalone(_ resource: JSONNode) -> JSONNode {
+            guard case .object(let members) = (rewrite(resource) ?? resource).value else { return resource }
+            var kept = members.filter { $0.key != "id" }
+            if let device, case .object(let deviceMembers) = device.resource.value {
+                let contained: JSONNode = .object(
+                    [("resourceType", .string("Device")), ("id", .string("ai"))]
+                        + deviceMembers.filter { $0.key != "resourceType" && $0.key != "id" }.map { ($0.key, $0.node) })
+                kept.insert(JSONMember("contained", .array([contained])), at: 1)
+            }
+            return JSONNode(.object(kept))
+        }
+        let identifier = note.resource["identifier"]?.array?.first
+        return Push(
+            document: standalone(note.resource),
+            identifierSystem: identifier?["system"]?.string ?? self.mapping.identifiers.session,
+            identifierValue: identifier?["value"]?.string ?? "",
+            provenanceTemplate: provenance.map { standalone($0.resource) })
+    }
+}
+
 // MARK: - Building
 
 private struct Builder {

@@ -8,10 +8,21 @@ import Synchronization
 /// One HTTP exchange, as the client needs it.
 public struct HTTPExchange: Sendable {
     public struct Request: Sendable {
+        public var method: String
         public var url: String
         public var headers: [(String, String)]
         public var body: [UInt8]
         public var timeout: Duration
+
+        public init(
+            method: String = "POST", url: String, headers: [(String, String)], body: [UInt8], timeout: Duration
+        ) {
+            self.method = method
+            self.url = url
+            self.headers = headers
+            self.body = body
+            self.timeout = timeout
+        }
     }
 
     public struct Response: Sendable {
@@ -33,22 +44,22 @@ public struct TransportTimeout: Error, Sendable {
     public init() {}
 }
 
-/// Sends a POST and returns the response; cancelling the calling task cancels the request. Throws
+/// Sends a request and returns the response; cancelling the calling task cancels the request. Throws
 /// `TransportTimeout` when the request's timeout passes.
 public protocol HTTPTransport: Sendable {
-    func post(_ request: HTTPExchange.Request) async throws -> HTTPExchange.Response
+    func send(_ request: HTTPExchange.Request) async throws -> HTTPExchange.Response
 }
 
 /// FoundationNetworking's URLSession (which uses the system's libcurl on Linux).
 public struct URLSessionTransport: HTTPTransport {
     public init() {}
 
-    public func post(_ request: HTTPExchange.Request) async throws -> HTTPExchange.Response {
+    public func send(_ request: HTTPExchange.Request) async throws -> HTTPExchange.Response {
         guard let url = URL(string: request.url) else {
             throw URLError(.badURL)
         }
         var urlRequest = URLRequest(url: url)
-        urlRequest.httpMethod = "POST"
+        urlRequest.httpMethod = request.method
         urlRequest.httpBody = Data(request.body)
         // An inactivity timeout: a non-streamed completion sends nothing until it is done, so this bounds
         // the wait for the whole answer.
