@@ -22,7 +22,8 @@ struct FHIRCommand: AsyncParsableCommand {
                 Encounter under the session's, their note as a DocumentReference (preliminary while a draft, \
                 final once signed, amended after an addendum) with a Provenance naming the AI and the signer, \
                 RiskAssessments, measures as Observations, Consents, Conditions, Coverage, CarePlan and Goals, \
-                and a Claim. The group note, the transcript and the roster Group belong to the session. \
+                and a Claim. The group note and the roster Group belong to the session; the transcript only with \
+                --with-transcript. \
                 Mapping settings (document types, identifier systems, labels) are in Agents/fhir/mapping.json; \
                 docs/fhir.md has the whole map.
                 """)
@@ -36,8 +37,10 @@ struct FHIRCommand: AsyncParsableCommand {
         @Option(help: "Write the Bundle to this file (readable by its owner only) instead of standard output.")
         var output: String?
 
-        @Flag(name: .customLong("without-transcript"), help: "Leave the transcript out of the Bundle.")
-        var withoutTranscript = false
+        @Flag(
+            name: .customLong("with-transcript"),
+            help: "Put the transcript in the Bundle (for a round trip; it names everyone in the session).")
+        var withTranscript = false
 
         @Option(help: "The Bundle's timestamp, ISO 8601 with offset (default: now).")
         var created: String?
@@ -62,12 +65,12 @@ struct FHIRCommand: AsyncParsableCommand {
             let record: FHIRSessionRecord
             if let directory = self.directory {
                 record = try await Self.draftRecord(
-                    directory, input: self.input, withTranscript: !self.withoutTranscript, now: now,
+                    directory, input: self.input, withTranscript: self.withTranscript, now: now,
                     mapping: mappingVersion)
             } else {
                 record = try await FHIRStoreExport.record(
                     session: self.sessionID!, store: try self.store.open(), as: try self.store.requireUser(),
-                    withTranscript: !self.withoutTranscript)
+                    withTranscript: self.withTranscript)
             }
             let export = FHIRBundleWriter(mapping: mapping, digest: Hashing.sha256).write(record, exported: now)
             let text = JSONWriter.write(export.bundle)

@@ -33,10 +33,9 @@ struct FHIRPushFailure: Error, CustomStringConvertible {
     var permanent: Bool
 }
 
-/// One signed note to the EHR: the DocumentReference by conditional update on its identifier (so an
-/// amended note replaces the signed one, and a retry changes nothing), then its Provenance by
-/// conditional create on its target and time. Both carry the AI Device contained; people and Encounters
-/// are referred to by identifier.
+/// One signed note to the EHR as one transaction (`FHIRBundleWriter.Push`): the AI Device, the
+/// DocumentReference by conditional update on its identifier, and the Provenance of this state of the
+/// note under its own id. Sent again, it changes nothing.
 struct FHIRPusher: Sendable {
     let settings: FHIRPushSettings
 
@@ -46,18 +45,11 @@ struct FHIRPusher: Sendable {
         guard let push = writer.push(record, attendee: PersonID(attendee), exported: record.drafted) else {
             throw FHIRPushFailure(description: "no note for \(attendee) in session \(session) to push", permanent: true)
         }
-        let search = "identifier=" + Self.encode(push.identifierSystem + "|" + push.identifierValue)
-        let document = try await self.send(
-            "PUT", "DocumentReference?" + search, body: push.document, what: "the DocumentReference")
-        guard let location = Self.location(document, type: "DocumentReference") else {
+        let response = try await self.send("POST", "", body: push.transaction, what: "the transaction")
+        guard let location = Self.location(response, entryType: "DocumentReference") else {
             throw FHIRPushFailure(
-                description: "the EHR stored the DocumentReference but named no Location or id", permanent: false)
-        }
-        if let provenance = push.provenance(target: location) {
-            let recorded = provenance["recorded"]?.string ?? ""
-            _ = try await self.send(
-                "POST", "Provenance", body: provenance, what: "the Provenance",
-                headers: [("If-None-Exist", "target=\(Self.encode(location))&recorded=\(Self.encode(recorded))")])
+                description: "the EHR answered the transaction without the DocumentReference's location",
+                permanent: false)
         }
         try await store.recordFHIRPush(job: job, session: session, attendee: attendee, location: location, as: user)
         return location
@@ -72,7 +64,8 @@ struct FHIRPusher: Sendable {
         do {
             response = try await self.settings.transport.send(
                 HTTPExchange.Request(
-                    method: method, url: self.settings.baseURL + "/" + path, headers: all,
+                    method: method, url: path.isEmpty ? self.settings.baseURL : self.settings.baseURL + "/" + path,
+                    headers: all,
                     body: Array(JSONWriter.write(body, pretty: false).utf8), timeout: self.settings.timeout))
         } catch is TransportTimeout {
             throw FHIRPushFailure(description: "the EHR did not answer \(what) in time", permanent: false)
@@ -89,15 +82,18 @@ struct FHIRPusher: Sendable {
         return response
     }
 
-    /// `DocumentReference/123` from the Location header (`…/DocumentReference/123/_history/1`), else from
-    /// the returned resource's id.
-    static func location(_ response: HTTPExchange.Response, type: String) -> String? {
-        if let header = response.headers["location"] ?? response.headers["content-location"] {
-            let parts = header.split(separator: "/").map(String.init)
-            if let index = parts.lastIndex(of: type), index + 1 < parts.count { return "\(type)/\(parts[index + 1])" }
-        }
-        if let node = try? JSONParser.parse(response.body, file: "response"), let id = node["id"]?.string {
-            return "\(type)/\(id)"
+    /// Where the EHR filed the resource of `entryType`: `DocumentReference/123/_history/2`, from the
+    /// transaction-response entry whose location names that type.
+    static func location(_ response: HTTPExchange.Response, entryType: String) -> String? {
+        guard let node = try? JSONParser.parse(response.body, file: "response"),
+            node["resourceType"]?.string == "Bundle"
+        else { return nil }
+        for entry in node["entry"]?.array ?? [] {
+            guard let location = entry["response"]?["location"]?.string else { continue }
+            let parts = location.split(separator: "/").map(String.init)
+            if let index = parts.lastIndex(of: entryType), index + 1 < parts.count {
+                return parts[index...].joined(separator: "/")
+            }
         }
         return nil
     }

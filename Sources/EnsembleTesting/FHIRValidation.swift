@@ -48,18 +48,10 @@ public enum FHIRValidation {
         return verdicts
     }
 
-    /// The validator's verdict on one resource as sent to a FHIR server (`validate-fhir --resource`):
-    /// empty when valid, else its error lines; nil when the validator is not installed.
-    public static func validateResource(_ json: String) throws -> [String]? {
-        guard let python = Self.python else { return nil }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-fhir-\(UUID()).json").path
-        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let (_, output) = Self.run(python, [Fixtures.repositoryRoot + "/scripts/validate-fhir", "--resource", path])
-        let lines = output.split(whereSeparator: \.isNewline).map(String.init)
-        if lines.contains(path + ": OK") { return [] }
-        let errors = lines.filter { $0.hasPrefix(path + ":") }.map { String($0.dropFirst(path.count + 2)) }
-        return errors.isEmpty ? ["no verdict from the validator: \(output.suffix(400))"] : errors
+    /// The validator's verdict on one Bundle: empty when valid, else its error lines; nil when the
+    /// validator is not installed.
+    public static func validateBundle(_ json: String) throws -> [String]? {
+        try Self.validate([("bundle", json)])?["bundle"]
     }
 
     static func run(_ executable: String, _ arguments: [String]) -> (Int32, String) {

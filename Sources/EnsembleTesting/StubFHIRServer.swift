@@ -1,10 +1,11 @@
 import Foundation
 import Synchronization
 
-/// A loopback FHIR R4 server for testing pushes: it validates every resource it receives with the
-/// third-party validator (`FHIRValidation.validateResource`) and answers as a FHIR server does:
-/// - 201 with a Location for a new resource, 200 for a conditional update of one it has;
-/// - 400 with an OperationOutcome for a resource that does not validate;
+/// A loopback FHIR R4 server for testing pushes. It takes transaction Bundles at its base, validates each
+/// with the third-party validator (`FHIRValidation.validateBundle`), and answers as a FHIR server does:
+/// - 200 with a transaction-response Bundle: `201 Created` and a location for each new resource, `200 OK`
+///   for a conditional update of one it has or a conditional create that found one;
+/// - 400 with an OperationOutcome for a Bundle that does not validate;
 /// - 503 with an OperationOutcome for the first `unavailableFirst` requests.
 public final class StubFHIRServer: Sendable {
     public struct Received: Sendable {
@@ -73,9 +74,12 @@ public final class StubFHIRServer: Sendable {
         guard request.headers["content-type"]?.hasPrefix("application/fhir+json") == true else {
             return reply(415, Self.outcome("not-supported", "send application/fhir+json"))
         }
+        guard request.method == "POST", request.path == "/fhir" || request.path == "/fhir/" else {
+            return reply(405, Self.outcome("not-supported", "this server takes transaction Bundles at its base"))
+        }
         let verdict: [String]?
         do {
-            verdict = try FHIRValidation.validateResource(request.body)
+            verdict = try FHIRValidation.validateBundle(request.body)
         } catch {
             return reply(500, Self.outcome("exception", "the validator could not run"))
         }
@@ -84,12 +88,21 @@ public final class StubFHIRServer: Sendable {
         }
         let errors = verdict ?? []
         guard errors.isEmpty else { return reply(400, Self.outcome("invalid", errors.joined(separator: "; "))) }
-        let path = request.path.hasPrefix("/fhir/") ? String(request.path.dropFirst(6)) : request.path
-        let type = String(path.prefix { $0 != "?" && $0 != "/" })
-        if request.method == "PUT", path.contains("?identifier=") {
-            let key = String(path.drop { $0 != "?" })
+        guard let bundle = try? JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any],
+            bundle["type"] as? String == "transaction", let entries = bundle["entry"] as? [[String: Any]]
+        else { return reply(400, Self.outcome("structure", "expected a transaction Bundle")) }
+        // Each entry as a FHIR server would apply it: a conditional create finds or makes, a conditional or
+        // id-named update makes or replaces.
+        var responses: [String] = []
+        for entry in entries {
+            let request = entry["request"] as? [String: Any] ?? [:]
+            let method = request["method"] as? String ?? ""
+            let url = request["url"] as? String ?? ""
+            let type = String(url.prefix { $0 != "?" && $0 != "/" })
+            let key = method == "POST" ? type + "?" + (request["ifNoneExist"] as? String ?? UUID().uuidString) : url
             let (id, version, created) = self.state.withLock { state -> (Int, Int, Bool) in
                 if let existing = state.documents[key] {
+                    if method == "POST" { return (existing.id, existing.version, false) }
                     state.documents[key] = (existing.id, existing.version + 1)
                     return (existing.id, existing.version + 1, false)
                 }
@@ -98,15 +111,13 @@ public final class StubFHIRServer: Sendable {
                 state.documents[key] = (id, 1)
                 return (id, 1, true)
             }
-            return reply(created ? 201 : 200, "{}", [("Location", "\(self.baseURL)/\(type)/\(id)/_history/\(version)")])
+            let status = created ? "201 Created" : "200 OK"
+            responses.append(
+                "{\"response\":{\"status\":\"\(status)\",\"location\":\"\(type)/\(id)/_history/\(version)\"}}")
         }
-        if request.method == "POST" {
-            let id = self.state.withLock { state -> Int in
-                defer { state.nextID += 1 }
-                return state.nextID
-            }
-            return reply(201, "{}", [("Location", "\(self.baseURL)/\(type)/\(id)/_history/1")])
-        }
-        return reply(405, Self.outcome("not-supported", "method not allowed"))
+        return reply(
+            200,
+            "{\"resourceType\":\"Bundle\",\"type\":\"transaction-response\",\"entry\":[\(responses.joined(separator: ","))]}"
+        )
     }
 }

@@ -44,7 +44,7 @@ struct FHIRCommandTests {
         let export = await self.run(
             [
                 "fhir", "export", Fixtures.scenariosDirectory + "/couples-session", "--created",
-                "2026-05-20T12:00:00-05:00",
+                "2026-05-20T12:00:00-05:00", "--with-transcript",
             ], as: nil)
         #expect(export.status == 0, "\(export.error)")
         let bundle = try JSONParser.parse(export.out, file: "stdout")
@@ -82,7 +82,8 @@ struct FHIRCommandTests {
         #expect(refused.status == 3 && refused.error.contains("export session records as FHIR"))
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("fhir-\(UUID()).json").path
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let export = await self.run(["fhir", "export", "--session", session, "--output", output], as: "hcole")
+        let export = await self.run(
+            ["fhir", "export", "--session", session, "--output", output, "--with-transcript"], as: "hcole")
         #expect(export.status == 0, "\(export.error)")
         let attributes = try FileManager.default.attributesOfItem(atPath: output)
         #expect((attributes[.posixPermissions] as? Int) == 0o600, "the Bundle is readable by its owner only")

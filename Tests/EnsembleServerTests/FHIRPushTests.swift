@@ -60,44 +60,65 @@ struct FHIRPushTests {
             _ = await desk.server.pool.runNext()
             #expect(try await desk.store.jobRecord(first!)?.state == .succeeded)
 
+            // One transaction: the Device (created unless it exists), the DocumentReference (a conditional
+            // update on its identifier), the Provenance (under an id of its own).
             let accepted = ehr.received.filter { $0.status < 300 }
-            #expect(accepted.map(\.method) == ["PUT", "POST"])
-            let document = try #require(accepted.first)
-            #expect(document.path.hasPrefix("/fhir/DocumentReference?identifier=urn%3Aensemble%3Asession-id%7C"))
-            #expect(document.status == 201 && document.headers["authorization"] == "Bearer ehr-token-123")
-            let body = try JSONParser.parse(document.body, file: "put")
-            #expect(body["docStatus"]?.string == "final")
-            #expect(body["subject"]?["identifier"]?["value"]?.string == ServerDesk.patient)
-            #expect(body["authenticator"]?["identifier"]?["system"]?.string == "http://hl7.org/fhir/sid/us-npi")
-            #expect(body["contained"]?.array?.first?["resourceType"]?.string == "Device")
-            let provenance = try JSONParser.parse(accepted[1].body, file: "post")
-            #expect(provenance["target"]?.array?.first?["reference"]?.string == "DocumentReference/1")
-            #expect(accepted[1].headers["if-none-exist"]?.hasPrefix("target=DocumentReference%2F1&recorded=") == true)
-            let agents = provenance["agent"]?.array ?? []
-            #expect(agents.contains { $0["who"]?["reference"]?.string == "#ai" })
-            #expect(agents.contains { $0["type"]?["coding"]?.array?.first?["code"]?.string == "attester" })
+            #expect(accepted.map(\.method) == ["POST"] && accepted.first?.path == "/fhir")
+            let posted = try #require(accepted.first)
+            #expect(posted.headers["authorization"] == "Bearer ehr-token-123")
+            let transaction = try JSONParser.parse(posted.body, file: "transaction")
+            #expect(transaction["type"]?.string == "transaction")
+            let entries = transaction["entry"]?.array ?? []
+            #expect(
+                entries.map { $0["resource"]?["resourceType"]?.string ?? "" } == [
+                    "Device", "DocumentReference", "Provenance",
+                ])
+            #expect(
+                entries[0]["request"]?["ifNoneExist"]?.string?.hasPrefix("identifier=urn:ensemble:device|ensemble/")
+                    == true)
+            #expect(
+                entries[1]["request"]?["url"]?.string
+                    == "DocumentReference?identifier=urn:ensemble:session-id|\(ServerDesk.session)/\(ServerDesk.patient)/note"
+            )
+            let document = try #require(entries[1]["resource"])
+            #expect(document["docStatus"]?.string == "final")
+            #expect(
+                document["subject"]?["reference"]?.string
+                    == "Patient?identifier=urn:ensemble:client-id|\(ServerDesk.patient)")
+            #expect(
+                document["authenticator"]?["reference"]?.string?.hasPrefix(
+                    "Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|") == true)
+            #expect(document["author"]?.array?.first?["reference"]?.string == entries[0]["fullUrl"]?.string)
+            let provenance = try #require(entries[2]["resource"])
+            #expect(entries[2]["request"]?["url"]?.string == "Provenance/" + (provenance["id"]?.string ?? "?"))
+            #expect(provenance["target"]?.array?.first?["reference"]?.string == entries[1]["fullUrl"]?.string)
+            let types = (provenance["agent"]?.array ?? []).compactMap {
+                $0["type"]?["coding"]?.array?.first?["code"]?.string
+            }
+            #expect(types == ["author", "verifier", "attester"])
+            let stored = try await desk.store.exportAudit(as: "admin").joined(separator: "\n")
+            #expect(stored.contains("DocumentReference/2/_history/1"), "the location the EHR gave is audited")
 
             // The EHR's verdict means something: a DocumentReference without its required status is refused.
-            var invalid = try JSONParser.parse(document.body, file: "put")
-            if case .object(let members) = invalid.value {
-                invalid.value = .object(members.filter { $0.key != "status" })
-            }
+            let broken = posted.body.replacingOccurrences(of: "\"status\":\"current\",", with: "")
             let refused = try await push.transport.send(
                 .init(
-                    method: "PUT", url: ehr.baseURL + "/DocumentReference?identifier=x%7Cy",
+                    method: "POST", url: ehr.baseURL,
                     headers: [("Content-Type", "application/fhir+json"), ("Authorization", "Bearer ehr-token-123")],
-                    body: Array(JSONWriter.write(invalid).utf8), timeout: .seconds(30)))
+                    body: Array(broken.utf8), timeout: .seconds(30)))
             if FHIRValidation.python != nil {
                 #expect(refused.status == 400 && String(decoding: refused.body, as: UTF8.self).contains("status"))
             }
 
-            // An addendum: the same DocumentReference, updated to amended.
+            // An addendum: the same DocumentReference updated to amended, and a new Provenance.
             let addendum = try await call(.post, Self.note + "/addenda", "hcole", "{\"text\": \"Called Friday.\"}")
             #expect(addendum.status == .created)
             _ = await desk.server.pool.runNext()
-            let update = try #require(ehr.received.last { $0.method == "PUT" })
-            #expect(update.status == 200 && update.path == document.path)
-            #expect(try JSONParser.parse(update.body, file: "put")["docStatus"]?.string == "amended")
+            let second = try JSONParser.parse(try #require(ehr.received.last { $0.status == 200 }).body, file: "second")
+            let secondEntries = second["entry"]?.array ?? []
+            #expect(secondEntries[1]["resource"]?["docStatus"]?.string == "amended")
+            #expect(secondEntries[1]["request"]?["url"] == entries[1]["request"]?["url"])
+            #expect(secondEntries[2]["resource"]?["id"] != provenance["id"], "a new Provenance for the amendment")
             // Nothing new to push: no third job.
             await desk.server.queuePushes()
             #expect(await desk.server.pool.runNext() == nil)

@@ -158,6 +158,12 @@ struct FHIRExportTests {
         for person in view.resources("RelatedPerson") {
             #expect(view.target(person["patient"]) == view.patient(patient.id))
         }
+        // The family note belongs to no one member: no subject, and not the patient's Encounter.
+        let familyNote = try #require(
+            view.resources("DocumentReference").first { $0["type"]?["text"]?.string == "Group note" })
+        #expect(familyNote["subject"] == nil && familyNote["context"]?["encounter"] == nil)
+        let labels = view.codes(familyNote["meta"]?["security"])
+        #expect(labels.contains("R"))
         // The claim is the identified patient's, on the session Encounter, with the coverage's payer.
         let claim = try #require(view.resources("Claim").first)
         #expect(view.target(claim["patient"]) == view.patient(patient.id))
@@ -170,6 +176,78 @@ struct FHIRExportTests {
             view.resources("RiskAssessment").first { view.target($0["subject"]) == view.patient(patient.id) })
         #expect(risk["prediction"]?.array?.first?["outcome"]?["text"]?.string == "selfHarm")
         #expect(view.type(of: risk["basis"]?.array?.first) == "DocumentReference")
+    }
+
+    /// A family member the EHR sent no chart context for is a RelatedPerson of their identified patient
+    /// only: no Patient, no Encounter, no document or risk assessment of their own (R4 has no place for
+    /// one), and the export says what it left out.
+    @Test func familyMembersWithoutACharts_areRelatedPersonsOnly() async throws {
+        let scenario = try Fixtures.scenario("multi-family-group")
+        let record = try await Self.record(scenario)
+        let export = try Self.writer().write(record, exported: Self.exported)
+        let view = BundleView(export.bundle)
+        let withoutChart = scenario.session.attendees.filter {
+            $0.role == .familyMember && $0.coverage == nil && $0.diagnoses.isEmpty && $0.treatmentPlan == nil
+                && $0.measures.isEmpty
+        }
+        #expect(!withoutChart.isEmpty)
+        for attendee in withoutChart {
+            #expect(view.patient(attendee.id) == nil, "\(attendee.id)")
+            let person = try #require(
+                view.resources("RelatedPerson").first {
+                    $0["identifier"]?.array?.first?["value"]?.string == attendee.id.rawValue
+                })
+            let family = try #require(attendee.relatedTo)
+            #expect(view.target(person["patient"]) == view.patient(family))
+            if attendee.present {
+                #expect(export.omitted.contains { $0.contains("the note of \(attendee.id)") })
+            }
+        }
+        // Everyone present without a chart takes part in the session Encounter.
+        let sessionEncounter = try #require(view.resources("Encounter").first { $0["partOf"] == nil })
+        let related = (sessionEncounter["participant"]?.array ?? []).filter {
+            view.type(of: $0["individual"]) == "RelatedPerson"
+        }
+        #expect(related.count == withoutChart.filter(\.present).count)
+    }
+
+    /// A trainee's signature waiting for the co-signature is not yet a signature: no authenticator, and
+    /// no human in the Provenance. Once co-signed, the trainee attests and both verify.
+    @Test func signatures_countOnceTheNoteIsSigned() async throws {
+        let scenario = try Fixtures.scenario("couples-session")
+        var record = try await Self.record(scenario)
+        let trainee = FHIRSigner(clinician: nil, userID: "tlee", name: "Terry Lee", at: "2026-05-19T18:00:00-05:00")
+        let supervisor = FHIRSigner(clinician: nil, userID: "sup", name: "Sam Upton", at: "2026-05-20T09:00:00-05:00")
+        record.notes[0].status = .preliminary
+        record.notes[0].signer = trainee
+        var view = BundleView(try Self.writer().write(record, exported: Self.exported).bundle)
+        var note = try #require(
+            view.resources("DocumentReference").first {
+                $0["docStatus"]?.string == "preliminary" && $0["type"]?["text"] == nil
+            })
+        #expect(note["authenticator"] == nil)
+        #expect(
+            view.resources("Practitioner").count == scenario.session.clinicians.count,
+            "no Practitioner for the trainee yet")
+
+        record.notes[0].status = .final
+        record.notes[0].cosigner = supervisor
+        view = BundleView(try Self.writer().write(record, exported: Self.exported).bundle)
+        note = try #require(
+            view.resources("DocumentReference").first {
+                $0["docStatus"]?.string == "final" && $0["type"]?["text"] == nil
+            })
+        let traineePractitioner = try #require(
+            view.resources("Practitioner").first { $0["name"]?.array?.first?["text"]?.string == "Terry Lee" })
+        let traineeURL = try #require(view.fullUrl(of: traineePractitioner))
+        #expect(view.target(note["authenticator"]) == traineeURL)
+        let provenance = try #require(
+            view.resources("Provenance").first { view.target($0["target"]?.array?.first) == view.fullUrl(of: note) })
+        let agents = (provenance["agent"]?.array ?? []).map {
+            ($0["type"]?["coding"]?.array?.first?["code"]?.string ?? "", view.target($0["who"]) ?? "")
+        }
+        #expect(agents.map(\.0) == ["author", "verifier", "attester", "verifier"])
+        #expect(provenance["recorded"]?.string == "2026-05-20T09:00:00-05:00", "the latest event: the co-signature")
     }
 
     @Test func part2Records_carryTheirLabels_andTheConsentForPayment() async throws {
@@ -486,7 +564,48 @@ struct FHIRImportTests {
                 text.replacingOccurrences(of: "http://hl7.org/fhir/sid/icd-10-cm", with: "http://snomed.info/sct")))
         #expect(icd.field?.hasPrefix("Condition/") == true && icd.field?.hasSuffix(".code") == true, "\(icd)")
 
-        for failure in [noStart, wrong, dangling, noTranscript, icd] {
+        // Contradictions: two active AI-drafting Consents that disagree; a family member taking part who
+        // is not on the roster.
+        guard case .object(var root) = bundle.value, let entriesIndex = root.firstIndex(where: { $0.key == "entry" }),
+            case .array(var entries) = root[entriesIndex].node.value
+        else { throw FormatError(.syntax, file: "test", "no entries") }
+        let consentIndex = try #require(
+            entries.firstIndex {
+                $0["resource"]?["resourceType"]?.string == "Consent"
+                    && $0["resource"]?["provision"]?["type"]?.string == "permit"
+            })
+        var copy = JSONWriter.write(entries[consentIndex], pretty: false)
+        copy = copy.replacingOccurrences(of: "\"type\":\"permit\"", with: "\"type\":\"deny\"")
+        copy = copy.replacingOccurrences(
+            of: "urn:uuid:", with: "urn:uuid:0", options: [], range: copy.range(of: "\"fullUrl\":\"urn:uuid:"))
+        copy = copy.replacingOccurrences(
+            of: "\"id\":\"", with: "\"id\":\"x", options: [], range: copy.range(of: "\"id\":\""))
+        var doubled = entries
+        doubled.append(try JSONParser.parse(copy, file: "copy"))
+        root[entriesIndex] = JSONMember("entry", JSONNode(.array(doubled)))
+        let contradicting = try #require(try error(JSONWriter.write(JSONNode(.object(root)))))
+        #expect(
+            contradicting.code == .inconsistent && contradicting.field?.hasPrefix("Consent/x") == true,
+            "\(contradicting)")
+        #expect(contradicting.description.contains("contradicts another active AI-drafting Consent"))
+
+        // The same person twice on the roster.
+        let group = try #require(entries.firstIndex { $0["resource"]?["resourceType"]?.string == "Group" })
+        guard case .object(var groupEntry) = entries[group].value,
+            let resourceIndex = groupEntry.firstIndex(where: { $0.key == "resource" }),
+            case .object(var groupMembers) = groupEntry[resourceIndex].node.value,
+            let memberIndex = groupMembers.firstIndex(where: { $0.key == "member" }),
+            case .array(let members) = groupMembers[memberIndex].node.value, let first = members.first
+        else { throw FormatError(.syntax, file: "test", "no roster") }
+        groupMembers[memberIndex] = JSONMember("member", JSONNode(.array(members + [first])))
+        groupEntry[resourceIndex] = JSONMember("resource", JSONNode(.object(groupMembers)))
+        entries[group] = JSONNode(.object(groupEntry))
+        root[entriesIndex] = JSONMember("entry", JSONNode(.array(entries)))
+        let twice = try #require(try error(JSONWriter.write(JSONNode(.object(root)))))
+        #expect(twice.code == .inconsistent && twice.description.contains("is on the roster twice"), "\(twice)")
+        #expect(twice.field?.hasPrefix("Patient/") == true)
+
+        for failure in [noStart, wrong, dangling, noTranscript, icd, contradicting, twice] {
             let message = failure.description.lowercased()
             #expect(!names.contains { message.contains($0) }, "no names in errors: \(failure)")
         }

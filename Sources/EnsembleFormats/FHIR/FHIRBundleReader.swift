@@ -187,8 +187,14 @@ private struct Reading {
 
     func read() throws(FormatError) -> FHIRBundleReader.Imported {
         let encounters = self.bundle.all("Encounter")
+        // The session's Encounter is part of no other. In a family or couples session a member with a chart
+        // has an Encounter of their own beside it, identified as `SESSION/CLIENT`: not the session's.
         var roots: [JSONField] = []
-        for encounter in encounters where !encounter.has("partOf") { roots.append(encounter) }
+        for encounter in encounters where !encounter.has("partOf") {
+            let identifier = try self.identifier(encounter, system: self.mapping.identifiers.session)
+            if identifier?.contains("/") == true { continue }
+            roots.append(encounter)
+        }
         guard let encounter = roots.first else {
             throw FormatError(
                 .missingField, file: self.bundle.file, field: "Bundle.entry",
@@ -221,6 +227,7 @@ private struct Reading {
         for (field, id) in roster { people[field.path] = id }
         for clinician in clinicians { people[clinician.field.path] = clinician.clinician.id }
 
+        let rosterIDs = Set(attendees.map(\.id) + clinicians.map(\.clinician.id))
         var hints: [SpeakerHint] = []
         for hint in try self.ext(encounter, "speaker-hint") {
             var label: String? = nil
@@ -229,12 +236,19 @@ private struct Reading {
                 switch try part.required("url", expected: "label or person").text() {
                 case "label": label = try part.required("valueString", expected: "the speaker label").text()
                 case "person":
-                    let target = try self.bundle.resolve(
-                        try part.required("valueReference", expected: "a Patient or Practitioner"),
-                        ["Patient", "Practitioner"])
-                    guard let id = people[target.field.path] else {
-                        throw try part.required("valueReference", expected: "").error(
-                            .inconsistent, "names someone who is not on the session's roster")
+                    var id: PersonID? = nil
+                    if let identifier = try part.optional("valueIdentifier") {
+                        let value = PersonID(
+                            try identifier.required("value", expected: "a client or clinician id").text())
+                        if rosterIDs.contains(value) { id = value }
+                    } else {
+                        let target = try self.bundle.resolve(
+                            try part.required("valueReference", expected: "a Patient or Practitioner"),
+                            ["Patient", "Practitioner"])
+                        id = people[target.field.path]
+                    }
+                    guard let id else {
+                        throw part.error(.inconsistent, "names someone who is not on the session's roster")
                     }
                     ids.append(id)
                 default: continue
@@ -401,22 +415,61 @@ private struct Reading {
                 }
             }
         }
+        // Who takes part: the RelatedPersons among the session Encounter's participants.
+        var participating: Set<String> = []
+        for participant in try encounter.optional("participant")?.array() ?? [] {
+            guard let individual = try participant.optional("individual"),
+                let target = try? self.bundle.resolve(individual, ["RelatedPerson"])
+            else { continue }
+            participating.insert(target.field.path)
+        }
         var entries: [(field: JSONField, member: JSONField?, present: Bool)] = []
         if let group {
             let members = try group.required("member", expected: "the roster's members").array()
             for member in members {
                 let entity = try self.bundle.resolve(
                     try member.required("entity", expected: "the member's Patient"), ["Patient"])
-                entries.append((entity.field, member, !(try member.optional("inactive")?.bool() ?? false)))
+                let absent = try self.ext(member, "absent").first.map { (field) throws(FormatError) in
+                    try field.required("valueBoolean", expected: "true or false").bool()
+                }
+                let inactive = try member.optional("inactive")?.bool() ?? false
+                entries.append((entity.field, member, !(absent ?? inactive)))
             }
         } else {
             entries.append((subject.field, nil, true))
-            for participant in try encounter.optional("participant")?.array() ?? [] {
-                guard let individual = try participant.optional("individual"),
-                    let target = try? self.bundle.resolve(individual, ["RelatedPerson"])
-                else { continue }
-                entries.append((target.field, nil, true))
+        }
+        // Family members without a chart of their own are RelatedPersons only: on the roster when they take
+        // part, or (in Ensemble's Bundles) when they carry the roster's extensions.
+        var patientIDs: Set<PersonID> = []
+        for entry in entries {
+            patientIDs.insert(try self.personID(entry.field, system: self.mapping.identifiers.client))
+        }
+        for person in self.bundle.all("RelatedPerson") where try !self.isPolicyholder(person) {
+            let id = try self.personID(person, system: self.mapping.identifiers.client)
+            guard !patientIDs.contains(id) else { continue }
+            let rostered = try !self.ext(person, "attendee-role").isEmpty
+            let present = participating.contains(person.path)
+            guard present || rostered else { continue }
+            let absent = try self.ext(person, "absent").first.map { (field) throws(FormatError) in
+                try field.required("valueBoolean", expected: "true or false").bool()
             }
+            if present && absent == true {
+                throw person.error(.inconsistent, "is marked absent but takes part in the session Encounter")
+            }
+            entries.append((person, person, present))
+        }
+        // Ensemble's Bundles keep the roster's order.
+        var positions: [Int?] = []
+        for entry in entries {
+            positions.append(
+                try entry.member.flatMap { (member) throws(FormatError) in
+                    try self.ext(member, "roster-position").first.map { (field) throws(FormatError) in
+                        try field.required("valueInteger", expected: "a position").int()
+                    }
+                })
+        }
+        if positions.allSatisfy({ $0 != nil }) {
+            entries = zip(entries, positions).sorted { $0.1! < $1.1! }.map(\.0)
         }
         var attendees: [Attendee] = []
         var roster: [(JSONField, PersonID)] = []
@@ -448,21 +501,26 @@ private struct Reading {
         // Coverage names its subscriber by reference: resolve to the roster now that everyone is known.
         for index in attendees.indices {
             attendees[index].coverage = try self.coverage(
-                for: roster[index].0, attendee: attendees[index].id, people: byPatientPath)
+                for: roster[index].0, attendee: attendees[index].id, people: byPatientPath,
+                roster: Set(attendees.map(\.id)))
         }
         return (attendees, roster)
     }
 
     func relatedPerson(for id: PersonID, in people: [JSONField]) throws(FormatError) -> JSONField? {
         for person in people where try self.identifier(person, system: self.mapping.identifiers.client) == id.rawValue {
-            if try person.optional("relationship").map({ (field) throws(FormatError) in
-                try self.codings(field.array().first).contains { $0.code == "POLHOLD" }
-            }) == true {
-                continue
-            }
+            if try self.isPolicyholder(person) { continue }
             return person
         }
         return nil
+    }
+
+    /// A RelatedPerson that is a policyholder (`POLHOLD`), named by a Coverage, not an attendee.
+    func isPolicyholder(_ person: JSONField) throws(FormatError) -> Bool {
+        for relationship in try person.optional("relationship")?.array() ?? [] {
+            if try self.codings(relationship).contains(where: { $0.code == "POLHOLD" }) { return true }
+        }
+        return false
     }
 
     /// Resources of `type` whose `key` refers to this patient.
@@ -509,12 +567,24 @@ private struct Reading {
         }
         let patient = type == "Patient" ? field : nil
         let string: (String) throws(FormatError) -> String? = { (name) throws(FormatError) in
-            guard let patient else { return nil }
-            return try self.ext(patient, name).first.map { (element) throws(FormatError) in
+            try self.ext(field, name).first.map { (element) throws(FormatError) in
                 try element.required("valueString", expected: "text").string()
             }
         }
-        let consent = try patient.flatMap { (patient) throws(FormatError) in try self.consent(patient) }
+        var consent = try patient.flatMap { (patient) throws(FormatError) in try self.consent(patient) }
+        if patient == nil {
+            // Someone without a chart: their consent travels as extensions of their RelatedPerson.
+            let flag = { (name: String) throws(FormatError) -> Bool? in
+                try self.ext(field, name).first.map { (element) throws(FormatError) in
+                    try element.required("valueBoolean", expected: "true or false").bool()
+                }
+            }
+            if let aiDrafting = try flag("consent-ai-drafting") {
+                consent = Consent(
+                    aiDrafting: aiDrafting, part2: try flag("consent-part2") ?? false,
+                    paymentDisclosure: try flag("consent-payment-disclosure"))
+            }
+        }
         return Attendee(
             id: id, name: name, aliases: nicknames,
             role: role ?? (relationship == nil ? .member : relationship == "partner" ? .partner : .familyMember),
@@ -555,11 +625,24 @@ private struct Reading {
             let provision = try consent.optional("provision")
             let permits = try provision?.optional("type")?.text()
             if policies.contains(self.mapping.aiDraftingPolicy) {
-                guard status == "active" || status == "inactive" || status == "rejected" else { continue }
-                aiDrafting = status == "active" && permits == "permit"
+                // Only an active Consent says yes or no; a proposed or withdrawn one says nothing more.
+                guard status == "active" else { continue }
+                let permitted = permits == "permit"
+                if let earlier = aiDrafting, earlier != permitted {
+                    throw consent.error(
+                        .inconsistent, "contradicts another active AI-drafting Consent for the same patient")
+                }
+                aiDrafting = permitted
             } else if policies.contains(self.mapping.part2Policy) {
                 part2 = true
-                if status == "active", let permits { payment = permits == "permit" }
+                if status == "active", let permits {
+                    let permitted = permits == "permit"
+                    if let earlier = payment, earlier != permitted {
+                        throw consent.error(
+                            .inconsistent, "contradicts another active Part 2 Consent for the same patient")
+                    }
+                    payment = permitted
+                }
             }
         }
         guard aiDrafting != nil || part2 else { return nil }
@@ -568,11 +651,22 @@ private struct Reading {
 
     static let relationships = ["self": "self", "spouse": "spouse", "child": "child", "common": "lifePartner"]
 
-    func coverage(for patient: JSONField, attendee: PersonID, people: [String: PersonID]) throws(FormatError)
-        -> Coverage?
-    {
-        let coverages = try self.about(patient, "Coverage", key: "beneficiary")
-        guard let coverage = coverages.first else { return nil }
+    func coverage(
+        for patient: JSONField, attendee: PersonID, people: [String: PersonID], roster: Set<PersonID>
+    ) throws(FormatError) -> Coverage? {
+        var coverages: [(order: Int, field: JSONField)] = []
+        for candidate in try self.about(patient, "Coverage", key: "beneficiary") {
+            let status = try candidate.optional("status")?.text()
+            guard status == nil || status == "active" else { continue }
+            coverages.append((try candidate.optional("order")?.int() ?? 1, candidate))
+        }
+        coverages.sort { $0.order < $1.order }
+        guard let coverage = coverages.first?.field else { return nil }
+        // Ensemble bills one coverage: the first in order. Two that claim the same place cannot be told apart.
+        if coverages.count > 1, coverages[0].order == coverages[1].order {
+            throw coverages[1].field.error(
+                .ambiguous, "is a second active Coverage with the same order for this patient; give each its order")
+        }
         let payor = try coverage.required("payor", expected: "the payer").array()
         guard let first = payor.first else { throw coverage.error(.missingField, "payor is empty; expected the payer") }
         let payer = try self.bundle.resolve(first, ["Organization"]).field
@@ -584,7 +678,8 @@ private struct Reading {
         var subscriber: Subscriber? = nil
         if let holder = try coverage.optional("subscriber") {
             let target = try self.bundle.resolve(holder, ["Patient", "RelatedPerson"])
-            if let id = people[target.field.path] {
+            let listed = try self.identifier(target.field, system: self.mapping.identifiers.client).map(PersonID.init)
+            if let id = people[target.field.path] ?? listed.flatMap({ roster.contains($0) ? $0 : nil }) {
                 if id != attendee { subscriber = Subscriber(clientId: id) }
             } else {
                 subscriber = Subscriber(

@@ -55,29 +55,17 @@ public struct FHIRBundleWriter: Sendable {
 // MARK: - Pushing one note
 
 extension FHIRBundleWriter {
-    /// What a push sends to the EHR for one attendee's note: the DocumentReference, then a Provenance
-    /// targeting it where the EHR filed it. References are ones an EHR can resolve on its own: people and
-    /// Encounters by identifier (`type` and `identifier`), the AI Device contained in each resource.
+    /// What a push sends to the EHR for one attendee's note: one transaction Bundle, so that the note, its
+    /// Provenance and the AI Device succeed or fail together (as the AI Transparency guide recommends).
+    /// - the Device: created unless one with its identifier exists (`ifNoneExist`);
+    /// - the DocumentReference: a conditional update on the note's identifier, so an amended note replaces
+    ///   the signed one and a retry changes nothing;
+    /// - the Provenance of this state of the note, by an id of its own (`PUT Provenance/id`): sent again,
+    ///   it changes nothing.
+    /// People and Encounters are conditional references on their identifiers (`Patient?identifier=…`),
+    /// which the EHR resolves to the records it holds.
     public struct Push: Sendable {
-        public var document: JSONNode
-        /// The note's identifier, for a conditional update (`DocumentReference?identifier=system|value`).
-        public var identifierSystem: String
-        public var identifierValue: String
-        let provenanceTemplate: JSONNode?
-
-        /// The Provenance, targeting the DocumentReference at `target` (`DocumentReference/123`); nil when
-        /// the note has no Provenance (neither AI-drafted nor signed).
-        public func provenance(target: String) -> JSONNode? {
-            guard var provenance = self.provenanceTemplate, case .object(var members) = provenance.value else {
-                return nil
-            }
-            members = members.map { member in
-                member.key == "target"
-                    ? JSONMember("target", .array([.object([("reference", .string(target))])])) : member
-            }
-            provenance.value = .object(members)
-            return provenance
-        }
+        public var transaction: JSONNode
     }
 
     public func push(_ record: FHIRSessionRecord, attendee: PersonID, exported: Timestamp) -> Push? {
@@ -87,22 +75,23 @@ extension FHIRBundleWriter {
         guard let note = builder.entries.first(where: { $0.fullUrl == noteURL }) else { return nil }
         let provenance = builder.entries.first { $0.fullUrl == builder.url("Provenance/" + Builder.note(attendee)) }
         let device = builder.entries.first { $0.type == "Device" }
-        // Each entry's logical reference: its type and its most useful identifier (an NPI when there is one).
-        var logical: [String: JSONNode] = [:]
+        // Each entry's conditional reference: its type and its most useful identifier (an NPI when there is one).
+        var conditional: [String: String] = [:]
         for entry in builder.entries {
             guard ["Patient", "Practitioner", "Encounter", "Organization", "Group"].contains(entry.type),
                 let identifiers = entry.resource["identifier"]?.array, let first = identifiers.first
             else { continue }
-            let npi = identifiers.first { $0["system"]?.string == Builder.npiSystem }
-            logical[entry.fullUrl] = .object([("type", .string(entry.type)), ("identifier", npi ?? first)])
+            let chosen = identifiers.first { $0["system"]?.string == Builder.npiSystem } ?? first
+            guard let system = chosen["system"]?.string, let value = chosen["value"]?.string else { continue }
+            conditional[entry.fullUrl] = "\(entry.type)?identifier=\(system)|\(value)"
         }
+        let kept: Set<String> = Set([noteURL] + (device.map { [$0.fullUrl] } ?? []))
         func rewrite(_ node: JSONNode) -> JSONNode? {
             switch node.value {
             case .object(let members):
                 if let target = node["reference"]?.string {
-                    if target == noteURL { return node }
-                    if let device, target == device.fullUrl { return .object([("reference", .string("#ai"))]) }
-                    return logical[target]
+                    if kept.contains(target) { return node }
+                    return conditional[target].map { .object([("reference", .string($0))]) }
                 }
                 return JSONNode(
                     .object(members.compactMap { member in rewrite(member.node).map { JSONMember(member.key, $0) } }),
@@ -113,23 +102,47 @@ extension FHIRBundleWriter {
             default: return node
             }
         }
-        func standalone(_ resource: JSONNode) -> JSONNode {
+        func without(_ resource: JSONNode, _ keys: Set<String>) -> JSONNode {
             guard case .object(let members) = (rewrite(resource) ?? resource).value else { return resource }
-            var kept = members.filter { $0.key != "id" }
-            if let device, case .object(let deviceMembers) = device.resource.value {
-                let contained: JSONNode = .object(
-                    [("resourceType", .string("Device")), ("id", .string("ai"))]
-                        + deviceMembers.filter { $0.key != "resourceType" && $0.key != "id" }.map { ($0.key, $0.node) })
-                kept.insert(JSONMember("contained", .array([contained])), at: 1)
-            }
-            return JSONNode(.object(kept))
+            return JSONNode(.object(members.filter { !keys.contains($0.key) }))
+        }
+        func request(_ method: String, _ url: String, ifNoneExist: String? = nil) -> JSONNode {
+            .object([("method", .string(method)), ("url", .string(url)), ("ifNoneExist", .string(ifNoneExist))])
+        }
+        var entries: [JSONNode] = []
+        if let device, let identifier = device.resource["identifier"]?.array?.first,
+            let system = identifier["system"]?.string, let value = identifier["value"]?.string
+        {
+            entries.append(
+                .object([
+                    ("fullUrl", .string(device.fullUrl)), ("resource", without(device.resource, ["id"])),
+                    ("request", request("POST", "Device", ifNoneExist: "identifier=\(system)|\(value)")),
+                ]))
         }
         let identifier = note.resource["identifier"]?.array?.first
+        let search = "identifier=\(identifier?["system"]?.string ?? "")|\(identifier?["value"]?.string ?? "")"
+        entries.append(
+            .object([
+                ("fullUrl", .string(noteURL)), ("resource", without(note.resource, ["id"])),
+                ("request", request("PUT", "DocumentReference?" + search)),
+            ]))
+        if let provenance {
+            // One Provenance per state of the note: its id names the note and the time it records.
+            let recorded = provenance.resource["recorded"]?.string ?? ""
+            let id = builder.uuid("Provenance/" + Builder.note(attendee) + "@" + recorded)
+            guard case .object(var members) = without(provenance.resource, ["id"]).value else { return nil }
+            members.insert(JSONMember("id", .string(id)), at: 1)
+            entries.append(
+                .object([
+                    ("fullUrl", .string("urn:uuid:" + id)), ("resource", JSONNode(.object(members))),
+                    ("request", request("PUT", "Provenance/" + id)),
+                ]))
+        }
         return Push(
-            document: standalone(note.resource),
-            identifierSystem: identifier?["system"]?.string ?? self.mapping.identifiers.session,
-            identifierValue: identifier?["value"]?.string ?? "",
-            provenanceTemplate: provenance.map { standalone($0.resource) })
+            transaction: .object([
+                ("resourceType", .string("Bundle")), ("type", .string("transaction")),
+                ("timestamp", .string(exported.description)), ("entry", .array(entries)),
+            ]))
     }
 }
 
@@ -222,27 +235,63 @@ private struct Builder {
     }
 
     func hasOwnEncounter(_ attendee: Attendee) -> Bool {
-        attendee.present && self.encounterKey(attendee.id) != Self.sessionEncounter
+        attendee.present && self.isClient(attendee) && self.encounterKey(attendee.id) != Self.sessionEncounter
     }
+
+    /// Whether the attendee has a chart of their own (a Patient): every group member and identified
+    /// patient, and a family member or partner the EHR sent chart context for (diagnoses, coverage, a
+    /// treatment plan or measures). Anyone else is a RelatedPerson of their identified patient only, and
+    /// their note stays in Ensemble (a RelatedPerson cannot be a document's subject in R4).
+    func isClient(_ attendee: Attendee) -> Bool {
+        if attendee.role == .member || attendee.role == .identifiedPatient { return true }
+        if attendee.coverage != nil || !attendee.diagnoses.isEmpty || attendee.treatmentPlan != nil
+            || !attendee.measures.isEmpty
+        {
+            return true
+        }
+        // A RelatedPerson needs a patient: someone with no identified patient on the roster is a client.
+        return self.familyPatient(attendee) == nil
+    }
+
+    /// The identified patient a family member or partner is related to, when they are on the roster and
+    /// have a chart.
+    func familyPatient(_ attendee: Attendee) -> PersonID? {
+        let family = self.session.family(of: attendee)
+        guard family != attendee.id, let patient = self.session.attendee(family),
+            patient.role == .member || patient.role == .identifiedPatient
+        else { return nil }
+        return family
+    }
+
+    var clients: [Attendee] { self.session.attendees.filter(self.isClient) }
 
     func isPart2(_ id: PersonID) -> Bool { self.session.attendee(id)?.consent?.part2 ?? false }
 
     /// Part 2 labels for resources about this attendee.
-    func security(_ id: PersonID, ai: Bool = false) -> JSONNode? {
+    func security(_ id: PersonID, ai: Bool = false, note: Bool = false) -> JSONNode? {
         var labels: [JSONNode] = []
         if ai { labels.append(self.mapping.aiLabel.json) }
+        if note { labels += self.mapping.noteLabels.map(\.json) }
         if self.isPart2(id) { labels += self.mapping.part2Labels.map(\.json) }
-        return labels.isEmpty ? nil : .object([("security", .array(labels))])
+        return labels.isEmpty ? nil : .object([("security", .array(Self.unique(labels)))])
     }
 
-    /// Session-wide resources carry Part 2 labels when anyone in the session is under Part 2.
-    func sessionSecurity(ai: Bool = false) -> JSONNode? {
+    /// Labels once each (a confidentiality code may come from two settings).
+    static func unique(_ labels: [JSONNode]) -> [JSONNode] {
+        var seen: Set<String> = []
+        return labels.filter { seen.insert(JSONWriter.write($0, pretty: false)).inserted }
+    }
+
+    /// Session-wide resources carry Part 2 labels when anyone in the session is under Part 2; the
+    /// session's documents (the group note, the transcript) also the labels set for them.
+    func sessionSecurity(ai: Bool = false, document: Bool = false) -> JSONNode? {
         var labels: [JSONNode] = []
         if ai { labels.append(self.mapping.aiLabel.json) }
+        if document { labels += self.mapping.sessionDocumentLabels.map(\.json) }
         if self.session.attendees.contains(where: { $0.consent?.part2 ?? false }) {
             labels += self.mapping.part2Labels.map(\.json)
         }
-        return labels.isEmpty ? nil : .object([("security", .array(labels))])
+        return labels.isEmpty ? nil : .object([("security", .array(Self.unique(labels)))])
     }
 
     // MARK: The bundle
@@ -250,13 +299,13 @@ private struct Builder {
     mutating func build() {
         self.addOrganization()
         for clinician in self.session.clinicians { self.addPractitioner(clinician) }
-        for attendee in self.session.attendees { self.addPatient(attendee) }
+        for attendee in self.session.attendees { self.addPerson(attendee) }
         self.addGroup()
         self.addSessionEncounter()
         for attendee in self.session.attendees where self.hasOwnEncounter(attendee) {
             self.addMemberEncounter(attendee)
         }
-        for attendee in self.session.attendees {
+        for attendee in self.clients {
             self.addConditions(attendee)
             self.addCoverage(attendee)
             self.addPlan(attendee)
@@ -265,10 +314,26 @@ private struct Builder {
         }
         self.addDevice()
         if !self.record.transcript.isEmpty { self.addTranscript() }
-        for note in self.record.notes where self.session.attendee(note.attendee) != nil { self.addNote(note) }
+        for note in self.record.notes {
+            guard let attendee = self.session.attendee(note.attendee) else { continue }
+            if self.isClient(attendee) {
+                self.addNote(note)
+            } else {
+                self.omitted.append(
+                    "the note of \(attendee.id): a family member without a chart of their own (a RelatedPerson); "
+                        + "it stays in Ensemble")
+            }
+        }
         if let sections = self.record.groupNote { self.addGroupNote(sections) }
-        for (offset, flag) in self.record.flags.enumerated() where self.session.attendee(flag.attendee) != nil {
-            self.addRisk(flag, offset)
+        for (offset, flag) in self.record.flags.enumerated() {
+            guard let attendee = self.session.attendee(flag.attendee) else { continue }
+            if self.isClient(attendee) {
+                self.addRisk(flag, offset)
+            } else {
+                self.omitted.append(
+                    "a \(flag.category) flag about \(attendee.id), who has no chart of their own; it stays in "
+                        + "Ensemble's risk queue")
+            }
         }
         for claim in self.record.claims where self.session.attendee(claim.attendee) != nil { self.addClaim(claim) }
     }
@@ -395,11 +460,25 @@ private struct Builder {
         }
     }
 
-    mutating func addPatient(_ attendee: Attendee) {
-        let nicknames: [JSONNode] = attendee.aliases.map {
-            .object([("use", .string("nickname")), ("text", .string($0))])
-        }
-        let extensions: [JSONNode] = [
+    /// What session.json says about an attendee that has no element in R4: their place in the roster,
+    /// role, presence, minutes, note format and interactive complexity.
+    func rosterExtensions(_ attendee: Attendee) -> [JSONNode] {
+        let position = self.session.attendees.firstIndex { $0.id == attendee.id } ?? 0
+        return [
+            .object([("url", .string(self.extensionURL("roster-position"))), ("valueInteger", .number(position))]),
+            self.extensionCode("attendee-role", attendee.role.rawValue),
+            attendee.present
+                ? nil : .object([("url", .string(self.extensionURL("absent"))), ("valueBoolean", .bool(true))]),
+            attendee.minutesAttended.map {
+                .object([("url", .string(self.extensionURL("minutes-attended"))), ("valueInteger", .number($0))])
+            },
+            self.extensionCode("note-format", attendee.noteFormat?.rawValue),
+            self.extensionCode("interactive-complexity", attendee.interactiveComplexity?.rawValue),
+        ].compactMap { $0 }
+    }
+
+    func personExtensions(_ attendee: Attendee) -> [JSONNode] {
+        [
             attendee.pronouns.map {
                 .object([("url", .string(self.extensionURL("pronouns"))), ("valueString", .string($0))])
             },
@@ -407,6 +486,18 @@ private struct Builder {
                 .object([("url", .string(self.extensionURL("previous-note-summary"))), ("valueString", .string($0))])
             },
         ].compactMap { $0 }
+    }
+
+    mutating func addPerson(_ attendee: Attendee) {
+        if self.isClient(attendee) { self.addPatient(attendee) }
+        self.addRelatedPerson(attendee)
+    }
+
+    mutating func addPatient(_ attendee: Attendee) {
+        let nicknames: [JSONNode] = attendee.aliases.map {
+            .object([("use", .string("nickname")), ("text", .string($0))])
+        }
+        let extensions = self.personExtensions(attendee)
         self.add(
             "Patient", Self.patient(attendee.id),
             [
@@ -417,21 +508,52 @@ private struct Builder {
                 ("birthDate", attendee.dateOfBirth.map { .string($0.description) }),
                 ("address", Self.address(attendee.address)),
             ])
-        // A family member or partner is also a RelatedPerson of the identified patient: that is how they
-        // take part in the identified patient's Encounter (R4 Encounter participants cannot be Patients).
-        guard attendee.role == .familyMember || attendee.role == .partner else { return }
-        let family = self.session.family(of: attendee)
-        guard family != attendee.id, self.session.attendee(family) != nil else { return }
+    }
+
+    /// A family member or partner as a RelatedPerson of their identified patient: how they take part in
+    /// the session's Encounter (R4 Encounter participants cannot be Patients). One without a chart of
+    /// their own is only this, and carries the roster's extensions.
+    mutating func addRelatedPerson(_ attendee: Attendee) {
+        guard attendee.role == .familyMember || attendee.role == .partner,
+            let family = self.familyPatient(attendee)
+        else { return }
         let relationship: JSONNode? = attendee.relationship.map { .array([.object([("text", .string($0))])]) }
+        let client = self.isClient(attendee)
+        // R4 Consent is a Patient's; the consent of someone without a chart travels with their RelatedPerson.
+        let consent: [JSONNode] =
+            (client ? nil : attendee.consent).map { consent in
+                [
+                    .object([
+                        ("url", .string(self.extensionURL("consent-ai-drafting"))),
+                        ("valueBoolean", .bool(consent.aiDrafting)),
+                    ]),
+                    .object([
+                        ("url", .string(self.extensionURL("consent-part2"))), ("valueBoolean", .bool(consent.part2)),
+                    ]),
+                ]
+                    + (consent.paymentDisclosure.map { disclosure in
+                        [
+                            .object([
+                                ("url", .string(self.extensionURL("consent-payment-disclosure"))),
+                                ("valueBoolean", .bool(disclosure)),
+                            ])
+                        ]
+                    } ?? [])
+            } ?? []
+        let extensions = client ? [] : self.rosterExtensions(attendee) + self.personExtensions(attendee) + consent
+        let nicknames: [JSONNode] =
+            client ? [] : attendee.aliases.map { .object([("use", .string("nickname")), ("text", .string($0))]) }
         self.add(
             "RelatedPerson", Self.related(attendee.id),
             [
-                ("meta", self.security(attendee.id)),
+                ("meta", self.security(attendee.id)), ("extension", extensions.isEmpty ? nil : .array(extensions)),
                 ("identifier", Self.identifier(self.mapping.identifiers.client, attendee.id.rawValue)),
                 ("active", .bool(true)), ("patient", self.reference(Self.patient(family))),
-                ("relationship", relationship), ("name", Self.name(attendee.name)),
+                ("relationship", relationship),
+                ("name", .array((Self.name(attendee.name).array ?? []) + nicknames)),
                 ("gender", Self.gender(attendee.sex)),
                 ("birthDate", attendee.dateOfBirth.map { .string($0.description) }),
+                ("address", client ? nil : Self.address(attendee.address)),
             ])
     }
 
@@ -441,21 +563,15 @@ private struct Builder {
         code.map { .object([("url", .string(self.extensionURL(name))), ("valueCode", .string($0))]) }
     }
 
-    /// The roster, for every kind of session: each attendee's Patient, absent ones inactive, with their
-    /// role in the session, minutes attended, note format and interactive complexity as extensions.
+    /// The roster of clients, for every kind of session: each client's Patient, with their place, role,
+    /// presence, minutes attended, note format and interactive complexity as extensions (absence from one
+    /// session is not `inactive`, which means no longer in the group). Family members without a chart are
+    /// RelatedPersons, with the same extensions: R4 Groups cannot hold them.
     mutating func addGroup() {
-        let members: [JSONNode] = self.session.attendees.map { attendee in
-            let extensions: [JSONNode] = [
-                self.extensionCode("attendee-role", attendee.role.rawValue),
-                attendee.minutesAttended.map {
-                    .object([("url", .string(self.extensionURL("minutes-attended"))), ("valueInteger", .number($0))])
-                },
-                self.extensionCode("note-format", attendee.noteFormat?.rawValue),
-                self.extensionCode("interactive-complexity", attendee.interactiveComplexity?.rawValue),
-            ].compactMap { $0 }
-            return .object([
-                ("extension", .array(extensions)), ("entity", self.reference(Self.patient(attendee.id))),
-                ("inactive", .bool(!attendee.present)),
+        let members: [JSONNode] = self.clients.map { attendee in
+            .object([
+                ("extension", .array(self.rosterExtensions(attendee))),
+                ("entity", self.reference(Self.patient(attendee.id))), ("inactive", .bool(false)),
             ])
         }
         self.add(
@@ -506,11 +622,15 @@ private struct Builder {
                 ? .object([("url", .string(self.extensionURL("crisis"))), ("valueBoolean", .bool(true))]) : nil,
         ]
         for hint in self.session.speakerHints {
-            let people: [JSONNode] = hint.people.compactMap { person in
-                let key =
+            // People by identifier, not by reference: the session Encounter may be one patient's.
+            let people: [JSONNode] = hint.people.map { person in
+                let system =
                     self.session.clinician(person) != nil
-                    ? Self.practitioner(person) : self.session.attendee(person) != nil ? Self.patient(person) : nil
-                return key.map { .object([("url", .string("person")), ("valueReference", self.reference($0))]) }
+                    ? self.mapping.identifiers.clinician : self.mapping.identifiers.client
+                return .object([
+                    ("url", .string("person")),
+                    ("valueIdentifier", .object([("system", .string(system)), ("value", .string(person.rawValue))])),
+                ])
             }
             extensions.append(
                 .object([
@@ -557,7 +677,7 @@ private struct Builder {
 
     mutating func addSessionEncounter() {
         var participants = self.clinicianParticipants()
-        if !self.isGroupSession {
+        do {
             for attendee in self.session.attendees
             where attendee.present
                 && self.entries.contains(where: { $0.fullUrl == self.url(Self.related(attendee.id)) })
@@ -617,7 +737,9 @@ private struct Builder {
                 ("period", self.period(self.session.start, end)), ("length", self.minutes(minutes)),
                 ("diagnosis", self.diagnoses(attendee)),
                 ("serviceProvider", self.session.practice == nil ? nil : self.reference(Self.organization)),
-                ("partOf", self.reference(Self.sessionEncounter)),
+                // Under the group's session Encounter. In a family or couples session the session Encounter is
+                // the identified patient's, so a member's own stands beside it (its identifier links them).
+                ("partOf", self.isGroupSession ? self.reference(Self.sessionEncounter) : nil),
             ])
     }
 
@@ -668,7 +790,7 @@ private struct Builder {
     }
 
     static let relationshipCodes = [
-        "self": "self", "spouse": "spouse", "child": "child", "lifePartner": "common", "other": "other",
+        "self": "self", "spouse": "spouse", "child": "child", "other": "other",
     ]
 
     mutating func addCoverage(_ attendee: Attendee) {
@@ -703,14 +825,23 @@ private struct Builder {
         var subscriber: JSONNode? = nil
         if relationship == "self" {
             subscriber = self.reference(Self.patient(attendee.id))
-        } else if let holder = coverage.subscriber?.clientId, self.session.attendee(holder) != nil {
-            subscriber = self.reference(Self.patient(holder))
-        } else if let holder = coverage.subscriber, let name = holder.name {
+        } else if let given = coverage.subscriber,
+            case let holder = given.clientId.flatMap(self.session.attendee).map({ person in
+                Subscriber(
+                    clientId: person.id, name: given.name ?? person.name,
+                    dateOfBirth: given.dateOfBirth ?? person.dateOfBirth, sex: given.sex ?? person.sex,
+                    address: given.address ?? person.address)
+            }) ?? given, let name = holder.name
+        {
+            // The policyholder as a RelatedPerson of this patient, never as another attendee's Patient: the
+            // coverage stays in this patient's chart. A policyholder on the roster keeps their client id.
             let key = "RelatedPerson/subscriber:\(attendee.id.rawValue)"
             self.add(
                 "RelatedPerson", key,
                 [
-                    ("meta", self.security(attendee.id)), ("active", .bool(true)),
+                    ("meta", self.security(attendee.id)),
+                    ("identifier", Self.identifier(self.mapping.identifiers.client, holder.clientId?.rawValue)),
+                    ("active", .bool(true)),
                     ("patient", self.reference(Self.patient(attendee.id))),
                     (
                         "relationship",
@@ -1039,15 +1170,38 @@ private struct Builder {
             versions.append(
                 .object([("type", .object([("text", .string("language model"))])), ("value", .string(model))]))
         }
+        // One Device per engine and configuration, so that everything one configuration (or one model)
+        // drafted can be found by its identifier.
+        let manifest = self.record.agents.map { "\($0.agent) \($0.version) \($0.sha256)" }.joined(separator: "\n")
+        let digest = self.digest(Array(((self.record.model ?? "deterministic") + "\n" + manifest).utf8))
+        let hex = digest.prefix(8).map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+        }.joined()
+        let kind = self.record.model == nil ? "deterministic" : "language-model"
         self.add(
             "Device", Self.device,
             [
+                (
+                    "identifier",
+                    Self.identifier(self.mapping.identifiers.device, "ensemble/\(kind)/\(hex)")
+                ),
                 ("manufacturer", .string("Ensemble")),
                 (
                     "deviceName",
                     .array([.object([("name", .string("Ensemble")), ("type", .string("manufacturer-name"))])])
                 ),
-                ("type", .object([("text", .string("AI clinical documentation assistant"))])),
+                (
+                    "type",
+                    .object([
+                        ("coding", .array([self.mapping.aiDeviceType.json])),
+                        (
+                            "text",
+                            .string(
+                                "AI clinical documentation assistant (\(self.record.model ?? "deterministic engine"))")
+                        ),
+                    ])
+                ),
                 ("version", versions.isEmpty ? nil : .array(versions)),
             ])
     }
@@ -1068,7 +1222,7 @@ private struct Builder {
         self.add(
             "DocumentReference", Self.transcript,
             [
-                ("meta", self.sessionSecurity()),
+                ("meta", self.sessionSecurity(document: true)),
                 ("status", .string("current")), ("docStatus", .string("final")),
                 (
                     "type",
@@ -1085,8 +1239,24 @@ private struct Builder {
                             self.attachment(file.contentType, file.bytes, title: file.fileName)
                         })
                 ),
-                ("context", .object([("encounter", .array([self.reference(Self.sessionEncounter)]))])),
+                ("context", self.sessionDocumentContext(related: false)),
             ])
+    }
+
+    /// A session document's context: the group's session Encounter; in a family or couples session, none
+    /// (the session Encounter is the identified patient's, and the document is not theirs alone).
+    func sessionDocumentContext(related: Bool) -> JSONNode? {
+        guard self.isGroupSession else {
+            return .object([("period", self.period(self.session.start, self.session.end))])
+        }
+        let members: [JSONNode] =
+            related
+            ? self.session.attendees.filter(self.hasOwnEncounter).map { self.reference(Self.encounter($0.id)) } : []
+        return .object([
+            ("encounter", .array([self.reference(Self.sessionEncounter)])),
+            ("period", self.period(self.session.start, self.session.end)),
+            ("related", members.isEmpty ? nil : .array(members)),
+        ])
     }
 
     static func text(_ sections: [NoteSection], addenda: [(author: FHIRSigner, text: String)] = []) -> String {
@@ -1112,10 +1282,15 @@ private struct Builder {
         let id = note.attendee
         var authors: [JSONNode] = []
         if note.aiGenerated { authors.append(self.reference(Self.device)) }
-        let signerKey = note.signer.map { self.signerKey($0) }
-        let cosignerKey = note.cosigner.map { self.signerKey($0) }
+        // A signature counts once the note is signed: a trainee's, waiting for the co-signature, does not yet.
+        let signed = note.status != .preliminary
+        let signerKey = signed ? note.signer.map { self.signerKey($0) } : nil
+        let cosignerKey = signed ? note.cosigner.map { self.signerKey($0) } : nil
         if let signerKey { authors.append(self.reference(signerKey)) }
-        let date = note.signer?.at ?? self.record.drafted.description
+        let date = (signed ? note.signer?.at : nil) ?? self.record.drafted.description
+        // The Provenance records the latest event: the last addendum, the co-signature, or the signature.
+        let latest = [note.signer?.at, note.cosigner?.at].compactMap { $0 } + note.addenda.map(\.author.at)
+        let recorded = signed ? latest.max() : nil
         let state =
             switch note.status {
             case .preliminary: "draft for clinician review, not signed"
@@ -1125,7 +1300,7 @@ private struct Builder {
         self.add(
             "DocumentReference", Self.note(id),
             [
-                ("meta", self.security(id, ai: note.aiGenerated)),
+                ("meta", self.security(id, ai: note.aiGenerated, note: true)),
                 (
                     "identifier",
                     Self.identifier(
@@ -1140,8 +1315,10 @@ private struct Builder {
                 ("description", .string("\(note.format.rawValue) progress note, version \(note.version): \(state)")),
                 (
                     "securityLabel",
-                    self.isPart2(id)
-                        ? .array(self.mapping.part2Labels.map { .object([("coding", .array([$0.json]))]) }) : nil
+                    .array(
+                        (self.mapping.noteLabels + (self.isPart2(id) ? self.mapping.part2Labels : [])).map {
+                            .object([("coding", .array([$0.json]))])
+                        })
                 ),
                 (
                     "content",
@@ -1164,7 +1341,7 @@ private struct Builder {
             ])
         self.addProvenance(
             for: Self.note(id), attendee: id, ai: note.aiGenerated, signer: signerKey, cosigner: cosignerKey,
-            signedAt: note.signer?.at, amended: note.status == .amended)
+            signedAt: recorded, amended: note.status == .amended)
     }
 
     static func participantType(_ code: String) -> JSONNode {
@@ -1192,17 +1369,18 @@ private struct Builder {
                     ("type", Self.participantType("author")),
                     (
                         "role",
-                        .array([
-                            .object([
-                                ("coding", .array([self.mapping.aiAgentRole.json])),
-                                ("text", .string("Artificial Intelligence")),
+                        self.mapping.aiAgentRole.map { role in
+                            .array([
+                                .object([("coding", .array([role.json])), ("text", .string("Artificial Intelligence"))])
                             ])
-                        ])
+                        }
                     ),
                     ("who", self.reference(Self.device)),
                 ]))
         }
         if let signer {
+            // The clinician reviewed the AI's draft (the human in the loop) and signed it.
+            agents.append(.object([("type", Self.participantType("verifier")), ("who", self.reference(signer))]))
             agents.append(.object([("type", Self.participantType("attester")), ("who", self.reference(signer))]))
         }
         if let cosigner {
@@ -1229,13 +1407,10 @@ private struct Builder {
 
     mutating func addGroupNote(_ sections: [NoteSection]) {
         let ai = self.record.groupNoteAIGenerated
-        let related: [JSONNode] = self.session.attendees.filter(self.hasOwnEncounter).map {
-            self.reference(Self.encounter($0.id))
-        }
         self.add(
             "DocumentReference", Self.groupNote,
             [
-                ("meta", self.sessionSecurity(ai: ai)),
+                ("meta", self.sessionSecurity(ai: ai, document: true)),
                 (
                     "identifier",
                     Self.identifier(self.mapping.identifiers.session, "\(self.session.id.rawValue)/group-note")
@@ -1261,12 +1436,7 @@ private struct Builder {
                     ])
                 ),
                 (
-                    "context",
-                    .object([
-                        ("encounter", .array([self.reference(Self.sessionEncounter)])),
-                        ("period", self.period(self.session.start, self.session.end)),
-                        ("related", related.isEmpty ? nil : .array(related)),
-                    ])
+                    "context", self.sessionDocumentContext(related: true)
                 ),
             ])
         self.addProvenance(
@@ -1363,6 +1533,14 @@ private struct Builder {
 
     mutating func addClaim(_ claim: FHIRClaimRecord) {
         let id = claim.attendee
+        // As for the 837P: a Part 2 patient whose consent denies disclosure for payment has no claim to send.
+        // (Without a recorded answer the claim goes, labelled Part 2, with billing's warning to confirm one.)
+        if self.isPart2(id), self.session.attendee(id)?.consent?.paymentDisclosure == false {
+            self.omitted.append(
+                "claim \(claim.id): the patient's records are under 42 CFR Part 2 and their consent denies "
+                    + "disclosing them for payment")
+            return
+        }
         guard self.entries.contains(where: { $0.fullUrl == self.url(Self.coverage(id)) }) else {
             self.omitted.append(
                 "claim \(claim.id): no coverage on the chart, so no FHIR Claim (Claim.insurance is required)")
@@ -1424,7 +1602,18 @@ private struct Builder {
         let items: [JSONNode] = claim.lines.enumerated().map { offset, line in
             let modifiers: [JSONNode] = line.modifiers.map { modifier in
                 .object([
-                    ("coding", .array([FHIRCoding(system: "http://www.ama-assn.org/go/cpt", code: modifier).json]))
+                    (
+                        "coding",
+                        .array([
+                            FHIRCoding(
+                                // CPT modifiers are two digits (95, 59); HCPCS Level II ones are letters (HQ, GT).
+                                system: modifier.allSatisfy(\.isNumber)
+                                    ? "http://www.ama-assn.org/go/cpt"
+                                    : "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+                                code: modifier
+                            ).json
+                        ])
+                    )
                 ])
             }
             let pointers: [JSONNode] = line.diagnosisPointers.map { .number($0) }

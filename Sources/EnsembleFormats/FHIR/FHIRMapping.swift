@@ -21,7 +21,7 @@ public struct FHIRCoding: Sendable, Hashable {
 /// document types, identifier systems, participant types, security labels, measure codes.
 public struct FHIRMapping: Sendable {
     public struct IdentifierSystems: Sendable {
-        public var client, clinician, session, claim, payer, member, goal, plan: String
+        public var client, clinician, session, claim, payer, member, goal, plan, device: String
     }
 
     public var version: String
@@ -34,8 +34,15 @@ public struct FHIRMapping: Sendable {
     public var clinicianParticipantType: [ClinicianRole: FHIRCoding]
     public var familyParticipantType: FHIRCoding
     public var aiLabel: FHIRCoding
-    public var aiAgentRole: FHIRCoding
+    /// The AI agent's role in a Provenance, when one is set.
+    public var aiAgentRole: FHIRCoding?
+    /// The AI Device's type (the AI Transparency guide's `Artificial-Intelligence`).
+    public var aiDeviceType: FHIRCoding
     public var part2Labels: [FHIRCoding]
+    /// Labels on every attendee's note (a confidentiality code such as `R`, a sensitivity such as `PSY`).
+    public var noteLabels: [FHIRCoding]
+    /// Labels on the session's documents: the group or family note and the transcript.
+    public var sessionDocumentLabels: [FHIRCoding]
     public var part2Policy: String
     public var aiDraftingPolicy: String
     /// By instrument name as the session names it (`PHQ-9`, `GAD-7`, `PHQ-9 item 9`).
@@ -91,7 +98,7 @@ public struct FHIRMapping: Sendable {
             identifiers: IdentifierSystems(
                 client: try system("client"), clinician: try system("clinician"), session: try system("session"),
                 claim: try system("claim"), payer: try system("payer"), member: try system("member"),
-                goal: try system("goal"), plan: try system("plan")),
+                goal: try system("goal"), plan: try system("plan"), device: try system("device")),
             noteType: try coding(try root.required("noteType", expected: "the note's LOINC document type")),
             groupNoteType: try coding(try root.required("groupNoteType", expected: "the group note's document type")),
             transcriptType: try coding(try root.required("transcriptType", expected: "the transcript's document type")),
@@ -100,10 +107,17 @@ public struct FHIRMapping: Sendable {
             familyParticipantType: try coding(
                 try root.required("familyParticipantType", expected: "the participant type of family members")),
             aiLabel: try coding(try root.required("aiLabel", expected: "the AI security label (AIAST)")),
-            aiAgentRole: try coding(try root.required("aiAgentRole", expected: "the AI agent's Provenance role")),
+            aiAgentRole: try root.optional("aiAgentRole").map { (field) throws(FormatError) in try coding(field) },
+            aiDeviceType: try coding(try root.required("aiDeviceType", expected: "the AI Device's type")),
             part2Labels: try root.required("part2Labels", expected: "the Part 2 security labels").array().map {
                 (field) throws(FormatError) in try coding(field)
             },
+            noteLabels: try root.required("noteLabels", expected: "the labels on every note").array().map {
+                (field) throws(FormatError) in try coding(field)
+            },
+            sessionDocumentLabels: try root.required(
+                "sessionDocumentLabels", expected: "the labels on the group note and the transcript"
+            ).array().map { (field) throws(FormatError) in try coding(field) },
             part2Policy: try uri(try root.required("part2Policy", expected: "the Part 2 policy URI")),
             aiDraftingPolicy: try uri(try root.required("aiDraftingPolicy", expected: "the AI-drafting policy URI")),
             measures: measures,
