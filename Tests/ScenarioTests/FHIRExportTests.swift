@@ -494,6 +494,7 @@ struct FHIRImportTests {
         #expect(session.attendees.map(\.present) == [true, true, false])
         #expect(session.attendees[0].diagnoses == ["F33.1"] && session.attendees[0].consent?.aiDrafting == true)
         #expect(session.attendees[1].consent?.aiDrafting == false, "a deny provision is no consent")
+        #expect(session.attendees[1].consent?.part2 == true, "records the EHR labelled 42CFRPart2 are Part 2")
         #expect(session.attendees[2].consent == nil, "no Consent resource: nothing consented")
         #expect(
             session.attendees[0].coverage?.memberId == "XKW99120" && session.attendees[0].coverage?.payerId == "60054")

@@ -645,6 +645,10 @@ private struct Reading {
                 }
             }
         }
+        // Records the EHR labelled Part 2 are Part 2, whatever Consents came with them.
+        for label in try patient.optional("meta")?.optional("security")?.array() ?? [] {
+            if let code = try label.optional("code")?.text(), code == "42CFRPart2" { part2 = true }
+        }
         guard aiDrafting != nil || part2 else { return nil }
         return Consent(aiDrafting: aiDrafting ?? false, part2: part2, paymentDisclosure: payment)
     }
@@ -760,7 +764,15 @@ private struct Reading {
                         node: JSONNode(.string(String(try field.text().prefix(10))), line: field.node.line),
                         path: field.path, file: field.file))
             }
-            let value = try observation.optional("valueQuantity")?.required("value", expected: "the score").number()
+            var value = try observation.optional("valueQuantity")?.required("value", expected: "the score").number()
+            if value == nil, let answer = try observation.optional("valueCodeableConcept") {
+                let codes = try self.codings(answer).map(\.code)
+                guard let index = self.mapping.item9Answers.firstIndex(where: { codes.contains($0.code) }) else {
+                    throw answer.error(
+                        .invalidValue, "is an answer Agents/fhir/mapping.json does not know (item9Answers)")
+                }
+                value = Double(index)
+            }
             if instrument.hasSuffix(" item 9") {
                 guard let value else { continue }
                 items.append((String(instrument.dropLast(7)), date, Int(value)))

@@ -1038,8 +1038,19 @@ private struct Builder {
                 let itemCode: JSONNode = .object([
                     ("coding", self.mapping.measures[itemName].map { .array([$0.json]) }), ("text", .string(itemName)),
                 ])
-                self.add(
-                    "Observation", key + ":item9", observation(key + ":item9", code: itemCode, value: Double(item9)))
+                var members = observation(key + ":item9", code: itemCode, value: Double(item9))
+                // An item's answer is a coded choice (LOINC's answer list), not a quantity, when one is set.
+                if self.mapping.item9Answers.indices.contains(item9) {
+                    let answer = self.mapping.item9Answers[item9]
+                    members = members.map { member in
+                        member.0 == "valueQuantity"
+                            ? (
+                                "valueCodeableConcept",
+                                .object([("coding", .array([answer.json])), ("text", .string(answer.display))])
+                            ) : member
+                    }
+                }
+                self.add("Observation", key + ":item9", members)
             }
         }
     }

@@ -47,6 +47,8 @@ public struct FHIRMapping: Sendable {
     public var aiDraftingPolicy: String
     /// By instrument name as the session names it (`PHQ-9`, `GAD-7`, `PHQ-9 item 9`).
     public var measures: [String: FHIRCoding]
+    /// PHQ-9 item 9's answers, 0 to 3, as codings (LOINC's answer list); empty sends the number.
+    public var item9Answers: [FHIRCoding]
     public var riskCategorySystem: String
     /// The code system of the session's kind in `Encounter.type` (group, family, couples …).
     public var sessionKindSystem: String
@@ -121,6 +123,9 @@ public struct FHIRMapping: Sendable {
             part2Policy: try uri(try root.required("part2Policy", expected: "the Part 2 policy URI")),
             aiDraftingPolicy: try uri(try root.required("aiDraftingPolicy", expected: "the AI-drafting policy URI")),
             measures: measures,
+            item9Answers: try root.optional("item9Answers")?.array().map { (field) throws(FormatError) in
+                try coding(field)
+            } ?? [],
             riskCategorySystem: try uri(try root.required("riskCategorySystem", expected: "a URI")),
             sessionKindSystem: try uri(try root.required("sessionKindSystem", expected: "a URI")),
             extensionBase: try uri(try root.required("extensionBase", expected: "a URI"))
