@@ -51,8 +51,18 @@ struct ServeCommand: AsyncParsableCommand {
         name: .customLong("fhir-token-env"),
         help: "The environment variable holding the FHIR server's bearer token (never the token itself).")
     var fhirTokenEnv: String?
+    @Option(name: .customLong("log-format"), help: "text, or json for one JSON object a line.")
+    var logFormat: LogFormatOption = .text
+    @Option(
+        name: .customLong("metrics-token-env"),
+        help: "The environment variable holding a bearer token GET /metrics must carry (default: no token).")
+    var metricsTokenEnv: String?
     @OptionGroup var store: StoreOptions
     @OptionGroup var modelOptions: ModelOptions
+
+    enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
 
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0 to 65535") }
@@ -113,6 +123,13 @@ struct ServeCommand: AsyncParsableCommand {
         let agents = try AgentsDirectory.load(explicit: self.agents)
         // One drafting service, with the configured engine, for every job and relabel.
         let drafting = DraftingService(agents: agents, engine: try self.modelOptions.engine(agents))
+        var metricsToken: String? = nil
+        if let variable = self.metricsTokenEnv {
+            guard let value = ProcessInfo.processInfo.environment[variable], value.utf8.count >= 16 else {
+                throw ValidationError("--metrics-token-env: set \(variable) to a token of at least 16 characters")
+            }
+            metricsToken = value
+        }
         let mapping = try AgentsDirectory.fhirMapping(explicit: self.agents).mapping
         var push: FHIRPushSettings? = nil
         if let base = self.fhirBaseURL {
@@ -133,7 +150,8 @@ struct ServeCommand: AsyncParsableCommand {
             workers: self.workers, maxAttempts: self.maxAttempts, retryDelay: .seconds(self.retryDelay),
             shutdownGrace: .seconds(self.shutdownGrace), maxWebhookBytes: self.maxWebhookBytes, publicURL: publicURL,
             sessionIdleTimeout: .seconds(self.sessionIdle * 60), sessionLifetime: .seconds(self.sessionLifetime * 3600),
-            fhirMapping: mapping, fhirPush: push)
+            fhirMapping: mapping, fhirPush: push, logFormat: self.logFormat == .json ? .json : .text,
+            metricsToken: metricsToken)
         let host = self.host
         let path = self.store.path
         try await EnsembleServer(store: store, settings: settings).run { port in

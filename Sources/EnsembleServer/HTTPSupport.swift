@@ -41,33 +41,68 @@ extension HeaderName {
 /// message that names ids and fields only. Pages get HTML errors (and a sign-in redirect), the API JSON.
 struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    let metrics: ServerMetrics
+    let requestLog: Bool
 
     @concurrent func handle(
         _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
     )
         async throws -> Response
     {
+        let started = ContinuousClock.now
         var response: Response
+        var failure: String? = nil
         do {
             response = try await next(request, context)
         } catch {
             let (status, message) = Self.classify(error)
+            failure = Self.kind(error)
             // The log names the method, the status and the error's kind; never paths, bodies, names or text.
             if status.code >= 500 {
-                let kind = (error as? StoreError).map { "StoreError.\($0.code.rawValue)" } ?? "\(type(of: error))"
-                self.logger.error("\(request.method) request failed: \(status.code) (\(kind))")
+                self.logger.error("\(request.method) request failed: \(status.code) (\(failure ?? ""))")
             }
             response =
                 Self.isPage(request)
                 ? Pages.error(status, message, request: request) : Self.json(status, message, path: request.uri.path)
         }
         Self.secure(&response.headers)
+        // Metrics and the access log name the route's template, never the path's ids.
+        let route = ServerMetrics.route(request.uri.path)
+        let duration = ContinuousClock.now - started
+        self.metrics.request(
+            route: route, method: request.method.rawValue, status: response.status.code, duration: duration)
+        if self.requestLog {
+            var metadata: Logger.Metadata = [
+                "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(response.status.code)",
+                "duration_ms": "\(ServerMetrics.nanoseconds(duration) / 1_000_000)",
+            ]
+            // A job id only when it is one (`job-` and hex): a path's text never reaches the log.
+            if route.hasPrefix("/jobs/{id}"), let id = request.uri.path.split(separator: "/").dropFirst().first,
+                id.hasPrefix("job-"), id.count <= 40, id.dropFirst(4).allSatisfy(\.isHexDigit)
+            {
+                metadata["job"] = "\(id)"
+            }
+            if let failure { metadata["error"] = "\(failure)" }
+            self.logger.info("request", metadata: metadata)
+        }
         return response
+    }
+
+    /// An error's kind for logs: `StoreError.forbidden`, `FormatError.missingField`, `APIError.404` …
+    static func kind(_ error: any Error) -> String {
+        switch error {
+        case let error as StoreError: "StoreError.\(error.code.rawValue)"
+        case let error as FormatError: "FormatError.\(error.code.rawValue)"
+        case let error as APIError: "APIError.\(error.status.code)"
+        default: "\(type(of: error))"
+        }
     }
 
     static func isPage(_ request: Request) -> Bool {
         let path = request.uri.path
-        return !(path.hasPrefix("/api/") || path.hasPrefix("/jobs") || path.hasPrefix("/webhooks/"))
+        return
+            !(path.hasPrefix("/api/") || path.hasPrefix("/jobs") || path.hasPrefix("/webhooks/")
+            || ["/healthz", "/readyz", "/metrics"].contains(path))
     }
 
     static func classify(_ error: any Error) -> (HTTPResponse.Status, String) {

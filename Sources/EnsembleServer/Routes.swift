@@ -2,47 +2,62 @@ import EnsembleCore
 import EnsembleFormats
 import EnsembleService
 import EnsembleStore
+import EnsembleSystem
 import Foundation
 import Hummingbird
 
 extension EnsembleServer {
     // MARK: - Webhook and jobs
 
+    /// For load balancers and Prometheus: `/healthz` (the process answers), `/readyz` (the database
+    /// answers and its schema is this Ensemble's) and `/metrics` (Prometheus' text format).
+    func addOperationsRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ -> Response in
+            JSONResponse.make(.object([("status", .string("ok"))]))
+        }
+        router.get("/readyz") { _, _ -> Response in
+            let readiness = await self.store.readiness()
+            var members: [(String, JSONNode?)] = [
+                ("status", .string(readiness.ready ? "ready" : "unavailable")),
+                ("database", .string(readiness.reachable ? "reachable" : "unreachable")),
+                ("schemaVersion", .number(readiness.schemaVersion)),
+                ("expectedSchemaVersion", .number(readiness.expectedSchemaVersion)),
+            ]
+            if readiness.reachable && !readiness.ready {
+                members.append(("reason", .string("the database's schema is not this Ensemble's")))
+            }
+            return JSONResponse.make(.object(members), status: readiness.ready ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { request, _ -> Response in
+            if let token = self.settings.metricsToken {
+                let sent = request.headers[.authorization] ?? ""
+                guard Hashing.constantTimeEqual(sent, "Bearer " + token) else {
+                    throw APIError(.unauthorized, "/metrics needs Authorization: Bearer with the metrics token")
+                }
+            }
+            let text = await self.metrics.render(store: self.store)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+
     func addWebhookRoutes(to router: Router<BasicRequestContext>) {
         router.post("/webhooks/session-completed") { request, _ -> Response in
-            let body = try await request.bytes(upTo: self.settings.maxWebhookBytes)
-            let source: WebhookSource
-            switch self.verifier.verify(
-                source: request.headers[.ensembleSource], timestamp: request.headers[.ensembleTimestamp],
-                signature: request.headers[.ensembleSignature], body: body, now: self.clock())
-            {
-            case .success(let verified): source = verified
-            case .failure(let refusal): throw APIError(.unauthorized, refusal.message)
+            do {
+                let response = try await self.deliver(request)
+                self.metrics.webhook(response.status == .accepted ? "accepted" : "duplicate")
+                return response
+            } catch {
+                let outcome =
+                    switch error {
+                    case let error as APIError where error.status == .unauthorized: "unauthorized"
+                    case is FormatError, is APIError: "invalid"
+                    default: "error"
+                    }
+                self.metrics.webhook(outcome)
+                throw error
             }
-            let event: WebhookPayload
-            var payload = String(decoding: body, as: UTF8.self)
-            if request.headers[.contentType]?.lowercased().hasPrefix("application/fhir+json") == true {
-                guard let mapping = self.settings.fhirMapping else {
-                    throw APIError(
-                        .unsupportedMediaType, "this server reads no FHIR Bundles (Agents/fhir/mapping.json)")
-                }
-                (event, payload) = try WebhookPayload.fromFHIR(body, mapping: mapping)
-            } else {
-                event = try WebhookPayload.parse(body)
-            }
-            let enqueued = try await self.store.enqueueJob(
-                source: source.name, eventID: event.eventID, session: event.session.id.rawValue,
-                clinicians: event.session.clinicians.map(\.id.rawValue), payload: payload,
-                maxAttempts: self.settings.maxAttempts, as: source.user)
-            if !enqueued.duplicate { self.events.publish(enqueued.job.id, .state(enqueued.job)) }
-            var response = JSONResponse.make(
-                .object([
-                    ("jobId", .string(enqueued.job.id)), ("duplicate", .bool(enqueued.duplicate)),
-                    ("state", .string(enqueued.job.state.rawValue)), ("status", .string("/jobs/\(enqueued.job.id)")),
-                    ("events", .string("/jobs/\(enqueued.job.id)/events")),
-                ]), status: enqueued.duplicate ? .ok : .accepted)
-            response.headers[.location] = "/jobs/\(enqueued.job.id)"
-            return response
         }
 
         router.get("/jobs/{id}") { request, context -> Response in
@@ -65,6 +80,43 @@ extension EnsembleServer {
                     try await writer.finish(nil)
                 })
         }
+    }
+
+    /// One delivery: verified, read (Ensemble's JSON or a FHIR Bundle) and queued once per event id.
+    func deliver(_ request: Request) async throws -> Response {
+        let body = try await request.bytes(upTo: self.settings.maxWebhookBytes)
+        let source: WebhookSource
+        switch self.verifier.verify(
+            source: request.headers[.ensembleSource], timestamp: request.headers[.ensembleTimestamp],
+            signature: request.headers[.ensembleSignature], body: body, now: self.clock())
+        {
+        case .success(let verified): source = verified
+        case .failure(let refusal): throw APIError(.unauthorized, refusal.message)
+        }
+        let event: WebhookPayload
+        var payload = String(decoding: body, as: UTF8.self)
+        if request.headers[.contentType]?.lowercased().hasPrefix("application/fhir+json") == true {
+            guard let mapping = self.settings.fhirMapping else {
+                throw APIError(
+                    .unsupportedMediaType, "this server reads no FHIR Bundles (Agents/fhir/mapping.json)")
+            }
+            (event, payload) = try WebhookPayload.fromFHIR(body, mapping: mapping)
+        } else {
+            event = try WebhookPayload.parse(body)
+        }
+        let enqueued = try await self.store.enqueueJob(
+            source: source.name, eventID: event.eventID, session: event.session.id.rawValue,
+            clinicians: event.session.clinicians.map(\.id.rawValue), payload: payload,
+            maxAttempts: self.settings.maxAttempts, as: source.user)
+        if !enqueued.duplicate { self.events.publish(enqueued.job.id, .state(enqueued.job)) }
+        var response = JSONResponse.make(
+            .object([
+                ("jobId", .string(enqueued.job.id)), ("duplicate", .bool(enqueued.duplicate)),
+                ("state", .string(enqueued.job.state.rawValue)), ("status", .string("/jobs/\(enqueued.job.id)")),
+                ("events", .string("/jobs/\(enqueued.job.id)/events")),
+            ]), status: enqueued.duplicate ? .ok : .accepted)
+        response.headers[.location] = "/jobs/\(enqueued.job.id)"
+        return response
     }
 
     /// A job's reader: a bearer token, or a signed-in browser's cookie (these routes only read, and the

@@ -41,6 +41,12 @@ public struct ServerSettings: Sendable {
     public var fhirMapping: FHIRMapping?
     /// Where signed notes are pushed as FHIR; nil pushes nothing.
     public var fhirPush: FHIRPushSettings?
+    /// Text for a terminal, or one JSON object a line for a log collector.
+    public var logFormat: LogFormat
+    /// A line per request (method, route, status, duration) and per job attempt.
+    public var requestLog: Bool
+    /// When set, `GET /metrics` needs `Authorization: Bearer` with this token.
+    public var metricsToken: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, sources: [WebhookSource], drafting: DraftingService,
@@ -49,8 +55,12 @@ public struct ServerSettings: Sendable {
         maxWebhookBytes: Int = 8 << 20, maxRequestBytes: Int = 256 << 10, webhookTolerance: Double = 300,
         publicURL: URL? = nil, sessionIdleTimeout: Duration = .seconds(30 * 60),
         sessionLifetime: Duration = .seconds(12 * 3600), fhirMapping: FHIRMapping? = nil,
-        fhirPush: FHIRPushSettings? = nil
+        fhirPush: FHIRPushSettings? = nil, logFormat: LogFormat = .text, requestLog: Bool = true,
+        metricsToken: String? = nil
     ) {
+        self.logFormat = logFormat
+        self.requestLog = requestLog
+        self.metricsToken = metricsToken
         self.fhirMapping = fhirMapping ?? fhirPush?.mapping
         self.fhirPush = fhirPush
         self.host = host
@@ -86,6 +96,7 @@ public struct EnsembleServer: Sendable {
     let csrfKey: [UInt8]
     let clock: @Sendable () -> Date
     let logger: Logger
+    let metrics = ServerMetrics()
 
     public init(store: Store, settings: ServerSettings, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.init(store: store, settings: settings, clock: clock, runner: nil)
@@ -97,12 +108,14 @@ public struct EnsembleServer: Sendable {
         self.clock = clock
         self.verifier = WebhookVerifier(sources: settings.sources, tolerance: settings.webhookTolerance)
         self.csrfKey = Array(Hashing.randomHex(bytes: 32).utf8)
-        var logger = Logger(label: "ensemble.server")
+        var logger =
+            settings.logFormat == .json
+            ? Logger(label: "ensemble.server") { JSONLogHandler(label: $0) } : Logger(label: "ensemble.server")
         logger.logLevel = .info
         self.logger = logger
         let events = self.events
         self.pool = WorkerPool(
-            store: store, events: events,
+            store: store, events: events, metrics: self.metrics, logger: settings.requestLog ? logger : nil,
             settings: WorkerPool.Settings(
                 workers: settings.workers, pollInterval: settings.pollInterval, retryDelay: settings.retryDelay,
                 shutdownGrace: settings.shutdownGrace),
@@ -155,7 +168,10 @@ public struct EnsembleServer: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: ServerMiddleware(logger: self.logger))
+        router.add(
+            middleware: ServerMiddleware(
+                logger: self.logger, metrics: self.metrics, requestLog: self.settings.requestLog))
+        self.addOperationsRoutes(to: router)
         self.addWebhookRoutes(to: router)
         self.addAPIRoutes(to: router)
         self.addPageRoutes(to: router)

@@ -3,6 +3,7 @@ import EnsembleFormats
 import EnsembleIO
 import EnsembleStore
 import Foundation
+import Logging
 import ServiceLifecycle
 import Synchronization
 
@@ -25,6 +26,8 @@ final class WorkerPool: Service, Sendable {
 
     private let store: Store
     private let events: JobEvents
+    private let metrics: ServerMetrics?
+    private let logger: Logger?
     private let settings: Settings
     private let runner: JobRunner
     /// Looks for new work that is not in the queue yet (signed notes to push), when idle, at most every
@@ -36,11 +39,13 @@ final class WorkerPool: Service, Sendable {
     private let running = Mutex<[String: Task<Int?, any Error>]>([:])
 
     init(
-        store: Store, events: JobEvents, settings: Settings, runner: @escaping JobRunner,
-        sweep: (@Sendable () async -> Void)? = nil
+        store: Store, events: JobEvents, metrics: ServerMetrics? = nil, logger: Logger? = nil, settings: Settings,
+        runner: @escaping JobRunner, sweep: (@Sendable () async -> Void)? = nil
     ) {
         self.store = store
         self.events = events
+        self.metrics = metrics
+        self.logger = logger
         self.settings = settings
         self.runner = runner
         self.sweep = sweep
@@ -103,8 +108,11 @@ final class WorkerPool: Service, Sendable {
         self.events.publish(job.id, .state(job))
         let events = self.events
         let id = job.id
+        let started = ContinuousClock.now
+        let timings = AgentTimings(metrics: self.metrics)
         let task = Task { [runner = self.runner] in
             try await runner(job, payload) { event in
+                timings.record(event)
                 if let line = JobEvent.progress(event) { events.publish(id, line) }
             }
         }
@@ -117,16 +125,43 @@ final class WorkerPool: Service, Sendable {
                 task.cancel()
             }
             try await self.store.completeJob(id, run: run)
+            self.finished(job, outcome: "succeeded", started: started, error: nil)
         } catch  where error is CancellationError || task.isCancelled {
             // Stopped by shutdown, whatever the agents threw on the way out: back in the queue, uncounted.
             _ = try? await self.store.requeueRunningJobs(ids: [id], refund: true)
+            self.finished(job, outcome: "interrupted", started: started, error: nil)
         } catch {
             let (message, permanent) = Self.describe(error)
             let delay = self.settings.retryDelay * (1 << min(max(job.attempts - 1, 0), 10))
-            _ = try? await self.store.failJob(
+            let state = try? await self.store.failJob(
                 id, error: message, retryAfter: Double(delay.components.seconds), permanent: permanent)
+            self.finished(
+                job, outcome: state == .queued ? "retried" : "failed", started: started, error: Self.code(error))
         }
         if let latest = try? await self.store.jobRecord(id) { self.events.publish(id, .state(latest)) }
+    }
+
+    /// One attempt's end, in the metrics and the log: ids, kinds, outcomes and durations only.
+    private func finished(_ job: Job, outcome: String, started: ContinuousClock.Instant, error: String?) {
+        let duration = ContinuousClock.now - started
+        let kind = job.source == Store.fhirPushSource ? Store.fhirPushSource : "drafting"
+        self.metrics?.job(kind: kind, outcome: outcome, duration: duration)
+        var metadata: Logger.Metadata = [
+            "job": "\(job.id)", "kind": "\(kind)", "outcome": "\(outcome)", "attempt": "\(job.attempts)",
+            "duration_ms": "\(ServerMetrics.nanoseconds(duration) / 1_000_000)",
+        ]
+        if let error { metadata["error"] = "\(error)" }
+        self.logger?.info("job", metadata: metadata)
+    }
+
+    /// An error's kind for the log (`FormatError.missingField`, `StoreError.forbidden` …), never its text.
+    static func code(_ error: any Error) -> String {
+        switch error {
+        case let error as FormatError: "FormatError.\(error.code.rawValue)"
+        case let error as StoreError: "StoreError.\(error.code.rawValue)"
+        case is FHIRPushFailure: "FHIRPushFailure"
+        default: "\(type(of: error))"
+        }
     }
 
     /// An error as the job records it: input and store errors name files, fields and ids; anything else
@@ -138,6 +173,28 @@ final class WorkerPool: Service, Sendable {
         case let error as AgentError: ("drafting failed: \(error)", false)
         case let error as FHIRPushFailure: ("FHIR push failed: \(error)", error.permanent)
         default: ("drafting failed (\(type(of: error)))", false)
+        }
+    }
+}
+
+/// Times each agent of a drafting job from its start and finish events, into the metrics.
+final class AgentTimings: Sendable {
+    private let metrics: ServerMetrics?
+    private let started = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    init(metrics: ServerMetrics?) { self.metrics = metrics }
+
+    func record(_ event: SupervisorEvent) {
+        guard let metrics = self.metrics else { return }
+        switch event {
+        case .agentStarted(let agent, let attendee):
+            self.started.withLock { $0["\(agent.rawValue)/\(attendee?.rawValue ?? "")"] = .now }
+        case .agentFinished(let agent, let attendee):
+            let start = self.started.withLock {
+                $0.removeValue(forKey: "\(agent.rawValue)/\(attendee?.rawValue ?? "")")
+            }
+            if let start { metrics.agent(agent.rawValue, duration: .now - start) }
+        default: break
         }
     }
 }

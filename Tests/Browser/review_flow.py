@@ -86,7 +86,8 @@ def main():
     env = dict(os.environ, EHR_WEBHOOK_SECRET=SECRET)
     log = open(os.path.join(OUTPUT, "server.log"), "w+")
     server = subprocess.Popen(
-        [BINARY, "serve", "--db", db, "--port", "0", "--source", "name=ehr,user=intake,secret-env=EHR_WEBHOOK_SECRET"],
+        [BINARY, "serve", "--db", db, "--port", "0", "--source", "name=ehr,user=intake,secret-env=EHR_WEBHOOK_SECRET",
+         "--log-format", "json"],
         stdout=log, stderr=subprocess.STDOUT, env=env)
     driver = None
     try:
@@ -122,6 +123,14 @@ def main():
                 fail(f"job did not succeed: {status} {state}")
             time.sleep(0.2)
         step(f"job {job} succeeded as run {state['run']}")
+
+        # What a load balancer and Prometheus see.
+        for path, expected in [("/healthz", '"ok"'), ("/readyz", '"ready"'), ("/metrics", 'ensemble_jobs{kind="drafting",state="succeeded"} 1')]:
+            with urllib.request.urlopen(base + path, timeout=10) as answer:
+                body = answer.read().decode()
+                if answer.status != 200 or expected not in body:
+                    fail(f"{path} answered {answer.status} without {expected}")
+        step("/healthz, /readyz and /metrics answer")
 
         options = Options()
         options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
@@ -249,6 +258,17 @@ def main():
         text = log.read()
         if code != 0 or "[ensemble] stopped" not in text:
             fail(f"the server exited {code} on SIGTERM; see server.log")
+        # --log-format json: every log line is one JSON object; requests carry routes, never ids or names.
+        entries = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+        requests = [entry for entry in entries if entry.get("message") == "request"]
+        if not any(entry.get("route") == "/webhooks/session-completed" and entry.get("status") == 202 for entry in requests):
+            fail("the JSON log has no line for the accepted webhook delivery")
+        if not any(entry.get("message") == "job" and entry.get("outcome") == "succeeded" for entry in entries):
+            fail("the JSON log has no line for the job that succeeded")
+        for entry in entries:
+            flat = json.dumps(entry)
+            if "S-2026" in flat or "Sofia" in flat or "CL-30" in flat:
+                fail(f"a log line names the session or a person: {flat[:120]}")
         shutil.rmtree(work, ignore_errors=True)
     step("passed; the server stopped cleanly on SIGTERM")
 

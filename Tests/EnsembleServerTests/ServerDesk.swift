@@ -35,7 +35,8 @@ final class ServerDesk: Sendable {
 
     init(
         maxWebhookBytes: Int = 8 << 20, maxRequestBytes: Int = 64 << 10, maxAttempts: Int = 3,
-        runner: JobRunner? = nil, engine: DraftingEngine = .deterministic, fhirPush: FHIRPushSettings? = nil
+        runner: JobRunner? = nil, engine: DraftingEngine = .deterministic, fhirPush: FHIRPushSettings? = nil,
+        metricsToken: String? = nil
     ) async throws {
         self.path =
             FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-server-\(UUID().uuidString).db")
@@ -67,8 +68,9 @@ final class ServerDesk: Sendable {
             maxAttempts: maxAttempts, retryDelay: .zero,
             shutdownGrace: .milliseconds(100), pollInterval: .milliseconds(20), maxWebhookBytes: maxWebhookBytes,
             maxRequestBytes: maxRequestBytes,
-            fhirMapping: try AgentsDirectory.fhirMapping(explicit: Fixtures.agentsDirectory).mapping, fhirPush: fhirPush
-        )
+            fhirMapping: try AgentsDirectory.fhirMapping(explicit: Fixtures.agentsDirectory).mapping,
+            fhirPush: fhirPush,
+            requestLog: false, metricsToken: metricsToken)
         let clock = self.clock
         self.server = EnsembleServer(
             store: self.store, settings: settings, clock: { clock.now },

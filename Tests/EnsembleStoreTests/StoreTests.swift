@@ -93,6 +93,17 @@ func expectRefusal(_ code: StoreError.Code, containing text: String? = nil, _ bo
 
 @Suite("Store: drafting runs, review, signing and the audit trail")
 struct StoreTests {
+    /// Readiness for a load balancer: the database answers, at this Ensemble's schema; another instance
+    /// that migrated it further makes this one not ready.
+    @Test func readiness_followsTheSchemaVersion() async throws {
+        let desk = try await FamilyDesk()
+        let ready = await desk.store.readiness()
+        #expect(ready.ready && ready.reachable && ready.schemaVersion == ready.expectedSchemaVersion)
+        desk.rawSQL("PRAGMA user_version = \(ready.expectedSchemaVersion + 1)")
+        let newer = await desk.store.readiness()
+        #expect(newer.reachable && !newer.ready && newer.schemaVersion == ready.expectedSchemaVersion + 1)
+    }
+
     @Test func draftingAgain_addsNoDuplicates_andVersionsOnlyChangedNotes() async throws {
         let desk = try await FamilyDesk()
         let first = try await desk.draft()
