@@ -79,11 +79,17 @@ demo: release
 	@echo "== ensemble check Scenarios/* (attribution against each expected.json)"
 	@.build/release/ensemble check Scenarios/*/
 
+# A throwaway PostgreSQL server for the store's PostgreSQL tests (scripts/test-postgres), started and
+# stopped around the Swift tests; where PostgreSQL cannot be installed they say so and skip.
+PGTEST ?= .build/pgtest
+
 test: deps pytools
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	ENSEMBLE_REQUIRE_PYX12=1 ENSEMBLE_X12VALID=$(abspath $(VENV))/bin/x12valid \
+	@url=$$(scripts/test-postgres start $(PGTEST)) || { url=""; echo "note: no PostgreSQL for the tests; its tests are skipped"; }; \
+	ENSEMBLE_TEST_DATABASE_URL="$$url" ENSEMBLE_REQUIRE_PYX12=1 ENSEMBLE_X12VALID=$(abspath $(VENV))/bin/x12valid \
 	  ENSEMBLE_REQUIRE_FHIR_VALIDATOR=1 ENSEMBLE_PYTHON=$(abspath $(VENV))/bin/python \
-	  $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	  $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS); status=$$?; \
+	scripts/test-postgres stop $(PGTEST); exit $$status
 	scripts/install-test
 	ENSEMBLE_BIN=$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))/ensemble scripts/browser-test
 

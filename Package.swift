@@ -31,6 +31,8 @@ let package = Package(
         // The server's Prometheus metrics: swift-metrics' API, swift-prometheus' registry and text format.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The PostgreSQL store: the Swift server community's client, in the store backend's target only.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure: domain values, agents, supervisor. No files, sockets, SQLite or Foundation.
@@ -50,6 +52,13 @@ let package = Package(
         // The system of record: sessions, versioned notes, review, risk, claims and the audit trail.
         .target(
             name: "EnsembleStore", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleSystem", "CSQLite"]),
+        // The store on PostgreSQL (several `ensemble serve` instances on one database), through PostgresNIO.
+        .target(
+            name: "EnsemblePostgres",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The one way to draft: the supervisor, the engine, and the store's corrections and records.
         .target(
             name: "EnsembleService",
@@ -120,6 +129,11 @@ let package = Package(
                 "EnsembleLLM", "EnsembleTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
+        .testTarget(
+            name: "EnsemblePostgresTests",
+            dependencies: [
+                "EnsemblePostgres", "EnsembleTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         .testTarget(
             name: "ScenarioTests",
