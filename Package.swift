@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "EnsemblePostgres",
             dependencies: [
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "EnsembleStore", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The one way to draft: the supervisor, the engine, and the store's corrections and records.
@@ -133,7 +133,9 @@ let package = Package(
         .testTarget(
             name: "EnsemblePostgresTests",
             dependencies: [
-                "EnsemblePostgres", "EnsembleTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "EnsemblePostgres", "EnsembleStore", "EnsembleTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "ScenarioTests",

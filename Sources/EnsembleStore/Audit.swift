@@ -15,6 +15,33 @@ public struct AuditEvent: Sendable, Hashable {
     public var previousHash: String
     public var hash: String
 
+    /// The event after `previous` (nil for the first): its sequence number, its link and its hash. Every
+    /// backend appends through this, so that one chain verifies the same everywhere.
+    public static func next(
+        after previous: (seq: Int, hash: String)?, at: String, user: String, action: String, entity: String,
+        detail: String
+    ) -> AuditEvent {
+        var event = AuditEvent(
+            seq: (previous?.seq ?? 0) + 1, at: at, user: user, action: action, entity: entity, detail: detail,
+            previousHash: previous?.hash ?? Self.genesis, hash: "")
+        event.hash = Self.chain(previous: event.previousHash, canonical: event.canonical)
+        return event
+    }
+
+    public init(
+        seq: Int, at: String, user: String, action: String, entity: String, detail: String, previousHash: String,
+        hash: String
+    ) {
+        self.seq = seq
+        self.at = at
+        self.user = user
+        self.action = action
+        self.entity = entity
+        self.detail = detail
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
     /// The text the hash covers: the event's fields in a fixed order, as compact JSON.
     var canonical: String {
         JSONWriter.write(
@@ -95,6 +122,28 @@ public struct AuditVerification: Sendable {
     public var events: Int
     /// The first event whose hash or link does not hold, and why; nil when the chain is whole.
     public var firstBroken: (seq: Int, reason: String)?
+
+    /// Recomputes every link of `events` (in sequence order): each event's sequence number follows the
+    /// last, its previous hash is the last event's hash, and its own hash is that of its content.
+    public static func check(_ events: [AuditEvent]) -> AuditVerification {
+        var previous = AuditEvent.genesis
+        for (offset, event) in events.enumerated() {
+            if event.seq != offset + 1 {
+                return AuditVerification(
+                    events: events.count, firstBroken: (event.seq, "an event before it is missing"))
+            }
+            if event.previousHash != previous {
+                return AuditVerification(
+                    events: events.count, firstBroken: (event.seq, "its link to the previous event does not match"))
+            }
+            if AuditEvent.chain(previous: previous, canonical: event.canonical) != event.hash {
+                return AuditVerification(
+                    events: events.count, firstBroken: (event.seq, "its content does not match its hash"))
+            }
+            previous = event.hash
+        }
+        return AuditVerification(events: events.count, firstBroken: nil)
+    }
 }
 
 extension Connection {
@@ -104,10 +153,9 @@ extension Connection {
         let last = try self.prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").row {
             ($0.int(0), $0.text(1))
         }
-        var event = AuditEvent(
-            seq: (last?.0 ?? 0) + 1, at: at, user: user, action: action, entity: entity,
-            detail: JSONWriter.write(detail, pretty: false), previousHash: last?.1 ?? AuditEvent.genesis, hash: "")
-        event.hash = AuditEvent.chain(previous: event.previousHash, canonical: event.canonical)
+        let event = AuditEvent.next(
+            after: last.map { (seq: $0.0, hash: $0.1) }, at: at, user: user, action: action, entity: entity,
+            detail: JSONWriter.write(detail, pretty: false))
         try self.prepare(
             "INSERT INTO audit_events (seq, at, user_id, action, entity, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         ).run([
@@ -126,26 +174,8 @@ extension Connection {
         }
     }
 
-    /// Recomputes every link: each event's sequence number follows the last, its previous hash is the
-    /// last event's hash, and its own hash is that of its content.
+    /// Recomputes every link (`AuditVerification.check`).
     func verifyAudit() throws(StoreError) -> AuditVerification {
-        let events = try self.auditEvents()
-        var previous = AuditEvent.genesis
-        for (offset, event) in events.enumerated() {
-            if event.seq != offset + 1 {
-                return AuditVerification(
-                    events: events.count, firstBroken: (event.seq, "an event before it is missing"))
-            }
-            if event.previousHash != previous {
-                return AuditVerification(
-                    events: events.count, firstBroken: (event.seq, "its link to the previous event does not match"))
-            }
-            if AuditEvent.chain(previous: previous, canonical: event.canonical) != event.hash {
-                return AuditVerification(
-                    events: events.count, firstBroken: (event.seq, "its content does not match its hash"))
-            }
-            previous = event.hash
-        }
-        return AuditVerification(events: events.count, firstBroken: nil)
+        AuditVerification.check(try self.auditEvents())
     }
 }

@@ -1,5 +1,7 @@
 import EnsemblePostgres
+import EnsembleStore
 import Foundation
+import Logging
 import PostgresNIO
 import Synchronization
 import Testing
@@ -119,6 +121,54 @@ struct PostgresJobQueueTests {
                 #expect(
                     try await queue.fail(bad, error: "webhook body: session.kind: …", retryAfter: 0, permanent: true)
                         == "failed")
+            }
+        }
+    }
+}
+
+/// The audit chain appended by several instances at once.
+@Suite("PostgreSQL: the audit chain across instances", .serialized)
+struct PostgresAuditTests {
+    @Test func severalInstancesAppending_makeOneChainThatVerifies() async throws {
+        try await PostgresSchemaTests.withDatabase { location in
+            try await PostgresSchemaTests.using(location) { database in
+                try await PostgresJobQueueTests.prepared(database)
+                // Eight instances, each with its own pool, append 25 events each, one transaction apiece.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for instance in 0..<8 {
+                        group.addTask {
+                            try await PostgresSchemaTests.using(location) { pool in
+                                for event in 0..<25 {
+                                    _ = try await pool.client.withTransaction(logger: Logger(label: "test")) {
+                                        connection in
+                                        try await PostgresAuditLog.append(
+                                            on: connection, at: "2026-12-06T10:00:00Z", user: "intake",
+                                            action: "job.queued", entity: "job:\(instance)-\(event)", detail: "{}",
+                                            logger: Logger(label: "test"))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let verification = try await PostgresAuditLog.verify(database.client)
+                #expect(verification.events == 200 && verification.firstBroken == nil)
+                // A rolled-back transaction leaves no event: the event lands with its change or not at all.
+                var rolledBack = false
+                do {
+                    _ = try await database.client.withTransaction(logger: Logger(label: "test")) { connection in
+                        try await PostgresAuditLog.append(
+                            on: connection, at: "now", user: "intake", action: "x", entity: "y", detail: "{}",
+                            logger: Logger(label: "test"))
+                        try await connection.query(
+                            PostgresQuery(unsafeSQL: "SELECT 1/0"), logger: Logger(label: "test"))
+                    }
+                } catch {
+                    rolledBack = true
+                }
+                #expect(rolledBack)
+                #expect(try await PostgresAuditLog.verify(database.client).events == 200)
             }
         }
     }
