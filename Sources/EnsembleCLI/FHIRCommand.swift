@@ -3,6 +3,7 @@ import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
 import EnsembleService
+import EnsembleStore
 import EnsembleSystem
 import Foundation
 
@@ -68,9 +69,8 @@ struct FHIRCommand: AsyncParsableCommand {
                     directory, input: self.input, withTranscript: self.withTranscript, now: now,
                     mapping: mappingVersion)
             } else {
-                record = try await FHIRStoreExport.record(
-                    session: self.sessionID!, store: try self.store.open(), as: try self.store.requireUser(),
-                    withTranscript: self.withTranscript)
+                record = try await self.store.open().fhirRecord(
+                    session: self.sessionID!, as: try self.store.requireUser(), withTranscript: self.withTranscript)
             }
             let export = FHIRBundleWriter(mapping: mapping, digest: Hashing.sha256).write(record, exported: now)
             let text = JSONWriter.write(export.bundle)
@@ -97,7 +97,7 @@ struct FHIRCommand: AsyncParsableCommand {
                 scenario.session, sessionJSON: scenario.sessionJSON, transcript: scenario.transcript)
             var files: [FHIRTranscript] = []
             if withTranscript {
-                for name in scenario.transcriptFiles + Self.diarizationFile(scenario) {
+                for name in scenario.transcriptFiles + (scenario.diarizationFile.map { [$0] } ?? []) {
                     let bytes = try input.reader.read(
                         scenario.directory + "/" + name, limit: input.reader.transcriptLimit)
                     files.append(
@@ -108,14 +108,6 @@ struct FHIRCommand: AsyncParsableCommand {
             return FHIRSessionRecord(
                 draft: outcome.run, agents: agents.versions + [mapping], model: outcome.model?.model, drafted: now,
                 transcript: files)
-        }
-
-        static func diarizationFile(_ scenario: Scenario) -> [String] {
-            guard let bytes = try? FileReader().read(scenario.directory + "/session.json", limit: 16 << 20),
-                let document = try? SessionDecoder.decode(bytes, file: "session.json"),
-                let file = document.diarizationFile
-            else { return [] }
-            return [file]
         }
     }
 }

@@ -11,13 +11,16 @@ public struct Scenario: Sendable {
     public var transcript: Transcript
     /// The transcript file(s) as named inside the folder.
     public var transcriptFiles: [String]
+    /// The RTTM file whose speaker turns label the transcript, when session.json names one.
+    public var diarizationFile: String?
     /// The folder's answer key (expected.json), when it was asked for: checks and tests only.
     public var expected: ExpectedOutcome?
 
     public init(
         directory: String, session: Session, sessionJSON: String, transcript: Transcript, transcriptFiles: [String],
-        expected: ExpectedOutcome?
+        expected: ExpectedOutcome?, diarizationFile: String? = nil
     ) {
+        self.diarizationFile = diarizationFile
         self.directory = directory
         self.session = session
         self.sessionJSON = sessionJSON
@@ -82,7 +85,8 @@ public struct ScenarioLoader: Sendable {
         }
         return Scenario(
             directory: folder, session: document.session, sessionJSON: String(decoding: sessionBytes, as: UTF8.self),
-            transcript: transcript, transcriptFiles: files, expected: expected)
+            transcript: transcript, transcriptFiles: files, expected: expected,
+            diarizationFile: document.diarizationFile)
     }
 
     /// The transcript named in session.json, else the one `transcript.*` or `summary.md` in the folder.

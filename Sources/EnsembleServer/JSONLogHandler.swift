@@ -1,3 +1,4 @@
+import EnsembleFormats
 import Foundation
 import Logging
 import Synchronization
@@ -36,19 +37,17 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var fields: [(String, JSONValue)] = [
+        var fields: [(String, JSONNode?)] = [
             ("time", .string(Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))),
             ("level", .string(event.level.rawValue)), ("logger", .string(self.label)),
             ("message", .string(event.message.description)),
         ]
         let merged = self.metadata.merging(event.metadata ?? [:]) { $1 }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            fields.append((key, Self.value(value)))
-        }
-        self.write(JSONValue.object(fields).text + "\n")
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) { fields.append((key, Self.value(value))) }
+        self.write(JSONWriter.write(.object(fields), pretty: false) + "\n")
     }
 
-    static func value(_ value: Logger.Metadata.Value) -> JSONValue {
+    static func value(_ value: Logger.Metadata.Value) -> JSONNode {
         switch value {
         case .string(let text):
             // Numbers stay numbers, so that a collector can sum durations.
@@ -58,40 +57,6 @@ struct JSONLogHandler: LogHandler {
         case .array(let values): return .array(values.map(Self.value))
         case .dictionary(let values):
             return .object(values.sorted { $0.key < $1.key }.map { ($0.key, Self.value($0.value)) })
-        }
-    }
-
-    /// A handler-local JSON value (the server does not pull the formats target into its logging path).
-    indirect enum JSONValue {
-        case string(String), number(Int), array([JSONValue]), object([(String, JSONValue)])
-
-        var text: String {
-            switch self {
-            case .string(let text): Self.quote(text)
-            case .number(let number): String(number)
-            case .array(let values): "[" + values.map(\.text).joined(separator: ",") + "]"
-            case .object(let fields):
-                "{" + fields.map { Self.quote($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
-            }
-        }
-
-        static func quote(_ text: String) -> String {
-            var quoted = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": quoted += "\\\""
-                case "\\": quoted += "\\\\"
-                case "\n": quoted += "\\n"
-                case "\r": quoted += "\\r"
-                case "\t": quoted += "\\t"
-                case _ where scalar.value < 0x20:
-                    quoted +=
-                        "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                        + String(scalar.value, radix: 16)
-                default: quoted.unicodeScalars.append(scalar)
-                }
-            }
-            return quoted + "\""
         }
     }
 }

@@ -392,7 +392,7 @@ private struct Builder {
                     "type",
                     practice.taxonomy.map { code in
                         .array([
-                            .object([("coding", .array([FHIRCoding(system: Self.taxonomySystem, code: code).json]))])
+                            FHIRCoding(system: Self.taxonomySystem, code: code).concept
                         ])
                     }
                 ),
@@ -418,7 +418,7 @@ private struct Builder {
                 .object([
                     (
                         "code",
-                        .object([("coding", .array([FHIRCoding(system: Self.taxonomySystem, code: taxonomy).json]))])
+                        FHIRCoding(system: Self.taxonomySystem, code: taxonomy).concept
                     )
                 ]))
         }
@@ -657,7 +657,7 @@ private struct Builder {
         self.session.clinicians.map { clinician in
             let type = self.mapping.clinicianParticipantType[clinician.role]!
             return .object([
-                ("type", .array([.object([("coding", .array([type.json]))])])),
+                ("type", .array([type.concept])),
                 ("period", self.period(self.session.start, self.session.end)),
                 ("individual", self.reference(Self.practitioner(clinician.id))),
             ])
@@ -684,7 +684,7 @@ private struct Builder {
             {
                 participants.append(
                     .object([
-                        ("type", .array([.object([("coding", .array([self.mapping.familyParticipantType.json]))])])),
+                        ("type", .array([self.mapping.familyParticipantType.concept])),
                         ("individual", self.reference(Self.related(attendee.id))),
                     ]))
             }
@@ -755,35 +755,19 @@ private struct Builder {
                     ("meta", self.security(attendee.id)),
                     (
                         "clinicalStatus",
-                        .object([
-                            (
-                                "coding",
-                                .array([
-                                    FHIRCoding(
-                                        system: "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                        code: "active"
-                                    ).json
-                                ])
-                            )
-                        ])
+                        FHIRCoding(system: "http://terminology.hl7.org/CodeSystem/condition-clinical", code: "active")
+                            .concept
                     ),
                     (
                         "category",
                         .array([
-                            .object([
-                                (
-                                    "coding",
-                                    .array([
-                                        FHIRCoding(
-                                            system: "http://terminology.hl7.org/CodeSystem/condition-category",
-                                            code: "encounter-diagnosis", display: "Encounter Diagnosis"
-                                        ).json
-                                    ])
-                                )
-                            ])
+                            FHIRCoding(
+                                system: "http://terminology.hl7.org/CodeSystem/condition-category",
+                                code: "encounter-diagnosis", display: "Encounter Diagnosis"
+                            ).concept
                         ])
                     ),
-                    ("code", .object([("coding", .array([FHIRCoding(system: Self.icd10, code: code).json]))])),
+                    ("code", FHIRCoding(system: Self.icd10, code: code).concept),
                     ("subject", self.reference(Self.patient(attendee.id))),
                 ])
         }
@@ -805,17 +789,10 @@ private struct Builder {
                     (
                         "type",
                         .array([
-                            .object([
-                                (
-                                    "coding",
-                                    .array([
-                                        FHIRCoding(
-                                            system: "http://terminology.hl7.org/CodeSystem/organization-type",
-                                            code: "pay", display: "Payer"
-                                        ).json
-                                    ])
-                                )
-                            ])
+                            FHIRCoding(
+                                system: "http://terminology.hl7.org/CodeSystem/organization-type", code: "pay",
+                                display: "Payer"
+                            ).concept
                         ])
                     ),
                     ("name", .string(coverage.payerName ?? coverage.payerId!)),
@@ -846,17 +823,10 @@ private struct Builder {
                     (
                         "relationship",
                         .array([
-                            .object([
-                                (
-                                    "coding",
-                                    .array([
-                                        FHIRCoding(
-                                            system: "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
-                                            code: "POLHOLD", display: "policy holder"
-                                        ).json
-                                    ])
-                                )
-                            ])
+                            FHIRCoding(
+                                system: "http://terminology.hl7.org/CodeSystem/v3-RoleCode", code: "POLHOLD",
+                                display: "policy holder"
+                            ).concept
                         ])
                     ),
                     ("name", Self.name(name)), ("gender", Self.gender(holder.sex)),
@@ -878,16 +848,8 @@ private struct Builder {
                 .object([
                     (
                         "type",
-                        .object([
-                            (
-                                "coding",
-                                .array([
-                                    FHIRCoding(
-                                        system: "http://terminology.hl7.org/CodeSystem/coverage-class", code: "group"
-                                    ).json
-                                ])
-                            )
-                        ])
+                        FHIRCoding(system: "http://terminology.hl7.org/CodeSystem/coverage-class", code: "group")
+                            .concept
                     ),
                     ("value", .string(group)),
                 ])
@@ -966,16 +928,8 @@ private struct Builder {
                             ("url", .string("type")),
                             (
                                 "valueCodeableConcept",
-                                .object([
-                                    (
-                                        "coding",
-                                        .array([
-                                            FHIRCoding(
-                                                system: "http://hl7.org/fhir/goal-relationship-type", code: "milestone"
-                                            ).json
-                                        ])
-                                    )
-                                ])
+                                FHIRCoding(system: "http://hl7.org/fhir/goal-relationship-type", code: "milestone")
+                                    .concept
                             ),
                         ]),
                         .object([("url", .string("target")), ("valueReference", target)]),
@@ -994,17 +948,9 @@ private struct Builder {
     }
 
     static let surveyCategory: JSONNode = .array([
-        .object([
-            (
-                "coding",
-                .array([
-                    FHIRCoding(
-                        system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "survey",
-                        display: "Survey"
-                    ).json
-                ])
-            )
-        ])
+        FHIRCoding(
+            system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "survey", display: "Survey"
+        ).concept
     ])
 
     mutating func addMeasures(_ attendee: Attendee) {
@@ -1056,38 +1002,17 @@ private struct Builder {
     }
 
     var absent: JSONNode {
-        .object([
-            (
-                "coding",
-                .array([
-                    FHIRCoding(
-                        system: "http://terminology.hl7.org/CodeSystem/data-absent-reason", code: "unknown"
-                    ).json
-                ])
-            )
-        ])
+        FHIRCoding(system: "http://terminology.hl7.org/CodeSystem/data-absent-reason", code: "unknown").concept
     }
 
     static let consentCategory: JSONNode = .array([
-        .object([
-            (
-                "coding",
-                .array([FHIRCoding(system: "http://loinc.org", code: "59284-0", display: "Patient Consent").json])
-            )
-        ])
+        FHIRCoding(system: "http://loinc.org", code: "59284-0", display: "Patient Consent").concept
     ])
 
-    static let privacyScope: JSONNode = .object([
-        (
-            "coding",
-            .array([
-                FHIRCoding(
-                    system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy",
-                    display: "Privacy Consent"
-                ).json
-            ])
-        )
-    ])
+    static let privacyScope: JSONNode = FHIRCoding(
+        system: "http://terminology.hl7.org/CodeSystem/consentscope", code: "patient-privacy",
+        display: "Privacy Consent"
+    ).concept
 
     /// One Consent for AI drafting; one for 42 CFR Part 2 when the attendee's records are under it
     /// (permitting or denying disclosure for payment, or without a provision when the EHR did not say).
@@ -1131,16 +1056,8 @@ private struct Builder {
                 (
                     "action",
                     .array([
-                        .object([
-                            (
-                                "coding",
-                                .array([
-                                    FHIRCoding(
-                                        system: "http://terminology.hl7.org/CodeSystem/consentaction", code: "disclose"
-                                    ).json
-                                ])
-                            )
-                        ])
+                        FHIRCoding(system: "http://terminology.hl7.org/CodeSystem/consentaction", code: "disclose")
+                            .concept
                     ])
                 ),
                 ("securityLabel", .array(self.mapping.part2Labels.map(\.json))),
@@ -1318,8 +1235,8 @@ private struct Builder {
                         self.mapping.identifiers.session, "\(self.session.id.rawValue)/\(id.rawValue)/note")
                 ),
                 ("status", .string("current")), ("docStatus", .string(note.status.rawValue)),
-                ("type", .object([("coding", .array([self.mapping.noteType.json]))])),
-                ("category", .array([.object([("coding", .array([self.mapping.noteCategory.json]))])])),
+                ("type", self.mapping.noteType.concept),
+                ("category", .array([self.mapping.noteCategory.concept])),
                 ("subject", self.reference(Self.patient(id))), ("date", .string(date)),
                 ("author", authors.isEmpty ? nil : .array(authors)),
                 ("authenticator", signerKey.map { self.reference($0) }),
@@ -1356,15 +1273,7 @@ private struct Builder {
     }
 
     static func participantType(_ code: String) -> JSONNode {
-        .object([
-            (
-                "coding",
-                .array([
-                    FHIRCoding(system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: code)
-                        .json
-                ])
-            )
-        ])
+        FHIRCoding(system: "http://terminology.hl7.org/CodeSystem/provenance-participant-type", code: code).concept
     }
 
     /// The AI as author (HL7 AI Transparency: `AIAST` as the reason, the Device as the agent), and the
@@ -1410,8 +1319,8 @@ private struct Builder {
                 ("target", .array([self.reference(target)])),
                 ("occurredDateTime", .string(self.record.drafted.description)),
                 ("recorded", .string(signedAt ?? self.record.drafted.description)),
-                ("reason", ai ? .array([.object([("coding", .array([self.mapping.aiLabel.json]))])]) : nil),
-                ("activity", .object([("coding", .array([operation.json]))])),
+                ("reason", ai ? .array([self.mapping.aiLabel.concept]) : nil),
+                ("activity", operation.concept),
                 ("agent", .array(agents)), ("entity", entity),
             ])
     }
@@ -1431,7 +1340,7 @@ private struct Builder {
                     "type",
                     .object([("coding", .array([self.mapping.groupNoteType.json])), ("text", .string("Group note"))])
                 ),
-                ("category", .array([.object([("coding", .array([self.mapping.noteCategory.json]))])])),
+                ("category", .array([self.mapping.noteCategory.concept])),
                 ("subject", self.sessionDocumentSubject),
                 ("date", .string(self.record.drafted.description)),
                 ("author", ai ? .array([self.reference(Self.device)]) : nil),
@@ -1574,17 +1483,9 @@ private struct Builder {
                         ("sequence", .number(1)), ("provider", self.reference(Self.practitioner(rendering))),
                         (
                             "role",
-                            .object([
-                                (
-                                    "coding",
-                                    .array([
-                                        FHIRCoding(
-                                            system: "http://terminology.hl7.org/CodeSystem/claimcareteamrole",
-                                            code: "primary"
-                                        ).json
-                                    ])
-                                )
-                            ])
+                            FHIRCoding(
+                                system: "http://terminology.hl7.org/CodeSystem/claimcareteamrole", code: "primary"
+                            ).concept
                         ),
                     ])
                 ])
@@ -1594,38 +1495,21 @@ private struct Builder {
                 ("sequence", .number(offset + 1)),
                 (
                     "diagnosisCodeableConcept",
-                    .object([("coding", .array([FHIRCoding(system: Self.icd10, code: code).json]))])
+                    FHIRCoding(system: Self.icd10, code: code).concept
                 ),
             ])
         }
         let pos: JSONNode? = claim.placeOfService.map { code in
-            .object([
-                (
-                    "coding",
-                    .array([
-                        FHIRCoding(
-                            system: Self.placeOfServiceSystem, code: code
-                        ).json
-                    ])
-                )
-            ])
+            FHIRCoding(system: Self.placeOfServiceSystem, code: code).concept
         }
         let items: [JSONNode] = claim.lines.enumerated().map { offset, line in
             let modifiers: [JSONNode] = line.modifiers.map { modifier in
-                .object([
-                    (
-                        "coding",
-                        .array([
-                            FHIRCoding(
-                                // CPT modifiers are two digits (95, 59); HCPCS Level II ones are letters (HQ, GT).
-                                system: modifier.allSatisfy(\.isNumber)
-                                    ? "http://www.ama-assn.org/go/cpt"
-                                    : "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
-                                code: modifier
-                            ).json
-                        ])
-                    )
-                ])
+                // CPT modifiers are two digits (95, 59); HCPCS Level II ones are letters (HQ, GT).
+                FHIRCoding(
+                    system: modifier.allSatisfy(\.isNumber)
+                        ? "http://www.ama-assn.org/go/cpt" : "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+                    code: modifier
+                ).concept
             }
             let pointers: [JSONNode] = line.diagnosisPointers.map { .number($0) }
             return .object([
@@ -1634,9 +1518,7 @@ private struct Builder {
                 ("diagnosisSequence", pointers.isEmpty ? nil : .array(pointers)),
                 (
                     "productOrService",
-                    .object([
-                        ("coding", .array([FHIRCoding(system: "http://www.ama-assn.org/go/cpt", code: line.cpt).json]))
-                    ])
+                    FHIRCoding(system: "http://www.ama-assn.org/go/cpt", code: line.cpt).concept
                 ),
                 ("modifier", modifiers.isEmpty ? nil : .array(modifiers)),
                 ("servicedDate", .string(claim.dateOfService.description)),
@@ -1663,16 +1545,7 @@ private struct Builder {
                 ("status", .string(Self.claimStatus[claim.status] ?? "draft")),
                 (
                     "type",
-                    .object([
-                        (
-                            "coding",
-                            .array([
-                                FHIRCoding(
-                                    system: "http://terminology.hl7.org/CodeSystem/claim-type", code: "professional"
-                                ).json
-                            ])
-                        )
-                    ])
+                    FHIRCoding(system: "http://terminology.hl7.org/CodeSystem/claim-type", code: "professional").concept
                 ),
                 ("use", .string("claim")), ("patient", self.reference(Self.patient(id))),
                 (
@@ -1686,17 +1559,7 @@ private struct Builder {
                 ("provider", self.reference(provider)),
                 (
                     "priority",
-                    .object([
-                        (
-                            "coding",
-                            .array([
-                                FHIRCoding(
-                                    system: "http://terminology.hl7.org/CodeSystem/processpriority", code: "normal"
-                                )
-                                .json
-                            ])
-                        )
-                    ])
+                    FHIRCoding(system: "http://terminology.hl7.org/CodeSystem/processpriority", code: "normal").concept
                 ),
                 ("careTeam", careTeam),
                 ("diagnosis", diagnoses.isEmpty ? nil : .array(diagnoses)),

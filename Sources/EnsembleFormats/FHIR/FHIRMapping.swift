@@ -15,6 +15,9 @@ public struct FHIRCoding: Sendable, Hashable {
     var json: JSONNode {
         .object([("system", .string(self.system)), ("code", .string(self.code)), ("display", .string(self.display))])
     }
+
+    /// A CodeableConcept holding this coding only.
+    var concept: JSONNode { .object([("coding", .array([self.json]))]) }
 }
 
 /// How sessions map onto FHIR R4 where the specification leaves it open (`Agents/fhir/mapping.json`):
