@@ -14,7 +14,7 @@ PYX12_VERSION ?= 4.0.0
 FHIR_RESOURCES_VERSION ?= 6.4.0
 PYDANTIC_VERSION ?= 1.10.27
 
-.PHONY: all build release install demo test browser-test deps pytools bench check-scenarios format clean risk-figures attribution-report
+.PHONY: all build release install demo test browser-test deps pytools bench bench-store check-scenarios format clean risk-figures attribution-report
 
 # `make install PREFIX=…`: the binary in PREFIX/bin and the default agents' configuration it finds by
 # itself in PREFIX/share/ensemble/Agents (a practice's own folder still wins: --agents, ENSEMBLE_AGENTS).
@@ -80,7 +80,8 @@ demo: release
 	@.build/release/ensemble check Scenarios/*/
 
 # A throwaway PostgreSQL server for the store's PostgreSQL tests (scripts/test-postgres), started and
-# stopped around the Swift tests; where PostgreSQL cannot be installed they say so and skip.
+# stopped around the Swift tests and the scale-out test (two `ensemble serve` instances on one database,
+# one killed with SIGKILL partway); where PostgreSQL cannot be installed they say so and skip.
 PGTEST ?= .build/pgtest
 
 test: deps pytools
@@ -89,6 +90,10 @@ test: deps pytools
 	ENSEMBLE_TEST_DATABASE_URL="$$url" ENSEMBLE_REQUIRE_PYX12=1 ENSEMBLE_X12VALID=$(abspath $(VENV))/bin/x12valid \
 	  ENSEMBLE_REQUIRE_FHIR_VALIDATOR=1 ENSEMBLE_PYTHON=$(abspath $(VENV))/bin/python \
 	  $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS); status=$$?; \
+	if [ $$status = 0 ] && [ -n "$$url" ]; then \
+	  scripts/scale-out-test $$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))/ensemble \
+	    $$(scripts/test-postgres createdb $(PGTEST) ensemble_scale_out); status=$$?; \
+	fi; \
 	scripts/test-postgres stop $(PGTEST); exit $$status
 	scripts/install-test
 	ENSEMBLE_BIN=$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))/ensemble scripts/browser-test
@@ -106,6 +111,14 @@ attribution-report: deps
 
 bench: deps
 	$(SWIFT) run -c release EnsembleBenchmarks
+
+## The store under load on SQLite and on a throwaway PostgreSQL server (fsync on, as in production):
+## jobs drafted per second by 1, 2 and 4 workers, review actions per second by concurrent clients.
+bench-store: deps
+	$(SWIFT) build -c release --product EnsembleStoreBenchmarks
+	@url=$$(PGTEST_FSYNC=on scripts/test-postgres start .build/pgbench) || url=""; \
+	ENSEMBLE_TEST_DATABASE_URL="$$url" .build/release/EnsembleStoreBenchmarks $(BENCH_ARGS); status=$$?; \
+	scripts/test-postgres stop .build/pgbench; exit $$status
 
 ## Format the sources as the project does (4 spaces, 120 columns; swift-format ships with the toolchain).
 format:

@@ -85,18 +85,30 @@ let package = Package(
         .target(
             name: "EnsembleCLI",
             dependencies: [
-                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleService", "EnsembleSystem",
-                "EnsembleLLM",
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsemblePostgres", "EnsembleService",
+                "EnsembleSystem", "EnsembleLLM",
                 "EnsembleServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "ensemble", dependencies: ["EnsembleCLI"]),
         // Shared by tests and benchmarks: synthetic sessions, fixture paths.
         .target(name: "EnsembleTesting", dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO"]),
+        // Shared by the store's and the server's tests: a fresh database on either backend.
+        .target(name: "EnsembleStoreTesting", dependencies: ["EnsembleStore", "EnsemblePostgres", "CSQLite"]),
         .executableTarget(
             name: "EnsembleBenchmarks",
             dependencies: ["EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleTesting"],
-            path: "Benchmarks"
+            path: "Benchmarks",
+            exclude: ["Store"]
+        ),
+        // `make bench-store`: the store under load on SQLite and on PostgreSQL.
+        .executableTarget(
+            name: "EnsembleStoreBenchmarks",
+            dependencies: [
+                "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleService", "EnsembleTesting",
+                "EnsembleStoreTesting",
+            ],
+            path: "Benchmarks/Store"
         ),
 
         .testTarget(name: "EnsembleCoreTests", dependencies: ["EnsembleCore", "EnsembleIO", "EnsembleTesting"]),
@@ -107,14 +119,14 @@ let package = Package(
             name: "EnsembleCLITests",
             dependencies: [
                 "EnsembleCLI", "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleSystem",
-                "EnsembleTesting",
+                "EnsembleTesting", "EnsembleStoreTesting",
             ]
         ),
         .testTarget(
             name: "EnsembleStoreTests",
             dependencies: [
                 "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleSystem", "EnsembleTesting",
-                "CSQLite",
+                "EnsembleStoreTesting", "CSQLite",
             ]),
         .testTarget(
             name: "EnsembleLLMTests",
@@ -126,14 +138,14 @@ let package = Package(
             dependencies: [
                 "EnsembleCore", "EnsembleFormats", "EnsembleIO", "EnsembleStore", "EnsembleServer", "EnsembleService",
                 "EnsembleSystem", "EnsembleHTTP",
-                "EnsembleLLM", "EnsembleTesting",
+                "EnsembleLLM", "EnsembleTesting", "EnsembleStoreTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(
             name: "EnsemblePostgresTests",
             dependencies: [
-                "EnsemblePostgres", "EnsembleStore", "EnsembleTesting",
+                "EnsembleCore", "EnsemblePostgres", "EnsembleStore", "EnsembleTesting", "EnsembleStoreTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

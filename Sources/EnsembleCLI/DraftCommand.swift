@@ -65,14 +65,14 @@ struct DraftCommand: AsyncParsableCommand {
         let progress: SupervisorProgress? = self.quiet ? nil : { @Sendable event in lines.report(event) }
         // With a user named, the session's speaker corrections apply and the run is kept in the store.
         let user = self.store.actingUser
-        let store = try user.map { _ in try self.store.open() }
+        let store = user == nil ? nil : try await self.store.open()
         let outcome = try await service.draft(
             scenario.session, sessionJSON: scenario.sessionJSON, transcript: scenario.transcript, store: store,
             as: user, progress: progress)
         let run = outcome.run
         if !self.quiet {
             if let usage = outcome.model { Console.error(Self.summary(usage)) }
-            Console.error(Self.stored(outcome.recorded, path: self.store.path))
+            Console.error(Self.stored(outcome.recorded, path: self.store.location.description))
         }
         if self.json {
             let report = RunReport.json(

@@ -73,7 +73,7 @@ struct EnsembleCommand: AsyncParsableCommand {
         subcommands: [
             DraftCommand.self, ClaimsCommand.self, AttributeCommand.self, ParseCommand.self, SegmentCommand.self,
             CheckCommand.self, ValidateCommand.self, ReviewCommand.self, UsersCommand.self, AuditCommand.self,
-            ServeCommand.self, JobsCommand.self, FHIRCommand.self,
+            ServeCommand.self, JobsCommand.self, StoreCommand.self, FHIRCommand.self,
             MetricsCommand.self, EvaluateRiskCommand.self,
         ]
     )

@@ -199,7 +199,7 @@ struct ReviewCommand: AsyncParsableCommand {
 
         func run() async throws {
             let user = try self.store.requireUser()
-            let store = try self.store.open()
+            let store = try await self.store.open()
             let person = self.person == "unknown" ? nil : PersonID(self.person)
             let agents = try AgentsDirectory.load(explicit: self.agents)
             let service = DraftingService(agents: agents, engine: try self.modelOptions.engine(agents))

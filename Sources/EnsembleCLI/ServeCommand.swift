@@ -28,6 +28,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-attempts"), help: "Attempts before a failing job stops.") var maxAttempts = 3
     @Option(name: .customLong("retry-delay"), help: "Seconds before a failed job's first retry (doubling after).")
     var retryDelay = 5
+    @Option(
+        name: .customLong("job-lease"),
+        help:
+            "Seconds a worker's claim on a job holds unless renewed; after an instance dies, another takes its jobs then."
+    )
+    var jobLease = 120
     @Option(name: .customLong("shutdown-grace"), help: "Seconds running jobs may take to finish on shutdown.")
     var shutdownGrace = 25
     @Option(name: .customLong("max-webhook-bytes"), help: "The largest webhook body accepted.")
@@ -67,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0 to 65535") }
         guard self.workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard self.jobLease >= 3 else { throw ValidationError("--job-lease must be at least 3 seconds") }
         guard self.maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         guard self.maxWebhookBytes >= 1024 else { throw ValidationError("--max-webhook-bytes must be at least 1024") }
         guard self.sessionIdle >= 1 else { throw ValidationError("--session-idle must be at least 1 minute") }
@@ -93,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try self.store.open()
+        let store = try await self.store.open()
         var sources: [WebhookSource] = []
         for spec in self.sources {
             let source = try Self.source(spec, environment: ProcessInfo.processInfo.environment)
@@ -151,9 +158,9 @@ struct ServeCommand: AsyncParsableCommand {
             shutdownGrace: .seconds(self.shutdownGrace), maxWebhookBytes: self.maxWebhookBytes, publicURL: publicURL,
             sessionIdleTimeout: .seconds(self.sessionIdle * 60), sessionLifetime: .seconds(self.sessionLifetime * 3600),
             fhirMapping: mapping, fhirPush: push, logFormat: self.logFormat == .json ? .json : .text,
-            metricsToken: metricsToken)
+            metricsToken: metricsToken, jobLease: .seconds(self.jobLease))
         let host = self.host
-        let path = self.store.path
+        let path = self.store.location.description
         try await EnsembleServer(store: store, settings: settings).run { port in
             Console.error(
                 "[ensemble] serving \(path) on http://\(host):\(port) (\(settings.workers) workers, "

@@ -9,17 +9,39 @@ import Foundation
 /// Where the store is and who is acting, for every command that uses it.
 struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: "The database file (default: $ENSEMBLE_DB, then ./ensemble.db).")
-    var database: String?
+    var file: String?
+
+    @Option(
+        name: .customLong("database"),
+        help: ArgumentHelp(
+            "A PostgreSQL database shared by several instances, postgresql://USER@HOST:PORT/DATABASE "
+                + "(default: $ENSEMBLE_DATABASE_URL).",
+            discussion: "The password comes from PGPASSWORD, or from the file ENSEMBLE_DATABASE_PASSWORD_FILE names; "
+                + "never from the URL."))
+    var url: String?
 
     @Option(name: .customLong("as"), help: "The user acting (default: $ENSEMBLE_USER).")
     var user: String?
 
-    var path: String { self.database ?? ProcessInfo.processInfo.environment["ENSEMBLE_DB"] ?? "ensemble.db" }
-
     /// The acting user, when one is named.
     var actingUser: String? { self.user ?? ProcessInfo.processInfo.environment["ENSEMBLE_USER"] }
 
-    func open() throws -> Store { try Store(path: self.path) }
+    func validate() throws {
+        if self.file != nil && self.url != nil {
+            throw ValidationError("give --db (a SQLite file) or --database (a PostgreSQL URL), not both")
+        }
+    }
+
+    /// The database chosen: `--db`, `--database`, then $ENSEMBLE_DATABASE_URL, $ENSEMBLE_DB, ./ensemble.db.
+    var location: StoreLocation {
+        let environment = ProcessInfo.processInfo.environment
+        if let file = self.file { return StoreLocation(file) }
+        if let url = self.url { return .postgresql(url) }
+        if let url = environment["ENSEMBLE_DATABASE_URL"], !url.isEmpty { return .postgresql(url) }
+        return .sqlite(environment["ENSEMBLE_DB"] ?? "ensemble.db")
+    }
+
+    func open() async throws -> Store { try await self.location.open() }
 
     /// The acting user; a usage error when none is named.
     func requireUser() throws -> String {
@@ -271,6 +293,43 @@ struct JobsCommand: AsyncParsableCommand {
             let count = try await self.store.open().purgeJobs(
                 olderThanDays: self.olderThan, as: try self.store.requireUser())
             Console.out("purged \(count) finished job(s) older than \(self.olderThan) day(s)")
+        }
+    }
+}
+
+// MARK: - ensemble store
+
+struct StoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store", abstract: "Move a practice's store between databases.", subcommands: [Copy.self])
+
+    struct Copy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "copy",
+            abstract: "Copy every record, the audit chain included, into a new, empty database (admins; audited).",
+            discussion: """
+                --from and --to each take a SQLite file (a path, or sqlite:PATH) or a PostgreSQL URL                 (postgresql://USER@HOST:PORT/DATABASE, the password from PGPASSWORD or the file                 ENSEMBLE_DATABASE_PASSWORD_FILE names). The copy is one transaction: it lands whole or not at                 all, and a destination that already holds data is refused. Ids, versions, signatures and the                 audit chain are copied unchanged, so `ensemble audit verify` passes on the copy; both databases                 record the copy as a `store.copied` event. Stop the servers using the source first.
+                """)
+        @Option(help: "The database to copy from.") var from: String
+        @Option(help: "The new, empty database to copy into.") var to: String
+        @Option(name: .customLong("as"), help: "An admin of the source (default: $ENSEMBLE_USER).") var user: String?
+
+        func run() async throws {
+            guard let user = self.user ?? ProcessInfo.processInfo.environment["ENSEMBLE_USER"], !user.isEmpty else {
+                throw ValidationError("name the admin copying with --as (or set ENSEMBLE_USER)")
+            }
+            let from = StoreLocation(self.from)
+            let to = StoreLocation(self.to)
+            guard from != to else { throw ValidationError("--from and --to name the same database") }
+            let report = try await Store.copy(
+                from: try await from.open(), to: try await to.open(), as: user)
+            for table in report.tables where table.rows > 0 {
+                Console.out("\(table.name): \(table.rows)")
+            }
+            Console.out(
+                "copied \(report.rows) rows from \(from) to \(to); the audit chain runs to event "
+                    + "\(report.sourceHead.seq) as in the source, then the copy's own event. Check it with: "
+                    + "ensemble audit verify --expect-head \(report.sourceHead)")
         }
     }
 }

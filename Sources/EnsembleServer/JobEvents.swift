@@ -75,6 +75,34 @@ final class JobEvents: Sendable {
         return stream
     }
 
+    /// Whether this process has said anything about the job (it ran here, or is running here).
+    func isFollowing(_ job: String) -> Bool {
+        self.state.withLock { !($0.channels[job]?.history.isEmpty ?? true) }
+    }
+
+    /// A job followed in the store, for one run by another instance (or not yet claimed): its state now,
+    /// then each change of state and of its latest progress line, read every `interval`, until it
+    /// succeeds or fails for good.
+    static func stored(_ job: Job, store: Store, interval: Duration) -> AsyncStream<JobEvent> {
+        AsyncStream(bufferingPolicy: .bufferingNewest(512)) { continuation in
+            let task = Task {
+                var last = job
+                continuation.yield(.state(job))
+                while !Task.isCancelled && !JobEvent.state(last).terminal {
+                    try? await Task.sleep(for: interval)
+                    guard let now = try? await store.jobRecord(job.id) else { break }
+                    if let progress = now.progress, progress != last.progress, now.state == .running {
+                        continuation.yield(JobEvent(name: "progress", data: progress, terminal: false))
+                    }
+                    if now.state != last.state || now.attempts != last.attempts { continuation.yield(.state(now)) }
+                    last = now
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
     /// Ends every stream (the server is stopping); later subscribers get the current state and an end.
     func finishAll() {
         let subscribers = self.state.withLock { state -> [AsyncStream<JobEvent>.Continuation] in

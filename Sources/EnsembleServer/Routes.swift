@@ -69,7 +69,12 @@ extension EnsembleServer {
         router.get("/jobs/{id}/events") { request, context -> Response in
             let user = try await self.reader(request)
             let job = try await self.store.job(try context.pathID("id"), as: user.id)
-            let stream = self.events.subscribe(job.id, current: .state(job))
+            // A job this process is running (or ran) streams from its events; any other is followed in the
+            // store, whichever instance runs it.
+            let stream =
+                self.events.isFollowing(job.id)
+                ? self.events.subscribe(job.id, current: .state(job))
+                : JobEvents.stored(job, store: self.store, interval: self.settings.pollInterval * 2)
             return Response(
                 status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
                 body: ResponseBody { writer in

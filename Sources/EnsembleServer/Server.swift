@@ -47,6 +47,9 @@ public struct ServerSettings: Sendable {
     public var requestLog: Bool
     /// When set, `GET /metrics` needs `Authorization: Bearer` with this token.
     public var metricsToken: String?
+    /// How long a worker's claim on a job holds without being renewed: a worker renews it while the job
+    /// runs, and when its instance dies, another instance takes the job once the lease has run out.
+    public var jobLease: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, sources: [WebhookSource], drafting: DraftingService,
@@ -56,8 +59,9 @@ public struct ServerSettings: Sendable {
         publicURL: URL? = nil, sessionIdleTimeout: Duration = .seconds(30 * 60),
         sessionLifetime: Duration = .seconds(12 * 3600), fhirMapping: FHIRMapping? = nil,
         fhirPush: FHIRPushSettings? = nil, logFormat: LogFormat = .text, requestLog: Bool = true,
-        metricsToken: String? = nil
+        metricsToken: String? = nil, jobLease: Duration = .seconds(120)
     ) {
+        self.jobLease = jobLease
         self.logFormat = logFormat
         self.requestLog = requestLog
         self.metricsToken = metricsToken
@@ -92,8 +96,6 @@ public struct EnsembleServer: Sendable {
     let events = JobEvents()
     let pool: WorkerPool
     let verifier: WebhookVerifier
-    /// Signs CSRF tokens for signed-in browsers; new each start, so old pages must be reloaded.
-    let csrfKey: [UInt8]
     let clock: @Sendable () -> Date
     let logger: Logger
     let metrics = ServerMetrics()
@@ -107,7 +109,6 @@ public struct EnsembleServer: Sendable {
         self.settings = settings
         self.clock = clock
         self.verifier = WebhookVerifier(sources: settings.sources, tolerance: settings.webhookTolerance)
-        self.csrfKey = Array(Hashing.randomHex(bytes: 32).utf8)
         var logger =
             settings.logFormat == .json
             ? Logger(label: "ensemble.server") { JSONLogHandler(label: $0) } : Logger(label: "ensemble.server")
@@ -118,7 +119,7 @@ public struct EnsembleServer: Sendable {
             store: store, events: events, metrics: self.metrics, logger: settings.requestLog ? logger : nil,
             settings: WorkerPool.Settings(
                 workers: settings.workers, pollInterval: settings.pollInterval, retryDelay: settings.retryDelay,
-                shutdownGrace: settings.shutdownGrace),
+                shutdownGrace: settings.shutdownGrace, lease: settings.jobLease),
             runner: runner ?? Self.runner(store: store, service: settings.drafting, push: settings.fhirPush),
             sweep: settings.fhirPush.map { push in
                 { @Sendable in _ = try? await store.enqueueFHIRPushes(maxAttempts: settings.maxAttempts) }
@@ -242,8 +243,12 @@ public struct EnsembleServer: Sendable {
         return Page(user: user, csrf: self.csrfToken(session), title: title)
     }
 
+    /// The form token of a signed-in browser: an HMAC keyed by its session's random id, which only that
+    /// browser's cookie holds. Every instance on the database computes the same token, so a form served
+    /// by one instance may be posted to another behind the load balancer; a page from another site, which
+    /// cannot read the cookie, cannot make it.
     func csrfToken(_ session: String) -> String {
-        Hashing.hmacSHA256Hex(key: self.csrfKey, message: Array(("csrf:" + session).utf8))
+        Hashing.hmacSHA256Hex(key: Array(session.utf8), message: Array("ensemble-csrf".utf8))
     }
 
     /// A signed-in browser's form post: the cookie's user, once the form's CSRF token matches.

@@ -2,6 +2,7 @@ import CoreMetrics
 import EnsembleStore
 import Foundation
 import Prometheus
+import Synchronization
 
 /// The server's operational metrics, through swift-metrics into a Prometheus registry this server owns
 /// (not the process-wide bootstrap, so that several servers in one process keep their own). Labels are
@@ -10,6 +11,8 @@ import Prometheus
 final class ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    /// The store's connection use at the last scrape, so that each scrape adds what happened since.
+    private let reported = Mutex(DatabaseUse(operations: 0, busy: .zero))
 
     init() {
         let registry = PrometheusCollectorRegistry()
@@ -69,6 +72,16 @@ final class ServerMetrics: Sendable {
                 }
             }
         }
+        let use = await store.databaseUse()
+        let (operations, busy) = self.reported.withLock { reported in
+            defer { reported = use }
+            return (use.operations - reported.operations, use.busy - reported.busy)
+        }
+        Counter(label: "ensemble_database_operations_total", dimensions: [], factory: self.factory).increment(
+            by: Int64(max(0, operations)))
+        FloatingPointCounter(label: "ensemble_database_busy_seconds_total", dimensions: [], factory: self.factory)
+            .increment(by: max(0, Double(Self.nanoseconds(busy)) / 1e9))
+        Gauge(label: "ensemble_database_connections", dimensions: [], factory: self.factory).record(1)
         let readiness = await store.readiness()
         Gauge(label: "ensemble_database_up", dimensions: [], factory: self.factory).record(readiness.reachable ? 1 : 0)
         Gauge(label: "ensemble_database_schema_version", dimensions: [], factory: self.factory)

@@ -22,6 +22,7 @@ final class WorkerPool: Service, Sendable {
         var pollInterval: Duration
         var retryDelay: Duration
         var shutdownGrace: Duration
+        var lease: Duration = .seconds(120)
     }
 
     private let store: Store
@@ -99,7 +100,7 @@ final class WorkerPool: Service, Sendable {
     /// Runs the next due job, if there is one, to the end of this attempt; returns its id.
     @discardableResult
     func runNext() async -> String? {
-        guard let claimed = try? await self.store.claimJob() else { return nil }
+        guard let claimed = try? await self.store.claimJob(lease: self.settings.lease) else { return nil }
         await self.execute(claimed.job, payload: claimed.payload)
         return claimed.job.id
     }
@@ -110,14 +111,40 @@ final class WorkerPool: Service, Sendable {
         let id = job.id
         let started = ContinuousClock.now
         let timings = AgentTimings(metrics: self.metrics)
+        let latest = LatestProgress()
         let task = Task { [runner = self.runner] in
             try await runner(job, payload) { event in
                 timings.record(event)
-                if let line = JobEvent.progress(event) { events.publish(id, line) }
+                if let line = JobEvent.progress(event) {
+                    events.publish(id, line)
+                    latest.line.withLock { $0 = line.data }
+                }
             }
         }
         self.running.withLock { $0[id] = task }
-        defer { _ = self.running.withLock { $0.removeValue(forKey: id) } }
+        // While the job runs, its claim's lease is renewed so that no other instance takes it over, and its
+        // latest progress line is kept for browsers following it through another instance (at most twice a
+        // second).
+        let renewal = Task { [store = self.store, lease = self.settings.lease] in
+            var renewed = ContinuousClock.now
+            var written: String?
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(500))
+                guard !Task.isCancelled else { return }
+                if let line = latest.line.withLock({ $0 }), line != written {
+                    try? await store.recordJobProgress(id, progress: line)
+                    written = line
+                }
+                if ContinuousClock.now - renewed >= lease / 3 {
+                    _ = try? await store.renewJobLease(id, lease: lease)
+                    renewed = .now
+                }
+            }
+        }
+        defer {
+            renewal.cancel()
+            _ = self.running.withLock { $0.removeValue(forKey: id) }
+        }
         do {
             let run = try await withTaskCancellationHandler {
                 try await task.value
@@ -175,6 +202,11 @@ final class WorkerPool: Service, Sendable {
         default: ("drafting failed (\(type(of: error)))", false)
         }
     }
+}
+
+/// A running job's latest progress line, written by its agents' events and read by its store writer.
+final class LatestProgress: Sendable {
+    let line = Mutex<String?>(nil)
 }
 
 /// Times each agent of a drafting job from its start and finish events, into the metrics.

@@ -243,6 +243,14 @@ enum Schema {
         );
         CREATE INDEX browser_sessions_by_token ON browser_sessions(token_digest);
         """,
+        // 4: a lease on each running job, renewed while its worker lives; one whose lease ran out is taken
+        // back by the next claim (on PostgreSQL, workers in several instances share the queue). The running
+        // attempt's latest progress line, for streams served by another instance.
+        """
+        ALTER TABLE jobs ADD COLUMN lease_expires TEXT;
+        CREATE INDEX jobs_leases ON jobs(state, lease_expires);
+        ALTER TABLE jobs ADD COLUMN progress TEXT;
+        """,
     ]
 
     /// Brings the database to the newest version; refuses a database from a newer Ensemble.

@@ -16,10 +16,16 @@ public actor Store {
 
     /// Opens or creates the database at `path` (`:memory:` for tests) and brings its schema up to date.
     public init(path: String, clock: @escaping @Sendable () -> Date = { Date() }) throws {
-        let connection = try Connection(path: path)
+        let connection = Connection(try SQLiteDriver(path: path))
         try Schema.migrate(connection)
         try Self.upgradeJobs(connection)
         self.connection = connection
+        self.clock = clock
+    }
+
+    /// A store on another database, whose driver has brought its schema up to date.
+    package init(migrated driver: sending any SQLDriver, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.connection = Connection(driver)
         self.clock = clock
     }
 
@@ -148,6 +154,16 @@ public actor Store {
     ) throws(StoreError) -> RecordedRun {
         let session = run.attributed.session
         let sessionID = session.id.rawValue
+        if let job {
+            // A job records one run: a worker whose lease ran out while another took the job over finds the
+            // job finished, and records nothing.
+            let state = try self.connection.prepare("SELECT state FROM jobs WHERE id = ?1").row([.text(job)]) {
+                $0.text(0)
+            }
+            if state == Job.State.succeeded.rawValue || state == Job.State.failed.rawValue {
+                throw StoreError(.staleVersion, "job \(job) was finished by another worker meanwhile")
+            }
+        }
         let stored = try self.connection.prepare("SELECT inputs_digest FROM sessions WHERE id = ?1").row([
             .text(sessionID)
         ]) { $0.text(0) }
@@ -164,13 +180,13 @@ public actor Store {
         let groupContent = NoteCodec.encode(run.groupNote.sections)
         let outputDigest = Hashing.sha256Hex(Array((noteContents + [groupContent]).joined(separator: "\n").utf8))
         let agents = JSONWriter.write(.array(inputs.agents.map(RunReport.agent)), pretty: false)
-        try self.connection.prepare(
-            "INSERT INTO runs (session_id, engine, inputs_digest, agents, output_digest, user_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-        ).run([
+        let inserted = try self.connection.prepare(
+            "INSERT INTO runs (session_id, engine, inputs_digest, agents, output_digest, user_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"
+        ).row([
             .text(sessionID), .text(inputs.engine), .text(inputs.digest), .text(agents), .text(outputDigest),
             .text(userID), .text(now),
-        ])
-        let runID = Int(self.connection.lastInsertedRow)
+        ]) { $0.int(0) }
+        guard let runID = inserted else { throw StoreError(.corrupt, "the database gave no id for a new run") }
         try self.storeAttribution(run.attributed.attribution, run: runID)
 
         var changes: [PersonID: (change: NoteChange, version: Int)] = [:]
@@ -181,15 +197,14 @@ public actor Store {
         try self.storeGroupNote(groupContent, session: sessionID, run: runID)
         let newFlags = try self.storeFlags(run.risk.flags, session: sessionID, run: runID, at: now)
         try self.storeClaims(run.billing.claims, session: sessionID, run: runID)
-        let findings = try self.connection.prepare(
-            "INSERT INTO findings (run_id, seq, code, severity, person_id, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-        )
-        for (seq, finding) in run.findings.enumerated() {
-            try findings.run([
-                .int(runID), .int(seq), .text(finding.code.rawValue), .text(finding.severity.rawValue),
-                .optional(finding.person?.rawValue), .text(finding.message),
-            ])
-        }
+        try self.connection.insert(
+            into: "findings", columns: ["run_id", "seq", "code", "severity", "person_id", "message"],
+            rows: run.findings.enumerated().map { seq, finding in
+                [
+                    .int(runID), .int(seq), .text(finding.code.rawValue), .text(finding.severity.rawValue),
+                    .optional(finding.person?.rawValue), .text(finding.message),
+                ]
+            })
         try self.audit(
             userID, "draft.generated", "session:\(sessionID)",
             .object([
@@ -302,32 +317,30 @@ public actor Store {
                 .bool(entry.consent?.aiDrafting ?? false),
             ])
         }
-        let utterance = try self.connection.prepare(
-            "INSERT INTO utterances (session_id, idx, label, text, start, end, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-        )
-        for entry in inputs.transcript.utterances {
-            try utterance.run([
-                .text(id), .int(entry.index), .optional(entry.label), .text(entry.text),
-                entry.start.map(SQLValue.real) ?? .null,
-                entry.end.map(SQLValue.real) ?? .null, .int(entry.line),
-            ])
-        }
+        try self.connection.insert(
+            into: "utterances", columns: ["session_id", "idx", "label", "text", "start", "end", "line"],
+            rows: inputs.transcript.utterances.map { entry in
+                [
+                    .text(id), .int(entry.index), .optional(entry.label), .text(entry.text),
+                    entry.start.map(SQLValue.real) ?? .null, entry.end.map(SQLValue.real) ?? .null, .int(entry.line),
+                ]
+            })
     }
 
     private func storeAttribution(_ attribution: Attribution, run: Int) throws(StoreError) {
-        let speaker = try self.connection.prepare(
-            "INSERT INTO speakers (run_id, label, person_id, confidence) VALUES (?1, ?2, ?3, ?4)")
-        for entry in attribution.speakers {
-            try speaker.run([.int(run), .text(entry.label), .optional(entry.person?.rawValue), .real(entry.confidence)])
-        }
-        let utterance = try self.connection.prepare(
-            "INSERT INTO attributions (run_id, idx, person_id, confidence, method) VALUES (?1, ?2, ?3, ?4, ?5)")
-        for entry in attribution.utterances {
-            try utterance.run([
-                .int(run), .int(entry.index), .optional(entry.person?.rawValue), .real(entry.confidence),
-                .text(entry.method.rawValue),
-            ])
-        }
+        try self.connection.insert(
+            into: "speakers", columns: ["run_id", "label", "person_id", "confidence"],
+            rows: attribution.speakers.map { entry in
+                [.int(run), .text(entry.label), .optional(entry.person?.rawValue), .real(entry.confidence)]
+            })
+        try self.connection.insert(
+            into: "attributions", columns: ["run_id", "idx", "person_id", "confidence", "method"],
+            rows: attribution.utterances.map { entry in
+                [
+                    .int(run), .int(entry.index), .optional(entry.person?.rawValue), .real(entry.confidence),
+                    .text(entry.method.rawValue),
+                ]
+            })
     }
 
     private func storeNote(_ note: ClientNote, content: String, session: String, run: Int, at now: String)
@@ -341,10 +354,11 @@ public actor Store {
             "INSERT INTO note_versions (note_id, version, origin, run_id, content, content_digest, ai_generated, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         )
         guard let (noteID, state, current) = existing else {
-            try self.connection.prepare(
-                "INSERT INTO notes (session_id, attendee_id, format, current_version) VALUES (?1, ?2, ?3, 1)"
-            ).run([.text(session), .text(note.attendee.rawValue), .text(note.format.rawValue)])
-            let noteID = Int(self.connection.lastInsertedRow)
+            guard
+                let noteID = try self.connection.prepare(
+                    "INSERT INTO notes (session_id, attendee_id, format, current_version) VALUES (?1, ?2, ?3, 1) RETURNING id"
+                ).row([.text(session), .text(note.attendee.rawValue), .text(note.format.rawValue)], { $0.int(0) })
+            else { throw StoreError(.corrupt, "the database gave no id for a new note") }
             try insertVersion.run([
                 .int(noteID), .int(1), .text("draft"), .int(run), .text(content), .text(digest),
                 .bool(note.aiGenerated),
@@ -454,7 +468,7 @@ public actor Store {
             ).row([.text(id)], { ($0.text(0), $0.text(1), $0.text(2), $0.text(3)) })
         else { throw StoreError(.notFound, "no session \(id) in this database; draft it first") }
         let utterances = try self.connection.prepare(
-            "SELECT idx, label, text, start, end, line FROM utterances WHERE session_id = ?1 ORDER BY idx"
+            "SELECT idx, label, text, start, \"end\", line FROM utterances WHERE session_id = ?1 ORDER BY idx"
         ).rows([.text(id)]) {
             Utterance(
                 index: $0.int(0), label: $0.optionalText(1), text: $0.text(2), start: $0.isNull(3) ? nil : $0.double(3),

@@ -99,7 +99,7 @@ extension Store {
     /// utterance in index order, so that a transcript read back keeps every utterance's index.
     func utterancesJSON(session id: String) throws(StoreError) -> String {
         let segments = try self.connection.prepare(
-            "SELECT label, text, start, end FROM utterances WHERE session_id = ?1 ORDER BY idx"
+            "SELECT label, text, start, \"end\" FROM utterances WHERE session_id = ?1 ORDER BY idx"
         ).rows([.text(id)]) { row -> JSONNode in
             .object([
                 ("start", JSONNode.number(row.optionalDouble(2))), ("end", JSONNode.number(row.optionalDouble(3))),

@@ -10,12 +10,14 @@ extension Store {
     }
 
     public func readiness() -> Readiness {
-        let expected = Schema.migrations.count
-        guard let version = try? self.connection.prepare("PRAGMA user_version").row([], { $0.int(0) }) else {
-            return Readiness(reachable: false, schemaVersion: 0, expectedSchemaVersion: expected)
+        guard let (version, expected) = try? self.connection.driver.schemaVersion() else {
+            return Readiness(reachable: false, schemaVersion: 0, expectedSchemaVersion: 0)
         }
         return Readiness(reachable: true, schemaVersion: version, expectedSchemaVersion: expected)
     }
+
+    /// The connection's use since the store opened (it has one connection, on either database).
+    public func databaseUse() -> DatabaseUse { self.connection.use }
 
     /// Jobs by state and kind (`drafting` or `fhir-push`), for the server's metrics: counts only.
     public func jobCounts() throws -> [(kind: String, state: String, count: Int)] {

@@ -28,6 +28,9 @@ public struct Job: Sendable, Hashable {
     /// Bytes of payload the job still holds: the webhook body while it waits or runs, 0 once it has
     /// succeeded or failed for good.
     public var payloadBytes: Int
+    /// The latest progress line of the running attempt (compact JSON: stage, agent, attendee id, counts;
+    /// never content), for progress streams served by another instance.
+    public var progress: String?
     public var created: String
     public var updated: String
 }
@@ -108,27 +111,71 @@ extension Store {
         }
     }
 
-    /// Takes the oldest queued job that is due, marks it running and counts the attempt. Returns it with
-    /// its payload, or nil when nothing is due.
-    public func claimJob() throws -> (job: Job, payload: String)? {
-        try self.transaction { () throws(StoreError) -> (job: Job, payload: String)? in
-            let now = self.now()
-            guard
-                let id = try self.connection.prepare(
-                    "SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ?1 ORDER BY created, rowid LIMIT 1"
-                ).row([.text(now)], { $0.text(0) })
-            else { return nil }
-            try self.connection.prepare(
-                "UPDATE jobs SET state = 'running', attempts = attempts + 1, updated = ?2 WHERE id = ?1"
-            ).run([.text(id), .text(now)])
-            let payload = try self.connection.prepare("SELECT payload FROM jobs WHERE id = ?1").row([.text(id)]) {
-                $0.text(0)
+    /// Takes the oldest queued job that is due, or a running one whose worker's lease ran out (its worker
+    /// died, in this instance or another), marks it running under a new lease of `lease`, and counts the
+    /// attempt. Returns it with its payload, or nil when nothing is due. A job whose lease ran out on its
+    /// last attempt fails instead: a job that brings its worker down each time must not run forever.
+    ///
+    /// On PostgreSQL, workers in several instances claim at once: `FOR UPDATE SKIP LOCKED` gives each a
+    /// different job without waiting for the others.
+    public func claimJob(lease: Duration = .seconds(120)) throws -> (job: Job, payload: String)? {
+        let now = self.now()
+        let abandoned = try self.connection.prepare(
+            "SELECT id FROM jobs WHERE state = 'running' AND lease_expires < ?1 AND attempts >= max_attempts"
+        ).rows([.text(now)]) { $0.text(0) }
+        if !abandoned.isEmpty {
+            try self.transaction { () throws(StoreError) in
+                for id in abandoned {
+                    guard let job = try self.jobRow(id), job.state == .running else { continue }
+                    try self.failForGood(
+                        job, error: "the worker running its last attempt stopped before finishing it")
+                }
             }
-            guard let job = try self.jobRow(id),
-                let payload
+        }
+        let expires = Self.timestamp(self.clockNow.addingTimeInterval(Self.seconds(lease)))
+        let postgres = self.connection.dialect == .postgresql
+        return try self.connection.transaction(exclusive: !postgres) {
+            () throws(StoreError) -> (job: Job, payload: String)? in
+            guard
+                let (id, payload) = try self.connection.prepare(
+                    """
+                    UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_expires = ?2, progress = NULL,
+                        updated = ?1
+                    WHERE id = (
+                        SELECT id FROM jobs
+                        WHERE (state = 'queued' AND not_before <= ?1)
+                            OR (state = 'running' AND lease_expires < ?1 AND attempts < max_attempts)
+                        ORDER BY created, rowid LIMIT 1\(postgres ? " FOR UPDATE SKIP LOCKED" : ""))
+                    RETURNING id, payload
+                    """
+                ).row([.text(now), .text(expires)], { ($0.text(0), $0.text(1)) }),
+                let job = try self.jobRow(id)
             else { return nil }
             return (job, payload)
         }
+    }
+
+    /// Keeps a running job's lease while its worker is alive; false when the job is no longer running
+    /// (it finished, or its lease ran out and another worker took it).
+    @discardableResult
+    public func renewJobLease(_ id: String, lease: Duration = .seconds(120)) throws -> Bool {
+        let expires = Self.timestamp(self.clockNow.addingTimeInterval(Self.seconds(lease)))
+        try self.connection.prepare("UPDATE jobs SET lease_expires = ?2 WHERE id = ?1 AND state = 'running'").run([
+            .text(id), .text(expires),
+        ])
+        return self.connection.changes > 0
+    }
+
+    /// Keeps the running attempt's latest progress line (ids and counts only), so that a browser following
+    /// the job through another instance sees it.
+    public func recordJobProgress(_ id: String, progress: String) throws {
+        try self.connection.prepare("UPDATE jobs SET progress = ?2 WHERE id = ?1 AND state = 'running'").run([
+            .text(id), .text(progress),
+        ])
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// A job's drafting run was recorded: the job succeeded, and its copy of the inputs is dropped (the
@@ -143,7 +190,8 @@ extension Store {
         try self.faults.beforeJobSucceeds?()
         try self.connection.prepare(
             """
-            UPDATE jobs SET state = 'succeeded', run_id = ?2, error = NULL, payload = '', updated = ?3
+            UPDATE jobs SET state = 'succeeded', run_id = ?2, error = NULL, payload = '', lease_expires = NULL,
+                updated = ?3
             WHERE id = ?1 AND state != 'succeeded'
             """
         ).run([.text(id), run.map { .int($0) } ?? .null, .text(self.now())])
@@ -157,7 +205,7 @@ extension Store {
     /// transcript with names) is dropped.
     private func failForGood(_ job: Job, error: String) throws(StoreError) {
         try self.connection.prepare(
-            "UPDATE jobs SET state = 'failed', error = ?2, payload = '', updated = ?3 WHERE id = ?1"
+            "UPDATE jobs SET state = 'failed', error = ?2, payload = '', lease_expires = NULL, updated = ?3 WHERE id = ?1"
         ).run([.text(job.id), .text(error), .text(self.now())])
         try self.audit(job.user, "job.failed", "job:\(job.id)", .object([("attempts", .number(job.attempts))]))
     }
@@ -180,7 +228,7 @@ extension Store {
             let due = self.clockNow.addingTimeInterval(retryAfter)
                 .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
             try self.connection.prepare(
-                "UPDATE jobs SET state = 'queued', error = ?2, not_before = ?3, updated = ?4 WHERE id = ?1"
+                "UPDATE jobs SET state = 'queued', error = ?2, not_before = ?3, lease_expires = NULL, updated = ?4 WHERE id = ?1"
             ).run([.text(id), .text(error), .text(due), .text(self.now())])
             return .queued
         }
@@ -189,13 +237,19 @@ extension Store {
     /// Puts jobs that were running back in the queue (a server stopping, or restarted after a crash). With
     /// `refund`, the interrupted attempt does not count against the job's attempts; without it, a job that
     /// has had all its attempts (a job that brings the server down each time) fails instead. Returns how
-    /// many were put back.
+    /// many were put back. Without `ids`, on PostgreSQL, only jobs whose lease ran out are put back: the
+    /// others belong to workers alive in other instances.
     @discardableResult
     public func requeueRunningJobs(ids: [String]? = nil, refund: Bool) throws -> Int {
         try self.transaction { () throws(StoreError) -> Int in
+            // Several instances share a PostgreSQL queue: another's running jobs are not this one's to take
+            // back, unless their lease ran out.
+            let others = ids == nil && self.connection.dialect == .postgresql
             let running = try self.connection.prepare(
-                "SELECT \(Self.jobColumns) FROM jobs WHERE state = 'running'"
-            ).rows { (row) throws(StoreError) in try Self.job(row) }.filter { ids?.contains($0.id) ?? true }
+                "SELECT \(Self.jobColumns) FROM jobs WHERE state = 'running' AND (?1 = 0 OR lease_expires < ?2)"
+            ).rows([.bool(others), .text(self.now())]) { (row) throws(StoreError) in try Self.job(row) }.filter {
+                ids?.contains($0.id) ?? true
+            }
             var requeued = 0
             for job in running {
                 if !refund && job.attempts >= job.maxAttempts {
@@ -204,7 +258,7 @@ extension Store {
                     continue
                 }
                 try self.connection.prepare(
-                    "UPDATE jobs SET state = 'queued', attempts = max(0, attempts - ?2), updated = ?3 WHERE id = ?1"
+                    "UPDATE jobs SET state = 'queued', attempts = CASE WHEN attempts > ?2 THEN attempts - ?2 ELSE 0 END, lease_expires = NULL, updated = ?3 WHERE id = ?1"
                 ).run([.text(job.id), .int(refund ? 1 : 0), .text(self.now())])
                 requeued += 1
             }
@@ -258,7 +312,7 @@ extension Store {
         let user = try self.authorize(userID, .draftSession)
         return try self.connection.prepare(
             """
-            SELECT \(Self.jobColumns) FROM jobs WHERE ?2 IS NULL OR id IN
+            SELECT \(Self.jobColumns) FROM jobs WHERE CAST(?2 AS TEXT) IS NULL OR id IN
                 (SELECT job_id FROM job_clinicians WHERE clinician_id = ?2)
             ORDER BY created DESC, rowid DESC LIMIT ?1
             """
@@ -268,7 +322,7 @@ extension Store {
     }
 
     private static let jobColumns =
-        "id, source, event_id, user_id, session_id, state, attempts, max_attempts, error, run_id, created, updated, payload_digest, length(CAST(payload AS BLOB))"
+        "id, source, event_id, user_id, session_id, state, attempts, max_attempts, error, run_id, created, updated, payload_digest, length(CAST(payload AS BLOB)), progress"
 
     private func jobRow(_ id: String) throws(StoreError) -> Job? {
         try self.findJob("SELECT \(Self.jobColumns) FROM jobs WHERE id = ?1", [.text(id)])
@@ -286,6 +340,7 @@ extension Store {
             id: row.text(0), source: row.text(1), eventID: row.text(2), user: row.text(3), session: row.text(4),
             state: state, attempts: row.int(6), maxAttempts: row.int(7), error: row.optionalText(8),
             runID: row.optionalInt(9), payloadDigest: row.optionalText(12), payloadBytes: row.int(13),
+            progress: row.optionalText(14),
             created: row.text(10),
             updated: row.text(11))
     }
@@ -328,11 +383,13 @@ extension Store {
             try self.connection.prepare(
                 """
                 DELETE FROM browser_sessions WHERE token_digest IN
-                    (SELECT digest FROM api_tokens WHERE user_id = ?1 AND (?2 IS NULL OR label = ?2))
+                    (SELECT digest FROM api_tokens WHERE user_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR label = ?2))
                 """
             ).run([.text(user), .optional(label)])
             let browsers = self.connection.changes
-            try self.connection.prepare("DELETE FROM api_tokens WHERE user_id = ?1 AND (?2 IS NULL OR label = ?2)").run(
+            try self.connection.prepare(
+                "DELETE FROM api_tokens WHERE user_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR label = ?2)"
+            ).run(
                 [.text(user), .optional(label)])
             let count = self.connection.changes
             try self.audit(
@@ -469,7 +526,7 @@ extension Store {
                 (SELECT count(*) FROM attendees a WHERE a.session_id = s.id),
                 (SELECT count(*) FROM notes n WHERE n.session_id = s.id AND n.state = 'signed'),
                 (SELECT count(*) FROM notes n WHERE n.session_id = s.id)
-            FROM sessions s WHERE ?2 IS NULL OR s.id IN (SELECT session_id FROM session_clinicians WHERE clinician_id = ?2)
+            FROM sessions s WHERE CAST(?2 AS TEXT) IS NULL OR s.id IN (SELECT session_id FROM session_clinicians WHERE clinician_id = ?2)
             ORDER BY s.created DESC, s.id LIMIT ?1
             """
         ).rows([.int(limit), Self.rosterClinician(user, .viewNote)]) {

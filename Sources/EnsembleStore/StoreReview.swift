@@ -224,7 +224,7 @@ extension Store {
         try self.connection.prepare(
             """
             SELECT id, session_id, attendee_id, category, level, route, evidence, created, acknowledged_by,
-                acknowledged_comment, acknowledged_at FROM risk_flags WHERE ?1 IS NULL OR session_id = ?1 ORDER BY id
+                acknowledged_comment, acknowledged_at FROM risk_flags WHERE CAST(?1 AS TEXT) IS NULL OR session_id = ?1 ORDER BY id
             """
         ).rows([.optional(session)]) {
             StoredFlag(
@@ -330,8 +330,8 @@ extension Store {
         return try self.connection.prepare(
             """
             SELECT session_id, claim_id, attendee_id, codes, charge_cents, status, reasons FROM claims
-            WHERE (?1 IS NULL OR session_id = ?1) AND (?2 IS NULL OR status = ?2)
-                AND (?3 IS NULL OR session_id IN (SELECT session_id FROM session_clinicians WHERE clinician_id = ?3))
+            WHERE (CAST(?1 AS TEXT) IS NULL OR session_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)
+                AND (CAST(?3 AS TEXT) IS NULL OR session_id IN (SELECT session_id FROM session_clinicians WHERE clinician_id = ?3))
             ORDER BY session_id, claim_id
             """
         ).rows([.optional(session), .optional(status), Self.rosterClinician(user, .viewClaims)]) {

@@ -1,5 +1,6 @@
 import EnsembleCLI
 import EnsembleStore
+import EnsembleStoreTesting
 import EnsembleTesting
 import Foundation
 import Testing
@@ -22,70 +23,87 @@ struct ReviewCommandTests {
         return Run(status: status, out: captured.out, error: captured.error)
     }
 
-    @Test func familyTherapistAndBiller_throughTheirDay() async throws {
+    /// The CLI on a fresh database of either backend.
+    struct Desk {
+        let database: TestDatabase
+
+        init(_ backend: Backend) async throws { self.database = try await TestDatabase.make(backend) }
+
+        func run(_ arguments: [String], as user: String?) async -> Run {
+            let captured = CapturedConsole()
+            var arguments = arguments + self.database.arguments
+            if let user { arguments += ["--as", user] }
+            if arguments.first == "draft" { arguments += ["--agents", Fixtures.agentsDirectory] }
+            let status = await Console.$current.withValue(captured.console) { await EnsembleCLI.run(arguments) }
+            return Run(status: status, out: captured.out, error: captured.error)
+        }
+    }
+
+    @Test(arguments: Backend.available) func familyTherapistAndBiller_throughTheirDay(_ backend: Backend) async throws {
+        let desk = try await Desk(backend)
         let session = "S-2026-05-14-FAM"
         // Set-up: the first user is an admin; the admin adds the others.
-        #expect(await self.run(["users", "add", "admin", "--name", "Admin", "--role", "admin"], as: nil).status == 0)
+        #expect(await desk.run(["users", "add", "admin", "--name", "Admin", "--role", "admin"], as: nil).status == 0)
         for (id, role, clinician) in [
             ("hcole", "clinician", "PROV-4"), ("sup", "supervisor", ""), ("bill", "biller", ""),
         ] {
             var arguments = ["users", "add", id, "--name", id, "--role", role]
             if !clinician.isEmpty { arguments += ["--clinician", clinician] }
-            #expect(await self.run(arguments, as: "admin").status == 0)
+            #expect(await desk.run(arguments, as: "admin").status == 0)
         }
-        let wrongRole = await self.run(["users", "add", "x", "--name", "x", "--role", "nurse"], as: "admin")
+        let wrongRole = await desk.run(["users", "add", "x", "--name", "x", "--role", "nurse"], as: "admin")
         #expect(wrongRole.status == 64 && wrongRole.error.contains("--role must be one of"))
 
-        let draft = await self.run(["draft", Fixtures.scenariosDirectory + "/adolescent-family"], as: "hcole")
+        let draft = await desk.run(["draft", Fixtures.scenariosDirectory + "/adolescent-family"], as: "hcole")
         #expect(draft.status == 0)
         #expect(draft.error.contains("stored as run 1") && draft.error.contains("3 created"))
         #expect(draft.out.contains("Sofia Alvarez (CL-301)"))
 
         // The clinician cannot sign yet: the self-harm flag waits for the supervisor.
-        let early = await self.run(["review", "sign", session, "CL-301", "--version", "1"], as: "hcole")
+        let early = await desk.run(["review", "sign", session, "CL-301", "--version", "1"], as: "hcole")
         #expect(early.status == 3 && early.error.contains("supervisor's acknowledgement"))
-        let show = await self.run(["review", "show", session, "--attendee", "CL-301", "--evidence"], as: "hcole")
+        let show = await desk.run(["review", "show", session, "--attendee", "CL-301", "--evidence"], as: "hcole")
         #expect(show.status == 0)
         #expect(show.out.contains("version 1 · draft · draft, AI-generated"))
         #expect(show.out.contains("WAITING FOR A SUPERVISOR"))
         #expect(show.out.contains("        38 Sofia Alvarez (CL-301): "), "evidence lines quote the cited utterance")
 
-        let queue = await self.run(["review", "queue"], as: "sup")
+        let queue = await desk.run(["review", "queue"], as: "sup")
         #expect(queue.out.contains("flag 1  ELEVATED  selfHarm") && queue.out.contains("attendee CL-301"))
-        #expect(await self.run(["review", "queue"], as: "hcole").status == 3)
-        let ack = await self.run(
+        #expect(await desk.run(["review", "queue"], as: "hcole").status == 3)
+        let ack = await desk.run(
             ["review", "ack", "1", "--comment", "Safety plan reviewed; means restricted."], as: "sup")
         #expect(ack.status == 0)
 
-        let edit = await self.run(
+        let edit = await desk.run(
             [
                 "review", "edit", session, "CL-301", "--section", "Assessment", "--text",
                 "Disclosed recent self-harm.\nSafety plan begun.", "--version", "1",
             ],
             as: "hcole")
         #expect(edit.status == 0 && edit.out.contains("now at version 2"))
-        let stale = await self.run(
+        let stale = await desk.run(
             ["review", "edit", session, "CL-301", "--section", "Plan", "--text", "x", "--version", "1"], as: "hcole")
         #expect(stale.status == 3 && stale.error.contains("now at version 2"))
 
-        let pending = await self.run(["review", "claims", "--session", session], as: "bill")
+        let pending = await desk.run(["review", "claims", "--session", session], as: "bill")
         #expect(
             pending.out.contains("90847") && pending.out.contains("pendingSignature") && pending.out.contains("0 ready")
         )
-        #expect(await self.run(["review", "show", session], as: "bill").status == 3, "billers never see note bodies")
+        #expect(await desk.run(["review", "show", session], as: "bill").status == 3, "billers never see note bodies")
 
-        let sign = await self.run(["review", "sign", session, "CL-301", "--version", "2"], as: "hcole")
+        let sign = await desk.run(["review", "sign", session, "CL-301", "--version", "2"], as: "hcole")
         #expect(sign.status == 0 && sign.out.contains("signed and locked"))
-        let again = await self.run(["review", "sign", session, "CL-301", "--version", "2"], as: "hcole")
+        let again = await desk.run(["review", "sign", session, "CL-301", "--version", "2"], as: "hcole")
         #expect(again.status == 3 && again.error.contains("locked"))
-        let ready = await self.run(["review", "claims", "--status", "ready"], as: "bill")
+        let ready = await desk.run(["review", "claims", "--status", "ready"], as: "bill")
         #expect(ready.out.contains("S-2026-05-14-FAM-CL-301") && ready.out.contains("1 ready"))
 
-        let verify = await self.run(["audit", "verify"], as: "admin")
+        let verify = await desk.run(["audit", "verify"], as: "admin")
         #expect(verify.status == 0 && verify.out.contains("every link holds"))
-        let export = await self.run(["audit", "export"], as: "admin")
+        let export = await desk.run(["audit", "export"], as: "admin")
         #expect(export.out.contains("\"action\":\"note.signed\"") && !export.out.contains("Sofia"))
-        let metrics = await self.run(["metrics"], as: "sup")
+        let metrics = await desk.run(["metrics"], as: "sup")
         #expect(metrics.out.contains("overall: 1 signed, 0 with no edits"))
         // Nothing here logged a name or transcript text.
         #expect(!draft.error.contains("Sofia") && !ack.error.contains("Sofia"))

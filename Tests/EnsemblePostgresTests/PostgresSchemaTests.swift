@@ -1,116 +1,117 @@
+import EnsembleCore
 import EnsemblePostgres
-import EnsembleTesting
+import EnsembleStore
+import EnsembleStoreTesting
 import Foundation
+import Logging
 import PostgresNIO
 import Testing
 
-/// The PostgreSQL store's foundation, against a real PostgreSQL server (`make test` starts a throwaway
-/// one and names it in ENSEMBLE_TEST_DATABASE_URL; without one these tests say so and pass nothing off).
-@Suite("PostgreSQL: schema, migrations, readiness", .serialized)
+/// The PostgreSQL store's own foundations, against a real PostgreSQL server (`make test` starts a
+/// throwaway one and names it in ENSEMBLE_TEST_DATABASE_URL; without one these tests say so and pass
+/// nothing off). Everything else the store does is tested on both backends by the store's and the
+/// server's tests.
+@Suite("PostgreSQL: schema, migrations, readiness")
 struct PostgresSchemaTests {
-    static let url = ProcessInfo.processInfo.environment["ENSEMBLE_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-
-    /// A fresh database for one test, dropped at the end.
-    static func withDatabase(_ body: @Sendable (PostgresLocation) async throws -> Void) async throws {
-        guard let url = Self.url else {
-            print("note: PostgreSQL is not available (ENSEMBLE_TEST_DATABASE_URL unset); its tests are skipped")
-            return
-        }
-        let admin = try PostgresLocation.parse(url, environment: [:])
-        let name = "ensemble_\(UUID().uuidString.prefix(8).lowercased())"
-        let server = PostgresStoreDatabase(admin)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await server.run() }
-            try await server.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-            var location = admin
-            location.database = name
-            do {
-                try await body(location)
-            } catch {
-                _ = try? await server.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
-                group.cancelAll()
-                throw error
-            }
-            try await server.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
-            group.cancelAll()
-        }
-    }
-
-    static func using<T: Sendable>(
-        _ location: PostgresLocation, _ body: @Sendable (PostgresStoreDatabase) async throws -> T
-    )
-        async throws -> T
-    {
-        let database = PostgresStoreDatabase(location)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                await database.run()
-                return nil
-            }
-            let result = try await body(database)
-            group.cancelAll()
-            return result
-        }
+    /// A fresh database, or nil (with the note printed once) when there is no server.
+    static func database() async throws -> TestDatabase? {
+        guard Backend.available.contains(.postgresql) else { return nil }
+        return try await TestDatabase.make(.postgresql)
     }
 
     @Test func instancesStartingTogether_migrateOnce() async throws {
-        try await Self.withDatabase { location in
-            // Four instances start at once on an empty database: one applies the migrations, the others
-            // wait on the advisory lock and find nothing left to do.
-            let applied = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<4 {
-                    group.addTask { try await Self.using(location) { try await $0.migrate() } }
-                }
-                var counts: [Int] = []
-                for try await count in group { counts.append(count) }
-                return counts.sorted()
-            }
-            #expect(applied == [0, 0, 0, 1])
-            let readiness = try await Self.using(location) { await $0.readiness() }
-            #expect(readiness.reachable && readiness.schemaVersion == readiness.expected)
-            let versions = try await Self.using(location) { database in
-                var count = 0
-                for try await _ in try await database.client.query("SELECT version FROM ensemble_schema") { count += 1 }
-                return count
-            }
-            #expect(versions == 1)
+        guard let database = try await Self.database() else { return }
+        // Four instances start at once on an empty database: one applies the migrations, the others wait
+        // on the advisory lock and find nothing left to do.
+        let stores = try await withThrowingTaskGroup(of: Store.self) { group in
+            for _ in 0..<4 { group.addTask { try await database.open() } }
+            var stores: [Store] = []
+            for try await store in group { stores.append(store) }
+            return stores
         }
+        for store in stores {
+            let readiness = await store.readiness()
+            #expect(readiness.ready && readiness.schemaVersion == readiness.expectedSchemaVersion)
+        }
+        let versions = try await database.postgresCount("SELECT count(*) FROM ensemble_schema")
+        #expect(versions == (await stores[0].readiness()).expectedSchemaVersion, "each migration recorded once")
     }
 
     @Test func theAuditTrail_isAppendOnlyInTheDatabase() async throws {
-        try await Self.withDatabase { location in
-            try await Self.using(location) { database in
-                try await database.migrate()
-                try await database.client.query(
-                    "INSERT INTO users (id, name, role, created) VALUES ('admin', 'Admin', 'admin', 'now')")
-                try await database.client.query(
-                    """
-                    INSERT INTO audit_events (at, user_id, action, entity, detail, prev_hash, hash)
-                    VALUES ('now', 'admin', 'user.added', 'user:admin', '{}', 'genesis', 'h1')
-                    """)
-                for statement in [
-                    "UPDATE audit_events SET hash = 'forged'", "DELETE FROM audit_events", "TRUNCATE audit_events",
-                ] {
-                    await #expect(throws: (any Error).self, "\(statement)") {
-                        try await database.client.query(PostgresQuery(unsafeSQL: statement))
-                    }
-                }
-            }
+        guard let database = try await Self.database() else { return }
+        let store = try await database.open()
+        try await store.addUser(User(id: "admin", name: "Admin", role: .admin), by: nil)
+        for statement in [
+            "UPDATE audit_events SET hash = 'forged'", "DELETE FROM audit_events", "TRUNCATE audit_events",
+        ] {
+            await #expect(throws: (any Error).self, "\(statement)") { try await database.postgres([statement]) }
         }
+        #expect(try await store.verifyAudit(as: "admin").firstBroken == nil)
     }
 
     @Test func aNewerSchema_isRefused_andNotReady() async throws {
-        try await Self.withDatabase { location in
-            try await Self.using(location) { database in
-                try await database.migrate()
-                try await database.client.query("INSERT INTO ensemble_schema (version, applied) VALUES (99, 'later')")
-                let readiness = await database.readiness()
-                #expect(
-                    readiness.reachable && readiness.schemaVersion == 99
-                        && readiness.schemaVersion != readiness.expected)
-                await #expect(throws: PostgresSchemaError.self) { try await database.migrate() }
-            }
+        guard let database = try await Self.database() else { return }
+        let store = try await database.open()
+        try await database.postgres(["INSERT INTO ensemble_schema (version, applied) VALUES (99, 'later')"])
+        let readiness = await store.readiness()
+        #expect(readiness.reachable && readiness.schemaVersion == 99 && !readiness.ready)
+        let refused = await #expect(throws: StoreError.self) { _ = try await database.open() }
+        #expect(refused?.code == .newerSchema)
+    }
+
+    @Test func aConnectionTheServerDrops_isOpenedAgain() async throws {
+        guard let database = try await Self.database() else { return }
+        let store = try await database.open()
+        try await store.addUser(User(id: "admin", name: "Admin", role: .admin), by: nil)
+        for round in 0..<3 {
+            // An administrator (or a failover) ends every other connection to the database.
+            try await database.postgres([
+                """
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid()
+                """
+            ])
+            try await store.addUser(User(id: "u\(round)", name: "User", role: .biller), by: "admin")
+            #expect((await store.readiness()).ready)
         }
+        #expect(try await store.users(as: "admin").count == 4)
+        #expect(try await store.verifyAudit(as: "admin").firstBroken == nil)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aStatementWithNoAnswer_failsInTime_andTheStoreCarriesOn() async throws {
+        guard let database = try await Self.database(), let location = database.location else { return }
+        let store = try await PostgresStore.open(location, statementTimeout: .seconds(1))
+        try await store.addUser(User(id: "admin", name: "Admin", role: .admin), by: nil)
+        // Another session holds the writers' lock and does not let go (a hung instance, a stuck transaction).
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let holder = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.any(),
+            configuration: PostgresConnection.Configuration(
+                host: location.host, port: location.port, username: location.user, password: nil,
+                database: location.database, tls: .disable), id: 9, logger: logger)
+        try await holder.query(
+            PostgresQuery(unsafeSQL: "SELECT pg_advisory_lock(\(PostgresStore.writerLock))"), logger: logger)
+        let started = ContinuousClock.now
+        let refused = await #expect(throws: StoreError.self) {
+            try await store.addUser(User(id: "late", name: "Late", role: .biller), by: "admin")
+        }
+        #expect(refused?.code == .unavailable && refused?.message.contains("did not answer within 1 s") == true)
+        #expect(ContinuousClock.now - started < .seconds(10))
+        try await holder.close()
+        // The lock is free again: the store opens a new connection and carries on, nothing half-done.
+        try await store.addUser(User(id: "late", name: "Late", role: .biller), by: "admin")
+        #expect(try await store.users(as: "admin").map(\.id) == ["admin", "late"])
+        #expect(try await store.verifyAudit(as: "admin").firstBroken == nil)
+    }
+
+    @Test func anUnreachableDatabase_isNamed_withoutItsPassword() async throws {
+        let location = try PostgresLocation.parse(
+            "postgresql://ensemble@127.0.0.1:1/nowhere", environment: ["PGPASSWORD": "s3cret"])
+        let refused = await #expect(throws: StoreError.self) { _ = try await PostgresStore.open(location) }
+        #expect(refused?.code == .unavailable)
+        #expect(refused?.message.contains("postgresql://ensemble@127.0.0.1:1/nowhere") == true)
+        #expect(refused?.message.contains("s3cret") == false)
     }
 
     @Test func databaseURLs_keepPasswordsOffTheCommandLine() throws {
@@ -130,5 +131,17 @@ struct PostgresSchemaTests {
         #expect(throws: PostgresLocation.Invalid.self) {
             try PostgresLocation.parse("postgresql://a@b/", environment: [:])
         }
+    }
+
+    @Test func theStoresSQL_readsAsPostgreSQL() {
+        #expect(
+            PostgresStore.translate("SELECT a FROM t WHERE b = ?1 AND c = '?2' AND \"?3\" = ?12")
+                == "SELECT a FROM t WHERE b = $1 AND c = '?2' AND \"?3\" = $12")
+        #expect(
+            PostgresStore.translate("INSERT OR IGNORE INTO t (a) VALUES (?1)")
+                == "INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING")
+        #expect(
+            PostgresStore.translate("SELECT length(CAST(payload AS BLOB)), id FROM jobs")
+                == "SELECT octet_length(payload), id FROM jobs")
     }
 }

@@ -2,6 +2,7 @@ import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
 import EnsembleStore
+import EnsembleStoreTesting
 import EnsembleSystem
 import Foundation
 import Hummingbird
@@ -14,9 +15,9 @@ import Testing
 struct APITests {
     static let note = "/api/sessions/\(ServerDesk.session)/notes/\(ServerDesk.patient)"
 
-    @Test("a missing or unknown token is 401; a role or roster the policy refuses is 403")
-    func authentication() async throws {
-        let desk = try await ServerDesk()
+    @Test("a missing or unknown token is 401; a role or roster the policy refuses is 403", arguments: Backend.available)
+    func authentication(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             _ = try await desk.deliverAndDraft(client)
             let path = "/api/sessions/\(ServerDesk.session)"
@@ -66,16 +67,29 @@ struct APITests {
             // The store keeps digests, never the tokens: neither the database nor its write-ahead log holds one.
             let stored = try await desk.store.authenticate(token: desk.tokens["hcole"]!)
             #expect(stored?.id == "hcole")
-            let files = [desk.path, desk.path + "-wal"].compactMap { FileManager.default.contents(atPath: $0) }
-            let onDisk = files.map { String(decoding: $0, as: UTF8.self) }.joined()
-            #expect(!desk.tokens.values.contains { onDisk.contains($0) })
-            #expect(onDisk.contains(Hashing.sha256Hex(Array(desk.tokens["hcole"]!.utf8))))
+            if backend == .sqlite {
+                let files = [desk.path, desk.path + "-wal"].compactMap { FileManager.default.contents(atPath: $0) }
+                let onDisk = files.map { String(decoding: $0, as: UTF8.self) }.joined()
+                #expect(!desk.tokens.values.contains { onDisk.contains($0) })
+                #expect(onDisk.contains(Hashing.sha256Hex(Array(desk.tokens["hcole"]!.utf8))))
+            } else {
+                let digest = Hashing.sha256Hex(Array(desk.tokens["hcole"]!.utf8))
+                #expect(
+                    try await desk.database.postgresCount("SELECT count(*) FROM api_tokens WHERE digest = '\(digest)'")
+                        == 1)
+                let token = desk.tokens["hcole"]!
+                #expect(
+                    try await desk.database.postgresCount(
+                        "SELECT count(*) FROM api_tokens WHERE digest = '\(token)' OR label = '\(token)'") == 0)
+            }
         }
     }
 
-    @Test("the review through the API: version checks, the risk gate, signing, and the claim becoming ready")
-    func reviewFlow() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "the review through the API: version checks, the risk gate, signing, and the claim becoming ready",
+        arguments: Backend.available)
+    func reviewFlow(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             _ = try await desk.deliverAndDraft(client)
             func call(_ method: HTTPRequest.Method, _ uri: String, _ user: String, _ body: String? = nil) async throws
@@ -160,9 +174,9 @@ struct APITests {
         }
     }
 
-    @Test("relabelling through the API drafts only the affected attendees' notes again")
-    func relabel() async throws {
-        let desk = try await ServerDesk()
+    @Test("relabelling through the API drafts only the affected attendees' notes again", arguments: Backend.available)
+    func relabel(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             _ = try await desk.deliverAndDraft(client)
             let review = try ServerDesk.json(
@@ -184,9 +198,10 @@ struct APITests {
         }
     }
 
-    @Test("pages carry the security headers; a form post without the CSRF token is refused")
-    func pagesAndCSRF() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "pages carry the security headers; a form post without the CSRF token is refused", arguments: Backend.available)
+    func pagesAndCSRF(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             let job = try await desk.deliverAndDraft(client)
             // The sessions page follows its jobs with the cookie; the streams are read-only.
@@ -252,9 +267,9 @@ struct APITests {
         }
     }
 
-    @Test("the billing page lists claims by status; the biller sees no notes")
-    func billingPage() async throws {
-        let desk = try await ServerDesk()
+    @Test("the billing page lists claims by status; the biller sees no notes", arguments: Backend.available)
+    func billingPage(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             _ = try await desk.deliverAndDraft(client)
             let billing = ServerDesk.text(

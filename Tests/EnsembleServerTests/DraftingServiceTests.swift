@@ -4,6 +4,7 @@ import EnsembleIO
 import EnsembleLLM
 import EnsembleService
 import EnsembleStore
+import EnsembleStoreTesting
 import EnsembleTesting
 import Foundation
 import Hummingbird
@@ -16,15 +17,17 @@ import Testing
 /// session is serialised.
 @Suite("Drafting service", .timeLimit(.minutes(2)))
 struct DraftingServiceTests {
-    @Test("a server with the language-model engine drafts its webhook jobs and its relabels with the model")
-    func serverDraftsWithTheModel() async throws {
+    @Test(
+        "a server with the language-model engine drafts its webhook jobs and its relabels with the model",
+        arguments: Backend.available)
+    func serverDraftsWithTheModel(_ backend: Backend) async throws {
         let stub = try StubModelServer(replies: [.completion(#"{"sentences":[]}"#)])
         defer { stub.stop() }
         let agents = try Fixtures.agents()
         let engine = try DraftingEngine.languageModel(
             endpoint: ModelEndpoint(baseURL: stub.baseURL, model: "stub-model", maxRetries: 0),
             prompt: agents.notePrompt, sendPart2: false)
-        let desk = try await ServerDesk(engine: engine)
+        let desk = try await ServerDesk(backend, engine: engine)
         try await desk.test { client in
             _ = try await desk.deliverAndDraft(client)
             let afterJob = stub.requests.count
@@ -70,9 +73,11 @@ struct DraftingServiceTests {
         #expect(run.findings.contains { $0.code == .modelFallback })
     }
 
-    @Test("two relabels of one session at once are recorded one after the other, never interleaved")
-    func concurrentRelabelsAreSerialised() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "two relabels of one session at once are recorded one after the other, never interleaved",
+        arguments: Backend.available)
+    func concurrentRelabelsAreSerialised(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in _ = try await desk.deliverAndDraft(client) }
         let service = desk.server.settings.drafting
         let review = try await desk.store.review(session: ServerDesk.session, as: "hcole")
@@ -100,9 +105,11 @@ struct DraftingServiceTests {
         #expect(corrections.count == 2)
     }
 
-    @Test("a correction recorded behind the planner's back makes the redraft stale, not silently merged")
-    func staleRelabelPlan() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "a correction recorded behind the planner's back makes the redraft stale, not silently merged",
+        arguments: Backend.available)
+    func staleRelabelPlan(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in _ = try await desk.deliverAndDraft(client) }
         let review = try await desk.store.review(session: ServerDesk.session, as: "hcole")
         let label = try #require(review.speakers.first?.label)

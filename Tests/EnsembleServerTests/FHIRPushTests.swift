@@ -4,6 +4,7 @@ import EnsembleHTTP
 import EnsembleIO
 import EnsembleService
 import EnsembleStore
+import EnsembleStoreTesting
 import EnsembleSystem
 import EnsembleTesting
 import Foundation
@@ -41,11 +42,13 @@ struct FHIRPushTests {
         return call
     }
 
-    @Test func aSignedNote_reachesTheEHR_throughARetry_andAnAddendumUpdatesIt() async throws {
+    @Test(arguments: Backend.available) func aSignedNote_reachesTheEHR_throughARetry_andAnAddendumUpdatesIt(
+        _ backend: Backend
+    ) async throws {
         let ehr = try StubFHIRServer(unavailableFirst: 1, token: "ehr-token-123")
         defer { ehr.stop() }
         let push = FHIRPushSettings(baseURL: ehr.baseURL, token: "ehr-token-123", mapping: try Self.mapping())
-        let desk = try await ServerDesk(fhirPush: push)
+        let desk = try await ServerDesk(backend, fhirPush: push)
         try await desk.test { client in
             let call = try await Self.drafted(desk, client)
             #expect(try await call(.post, Self.note + "/sign", "hcole", "{\"version\": 1}").status == .ok)
@@ -128,7 +131,8 @@ struct FHIRPushTests {
         }
     }
 
-    @Test func aPushTheEHRRefuses_failsForGood_namingTheStatusNotTheContent() async throws {
+    @Test(arguments: Backend.available)
+    func aPushTheEHRRefuses_failsForGood_namingTheStatusNotTheContent(_ backend: Backend) async throws {
         let ehr = try StubModelServer(replies: [
             .init(
                 status: 422, headers: [("Content-Type", "application/fhir+json")],
@@ -140,7 +144,7 @@ struct FHIRPushTests {
         defer { ehr.stop() }
         let push = FHIRPushSettings(
             baseURL: "http://127.0.0.1:\(ehr.port)/fhir", token: nil, mapping: try Self.mapping())
-        let desk = try await ServerDesk(fhirPush: push)
+        let desk = try await ServerDesk(backend, fhirPush: push)
         try await desk.test { client in
             let call = try await Self.drafted(desk, client)
             #expect(try await call(.post, Self.note + "/sign", "hcole", "{\"version\": 1}").status == .ok)
@@ -152,8 +156,8 @@ struct FHIRPushTests {
         }
     }
 
-    @Test func theWebhook_takesAFHIRBundle() async throws {
-        let desk = try await ServerDesk()
+    @Test(arguments: Backend.available) func theWebhook_takesAFHIRBundle(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         let scenario = try Fixtures.scenario("adolescent-family")
         let agents = try Fixtures.agents()
         let run = try await DraftingServiceProbe.draft(scenario, agents: agents)

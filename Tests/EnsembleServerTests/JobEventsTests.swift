@@ -1,3 +1,9 @@
+import EnsembleCore
+import EnsembleFormats
+import EnsembleStore
+import EnsembleStoreTesting
+import Hummingbird
+import HummingbirdTesting
 import Testing
 
 @testable import EnsembleServer
@@ -48,5 +54,64 @@ struct JobEventsTests {
         events.finishAll()
         #expect(await Self.names(later) == ["queued"])
         #expect(await Self.names(events.subscribe("job-b", current: Self.event("unused"))) == ["queued"])
+    }
+}
+
+/// Several instances on one PostgreSQL database: a browser on one follows a job another runs.
+@Suite("Job progress across instances")
+struct CrossInstanceEventsTests {
+    @Test(.timeLimit(.minutes(1))) func aBrowserOnOneInstance_followsAJobAnotherInstanceRuns() async throws {
+        guard Backend.available.contains(.postgresql) else { return }
+        // Instance a drafts slowly, saying where it is; instance b only serves the browser.
+        let a = try await ServerDesk(
+            .postgresql,
+            runner: { _, _, progress in
+                progress(.segmented(utterances: 12, segments: 3))
+                try await Task.sleep(for: .milliseconds(1500))
+                return nil
+            })
+        let b = try await a.anotherInstance()
+        let job = try await a.test { client in
+            try #require(try ServerDesk.json(try await a.deliver(try ServerDesk.body(), via: client))["jobId"]?.string)
+        }
+        let running = Task { await a.server.pool.runNext() }
+        let stream = try await b.application().test(.router) { client in
+            let response = try await client.execute(
+                uri: "/jobs/\(job)/events", method: .get, headers: a.bearer("intake"))
+            #expect(response.status == .ok)
+            return ServerDesk.text(response)
+        }
+        #expect(await running.value == job)
+        // The job's state, its progress, and the end, although b ran none of it.
+        #expect(stream.contains("\"state\":\"running\""))
+        #expect(stream.contains("event: progress") && stream.contains("\"segments\":3"))
+        #expect(stream.contains("\"state\":\"succeeded\""))
+        #expect(!stream.contains("Sofia"))
+    }
+}
+
+extension CrossInstanceEventsTests {
+    @Test func aFormFromOneInstance_isAcceptedByAnother() async throws {
+        guard Backend.available.contains(.postgresql) else { return }
+        let a = try await ServerDesk(.postgresql)
+        let b = try await a.anotherInstance()
+        let csrf = try await a.test { client in
+            _ = try await a.deliverAndDraft(client)
+            let page = ServerDesk.text(
+                try await client.execute(
+                    uri: "/sessions/\(ServerDesk.session)", method: .get, headers: a.cookie("hcole")))
+            return try #require(page.firstMatch(of: /name="csrf" value="([0-9a-f]{64})"/).map { String($0.output.1) })
+        }
+        // The load balancer sends the post to the other instance: the browser session and its form token hold.
+        let status = try await b.application().test(.router) { client in
+            var form = a.cookie("hcole")
+            form[.contentType] = "application/x-www-form-urlencoded"
+            return try await client.execute(
+                uri: "/sessions/\(ServerDesk.session)/notes/CL-302/sign", method: .post, headers: form,
+                body: ByteBuffer(string: "version=1&csrf=\(csrf)")
+            ).status
+        }
+        #expect(status == .seeOther)
+        #expect(try await a.store.review(session: ServerDesk.session, as: "hcole").notes[1].state == .signed)
     }
 }

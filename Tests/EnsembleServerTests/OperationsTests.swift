@@ -2,6 +2,7 @@ import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
 import EnsembleStore
+import EnsembleStoreTesting
 import EnsembleTesting
 import Foundation
 import Hummingbird
@@ -15,8 +16,10 @@ import Testing
 /// What the practice's IT person and their load balancer, Prometheus and log collector see.
 @Suite("Operations: health, readiness, metrics, JSON logs")
 struct OperationsTests {
-    @Test func healthAndReadiness_answerWithoutATokenOrContent() async throws {
-        let desk = try await ServerDesk()
+    @Test(arguments: Backend.available) func healthAndReadiness_answerWithoutATokenOrContent(_ backend: Backend)
+        async throws
+    {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok && ServerDesk.text(health).contains("\"status\": \"ok\""))
@@ -28,8 +31,10 @@ struct OperationsTests {
         }
     }
 
-    @Test func metrics_countRequestsDeliveriesJobsAndAgents_underTemplatesNotIDs() async throws {
-        let desk = try await ServerDesk()
+    @Test(arguments: Backend.available) func metrics_countRequestsDeliveriesJobsAndAgents_underTemplatesNotIDs(
+        _ backend: Backend
+    ) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             _ = try await desk.deliverAndDraft(client)
             let body = try ServerDesk.body()
@@ -63,6 +68,16 @@ struct OperationsTests {
             #expect(
                 value(#"ensemble_http_requests_total{route="/api/sessions/{session}",method="GET",status="403"}"#) == 1)
             #expect(value("ensemble_database_up") == 1)
+            #expect(value("ensemble_database_connections") == 1)
+            // Users, tokens, the delivery, the run, the views: every one an operation on the connection.
+            let operations = value("ensemble_database_operations_total") ?? 0
+            let busy = value("ensemble_database_busy_seconds_total") ?? 0
+            #expect(operations > 10 && busy > 0)
+            // A later scrape adds what happened since, never less.
+            let again = ServerDesk.text(try await client.execute(uri: "/metrics", method: .get))
+            let later = again.split(separator: "\n").first { $0.hasPrefix("ensemble_database_operations_total ") }
+                .flatMap { Double($0.split(separator: " ").last!) }
+            #expect((later ?? 0) > operations, "the first scrape's own reads count")
             // No session id, client id, name or token in any label.
             let session = try Fixtures.scenario("adolescent-family").session
             for forbidden in [ServerDesk.session, "CL-30", "job-"] + session.attendees.map(\.name) {
@@ -71,8 +86,8 @@ struct OperationsTests {
         }
     }
 
-    @Test func metricsToken_isRequiredWhenSet() async throws {
-        let desk = try await ServerDesk(metricsToken: "metrics-token-0123456789")
+    @Test(arguments: Backend.available) func metricsToken_isRequiredWhenSet(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend, metricsToken: "metrics-token-0123456789")
         try await desk.test { client in
             #expect(try await client.execute(uri: "/metrics", method: .get).status == .unauthorized)
             let wrong = try await client.execute(

@@ -3,6 +3,7 @@ import EnsembleFormats
 import EnsembleIO
 import EnsembleService
 import EnsembleStore
+import EnsembleStoreTesting
 import EnsembleSystem
 import EnsembleTesting
 import Foundation
@@ -25,10 +26,10 @@ struct SecurityTests {
     }
 
     @Test(
-        "claims follow the roster rule: every role on the API's claims route, with and without ?session=, and the Billing page"
-    )
-    func claimsRosterMatrix() async throws {
-        let desk = try await ServerDesk()
+        "claims follow the roster rule: every role on the API's claims route, with and without ?session=, and the Billing page",
+        arguments: Backend.available)
+    func claimsRosterMatrix(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             try await Self.twoSessions(desk, client)
             let family = ServerDesk.session
@@ -72,9 +73,11 @@ struct SecurityTests {
         }
     }
 
-    @Test("a crash after the run is recorded and before its job is marked done drafts the delivery once")
-    func runAndJobCommitTogether() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "a crash after the run is recorded and before its job is marked done drafts the delivery once",
+        arguments: Backend.available)
+    func runAndJobCommitTogether(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         let crashed = Mutex(false)
         await desk.store.inject(
             Store.Faults(beforeJobSucceeds: { () throws(StoreError) in
@@ -95,13 +98,15 @@ struct SecurityTests {
             let events = try await desk.store.exportAudit(as: "admin")
             #expect(events.filter { $0.contains("\"draft.generated\"") }.count == 1)
             #expect(events.filter { $0.contains("\"job.succeeded\"") }.count == 1)
-            #expect(done.runID == 1, "one run in the database")
+            #expect(try await desk.database.count("SELECT count(*) FROM runs") == 1, "one run in the database")
         }
     }
 
-    @Test("ids with a space, %, /, ?, # and non-ASCII letters are reachable through the API and the pages")
-    func awkwardIDs() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "ids with a space, %, /, ?, # and non-ASCII letters are reachable through the API and the pages",
+        arguments: Backend.available)
+    func awkwardIDs(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         let session = "S 100%/a?b#c-é"
         let patient = "CL 301/ü#?"
         try await desk.test { client in
@@ -133,9 +138,11 @@ struct SecurityTests {
         }
     }
 
-    @Test("ids no URL can carry, or holding control characters, are refused by the webhook with the field named")
-    func unreachableIDsRefused() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "ids no URL can carry, or holding control characters, are refused by the webhook with the field named",
+        arguments: Backend.available)
+    func unreachableIDsRefused(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             for (id, field) in [("..", "sessionId"), ("S\\u001b[2J", "sessionId")] {
                 let response = try await desk.deliver(
@@ -151,9 +158,11 @@ struct SecurityTests {
         }
     }
 
-    @Test("a queued job is visible only to the clinicians its own payload names, before the session is stored")
-    func queuedJobRoster() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "a queued job is visible only to the clinicians its own payload names, before the session is stored",
+        arguments: Backend.available)
+    func queuedJobRoster(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             let job = try ServerDesk.json(try await desk.deliver(try ServerDesk.body(), via: client))["jobId"]?.string
             let id = try #require(job)
@@ -178,9 +187,11 @@ struct SecurityTests {
         }
     }
 
-    @Test("a job that fails for good keeps its ids, error and payload digest, not the payload; purge removes old ones")
-    func failedJobsDropPayload() async throws {
-        let desk = try await ServerDesk(maxAttempts: 1)
+    @Test(
+        "a job that fails for good keeps its ids, error and payload digest, not the payload; purge removes old ones",
+        arguments: Backend.available)
+    func failedJobsDropPayload(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend, maxAttempts: 1)
         try await desk.test { client in
             // Valid to the webhook, refused by the store when drafting: the source's user may not draft it.
             let body = try ServerDesk.body(event: "evt-fail")
@@ -208,8 +219,10 @@ struct SecurityTests {
         }
     }
 
-    @Test("transcript names with a NUL, a percent-encoded ../ or a backslash are refused like path traversal")
-    func transcriptNames() async throws {
+    @Test(
+        "transcript names with a NUL, a percent-encoded ../ or a backslash are refused like path traversal",
+        arguments: Backend.available)
+    func transcriptNames(_ backend: Backend) async throws {
         #expect(WebhookPayload.isTranscriptName("transcript.vtt"))
         #expect(WebhookPayload.isTranscriptName("transcript.aws.json"))
         #expect(WebhookPayload.isTranscriptName("summary.md"))
@@ -219,7 +232,7 @@ struct SecurityTests {
         ] {
             #expect(!WebhookPayload.isTranscriptName(name), "\(name.debugDescription)")
         }
-        let desk = try await ServerDesk()
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             for name in ["transcript.json\u{0}", "transcript.%2e%2e%2fjson"] {
                 let response = try await desk.deliver(
@@ -230,9 +243,11 @@ struct SecurityTests {
         }
     }
 
-    @Test("a repeated key in a webhook body or an API body is refused, never the last one winning")
-    func duplicateKeys() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "a repeated key in a webhook body or an API body is refused, never the last one winning",
+        arguments: Backend.available)
+    func duplicateKeys(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             var body = try ServerDesk.body(event: "evt-a")
             let prefix = Array("{\"eventId\": \"evt-b\", ".utf8)
@@ -252,10 +267,10 @@ struct SecurityTests {
     }
 
     @Test(
-        "sign-in: the cookie carries a server-side session id, never the token; idle, lifetime, sign-out and revocation end it"
-    )
-    func browserSessions() async throws {
-        let desk = try await ServerDesk()
+        "sign-in: the cookie carries a server-side session id, never the token; idle, lifetime, sign-out and revocation end it",
+        arguments: Backend.available)
+    func browserSessions(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             // Sign in through the form.
             let form = try await client.execute(uri: "/login", method: .get)
@@ -302,14 +317,12 @@ struct SecurityTests {
     }
 
     @Test(
-        "browser sessions end after the idle timeout and after their lifetime; tokens with --expires stop working, audited"
+        "browser sessions end after the idle timeout and after their lifetime; tokens with --expires stop working, audited",
+        arguments: Backend.available
     )
-    func lifetimes() async throws {
+    func lifetimes(_ backend: Backend) async throws {
         let clock = TestClock()
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-\(UUID().uuidString).db")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try Store(path: path, clock: { clock.now })
+        let store = try await TestDatabase.make(backend).open(clock: { clock.now })
         try await store.addUser(User(id: "admin", name: "Admin", role: .admin), by: nil)
         try await store.addUser(User(id: "hcole", name: "H", role: .clinician, clinicianID: "PROV-4"), by: "admin")
         let token = try await store.issueToken(for: "hcole", label: "web", by: "admin")

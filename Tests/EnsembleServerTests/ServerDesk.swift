@@ -3,6 +3,7 @@ import EnsembleFormats
 import EnsembleIO
 import EnsembleService
 import EnsembleStore
+import EnsembleStoreTesting
 import EnsembleTesting
 import Foundation
 import Hummingbird
@@ -25,7 +26,7 @@ final class ServerDesk: Sendable {
     static let patient = "CL-301"
     static let secret = Array("test-secret-0123456789abcdef".utf8)
 
-    let path: String
+    let database: TestDatabase
     let store: Store
     let server: EnsembleServer
     let tokens: [String: String]
@@ -33,15 +34,17 @@ final class ServerDesk: Sendable {
     let browserSessions: [String: String]
     let clock = TestClock()
 
+    /// The SQLite file (on SQLite).
+    var path: String { self.database.address }
+
     init(
-        maxWebhookBytes: Int = 8 << 20, maxRequestBytes: Int = 64 << 10, maxAttempts: Int = 3,
+        _ backend: Backend = .sqlite, maxWebhookBytes: Int = 8 << 20, maxRequestBytes: Int = 64 << 10,
+        maxAttempts: Int = 3,
         runner: JobRunner? = nil, engine: DraftingEngine = .deterministic, fhirPush: FHIRPushSettings? = nil,
         metricsToken: String? = nil
     ) async throws {
-        self.path =
-            FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-server-\(UUID().uuidString).db")
-            .path
-        self.store = try Store(path: self.path)
+        self.database = try await TestDatabase.make(backend)
+        self.store = try await self.database.open()
         try await self.store.addUser(User(id: "admin", name: "Admin", role: .admin), by: nil)
         let people = [
             User(id: "intake", name: "EHR intake", role: .assistant),
@@ -77,7 +80,20 @@ final class ServerDesk: Sendable {
             runner: runner ?? EnsembleServer.runner(store: self.store, service: settings.drafting, push: fhirPush))
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: self.path) }
+    deinit {
+        if self.database.backend == .sqlite { try? FileManager.default.removeItem(atPath: self.path) }
+    }
+
+    /// A second `ensemble serve` instance on the same database (its own store connection, pool and
+    /// progress streams), drafting with `runner`.
+    func anotherInstance(runner: JobRunner? = nil) async throws -> EnsembleServer {
+        let store = try await self.database.open()
+        let clock = self.clock
+        let settings = self.server.settings
+        return EnsembleServer(
+            store: store, settings: settings, clock: { clock.now },
+            runner: runner ?? EnsembleServer.runner(store: store, service: settings.drafting, push: nil))
+    }
 
     func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
         try await self.server.application().test(.router, body)

@@ -2,6 +2,7 @@ import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
 import EnsembleStore
+import EnsembleStoreTesting
 import EnsembleSystem
 import Foundation
 import Hummingbird
@@ -12,9 +13,11 @@ import Testing
 
 @Suite("Webhook and jobs")
 struct WebhookTests {
-    @Test("a signed delivery is queued at once; a repeat makes no second job; the job drafts the session")
-    func deliveryToDraft() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "a signed delivery is queued at once; a repeat makes no second job; the job drafts the session",
+        arguments: Backend.available)
+    func deliveryToDraft(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             let body = try ServerDesk.body()
             let first = try await desk.deliver(body, via: client)
@@ -58,9 +61,11 @@ struct WebhookTests {
         }
     }
 
-    @Test("a bad signature, a wrong secret, an unknown source or a missing header is 401 and queues nothing")
-    func signatures() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "a bad signature, a wrong secret, an unknown source or a missing header is 401 and queues nothing",
+        arguments: Backend.available)
+    func signatures(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             let body = try ServerDesk.body()
             var tampered = desk.signed(body)
@@ -90,9 +95,11 @@ struct WebhookTests {
         }
     }
 
-    @Test("timestamps more than five minutes from the server's clock are refused; within them, accepted")
-    func staleTimestamps() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "timestamps more than five minutes from the server's clock are refused; within them, accepted",
+        arguments: Backend.available)
+    func staleTimestamps(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             for (skew, expected) in [
                 (-301.0, HTTPResponse.Status.unauthorized), (301, .unauthorized), (-299, .accepted),
@@ -106,9 +113,11 @@ struct WebhookTests {
         }
     }
 
-    @Test("a replayed event id, even re-signed with a new body and timestamp, creates no second job")
-    func replay() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "a replayed event id, even re-signed with a new body and timestamp, creates no second job",
+        arguments: Backend.available)
+    func replay(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         try await desk.test { client in
             let body = try ServerDesk.body(event: "evt-replay")
             _ = try await desk.deliver(body, via: client)
@@ -123,9 +132,11 @@ struct WebhookTests {
         }
     }
 
-    @Test("an oversize body is 413; malformed JSON and unknown fields are 400 naming the line or field, not content")
-    func limitsAndErrors() async throws {
-        let desk = try await ServerDesk(maxWebhookBytes: 4096, maxRequestBytes: 512)
+    @Test(
+        "an oversize body is 413; malformed JSON and unknown fields are 400 naming the line or field, not content",
+        arguments: Backend.available)
+    func limitsAndErrors(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend, maxWebhookBytes: 4096, maxRequestBytes: 512)
         try await desk.test { client in
             let body = try ServerDesk.body()
             let large = try await desk.deliver(body, via: client)
@@ -165,10 +176,10 @@ struct WebhookTests {
         }
     }
 
-    @Test("a job that keeps failing stops after its attempts with the error recorded")
-    func failingJob() async throws {
+    @Test("a job that keeps failing stops after its attempts with the error recorded", arguments: Backend.available)
+    func failingJob(_ backend: Backend) async throws {
         struct Outage: Error {}
-        let desk = try await ServerDesk(maxAttempts: 3, runner: { _, _, _ in throw Outage() })
+        let desk = try await ServerDesk(backend, maxAttempts: 3, runner: { _, _, _ in throw Outage() })
         try await desk.test { client in
             let body = try ServerDesk.body()
             let job = try ServerDesk.json(try await desk.deliver(body, via: client))["jobId"]?.string ?? ""
@@ -183,15 +194,20 @@ struct WebhookTests {
         }
     }
 
-    @Test("a job that brings the server down on every attempt fails instead of running forever")
-    func crashingJob() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "a job that brings the server down on every attempt fails instead of running forever",
+        arguments: Backend.available)
+    func crashingJob(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         let enqueued = try await desk.store.enqueueJob(
             source: "ehr", eventID: "evt-crash-loop", session: "S-9", clinicians: ["PROV-4"], payload: "{}",
             maxAttempts: 2, as: "intake")
-        _ = try #require(try await desk.store.claimJob())
+        // Each time, the server dies with the job and its lease runs out.
+        _ = try #require(try await desk.store.claimJob(lease: .milliseconds(1)))
+        try await Task.sleep(for: .milliseconds(5))
         #expect(try await desk.store.requeueRunningJobs(refund: false) == 1)
-        _ = try #require(try await desk.store.claimJob())
+        _ = try #require(try await desk.store.claimJob(lease: .milliseconds(1)))
+        try await Task.sleep(for: .milliseconds(5))
         #expect(try await desk.store.requeueRunningJobs(refund: false) == 0)
         let state = try await desk.store.job(enqueued.job.id, as: "intake")
         #expect(state.state == .failed)
@@ -199,9 +215,9 @@ struct WebhookTests {
         #expect(try await desk.store.claimJob() == nil)
     }
 
-    @Test("bad input fails a job at once, without retries")
-    func permanentFailure() async throws {
-        let desk = try await ServerDesk()
+    @Test("bad input fails a job at once, without retries", arguments: Backend.available)
+    func permanentFailure(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         let enqueued = try await desk.store.enqueueJob(
             source: "ehr", eventID: "evt-broken", session: "S-9", clinicians: ["PROV-4"], payload: "{\"eventId\": 1}",
             maxAttempts: 3,
@@ -213,16 +229,19 @@ struct WebhookTests {
         #expect(state.error?.contains("eventId") == true)
     }
 
-    @Test("a server restarted mid-job resumes it; a stopping server puts a running job back without counting it")
-    func restartAndShutdown() async throws {
-        let desk = try await ServerDesk()
+    @Test(
+        "a server restarted mid-job resumes it; a stopping server puts a running job back without counting it",
+        arguments: Backend.available)
+    func restartAndShutdown(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
         let body = try ServerDesk.body()
         let enqueued = try await desk.store.enqueueJob(
             source: "ehr", eventID: "evt-crash", session: ServerDesk.session, clinicians: ["PROV-4"],
             payload: String(decoding: body, as: UTF8.self),
             maxAttempts: 3, as: "intake")
-        // The first server took the job and died.
-        _ = try #require(try await desk.store.claimJob())
+        // The first server took the job and died; its lease ran out.
+        _ = try #require(try await desk.store.claimJob(lease: .milliseconds(1)))
+        try await Task.sleep(for: .milliseconds(5))
         #expect(try await desk.store.job(enqueued.job.id, as: "intake").state == .running)
         // The restarted server's pool finds it and drafts it.
         let pool = desk.server.pool
@@ -239,10 +258,12 @@ struct WebhookTests {
         #expect(resumed.attempts == 2)
 
         // A job still running when the grace period ends is cancelled and re-queued.
-        let slow = try await ServerDesk(runner: { _, _, _ in
-            try await Task.sleep(for: .seconds(30))
-            return 1
-        })
+        let slow = try await ServerDesk(
+            backend,
+            runner: { _, _, _ in
+                try await Task.sleep(for: .seconds(30))
+                return 1
+            })
         let queued = try await slow.store.enqueueJob(
             source: "ehr", eventID: "evt-slow", session: ServerDesk.session, clinicians: ["PROV-4"], payload: "{}",
             maxAttempts: 3,

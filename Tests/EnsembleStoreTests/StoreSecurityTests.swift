@@ -2,6 +2,7 @@ import CSQLite
 import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
+import EnsembleStoreTesting
 import EnsembleSystem
 import EnsembleTesting
 import Foundation
@@ -53,9 +54,9 @@ struct StoreSecurityTests {
         #expect(FileManager.default.contents(atPath: path) == Data("ens_x\n".utf8))
     }
 
-    @Test("an anchored head finds a deleted tail")
-    func anchoredHead_findsDeletedTail() async throws {
-        let desk = try await FamilyDesk()
+    @Test("an anchored head finds a deleted tail", arguments: Backend.available)
+    func anchoredHead_findsDeletedTail(_ backend: Backend) async throws {
+        let desk = try await FamilyDesk(backend)
         _ = try await desk.draft()
         _ = try await desk.note()
         let head = try await desk.store.auditHead(as: "admin")
@@ -65,7 +66,10 @@ struct StoreSecurityTests {
         _ = try await desk.note()
         #expect(try await desk.store.verifyAudit(as: "admin", expectHead: head).firstBroken == nil)
 
-        desk.rawSQL("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq >= \(head.seq - 1)")
+        let delete = "DELETE FROM audit_events WHERE seq >= \(head.seq - 1)"
+        try await desk.tamper(
+            sqlite: "DROP TRIGGER audit_events_no_delete; \(delete)",
+            postgres: ["DROP TRIGGER audit_events_no_delete ON audit_events", delete])
         // Without the anchor the shorter chain still verifies: that is the gap the anchor closes.
         #expect(try await desk.store.verifyAudit(as: "admin").firstBroken == nil)
         let broken = try await desk.store.verifyAudit(as: "admin", expectHead: head).firstBroken
@@ -142,9 +146,9 @@ struct StoreSecurityTests {
         }
     }
 
-    @Test("new inputs cannot take a stored session over by naming another roster")
-    func rosterTakeover() async throws {
-        let desk = try await FamilyDesk()
+    @Test("new inputs cannot take a stored session over by naming another roster", arguments: Backend.available)
+    func rosterTakeover(_ backend: Backend) async throws {
+        let desk = try await FamilyDesk(backend)
         _ = try await desk.draft()
         var session = desk.scenario.session
         session.clinicians[0].id = PersonID("PROV-9")
@@ -163,9 +167,11 @@ struct StoreSecurityTests {
         #expect(try await desk.store.claims(as: "other").count == 1)
     }
 
-    @Test("a redraft based on inputs that were replaced meanwhile is refused instead of restoring them")
-    func staleRedraft() async throws {
-        let desk = try await FamilyDesk()
+    @Test(
+        "a redraft based on inputs that were replaced meanwhile is refused instead of restoring them",
+        arguments: Backend.available)
+    func staleRedraft(_ backend: Backend) async throws {
+        let desk = try await FamilyDesk(backend)
         _ = try await desk.draft()
         let run = try await desk.run()
         let inputs = DraftInputs(
@@ -251,13 +257,12 @@ struct StoreSecurityTests {
         await #expect(throws: StoreError.self) { try await store.job("job-q", as: "other") }
     }
 
-    @Test("a job that already succeeded stays succeeded when a late failure is reported for it")
-    func succeededStays() async throws {
-        let desk = try await FamilyDesk()
-        try await desk.store.addUser(User(id: "intake", name: "I", role: .assistant), by: "admin")
-        let job = try await desk.store.enqueueJob(
-            source: "ehr", eventID: "e1", session: FamilyDesk.session, clinicians: ["PROV-4"], payload: "{}",
-            maxAttempts: 3, as: "intake")
+    @Test(
+        "a job that already succeeded stays succeeded when a late failure is reported for it",
+        arguments: Backend.available)
+    func succeededStays(_ backend: Backend) async throws {
+        let desk = try await FamilyDesk(backend)
+        let job = try await desk.queuedJob()
         _ = try await desk.store.claimJob()
         let recorded = try await desk.draft()
         try await desk.store.completeJob(job.job.id, run: recorded.runID)
@@ -265,9 +270,34 @@ struct StoreSecurityTests {
         #expect(try await desk.store.job(job.job.id, as: "intake").state == .succeeded)
     }
 
-    @Test("claims: a clinician sees their sessions' claims only and is refused another session's")
-    func claimsRoster() async throws {
-        let desk = try await FamilyDesk()
+    @Test(
+        "a worker whose lease ran out while another took its job over records nothing: one run per job",
+        arguments: Backend.available)
+    func oneRunPerJob(_ backend: Backend) async throws {
+        let desk = try await FamilyDesk(backend)
+        let job = try await desk.queuedJob()
+        // Worker a takes the job and stalls past its lease; worker b takes it over and records its run.
+        _ = try #require(try await desk.store.claimJob(lease: .milliseconds(1)))
+        try await Task.sleep(for: .milliseconds(5))
+        let takenOver = try #require(try await desk.store.claimJob())
+        #expect(takenOver.job.id == job.job.id && takenOver.job.attempts == 2)
+        #expect(try await desk.store.renewJobLease(job.job.id) == true)
+        _ = try await desk.draft(as: "intake", job: job.job.id)
+        #expect(try await desk.store.renewJobLease(job.job.id) == false, "a finished job's lease is not renewed")
+        // Worker a comes back and tries to record its own run.
+        let late = await #expect(throws: StoreError.self) {
+            _ = try await desk.draft(as: "intake", job: job.job.id)
+        }
+        #expect(late?.code == .staleVersion)
+        #expect(try await desk.count("SELECT count(*) FROM runs") == 1)
+        #expect(try await desk.store.job(job.job.id, as: "intake").state == .succeeded)
+    }
+
+    @Test(
+        "claims: a clinician sees their sessions' claims only and is refused another session's",
+        arguments: Backend.available)
+    func claimsRoster(_ backend: Backend) async throws {
+        let desk = try await FamilyDesk(backend)
         _ = try await desk.draft()
         #expect(try await desk.store.claims(as: "hcole").count == 1)
         #expect(try await desk.store.claims(as: "other").isEmpty)

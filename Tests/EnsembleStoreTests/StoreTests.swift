@@ -3,6 +3,7 @@ import EnsembleCore
 import EnsembleFormats
 import EnsembleIO
 import EnsembleStore
+import EnsembleStoreTesting
 import EnsembleTesting
 import Foundation
 import Testing
@@ -13,15 +14,17 @@ struct FamilyDesk {
     static let patient = PersonID("CL-301")
     static let mother = PersonID("CL-302")
 
-    let path: String
+    let database: TestDatabase
     let store: Store
     let scenario: Scenario
     let agents: AgentConfigurations
 
-    init() async throws {
-        self.path =
-            FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-\(UUID().uuidString).db").path
-        self.store = try Store(path: self.path)
+    /// The SQLite file (on SQLite).
+    var path: String { self.database.address }
+
+    init(_ backend: Backend = .sqlite) async throws {
+        self.database = try await TestDatabase.make(backend)
+        self.store = try await self.database.open()
         self.scenario = try Fixtures.scenario("adolescent-family")
         self.agents = try Fixtures.agents()
         try await self.store.addUser(User(id: "admin", name: "Admin", role: .admin), by: nil)
@@ -37,7 +40,7 @@ struct FamilyDesk {
         }
     }
 
-    func draft(_ run: SessionRun? = nil, as user: String = "hcole") async throws -> RecordedRun {
+    func draft(_ run: SessionRun? = nil, as user: String = "hcole", job: String? = nil) async throws -> RecordedRun {
         let drafted: SessionRun
         if let run {
             drafted = run
@@ -48,7 +51,15 @@ struct FamilyDesk {
         let inputs = DraftInputs(
             sessionJSON: json, transcript: self.scenario.transcript, digest: "digest-\(json.count)",
             agents: self.agents.versions, engine: "deterministic")
-        return try await self.store.record(drafted, inputs: inputs, as: user)
+        return try await self.store.record(drafted, inputs: inputs, as: user, job: job)
+    }
+
+    /// The family session queued as a webhook job, drafting as an assistant `intake` (added here).
+    func queuedJob() async throws -> Enqueued {
+        try await self.store.addUser(User(id: "intake", name: "I", role: .assistant), by: "admin")
+        return try await self.store.enqueueJob(
+            source: "ehr", eventID: "e1", session: FamilyDesk.session, clinicians: ["PROV-4"], payload: "{}",
+            maxAttempts: 3, as: "intake")
     }
 
     func run() async throws -> SessionRun {
@@ -68,15 +79,17 @@ struct FamilyDesk {
         sqlite3_close(handle)
     }
 
-    func scalar(_ sql: String) -> Int {
-        var handle: OpaquePointer?
-        var statement: OpaquePointer?
-        sqlite3_open(self.path, &handle)
-        defer { sqlite3_close(handle) }
-        sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
-        defer { sqlite3_finalize(statement) }
-        return sqlite3_step(statement) == SQLITE_ROW ? Int(sqlite3_column_int64(statement, 0)) : -1
+    /// Runs SQL behind the store's back on either backend: `sqlite` on the file, `postgres` on the server.
+    func tamper(sqlite: String, postgres: [String]) async throws {
+        switch self.database.backend {
+        case .sqlite: self.rawSQL(sqlite)
+        case .postgresql: try await self.database.postgres(postgres)
+        }
     }
+
+    /// The integer a one-row query gives, read behind the store's back.
+    func count(_ sql: String) async throws -> Int { try await self.database.count(sql) }
+
 }
 
 func expectRefusal(_ code: StoreError.Code, containing text: String? = nil, _ body: () async throws -> Void) async {
@@ -95,28 +108,35 @@ func expectRefusal(_ code: StoreError.Code, containing text: String? = nil, _ bo
 struct StoreTests {
     /// Readiness for a load balancer: the database answers, at this Ensemble's schema; another instance
     /// that migrated it further makes this one not ready.
-    @Test func readiness_followsTheSchemaVersion() async throws {
-        let desk = try await FamilyDesk()
+    @Test(arguments: Backend.available) func readiness_followsTheSchemaVersion(_ backend: Backend) async throws {
+        let desk = try await FamilyDesk(backend)
         let ready = await desk.store.readiness()
         #expect(ready.ready && ready.reachable && ready.schemaVersion == ready.expectedSchemaVersion)
-        desk.rawSQL("PRAGMA user_version = \(ready.expectedSchemaVersion + 1)")
+        try await desk.tamper(
+            sqlite: "PRAGMA user_version = \(ready.expectedSchemaVersion + 1)",
+            postgres: [
+                "INSERT INTO ensemble_schema (version, applied) VALUES (\(ready.expectedSchemaVersion + 1), 'later')"
+            ])
         let newer = await desk.store.readiness()
         #expect(newer.reachable && !newer.ready && newer.schemaVersion == ready.expectedSchemaVersion + 1)
     }
 
-    @Test func draftingAgain_addsNoDuplicates_andVersionsOnlyChangedNotes() async throws {
-        let desk = try await FamilyDesk()
+    @Test(arguments: Backend.available) func draftingAgain_addsNoDuplicates_andVersionsOnlyChangedNotes(
+        _ backend: Backend
+    ) async throws {
+        let desk = try await FamilyDesk(backend)
         let first = try await desk.draft()
         #expect(first.notes.values.allSatisfy { $0.change == .created && $0.version == 1 })
         #expect(first.notes.count == desk.scenario.session.attendees.filter(\.present).count)
         let second = try await desk.draft()
         #expect(second.notes.values.allSatisfy { $0.change == .unchanged && $0.version == 1 })
         #expect(second.newFlags == 0)
-        #expect(desk.scalar("SELECT count(*) FROM notes") == first.notes.count)
-        #expect(desk.scalar("SELECT count(*) FROM note_versions") == first.notes.count)
-        #expect(desk.scalar("SELECT count(*) FROM claims") == 1, "one family claim, under the identified patient")
-        #expect(desk.scalar("SELECT count(*) FROM risk_flags") == first.newFlags)
-        #expect(desk.scalar("SELECT count(*) FROM runs") == 2)
+        #expect(try await desk.count("SELECT count(*) FROM notes") == first.notes.count)
+        #expect(try await desk.count("SELECT count(*) FROM note_versions") == first.notes.count)
+        #expect(
+            try await desk.count("SELECT count(*) FROM claims") == 1, "one family claim, under the identified patient")
+        #expect(try await desk.count("SELECT count(*) FROM risk_flags") == first.newFlags)
+        #expect(try await desk.count("SELECT count(*) FROM runs") == 2)
 
         // A changed draft for one attendee: a new version for that note only.
         var changed = try await desk.run()
@@ -127,8 +147,10 @@ struct StoreTests {
         #expect(third.notes[FamilyDesk.patient]?.change == .unchanged)
     }
 
-    @Test func redraftOfAnEditedNote_sitsBesideTheCliniciansVersion() async throws {
-        let desk = try await FamilyDesk()
+    @Test(arguments: Backend.available) func redraftOfAnEditedNote_sitsBesideTheCliniciansVersion(_ backend: Backend)
+        async throws
+    {
+        let desk = try await FamilyDesk(backend)
         _ = try await desk.draft()
         let edited = try await desk.store.editSection(
             session: FamilyDesk.session, attendee: FamilyDesk.mother, section: "Plan",
@@ -147,8 +169,8 @@ struct StoreTests {
         #expect(plan.sentences.allSatisfy { $0.basis == .clinician })
     }
 
-    @Test func theWholeReview_draftToReadyClaim() async throws {
-        let desk = try await FamilyDesk()
+    @Test(arguments: Backend.available) func theWholeReview_draftToReadyClaim(_ backend: Backend) async throws {
+        let desk = try await FamilyDesk(backend)
         _ = try await desk.draft()
         let store = desk.store
         // The identified patient's self-harm disclosure waits for a supervisor.
@@ -209,8 +231,8 @@ struct StoreTests {
         }
     }
 
-    @Test func everyRefusal_byRoleAndWorkflow() async throws {
-        let desk = try await FamilyDesk()
+    @Test(arguments: Backend.available) func everyRefusal_byRoleAndWorkflow(_ backend: Backend) async throws {
+        let desk = try await FamilyDesk(backend)
         let store = desk.store
         await expectRefusal(.forbidden, containing: "biller may not run drafting") {
             _ = try await desk.draft(as: "bill")
@@ -264,8 +286,10 @@ struct StoreTests {
         }
     }
 
-    @Test func sectionReviews_gateSigning_andFeedTheMetrics() async throws {
-        let desk = try await FamilyDesk()
+    @Test(arguments: Backend.available) func sectionReviews_gateSigning_andFeedTheMetrics(_ backend: Backend)
+        async throws
+    {
+        let desk = try await FamilyDesk(backend)
         _ = try await desk.draft()
         let store = desk.store
         let mother = FamilyDesk.mother
@@ -296,33 +320,42 @@ struct StoreTests {
         await expectRefusal(.forbidden) { _ = try await store.metrics(as: "hcole") }
     }
 
-    @Test func tamperedAuditRow_isNamedByVerify() async throws {
-        let desk = try await FamilyDesk()
+    @Test(arguments: Backend.available) func tamperedAuditRow_isNamedByVerify(_ backend: Backend) async throws {
+        let desk = try await FamilyDesk(backend)
         _ = try await desk.draft()
         _ = try await desk.note()
         #expect(try await desk.store.verifyAudit(as: "admin").firstBroken == nil)
         // The trail refuses changes through SQL…
-        var handle: OpaquePointer?
-        sqlite3_open(desk.path, &handle)
-        #expect(
-            sqlite3_exec(handle, "UPDATE audit_events SET user_id = 'mallory' WHERE seq = 3", nil, nil, nil)
-                != SQLITE_OK)
-        sqlite3_close(handle)
+        let forged = "UPDATE audit_events SET user_id = 'mallory' WHERE seq = 3"
+        switch backend {
+        case .sqlite:
+            var handle: OpaquePointer?
+            sqlite3_open(desk.path, &handle)
+            #expect(sqlite3_exec(handle, forged, nil, nil, nil) != SQLITE_OK)
+            sqlite3_close(handle)
+        case .postgresql:
+            await #expect(throws: (any Error).self) { try await desk.database.postgres([forged]) }
+        }
         // …and someone who drops the guard and edits an event is caught at that event.
-        desk.rawSQL(
-            "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET detail = '{\"run\":99}' WHERE seq = 8")
+        let edit = "UPDATE audit_events SET detail = '{\"run\":99}' WHERE seq = 8"
+        try await desk.tamper(
+            sqlite: "DROP TRIGGER audit_events_no_update; \(edit)",
+            postgres: ["DROP TRIGGER audit_events_no_update ON audit_events", edit])
         let result = try await desk.store.verifyAudit(as: "admin")
         #expect(result.firstBroken?.seq == 8)
         #expect(result.firstBroken?.reason.contains("content") == true)
         // Deleting an event breaks the link at the next one.
-        let other = try await FamilyDesk()
+        let other = try await FamilyDesk(backend)
         _ = try await other.draft()
-        other.rawSQL("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq = 4")
+        let delete = "DELETE FROM audit_events WHERE seq = 4"
+        try await other.tamper(
+            sqlite: "DROP TRIGGER audit_events_no_delete; \(delete)",
+            postgres: ["DROP TRIGGER audit_events_no_delete ON audit_events", delete])
         #expect(try await other.store.verifyAudit(as: "admin").firstBroken?.seq == 5)
     }
 
-    @Test func auditDetails_holdNoTranscriptTextOrNames() async throws {
-        let desk = try await FamilyDesk()
+    @Test(arguments: Backend.available) func auditDetails_holdNoTranscriptTextOrNames(_ backend: Backend) async throws {
+        let desk = try await FamilyDesk(backend)
         _ = try await desk.draft()
         _ = try await desk.store.review(session: FamilyDesk.session, as: "hcole")
         let lines = try await desk.store.exportAudit(as: "admin").joined(separator: "\n")
@@ -342,8 +375,10 @@ struct StoreTests {
 }
 
 extension StoreTests {
-    @Test func modelRun_recordsEachAttendeesCallsInTheAuditEvent() async throws {
-        let desk = try await FamilyDesk()
+    @Test(arguments: Backend.available) func modelRun_recordsEachAttendeesCallsInTheAuditEvent(_ backend: Backend)
+        async throws
+    {
+        let desk = try await FamilyDesk(backend)
         let json = String(decoding: try Fixtures.bytes(desk.scenario.directory + "/session.json"), as: UTF8.self)
         let records = [
             ModelDraftRecord(

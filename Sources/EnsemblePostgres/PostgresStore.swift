@@ -1,6 +1,7 @@
-import Foundation
+public import EnsembleStore
+public import Foundation
 import Logging
-public import PostgresNIO
+import PostgresNIO
 
 /// Where the PostgreSQL store lives: `postgresql://USER@HOST:PORT/DATABASE[?sslmode=disable|prefer|require]`.
 /// The password comes from `PGPASSWORD`, or from the file `ENSEMBLE_DATABASE_PASSWORD_FILE` names, never
@@ -57,38 +58,94 @@ public struct PostgresLocation: Sendable, Hashable {
     /// The URL without its password, for messages.
     public var display: String { "postgresql://\(self.user)@\(self.host):\(self.port)/\(self.database)" }
 
-    var configuration: PostgresClient.Configuration {
-        let tls: PostgresClient.Configuration.TLS =
+    /// How PostgresNIO connects: TLS as the URL asks (`prefer` off loopback), the password from the environment.
+    func connection() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
             switch self.tls {
             case .disable: .disable
-            case .prefer: .prefer(.makeClientConfiguration())
-            case .require: .require(.makeClientConfiguration())
+            case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
             }
-        var configuration = PostgresClient.Configuration(
+        return PostgresConnection.Configuration(
             host: self.host, port: self.port, username: self.user, password: self.password, database: self.database,
             tls: tls)
-        configuration.options.maximumConnections = 20
-        return configuration
     }
 }
 
-/// The PostgreSQL database behind a store: a connection pool (PostgresNIO's `PostgresClient`, whose
-/// `run()` must be going while it is used), its migrations, and its readiness.
-public final class PostgresStoreDatabase: Sendable {
-    public let location: PostgresLocation
-    public let client: PostgresClient
-    let logger: Logger
-
-    public init(_ location: PostgresLocation) {
-        self.location = location
+/// The store on PostgreSQL: `open` connects, brings the schema up to date (once, whichever instances
+/// start together), and gives the `Store` its connection.
+public enum PostgresStore {
+    static var logger: Logger {
         var logger = Logger(label: "ensemble.postgres")
         logger.logLevel = .warning
-        self.logger = logger
-        self.client = PostgresClient(configuration: location.configuration, backgroundLogger: logger)
+        return logger
     }
 
-    /// The pool's background work; run it in a task for as long as the database is used.
-    public func run() async { await self.client.run() }
+    /// The store on the database at `location`, its schema migrated. A statement that has had no answer
+    /// after `statementTimeout` (waiting for the writers' lock included) fails the operation, and the
+    /// connection is opened again.
+    public static func open(
+        _ location: PostgresLocation, clock: @escaping @Sendable () -> Date = { Date() },
+        statementTimeout: Duration = .seconds(60)
+    ) async throws -> Store {
+        let connection = try await Self.connect(location)
+        do {
+            try await Self.migrate(connection)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        let driver = PostgresDriver(
+            location: location, connection: connection, logger: Self.logger, statementTimeout: statementTimeout)
+        return Store(migrated: driver, clock: clock)
+    }
+
+    /// Runs statements on the database at `location`, outside any store (creating a database, for tests;
+    /// changing one by hand).
+    package static func administer(_ location: PostgresLocation, _ statements: [String]) async throws {
+        let connection = try await Self.connect(location)
+        do {
+            for statement in statements {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger)
+            }
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// The integer a one-row, one-column query gives (for tests and checks by hand).
+    package static func count(_ location: PostgresLocation, _ sql: String) async throws -> Int {
+        let connection = try await Self.connect(location)
+        var count = 0
+        do {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger)
+            for try await value in rows.decode(Int64.self) { count = Int(value) }
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+        return count
+    }
+
+    /// The advisory lock writers take turns on (for tests that hold it from outside).
+    package static var writerLock: Int64 { PostgresDriver.writerLock }
+
+    /// SQLite's SQL as PostgreSQL reads it (`PostgresDriver` translates each statement once).
+    package static func translate(_ sql: String) -> String { PostgresDriver.translate(sql) }
+
+    static func connect(_ location: PostgresLocation) async throws -> PostgresConnection {
+        do {
+            return try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try location.connection(), id: 1,
+                logger: Self.logger
+            ).get()
+        } catch {
+            throw StoreError(.unavailable, PostgresDriver.unreachable(location, error))
+        }
+    }
 
     /// The advisory lock migrations hold, so that instances starting together migrate once.
     static let migrationLock: Int64 = 0x456E_7365_6D62_6C65  // "Ensemble"
@@ -98,30 +155,28 @@ public final class PostgresStoreDatabase: Sendable {
     /// with its version. Returns the migrations this call applied. A database at a newer version than
     /// this Ensemble knows is refused.
     @discardableResult
-    public func migrate() async throws -> Int {
-        try await self.client.withConnection { connection in
-            try await connection.query(
-                "SELECT pg_advisory_lock(\(Self.migrationLock))", logger: self.logger)
-            do {
-                let applied = try await Self.migrate(connection, logger: self.logger)
-                try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: self.logger)
-                return applied
-            } catch {
-                _ = try? await connection.query(
-                    "SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: self.logger)
-                throw error
-            }
+    static func migrate(_ connection: PostgresConnection) async throws -> Int {
+        let logger = Self.logger
+        try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger)
+        do {
+            let applied = try await Self.migrateLocked(connection, logger: logger)
+            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+            return applied
+        } catch {
+            _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+            throw error
         }
     }
 
-    private static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
+    private static func migrateLocked(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
         try await connection.query(
             "CREATE TABLE IF NOT EXISTS ensemble_schema (version BIGINT NOT NULL, applied TEXT NOT NULL)",
             logger: logger)
         let current = try await Self.version(connection, logger: logger)
         guard current <= PostgresSchema.migrations.count else {
-            throw PostgresSchemaError(
-                description: "the database is at schema version \(current), newer than this Ensemble knows "
+            throw StoreError(
+                .newerSchema,
+                "the database is at schema version \(current), newer than this Ensemble knows "
                     + "(\(PostgresSchema.migrations.count)); use a newer Ensemble or another --database")
         }
         var applied = 0
@@ -146,21 +201,4 @@ public final class PostgresStoreDatabase: Sendable {
         for try await version in rows.decode(Int64.self) { return Int(version) }
         return 0
     }
-
-    /// Readiness for a load balancer: the database answers, and its schema is this Ensemble's.
-    public func readiness() async -> (reachable: Bool, schemaVersion: Int, expected: Int) {
-        let expected = PostgresSchema.migrations.count
-        do {
-            let version = try await self.client.withConnection { connection in
-                try await Self.version(connection, logger: self.logger)
-            }
-            return (true, version, expected)
-        } catch {
-            return (false, 0, expected)
-        }
-    }
-}
-
-public struct PostgresSchemaError: Error, Sendable, CustomStringConvertible {
-    public var description: String
 }
