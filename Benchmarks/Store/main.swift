@@ -68,7 +68,7 @@ func drain(_ backend: Backend, workers: Int, instances: Int, prepared: [Prepared
                     let item = prepared[Int(payload) ?? 0]
                     _ = try await service.draft(
                         item.session, sessionJSON: item.json, transcript: item.transcript, store: store, as: job.user,
-                        job: job.id)
+                        job: job.claim)
                 }
             }
         }

@@ -52,7 +52,9 @@ final class PostgresDriver: SQLDriver {
     }
 
     func begin(exclusive: Bool) throws(StoreError) {
-        _ = try self.run("BEGIN", []) { _ in true }
+        // Pinned, whatever the server's default: each statement sees what was committed before it, so a
+        // writer that waited for its turn reads the previous writer's work.
+        _ = try self.run("BEGIN ISOLATION LEVEL READ COMMITTED", []) { _ in true }
         self.inTransaction = true
         if exclusive {
             do {
@@ -62,6 +64,11 @@ final class PostgresDriver: SQLDriver {
                 throw error
             }
         }
+    }
+
+    func beginSnapshot() throws(StoreError) {
+        _ = try self.run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", []) { _ in true }
+        self.inTransaction = true
     }
 
     func commit() throws(StoreError) {
@@ -95,7 +102,10 @@ final class PostgresDriver: SQLDriver {
             case .null: bindings.appendNull()
             case .integer(let number): bindings.append(number)
             case .real(let number): bindings.append(number)
-            case .text(let text): bindings.append(text)
+            // PostgreSQL's text holds no NUL character (a transcript might): it is kept as U+FFFD.
+            case .text(let text):
+                bindings.append(
+                    text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text)
             }
         }
         let query = PostgresQuery(unsafeSQL: self.translate(sql), binds: bindings)
@@ -197,6 +207,7 @@ final class PostgresDriver: SQLDriver {
             case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
             case .float4, .float8: return .real(try cell.decode(Double.self))
             case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+            case .numeric: return .real(Double(try cell.decode(String.self)) ?? 0)
             default: return .text(try cell.decode(String.self))
             }
         } catch {
@@ -212,6 +223,9 @@ final class PostgresDriver: SQLDriver {
         }
         guard let state = error.serverInfo?[.sqlState] else {
             return StoreError(.unavailable, "the connection to the database failed (\(error.code)): \(sql)")
+        }
+        if state == "55P03" {
+            return StoreError(.unavailable, "the database's writers' lock did not come free in time; retry: \(sql)")
         }
         let quoted = state.hasPrefix("23") || state == "P0001" || state.hasPrefix("40")
         let detail = quoted ? "\(state): \(error.serverInfo?[.message] ?? "")" : "SQLSTATE \(state)"
@@ -256,7 +270,13 @@ final class PostgresDriver: SQLDriver {
                 output.append(character)
             }
         }
-        if ignore { output += " ON CONFLICT DO NOTHING" }
+        if ignore {
+            if let returning = output.range(of: " RETURNING ") {
+                output.insert(contentsOf: " ON CONFLICT DO NOTHING", at: returning.lowerBound)
+            } else {
+                output += " ON CONFLICT DO NOTHING"
+            }
+        }
         return output
     }
 }

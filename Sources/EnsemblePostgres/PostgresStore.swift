@@ -1,7 +1,7 @@
 public import EnsembleStore
 public import Foundation
 import Logging
-import PostgresNIO
+package import PostgresNIO
 
 /// Where the PostgreSQL store lives: `postgresql://USER@HOST:PORT/DATABASE[?sslmode=disable|prefer|require]`.
 /// The password comes from `PGPASSWORD`, or from the file `ENSEMBLE_DATABASE_PASSWORD_FILE` names, never
@@ -14,6 +14,12 @@ public struct PostgresLocation: Sendable, Hashable {
     public var password: String?
     public enum TLSMode: String, Sendable, Hashable { case disable, prefer, require }
     public var tls: TLSMode
+    /// How long the server lets one of this instance's sessions sit inside a transaction with nothing
+    /// sent: if the instance's machine is lost mid-transaction, the server ends the session after this
+    /// long, and the writers' lock it held goes with it (instead of waiting hours for TCP to notice).
+    public var idleInTransactionTimeout: Duration = .seconds(30)
+    /// How long a statement may wait for a lock (the writers' turn) before the server gives up on it.
+    public var lockTimeout: Duration = .seconds(50)
 
     /// An error that names what is wrong with the URL and what would be accepted; never the password.
     public struct Invalid: Error, Sendable, CustomStringConvertible {
@@ -59,16 +65,26 @@ public struct PostgresLocation: Sendable, Hashable {
     public var display: String { "postgresql://\(self.user)@\(self.host):\(self.port)/\(self.database)" }
 
     /// How PostgresNIO connects: TLS as the URL asks (`prefer` off loopback), the password from the environment.
-    func connection() throws -> PostgresConnection.Configuration {
+    package func connection() throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS =
             switch self.tls {
             case .disable: .disable
             case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
             case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
             }
-        return PostgresConnection.Configuration(
+        var configuration = PostgresConnection.Configuration(
             host: self.host, port: self.port, username: self.user, password: self.password, database: self.database,
             tls: tls)
+        configuration.options.additionalStartupParameters = [
+            ("application_name", "ensemble"),
+            ("idle_in_transaction_session_timeout", String(Self.milliseconds(self.idleInTransactionTimeout))),
+            ("lock_timeout", String(Self.milliseconds(self.lockTimeout))),
+        ]
+        return configuration
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 }
 

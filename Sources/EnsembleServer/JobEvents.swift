@@ -75,10 +75,8 @@ final class JobEvents: Sendable {
         return stream
     }
 
-    /// Whether this process has said anything about the job (it ran here, or is running here).
-    func isFollowing(_ job: String) -> Bool {
-        self.state.withLock { !($0.channels[job]?.history.isEmpty ?? true) }
-    }
+    /// Whether this process saw the job to its end (a worker here ran its last attempt).
+    func hasFinished(_ job: String) -> Bool { self.state.withLock { $0.channels[job]?.finished ?? false } }
 
     /// A job followed in the store, for one run by another instance (or not yet claimed): its state now,
     /// then each change of state and of its latest progress line, read every `interval`, until it

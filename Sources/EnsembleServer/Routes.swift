@@ -69,10 +69,10 @@ extension EnsembleServer {
         router.get("/jobs/{id}/events") { request, context -> Response in
             let user = try await self.reader(request)
             let job = try await self.store.job(try context.pathID("id"), as: user.id)
-            // A job this process is running (or ran) streams from its events; any other is followed in the
-            // store, whichever instance runs it.
+            // A job one of this instance's workers is running, or ran to its end, streams from its events
+            // (its whole history); any other (queued, or running in another instance) is followed in the store.
             let stream =
-                self.events.isFollowing(job.id)
+                self.pool.isRunning(job.id) || self.events.hasFinished(job.id)
                 ? self.events.subscribe(job.id, current: .state(job))
                 : JobEvents.stored(job, store: self.store, interval: self.settings.pollInterval * 2)
             return Response(

@@ -159,7 +159,7 @@ public struct EnsembleServer: Sendable {
             let event = try WebhookPayload.parse(Array(payload.utf8))
             let outcome = try await service.draft(
                 event.session, sessionJSON: event.sessionJSON, transcript: event.transcript, store: store,
-                as: job.user, job: job.id, progress: progress)
+                as: job.user, job: job.claim, progress: progress)
             guard let recorded = outcome.recorded else {
                 throw StoreError(.corrupt, "job \(job.id) drafted but its run was not recorded")
             }

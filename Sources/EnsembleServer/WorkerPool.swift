@@ -77,6 +77,9 @@ final class WorkerPool: Service, Sendable {
 
     var isStopping: Bool { self.stopping.withLock { $0 } }
 
+    /// Whether one of this instance's workers is running the job now.
+    func isRunning(_ id: String) -> Bool { self.running.withLock { $0[id] != nil } }
+
     private func work() async {
         while !self.isStopping && !Task.isCancelled {
             if await self.runNext() == nil {
@@ -109,15 +112,16 @@ final class WorkerPool: Service, Sendable {
         self.events.publish(job.id, .state(job))
         let events = self.events
         let id = job.id
+        let claim = job.claim
         let started = ContinuousClock.now
         let timings = AgentTimings(metrics: self.metrics)
-        let latest = LatestProgress()
+        let attempt = AttemptState()
         let task = Task { [runner = self.runner] in
             try await runner(job, payload) { event in
                 timings.record(event)
                 if let line = JobEvent.progress(event) {
                     events.publish(id, line)
-                    latest.line.withLock { $0 = line.data }
+                    attempt.progress.withLock { $0 = line.data }
                 }
             }
         }
@@ -131,12 +135,18 @@ final class WorkerPool: Service, Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
                 guard !Task.isCancelled else { return }
-                if let line = latest.line.withLock({ $0 }), line != written {
-                    try? await store.recordJobProgress(id, progress: line)
+                if let line = attempt.progress.withLock({ $0 }), line != written {
+                    try? await store.recordJobProgress(claim, progress: line)
                     written = line
                 }
                 if ContinuousClock.now - renewed >= lease / 3 {
-                    _ = try? await store.renewJobLease(id, lease: lease)
+                    // A claim that no longer holds (another worker took the job over): this attempt stops,
+                    // and nothing it does after counts.
+                    if (try? await store.renewJobLease(claim, lease: lease)) == false {
+                        attempt.lost.withLock { $0 = true }
+                        task.cancel()
+                        return
+                    }
                     renewed = .now
                 }
             }
@@ -151,17 +161,28 @@ final class WorkerPool: Service, Sendable {
             } onCancel: {
                 task.cancel()
             }
-            try await self.store.completeJob(id, run: run)
+            try await self.store.completeJob(claim, run: run)
             self.finished(job, outcome: "succeeded", started: started, error: nil)
+        } catch  where attempt.lost.withLock({ $0 }) {
+            // Another worker holds the job now: this attempt leaves it to them.
+            self.finished(job, outcome: "takenOver", started: started, error: nil)
         } catch  where error is CancellationError || task.isCancelled {
             // Stopped by shutdown, whatever the agents threw on the way out: back in the queue, uncounted.
-            _ = try? await self.store.requeueRunningJobs(ids: [id], refund: true)
+            _ = try? await self.store.requeueRunningJobs(claims: [claim], refund: true)
             self.finished(job, outcome: "interrupted", started: started, error: nil)
         } catch {
+            if let current = try? await self.store.jobRecord(id),
+                current.state != .running || current.attempts != claim.attempt
+            {
+                // The job moved on without this attempt (another worker took it over, or finished it).
+                self.finished(job, outcome: "takenOver", started: started, error: Self.code(error))
+                if let latest = try? await self.store.jobRecord(id) { self.events.publish(id, .state(latest)) }
+                return
+            }
             let (message, permanent) = Self.describe(error)
             let delay = self.settings.retryDelay * (1 << min(max(job.attempts - 1, 0), 10))
             let state = try? await self.store.failJob(
-                id, error: message, retryAfter: Double(delay.components.seconds), permanent: permanent)
+                claim, error: message, retryAfter: Double(delay.components.seconds), permanent: permanent)
             self.finished(
                 job, outcome: state == .queued ? "retried" : "failed", started: started, error: Self.code(error))
         }
@@ -204,9 +225,11 @@ final class WorkerPool: Service, Sendable {
     }
 }
 
-/// A running job's latest progress line, written by its agents' events and read by its store writer.
-final class LatestProgress: Sendable {
-    let line = Mutex<String?>(nil)
+/// One attempt's shared state: its latest progress line (written by its agents' events, read by its
+/// store writer), and whether its claim was lost to another worker.
+final class AttemptState: Sendable {
+    let progress = Mutex<String?>(nil)
+    let lost = Mutex(false)
 }
 
 /// Times each agent of a drafting job from its start and finish events, into the metrics.

@@ -62,7 +62,7 @@ public actor DraftingService {
     /// marks the job succeeded.
     public func draft(
         _ session: Session, sessionJSON: String, transcript: Transcript, store: Store? = nil, as user: String? = nil,
-        job: String? = nil, progress: SupervisorProgress? = nil
+        job: JobClaim? = nil, progress: SupervisorProgress? = nil
     ) async throws -> DraftOutcome {
         try await self.serialized(session.id.rawValue) {
             var corrections: [SpeakerCorrection] = []

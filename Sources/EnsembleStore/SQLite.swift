@@ -60,6 +60,9 @@ package protocol SQLDriver: AnyObject {
     func begin(exclusive: Bool) throws(StoreError)
     func commit() throws(StoreError)
     func rollback()
+    /// Starts a read-only transaction that sees one snapshot of the database throughout, while others
+    /// go on writing.
+    func beginSnapshot() throws(StoreError)
     /// The schema version the database is at, and the one this Ensemble writes.
     func schemaVersion() throws(StoreError) -> (current: Int, expected: Int)
     /// A table's columns, in their order.
@@ -359,6 +362,9 @@ final class SQLiteDriver: SQLDriver {
     }
 
     func commit() throws(StoreError) { try self.execute("COMMIT") }
+
+    /// WAL mode: a deferred transaction's first read fixes its snapshot.
+    func beginSnapshot() throws(StoreError) { try self.execute("BEGIN") }
 
     func rollback() { try? self.execute("ROLLBACK") }
 

@@ -139,7 +139,7 @@ public actor Store {
     /// A session already stored may only be drafted again by a user its stored roster allows, so new
     /// inputs cannot take a session over by naming another roster.
     public func record(
-        _ run: SessionRun, inputs: DraftInputs, as userID: String, only: Set<PersonID>? = nil, job: String? = nil,
+        _ run: SessionRun, inputs: DraftInputs, as userID: String, only: Set<PersonID>? = nil, job: JobClaim? = nil,
         basedOn: String? = nil
     ) throws -> RecordedRun {
         try self.connection.transaction { () throws(StoreError) -> RecordedRun in
@@ -149,19 +149,20 @@ public actor Store {
 
     /// `record`'s work, inside the caller's transaction.
     func recordRun(
-        _ run: SessionRun, inputs: DraftInputs, as userID: String, only: Set<PersonID>?, job: String?,
+        _ run: SessionRun, inputs: DraftInputs, as userID: String, only: Set<PersonID>?, job: JobClaim?,
         basedOn: String?
     ) throws(StoreError) -> RecordedRun {
         let session = run.attributed.session
         let sessionID = session.id.rawValue
         if let job {
-            // A job records one run: a worker whose lease ran out while another took the job over finds the
-            // job finished, and records nothing.
-            let state = try self.connection.prepare("SELECT state FROM jobs WHERE id = ?1").row([.text(job)]) {
-                $0.text(0)
-            }
-            if state == Job.State.succeeded.rawValue || state == Job.State.failed.rawValue {
-                throw StoreError(.staleVersion, "job \(job) was finished by another worker meanwhile")
+            // A job records one run, by the attempt that holds it: a worker whose lease ran out while another
+            // took the job over records nothing.
+            let current = try self.connection.prepare("SELECT state, attempts FROM jobs WHERE id = ?1").row([
+                .text(job.id)
+            ]) { ($0.text(0), $0.int(1)) }
+            guard let current, current.0 == Job.State.running.rawValue, current.1 == job.attempt else {
+                throw StoreError(
+                    .staleVersion, "job \(job.id) was taken over or finished by another worker meanwhile")
             }
         }
         let stored = try self.connection.prepare("SELECT inputs_digest FROM sessions WHERE id = ?1").row([

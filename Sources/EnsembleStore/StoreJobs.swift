@@ -35,6 +35,25 @@ public struct Job: Sendable, Hashable {
     public var updated: String
 }
 
+/// A worker's hold on a job: the job, and the attempt its claim counted. Whatever a worker then writes
+/// about the job names the claim, and changes nothing once the job has been claimed again since (the
+/// worker's lease ran out and another worker took the job over): two workers never both finish, fail or
+/// put back the same job.
+public struct JobClaim: Sendable, Hashable {
+    public var id: String
+    public var attempt: Int
+
+    public init(id: String, attempt: Int) {
+        self.id = id
+        self.attempt = attempt
+    }
+}
+
+extension Job {
+    /// The claim this job's current attempt holds.
+    public var claim: JobClaim { JobClaim(id: self.id, attempt: self.attempts) }
+}
+
 /// What a webhook delivery did to the queue.
 public struct Enqueued: Sendable, Hashable {
     public var job: Job
@@ -126,7 +145,12 @@ extension Store {
         if !abandoned.isEmpty {
             try self.transaction { () throws(StoreError) in
                 for id in abandoned {
-                    guard let job = try self.jobRow(id), job.state == .running else { continue }
+                    // Looked at again under the writers' turn: its worker may have renewed the lease meanwhile.
+                    guard let job = try self.jobRow(id), job.state == .running,
+                        let expiry = try self.connection.prepare("SELECT lease_expires FROM jobs WHERE id = ?1").row(
+                            [.text(id)], { $0.optionalText(0) }) ?? nil,
+                        expiry < self.now()
+                    else { continue }
                     try self.failForGood(
                         job, error: "the worker running its last attempt stopped before finishing it")
                 }
@@ -155,23 +179,23 @@ extension Store {
         }
     }
 
-    /// Keeps a running job's lease while its worker is alive; false when the job is no longer running
-    /// (it finished, or its lease ran out and another worker took it).
+    /// Keeps a running job's lease while its worker is alive; false when the claim no longer holds (the
+    /// job finished, or its lease ran out and another worker took it over): the worker should stop.
     @discardableResult
-    public func renewJobLease(_ id: String, lease: Duration = .seconds(120)) throws -> Bool {
+    public func renewJobLease(_ claim: JobClaim, lease: Duration = .seconds(120)) throws -> Bool {
         let expires = Self.timestamp(self.clockNow.addingTimeInterval(Self.seconds(lease)))
-        try self.connection.prepare("UPDATE jobs SET lease_expires = ?2 WHERE id = ?1 AND state = 'running'").run([
-            .text(id), .text(expires),
-        ])
+        try self.connection.prepare(
+            "UPDATE jobs SET lease_expires = ?2 WHERE id = ?1 AND state = 'running' AND attempts = ?3"
+        ).run([.text(claim.id), .text(expires), .int(claim.attempt)])
         return self.connection.changes > 0
     }
 
     /// Keeps the running attempt's latest progress line (ids and counts only), so that a browser following
     /// the job through another instance sees it.
-    public func recordJobProgress(_ id: String, progress: String) throws {
-        try self.connection.prepare("UPDATE jobs SET progress = ?2 WHERE id = ?1 AND state = 'running'").run([
-            .text(id), .text(progress),
-        ])
+    public func recordJobProgress(_ claim: JobClaim, progress: String) throws {
+        try self.connection.prepare(
+            "UPDATE jobs SET progress = ?2 WHERE id = ?1 AND state = 'running' AND attempts = ?3"
+        ).run([.text(claim.id), .text(progress), .int(claim.attempt)])
     }
 
     static func seconds(_ duration: Duration) -> Double {
@@ -179,25 +203,25 @@ extension Store {
     }
 
     /// A job's drafting run was recorded: the job succeeded, and its copy of the inputs is dropped (the
-    /// session keeps them). Nothing happens when the run was recorded with the job (`record(…, job:)`).
-    /// A job that drafts nothing (a FHIR push) completes with no run.
-    public func completeJob(_ id: String, run: Int?) throws {
-        try self.transaction { () throws(StoreError) in try self.finishJob(id, run: run) }
+    /// session keeps them). Nothing happens when the run was recorded with the job (`record(…, job:)`), or
+    /// when the claim no longer holds. A job that drafts nothing (a FHIR push) completes with no run.
+    public func completeJob(_ claim: JobClaim, run: Int?) throws {
+        try self.transaction { () throws(StoreError) in try self.finishJob(claim, run: run) }
     }
 
-    /// Marks a running job succeeded with `run`, inside the caller's transaction.
-    func finishJob(_ id: String, run: Int?) throws(StoreError) {
+    /// Marks the claimed attempt's job succeeded with `run`, inside the caller's transaction.
+    func finishJob(_ claim: JobClaim, run: Int?) throws(StoreError) {
         try self.faults.beforeJobSucceeds?()
         try self.connection.prepare(
             """
             UPDATE jobs SET state = 'succeeded', run_id = ?2, error = NULL, payload = '', lease_expires = NULL,
                 updated = ?3
-            WHERE id = ?1 AND state != 'succeeded'
+            WHERE id = ?1 AND state = 'running' AND attempts = ?4
             """
-        ).run([.text(id), run.map { .int($0) } ?? .null, .text(self.now())])
+        ).run([.text(claim.id), run.map { .int($0) } ?? .null, .text(self.now()), .int(claim.attempt)])
         guard self.connection.changes > 0 else { return }
         try self.audit(
-            try self.jobRow(id)?.user ?? "server", "job.succeeded", "job:\(id)",
+            try self.jobRow(claim.id)?.user ?? "server", "job.succeeded", "job:\(claim.id)",
             .object([("run", run.map { .number($0) })]))
     }
 
@@ -212,15 +236,17 @@ extension Store {
 
     /// A job's attempt failed with `error` (which must name no content). It waits `retryAfter` seconds
     /// and runs again, unless it has had all its attempts or `permanent` says another cannot help.
-    /// Returns the job's new state.
+    /// Returns the job's new state; a claim that no longer holds (the job succeeded, or another worker
+    /// took it over) changes nothing.
     @discardableResult
-    public func failJob(_ id: String, error: String, retryAfter: Double, permanent: Bool = false) throws -> Job.State {
+    public func failJob(_ claim: JobClaim, error: String, retryAfter: Double, permanent: Bool = false) throws
+        -> Job.State
+    {
         try self.transaction { () throws(StoreError) -> Job.State in
-            guard let job = try self.jobRow(id) else {
-                throw StoreError(.notFound, "no job \(id)")
+            guard let job = try self.jobRow(claim.id) else {
+                throw StoreError(.notFound, "no job \(claim.id)")
             }
-            // Only a running attempt can fail: a job that already succeeded (its run recorded with it) stays so.
-            guard job.state == .running else { return job.state }
+            guard job.state == .running && job.attempts == claim.attempt else { return job.state }
             guard !permanent && job.attempts < job.maxAttempts else {
                 try self.failForGood(job, error: error)
                 return .failed
@@ -229,27 +255,26 @@ extension Store {
                 .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
             try self.connection.prepare(
                 "UPDATE jobs SET state = 'queued', error = ?2, not_before = ?3, lease_expires = NULL, updated = ?4 WHERE id = ?1"
-            ).run([.text(id), .text(error), .text(due), .text(self.now())])
+            ).run([.text(claim.id), .text(error), .text(due), .text(self.now())])
             return .queued
         }
     }
 
-    /// Puts jobs that were running back in the queue (a server stopping, or restarted after a crash). With
-    /// `refund`, the interrupted attempt does not count against the job's attempts; without it, a job that
-    /// has had all its attempts (a job that brings the server down each time) fails instead. Returns how
-    /// many were put back. Without `ids`, on PostgreSQL, only jobs whose lease ran out are put back: the
-    /// others belong to workers alive in other instances.
+    /// Puts running jobs back in the queue: with `claims`, those attempts of this instance's (a server
+    /// stopping); without, every running job (a server restarted after a crash, on SQLite, where it is the
+    /// only instance). With `refund`, the interrupted attempt does not count against the job's attempts;
+    /// without it, a job that has had all its attempts (a job that brings the server down each time)
+    /// fails instead. Returns how many were put back.
+    ///
+    /// On PostgreSQL a starting instance puts nothing back: running jobs may be other instances', and a
+    /// dead instance's come back through `claimJob` once their leases run out.
     @discardableResult
-    public func requeueRunningJobs(ids: [String]? = nil, refund: Bool) throws -> Int {
-        try self.transaction { () throws(StoreError) -> Int in
-            // Several instances share a PostgreSQL queue: another's running jobs are not this one's to take
-            // back, unless their lease ran out.
-            let others = ids == nil && self.connection.dialect == .postgresql
+    public func requeueRunningJobs(claims: [JobClaim]? = nil, refund: Bool) throws -> Int {
+        if claims == nil && self.connection.dialect == .postgresql { return 0 }
+        return try self.transaction { () throws(StoreError) -> Int in
             let running = try self.connection.prepare(
-                "SELECT \(Self.jobColumns) FROM jobs WHERE state = 'running' AND (?1 = 0 OR lease_expires < ?2)"
-            ).rows([.bool(others), .text(self.now())]) { (row) throws(StoreError) in try Self.job(row) }.filter {
-                ids?.contains($0.id) ?? true
-            }
+                "SELECT \(Self.jobColumns) FROM jobs WHERE state = 'running'"
+            ).rows { (row) throws(StoreError) in try Self.job(row) }.filter { claims?.contains($0.claim) ?? true }
             var requeued = 0
             for job in running {
                 if !refund && job.attempts >= job.maxAttempts {

@@ -44,7 +44,7 @@ struct ScaleOutStoreTests {
                     var mine: [String] = []
                     while let (job, _) = try await store.claimJob() {
                         mine.append(job.id)
-                        try await store.completeJob(job.id, run: nil)
+                        try await store.completeJob(job.claim, run: nil)
                     }
                     return mine
                 }
@@ -71,7 +71,7 @@ struct ScaleOutStoreTests {
         let again = try await stores[1].claimJob(lease: .seconds(60))
         #expect(again?.job.id == job.id && again?.job.attempts == 2, "taken back, the attempt counted")
         clock.advance(30)
-        #expect(try await stores[1].renewJobLease(job.id, lease: .seconds(60)), "its worker is alive")
+        #expect(try await stores[1].renewJobLease(again!.job.claim, lease: .seconds(60)), "its worker is alive")
         clock.advance(45)
         #expect(try await stores[0].claimJob(lease: .seconds(60)) == nil, "the renewed lease holds it")
         clock.advance(61)  // that worker dies too: out of attempts

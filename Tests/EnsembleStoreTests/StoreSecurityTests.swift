@@ -263,10 +263,10 @@ struct StoreSecurityTests {
     func succeededStays(_ backend: Backend) async throws {
         let desk = try await FamilyDesk(backend)
         let job = try await desk.queuedJob()
-        _ = try await desk.store.claimJob()
+        let claimed = try #require(try await desk.store.claimJob())
         let recorded = try await desk.draft()
-        try await desk.store.completeJob(job.job.id, run: recorded.runID)
-        #expect(try await desk.store.failJob(job.job.id, error: "late", retryAfter: 0) == .succeeded)
+        try await desk.store.completeJob(claimed.job.claim, run: recorded.runID)
+        #expect(try await desk.store.failJob(claimed.job.claim, error: "late", retryAfter: 0) == .succeeded)
         #expect(try await desk.store.job(job.job.id, as: "intake").state == .succeeded)
     }
 
@@ -276,21 +276,28 @@ struct StoreSecurityTests {
     func oneRunPerJob(_ backend: Backend) async throws {
         let desk = try await FamilyDesk(backend)
         let job = try await desk.queuedJob()
-        // Worker a takes the job and stalls past its lease; worker b takes it over and records its run.
-        _ = try #require(try await desk.store.claimJob(lease: .milliseconds(1)))
+        // Worker a takes the job and stalls past its lease; worker b takes it over.
+        let first = try #require(try await desk.store.claimJob(lease: .milliseconds(1))).job.claim
         try await Task.sleep(for: .milliseconds(5))
-        let takenOver = try #require(try await desk.store.claimJob())
-        #expect(takenOver.job.id == job.job.id && takenOver.job.attempts == 2)
-        #expect(try await desk.store.renewJobLease(job.job.id) == true)
-        _ = try await desk.draft(as: "intake", job: job.job.id)
-        #expect(try await desk.store.renewJobLease(job.job.id) == false, "a finished job's lease is not renewed")
-        // Worker a comes back and tries to record its own run.
-        let late = await #expect(throws: StoreError.self) {
-            _ = try await desk.draft(as: "intake", job: job.job.id)
-        }
+        let second = try #require(try await desk.store.claimJob()).job.claim
+        #expect(second.id == job.job.id && second.attempt == 2)
+        // Worker a comes back: its claim no longer holds, so nothing it writes about the job counts.
+        #expect(try await desk.store.renewJobLease(first) == false, "a's lease is not renewed")
+        #expect(try await desk.store.renewJobLease(second) == true)
+        try await desk.store.recordJobProgress(first, progress: "{\"stage\":\"stale\"}")
+        #expect(try await desk.store.jobRecord(job.job.id)?.progress == nil)
+        #expect(try await desk.store.failJob(first, error: "a's model call failed", retryAfter: 0) == .running)
+        #expect(try await desk.store.requeueRunningJobs(claims: [first], refund: true) == 0)
+        let late = await #expect(throws: StoreError.self) { _ = try await desk.draft(as: "intake", job: first) }
         #expect(late?.code == .staleVersion)
+        try await desk.store.completeJob(first, run: nil)
+        #expect(try await desk.store.job(job.job.id, as: "intake").state == .running, "still b's")
+        // b records its run; the job is done, once.
+        _ = try await desk.draft(as: "intake", job: second)
+        #expect(try await desk.store.renewJobLease(second) == false, "a finished job's lease is not renewed")
         #expect(try await desk.count("SELECT count(*) FROM runs") == 1)
-        #expect(try await desk.store.job(job.job.id, as: "intake").state == .succeeded)
+        let done = try await desk.store.job(job.job.id, as: "intake")
+        #expect(done.state == .succeeded && done.attempts == 2 && done.runID != nil)
     }
 
     @Test(

@@ -40,7 +40,7 @@ struct FamilyDesk {
         }
     }
 
-    func draft(_ run: SessionRun? = nil, as user: String = "hcole", job: String? = nil) async throws -> RecordedRun {
+    func draft(_ run: SessionRun? = nil, as user: String = "hcole", job: JobClaim? = nil) async throws -> RecordedRun {
         let drafted: SessionRun
         if let run {
             drafted = run
