@@ -8,7 +8,11 @@ import Foundation
 
 /// Where the store is and who is acting, for every command that uses it.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "The database file (default: $ENSEMBLE_DB, then ./ensemble.db).")
+    @Option(
+        name: .customLong("db"),
+        help:
+            "A SQLite database file. Without --db or --database: $ENSEMBLE_DATABASE_URL, then $ENSEMBLE_DB, then ./ensemble.db."
+    )
     var file: String?
 
     @Option(
@@ -308,7 +312,13 @@ struct StoreCommand: AsyncParsableCommand {
             commandName: "copy",
             abstract: "Copy every record, the audit chain included, into a new, empty database (admins; audited).",
             discussion: """
-                --from and --to each take a SQLite file (a path, or sqlite:PATH) or a PostgreSQL URL                 (postgresql://USER@HOST:PORT/DATABASE, the password from PGPASSWORD or the file                 ENSEMBLE_DATABASE_PASSWORD_FILE names). The copy is one transaction: it lands whole or not at                 all, and a destination that already holds data is refused. Ids, versions, signatures and the                 audit chain are copied unchanged, so `ensemble audit verify` passes on the copy; both databases                 record the copy as a `store.copied` event. Stop the servers using the source first.
+                --from and --to each take a SQLite file (a path, or sqlite:PATH) or a PostgreSQL URL \
+                (postgresql://USER@HOST:PORT/DATABASE, the password from PGPASSWORD or the file \
+                ENSEMBLE_DATABASE_PASSWORD_FILE names). The copy is one transaction: it lands whole or not at \
+                all, and a destination that already holds data is refused. Ids, versions, signatures and the \
+                audit chain are copied unchanged, so `ensemble audit verify` passes on the copy; both databases \
+                record the copy as a `store.copied` event. Stop the servers using the source first, and copy \
+                into a database no one has used (one an instance has only migrated counts as empty).
                 """)
         @Option(help: "The database to copy from.") var from: String
         @Option(help: "The new, empty database to copy into.") var to: String
