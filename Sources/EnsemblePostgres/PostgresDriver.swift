@@ -26,6 +26,9 @@ final class PostgresDriver: SQLDriver {
     private var forceReconnect = false
     private var translations: [String: String] = [:]
     private let logger: Logger
+    /// How long a statement may take, waiting for the writers' lock included, before the connection is
+    /// given up (its state unknown) and the operation fails.
+    let statementTimeout: Duration
 
     /// The advisory lock exclusive transactions take (the audit chain's head).
     package static let writerLock: Int64 = 0x4175_6469_7443_6861  // "AuditCha"
@@ -115,16 +118,12 @@ final class PostgresDriver: SQLDriver {
         } catch let error as PSQLError where Self.isConnectionLoss(error) && !self.inTransaction {
             // The server dropped the connection (a restart, a failover, an administrator): outside a
             // transaction the statement runs again once on a new one.
+            self.reconnectNow()
             do {
-                self.reconnectNow()
                 result = try self.answer(self.open().query(query, logger: self.logger), sql: sql)
-            } catch let error as StoreError {
-                throw error
             } catch {
                 throw Self.storeError(error, sql: sql)
             }
-        } catch let error as StoreError {
-            throw error
         } catch {
             throw Self.storeError(error, sql: sql)
         }
@@ -154,10 +153,6 @@ final class PostgresDriver: SQLDriver {
         }
         return self.connection
     }
-
-    /// How long a statement may take, waiting for the writers' lock included, before the connection is
-    /// given up (its state unknown) and the operation fails.
-    let statementTimeout: Duration
 
     /// The statement's answer, or a failure once `statementTimeout` has passed without one (a server
     /// that stopped answering, a connection lost on the way): the store never waits forever.
@@ -218,6 +213,7 @@ final class PostgresDriver: SQLDriver {
     /// The failure, by PostgreSQL's error code; the server's message only where it carries no values (a
     /// constraint or a trigger's refusal, a serialization conflict), never the values bound.
     static func storeError(_ error: any Error, sql: String) -> StoreError {
+        if let error = error as? StoreError { return error }
         guard let error = error as? PSQLError else {
             return StoreError(.unavailable, "the database did not answer: \(sql)")
         }

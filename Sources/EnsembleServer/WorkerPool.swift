@@ -176,7 +176,7 @@ final class WorkerPool: Service, Sendable {
             {
                 // The job moved on without this attempt (another worker took it over, or finished it).
                 self.finished(job, outcome: "takenOver", started: started, error: Self.code(error))
-                if let latest = try? await self.store.jobRecord(id) { self.events.publish(id, .state(latest)) }
+                self.events.publish(id, .state(current))
                 return
             }
             let (message, permanent) = Self.describe(error)
