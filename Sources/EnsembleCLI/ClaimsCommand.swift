@@ -13,11 +13,14 @@ struct ClaimsCommand: AsyncParsableCommand {
             "Reconcile sessions into per-attendee claims: every attendee, billed or not and why; CSV or X12 837P.",
         discussion: """
             Each folder is drafted (quietly) and reconciled by the BillingReconciler with the payer rules in \
-            Agents/billing-reconciler/. A claim is ready only once its attendee's note is signed; drafts are \
-            never signed, so claims from a fresh draft are pendingSignature. Claims for the same client, \
-            date and code in several folders are flagged as duplicates. An 837P holds the claims that are \
-            not blocked, all sessions in one interchange; a test file (ISA15=T) unless --production, which \
-            takes ready claims only.
+            Agents/billing-reconciler/. A claim is ready once its attendee's note is signed; drafts are never \
+            signed, so claims from a fresh draft are pendingSignature. A claim is blocked when data is missing \
+            or invalid (each reason names the field to fix) and notBillable when the service cannot support the \
+            code (too short, not covered, a duplicate: drop it, or bill the code a reason offers instead). \
+            Claims for the same client, date and code in several folders are flagged as duplicates. \
+            --status blocked lists the blocked claims grouped by what to fix, the fix that clears most first. \
+            An 837P holds the ready and pendingSignature claims, all sessions in one interchange; a test file \
+            (ISA15=T) unless --production, which takes ready claims only.
             """
     )
 
@@ -31,6 +34,12 @@ struct ClaimsCommand: AsyncParsableCommand {
 
     @Option(help: "table, json, csv or 837p.")
     var format: Format = .table
+
+    @Option(
+        help: ArgumentHelp(
+            "Only claims with this status: ready, pendingSignature, blocked or notBillable. blocked and notBillable "
+                + "list the claims grouped by what to fix (table or json)."))
+    var status: ClaimStatusOption?
 
     @Option(help: "Write to this file instead of standard output.")
     var output: String?
@@ -55,6 +64,9 @@ struct ClaimsCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--created must be an ISO 8601 date-time with offset, such as 2026-05-20T12:00:00-05:00")
         }
+        if self.status != nil && (self.format == .x12 || self.format == .csv) {
+            throw ValidationError("--status applies to --format table and json")
+        }
         if self.format != .x12 && (self.controlNumber != nil || self.created != nil || self.production) {
             throw ValidationError("--control-number, --created and --production apply to --format 837p")
         }
@@ -75,11 +87,31 @@ struct ClaimsCommand: AsyncParsableCommand {
         for index in sessions.indices { sessions[index].billing = flagged[index] }
 
         let text: String
-        switch self.format {
-        case .table: text = ClaimsTable.render(sessions)
-        case .json: text = JSONWriter.write(ClaimsReport.json(sessions, rulesVersion: agents.drafting.billing.version))
-        case .csv: text = ClaimsReport.csv(sessions)
-        case .x12: text = try self.interchange(sessions, settings: agents.interchange)
+        switch (self.format, self.status?.status) {
+        case (.table, .blocked?), (.table, .notBillable?), (.json, .blocked?), (.json, .notBillable?):
+            let status = self.status?.status ?? .blocked
+            let queue = ClaimWorkQueue(claims: sessions.flatMap(\.billing.claims), status: status)
+            text =
+                self.format == .json
+                ? JSONWriter.write(WorkQueueText.json(queue, status: status))
+                : WorkQueueText.render(queue, status: status)
+        case (_, let status?):
+            let kept = sessions.map { entry in
+                var billing = entry.billing
+                billing.claims = billing.claims.filter { $0.status == status }
+                let ids = Set(billing.claims.map(\.id))
+                billing.dispositions = billing.dispositions.filter { $0.claimID.map(ids.contains) ?? false }
+                return (session: entry.session, billing: billing)
+            }
+            text =
+                self.format == .json
+                ? JSONWriter.write(ClaimsReport.json(kept, rulesVersion: agents.drafting.billing.version))
+                : ClaimsTable.render(kept)
+        case (.table, nil): text = ClaimsTable.render(sessions)
+        case (.json, nil):
+            text = JSONWriter.write(ClaimsReport.json(sessions, rulesVersion: agents.drafting.billing.version))
+        case (.csv, nil): text = ClaimsReport.csv(sessions)
+        case (.x12, nil): text = try self.interchange(sessions, settings: agents.interchange)
         }
         if let output = self.output {
             // Claims carry names, birth dates and member ids: readable by the owner only.
@@ -95,14 +127,15 @@ struct ClaimsCommand: AsyncParsableCommand {
         var settings = settings
         settings.production = settings.production || self.production
         let claims = sessions.flatMap(\.billing.claims)
-        let exported = claims.filter { settings.production ? $0.status == .ready : $0.status != .blocked }
+        let exported = claims.filter { settings.production ? $0.status == .ready : $0.status.isSubmittable }
         let blocked = claims.filter { $0.status == .blocked }.count
+        let notBillable = claims.filter { $0.status == .notBillable }.count
         let pending = exported.filter { $0.status == .pendingSignature }.count
         guard !exported.isEmpty else {
             let why =
                 settings.production
                 ? "none is ready (a claim is ready once its attendee's note is signed)"
-                : "every claim is blocked"
+                : "every claim is blocked or not billable"
             throw CommandFailure(
                 message: "no claim to export: \(why); see ensemble claims --format table", exitCode: 1)
         }
@@ -120,63 +153,9 @@ struct ClaimsCommand: AsyncParsableCommand {
         var summary = "837P: \(exported.count) claim(s), control number \(control)"
         summary += settings.production ? ", production file" : ", test file (ISA15=T)"
         if pending > 0 { summary += "; \(pending) pending signature" }
-        if blocked > 0 { summary += "; \(blocked) blocked claim(s) left out (see --format table)" }
+        if blocked > 0 { summary += "; \(blocked) blocked claim(s) left out (see --status blocked)" }
+        if notBillable > 0 { summary += "; \(notBillable) not billable claim(s) left out (see --status notBillable)" }
         Console.error(summary)
         return file
-    }
-}
-
-/// Claims for billing staff: per session, every attendee with their claim or why they are not billed,
-/// then what must be fixed.
-enum ClaimsTable {
-    static func render(_ sessions: [(session: Session, billing: BillingResult)]) -> String {
-        var lines: [String] = []
-        var counts: [ClaimStatus: Int] = [:]
-        for (session, billing) in sessions {
-            if !lines.isEmpty { lines.append("") }
-            let modality = session.modality?.rawValue ?? "modality not given"
-            lines.append(
-                "Session \(session.id) · \(session.kind.rawValue) · \(session.start.localDate) · "
-                    + "\(session.durationMinutes) min · \(modality) · POS \(session.placeOfService ?? "none")")
-            lines.append(
-                "  " + Text.pad("Attendee", 26) + Text.pad("Role", 18) + Text.pad("Codes", 22) + Text.pad("Dx", 22)
-                    + Text.pad("Payer", 18) + Text.padLeft("Charge", 8) + "  Status")
-            // Session-wide problems (the practice's NPI, the place of service) are printed once, below.
-            let sessionWide = billing.findings.filter { $0.person == nil }
-            let sessionWideMessages = Set(sessionWide.map(\.message))
-            for disposition in billing.dispositions {
-                let attendee = session.attendee(disposition.attendee)
-                let who = Text.pad(
-                    Text.truncate("\(disposition.attendee) \(attendee?.name ?? "")", 25), 26)
-                let role = Text.pad(attendee?.role.rawValue ?? "", 18)
-                guard let id = disposition.claimID, let claim = billing.claims.first(where: { $0.id == id }) else {
-                    lines.append("  " + who + role + disposition.explanation)
-                    continue
-                }
-                counts[claim.status, default: 0] += 1
-                let codes = claim.lines.map { line in
-                    ([line.cpt] + line.modifiers).joined(separator: "-") + (line.units > 1 ? "×\(line.units)" : "")
-                }.joined(separator: " ")
-                lines.append(
-                    "  " + who + role + Text.pad(codes, 22)
-                        + Text.pad(Text.truncate(claim.diagnoses.joined(separator: " "), 21), 22)
-                        + Text.pad(Text.truncate(claim.payer.map { "\($0.payerId) (\($0.profile))" } ?? "none", 17), 18)
-                        + Text.padLeft(ClaimsReport.dollars(claim.totalChargeInCents), 8) + "  " + claim.status.rawValue
-                )
-                for reason in claim.reasons
-                where reason.severity != .info && !sessionWideMessages.contains(reason.message) {
-                    lines.append("      \(reason.severity.rawValue): \(reason.message)")
-                }
-            }
-            for finding in sessionWide {
-                lines.append("  \(finding.severity.rawValue) (session): \(finding.message)")
-            }
-        }
-        lines.append("")
-        let total = counts.values.reduce(0, +)
-        lines.append(
-            "\(total) claim(s): \(counts[.ready] ?? 0) ready, \(counts[.pendingSignature] ?? 0) pending signature, "
-                + "\(counts[.blocked] ?? 0) blocked")
-        return lines.joined(separator: "\n")
     }
 }

@@ -216,23 +216,44 @@ struct ReviewCommand: AsyncParsableCommand {
     struct Claims: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "claims",
-            abstract: "Claims and their status for billing staff: ready once the attendee's note is signed.")
+            abstract: "Stored claims and their status for billing staff: ready once the attendee's note is signed.",
+            discussion: """
+                --status blocked groups the blocked claims by what to fix, the fix that clears most first; \
+                --status notBillable lists the claims to drop, with any code that applies instead.
+                """)
         @Option(help: "Only this session's claims.") var session: String?
-        @Option(help: "Only claims with this status (ready, pendingSignature, blocked).") var status: String?
+        @Option(help: "Only claims with this status: ready, pendingSignature, blocked or notBillable.")
+        var status: ClaimStatusOption?
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
             let claims = try await self.store.open().claims(
-                session: self.session, status: self.status, as: try self.store.requireUser())
+                session: self.session, status: self.status?.rawValue, as: try self.store.requireUser())
+            if let status = self.status?.status, status == .blocked || status == .notBillable {
+                return Console.out(WorkQueueText.render(ClaimWorkQueue(stored: claims, status: status), status: status))
+            }
             guard !claims.isEmpty else { return Console.out("no claims") }
             for claim in claims {
                 Console.out(
                     "\(claim.session)  \(claim.claimID)  \(claim.attendee)  \(claim.codes.joined(separator: " "))  "
                         + "\(ClaimsReport.dollars(claim.chargeCents))  \(claim.status)")
-                for reason in claim.reasons where claim.status == "blocked" { Console.out("    \(reason)") }
+                for reason in claim.reasons where reason.stops != nil || reason.severity == .warning {
+                    let label = reason.stops.map { $0 == .blocked ? "blocks" : "not billable" } ?? "warning"
+                    let wrapped = Text.wrap(reason.message, width: Text.width - 18)
+                    for (offset, line) in wrapped.enumerated() {
+                        Console.out(
+                            (offset == 0 ? "    " + Text.pad(label, 14) : String(repeating: " ", count: 18)) + line)
+                    }
+                    if let fix = reason.fix {
+                        Console.out(String(repeating: " ", count: 18) + "fix: " + fix.description)
+                    }
+                }
             }
-            let ready = claims.filter { $0.status == "ready" }.count
-            Console.out("\(claims.count) claim(s): \(ready) ready")
+            var counts: [String: Int] = [:]
+            for claim in claims { counts[claim.status, default: 0] += 1 }
+            Console.out(
+                "\(claims.count) claim(s): \(counts["ready"] ?? 0) ready, \(counts["pendingSignature"] ?? 0) pending "
+                    + "signature, \(counts["blocked"] ?? 0) blocked, \(counts["notBillable"] ?? 0) not billable")
         }
     }
 }

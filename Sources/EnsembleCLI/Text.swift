@@ -1,3 +1,5 @@
+import Foundation
+
 /// Small text helpers for aligned terminal tables.
 enum Text {
     static func pad(_ text: String, _ width: Int) -> String {
@@ -38,4 +40,31 @@ enum Text {
     }
 
     static func percent(_ value: Double) -> String { self.decimal(value * 100, places: 1) + "%" }
+}
+
+extension Text {
+    /// The terminal's width from `COLUMNS` (as shells export it), else 100; at least 60.
+    static var width: Int {
+        guard let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) else { return 100 }
+        return max(60, columns)
+    }
+
+    /// Word-wrapped lines of at most `width` characters; a word longer than the width keeps its own line,
+    /// whole. Nothing is cut.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(whereSeparator: \.isWhitespace) {
+            if current.isEmpty {
+                current = String(word)
+            } else if current.count + 1 + word.count <= width {
+                current += " " + word
+            } else {
+                lines.append(current)
+                current = String(word)
+            }
+        }
+        if !current.isEmpty || lines.isEmpty { lines.append(current) }
+        return lines
+    }
 }

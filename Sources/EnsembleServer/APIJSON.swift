@@ -148,7 +148,25 @@ enum APIJSON {
             ("session", .string(claim.session)), ("claimId", .string(claim.claimID)),
             ("attendee", .string(claim.attendee.rawValue)), ("codes", .array(claim.codes.map { .string($0) })),
             ("charge", .rounded(Double(claim.chargeCents) / 100)), ("status", .string(claim.status)),
-            ("reasons", .array(claim.reasons.map { .string($0) })),
+            ("reasons", .array(claim.reasons.map { .string($0.message) })),
+            (
+                "reasonDetails",
+                .array(
+                    claim.reasons.map { reason in
+                        .object([
+                            ("code", .string(reason.code)),
+                            ("severity", reason.severity.map { .string($0.rawValue) }),
+                            ("stops", reason.stops.map { .string($0.rawValue) }),
+                            ("message", .string(reason.message)),
+                            (
+                                "fix",
+                                reason.fix.map {
+                                    .object([("file", .string($0.file.rawValue)), ("path", .string($0.path))])
+                                }
+                            ),
+                        ])
+                    })
+            ),
         ])
     }
 

@@ -351,14 +351,22 @@ enum Pages {
     }
 
     static func billing(_ claims: [StoredClaim]) -> String {
-        var out =
-            "<h1>Claims</h1><p>A claim is ready once its attendee's note is signed, unless billing blocked it.</p>"
+        var out = """
+            <h1>Claims</h1><p>A claim is ready once its attendee's note is signed. A blocked claim needs data \
+            (each reason names the field to fix); a claim that is not billable cannot be billed as drafted \
+            (drop it, or bill the code offered instead once the note supports it).</p>
+            """
         for status in EnsembleServer.claimStatuses {
             let group = claims.filter { $0.status == status }
             out +=
                 "<section class=\"claims\" id=\"claims-\(status)\"><h2>\(Self.statusName(status)) <span class=\"count\">\(group.count)</span></h2>"
             if group.isEmpty {
                 out += "<p class=\"muted\">None.</p></section>"
+                continue
+            }
+            if status == ClaimStatus.blocked.rawValue {
+                out += Self.workQueue(ClaimWorkQueue(stored: group, status: .blocked))
+                out += "</section>"
                 continue
             }
             out +=
@@ -368,10 +376,36 @@ enum Pages {
                     <tr data-claim="\(h(claim.claimID))" data-status="\(h(claim.status))"><td><code>\(h(claim.claimID))</code></td><td>\(h(claim.session))</td>\
                     <td>\(h(claim.attendee.rawValue))</td><td>\(h(claim.codes.joined(separator: " ")))</td>\
                     <td>$\(String(format: "%.2f", Double(claim.chargeCents) / 100))</td>\
-                    <td>\(claim.reasons.map(h).joined(separator: "<br>"))</td></tr>
+                    <td>\(claim.reasons.map { h($0.message) }.joined(separator: "<br>"))</td></tr>
                     """
             }
             out += "</tbody></table></section>"
+        }
+        return out
+    }
+
+    /// Blocked claims grouped by what to fix, the fix that clears most first, as `ensemble claims
+    /// --status blocked` prints them.
+    static func workQueue(_ queue: ClaimWorkQueue) -> String {
+        var out = "<p>\(queue.groups.count) fix(es) for \(queue.claims) claim(s), the one that clears most first.</p>"
+        for group in queue.groups {
+            let cleared =
+                group.clearedAlone == group.items.count
+                ? "all cleared by this fix" : "\(group.clearedAlone) cleared by this fix alone"
+            out += """
+                <div class="fix" data-code="\(h(group.code))"><h3>\(h(group.title)) \
+                <span class="count">\(group.items.count)</span></h3><p class="muted"><code>\(h(group.code))</code> · \(cleared)\
+                \(group.pattern.map { " · fix <code>\(h(group.file?.rawValue ?? ""))</code>: <code>\(h($0))</code>" } ?? "")</p>\
+                <table><thead><tr><th>Claim</th><th>Session</th><th>Attendee</th><th>Field</th><th>Reason</th></tr></thead><tbody>
+                """
+            for item in group.items {
+                out += """
+                    <tr data-claim="\(h(item.entry.claimID))" data-status="blocked"><td><code>\(h(item.entry.claimID))</code></td>\
+                    <td>\(h(item.entry.sessionID))</td><td>\(h(item.entry.attendee.rawValue))</td>\
+                    <td>\(item.reason.fix.map { "<code>\(h($0.path))</code>" } ?? "")</td><td>\(h(item.reason.message))</td></tr>
+                    """
+            }
+            out += "</tbody></table></div>"
         }
         return out
     }
@@ -380,7 +414,8 @@ enum Pages {
         switch status {
         case "ready": "Ready to bill"
         case "pendingSignature": "Waiting for the note's signature"
-        default: "Blocked"
+        case "notBillable": "Not billable"
+        default: "Blocked: what to fix"
         }
     }
 }

@@ -290,7 +290,7 @@ extension EnsembleServer {
         return decision
     }
 
-    static let claimStatuses = ["ready", "pendingSignature", "blocked"]
+    static let claimStatuses = ClaimStatus.allCases.map(\.rawValue)
 
     static func note(_ context: BasicRequestContext) throws -> (session: String, attendee: PersonID) {
         (try context.pathID("session"), PersonID(try context.pathID("attendee")))

@@ -425,8 +425,8 @@ public actor Store {
         return added
     }
 
-    /// Claims by claim id: drafting again updates a claim rather than adding one. A claim that is not
-    /// blocked is ready once the attendee's note is signed.
+    /// Claims by claim id: drafting again updates a claim rather than adding one. A claim that is neither
+    /// blocked nor not billable is ready once the attendee's note is signed.
     private func storeClaims(_ claims: [Claim], session: String, run: Int) throws(StoreError) {
         let upsert = try self.connection.prepare(
             """
@@ -438,16 +438,17 @@ public actor Store {
         for claim in claims {
             let signed = try self.noteState(session: session, attendee: claim.attendee.rawValue) == .signed
             let status: String =
-                claim.status == .blocked
-                ? ClaimStatus.blocked.rawValue
+                !claim.status.isSubmittable
+                ? claim.status.rawValue
                 : signed ? ClaimStatus.ready.rawValue : ClaimStatus.pendingSignature.rawValue
             let codes = claim.lines.map { ([$0.cpt] + $0.modifiers).joined(separator: "-") }.joined(separator: " ")
             try upsert.run([
                 .text(session), .text(claim.id), .text(claim.attendee.rawValue), .text(codes),
                 .int(claim.totalChargeInCents),
                 .text(claim.status.rawValue), .text(status),
-                // A line per reason, `code<TAB>message`, so the reason a signature settles can be left out once it has.
-                .text(claim.reasons.map { "\($0.code.rawValue)\t\($0.message)" }.joined(separator: "\n")),
+                // A line per reason, `code<TAB>severity<TAB>fix file<TAB>fix path<TAB>message`, so the reason a
+                // signature settles can be left out once it has.
+                .text(claim.reasons.map(StoredClaimReason.line).joined(separator: "\n")),
                 .text(JSONWriter.write(ClaimsReport.claim(claim), pretty: false)), .int(run),
             ])
         }

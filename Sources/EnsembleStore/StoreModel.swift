@@ -132,9 +132,55 @@ public struct StoredClaim: Sendable, Hashable {
     public var attendee: PersonID
     public var codes: [String]
     public var chargeCents: Int
-    /// `ready`, `pendingSignature` or `blocked`.
+    /// `ready`, `pendingSignature`, `blocked` or `notBillable`.
     public var status: String
-    public var reasons: [String]
+    public var reasons: [StoredClaimReason]
+}
+
+/// One reason on a stored claim, as billing reconciled it.
+public struct StoredClaimReason: Sendable, Hashable {
+    /// A `ClaimReason.Code` (claims stored before reasons had their own codes carry the finding code).
+    public var code: String
+    /// Nil for claims stored before severities were kept.
+    public var severity: Finding.Severity?
+    public var message: String
+    public var fix: ClaimFix?
+
+    public init(code: String, severity: Finding.Severity?, message: String, fix: ClaimFix?) {
+        self.code = code
+        self.severity = severity
+        self.message = message
+        self.fix = fix
+    }
+
+    /// What the reason does to the claim: blocks it, makes it not billable, or nothing.
+    public var stops: ClaimStatus? {
+        guard let code = ClaimReason.Code(rawValue: self.code), let severity = self.severity else {
+            return self.severity == .error ? .blocked : nil
+        }
+        return ClaimReason(code, severity, self.message).stops
+    }
+
+    /// The stored line: `code<TAB>severity<TAB>fix file<TAB>fix path<TAB>message`.
+    static func line(_ reason: ClaimReason) -> String {
+        [
+            reason.code.rawValue, reason.severity.rawValue, reason.fix?.file.rawValue ?? "", reason.fix?.path ?? "",
+            reason.message,
+        ].joined(separator: "\t")
+    }
+
+    /// Reads a stored line, in this form or the earlier `code<TAB>message`.
+    init(line: Substring) {
+        let parts = line.split(separator: "\t", maxSplits: 4, omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 5:
+            let fix = ClaimFix.File(rawValue: parts[2]).map { ClaimFix($0, parts[3]) }
+            self.init(
+                code: parts[0], severity: Finding.Severity(rawValue: parts[1]), message: parts[4], fix: fix)
+        case 2: self.init(code: parts[0], severity: nil, message: parts[1], fix: nil)
+        default: self.init(code: "", severity: nil, message: String(line), fix: nil)
+        }
+    }
 }
 
 /// A session in review: every attendee's note, the group note, risk, findings and the transcript's
@@ -198,4 +244,18 @@ public struct RelabelPlan: Sendable {
     public var sessionJSON: String
     public var transcript: Transcript
     public var inputsDigest: String
+}
+
+extension ClaimWorkQueue {
+    /// The queue of stored claims in `status` (`blocked` or `notBillable`), each with the reasons that put
+    /// it there (for claims stored before reasons said what they stop: every error).
+    public init(stored claims: [StoredClaim], status: ClaimStatus) {
+        self.init(
+            claims.filter { $0.status == status.rawValue }.map { claim in
+                Entry(
+                    claimID: claim.claimID, sessionID: claim.session, attendee: claim.attendee,
+                    reasons: claim.reasons.filter { $0.stops == status || ($0.severity == nil && status == .blocked) }
+                        .map { Reason(code: $0.code, message: $0.message, fix: $0.fix) })
+            })
+    }
 }

@@ -297,7 +297,7 @@ extension Store {
         ])
         guard state == .signed else { return }
         try self.connection.prepare(
-            "UPDATE claims SET status = 'ready' WHERE session_id = ?1 AND attendee_id = ?2 AND drafted_status != 'blocked'"
+            "UPDATE claims SET status = 'ready' WHERE session_id = ?1 AND attendee_id = ?2 AND drafted_status IN ('ready', 'pendingSignature')"
         ).run([.text(session), .text(attendee.rawValue)])
     }
 
@@ -342,13 +342,13 @@ extension Store {
         }
     }
 
-    /// The stored reasons' messages; once the claim is ready, without the one the signature settled.
-    static func claimReasons(_ text: String, status: String) -> [String] {
+    /// The stored reasons; once the claim is ready, without the one the signature settled.
+    static func claimReasons(_ text: String, status: String) -> [StoredClaimReason] {
         text.split(separator: "\n").compactMap { line in
-            let parts = line.split(separator: "\t", maxSplits: 1)
-            guard parts.count == 2 else { return String(line) }
-            if status == ClaimStatus.ready.rawValue, parts[0] == Finding.Code.noteNotSigned.rawValue { return nil }
-            return String(parts[1])
+            let reason = StoredClaimReason(line: line)
+            let settled = [ClaimReason.Code.noteNotSigned.rawValue, ClaimReason.Code.noteNotWritten.rawValue]
+            if status == ClaimStatus.ready.rawValue, settled.contains(reason.code) { return nil }
+            return reason
         }
     }
 

@@ -1,4 +1,5 @@
 import EnsembleCLI
+import EnsembleCore
 import EnsembleFormats
 import EnsembleTesting
 import Foundation
@@ -87,7 +88,7 @@ struct ClaimsCommandTests {
         let folder = self.cli.scenario("individual-with-collateral")
         let result = await self.cli.run(["claims", folder, folder])
         #expect(result.status == 0)
-        #expect(result.out.contains("2 claim(s): 0 ready, 1 pending signature, 1 blocked"))
+        #expect(result.out.contains("2 claim(s): 0 ready, 1 pending signature, 0 blocked, 1 not billable"))
         #expect(result.out.contains("CL-601 already has a 90834 claim for 2026-05-21"))
     }
 
@@ -98,10 +99,100 @@ struct ClaimsCommandTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let table = await self.cli.run(["claims", folder])
         #expect(table.out.contains("blocked"))
-        #expect(table.out.contains("the rendering clinician PROV-5's NPI is not a valid NPI"))
+        #expect(table.out.contains("The rendering clinician PROV-5's NPI is not a valid NPI"))
+        #expect(table.out.contains("fix: session.json: clinicians[PROV-5].npi"))
         let x12 = await self.cli.run(["claims", folder, "--format", "837p"])
         #expect(x12.status == 1)
-        #expect(x12.error.contains("no claim to export: every claim is blocked"))
+        #expect(x12.error.contains("no claim to export: every claim is blocked or not billable"))
+    }
+
+    /// Issue 23: two sessions whose practice lost its ZIP+4, one member without a member id. The work
+    /// queue puts the ten claims the ZIP stops in one group, first, and the member id in its own.
+    @Test func blockedClaims_groupByWhatToFix_theFixThatClearsMostFirst() async throws {
+        let dbt = try self.copy("dbt-skills-group") {
+            $0.replacingOccurrences(of: "\"postalCode\": \"60614-3821\"", with: "\"postalCode\": \"60614\"")
+                .replacingOccurrences(of: "\"memberId\": \"XOF812345601\", ", with: "")
+        }
+        let cbt = try self.copy("cbt-group-early-leave") {
+            $0.replacingOccurrences(of: "\"postalCode\": \"53704-5212\"", with: "\"postalCode\": \"53704\"")
+        }
+        defer { for folder in [dbt, cbt] { try? FileManager.default.removeItem(atPath: folder) } }
+
+        let queue = await self.cli.run(["claims", dbt, cbt, "--status", "blocked"])
+        #expect(queue.status == 0, "\(queue.error)")
+        let lines = queue.out.split(separator: "\n").map(String.init)
+        #expect(lines.first == "10 blocked claim(s), by what to fix: 2 fix(es), the one that clears most first.")
+        #expect(
+            lines.contains(
+                "1. Add the +4 to the practice's ZIP code · practiceZipPlus4Missing · 10 claim(s), 9 cleared by this fix alone"
+            ))
+        #expect(lines.contains("   fix: session.json: practice.address.postalCode"))
+        #expect(
+            lines.contains(
+                "2. Add the member id to the client's coverage · memberIdMissing · 1 claim(s), 0 cleared by this fix alone"
+            ))
+        #expect(lines.contains("   fix: session.json: attendees[*].coverage.memberId"))
+        #expect(lines.filter { $0.hasPrefix("   - ") }.count == 11)
+
+        let json = try JSONParser.parse(
+            await self.cli.run(["claims", dbt, cbt, "--status", "blocked", "--format", "json"]).out, file: "stdout")
+        let groups = json["groups"]?.array ?? []
+        #expect(groups.map { $0["code"]?.string } == ["practiceZipPlus4Missing", "memberIdMissing"])
+        #expect(groups.first?["claims"]?.array?.count == 10 && groups.first?["clearedAlone"]?.number == 9)
+        #expect(groups.last?["claims"]?.array?.first?["field"]?.string == "attendees[CL-101].coverage.memberId")
+
+        // Nothing is not billable here.
+        #expect(await self.cli.run(["claims", dbt, cbt, "--status", "notBillable"]).out == "No not billable claims.\n")
+        // CSV and 837P do not take --status.
+        #expect(await self.cli.run(["claims", dbt, "--status", "blocked", "--format", "csv"]).status == 64)
+    }
+
+    /// Every reason is printed whole in the table (wrapped, never cut), with the field that fixes it; JSON
+    /// and CSV carry each reason's stable code.
+    @Test func reasons_areWholeInTheTable_andCodedInJSONAndCSV() async throws {
+        let folder = try self.copy("dbt-skills-group") {
+            $0.replacingOccurrences(of: "\"postalCode\": \"60614-3821\"", with: "\"postalCode\": \"60614\"")
+                .replacingOccurrences(of: "\"dateOfBirth\": \"1988-03-04\",", with: "")
+        }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let table = await self.cli.run(["claims", folder])
+        let flat = table.out.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(
+            separator: " ")
+        let json = try JSONParser.parse(await self.cli.run(["claims", folder, "--format", "json"]).out, file: "stdout")
+        let claims = json["sessions"]?.array?.first?["claims"]?.array ?? []
+        #expect(claims.count == 6 && claims.allSatisfy { $0["status"]?.string == "blocked" })
+        var messages = 0
+        for claim in claims {
+            for reason in claim["reasons"]?.array ?? [] where reason["code"]?.string != "noteNotSigned" {
+                let message = try #require(reason["message"]?.string)
+                #expect(flat.contains(message), "whole in the table: \(message)")
+                #expect(reason["code"]?.string.flatMap(ClaimReason.Code.init(rawValue:)) != nil)
+                messages += 1
+            }
+        }
+        #expect(messages >= 7)
+        #expect(table.out.contains("fix: session.json: attendees[CL-101].dateOfBirth"))
+        #expect(table.out.split(separator: "\n").allSatisfy { $0.count <= 140 })
+        let csv = await self.cli.run(["claims", folder, "--format", "csv"]).out
+        let header = csv.split(separator: "\r\n").first.map { $0.split(separator: ",").map(String.init) } ?? []
+        #expect(header.suffix(3) == ["reasons", "reasonCodes", "fix"])
+        #expect(
+            csv.contains("patientDateOfBirthMissing practiceZipPlus4Missing")
+                || csv.contains("practiceZipPlus4Missing patientDateOfBirthMissing"))
+    }
+
+    /// A 22-minute couples session: 90847 needs 26, so the claim is not billable, offers 90832, and no
+    /// 837P carries it.
+    @Test func shortConjointSession_isNotBillable_offersTheIndividualCode_andIsNotExported() async throws {
+        let folder = self.cli.scenario("couples-short-session")
+        let table = await self.cli.run(["claims", folder])
+        #expect(table.out.contains("notBillable"))
+        #expect(table.out.contains("instead: 90832"))
+        #expect(table.out.contains("1 claim(s): 0 ready, 0 pending signature, 0 blocked, 1 not billable"))
+        let queue = await self.cli.run(["claims", folder, "--status", "notBillable"])
+        #expect(queue.out.contains("belowFamilyMinimum") && queue.out.contains("instead: 90832"))
+        let x12 = await self.cli.run(["claims", folder, "--format", "837p"])
+        #expect(x12.status == 1 && x12.error.contains("every claim is blocked or not billable"))
     }
 
     @Test func x12Options_needTheX12Format() async {

@@ -99,7 +99,7 @@ struct AgentsFolderTests {
         let run = try await SessionSupervisor(configuration: edited.supervisor).draft(
             scenario.session, transcript: scenario.transcript)
         let marcus = try #require(run.billing.claim(for: PersonID("CL-102")))  // Aetna
-        #expect(marcus.status == .blocked && marcus.payer?.profile == "aetna")
+        #expect(marcus.status == .notBillable && marcus.payer?.profile == "aetna")
         #expect(marcus.reasons.contains { $0.code == .groupSizeExceeded })
         #expect(run.billing.claim(for: PersonID("CL-101"))?.status == .pendingSignature)
         #expect(

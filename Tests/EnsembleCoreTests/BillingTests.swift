@@ -15,6 +15,8 @@ struct BillingTests {
         var adjust: (@Sendable (inout BillingRules) -> Void)? = nil
         var claims: Set<String>
         var findings: Set<Finding.Code> = []
+        /// Reason codes the claims must carry, with the field each names (`""` for none).
+        var reasons: [ClaimReason.Code: String] = [:]
         var notBilled: [String: NotBilledReason] = [:]
 
         var testDescription: String { self.name }
@@ -44,8 +46,8 @@ struct BillingTests {
             name: "group: Medicare's 12-member limit blocks the Medicare member, not the others",
             session: group(
                 [member("CL-1", coverage: medicare("MBI0001"))] + (2...13).map { member("CL-\($0)") }),
-            claims: Set(["CL-1 90853 blocked"] + (2...13).map { "CL-\($0) 90853 pendingSignature" }),
-            findings: [.groupSizeExceeded]
+            claims: Set(["CL-1 90853 notBillable"] + (2...13).map { "CL-\($0) 90853 pendingSignature" }),
+            findings: [.groupSizeExceeded], reasons: [.groupSizeExceeded: ""]
         ),
         Case(
             name: "group: video at POS 10 takes modifier 95 for commercial payers, none for Medicare",
@@ -70,37 +72,43 @@ struct BillingTests {
         Case(
             name: "group: a video session billed at POS 11 is blocked",
             session: group([member("CL-1")], modality: .video, pos: "11"),
-            claims: ["CL-1 90853:95 blocked"], findings: [.placeOfServiceInvalid]
+            claims: ["CL-1 90853:95 blocked"], findings: [.placeOfServiceInvalid],
+            reasons: [.placeOfServiceNotTelehealth: "placeOfService"]
         ),
         Case(
             name: "group: an in-person session at a telehealth POS is blocked",
             session: group([member("CL-1")], modality: .inPerson, pos: "10"),
-            claims: ["CL-1 90853 blocked"], findings: [.placeOfServiceInvalid]
+            claims: ["CL-1 90853 blocked"], findings: [.placeOfServiceInvalid],
+            reasons: [.placeOfServiceInPersonAtTelehealth: "placeOfService"]
         ),
         Case(
             name: "group: no modality is blocked rather than assumed in person",
             session: group([member("CL-1")], modality: nil),
-            claims: ["CL-1 90853 blocked"], findings: [.modalityMissing]
+            claims: ["CL-1 90853 blocked"], findings: [.modalityMissing], reasons: [.modalityMissing: "modality"]
         ),
         Case(
             name: "group: a member with no coverage is blocked; the others are not",
             session: group([member("CL-1", coverage: .some(nil)), member("CL-2")]),
-            claims: ["CL-1 90853 blocked", "CL-2 90853 pendingSignature"], findings: [.coverageMissing]
+            claims: ["CL-1 90853 blocked", "CL-2 90853 pendingSignature"], findings: [.coverageMissing],
+            reasons: [.coverageMissing: "attendees[CL-1].coverage"]
         ),
         Case(
             name: "group: a member with only Z-codes is blocked",
             session: group([member("CL-1", diagnoses: ["Z63.0"])]),
-            claims: ["CL-1 90853 blocked"], findings: [.zCodeOnlyDiagnosis]
+            claims: ["CL-1 90853 blocked"], findings: [.zCodeOnlyDiagnosis],
+            reasons: [.qualifyingDiagnosisMissing: "attendees[CL-1].diagnoses"]
         ),
         Case(
             name: "group: an unbillable category code (F41) is blocked",
             session: group([member("CL-1", diagnoses: ["F41"])]),
-            claims: ["CL-1 90853 blocked"], findings: [.diagnosisInvalid]
+            claims: ["CL-1 90853 blocked"], findings: [.diagnosisInvalid],
+            reasons: [.diagnosisIncomplete: "attendees[CL-1].diagnoses[0]"]
         ),
         Case(
             name: "group: no diagnosis is blocked",
             session: group([member("CL-1", diagnoses: [])]),
-            claims: ["CL-1 90853 blocked"], findings: [.diagnosisMissing]
+            claims: ["CL-1 90853 blocked"], findings: [.diagnosisMissing],
+            reasons: [.diagnosisMissing: "attendees[CL-1].diagnoses"]
         ),
         Case(
             name: "group: a sequela code cannot be principal",
@@ -110,32 +118,39 @@ struct BillingTests {
         Case(
             name: "group: an invalid practice NPI (Luhn) blocks every claim",
             session: group([member("CL-1"), member("CL-2")], practiceNPI: "1234567890"),
-            claims: ["CL-1 90853 blocked", "CL-2 90853 blocked"], findings: [.npiInvalid]
+            claims: ["CL-1 90853 blocked", "CL-2 90853 blocked"], findings: [.npiInvalid],
+            reasons: [.practiceNPIInvalid: "practice.npi"]
         ),
         Case(
             name: "group: an invalid rendering NPI blocks every claim",
             session: group([member("CL-1")], clinicianNPI: "1993999999"),
-            claims: ["CL-1 90853 blocked"], findings: [.npiInvalid]
+            claims: ["CL-1 90853 blocked"], findings: [.npiInvalid],
+            reasons: [.renderingNPIInvalid: "clinicians[PROV-1].npi"]
         ),
         Case(
             name: "group: a practice ZIP without the +4 is blocked (billing provider needs nine digits)",
             session: group([member("CL-1")], practiceZIP: "60614"),
-            claims: ["CL-1 90853 blocked"], findings: [.providerIncomplete]
+            claims: ["CL-1 90853 blocked"], findings: [.providerIncomplete],
+            reasons: [.practiceZipPlus4Missing: "practice.address.postalCode"]
         ),
         Case(
             name: "group: a code missing from the fee schedule is blocked",
             session: group([member("CL-1")]),
             adjust: { rules in rules.feesInCents["90853"] = nil },
-            claims: ["CL-1 90853 blocked"], findings: [.feeMissing]
+            claims: ["CL-1 90853 blocked"], findings: [.feeMissing], reasons: [.feeMissing: "fees.90853"]
         ),
 
         Case(
-            name: "group: a Part 2 member whose consent refuses payment disclosure is blocked",
+            name: "group: Part 2 consent refusing payment disclosure is not billable; none recorded is blocked",
             session: group([
                 member("CL-1", part2: false), member("CL-2", part2: .some(nil)), member("CL-3", part2: true),
             ]),
-            claims: ["CL-1 90853 blocked", "CL-2 90853 pendingSignature", "CL-3 90853 pendingSignature"],
-            findings: [.part2PaymentConsent]
+            claims: ["CL-1 90853 notBillable", "CL-2 90853 blocked", "CL-3 90853 pendingSignature"],
+            findings: [.part2PaymentConsent],
+            reasons: [
+                .part2PaymentConsentRefused: "",
+                .part2PaymentConsentMissing: "attendees[CL-2].consent.paymentDisclosure",
+            ]
         ),
 
         // Family and couples: one claim, under the identified patient.
@@ -150,9 +165,20 @@ struct BillingTests {
             claims: ["CL-1 90846 pendingSignature"], notBilled: ["CL-2": .participant]
         ),
         Case(
-            name: "family: 25 minutes is below the 26-minute minimum",
+            name: "family: 25 minutes is below the 26-minute minimum: not billable, 90832 offered instead",
             session: family([patient("CL-1"), relative("CL-2")], minutes: 25),
-            claims: ["CL-1 90847 blocked"], findings: [.belowTimeThreshold]
+            claims: ["CL-1 90847 notBillable"], findings: [.belowTimeThreshold], reasons: [.belowFamilyMinimum: ""]
+        ),
+        Case(
+            name: "family: 15 minutes without the patient is not billable, and nothing is offered instead",
+            session: family([patient("CL-1", present: false), relative("CL-2")], minutes: 15),
+            claims: ["CL-1 90846 notBillable"], reasons: [.belowFamilyMinimum: ""]
+        ),
+        Case(
+            name: "family: a short session with missing data is not billable, not blocked: nothing to fix",
+            session: family([patient("CL-1", coverage: .some(nil)), relative("CL-2")], minutes: 20),
+            claims: ["CL-1 90847 notBillable"],
+            reasons: [.belowFamilyMinimum: "", .coverageMissing: "attendees[CL-1].coverage"]
         ),
         Case(
             name: "family: 26 minutes is enough",
@@ -167,7 +193,8 @@ struct BillingTests {
         Case(
             name: "family: a Z-code-only identified patient is blocked",
             session: family([patient("CL-1", diagnoses: ["Z62.820", "Z63.8"]), relative("CL-2")], minutes: 50),
-            claims: ["CL-1 90847 blocked"], findings: [.zCodeOnlyDiagnosis]
+            claims: ["CL-1 90847 blocked"], findings: [.zCodeOnlyDiagnosis],
+            reasons: [.qualifyingDiagnosisMissing: "attendees[CL-1].diagnoses"]
         ),
         Case(
             name: "family: no identified patient bills nobody",
@@ -184,7 +211,53 @@ struct BillingTests {
             name: "family: a child on a parent's policy needs the policyholder named",
             session: family(
                 [patient("CL-1", coverage: dependent(subscriber: nil)), relative("CL-2")], minutes: 50),
-            claims: ["CL-1 90847 blocked"], findings: [.subscriberMissing]
+            claims: ["CL-1 90847 blocked"], findings: [.subscriberMissing],
+            reasons: [.subscriberMissing: "attendees[CL-1].coverage.subscriber.clientId"]
+        ),
+        Case(
+            name: "family: the one parent holding the same policy as self is the policyholder, said in a note",
+            session: family(
+                [
+                    patient("CL-1", coverage: dependent(subscriber: nil)),
+                    holder("CL-2", member: "DEP001"), holder("CL-3", member: "OTHER7", payer: "ZZ999"),
+                ], minutes: 50),
+            claims: ["CL-1 90847 pendingSignature"], findings: [.subscriberFromRoster],
+            reasons: [.subscriberFromRoster: "attendees[CL-1].coverage.subscriber.clientId"]
+        ),
+        Case(
+            name: "family: member ids compare without case, spaces or dashes",
+            session: family(
+                [patient("CL-1", coverage: dependent(subscriber: nil)), holder("CL-2", member: "dep-001")],
+                minutes: 50),
+            claims: ["CL-1 90847 pendingSignature"],
+            reasons: [.subscriberFromRoster: "attendees[CL-1].coverage.subscriber.clientId"]
+        ),
+        Case(
+            name: "family: two attendees holding the policy as self is ambiguous: billing is asked",
+            session: family(
+                [
+                    patient("CL-1", coverage: dependent(subscriber: nil)), holder("CL-2", member: "DEP001"),
+                    holder("CL-3", member: "DEP001"),
+                ], minutes: 50),
+            claims: ["CL-1 90847 blocked"],
+            reasons: [.subscriberAmbiguous: "attendees[CL-1].coverage.subscriber.clientId"]
+        ),
+        Case(
+            name: "family: a parent with the same payer but another member id is offered, not assumed",
+            session: family(
+                [patient("CL-1", coverage: dependent(subscriber: nil)), holder("CL-2", member: "FAM-77")], minutes: 50),
+            claims: ["CL-1 90847 blocked"],
+            reasons: [.subscriberAmbiguous: "attendees[CL-1].coverage.subscriber.clientId"]
+        ),
+        Case(
+            name: "family: a named policyholder wins over the roster",
+            session: family(
+                [
+                    patient("CL-1", coverage: dependent(subscriber: "CL-3")), holder("CL-2", member: "DEP001"),
+                    relative("CL-3"),
+                ],
+                minutes: 50),
+            claims: ["CL-1 90847 pendingSignature"]
         ),
         Case(
             name: "couples: one claim under the identified partner; you cannot bill both",
@@ -222,7 +295,7 @@ struct BillingTests {
         Case(
             name: "multiple-family group: Medicare does not cover 90849",
             session: multiFamily([patient("CL-1", coverage: medicare("MBI0004")), relative("CL-2", of: "CL-1")]),
-            claims: ["CL-1 90849 blocked"], findings: [.codeNotCovered]
+            claims: ["CL-1 90849 notBillable"], findings: [.codeNotCovered], reasons: [.codeNotCovered: ""]
         ),
         Case(
             name: "multiple-family group: an absent patient's family attending bills nothing for them",
@@ -236,8 +309,8 @@ struct BillingTests {
         // Individual psychotherapy by minutes (DOMAIN.md 1.2), crisis codes, collateral.
         Case(
             name: "individual: 15 minutes is not reportable",
-            session: individual([patient("CL-1")], minutes: 15), claims: ["CL-1 90832 blocked"],
-            findings: [.belowTimeThreshold]
+            session: individual([patient("CL-1")], minutes: 15), claims: ["CL-1 90832 notBillable"],
+            findings: [.belowTimeThreshold], reasons: [.belowPsychotherapyMinimum: ""]
         ),
         Case(
             name: "individual: 16 minutes is 90832", session: individual([patient("CL-1")], minutes: 16),
@@ -327,21 +400,74 @@ struct BillingTests {
         #expect(result.dispositions.map(\.attendee) == row.session.attendees.map(\.id))
         for claim in result.claims {
             #expect(result.dispositions.first { $0.attendee == claim.attendee }?.claimID == claim.id)
-            // A blocked claim says why; a claim that is not blocked has no error among its reasons.
-            #expect((claim.status == .blocked) == claim.reasons.contains { $0.severity == .error })
+            // A stopped claim says why; a claim that is not stopped has no error among its reasons.
+            #expect(claim.status.isSubmittable == !claim.reasons.contains { $0.severity == .error })
+            // Every reason that blocks names the field to fix.
+            for reason in claim.reasons where reason.stops == .blocked { #expect(reason.fix != nil, "\(reason.code)") }
+        }
+        let reasons = result.claims.flatMap(\.reasons)
+        for (code, path) in row.reasons {
+            let found = reasons.first { $0.code == code }
+            #expect(found != nil, "\(code) in \(reasons.map(\.code.rawValue))")
+            #expect((found?.fix?.path ?? "") == path, "\(code) names \(found?.fix?.path ?? "no field")")
         }
     }
 
-    @Test func part2Record_withoutARecordedPaymentConsent_warnsButDoesNotBlock() throws {
+    @Test func part2Record_withoutARecordedPaymentConsent_isBlockedUntilOneIs() throws {
         let rules = try Fixtures.agents().drafting.billing
         let result = BillingReconciliation(rules: rules).reconcile(
             Self.group([Self.member("CL-1", part2: .some(nil)), Self.member("CL-2", part2: true)]), notes: [:])
-        let warned = result.findings.filter { $0.code == .part2PaymentConsent }
-        #expect(warned.map(\.person) == [PersonID("CL-1")] && warned.allSatisfy { $0.severity == .warning })
-        #expect(result.claims.allSatisfy { $0.status == .pendingSignature })
+        let found = result.findings.filter { $0.code == .part2PaymentConsent }
+        #expect(found.map(\.person) == [PersonID("CL-1")] && found.allSatisfy { $0.severity == .error })
+        #expect(result.claims.map(\.status) == [.blocked, .pendingSignature])
     }
 
-    @Test func duplicateClaims_acrossSessions_blockTheSecond() throws {
+    @Test func shortFamilySession_offersTheIndividualCodeItsMinutesReach_onlyWhenConfigured() throws {
+        var rules = try Fixtures.agents().drafting.billing
+        let session = Self.family([Self.patient("CL-1"), Self.relative("CL-2")], minutes: 22)
+        let offered = BillingReconciliation(rules: rules).reconcile(session, notes: [:]).claims.first?.reasons
+        #expect(offered?.first { $0.code == .belowFamilyMinimum }?.alternative == "90832")
+        rules.familyShortSessionSuggestsIndividual = false
+        let plain = BillingReconciliation(rules: rules).reconcile(session, notes: [:]).claims.first?.reasons
+        #expect(plain?.first { $0.code == .belowFamilyMinimum }?.alternative == nil)
+        // Under the shortest individual code's minimum, nothing applies instead.
+        rules.familyShortSessionSuggestsIndividual = true
+        let tooShort = BillingReconciliation(rules: rules).reconcile(
+            Self.family([Self.patient("CL-1"), Self.relative("CL-2")], minutes: 12), notes: [:])
+        #expect(tooShort.claims.first?.reasons.first { $0.code == .belowFamilyMinimum }?.alternative == nil)
+    }
+
+    @Test func rosterPolicyholder_fillsTheSubscriberLoopFromTheirChart() throws {
+        let rules = try Fixtures.agents().drafting.billing
+        var mother = Self.holder("CL-2", member: "DEP001")
+        mother.dateOfBirth = CalendarDate(year: 1979, month: 6, day: 30)
+        let result = BillingReconciliation(rules: rules).reconcile(
+            Self.family([Self.patient("CL-1", coverage: Self.dependent(subscriber: nil)), mother], minutes: 50),
+            notes: [:])
+        let claim = try #require(result.claims.first)
+        #expect(claim.subscriber?.id == PersonID("CL-2") && claim.subscriber?.name == "Person CL-2")
+        #expect(claim.subscriber?.dateOfBirth == CalendarDate(year: 1979, month: 6, day: 30))
+        #expect(claim.patientRelationshipCode == "19")
+        let note = try #require(result.findings.first { $0.code == .subscriberFromRoster })
+        #expect(note.severity == .info && note.person == PersonID("CL-1") && note.message.contains("CL-2"))
+    }
+
+    @Test func everyReasonCode_hasATitleAndAFinding_andServiceReasonsAreTheNotBillableOnes() {
+        for code in ClaimReason.Code.allCases {
+            #expect(!code.title.isEmpty)
+            let reason = ClaimReason(code, .error, "m")
+            #expect(reason.stops == (code.isService ? .notBillable : .blocked))
+            #expect(ClaimReason(code, .warning, "m").stops == nil)
+        }
+        #expect(ClaimFix.attendee(PersonID("CL-7"), "coverage.memberId").pattern == "attendees[*].coverage.memberId")
+        #expect(BillingReconciliation.status([]) == nil)
+        #expect(
+            BillingReconciliation.status([
+                ClaimReason(.memberIdMissing, .error, "m"), ClaimReason(.belowFamilyMinimum, .error, "m"),
+            ]) == .notBillable)
+    }
+
+    @Test func duplicateClaims_acrossSessions_makeTheSecondNotBillable() throws {
         let rules = try Fixtures.agents().drafting.billing
         let engine = BillingReconciliation(rules: rules)
         let morning = Self.group([Self.member("CL-1"), Self.member("CL-2")], id: "S-AM")
@@ -353,7 +479,7 @@ struct BillingTests {
         let results = BillingReconciliation.flagDuplicates(
             [morning, evening, nextDay].map { engine.reconcile($0, notes: [:]) })
         #expect(results[0].claims.allSatisfy { $0.status == .pendingSignature })
-        #expect(results[1].claims.map(\.status) == [.blocked])
+        #expect(results[1].claims.map(\.status) == [.notBillable])
         #expect(results[1].findings.contains { $0.code == .duplicateClaim && $0.person == PersonID("CL-1") })
         #expect(results[2].claims.map(\.status) == [.pendingSignature])
     }
@@ -466,6 +592,15 @@ struct BillingTests {
 
     static func relative(_ id: String, of family: String? = nil) -> Attendee {
         Self.person(id, role: .familyMember, diagnoses: [], coverage: .some(nil), relatedTo: family)
+    }
+
+    /// A family member holding their own policy (as self) with the patient's payer, `EX001`, by default.
+    static func holder(_ id: String, member: String, payer: String = "EX001") -> Attendee {
+        Self.person(
+            id, role: .familyMember, diagnoses: [],
+            coverage: .some(
+                Coverage(
+                    payerName: "Example Health", payerId: payer, memberId: member, subscriberRelationship: "self")))
     }
 
     static func partner(_ id: String) -> Attendee {

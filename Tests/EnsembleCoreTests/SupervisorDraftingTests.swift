@@ -206,7 +206,8 @@ struct SupervisorDraftingTests {
 
     @Test func output_isTheSameWhateverTheScheduling() async throws {
         let scenario = try Fixtures.scenario(Self.scenario)
-        let (reference, _) = try Self.supervisor({ _ in .succeed }, limit: 1)
+        // The deadline is far off: this test is about order, and a loaded machine must not time an agent out.
+        let (reference, _) = try Self.supervisor({ _ in .succeed }, limit: 1, timeout: .seconds(900))
         let expected = try await reference.draft(scenario.session, transcript: scenario.transcript)
         var random = SplitMix64(seed: 7)
         for round in 0..<6 {
@@ -216,7 +217,8 @@ struct SupervisorDraftingTests {
                     "RiskScreener", "GroupSummarizer", "PlanAligner:conflicts",
                 ])
                 .map { ($0, random.next(below: 50)) })
-            let (supervisor, _) = try Self.supervisor({ .yield(delays[$0] ?? 0) }, limit: [1, 2, 3, 4, 8, 16][round])
+            let (supervisor, _) = try Self.supervisor(
+                { .yield(delays[$0] ?? 0) }, limit: [1, 2, 3, 4, 8, 16][round], timeout: .seconds(900))
             let run = try await supervisor.draft(scenario.session, transcript: scenario.transcript)
             #expect(run == expected, "round \(round)")
         }

@@ -284,4 +284,41 @@ struct APITests {
             #expect(!ServerDesk.text(session).contains("Client reported"))
         }
     }
+
+    /// Issue 23: the Billing page shows blocked claims grouped by what to fix, the fix that clears most
+    /// first, each claim with its own field; the API carries each reason's code and field.
+    @Test("blocked claims are grouped by what to fix, on the page and in the API", arguments: Backend.available)
+    func blockedClaimsGroupedByFix(_ backend: Backend) async throws {
+        let desk = try await ServerDesk(backend)
+        try await desk.test { client in
+            let body = try ServerDesk.body(event: "evt-zip", scenario: "group-practice-missing-zip4")
+            #expect(try await desk.deliver(body, via: client).status == .accepted)
+            _ = await desk.server.pool.runNext()
+            let page = ServerDesk.text(
+                try await client.execute(uri: "/billing", method: .get, headers: desk.cookie("bill")))
+            let zip = try #require(page.range(of: "data-code=\"practiceZipPlus4Missing\""))
+            let member = try #require(page.range(of: "data-code=\"memberIdMissing\""))
+            #expect(zip.lowerBound < member.lowerBound, "the fix that clears most claims comes first")
+            #expect(page[zip.upperBound...].hasPrefix("><h3>Add the +4 to the practice&#39;s ZIP code"))
+            #expect(page.contains("<code>practice.address.postalCode</code>"))
+            #expect(page.contains("<code>attendees[CL-963].coverage.memberId</code>"))
+            #expect(page.components(separatedBy: "data-status=\"blocked\"").count - 1 == 5)
+
+            let claims =
+                try ServerDesk.json(
+                    try await client.execute(
+                        uri: "/api/claims?status=blocked", method: .get, headers: desk.bearer("bill"))
+                ).array ?? []
+            #expect(claims.count == 4)
+            let details = claims.flatMap { $0["reasonDetails"]?.array ?? [] }
+            #expect(details.filter { $0["code"]?.string == "practiceZipPlus4Missing" }.count == 4)
+            let memberId = try #require(details.first { $0["code"]?.string == "memberIdMissing" })
+            #expect(memberId["stops"]?.string == "blocked" && memberId["severity"]?.string == "error")
+            #expect(memberId["fix"]?["path"]?.string == "attendees[CL-963].coverage.memberId")
+            #expect(memberId["fix"]?["file"]?.string == "session.json")
+            let notBillable = try await client.execute(
+                uri: "/api/claims?status=notBillable", method: .get, headers: desk.bearer("bill"))
+            #expect(notBillable.status == .ok)
+        }
+    }
 }

@@ -169,6 +169,55 @@ struct StoreTests {
         #expect(plan.sentences.allSatisfy { $0.basis == .clinician })
     }
 
+    /// Issue 23: a claim billing found not billable (or blocked) stays so when its note is signed, and keeps
+    /// each reason's code, severity and field.
+    @Test(arguments: Backend.available) func stoppedClaim_staysStopped_whenItsNoteIsSigned(_ backend: Backend)
+        async throws
+    {
+        let desk = try await FamilyDesk(backend)
+        var run = try await desk.run()
+        let index = try #require(run.billing.claims.firstIndex { $0.attendee == FamilyDesk.patient })
+        run.billing.claims[index].status = .notBillable
+        run.billing.claims[index].reasons = [
+            ClaimReason(.belowFamilyMinimum, .error, "Too short.", alternative: "90832"),
+            ClaimReason(
+                .memberIdMissing, .error, "No member id.", fix: .attendee(FamilyDesk.patient, "coverage.memberId")),
+        ]
+        _ = try await desk.draft(run)
+        let store = desk.store
+        let stored = try #require(try await store.claims(session: FamilyDesk.session, as: "bill").first)
+        #expect(stored.status == "notBillable")
+        #expect(stored.reasons.map(\.code) == ["belowFamilyMinimum", "memberIdMissing"])
+        #expect(stored.reasons.map(\.stops) == [.notBillable, .blocked])
+        #expect(stored.reasons[1].fix == .attendee(FamilyDesk.patient, "coverage.memberId"))
+        #expect(stored.reasons[1].message == "No member id.")
+        let queue = ClaimWorkQueue(stored: [stored], status: .notBillable)
+        #expect(queue.groups.map(\.code) == ["belowFamilyMinimum"])
+
+        for entry in try await store.riskQueue(as: "sup") {
+            try await store.acknowledge(flag: entry.flag.id, comment: "Reviewed.", as: "sup")
+        }
+        #expect(
+            try await store.sign(session: FamilyDesk.session, attendee: FamilyDesk.patient, version: 1, as: "hcole")
+                == .signed)
+        #expect(try await store.claims(session: FamilyDesk.session, as: "bill").map(\.status) == ["notBillable"])
+        #expect(try await store.claims(status: "notBillable", as: "bill").count == 1)
+    }
+
+    /// Claims stored before reasons had their own codes (`code<TAB>message`) still read, as blocking.
+    @Test func claimStoredBeforeReasonCodes_stillReads() async throws {
+        let desk = try await FamilyDesk()
+        _ = try await desk.draft()
+        desk.rawSQL(
+            "UPDATE claims SET status = 'blocked', reasons = 'providerIncomplete' || char(9) || 'the practice has no name'"
+        )
+        let stored = try #require(try await desk.store.claims(as: "bill").first)
+        #expect(stored.reasons.map(\.code) == ["providerIncomplete"])
+        #expect(stored.reasons.first?.message == "the practice has no name" && stored.reasons.first?.severity == nil)
+        let queue = ClaimWorkQueue(stored: [stored], status: .blocked)
+        #expect(queue.groups.map(\.code) == ["providerIncomplete"] && queue.groups.first?.pattern == nil)
+    }
+
     @Test(arguments: Backend.available) func theWholeReview_draftToReadyClaim(_ backend: Backend) async throws {
         let desk = try await FamilyDesk(backend)
         _ = try await desk.draft()

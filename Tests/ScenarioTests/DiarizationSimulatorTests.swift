@@ -126,9 +126,10 @@ struct DiarizationSimulatorTests {
                     + Self.percent(tally.wrongShare).leftPadded(8) + String(tally.unknown).leftPadded(9))
         }
         // Issue 20's target is 95% correct and at most 1% wrong.
-        // Measured 2026-12-06: 69.2% correct, 11.9% wrong of 2,496 (three seeds); held as floors.
-        #expect(tally.accuracy >= 0.691, "\(tally.accuracy)")
-        #expect(tally.wrongShare <= 0.120, "\(tally.wrongShare)")
+        // Measured 2026-12-06: 69.2% correct, 11.9% wrong of 2,496 (three seeds); with issue 23's two new
+        // transcribed scenarios, 69.6% correct and 12.1% wrong of 2,751 (same code); held as floors.
+        #expect(tally.accuracy >= 0.695, "\(tally.accuracy)")
+        #expect(tally.wrongShare <= 0.122, "\(tally.wrongShare)")
     }
 
     static func table(_ tallies: [DiarizationErrors.Kind?: Tally]) -> String {
@@ -148,12 +149,14 @@ struct DiarizationSimulatorTests {
     @Test func everyKindOfError_staysAtOrAboveItsFloor() throws {
         let tallies = try Self.measure()
         if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_REPORT"] != nil { print(Self.table(tallies)) }
-        // Measured 2026-12-06 (second sitting), seed 20, 832 utterances a person can attribute in the bundled
-        // scenarios, two of which (a split voice, two parents on one device) were added then. Issue 20's
+        // Measured 2026-12-06 (third sitting), seed 20, 917 utterances a person can attribute in the bundled
+        // scenarios. The set grew by issue 23's two transcribed sessions (a 22-minute couples session and a
+        // family of three), with the attributor unchanged: short sessions give a swap's last third fewer
+        // lines to recover from (the swap figure went from 89.1% on the 832 before to 84.7%). Issue 20's
         // targets: 95% correct and at most 1% wrong under every kind.
         let floors: [DiarizationErrors.Kind?: (accuracy: Double, wrong: Double)] = [
-            nil: (0.992, 0.001), .split: (0.941, 0.002), .merge: (0.965, 0.021), .swap: (0.890, 0.036),
-            .sharedDevice: (0.765, 0.043), .misspell: (0.973, 0.002), .drop: (0.918, 0.001),
+            nil: (0.992, 0.001), .split: (0.947, 0.002), .merge: (0.966, 0.021), .swap: (0.846, 0.035),
+            .sharedDevice: (0.759, 0.040), .misspell: (0.975, 0.002), .drop: (0.919, 0.001),
         ]
         for (kind, floor) in floors {
             let tally = try #require(tallies[kind])

@@ -96,8 +96,18 @@ struct DraftingScenarioTests {
         #expect(Set(billed) == Set(expected.claims.map { "\($0.clientId) \($0.cpt)" }), "\(name)")
         #expect(billed.count == expected.claims.count, "\(name): one claim per billed attendee")
         for claim in run.billing.claims {
-            // Complete claims, waiting only for the clinician's signature (drafts are never signed).
-            #expect(claim.status == .pendingSignature, "\(name): \(claim.attendee) \(claim.reasons.map(\.message))")
+            // Complete claims wait only for the clinician's signature (drafts are never signed), unless the
+            // answer key says the claim is blocked or not billable, and why.
+            let key = try #require(expected.claims.first { $0.clientId == claim.attendee })
+            let codes = claim.reasons.map(\.code.rawValue)
+            #expect(
+                claim.status.rawValue == key.status ?? ClaimStatus.pendingSignature.rawValue,
+                "\(name): \(claim.attendee) \(claim.reasons.map(\.message))")
+            #expect(Set(key.reasons).isSubset(of: codes), "\(name): \(claim.attendee) reasons \(codes)")
+            #expect(key.subscriber == nil || claim.subscriber?.id == key.subscriber, "\(name): \(claim.attendee)")
+            #expect(
+                key.alternativeCpt == nil || claim.reasons.contains { $0.alternative == key.alternativeCpt },
+                "\(name): \(claim.attendee) offers \(key.alternativeCpt ?? "")")
         }
         for client in expected.noClaim {
             #expect(run.billing.claim(for: client) == nil, "\(name): \(client) must not be billed")

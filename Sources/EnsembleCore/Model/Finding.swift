@@ -57,6 +57,8 @@ public struct Finding: Sendable, Hashable {
         case diagnosesTrimmed
         case coverageMissing
         case subscriberMissing
+        /// The policyholder was not named, and exactly one attendee holds the same policy as self.
+        case subscriberFromRoster
         case patientDemographicsMissing
         case npiInvalid
         case providerIncomplete

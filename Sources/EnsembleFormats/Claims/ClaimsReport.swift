@@ -58,11 +58,17 @@ public enum ClaimsReport {
         ])
     }
 
-    static func reason(_ reason: ClaimReason) -> JSONNode {
+    /// `code` is the reason's stable identifier; `finding` the run report's coarser finding code; `stops`
+    /// says whether it blocks the claim or makes it not billable; `fix` names the field to fill.
+    public static func reason(_ reason: ClaimReason) -> JSONNode {
         .object([
             ("code", .string(reason.code.rawValue)),
+            ("finding", .string(reason.finding.rawValue)),
             ("severity", .string(reason.severity.rawValue)),
+            ("stops", reason.stops.map { .string($0.rawValue) }),
             ("message", .string(reason.message)),
+            ("fix", reason.fix.map { .object([("file", .string($0.file.rawValue)), ("path", .string($0.path))]) }),
+            ("alternativeCpt", reason.alternative.map { .string($0) }),
         ])
     }
 
@@ -92,6 +98,7 @@ public enum ClaimsReport {
                             ("claims", .array(entry.billing.claims.map(self.claim))),
                             ("attendees", .array(entry.billing.dispositions.map(self.disposition))),
                             ("findings", .array(entry.billing.findings.map(AttributionReport.finding))),
+                            ("sessionReasons", .array(entry.billing.sessionReasons.map(self.reason))),
                         ])
                     })
             ),
@@ -103,7 +110,7 @@ public enum ClaimsReport {
         let header = [
             "sessionId", "dateOfService", "attendeeId", "role", "billed", "claimId", "status", "cpt", "addOns",
             "modifiers", "units", "placeOfService", "diagnoses", "charge", "payerId", "payerProfile",
-            "renderingNpi", "reasons",
+            "renderingNpi", "reasons", "reasonCodes", "fix",
         ]
         var rows = [header]
         for (session, billing) in sessions {
@@ -113,6 +120,7 @@ public enum ClaimsReport {
                     rows.append([
                         session.id.rawValue, session.start.localDate.description, disposition.attendee.rawValue, role,
                         "no", "", "", "", "", "", "", "", "", "", "", "", "", disposition.explanation,
+                        disposition.notBilled?.rawValue ?? "", "",
                     ])
                     continue
                 }
@@ -125,7 +133,9 @@ public enum ClaimsReport {
                     claim.placeOfService ?? "", claim.diagnoses.joined(separator: " "),
                     self.dollars(claim.totalChargeInCents), claim.payer?.payerId ?? "", claim.payer?.profile ?? "",
                     claim.renderingProvider?.npi ?? "",
-                    claim.reasons.filter { $0.severity != .info }.map(\.message).joined(separator: "; "),
+                    claim.reasons.filter { !$0.restatesStatus }.map(\.message).joined(separator: " | "),
+                    claim.reasons.filter { !$0.restatesStatus }.map(\.code.rawValue).joined(separator: " "),
+                    claim.reasons.compactMap(\.fix?.description).joined(separator: " | "),
                 ])
             }
         }

@@ -57,7 +57,7 @@ public enum X12ClaimWriter {
     static let claimsPerTransaction = 5000
 
     /// - Parameters:
-    ///   - claims: claims that are not blocked (a blocked claim is refused: it cannot be submitted).
+    ///   - claims: ready or pending claims (a blocked or not billable claim is refused: it cannot be submitted).
     ///   - controlNumber: the interchange control number, 1 to 999999999; unique per submitter.
     ///   - created: when the file is made (ISA09/10, GS04/05, BHT04/05), in the practice's local time.
     public static func write(
@@ -68,8 +68,11 @@ public enum X12ClaimWriter {
         }
         guard !claims.isEmpty else { throw ClaimExportError("there are no claims to export") }
         for claim in claims {
-            guard claim.status != .blocked else {
-                throw ClaimExportError("claim \(claim.id) is blocked; fix its reasons before exporting it")
+            guard claim.status.isSubmittable else {
+                throw ClaimExportError(
+                    claim.status == .blocked
+                        ? "claim \(claim.id) is blocked; fix its reasons before exporting it"
+                        : "claim \(claim.id) is not billable; it cannot be exported")
             }
             guard claim.payer != nil, claim.billingProvider != nil, claim.renderingProvider != nil,
                 !claim.diagnoses.isEmpty, !claim.lines.isEmpty, claim.placeOfService != nil

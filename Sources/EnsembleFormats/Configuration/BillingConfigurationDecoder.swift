@@ -43,6 +43,7 @@ public enum BillingConfigurationDecoder {
             familyWithPatient: try self.cpt(family.required("withPatient", expected: "a CPT code")),
             familyWithoutPatient: try self.cpt(family.required("withoutPatient", expected: "a CPT code")),
             familyMinimumMinutes: try self.minutes(family.required("minimumMinutes", expected: "minutes")),
+            familyShortSessionSuggestsIndividual: try family.optional("suggestIndividualWhenShort")?.bool() ?? false,
             group: try self.cpt(root.required("group", expected: "a CPT code")),
             multipleFamilyGroup: try self.cpt(root.required("multipleFamilyGroup", expected: "a CPT code")),
             interactiveComplexity: try self.cpt(complexity.required("cpt", expected: "a CPT code")),

@@ -1449,12 +1449,18 @@ private struct Builder {
 
     // MARK: Claims
 
+    /// `notBillable` claims are left out.
     static let claimStatus = ["ready": "active", "pendingSignature": "draft", "blocked": "draft"]
 
     mutating func addClaim(_ claim: FHIRClaimRecord) {
         let id = claim.attendee
+        // As for the 837P: a service that cannot be billed is dropped, not sent as a draft claim.
+        if claim.status == "notBillable" {
+            self.omitted.append("claim \(claim.id): not billable (see ensemble claims for the reason)")
+            return
+        }
         // As for the 837P: a Part 2 patient whose consent denies disclosure for payment has no claim to send.
-        // (Without a recorded answer the claim goes, labelled Part 2, with billing's warning to confirm one.)
+        // (Without a recorded answer billing blocks the claim until one is; it goes, labelled Part 2, as a draft.)
         if self.isPart2(id), self.session.attendee(id)?.consent?.paymentDisclosure == false {
             self.omitted.append(
                 "claim \(claim.id): the patient's records are under 42 CFR Part 2 and their consent denies "

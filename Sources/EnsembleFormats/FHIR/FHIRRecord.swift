@@ -154,7 +154,7 @@ public struct FHIRRiskRecord: Sendable, Hashable {
 public struct FHIRClaimRecord: Sendable, Hashable {
     public var id: String
     public var attendee: PersonID
-    /// `ready`, `pendingSignature` or `blocked` (and any status billing adds later).
+    /// `ready`, `pendingSignature`, `blocked` or `notBillable` (and any status billing adds later).
     public var status: String
     public var dateOfService: CalendarDate
     public var placeOfService: String?

@@ -11,6 +11,14 @@ public struct ExpectedOutcome: Sendable, Hashable {
     public struct Claim: Sendable, Hashable {
         public var clientId: PersonID
         public var cpt: String
+        /// The claim's status once drafted (notes unsigned); nil: `pendingSignature`.
+        public var status: String? = nil
+        /// Reason codes (`ClaimReason.Code`) the claim must carry.
+        public var reasons: [String] = []
+        /// The policyholder the claim must name, when it is not the patient.
+        public var subscriber: PersonID? = nil
+        /// The code a not-billable claim must offer instead.
+        public var alternativeCpt: String? = nil
     }
 
     /// Label → person, or nil for `"unknown"`.
@@ -94,7 +102,13 @@ public enum ExpectedDecoder {
                 outcome.claims.append(
                     ExpectedOutcome.Claim(
                         clientId: PersonID(try item.required("clientId", expected: "a clientId").text()),
-                        cpt: try item.required("cpt", expected: "a CPT code").text()
+                        cpt: try item.required("cpt", expected: "a CPT code").text(),
+                        status: try item.optional("status")?.text(),
+                        reasons: try item.optional("reasons")?.strings() ?? [],
+                        subscriber: try item.optional("subscriber").map { (field) throws(FormatError) in
+                            PersonID(try field.text())
+                        },
+                        alternativeCpt: try item.optional("alternativeCpt")?.text()
                     )
                 )
             }

@@ -25,7 +25,7 @@ public struct BillingReconciliation: Sendable {
         let rendering = self.renderingProvider(session, reasons: &shared)
         self.checkSetting(session, reasons: &shared)
         for reason in shared {
-            findings.append(Finding(code: reason.code, severity: reason.severity, message: reason.message))
+            findings.append(Finding(code: reason.finding, severity: reason.severity, message: reason.message))
         }
 
         var plan = Plan()
@@ -38,11 +38,12 @@ public struct BillingReconciliation: Sendable {
         if session.crisis && session.kind != .individual {
             plan.sessionNotes.append(
                 ClaimReason(
-                    .codeNotCovered, .warning,
-                    "crisis is set on a \(session.kind.rawValue) session; crisis codes are for individual sessions, so it was ignored"
+                    .crisisIgnored, .warning,
+                    "Crisis is set on a \(session.kind.rawValue) session. Crisis codes are for individual sessions, "
+                        + "so it was ignored.", fix: ClaimFix("crisis")
                 ))
         }
-        findings += plan.sessionNotes.map { Finding(code: $0.code, severity: $0.severity, message: $0.message) }
+        findings += plan.sessionNotes.map { Finding(code: $0.finding, severity: $0.severity, message: $0.message) }
 
         var claims: [Claim] = []
         for target in plan.targets {
@@ -53,7 +54,8 @@ public struct BillingReconciliation: Sendable {
             for reason in claim.reasons where !shared.contains(reason) {
                 findings.append(
                     Finding(
-                        code: reason.code, severity: reason.severity, person: claim.attendee, message: reason.message))
+                        code: reason.finding, severity: reason.severity, person: claim.attendee,
+                        message: reason.message))
             }
             plan.dispositions[target.attendee.id] = BillingDisposition(
                 attendee: target.attendee.id, claimID: claim.id, notBilled: nil,
@@ -66,11 +68,12 @@ public struct BillingReconciliation: Sendable {
                 ?? BillingDisposition(
                     attendee: attendee.id, claimID: nil, notBilled: .participant, explanation: "not billed")
         }
-        return BillingResult(claims: claims, dispositions: dispositions, findings: findings)
+        return BillingResult(
+            claims: claims, dispositions: dispositions, findings: findings, sessionReasons: shared + plan.sessionNotes)
     }
 
-    /// Marks later claims for the same client, date of service and code as duplicates (blocked), across
-    /// the sessions of one batch, in the order given.
+    /// Marks later claims for the same client, date of service and code as duplicates (not billable),
+    /// across the sessions of one batch, in the order given.
     public static func flagDuplicates(_ results: [BillingResult]) -> [BillingResult] {
         struct Key: Hashable {
             var attendee: PersonID
@@ -89,13 +92,14 @@ public struct BillingReconciliation: Sendable {
                 }
                 let reason = ClaimReason(
                     .duplicateClaim, .error,
-                    "\(claim.attendee) already has a \(claim.cpt) claim for \(claim.dateOfService) "
-                        + "(\(first.id), session \(first.sessionID)); payers deny the second as a duplicate"
+                    "\(claim.attendee) already has a \(claim.cpt) claim for \(claim.dateOfService) (\(first.id), "
+                        + "session \(first.sessionID)). Payers deny the second as a duplicate: drop this one, or "
+                        + "correct the date of service if it is wrong."
                 )
                 flagged[resultIndex].claims[claimIndex].reasons.append(reason)
-                flagged[resultIndex].claims[claimIndex].status = .blocked
+                flagged[resultIndex].claims[claimIndex].status = .notBillable
                 flagged[resultIndex].findings.append(
-                    Finding(code: reason.code, severity: .error, person: claim.attendee, message: reason.message))
+                    Finding(code: reason.finding, severity: .error, person: claim.attendee, message: reason.message))
             }
         }
         return flagged
@@ -155,14 +159,18 @@ public struct BillingReconciliation: Sendable {
         let message: String
         if patients.isEmpty {
             message =
-                "no attendee is the identified patient; a \(session.kind.rawValue) session is billed under one "
-                + "(set role identifiedPatient on the billed client)"
-            plan.sessionNotes.append(ClaimReason(.noIdentifiedPatient, .error, message))
+                "No attendee is the identified patient, and a \(session.kind.rawValue) session is billed under one. "
+                + "Set role identifiedPatient on the client the session treats."
+            plan.sessionNotes.append(
+                ClaimReason(.identifiedPatientMissing, .error, message, fix: ClaimFix("attendees[*].role")))
         } else {
+            let ids = patients.map(\.id.rawValue).joined(separator: ", ")
             message =
-                "\(patients.count) attendees are identified patients (\(patients.map(\.id.rawValue).joined(separator: ", "))); "
-                + "a \(session.kind.rawValue) session is billed under exactly one"
-            plan.sessionNotes.append(ClaimReason(.severalIdentifiedPatients, .error, message))
+                "\(patients.count) attendees are identified patients (\(ids)), and a \(session.kind.rawValue) "
+                + "session is billed under exactly one. Keep identifiedPatient on one of them; the others are "
+                + "\(session.kind == .couples ? "partner" : "familyMember")."
+            plan.sessionNotes.append(
+                ClaimReason(.identifiedPatientsSeveral, .error, message, fix: ClaimFix("attendees[*].role")))
         }
         for attendee in session.attendees {
             plan.skip(attendee, .identifiedPatientUnclear, "not billed: \(message)")
@@ -176,10 +184,23 @@ public struct BillingReconciliation: Sendable {
         let cpt = patient.present ? self.rules.familyWithPatient : self.rules.familyWithoutPatient
         var target = Target(attendee: patient, codes: [(cpt, 1)], minutes: minutes)
         if minutes < self.rules.familyMinimumMinutes {
-            target.reasons.append(
-                ClaimReason(
-                    .belowTimeThreshold, .error,
-                    "\(cpt) needs at least \(self.rules.familyMinimumMinutes) minutes; the session lasted \(minutes)"))
+            // Individual psychotherapy counts time with the patient and/or family, the patient present for
+            // all or part: a short conjoint session may be reportable that way (DOMAIN.md 1.1, 1.2).
+            let instead =
+                patient.present && self.rules.familyShortSessionSuggestsIndividual
+                ? self.rules.individual.last(where: { $0.minimumMinutes <= minutes }) : nil
+            var message =
+                "\(cpt) needs at least \(self.rules.familyMinimumMinutes) minutes of family psychotherapy; the "
+                + "session lasted \(minutes)."
+            if let instead {
+                message +=
+                    " With \(patient.id) present, \(instead.cpt) (individual psychotherapy, \(instead.minimumMinutes)+ "
+                    + "minutes, family members may attend) applies instead if the note shows treatment of "
+                    + "\(patient.id)'s condition; otherwise drop the claim."
+            } else {
+                message += " The session is not billable as family psychotherapy: drop the claim."
+            }
+            target.reasons.append(ClaimReason(.belowFamilyMinimum, .error, message, alternative: instead?.cpt))
         }
         plan.targets.append(target)
         for attendee in session.attendees where attendee.id != patient.id {
@@ -216,9 +237,9 @@ public struct BillingReconciliation: Sendable {
                 if familyAttended {
                     plan.sessionNotes.append(
                         ClaimReason(
-                            .patientAbsent, .warning,
-                            "\(patient.id)'s family attended without them; \(self.rules.multipleFamilyGroup) is billed "
-                                + "under the identified patient, so no claim was made (check the payer's policy)"))
+                            .familyAttendedWithoutPatient, .warning,
+                            "\(patient.id)'s family attended without them. \(self.rules.multipleFamilyGroup) is billed "
+                                + "under the identified patient, so no claim was made; check the payer's policy."))
                 }
                 continue
             }
@@ -248,9 +269,9 @@ public struct BillingReconciliation: Sendable {
         }
         guard patient.present else {
             let message =
-                "\(patient.id) did not attend; individual psychotherapy needs the patient present "
-                + "(a session with family only is family psychotherapy without the patient: set kind family)"
-            plan.sessionNotes.append(ClaimReason(.patientAbsent, .error, message))
+                "\(patient.id) did not attend, and individual psychotherapy needs the patient present. A session "
+                + "with family only is family psychotherapy without the patient: if so, set kind family."
+            plan.sessionNotes.append(ClaimReason(.patientAbsent, .error, message, fix: ClaimFix("kind")))
             plan.skip(patient, .patientAbsent, "not billed: \(message)")
             return
         }
@@ -269,8 +290,9 @@ public struct BillingReconciliation: Sendable {
         if session.crisis {
             target.reasons.append(
                 ClaimReason(
-                    .belowTimeThreshold, .warning,
-                    "crisis psychotherapy under \(crisis.minimumMinutes) minutes (\(minutes)) is reported as individual psychotherapy"
+                    .crisisBelowMinimum, .warning,
+                    "Crisis psychotherapy needs at least \(crisis.minimumMinutes) minutes; at \(minutes) it is reported "
+                        + "as individual psychotherapy."
                 ))
         }
         if let code = self.rules.individual.last(where: { $0.minimumMinutes <= minutes }) {
@@ -279,8 +301,9 @@ public struct BillingReconciliation: Sendable {
             target.codes = [(shortest.cpt, 1)]
             target.reasons.append(
                 ClaimReason(
-                    .belowTimeThreshold, .error,
-                    "\(minutes) minutes is not reportable as psychotherapy; \(shortest.cpt) needs at least \(shortest.minimumMinutes)"
+                    .belowPsychotherapyMinimum, .error,
+                    "\(minutes) minutes is not reportable as psychotherapy: \(shortest.cpt), the shortest code, needs "
+                        + "at least \(shortest.minimumMinutes). Drop the claim."
                 ))
         }
         plan.targets.append(target)
@@ -292,60 +315,66 @@ public struct BillingReconciliation: Sendable {
         guard let practice = session.practice else {
             reasons.append(
                 ClaimReason(
-                    .providerIncomplete, .error,
-                    "the session has no practice (the billing provider's name, NPI, tax id and address)"
-                ))
+                    .practiceMissing, .error,
+                    "The session has no practice, the billing provider: its name, NPI, tax id and address.",
+                    fix: ClaimFix("practice")))
             return nil
         }
-        var complete = true
+        let count = reasons.count
         if let npi = practice.npi {
             if !ClaimChecks.isValidNPI(npi) {
                 reasons.append(
                     ClaimReason(
-                        .npiInvalid, .error, "the practice's NPI is not a valid NPI (10 digits with a Luhn check digit)"
-                    ))
-                complete = false
+                        .practiceNPIInvalid, .error,
+                        "The practice's NPI is not a valid NPI: ten digits whose last is a Luhn check digit. Check "
+                            + "it against the NPI registry.", fix: ClaimFix("practice.npi")))
             }
         } else {
-            reasons.append(ClaimReason(.npiInvalid, .error, "the practice has no NPI"))
-            complete = false
+            reasons.append(
+                ClaimReason(.practiceNPIMissing, .error, "The practice has no NPI.", fix: ClaimFix("practice.npi")))
         }
         if practice.name?.isEmpty ?? true {
-            reasons.append(ClaimReason(.providerIncomplete, .error, "the practice has no name"))
-            complete = false
+            reasons.append(
+                ClaimReason(.practiceNameMissing, .error, "The practice has no name.", fix: ClaimFix("practice.name")))
         }
         if practice.taxId.flatMap(ClaimChecks.taxIdDigits) == nil {
             reasons.append(
-                ClaimReason(.providerIncomplete, .error, "the practice's tax id is missing or not nine digits (EIN)"))
-            complete = false
+                ClaimReason(
+                    .practiceTaxIdInvalid, .error,
+                    practice.taxId == nil
+                        ? "The practice has no tax id (EIN)." : "The practice's tax id is not nine digits (EIN).",
+                    fix: ClaimFix("practice.taxId")))
         }
         if let taxonomy = practice.taxonomy, !ClaimChecks.isValidTaxonomy(taxonomy) {
             reasons.append(
                 ClaimReason(
-                    .providerIncomplete, .error, "the practice's taxonomy code is not 10 characters ending in X"))
-            complete = false
+                    .practiceTaxonomyInvalid, .error,
+                    "The practice's taxonomy code is not ten letters and digits ending in X.",
+                    fix: ClaimFix("practice.taxonomy")))
         }
         let address = practice.address
-        if !self.isComplete(address) {
+        let missing = Self.missingAddressParts(address)
+        if !missing.isEmpty {
             reasons.append(
                 ClaimReason(
-                    .providerIncomplete, .error,
-                    "the practice's address needs a street, city, two-letter state and ZIP code"))
-            complete = false
+                    .practiceAddressIncomplete, .error,
+                    "The practice's address has no \(Self.list(missing.map(\.name))); a billing provider needs a "
+                        + "street, city, two-letter state and ZIP code.",
+                    fix: ClaimFix("practice.address.\(missing[0].field)")))
         } else if address?.postalCode.flatMap(ClaimChecks.postalDigits)?.count != 9 {
             reasons.append(
                 ClaimReason(
-                    .providerIncomplete, .error,
-                    "the practice's ZIP code needs all nine digits (ZIP+4) for the billing provider on a claim"))
-            complete = false
+                    .practiceZipPlus4Missing, .error,
+                    "The practice's ZIP code has five digits; a billing provider's needs all nine (ZIP+4).",
+                    fix: ClaimFix("practice.address.postalCode")))
         } else if Self.isPostOfficeBox(address?.line1 ?? "") {
             reasons.append(
                 ClaimReason(
-                    .providerIncomplete, .error,
-                    "the practice's address is a PO box; the billing provider needs a street address"))
-            complete = false
+                    .practiceAddressPOBox, .error,
+                    "The practice's address is a PO box; a billing provider needs a street address (a pay-to "
+                        + "address can be a box).", fix: ClaimFix("practice.address.line1")))
         }
-        guard complete, let practiceName = practice.name, let npi = practice.npi else { return nil }
+        guard reasons.count == count, let practiceName = practice.name, let npi = practice.npi else { return nil }
         return ClaimProvider(
             id: nil, name: practiceName, npi: npi, taxonomy: practice.taxonomy,
             taxId: practice.taxId.flatMap(ClaimChecks.taxIdDigits), address: address
@@ -359,26 +388,33 @@ public struct BillingReconciliation: Sendable {
         let supervisor = session.clinicians.first { $0.role == .supervisor }
         guard let clinician = primary?.npi == nil ? supervisor ?? primary : primary else {
             reasons.append(
-                ClaimReason(.providerIncomplete, .error, "no primary clinician to be the rendering provider"))
+                ClaimReason(
+                    .renderingClinicianMissing, .error,
+                    "No clinician has role primary, so the claim has no rendering provider.",
+                    fix: ClaimFix("clinicians[*].role")))
             return nil
         }
         guard let npi = clinician.npi else {
-            reasons.append(ClaimReason(.npiInvalid, .error, "the rendering clinician \(clinician.id) has no NPI"))
+            reasons.append(
+                ClaimReason(
+                    .renderingNPIMissing, .error, "The rendering clinician \(clinician.id) has no NPI.",
+                    fix: .clinician(clinician.id, "npi")))
             return nil
         }
         guard ClaimChecks.isValidNPI(npi) else {
             reasons.append(
                 ClaimReason(
-                    .npiInvalid, .error,
-                    "the rendering clinician \(clinician.id)'s NPI is not a valid NPI (10 digits with a Luhn check digit)"
-                ))
+                    .renderingNPIInvalid, .error,
+                    "The rendering clinician \(clinician.id)'s NPI is not a valid NPI: ten digits whose last is a "
+                        + "Luhn check digit.", fix: .clinician(clinician.id, "npi")))
             return nil
         }
         if let taxonomy = clinician.taxonomy, !ClaimChecks.isValidTaxonomy(taxonomy) {
             reasons.append(
                 ClaimReason(
-                    .providerIncomplete, .error,
-                    "the rendering clinician \(clinician.id)'s taxonomy code is not 10 characters ending in X"))
+                    .renderingTaxonomyInvalid, .error,
+                    "The rendering clinician \(clinician.id)'s taxonomy code is not ten letters and digits ending in X.",
+                    fix: .clinician(clinician.id, "taxonomy")))
             return nil
         }
         return ClaimProvider(id: clinician.id, name: clinician.name, npi: npi, taxonomy: clinician.taxonomy)
@@ -389,23 +425,29 @@ public struct BillingReconciliation: Sendable {
             reasons.append(
                 ClaimReason(
                     .modalityMissing, .error,
-                    "the session does not say whether it was in person, video or audio-only; modifiers and place of service depend on it"
-                ))
+                    "The session does not say whether it was in person, video or audio-only; the modifiers and the "
+                        + "place of service depend on it.", fix: ClaimFix("modality")))
         }
         guard let placeOfService = session.placeOfService else {
-            reasons.append(ClaimReason(.placeOfServiceInvalid, .error, "the session has no place of service"))
+            reasons.append(
+                ClaimReason(
+                    .placeOfServiceMissing, .error, "The session has no place of service.",
+                    fix: ClaimFix("placeOfService")))
             return
         }
         guard ClaimChecks.isWellFormedPlaceOfService(placeOfService) else {
             reasons.append(
-                ClaimReason(.placeOfServiceInvalid, .error, "the place of service is not a two-digit CMS code"))
+                ClaimReason(
+                    .placeOfServiceInvalid, .error, "The place of service is not a two-digit CMS code.",
+                    fix: ClaimFix("placeOfService")))
             return
         }
         if session.modality == .inPerson, self.rules.telehealthPlacesOfService.contains(placeOfService) {
             reasons.append(
                 ClaimReason(
-                    .placeOfServiceInvalid, .error,
-                    "place of service \(placeOfService) means telehealth, but the session was in person"))
+                    .placeOfServiceInPersonAtTelehealth, .error,
+                    "Place of service \(placeOfService) means telehealth, but the session was in person: correct "
+                        + "one of them.", fix: ClaimFix("placeOfService")))
         }
     }
 
@@ -420,7 +462,7 @@ public struct BillingReconciliation: Sendable {
         let profile = self.rules.payers.profile(for: attendee.coverage)
         let payer = self.payer(attendee, profile: profile, reasons: &reasons)
         let (subscriber, relationshipCode) = self.subscriber(attendee, session: session, reasons: &reasons)
-        let patient = self.person(attendee, role: "patient", reasons: &reasons)
+        let patient = self.person(attendee, reasons: &reasons)
         let diagnoses = self.diagnoses(
             attendee, cpt: target.codes.first?.cpt ?? "", profile: profile, reasons: &reasons)
         let primary = target.codes.first?.cpt ?? ""
@@ -429,8 +471,8 @@ public struct BillingReconciliation: Sendable {
             reasons.append(
                 ClaimReason(
                     .groupSizeExceeded, .error,
-                    "\(groupSize) members attended; payer profile \(profile.id) pays group psychotherapy for at most \(limit)"
-                ))
+                    "\(groupSize) members attended; payer profile \(profile.id) pays group psychotherapy for at most "
+                        + "\(limit), so this member's claim would be denied."))
         }
 
         var modifiers: [String] = []
@@ -438,18 +480,20 @@ public struct BillingReconciliation: Sendable {
             if modality == .audioOnly && !profile.audioOnlyCovered {
                 reasons.append(
                     ClaimReason(
-                        .codeNotCovered, .error, "payer profile \(profile.id) does not cover audio-only sessions"))
+                        .audioOnlyNotCovered, .error,
+                        "Payer profile \(profile.id) does not cover audio-only sessions."))
             }
             modifiers = modality == .video ? profile.videoModifiers : profile.audioOnlyModifiers
             if let placeOfService = session.placeOfService,
                 !profile.telehealthPlacesOfService.contains(placeOfService)
             {
+                let accepted = profile.telehealthPlacesOfService.sorted().joined(separator: " or ")
                 reasons.append(
                     ClaimReason(
-                        .placeOfServiceInvalid, .error,
-                        "a \(modality.rawValue) session with place of service \(placeOfService); payer profile "
-                            + "\(profile.id) takes telehealth as \(profile.telehealthPlacesOfService.sorted().joined(separator: " or "))"
-                    ))
+                        .placeOfServiceNotTelehealth, .error,
+                        "A \(modality.rawValue) session at place of service \(placeOfService): payer profile "
+                            + "\(profile.id) takes telehealth as \(accepted) (10 when the client was at home).",
+                        fix: ClaimFix("placeOfService")))
             }
         }
 
@@ -458,15 +502,17 @@ public struct BillingReconciliation: Sendable {
             case false?:
                 reasons.append(
                     ClaimReason(
-                        .part2PaymentConsent, .error,
-                        "\(attendee.id)'s record is under 42 CFR Part 2 and their consent does not cover disclosure for "
-                            + "payment; the claim cannot be sent to the payer"))
+                        .part2PaymentConsentRefused, .error,
+                        "\(attendee.id)'s record is under 42 CFR Part 2 and their consent refuses disclosure for "
+                            + "payment, so no claim can go to the payer unless they consent in writing."))
             case nil:
                 reasons.append(
                     ClaimReason(
-                        .part2PaymentConsent, .warning,
-                        "\(attendee.id)'s record is under 42 CFR Part 2: the claim discloses a substance-use diagnosis to "
-                            + "the payer; confirm a payment (TPO) consent is on file and send the redisclosure notice"))
+                        .part2PaymentConsentMissing, .error,
+                        "\(attendee.id)'s record is under 42 CFR Part 2, so the claim needs their written "
+                            + "consent to disclose for payment. Record it once on file (send the redisclosure "
+                            + "notice with the claim), or record that they refused.",
+                        fix: .attendee(attendee.id, "consent.paymentDisclosure")))
             case true?: break
             }
         }
@@ -478,13 +524,17 @@ public struct BillingReconciliation: Sendable {
             } else {
                 reasons.append(
                     ClaimReason(
-                        .addOnNotAllowed, .warning,
-                        "interactive complexity (\(factor.rawValue)) is documented, but \(self.rules.interactiveComplexity) "
-                            + "is not billable with \(primary); it stays in the note only"))
+                        .interactiveComplexityNotBillable, .warning,
+                        "Interactive complexity (\(factor.rawValue)) is documented, but "
+                            + "\(self.rules.interactiveComplexity) is not billable with \(primary); it stays in "
+                            + "the note only."))
             }
         }
         for (cpt, _) in codes where profile.notCovered.contains(cpt) {
-            reasons.append(ClaimReason(.codeNotCovered, .error, "payer profile \(profile.id) does not cover \(cpt)"))
+            reasons.append(
+                ClaimReason(
+                    .codeNotCovered, .error,
+                    "Payer profile \(profile.id) does not cover \(cpt)."))
         }
 
         let pointers = Array(1...max(1, min(diagnoses.count, self.rules.maximumPointersPerLine)))
@@ -492,7 +542,10 @@ public struct BillingReconciliation: Sendable {
         for (cpt, units) in codes {
             let fee = self.rules.feesInCents[cpt]
             if fee == nil || fee == 0 {
-                reasons.append(ClaimReason(.feeMissing, .error, "the fee schedule has no charge for \(cpt)"))
+                reasons.append(
+                    ClaimReason(
+                        .feeMissing, .error, "The fee schedule has no charge for \(cpt).",
+                        fix: ClaimFix(.rules, "fees.\(cpt)")))
             }
             lines.append(
                 ClaimLine(
@@ -501,18 +554,20 @@ public struct BillingReconciliation: Sendable {
         }
 
         let status: ClaimStatus
-        if reasons.contains(where: { $0.severity == .error }) {
-            status = .blocked
+        if let stop = Self.status(reasons) {
+            status = stop
         } else if readiness == .signed {
             status = .ready
         } else {
             status = .pendingSignature
             reasons.append(
-                ClaimReason(
-                    .noteNotSigned, .info,
-                    readiness == .manualNoteRequired
-                        ? "no note yet: the clinician writes \(attendee.id)'s note by hand and signs it"
-                        : "\(attendee.id)'s note is a draft; the claim is ready once the clinician signs it"))
+                readiness == .manualNoteRequired
+                    ? ClaimReason(
+                        .noteNotWritten, .info,
+                        "No note yet: the clinician writes \(attendee.id)'s note by hand and signs it.")
+                    : ClaimReason(
+                        .noteNotSigned, .info,
+                        "\(attendee.id)'s note is a draft; the claim is ready once the clinician signs it."))
         }
         return Claim(
             id: Self.claimID(session: session.id, attendee: attendee.id), sessionID: session.id,
@@ -523,27 +578,48 @@ public struct BillingReconciliation: Sendable {
         )
     }
 
+    /// `notBillable` when any error is about the service, else `blocked` when any error is about data,
+    /// else nil: there is no point fixing the data of a claim that must be dropped.
+    public static func status(_ reasons: [ClaimReason]) -> ClaimStatus? {
+        let stops = reasons.compactMap(\.stops)
+        if stops.contains(.notBillable) { return .notBillable }
+        return stops.isEmpty ? nil : .blocked
+    }
+
     private func payer(_ attendee: Attendee, profile: PayerProfile, reasons: inout [ClaimReason]) -> ClaimPayer? {
         guard let coverage = attendee.coverage else {
-            reasons.append(ClaimReason(.coverageMissing, .error, "\(attendee.id) has no insurance coverage on file"))
-            return nil
-        }
-        var missing: [String] = []
-        if coverage.payerId?.isEmpty ?? true { missing.append("payerId") }
-        if coverage.payerName?.isEmpty ?? true { missing.append("payerName") }
-        if coverage.memberId?.isEmpty ?? true { missing.append("memberId") }
-        if !missing.isEmpty {
             reasons.append(
                 ClaimReason(
                     .coverageMissing, .error,
-                    "\(attendee.id)'s coverage has no \(missing.joined(separator: ", "))"))
+                    "\(attendee.id) has no insurance coverage on file: add it from their insurance card, or bill "
+                        + "them directly.", fix: .attendee(attendee.id, "coverage")))
+            return nil
+        }
+        let fields: [(ClaimReason.Code, String, String?)] = [
+            (.payerIdMissing, "payerId", coverage.payerId),
+            (.payerNameMissing, "payerName", coverage.payerName),
+            (.memberIdMissing, "memberId", coverage.memberId),
+        ]
+        for (code, field, value) in fields where value?.isEmpty ?? true {
+            let what =
+                switch code {
+                case .payerIdMissing: "payer id (the clearinghouse's id for the payer)"
+                case .payerNameMissing: "payer name"
+                default: "member id (from their insurance card)"
+                }
+            reasons.append(
+                ClaimReason(
+                    code, .error, "\(attendee.id)'s coverage has no \(what).",
+                    fix: .attendee(attendee.id, "coverage.\(field)")))
         }
         let indicator = coverage.claimFilingIndicator ?? profile.claimFilingIndicator
         if !ClaimChecks.claimFilingIndicators.contains(indicator) {
             reasons.append(
                 ClaimReason(
-                    .coverageMissing, .error,
-                    "\(attendee.id)'s claim filing indicator is not an X12 code (CI, MB, MC, BL, HM …)"))
+                    .claimFilingIndicatorInvalid, .error,
+                    "\(attendee.id)'s claim filing indicator is not an X12 code (CI commercial, MB Medicare, MC "
+                        + "Medicaid, BL Blue Cross, HM HMO …).",
+                    fix: .attendee(attendee.id, "coverage.claimFilingIndicator")))
         }
         let sequence: String
         switch coverage.sequence?.lowercased() ?? "primary" {
@@ -553,19 +629,22 @@ public struct BillingReconciliation: Sendable {
         default:
             reasons.append(
                 ClaimReason(
-                    .coverageMissing, .error, "\(attendee.id)'s coverage sequence is not primary, secondary or tertiary"
-                ))
+                    .coverageSequenceInvalid, .error,
+                    "\(attendee.id)'s coverage sequence is not primary, secondary or tertiary.",
+                    fix: .attendee(attendee.id, "coverage.sequence")))
             sequence = "P"
         }
         if sequence != "P" {
             reasons.append(
                 ClaimReason(
-                    .coverageMissing, .error,
-                    "\(attendee.id)'s coverage is \(coverage.sequence ?? ""); secondary claims need the primary payer's adjudication, which Ensemble does not send"
-                ))
+                    .secondaryCoverage, .error,
+                    "\(attendee.id)'s coverage on file is \(coverage.sequence ?? ""). A secondary claim needs the "
+                        + "primary payer's adjudication, which Ensemble does not send: put the primary coverage "
+                        + "here, and bill the secondary from the practice's billing system.",
+                    fix: .attendee(attendee.id, "coverage")))
         }
-        guard missing.isEmpty, let payerId = coverage.payerId, let name = coverage.payerName,
-            let memberId = coverage.memberId
+        guard let payerId = coverage.payerId, !payerId.isEmpty, let name = coverage.payerName, !name.isEmpty,
+            let memberId = coverage.memberId, !memberId.isEmpty
         else { return nil }
         return ClaimPayer(
             profile: profile.id, payerId: payerId, name: name, claimFilingIndicator: indicator, memberId: memberId,
@@ -573,7 +652,9 @@ public struct BillingReconciliation: Sendable {
         )
     }
 
-    /// The policyholder when it is not the patient, and the patient's relationship code (PAT01).
+    /// The policyholder when it is not the patient, and the patient's relationship code (PAT01). When the
+    /// coverage names none, an attendee who holds the same policy (same payer and member id, as self) is
+    /// taken from the roster if exactly one does; otherwise billing staff are asked.
     private func subscriber(_ attendee: Attendee, session: Session, reasons: inout [ClaimReason]) -> (
         ClaimPerson?, String?
     ) {
@@ -581,35 +662,40 @@ public struct BillingReconciliation: Sendable {
         guard let relationship = coverage.subscriberRelationship else {
             reasons.append(
                 ClaimReason(
-                    .subscriberMissing, .error,
-                    "\(attendee.id)'s coverage does not say whose policy it is (subscriberRelationship: self, spouse, child …)"
-                ))
+                    .subscriberRelationshipMissing, .error,
+                    "\(attendee.id)'s coverage does not say whose policy it is: self, spouse, child, lifePartner "
+                        + "or other.", fix: .attendee(attendee.id, "coverage.subscriberRelationship")))
             return (nil, nil)
         }
         let code: String?
-        switch relationship.lowercased().filter({ $0 != " " && $0 != "-" && $0 != "_" }) {
-        case "self": return (nil, nil)
-        case "spouse", "husband", "wife": code = "01"
-        case "child", "son", "daughter", "dependent": code = "19"
-        case "lifepartner", "partner", "domesticpartner": code = "53"
-        case "other": code = "G8"
-        default:
+        switch Self.relationshipCode(relationship) {
+        case "18"?: return (nil, nil)
+        case let known?: code = known
+        case nil:
             reasons.append(
                 ClaimReason(
-                    .subscriberMissing, .error,
-                    "\(attendee.id)'s subscriberRelationship is not one of self, spouse, child, lifePartner, other"))
+                    .subscriberRelationshipInvalid, .error,
+                    "\(attendee.id)'s subscriberRelationship is not one of self, spouse, child, lifePartner or other.",
+                    fix: .attendee(attendee.id, "coverage.subscriberRelationship")))
             return (nil, nil)
         }
-        guard let given = coverage.subscriber else {
-            reasons.append(
-                ClaimReason(
-                    .subscriberMissing, .error,
-                    "\(attendee.id) is on someone else's policy; coverage.subscriber must name the policyholder"))
+        let given: Subscriber
+        if let named = coverage.subscriber {
+            given = named
+        } else if let holder = self.policyholderOnRoster(
+            attendee, coverage: coverage, session: session, reasons: &reasons)
+        {
+            given = Subscriber(clientId: holder.id)
+        } else {
             return (nil, code)
         }
         let onRoster = given.clientId.flatMap(session.attendee)
         guard let name = given.name ?? onRoster?.name else {
-            reasons.append(ClaimReason(.subscriberMissing, .error, "\(attendee.id)'s policyholder has no name"))
+            reasons.append(
+                ClaimReason(
+                    .subscriberNameMissing, .error,
+                    "\(attendee.id)'s policyholder has no name: give coverage.subscriber.name, or clientId when "
+                        + "they are on the roster.", fix: .attendee(attendee.id, "coverage.subscriber.name")))
             return (nil, code)
         }
         let person = ClaimPerson(
@@ -619,15 +705,89 @@ public struct BillingReconciliation: Sendable {
         return (person, code)
     }
 
-    private func person(_ attendee: Attendee, role: String, reasons: inout [ClaimReason]) -> ClaimPerson {
-        var missing: [String] = []
-        if attendee.dateOfBirth == nil { missing.append("date of birth") }
-        if !self.isComplete(attendee.address) { missing.append("street address, city, state and ZIP") }
+    /// X12 PAT01 / SBR02 individual relationship code: `18` self, `01` spouse, `19` child, `53` life
+    /// partner, `G8` other; nil when the value is none of these.
+    static func relationshipCode(_ relationship: String) -> String? {
+        switch relationship.lowercased().filter({ $0 != " " && $0 != "-" && $0 != "_" }) {
+        case "self": "18"
+        case "spouse", "husband", "wife": "01"
+        case "child", "son", "daughter", "dependent": "19"
+        case "lifepartner", "partner", "domesticpartner": "53"
+        case "other": "G8"
+        default: nil
+        }
+    }
+
+    /// The one other attendee whose own coverage is the same policy (payer id and member id) as self.
+    /// None or several: a reason asks billing staff to name the policyholder, naming who could be.
+    private func policyholderOnRoster(
+        _ attendee: Attendee, coverage: Coverage, session: Session, reasons: inout [ClaimReason]
+    ) -> Attendee? {
+        func fold(_ text: String?) -> String {
+            String((text ?? "").uppercased().unicodeScalars.filter { $0 != " " && $0 != "-" }.map(Character.init))
+        }
+        let holders = session.attendees.filter { other in
+            other.id != attendee.id && other.coverage?.subscriberRelationship.flatMap(Self.relationshipCode) == "18"
+        }
+        let samePayer = holders.filter { other in
+            !fold(coverage.payerId).isEmpty && fold(other.coverage?.payerId) == fold(coverage.payerId)
+        }
+        let samePolicy = samePayer.filter { other in
+            !fold(coverage.memberId).isEmpty && fold(other.coverage?.memberId) == fold(coverage.memberId)
+        }
+        let fix = ClaimFix.attendee(attendee.id, "coverage.subscriber.clientId")
+        if samePolicy.count == 1 {
+            let holder = samePolicy[0]
+            reasons.append(
+                ClaimReason(
+                    .subscriberFromRoster, .info,
+                    "\(attendee.id)'s coverage names no policyholder; \(holder.id) is on the roster with the same "
+                        + "payer and member id as policyholder, so the claim names \(holder.id) as the subscriber. "
+                        + "If that is wrong, name the policyholder in coverage.subscriber.", fix: fix))
+            return holder
+        }
+        let candidates = samePolicy.isEmpty ? samePayer : samePolicy
+        let ids = self.list(candidates.map(\.id.rawValue))
+        let message: String
+        switch candidates.count {
+        case 0:
+            message =
+                "\(attendee.id) is on someone else's policy, and nobody on the roster holds a policy with the same "
+                + "payer. Name the policyholder in coverage.subscriber: clientId when they are on the roster, "
+                + "otherwise name, dateOfBirth and address."
+            reasons.append(ClaimReason(.subscriberMissing, .error, message, fix: fix))
+        case 1:
+            message =
+                "\(attendee.id) is on someone else's policy. \(ids) holds a policy with the same payer but a "
+                + "different member id: if \(ids) is the policyholder, set coverage.subscriber.clientId to \(ids); "
+                + "otherwise name the policyholder."
+            reasons.append(ClaimReason(.subscriberAmbiguous, .error, message, fix: fix))
+        default:
+            message =
+                "\(attendee.id) is on someone else's policy, and \(ids) each hold a policy with "
+                + "the same payer\(samePolicy.isEmpty ? "" : " and member id"). Set coverage.subscriber.clientId "
+                + "to the policyholder."
+            reasons.append(ClaimReason(.subscriberAmbiguous, .error, message, fix: fix))
+        }
+        return nil
+    }
+
+    private func person(_ attendee: Attendee, reasons: inout [ClaimReason]) -> ClaimPerson {
+        if attendee.dateOfBirth == nil {
+            reasons.append(
+                ClaimReason(
+                    .patientDateOfBirthMissing, .error,
+                    "\(attendee.id) has no date of birth on file; every claim carries the patient's.",
+                    fix: .attendee(attendee.id, "dateOfBirth")))
+        }
+        let missing = Self.missingAddressParts(attendee.address)
         if !missing.isEmpty {
             reasons.append(
                 ClaimReason(
-                    .patientDemographicsMissing, .error,
-                    "\(attendee.id) has no \(missing.joined(separator: " or ")) on file; claims carry the \(role)'s"))
+                    .patientAddressIncomplete, .error,
+                    "\(attendee.id)'s address has no \(self.list(missing.map(\.name))); every claim carries the "
+                        + "patient's street, city, two-letter state and ZIP code.",
+                    fix: .attendee(attendee.id, attendee.address == nil ? "address" : "address.\(missing[0].field)")))
         }
         return ClaimPerson(
             id: attendee.id, name: attendee.name, dateOfBirth: attendee.dateOfBirth, sex: attendee.sex ?? .unknown,
@@ -640,23 +800,25 @@ public struct BillingReconciliation: Sendable {
     {
         var codes: [String] = []
         var duplicates = 0
+        let field = ClaimFix.attendee(attendee.id, "diagnoses")
         for (offset, raw) in attendee.diagnoses.enumerated() {
             let position = offset + 1
             guard ClaimChecks.isWellFormedDiagnosis(raw) else {
                 reasons.append(
                     ClaimReason(
-                        .diagnosisInvalid, .error,
-                        "\(attendee.id)'s diagnosis \(position) is not an ICD-10-CM code (letter, two characters, optional decimal part)"
-                    ))
+                        .diagnosisMalformed, .error,
+                        "\(attendee.id)'s diagnosis \(position) is not an ICD-10-CM code (a letter, two characters, "
+                            + "then an optional decimal part).", fix: .attendee(attendee.id, "diagnoses[\(offset)]")))
                 continue
             }
             let code = ClaimChecks.displayDiagnosis(raw)
             if code.count == 3, self.rules.categoriesNeedingMoreCharacters.contains(code) {
                 reasons.append(
                     ClaimReason(
-                        .diagnosisInvalid, .error,
-                        "\(attendee.id)'s diagnosis \(position) (\(code)) is a category; claims need the full, billable code"
-                    ))
+                        .diagnosisIncomplete, .error,
+                        "\(attendee.id)'s diagnosis \(position) (\(code)) is a category; claims need the full, "
+                            + "billable code, which the clinician chooses.",
+                        fix: .attendee(attendee.id, "diagnoses[\(offset)]")))
                 continue
             }
             if codes.contains(code) {
@@ -668,59 +830,76 @@ public struct BillingReconciliation: Sendable {
         if duplicates > 0 {
             reasons.append(
                 ClaimReason(
-                    .diagnosisInvalid, .warning,
-                    "\(attendee.id) has \(duplicates) repeated diagnosis code(s); each is sent once"))
+                    .diagnosisRepeated, .warning,
+                    "\(attendee.id) has \(duplicates) repeated diagnosis code(s); each is sent once."))
         }
         guard let principal = codes.first else {
             if attendee.diagnoses.isEmpty {
                 reasons.append(
                     ClaimReason(
-                        .diagnosisMissing, .error, "\(attendee.id) has no diagnosis; a claim needs at least one"))
+                        .diagnosisMissing, .error,
+                        "\(attendee.id) has no diagnosis, and a claim needs at least one: ask the clinician.",
+                        fix: field))
             }
             return []
         }
         if codes.count > self.rules.maximumDiagnosesPerClaim {
+            let maximum = self.rules.maximumDiagnosesPerClaim
             reasons.append(
                 ClaimReason(
                     .diagnosesTrimmed, .warning,
-                    "\(attendee.id) has \(codes.count) diagnoses; a claim carries \(self.rules.maximumDiagnosesPerClaim), so the first \(self.rules.maximumDiagnosesPerClaim) are sent"
-                ))
-            codes = Array(codes.prefix(self.rules.maximumDiagnosesPerClaim))
+                    "\(attendee.id) has \(codes.count) diagnoses; a claim carries \(maximum), so the first "
+                        + "\(maximum) are sent."))
+            codes = Array(codes.prefix(maximum))
         }
         if ClaimChecks.isSequela(principal) {
             reasons.append(
                 ClaimReason(
-                    .diagnosisInvalid, .error,
-                    "\(attendee.id)'s principal diagnosis is a sequela code, which cannot be principal; list another first"
-                ))
+                    .principalDiagnosisSequela, .error,
+                    "\(attendee.id)'s principal diagnosis is a sequela code, which cannot be principal: list "
+                        + "another first.", fix: .attendee(attendee.id, "diagnoses[0]")))
         }
         if profile.refusesAsPrimary(ClaimChecks.compactDiagnosis(principal))
             || profile.refusesAsPrimary(principal)
         {
             reasons.append(
                 ClaimReason(
-                    .diagnosisInvalid, .error,
-                    "payer profile \(profile.id) does not accept \(attendee.id)'s principal diagnosis (\(principal)) as principal"
-                ))
+                    .principalDiagnosisRefused, .error,
+                    "Payer profile \(profile.id) does not accept \(attendee.id)'s principal diagnosis (\(principal)) "
+                        + "as principal: list another first.", fix: .attendee(attendee.id, "diagnoses[0]")))
         }
         if profile.qualifyingDiagnosisRequired.contains(cpt),
             codes.allSatisfy({ code in self.rules.nonQualifyingDiagnosisPrefixes.contains { code.hasPrefix($0) } })
         {
             reasons.append(
                 ClaimReason(
-                    .zCodeOnlyDiagnosis, .error,
-                    "\(attendee.id)'s diagnoses are all Z-codes; \(cpt) needs a qualifying mental-health diagnosis for the billed patient"
-                ))
+                    .qualifyingDiagnosisMissing, .error,
+                    "\(attendee.id)'s diagnoses are all Z-codes; \(cpt) needs a qualifying mental-health "
+                        + "diagnosis for the billed patient. Ask the clinician: without one the session is not "
+                        + "billable.", fix: field))
         }
         return codes
     }
 
-    private func isComplete(_ address: Address?) -> Bool {
-        guard let address, let line1 = address.line1, !line1.isEmpty, let city = address.city, !city.isEmpty,
-            let state = address.state, state.count == 2, state.allSatisfy({ $0.isASCII && $0.isLetter }),
-            let postal = address.postalCode, ClaimChecks.postalDigits(postal) != nil
-        else { return false }
-        return true
+    /// The parts of a postal address a claim needs that are missing or malformed, with their fields.
+    private static func missingAddressParts(_ address: Address?) -> [(name: String, field: String)] {
+        var missing: [(String, String)] = []
+        if address?.line1?.isEmpty ?? true { missing.append(("street", "line1")) }
+        if address?.city?.isEmpty ?? true { missing.append(("city", "city")) }
+        if let state = address?.state, state.count == 2, state.allSatisfy({ $0.isASCII && $0.isLetter }) {
+        } else {
+            missing.append(("two-letter state", "state"))
+        }
+        if address?.postalCode.flatMap(ClaimChecks.postalDigits) == nil { missing.append(("ZIP code", "postalCode")) }
+        return missing
+    }
+
+    /// `a`, `a and b`, `a, b and c`.
+    private func list(_ items: [String]) -> String { Self.list(items) }
+
+    private static func list(_ items: [String]) -> String {
+        guard items.count > 1 else { return items.first ?? "" }
+        return items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
     }
 
     private static func isPostOfficeBox(_ line: String) -> Bool {

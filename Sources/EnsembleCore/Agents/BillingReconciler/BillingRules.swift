@@ -40,6 +40,9 @@ public struct BillingRules: Sendable, Hashable {
     public var familyWithPatient: String
     public var familyWithoutPatient: String
     public var familyMinimumMinutes: Int
+    /// A family session below `familyMinimumMinutes` with the patient present offers the individual code
+    /// its minutes reach as the alternative (`family.suggestIndividualWhenShort`; a suggestion only).
+    public var familyShortSessionSuggestsIndividual: Bool
     public var group: String
     public var multipleFamilyGroup: String
     /// Interactive complexity and the primary codes it may be added to.
@@ -59,7 +62,8 @@ public struct BillingRules: Sendable, Hashable {
 
     public init(
         version: String, individual: [TimedCode], crisis: CrisisCodes, familyWithPatient: String,
-        familyWithoutPatient: String, familyMinimumMinutes: Int, group: String, multipleFamilyGroup: String,
+        familyWithoutPatient: String, familyMinimumMinutes: Int, familyShortSessionSuggestsIndividual: Bool = false,
+        group: String, multipleFamilyGroup: String,
         interactiveComplexity: String, interactiveComplexityAllowedWith: Set<String>, feesInCents: [String: Int],
         maximumDiagnosesPerClaim: Int, maximumPointersPerLine: Int, nonQualifyingDiagnosisPrefixes: [String],
         categoriesNeedingMoreCharacters: Set<String>, telehealthPlacesOfService: Set<String>, payers: PayerRules
@@ -70,6 +74,7 @@ public struct BillingRules: Sendable, Hashable {
         self.familyWithPatient = familyWithPatient
         self.familyWithoutPatient = familyWithoutPatient
         self.familyMinimumMinutes = familyMinimumMinutes
+        self.familyShortSessionSuggestsIndividual = familyShortSessionSuggestsIndividual
         self.group = group
         self.multipleFamilyGroup = multipleFamilyGroup
         self.interactiveComplexity = interactiveComplexity

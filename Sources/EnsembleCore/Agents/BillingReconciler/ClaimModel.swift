@@ -4,8 +4,15 @@ public enum ClaimStatus: String, Sendable, Hashable, CaseIterable {
     case ready
     /// Complete, but the attendee's note is not signed yet.
     case pendingSignature
-    /// Something must be fixed first; `reasons` says what.
+    /// Billing staff can fix it: data is missing or invalid, and each blocking reason names the field.
     case blocked
+    /// The service cannot be billed as drafted (below the code's minimum time, a code the payer does not
+    /// cover, a duplicate): drop it, or bill the code a reason offers instead once the note supports it.
+    case notBillable
+
+    /// Whether the claim can go into an 837P: it is complete (a test file also takes claims waiting for
+    /// their note's signature).
+    public var isSubmittable: Bool { self == .ready || self == .pendingSignature }
 }
 
 /// One service line (X12 loop 2400; CMS-1500 box 24).
@@ -94,20 +101,6 @@ public struct ClaimPayer: Sendable, Hashable {
     }
 }
 
-/// Something billing staff must know about a claim: an error blocks it; a warning or note does not.
-/// Messages name ids, codes' positions and counts, never names or transcript text.
-public struct ClaimReason: Sendable, Hashable {
-    public var code: Finding.Code
-    public var severity: Finding.Severity
-    public var message: String
-
-    public init(_ code: Finding.Code, _ severity: Finding.Severity = .error, _ message: String) {
-        self.code = code
-        self.severity = severity
-        self.message = message
-    }
-}
-
 /// One professional claim for one billed attendee and one session.
 public struct Claim: Sendable, Hashable {
     /// The patient control number (X12 CLM01, CMS-1500 box 26): unique per session and attendee.
@@ -122,7 +115,8 @@ public struct Claim: Sendable, Hashable {
     /// ICD-10-CM codes as the chart writes them (with the decimal point), principal first, at most 12.
     public var diagnoses: [String]
     public var status: ClaimStatus
-    /// What blocks the claim (errors) or what billing staff should know (warnings), in order found.
+    /// Why the claim is blocked or not billable (errors), what billing staff should know (warnings) and
+    /// what was resolved for them (notes), in order found.
     public var reasons: [ClaimReason]
     /// The billed person. Optional parts below are nil exactly when a blocking reason says they are missing.
     public var patient: ClaimPerson
@@ -199,11 +193,18 @@ public struct BillingResult: Sendable, Hashable {
     /// One per attendee, in roster order.
     public var dispositions: [BillingDisposition]
     public var findings: [Finding]
+    /// Reasons about the whole session (the practice, the place of service, who the identified patient
+    /// is), with the field that fixes each; claims they stop carry them too.
+    public var sessionReasons: [ClaimReason]
 
-    public init(claims: [Claim] = [], dispositions: [BillingDisposition] = [], findings: [Finding] = []) {
+    public init(
+        claims: [Claim] = [], dispositions: [BillingDisposition] = [], findings: [Finding] = [],
+        sessionReasons: [ClaimReason] = []
+    ) {
         self.claims = claims
         self.dispositions = dispositions
         self.findings = findings
+        self.sessionReasons = sessionReasons
     }
 
     public func claim(for attendee: PersonID) -> Claim? { self.claims.first { $0.attendee == attendee } }
