@@ -91,14 +91,19 @@ struct ClaimsCommand: AsyncParsableCommand {
         case (.table, .blocked?), (.table, .notBillable?), (.json, .blocked?), (.json, .notBillable?):
             let status = self.status?.status ?? .blocked
             let queue = ClaimWorkQueue(claims: sessions.flatMap(\.billing.claims), status: status)
+            let unbilled = sessions.compactMap { entry -> (id: String, reasons: [ClaimReason])? in
+                let reasons = entry.billing.sessionReasons.filter { $0.stops == status }
+                return entry.billing.claims.isEmpty && !reasons.isEmpty ? (entry.session.id.rawValue, reasons) : nil
+            }
             text =
                 self.format == .json
                 ? JSONWriter.write(WorkQueueText.json(queue, status: status))
-                : WorkQueueText.render(queue, status: status)
+                : WorkQueueText.render(queue, status: status, sessions: unbilled)
         case (_, let status?):
-            let kept = sessions.map { entry in
+            let kept = sessions.compactMap { entry -> (session: Session, billing: BillingResult)? in
                 var billing = entry.billing
                 billing.claims = billing.claims.filter { $0.status == status }
+                guard !billing.claims.isEmpty else { return nil }
                 let ids = Set(billing.claims.map(\.id))
                 billing.dispositions = billing.dispositions.filter { $0.claimID.map(ids.contains) ?? false }
                 return (session: entry.session, billing: billing)

@@ -23,19 +23,25 @@ enum ClaimsTable {
             lines.append(
                 "Session \(session.id) · \(session.kind.rawValue) · \(session.start.localDate) · "
                     + "\(session.durationMinutes) min · \(modality) · POS \(session.placeOfService ?? "none")")
+            // Wide enough for the longest "id name" (a name is never cut), at most 40.
+            let column = min(
+                40,
+                max(26, (session.attendees.map { $0.id.rawValue.count + 1 + $0.name.count }.max() ?? 0) + 1))
+            let gutter = column + 20
             lines.append(
-                "  " + Text.pad("Attendee", 26) + Text.pad("Role", 18) + Text.pad("Codes", 22) + Text.pad("Dx", 22)
-                    + Text.pad("Payer", 18) + Text.padLeft("Charge", 8) + "  Status")
+                "  " + Text.pad("Attendee", column) + Text.pad("Role", 18) + Text.pad("Codes", 22)
+                    + Text.pad("Dx", 22) + Text.pad("Payer", 18) + Text.padLeft("Charge", 8) + "  Status")
             // Session-wide problems (the practice's NPI, the place of service) are printed once, below.
             let sessionWide = Set(billing.sessionReasons.map(\.message))
             for disposition in billing.dispositions {
                 let attendee = session.attendee(disposition.attendee)
-                let who = Text.pad(Text.truncate("\(disposition.attendee) \(attendee?.name ?? "")", 25), 26)
+                let who = Text.pad(
+                    Text.truncate("\(disposition.attendee) \(attendee?.name ?? "")", column - 1), column)
                 let role = Text.pad(attendee?.role.rawValue ?? "", 18)
                 guard let id = disposition.claimID, let claim = billing.claims.first(where: { $0.id == id }) else {
-                    let wrapped = Text.wrap(disposition.explanation, width: max(20, width - 46))
+                    let wrapped = Text.wrap(disposition.explanation, width: max(20, width - gutter))
                     lines.append("  " + who + role + (wrapped.first ?? ""))
-                    lines += wrapped.dropFirst().map { String(repeating: " ", count: 46) + $0 }
+                    lines += wrapped.dropFirst().map { String(repeating: " ", count: gutter) + $0 }
                     continue
                 }
                 counts[claim.status, default: 0] += 1
@@ -91,7 +97,7 @@ enum ClaimsTable {
                 : String(repeating: " ", count: gutter)
             lines.append(head + line)
         }
-        if let fix = reason.fix, reason.severity != .info || reason.code == .subscriberFromRoster {
+        if let fix = reason.fix {
             lines.append(String(repeating: " ", count: gutter) + "fix: " + fix.description)
         }
         if let alternative = reason.alternative {
@@ -103,9 +109,14 @@ enum ClaimsTable {
 
 /// The work queue: claims in one status grouped by what stops them, the fix that clears most first.
 enum WorkQueueText {
-    static func render(_ queue: ClaimWorkQueue, status: ClaimStatus, width: Int = Text.width) -> String {
+    /// - Parameter sessions: sessions that billed nobody for a reason of this status (no identified
+    ///   patient; the patient absent), with those reasons.
+    static func render(
+        _ queue: ClaimWorkQueue, status: ClaimStatus, sessions: [(id: String, reasons: [ClaimReason])] = [],
+        width: Int = Text.width
+    ) -> String {
         let what = status == .notBillable ? "not billable" : "blocked"
-        guard queue.claims > 0 else { return "No \(what) claims." }
+        guard queue.claims > 0 || !sessions.isEmpty else { return "No \(what) claims." }
         var lines: [String] = []
         if status == .notBillable {
             lines.append(
@@ -113,8 +124,8 @@ enum WorkQueueText {
                     + "the note supports it.")
         } else {
             lines.append(
-                "\(queue.claims) blocked claim(s), by what to fix: \(queue.groups.count) fix(es), the one that "
-                    + "clears most first.")
+                "\(queue.claims) blocked claim(s), by what to fix: \(queue.groups.count) fix(es), those that touch "
+                    + "most claims first.")
         }
         for (number, group) in queue.groups.enumerated() {
             lines.append("")
@@ -146,16 +157,37 @@ enum WorkQueueText {
                 }
             }
         }
+        if !sessions.isEmpty {
+            lines.append("")
+            lines.append("Sessions that bill nobody until this is settled:")
+            for (id, reasons) in sessions {
+                for reason in reasons {
+                    lines.append("   - session \(id) · \(reason.code.rawValue)")
+                    lines += Text.wrap(reason.message, width: max(30, width - 7)).map { "       " + $0 }
+                    if let fix = reason.fix { lines.append("       fix: " + fix.description) }
+                }
+            }
+        }
         return lines.joined(separator: "\n")
     }
 
     /// The message with the attendee's id read as "the client", so reasons that differ only in whose
     /// they are read as one.
     static func general(_ message: String, attendee: PersonID) -> String {
+        // The id as a word of its own, never inside a claim id (`S-2026-05-19-RPG-CL-205`).
         let id = attendee.rawValue
-        var text = message
-        if text.hasPrefix(id + "'s ") || text.hasPrefix(id + " ") { text = "The client" + text.dropFirst(id.count) }
-        return text.replacing(id, with: "the client")
+        var text = ""
+        var rest = Substring(message)
+        while let range = rest.range(of: id) {
+            let before = rest[..<range.lowerBound]
+            let glued =
+                (before.last ?? (text.last ?? " ")).isLetter || before.last == "-"
+                || (before.last ?? (text.last ?? " ")).isNumber
+            text += before
+            text += glued ? id : (text.isEmpty || text.hasSuffix(". ") ? "The client" : "the client")
+            rest = rest[range.upperBound...]
+        }
+        return text + rest
     }
 
     /// The queue as JSON: each group with its code, title, fix and claims.

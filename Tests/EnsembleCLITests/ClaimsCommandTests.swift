@@ -33,7 +33,10 @@ struct ClaimsCommandTests {
         #expect(claims[0]["cpt"]?.string == "90847")
         #expect(claims[0]["modifiers"]?.array?.compactMap(\.string) == ["95"])
         #expect(claims[0]["placeOfService"]?.string == "10")
-        #expect(claims[0]["patientIsSubscriber"]?.bool == false)
+        // CL-401 is on the partner's policy but has his own member id with that payer: the 837P guide sends
+        // such a patient as the subscriber, and a note says so.
+        #expect(claims[0]["patientIsSubscriber"]?.bool == true)
+        #expect(claims[0]["reasons"]?.array?.contains { $0["code"]?.string == "patientHasOwnMemberId" } == true)
         #expect(claims[0]["diagnoses"]?.array?.compactMap(\.string) == ["F33.1", "Z63.0"])
         let attendees = try #require(session["attendees"]?.array)
         #expect(attendees.count == 2)
@@ -89,7 +92,7 @@ struct ClaimsCommandTests {
         let result = await self.cli.run(["claims", folder, folder])
         #expect(result.status == 0)
         #expect(result.out.contains("2 claim(s): 0 ready, 1 pending signature, 0 blocked, 1 not billable"))
-        #expect(result.out.contains("CL-601 already has a 90834 claim for 2026-05-21"))
+        #expect(result.out.contains("Session S-2026-05-21-IND was given twice, so CL-601's 90834 claim is here"))
     }
 
     @Test func everyClaimBlocked_leavesNothingToExport_andSaysWhy() async throws {
@@ -121,7 +124,7 @@ struct ClaimsCommandTests {
         let queue = await self.cli.run(["claims", dbt, cbt, "--status", "blocked"])
         #expect(queue.status == 0, "\(queue.error)")
         let lines = queue.out.split(separator: "\n").map(String.init)
-        #expect(lines.first == "10 blocked claim(s), by what to fix: 2 fix(es), the one that clears most first.")
+        #expect(lines.first == "10 blocked claim(s), by what to fix: 2 fix(es), those that touch most claims first.")
         #expect(
             lines.contains(
                 "1. Add the +4 to the practice's ZIP code · practiceZipPlus4Missing · 10 claim(s), 9 cleared by this fix alone"
@@ -175,7 +178,7 @@ struct ClaimsCommandTests {
         #expect(table.out.split(separator: "\n").allSatisfy { $0.count <= 140 })
         let csv = await self.cli.run(["claims", folder, "--format", "csv"]).out
         let header = csv.split(separator: "\r\n").first.map { $0.split(separator: ",").map(String.init) } ?? []
-        #expect(header.suffix(3) == ["reasons", "reasonCodes", "fix"])
+        #expect(header.suffix(4) == ["reasons", "reasonCodes", "fix", "alternativeCpt"])
         #expect(
             csv.contains("patientDateOfBirthMissing practiceZipPlus4Missing")
                 || csv.contains("practiceZipPlus4Missing patientDateOfBirthMissing"))
@@ -193,6 +196,41 @@ struct ClaimsCommandTests {
         #expect(queue.out.contains("belowFamilyMinimum") && queue.out.contains("instead: 90832"))
         let x12 = await self.cli.run(["claims", folder, "--format", "837p"])
         #expect(x12.status == 1 && x12.error.contains("every claim is blocked or not billable"))
+    }
+
+    /// Another session the same day is blocked until it is marked distinct; the queue reads its message
+    /// with the client's id as "the client", never inside a claim id.
+    @Test func secondSessionTheSameDay_isBlockedUntilMarkedDistinct() async throws {
+        let first = self.cli.scenario("individual-with-collateral")
+        let second = try self.copy("individual-with-collateral") {
+            $0.replacingOccurrences(of: "\"S-2026-05-21-IND\"", with: "\"S-2026-05-21-IND-PM\"")
+        }
+        defer { try? FileManager.default.removeItem(atPath: second) }
+        let queue = await self.cli.run(["claims", first, second, "--status", "blocked"])
+        #expect(queue.out.contains("sameDayService · 1 claim(s), all cleared by this fix"))
+        #expect(queue.out.contains("   fix: session.json: distinctService"))
+        #expect(
+            queue.out.contains("The client already has a 90834 claim for 2026-05-21, from session S-2026-05-21-IND."))
+        let distinct = try self.copy("individual-with-collateral") {
+            $0.replacingOccurrences(
+                of: "\"S-2026-05-21-IND\"", with: "\"S-2026-05-21-IND-PM\", \"distinctService\": true")
+        }
+        defer { try? FileManager.default.removeItem(atPath: distinct) }
+        let both = await self.cli.run(["claims", first, distinct])
+        #expect(both.out.contains("2 claim(s): 0 ready, 2 pending signature, 0 blocked, 0 not billable"))
+        #expect(both.out.contains("90834-59"))
+    }
+
+    /// A session that bills nobody until a role is set is listed in the queue too, with its field.
+    @Test func sessionWithNoIdentifiedPatient_isInTheQueue() async throws {
+        let folder = try self.copy("couples-session") {
+            $0.replacingOccurrences(of: "\"role\": \"identifiedPatient\"", with: "\"role\": \"partner\"")
+        }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let queue = await self.cli.run(["claims", folder, "--status", "blocked"])
+        #expect(queue.out.contains("Sessions that bill nobody until this is settled:"))
+        #expect(queue.out.contains("identifiedPatientMissing"))
+        #expect(queue.out.contains("fix: session.json: attendees[*].role"))
     }
 
     @Test func x12Options_needTheX12Format() async {

@@ -59,6 +59,12 @@ struct DraftCommandTests {
             // Drafts are never signed, so no claim is ready.
             #expect(claim["status"]?.string == "pendingSignature")
         }
+        // A claim billing cannot submit says so in the run report, with its reason's code (issue 23).
+        let short = await self.cli.run(["draft", self.cli.scenario("couples-short-session"), "--json"])
+        let shortClaim = try #require(try JSONParser.parse(short.out, file: "stdout")["claims"]?.array?.first)
+        #expect(shortClaim["status"]?.string == "notBillable")
+        #expect(shortClaim["reasons"]?.array?.first?["code"]?.string == "belowFamilyMinimum")
+        #expect(shortClaim["reasons"]?.array?.first?["alternativeCpt"]?.string == "90832")
         let billing = try #require(report["billing"]?.array)
         let jordan = try #require(billing.first { $0["attendeeId"]?.string == "CL-104" })
         #expect(jordan["billed"]?.bool == false && jordan["notBilled"]?.string == "absent")

@@ -128,6 +128,11 @@ struct BillingTests {
             reasons: [.renderingNPIInvalid: "clinicians[PROV-1].npi"]
         ),
         Case(
+            name: "group: a practice ZIP+4 of 0000 is blocked: it is no real +4",
+            session: group([member("CL-1")], practiceZIP: "60614-0000"),
+            claims: ["CL-1 90853 blocked"], reasons: [.practiceZipPlus4Missing: "practice.address.postalCode"]
+        ),
+        Case(
             name: "group: a practice ZIP without the +4 is blocked (billing provider needs nine digits)",
             session: group([member("CL-1")], practiceZIP: "60614"),
             claims: ["CL-1 90853 blocked"], findings: [.providerIncomplete],
@@ -212,7 +217,7 @@ struct BillingTests {
             session: family(
                 [patient("CL-1", coverage: dependent(subscriber: nil)), relative("CL-2")], minutes: 50),
             claims: ["CL-1 90847 blocked"], findings: [.subscriberMissing],
-            reasons: [.subscriberMissing: "attendees[CL-1].coverage.subscriber.clientId"]
+            reasons: [.subscriberMissing: "attendees[CL-1].coverage.subscriber"]
         ),
         Case(
             name: "family: the one parent holding the same policy as self is the policyholder, said in a note",
@@ -221,7 +226,7 @@ struct BillingTests {
                     patient("CL-1", coverage: dependent(subscriber: nil)),
                     holder("CL-2", member: "DEP001"), holder("CL-3", member: "OTHER7", payer: "ZZ999"),
                 ], minutes: 50),
-            claims: ["CL-1 90847 pendingSignature"], findings: [.subscriberFromRoster],
+            claims: ["CL-1 90847 pendingSignature"], findings: [.subscriberResolved],
             reasons: [.subscriberFromRoster: "attendees[CL-1].coverage.subscriber.clientId"]
         ),
         Case(
@@ -248,6 +253,48 @@ struct BillingTests {
                 [patient("CL-1", coverage: dependent(subscriber: nil)), holder("CL-2", member: "FAM-77")], minutes: 50),
             claims: ["CL-1 90847 blocked"],
             reasons: [.subscriberAmbiguous: "attendees[CL-1].coverage.subscriber.clientId"]
+        ),
+        Case(
+            name: "family: a sibling holding the same policy is never taken for the policyholder of a child's",
+            session: family(
+                [
+                    patient("CL-1", coverage: dependent(subscriber: nil)),
+                    holder("CL-2", member: "DEP001", relationship: "sister"),
+                ], minutes: 50),
+            claims: ["CL-1 90847 blocked"],
+            reasons: [.subscriberAmbiguous: "attendees[CL-1].coverage.subscriber.clientId"]
+        ),
+        Case(
+            name: "family: a holder younger than the child is never the parent whose policy it is",
+            session: family(
+                [
+                    patient("CL-1", coverage: dependent(subscriber: nil)),
+                    holder("CL-2", member: "DEP001", born: CalendarDate(year: 2001, month: 1, day: 1)),
+                ], minutes: 50),
+            claims: ["CL-1 90847 blocked"],
+            reasons: [.subscriberAmbiguous: "attendees[CL-1].coverage.subscriber.clientId"]
+        ),
+        Case(
+            name: "family: a mother is never taken for the spouse whose policy a coverage names",
+            session: family(
+                [
+                    patient("CL-1", coverage: dependent(subscriber: nil, relationship: "spouse")),
+                    holder("CL-2", member: "DEP001", relationship: "mother"),
+                ], minutes: 50),
+            claims: ["CL-1 90847 blocked"],
+            reasons: [.subscriberAmbiguous: "attendees[CL-1].coverage.subscriber.clientId"]
+        ),
+        Case(
+            name: "family: a child with their own member id on the policyholder's payer is sent as the subscriber",
+            session: family(
+                [patient("CL-1", coverage: dependent(subscriber: "CL-2")), holder("CL-2", member: "FAM-01")],
+                minutes: 50),
+            claims: ["CL-1 90847 pendingSignature"], reasons: [.patientHasOwnMemberId: ""]
+        ),
+        Case(
+            name: "family: a short session the patient attended 10 minutes of offers nothing instead",
+            session: family([patient("CL-1", minutesAttended: 10), relative("CL-2")], minutes: 22),
+            claims: ["CL-1 90847 notBillable"], reasons: [.belowFamilyMinimum: ""]
         ),
         Case(
             name: "family: a named policyholder wins over the roster",
@@ -448,7 +495,7 @@ struct BillingTests {
         #expect(claim.subscriber?.id == PersonID("CL-2") && claim.subscriber?.name == "Person CL-2")
         #expect(claim.subscriber?.dateOfBirth == CalendarDate(year: 1979, month: 6, day: 30))
         #expect(claim.patientRelationshipCode == "19")
-        let note = try #require(result.findings.first { $0.code == .subscriberFromRoster })
+        let note = try #require(result.findings.first { $0.code == .subscriberResolved })
         #expect(note.severity == .info && note.person == PersonID("CL-1") && note.message.contains("CL-2"))
     }
 
@@ -467,7 +514,22 @@ struct BillingTests {
             ]) == .notBillable)
     }
 
-    @Test func duplicateClaims_acrossSessions_makeTheSecondNotBillable() throws {
+    @Test func sameSessionTwice_isADuplicate_aDistinctSecondSessionCarries59() throws {
+        let rules = try Fixtures.agents().drafting.billing
+        let engine = BillingReconciliation(rules: rules)
+        let morning = Self.group([Self.member("CL-1")], id: "S-AM")
+        var evening = Self.group([Self.member("CL-1")], id: "S-PM")
+        evening.distinctService = true
+        let results = BillingReconciliation.flagDuplicates(
+            [morning, morning, evening].map { engine.reconcile($0, notes: [:]) })
+        #expect(results.map { $0.claims.map(\.status) } == [[.pendingSignature], [.notBillable], [.pendingSignature]])
+        #expect(results[1].claims[0].reasons.last?.code == .duplicateClaim)
+        #expect(results[1].claims[0].reasons.last?.message.contains("given twice") == true)
+        #expect(results[2].claims[0].lines[0].modifiers == ["59"])
+        #expect(results[0].claims[0].lines[0].modifiers.isEmpty)
+    }
+
+    @Test func duplicateClaims_acrossSessions_blockTheSecondUntilMarkedDistinct() throws {
         let rules = try Fixtures.agents().drafting.billing
         let engine = BillingReconciliation(rules: rules)
         let morning = Self.group([Self.member("CL-1"), Self.member("CL-2")], id: "S-AM")
@@ -479,7 +541,9 @@ struct BillingTests {
         let results = BillingReconciliation.flagDuplicates(
             [morning, evening, nextDay].map { engine.reconcile($0, notes: [:]) })
         #expect(results[0].claims.allSatisfy { $0.status == .pendingSignature })
-        #expect(results[1].claims.map(\.status) == [.notBillable])
+        #expect(results[1].claims.map(\.status) == [.blocked])
+        #expect(results[1].claims[0].reasons.last?.code == .sameDayService)
+        #expect(results[1].claims[0].reasons.last?.fix == ClaimFix("distinctService"))
         #expect(results[1].findings.contains { $0.code == .duplicateClaim && $0.person == PersonID("CL-1") })
         #expect(results[2].claims.map(\.status) == [.pendingSignature])
     }
@@ -595,12 +659,18 @@ struct BillingTests {
     }
 
     /// A family member holding their own policy (as self) with the patient's payer, `EX001`, by default.
-    static func holder(_ id: String, member: String, payer: String = "EX001") -> Attendee {
-        Self.person(
+    static func holder(
+        _ id: String, member: String, payer: String = "EX001", relationship: String? = nil,
+        born: CalendarDate? = CalendarDate(year: 1975, month: 3, day: 4)
+    ) -> Attendee {
+        var attendee = Self.person(
             id, role: .familyMember, diagnoses: [],
             coverage: .some(
                 Coverage(
                     payerName: "Example Health", payerId: payer, memberId: member, subscriberRelationship: "self")))
+        attendee.relationship = relationship
+        attendee.dateOfBirth = born
+        return attendee
     }
 
     static func partner(_ id: String) -> Attendee {

@@ -9,7 +9,7 @@ import Testing
 
 /// The OpenAI-compatible client against a loopback stub server: the protocol per backend, retries and
 /// backoff, refusals, unreadable answers, timeouts, cancellation and the concurrency limit.
-@Suite("Language-model client", .timeLimit(.minutes(1)))
+@Suite("Language-model client", .timeLimit(.minutes(5)))
 struct ModelClientTests {
     final class Sleeps: Sendable {
         let recorded = Mutex<[Duration]>([])

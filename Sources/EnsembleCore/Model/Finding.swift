@@ -57,8 +57,9 @@ public struct Finding: Sendable, Hashable {
         case diagnosesTrimmed
         case coverageMissing
         case subscriberMissing
-        /// The policyholder was not named, and exactly one attendee holds the same policy as self.
-        case subscriberFromRoster
+        /// Who the subscriber is was settled for billing staff: the policyholder taken from the roster, or
+        /// the patient sent as the subscriber under their own member id.
+        case subscriberResolved
         case patientDemographicsMissing
         case npiInvalid
         case providerIncomplete

@@ -306,12 +306,15 @@ public struct Session: Sendable, Hashable {
     public var speakerHints: [SpeakerHint]
     /// Individual sessions: psychotherapy for crisis (90839/+90840) rather than by the time table.
     public var crisis: Bool
+    /// A second session the same day that was separate and distinct from the first: its claims carry the
+    /// payer's distinct-service modifier (59, or XU) instead of being taken for a duplicate.
+    public var distinctService: Bool
 
     public init(
         id: SessionID, kind: SessionKind, title: String? = nil, start: Timestamp, end: Timestamp,
         modality: Modality? = nil, placeOfService: String? = nil, noteFormat: NoteFormat = .soap,
         practice: Practice? = nil, clinicians: [Clinician], attendees: [Attendee], speakerHints: [SpeakerHint] = [],
-        crisis: Bool = false
+        crisis: Bool = false, distinctService: Bool = false
     ) {
         self.id = id
         self.kind = kind
@@ -326,6 +329,7 @@ public struct Session: Sendable, Hashable {
         self.attendees = attendees
         self.speakerHints = speakerHints
         self.crisis = crisis
+        self.distinctService = distinctService
     }
 
     /// The scheduled length of the session in whole minutes.

@@ -110,7 +110,7 @@ public enum ClaimsReport {
         let header = [
             "sessionId", "dateOfService", "attendeeId", "role", "billed", "claimId", "status", "cpt", "addOns",
             "modifiers", "units", "placeOfService", "diagnoses", "charge", "payerId", "payerProfile",
-            "renderingNpi", "reasons", "reasonCodes", "fix",
+            "renderingNpi", "reasons", "reasonCodes", "fix", "alternativeCpt",
         ]
         var rows = [header]
         for (session, billing) in sessions {
@@ -120,7 +120,7 @@ public enum ClaimsReport {
                     rows.append([
                         session.id.rawValue, session.start.localDate.description, disposition.attendee.rawValue, role,
                         "no", "", "", "", "", "", "", "", "", "", "", "", "", disposition.explanation,
-                        disposition.notBilled?.rawValue ?? "", "",
+                        disposition.notBilled?.rawValue ?? "", "", "",
                     ])
                     continue
                 }
@@ -136,6 +136,7 @@ public enum ClaimsReport {
                     claim.reasons.filter { !$0.restatesStatus }.map(\.message).joined(separator: " | "),
                     claim.reasons.filter { !$0.restatesStatus }.map(\.code.rawValue).joined(separator: " "),
                     claim.reasons.compactMap(\.fix?.description).joined(separator: " | "),
+                    claim.reasons.compactMap(\.alternative).first ?? "",
                 ])
             }
         }

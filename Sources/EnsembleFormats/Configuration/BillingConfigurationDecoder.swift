@@ -146,6 +146,12 @@ public enum BillingConfigurationDecoder {
         profile.cannotBePrimary = try setting(field, "cannotBePrimary", \.cannotBePrimary) { f throws(FormatError) in
             try f.strings().map(ClaimChecks.compactDiagnosis)
         }
+        // Optional everywhere (added after the first payers.json): 59 unless a profile says otherwise.
+        if let modifier = try field.optional("distinctServiceModifier") {
+            let code = try modifier.text(expected: "a two-character modifier such as 59 or XU")
+            guard code.count == 2 else { throw modifier.error(.invalidValue, "is not a two-character modifier") }
+            profile.distinctServiceModifier = code
+        }
         return profile
     }
 

@@ -147,7 +147,8 @@ public enum SessionDecoder {
             placeOfService: placeOfService, noteFormat: noteFormat,
             practice: try root.optional("practice").map(self.practice),
             clinicians: clinicians, attendees: attendees, speakerHints: hints,
-            crisis: try root.optional("crisis")?.bool() ?? false
+            crisis: try root.optional("crisis")?.bool() ?? false,
+            distinctService: try root.optional("distinctService")?.bool() ?? false
         )
         return SessionDocument(
             session: session, transcriptFiles: transcriptFiles, diarizationFile: diarization, conversation: conversation

@@ -28,6 +28,7 @@ public enum SessionEncoder {
             ("placeOfService", .string(session.placeOfService)),
             ("noteFormat", .string(session.noteFormat.rawValue)),
             ("crisis", session.crisis ? .bool(true) : nil),
+            ("distinctService", session.distinctService ? .bool(true) : nil),
             ("practice", session.practice.map(self.practice)),
             ("clinicians", .array(session.clinicians.map(self.clinician))),
             ("attendees", .array(session.attendees.map(self.attendee))),

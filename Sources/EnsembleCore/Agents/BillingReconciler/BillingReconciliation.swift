@@ -72,8 +72,10 @@ public struct BillingReconciliation: Sendable {
             claims: claims, dispositions: dispositions, findings: findings, sessionReasons: shared + plan.sessionNotes)
     }
 
-    /// Marks later claims for the same client, date of service and code as duplicates (not billable),
-    /// across the sessions of one batch, in the order given.
+    /// Later claims for the same client, date of service and code, across the sessions of one batch in the
+    /// order given: the same session given twice is a duplicate (not billable); another session the same
+    /// day is blocked until it is marked separate and distinct (`distinctService`, which adds the payer's
+    /// 59 or XU) or dropped.
     public static func flagDuplicates(_ results: [BillingResult]) -> [BillingResult] {
         struct Key: Hashable {
             var attendee: PersonID
@@ -90,14 +92,26 @@ public struct BillingReconciliation: Sendable {
                     seen[key] = claim
                     continue
                 }
-                let reason = ClaimReason(
-                    .duplicateClaim, .error,
-                    "\(claim.attendee) already has a \(claim.cpt) claim for \(claim.dateOfService) (\(first.id), "
-                        + "session \(first.sessionID)). Payers deny the second as a duplicate: drop this one, or "
-                        + "correct the date of service if it is wrong."
-                )
+                let reason: ClaimReason
+                if first.sessionID == claim.sessionID {
+                    reason = ClaimReason(
+                        .duplicateClaim, .error,
+                        "Session \(claim.sessionID) was given twice, so \(claim.attendee)'s \(claim.cpt) claim is here "
+                            + "twice: drop this copy.")
+                } else if claim.distinctService {
+                    continue
+                } else {
+                    reason = ClaimReason(
+                        .sameDayService, .error,
+                        "\(claim.attendee) already has a \(claim.cpt) claim for \(claim.dateOfService), from session "
+                            + "\(first.sessionID). If this session was separate and distinct from that one, set "
+                            + "distinctService to true in this session: its claim then carries the payer's modifier "
+                            + "for it (59 or XU). If it is the same session under another id, drop this claim.",
+                        fix: ClaimFix("distinctService"))
+                }
                 flagged[resultIndex].claims[claimIndex].reasons.append(reason)
-                flagged[resultIndex].claims[claimIndex].status = .notBillable
+                flagged[resultIndex].claims[claimIndex].status =
+                    BillingReconciliation.status(flagged[resultIndex].claims[claimIndex].reasons) ?? .blocked
                 flagged[resultIndex].findings.append(
                     Finding(code: reason.finding, severity: .error, person: claim.attendee, message: reason.message))
             }
@@ -186,17 +200,18 @@ public struct BillingReconciliation: Sendable {
         if minutes < self.rules.familyMinimumMinutes {
             // Individual psychotherapy counts time with the patient and/or family, the patient present for
             // all or part: a short conjoint session may be reportable that way (DOMAIN.md 1.1, 1.2).
+            let withPatient = min(minutes, patient.minutesAttended ?? minutes)
             let instead =
                 patient.present && self.rules.familyShortSessionSuggestsIndividual
-                ? self.rules.individual.last(where: { $0.minimumMinutes <= minutes }) : nil
+                ? self.rules.individual.last(where: { $0.minimumMinutes <= withPatient }) : nil
             var message =
                 "\(cpt) needs at least \(self.rules.familyMinimumMinutes) minutes of family psychotherapy; the "
                 + "session lasted \(minutes)."
             if let instead {
                 message +=
-                    " With \(patient.id) present, \(instead.cpt) (individual psychotherapy, \(instead.minimumMinutes)+ "
-                    + "minutes, family members may attend) applies instead if the note shows treatment of "
-                    + "\(patient.id)'s condition; otherwise drop the claim."
+                    " With \(patient.id) present for \(withPatient) minutes, \(instead.cpt) (individual psychotherapy, "
+                    + "\(instead.minimumMinutes)+ minutes, family members may attend) applies instead if the note shows "
+                    + "treatment of \(patient.id)'s condition; otherwise drop the claim."
             } else {
                 message += " The session is not billable as family psychotherapy: drop the claim."
             }
@@ -361,11 +376,16 @@ public struct BillingReconciliation: Sendable {
                     "The practice's address has no \(Self.list(missing.map(\.name))); a billing provider needs a "
                         + "street, city, two-letter state and ZIP code.",
                     fix: ClaimFix("practice.address.\(missing[0].field)")))
-        } else if address?.postalCode.flatMap(ClaimChecks.postalDigits)?.count != 9 {
+        } else if let digits = address?.postalCode.flatMap(ClaimChecks.postalDigits),
+            digits.count != 9 || digits.hasSuffix("0000")
+        {
             reasons.append(
                 ClaimReason(
                     .practiceZipPlus4Missing, .error,
-                    "The practice's ZIP code has five digits; a billing provider's needs all nine (ZIP+4).",
+                    digits.count != 9
+                        ? "The practice's ZIP code has five digits; a billing provider's needs all nine (ZIP+4)."
+                        : "The practice's ZIP+4 ends in 0000, which is no real +4; a billing provider's needs the "
+                            + "address's own (USPS ZIP code lookup).",
                     fix: ClaimFix("practice.address.postalCode")))
         } else if Self.isPostOfficeBox(address?.line1 ?? "") {
             reasons.append(
@@ -472,7 +492,8 @@ public struct BillingReconciliation: Sendable {
                 ClaimReason(
                     .groupSizeExceeded, .error,
                     "\(groupSize) members attended; payer profile \(profile.id) pays group psychotherapy for at most "
-                        + "\(limit), so this member's claim would be denied."))
+                        + "\(limit), so this member's claim would be denied: drop it (the other payers' members are "
+                        + "billed as usual)."))
         }
 
         var modifiers: [String] = []
@@ -497,6 +518,10 @@ public struct BillingReconciliation: Sendable {
             }
         }
 
+        if session.distinctService, modifiers.count < 4 {
+            modifiers.append(profile.distinctServiceModifier)
+        }
+
         if let consent = attendee.consent, consent.part2 {
             switch consent.paymentDisclosure {
             case false?:
@@ -510,8 +535,8 @@ public struct BillingReconciliation: Sendable {
                     ClaimReason(
                         .part2PaymentConsentMissing, .error,
                         "\(attendee.id)'s record is under 42 CFR Part 2, so the claim needs their written "
-                            + "consent to disclose for payment. Record it once on file (send the redisclosure "
-                            + "notice with the claim), or record that they refused.",
+                            + "consent to disclose for payment. Set paymentDisclosure to true once the signed consent "
+                            + "is on file, or to false if they refused.",
                         fix: .attendee(attendee.id, "consent.paymentDisclosure")))
             case true?: break
             }
@@ -574,7 +599,8 @@ public struct BillingReconciliation: Sendable {
             attendee: attendee.id, dateOfService: session.start.localDate, minutes: target.minutes,
             placeOfService: session.placeOfService, lines: lines, diagnoses: diagnoses, status: status,
             reasons: reasons, patient: patient, subscriber: subscriber, patientRelationshipCode: relationshipCode,
-            payer: payer, billingProvider: billing, renderingProvider: rendering
+            payer: payer, billingProvider: billing, renderingProvider: rendering,
+            distinctService: session.distinctService
         )
     }
 
@@ -643,11 +669,13 @@ public struct BillingReconciliation: Sendable {
                         + "here, and bill the secondary from the practice's billing system.",
                     fix: .attendee(attendee.id, "coverage")))
         }
-        guard let payerId = coverage.payerId, !payerId.isEmpty, let name = coverage.payerName, !name.isEmpty,
-            let memberId = coverage.memberId, !memberId.isEmpty
+        // Without a member id the claim is blocked (above) but still names its payer, so billing staff see
+        // whose coverage it is.
+        guard let payerId = coverage.payerId, !payerId.isEmpty, let name = coverage.payerName, !name.isEmpty
         else { return nil }
         return ClaimPayer(
-            profile: profile.id, payerId: payerId, name: name, claimFilingIndicator: indicator, memberId: memberId,
+            profile: profile.id, payerId: payerId, name: name, claimFilingIndicator: indicator,
+            memberId: coverage.memberId ?? "",
             groupNumber: coverage.groupNumber, sequence: sequence
         )
     }
@@ -690,6 +718,21 @@ public struct BillingReconciliation: Sendable {
             return (nil, code)
         }
         let onRoster = given.clientId.flatMap(session.attendee)
+        // 837P (005010X222A1, 2000B/2000C): a patient their own member id identifies to the payer is sent
+        // as the subscriber; the patient loop is only for a dependent known by the policyholder's id.
+        if let holder = onRoster, let theirs = holder.coverage,
+            Self.fold(theirs.payerId) == Self.fold(coverage.payerId),
+            !Self.fold(theirs.memberId).isEmpty, !Self.fold(coverage.memberId).isEmpty,
+            Self.fold(theirs.memberId) != Self.fold(coverage.memberId)
+        {
+            reasons.append(
+                ClaimReason(
+                    .patientHasOwnMemberId, .info,
+                    "\(attendee.id)'s member id is their own (\(holder.id), the policyholder, has another with the same "
+                        + "payer), so the 837P sends \(attendee.id) as the subscriber under it, as the 837P guide asks "
+                        + "for a patient their own id identifies."))
+            return (nil, nil)
+        }
         guard let name = given.name ?? onRoster?.name else {
             reasons.append(
                 ClaimReason(
@@ -723,9 +766,7 @@ public struct BillingReconciliation: Sendable {
     private func policyholderOnRoster(
         _ attendee: Attendee, coverage: Coverage, session: Session, reasons: inout [ClaimReason]
     ) -> Attendee? {
-        func fold(_ text: String?) -> String {
-            String((text ?? "").uppercased().unicodeScalars.filter { $0 != " " && $0 != "-" }.map(Character.init))
-        }
+        let fold = Self.fold
         let holders = session.attendees.filter { other in
             other.id != attendee.id && other.coverage?.subscriberRelationship.flatMap(Self.relationshipCode) == "18"
         }
@@ -736,6 +777,17 @@ public struct BillingReconciliation: Sendable {
             !fold(coverage.memberId).isEmpty && fold(other.coverage?.memberId) == fold(coverage.memberId)
         }
         let fix = ClaimFix.attendee(attendee.id, "coverage.subscriber.clientId")
+        let relationship = Self.relationshipCode(coverage.subscriberRelationship ?? "") ?? ""
+        if samePolicy.count == 1, let doubt = self.doubt(samePolicy[0], holding: attendee, as: relationship) {
+            let holder = samePolicy[0].id
+            reasons.append(
+                ClaimReason(
+                    .subscriberAmbiguous, .error,
+                    "\(attendee.id) is on someone else's policy, and \(holder) holds one with the same payer and "
+                        + "member id, but \(doubt). Set coverage.subscriber.clientId to the policyholder (\(holder) if "
+                        + "it is them).", fix: fix))
+            return nil
+        }
         if samePolicy.count == 1 {
             let holder = samePolicy[0]
             reasons.append(
@@ -755,7 +807,8 @@ public struct BillingReconciliation: Sendable {
                 "\(attendee.id) is on someone else's policy, and nobody on the roster holds a policy with the same "
                 + "payer. Name the policyholder in coverage.subscriber: clientId when they are on the roster, "
                 + "otherwise name, dateOfBirth and address."
-            reasons.append(ClaimReason(.subscriberMissing, .error, message, fix: fix))
+            reasons.append(
+                ClaimReason(.subscriberMissing, .error, message, fix: .attendee(attendee.id, "coverage.subscriber")))
         case 1:
             message =
                 "\(attendee.id) is on someone else's policy. \(ids) holds a policy with the same payer but a "
@@ -770,6 +823,46 @@ public struct BillingReconciliation: Sendable {
             reasons.append(ClaimReason(.subscriberAmbiguous, .error, message, fix: fix))
         }
         return nil
+    }
+
+    /// Why `holder` is unlikely to be the policyholder of `patient`'s coverage held as `relationship`
+    /// (an X12 code), or nil. Roster relationships are to the identified patient, so they count only
+    /// when the patient is the identified patient.
+    private func doubt(_ holder: Attendee, holding patient: Attendee, as relationship: String) -> String? {
+        let theirs = (holder.relationship ?? "").lowercased().filter { $0.isLetter }
+        let isPatient = patient.role == .identifiedPatient
+        switch relationship {
+        case "19":
+            if let born = holder.dateOfBirth, let patientBorn = patient.dateOfBirth, !(born < patientBorn) {
+                return "\(holder.id) is not older than \(patient.id), whose coverage says it is a parent's"
+            }
+            if isPatient, Self.siblingsAndChildren.contains(theirs) {
+                return "\(holder.id) is recorded as \(patient.id)'s \(theirs), not a parent"
+            }
+        case "01", "53":
+            if isPatient, !theirs.isEmpty, holder.role != .partner, !Self.partners.contains(theirs) {
+                return "\(holder.id) is recorded as \(patient.id)'s \(theirs), not a spouse or partner"
+            }
+        default: break
+        }
+        return nil
+    }
+
+    /// Relationships to the identified patient that are never a parent's.
+    private static let siblingsAndChildren: Set<String> = [
+        "brother", "sister", "sibling", "stepbrother", "stepsister", "halfbrother", "halfsister", "twin", "son",
+        "daughter", "child", "stepson", "stepdaughter", "grandson", "granddaughter", "grandchild",
+    ]
+
+    /// Relationships to the identified patient that are a spouse's or partner's.
+    private static let partners: Set<String> = [
+        "wife", "husband", "spouse", "partner", "domesticpartner", "lifepartner", "fiance", "fiancee", "boyfriend",
+        "girlfriend",
+    ]
+
+    /// A payer or member id compared without case, spaces or dashes.
+    private static func fold(_ text: String?) -> String {
+        String((text ?? "").uppercased().unicodeScalars.filter { $0 != " " && $0 != "-" }.map(Character.init))
     }
 
     private func person(_ attendee: Attendee, reasons: inout [ClaimReason]) -> ClaimPerson {
@@ -890,7 +983,10 @@ public struct BillingReconciliation: Sendable {
         } else {
             missing.append(("two-letter state", "state"))
         }
-        if address?.postalCode.flatMap(ClaimChecks.postalDigits) == nil { missing.append(("ZIP code", "postalCode")) }
+        if address?.postalCode.flatMap(ClaimChecks.postalDigits) == nil {
+            let given = !(address?.postalCode?.isEmpty ?? true)
+            missing.append((given ? "valid ZIP code (five or nine digits)" : "ZIP code", "postalCode"))
+        }
         return missing
     }
 

@@ -121,6 +121,9 @@ public struct PayerProfile: Sendable, Hashable {
     public var qualifyingDiagnosisRequired: Set<String>
     /// Diagnosis codes (or prefixes ending in `*`) that cannot be the principal diagnosis for this payer.
     public var cannotBePrimary: [String]
+    /// The modifier a separate and distinct second session the same day carries (`59`; `XU` for payers
+    /// that want the X modifiers).
+    public var distinctServiceModifier: String
 
     public init(
         id: String, payerIds: Set<String> = [], claimFilingIndicators: Set<String> = [],
@@ -128,7 +131,8 @@ public struct PayerProfile: Sendable, Hashable {
         videoModifiers: [String] = ["95"], audioOnlyModifiers: [String] = ["93"], audioOnlyCovered: Bool = true,
         maximumGroupSize: Int? = nil, notCovered: Set<String> = [],
         multipleFamilyUnit: MultipleFamilyBillingUnit = .family,
-        qualifyingDiagnosisRequired: Set<String> = [], cannotBePrimary: [String] = []
+        qualifyingDiagnosisRequired: Set<String> = [], cannotBePrimary: [String] = [],
+        distinctServiceModifier: String = "59"
     ) {
         self.id = id
         self.payerIds = payerIds
@@ -143,6 +147,7 @@ public struct PayerProfile: Sendable, Hashable {
         self.multipleFamilyUnit = multipleFamilyUnit
         self.qualifyingDiagnosisRequired = qualifyingDiagnosisRequired
         self.cannotBePrimary = cannotBePrimary
+        self.distinctServiceModifier = distinctServiceModifier
     }
 
     /// Whether `code` is refused as principal: an exact code, or a prefix written `Z81*`.

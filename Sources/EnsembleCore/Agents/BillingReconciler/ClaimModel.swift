@@ -126,12 +126,16 @@ public struct Claim: Sendable, Hashable {
     public var payer: ClaimPayer?
     public var billingProvider: ClaimProvider?
     public var renderingProvider: ClaimProvider?
+    /// The session was marked separate and distinct from another the same day (its lines carry the
+    /// distinct-service modifier).
+    public var distinctService: Bool
 
     public init(
         id: String, sessionID: SessionID, attendee: PersonID, dateOfService: CalendarDate, minutes: Int,
         placeOfService: String?, lines: [ClaimLine], diagnoses: [String], status: ClaimStatus,
         reasons: [ClaimReason], patient: ClaimPerson, subscriber: ClaimPerson?, patientRelationshipCode: String?,
-        payer: ClaimPayer?, billingProvider: ClaimProvider?, renderingProvider: ClaimProvider?
+        payer: ClaimPayer?, billingProvider: ClaimProvider?, renderingProvider: ClaimProvider?,
+        distinctService: Bool = false
     ) {
         self.id = id
         self.sessionID = sessionID
@@ -149,6 +153,7 @@ public struct Claim: Sendable, Hashable {
         self.payer = payer
         self.billingProvider = billingProvider
         self.renderingProvider = renderingProvider
+        self.distinctService = distinctService
     }
 
     /// The primary service line's code.

@@ -102,6 +102,8 @@ extension ClaimReason {
         case groupSizeExceeded
         case duplicateClaim
         case part2PaymentConsentRefused
+        // The same client, date and code from another session.
+        case sameDayService
         // The practice (the billing provider).
         case practiceMissing
         case practiceNameMissing
@@ -143,6 +145,7 @@ extension ClaimReason {
         case subscriberAmbiguous
         case subscriberNameMissing
         case subscriberFromRoster
+        case patientHasOwnMemberId
         // The patient.
         case patientDateOfBirthMissing
         case patientAddressIncomplete
@@ -182,6 +185,7 @@ extension ClaimReason {
             case .groupSizeExceeded: "Group larger than the payer pays for"
             case .duplicateClaim: "Same client, date and code already claimed"
             case .part2PaymentConsentRefused: "Part 2 consent refuses disclosure for payment"
+            case .sameDayService: "Mark a second session the same day as distinct, or drop it"
             case .practiceMissing: "Add the practice (billing provider) to the session"
             case .practiceNameMissing: "Add the practice's name"
             case .practiceNPIMissing: "Add the practice's NPI"
@@ -219,6 +223,7 @@ extension ClaimReason {
             case .subscriberAmbiguous: "Choose the policyholder"
             case .subscriberNameMissing: "Add the policyholder's name"
             case .subscriberFromRoster: "Policyholder taken from the roster"
+            case .patientHasOwnMemberId: "Patient sent as the subscriber under their own member id"
             case .patientDateOfBirthMissing: "Add the client's date of birth"
             case .patientAddressIncomplete: "Complete the client's address"
             case .diagnosisMissing: "Add a diagnosis (ask the clinician)"
@@ -243,7 +248,7 @@ extension ClaimReason {
             case .belowFamilyMinimum, .belowPsychotherapyMinimum, .crisisBelowMinimum: .belowTimeThreshold
             case .codeNotCovered, .audioOnlyNotCovered, .crisisIgnored: .codeNotCovered
             case .groupSizeExceeded: .groupSizeExceeded
-            case .duplicateClaim: .duplicateClaim
+            case .duplicateClaim, .sameDayService: .duplicateClaim
             case .part2PaymentConsentRefused, .part2PaymentConsentMissing: .part2PaymentConsent
             case .practiceNPIMissing, .practiceNPIInvalid, .renderingNPIMissing, .renderingNPIInvalid: .npiInvalid
             case .practiceMissing, .practiceNameMissing, .practiceTaxIdInvalid, .practiceTaxonomyInvalid,
@@ -263,7 +268,7 @@ extension ClaimReason {
             case .subscriberRelationshipMissing, .subscriberRelationshipInvalid, .subscriberMissing,
                 .subscriberAmbiguous, .subscriberNameMissing:
                 .subscriberMissing
-            case .subscriberFromRoster: .subscriberFromRoster
+            case .subscriberFromRoster, .patientHasOwnMemberId: .subscriberResolved
             case .patientDateOfBirthMissing, .patientAddressIncomplete: .patientDemographicsMissing
             case .diagnosisMissing: .diagnosisMissing
             case .diagnosisMalformed, .diagnosisIncomplete, .diagnosisRepeated, .principalDiagnosisSequela,
