@@ -499,6 +499,27 @@ struct BillingTests {
         #expect(note.severity == .info && note.person == PersonID("CL-1") && note.message.contains("CL-2"))
     }
 
+    @Test func workQueue_groupsByFix_countsAClaimOncePerFix_andWhatItClearsAlone() throws {
+        let rules = try Fixtures.agents().drafting.billing
+        var noMember = Self.commercial("M-CL-3")
+        noMember.memberId = nil
+        let result = BillingReconciliation(rules: rules).reconcile(
+            Self.group(
+                [
+                    Self.member("CL-1", diagnoses: ["F4", "41.1"]), Self.member("CL-2"),
+                    Self.member("CL-3", coverage: .some(noMember)), Self.member("CL-4", diagnoses: ["Z63.0"]),
+                ], practiceZIP: "60614"), notes: [:])
+        let queue = ClaimWorkQueue(claims: result.claims, status: .blocked)
+        #expect(queue.claims == 4)
+        #expect(queue.groups.first?.code == "practiceZipPlus4Missing" && queue.groups.first?.items.count == 4)
+        #expect(queue.groups.first?.clearedAlone == 1, "only CL-2 has nothing else")
+        // Two malformed diagnoses are one fix for CL-1.
+        let malformed = try #require(queue.groups.first { $0.code == "diagnosisMalformed" })
+        #expect(malformed.items.map(\.entry.attendee) == [PersonID("CL-1")])
+        #expect(malformed.pattern == "attendees[*].diagnoses[*]")
+        #expect(ClaimWorkQueue(claims: result.claims, status: .notBillable).groups.isEmpty)
+    }
+
     @Test func everyReasonCode_hasATitleAndAFinding_andServiceReasonsAreTheNotBillableOnes() {
         for code in ClaimReason.Code.allCases {
             #expect(!code.title.isEmpty)

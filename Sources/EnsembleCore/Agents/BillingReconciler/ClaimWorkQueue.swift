@@ -71,14 +71,18 @@ public struct ClaimWorkQueue: Sendable, Hashable {
         var order: [Key] = []
         var groups: [Key: Group] = [:]
         for entry in entries {
-            for reason in entry.reasons {
-                let key = Key(code: reason.code, file: reason.fix?.file, pattern: reason.fix?.pattern)
+            // A claim is in a group once, under its first reason of that kind (two malformed diagnoses are
+            // one fix), and that fix alone clears it when it has no other kind.
+            let keys = entry.reasons.map { Key(code: $0.code, file: $0.fix?.file, pattern: $0.fix?.pattern) }
+            let kinds = Set(keys)
+            var seen: Set<Key> = []
+            for (key, reason) in zip(keys, entry.reasons) where seen.insert(key).inserted {
                 if groups[key] == nil {
                     order.append(key)
                     groups[key] = Group(code: key.code, file: key.file, pattern: key.pattern)
                 }
                 groups[key]?.items.append(Item(entry: entry, reason: reason))
-                if entry.reasons.count == 1 { groups[key]?.clearedAlone += 1 }
+                if kinds.count == 1 { groups[key]?.clearedAlone += 1 }
             }
         }
         let ranked = order.enumerated().sorted { lhs, rhs in
