@@ -158,12 +158,7 @@ enum APIJSON {
                             ("severity", reason.severity.map { .string($0.rawValue) }),
                             ("stops", reason.stops.map { .string($0.rawValue) }),
                             ("message", .string(reason.message)),
-                            (
-                                "fix",
-                                reason.fix.map {
-                                    .object([("file", .string($0.file.rawValue)), ("path", .string($0.path))])
-                                }
-                            ),
+                            ("fix", reason.fix.map(ClaimsReport.fix)),
                         ])
                     })
             ),

@@ -67,9 +67,14 @@ public enum ClaimsReport {
             ("severity", .string(reason.severity.rawValue)),
             ("stops", reason.stops.map { .string($0.rawValue) }),
             ("message", .string(reason.message)),
-            ("fix", reason.fix.map { .object([("file", .string($0.file.rawValue)), ("path", .string($0.path))]) }),
+            ("fix", reason.fix.map(self.fix)),
             ("alternativeCpt", reason.alternative.map { .string($0) }),
         ])
+    }
+
+    /// A reason's field to fix: `file` and `path`.
+    public static func fix(_ fix: ClaimFix) -> JSONNode {
+        .object([("file", .string(fix.file.rawValue)), ("path", .string(fix.path))])
     }
 
     public static func disposition(_ disposition: BillingDisposition) -> JSONNode {

@@ -799,7 +799,7 @@ public struct BillingReconciliation: Sendable {
             return holder
         }
         let candidates = samePolicy.isEmpty ? samePayer : samePolicy
-        let ids = self.list(candidates.map(\.id.rawValue))
+        let ids = Self.list(candidates.map(\.id.rawValue))
         let message: String
         switch candidates.count {
         case 0:
@@ -878,7 +878,7 @@ public struct BillingReconciliation: Sendable {
             reasons.append(
                 ClaimReason(
                     .patientAddressIncomplete, .error,
-                    "\(attendee.id)'s address has no \(self.list(missing.map(\.name))); every claim carries the "
+                    "\(attendee.id)'s address has no \(Self.list(missing.map(\.name))); every claim carries the "
                         + "patient's street, city, two-letter state and ZIP code.",
                     fix: .attendee(attendee.id, attendee.address == nil ? "address" : "address.\(missing[0].field)")))
         }
@@ -991,8 +991,6 @@ public struct BillingReconciliation: Sendable {
     }
 
     /// `a`, `a and b`, `a, b and c`.
-    private func list(_ items: [String]) -> String { Self.list(items) }
-
     private static func list(_ items: [String]) -> String {
         guard items.count > 1 else { return items.first ?? "" }
         return items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
