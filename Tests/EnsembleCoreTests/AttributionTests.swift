@@ -138,6 +138,62 @@ struct AttributionTests {
         #expect(attribution.findings.contains { $0.code == .sharedDevice })
     }
 
+    /// In a group's check-in, members answer to their name by saying it (`Maria?` → `Maria, forty
+    /// days.`): the name opening the reply is the speaker's own, not an address to someone else.
+    @Test func rollCallAnswers_openingWithTheCalledName_countForThatPerson() {
+        let attribution = self.attribute(
+            [
+                ("SPEAKER_00", "Let's do our check-in. Maria?"),
+                ("SPEAKER_01", "Maria, forty days. Coming in hopeful."),
+                ("SPEAKER_00", "Forty days. Marcus?"),
+                ("SPEAKER_02", "Marcus, twelve days. Tired."),
+                ("SPEAKER_00", "Twelve. Michael?"),
+                ("SPEAKER_03", "Michael, ninety days. Steady."),
+                ("SPEAKER_00", "Let's talk about cravings this week."),
+                ("SPEAKER_01", "Mine were mostly at night."),
+            ], roster: Self.groupRoster(absent: ["CL-4"]))
+        #expect(attribution.speaker("SPEAKER_00")?.person == PersonID("PROV-1"))
+        #expect(attribution.speaker("SPEAKER_01")?.person == PersonID("CL-1"))
+        #expect(attribution.speaker("SPEAKER_02")?.person == PersonID("CL-2"))
+        #expect(attribution.speaker("SPEAKER_03")?.person == PersonID("CL-3"))
+        // Speaking to the person called on is no answer to one's own name.
+        let handedOn = self.attribute(
+            [
+                ("SPEAKER_00", "Let's do our check-in. Maria?"),
+                ("SPEAKER_02", "Maria, you go first, I'm still thinking."),
+                ("SPEAKER_01", "Okay. Forty days."),
+            ], roster: Self.groupRoster(absent: ["CL-4"]))
+        #expect(handedOn.speaker("SPEAKER_02")?.person != PersonID("CL-1"))
+        #expect(handedOn.speaker("SPEAKER_02")?.signals.contains { $0.kind == .selfIntroduction } == false)
+    }
+
+    /// Two partners on one device: a line speaking of one of them as `she` or `he` is the other's. A
+    /// pronoun with someone else said before it (`my sister … she`) says nothing of the speaker.
+    @Test func sharedDevice_aLineSpeakingOfOnePartnerAsSheOrHe_isTheOthers() {
+        let dana = Roster.Person(
+            id: PersonID("CL-1"), name: "Dana Whitfield", kind: .attendee(.identifiedPatient), pronouns: "she/her")
+        let marcus = Roster.Person(
+            id: PersonID("CL-2"), name: "Marcus Whitfield", kind: .attendee(.partner), relationship: "husband")
+        let roster = Roster(sessionKind: .couples, people: [Self.hannah, dana, marcus])
+        let attribution = self.attribute(
+            [
+                ("Office", "How did the week go for the two of you?"),
+                ("Laptop", "Honestly? He forgot the check-in again."),
+                ("Office", "What got in the way?"),
+                ("Laptop", "She's right. Work was a mess all week."),
+                ("Office", "And the weekend?"),
+                ("Laptop", "My sister said she would take the kids on Sunday."),
+            ], roster: roster,
+            hints: [
+                SpeakerHint(label: "Office", people: [PersonID("PROV-1")]),
+                SpeakerHint(label: "Laptop", people: [PersonID("CL-1"), PersonID("CL-2")]),
+            ])
+        #expect(attribution.speaker("Laptop")?.sharedBy == [PersonID("CL-1"), PersonID("CL-2")])
+        #expect(attribution.utterances[1].person == PersonID("CL-1"))
+        #expect(attribution.utterances[3].person == PersonID("CL-2"))
+        #expect(attribution.utterances[5].person == nil)
+    }
+
     @Test func relationshipWords_separateParentFromTeen() {
         let mark = Roster.Person(
             id: PersonID("CL-2"), name: "Mark Dunn", kind: .attendee(.familyMember), relationship: "stepfather"

@@ -61,6 +61,9 @@ struct DiarizationSimulatorTests {
         for (item, expectedPerson) in zip(attribution.utterances, keyed.truth) where item.method != .nonSpeech {
             guard case .some(.some(let person)) = expectedPerson else { continue }
             let label = transcript.utterances[item.index].label ?? "-"
+            if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_BREAKDOWN"] != nil {
+                print(Self.breakdown(item, of: attribution, in: transcript, truth: person, title: title))
+            }
             switch item.person {
             case person: tally.correct += 1
             case nil:
@@ -82,6 +85,37 @@ struct DiarizationSimulatorTests {
                     + "\(speaker.sharedBy.map(\.rawValue)) \(Self.percent(speaker.confidence))")
         }
         print(missed.prefix(12).joined(separator: "\n"))
+    }
+
+    /// One line per utterance for `ENSEMBLE_ATTRIBUTION_BREAKDOWN` (sort and count them to see where wrong
+    /// lines come from): how it was bound (its label's confidence in tenths, elimination, line by line),
+    /// where it sits (the simulator's shared-device label, its split label, the last third where swaps
+    /// happen, or earlier), right, wrong or unknown, then the run, the label, the index and the truth.
+    static func breakdown(
+        _ item: UtteranceAttribution, of attribution: Attribution, in transcript: Transcript, truth: PersonID,
+        title: String
+    ) -> String {
+        let label = transcript.utterances[item.index].label ?? "-"
+        var how = "\(item.method)"
+        if item.method == .label,
+            let speaker = attribution.speakers.last(where: {
+                $0.label == label && ($0.fromUtterance ?? 0) <= item.index
+            })
+        {
+            how =
+                speaker.signals.first?.kind == .elimination
+                ? "elimination" : "label " + String(format: "%.1f", (speaker.confidence * 10).rounded(.down) / 10)
+            if speaker.fromUtterance != nil { how += " span" }
+        }
+        let place =
+            switch label {
+            case "SPEAKER_92": "shared"
+            case "SPEAKER_91": "split"
+            default: item.index >= transcript.utterances.count * 2 / 3 ? "late" : "early"
+            }
+        let outcome = item.person == truth ? "right" : item.person == nil ? "unknown" : "wrong"
+        return "BREAKDOWN \(how) \(place) \(outcome) | \(title) [\(label)] \(item.index) "
+            + "\(truth.rawValue)→\(item.person?.rawValue ?? "-")"
     }
 
     /// Per kind of error (and `nil` for none), over every bundled scenario with speakers in its key.
@@ -127,8 +161,10 @@ struct DiarizationSimulatorTests {
         }
         // Issue 20's target is 95% correct and at most 1% wrong.
         // Measured 2026-12-06: 69.2% correct, 11.9% wrong of 2,496 (three seeds); with issue 23's two new
-        // transcribed scenarios, 69.6% correct and 12.1% wrong of 2,751 (same code); held as floors.
-        #expect(tally.accuracy >= 0.695, "\(tally.accuracy)")
+        // transcribed scenarios, 69.6% correct and 12.1% wrong of 2,751 (same code); with speaker-attributor
+        // 1.5.0 (roll-call answers, the pronoun cue on shared devices, a clinician and a client trading
+        // labels), 70.3% and 12.1%; held as floors.
+        #expect(tally.accuracy >= 0.702, "\(tally.accuracy)")
         #expect(tally.wrongShare <= 0.122, "\(tally.wrongShare)")
     }
 
@@ -153,10 +189,12 @@ struct DiarizationSimulatorTests {
         // scenarios. The set grew by issue 23's two transcribed sessions (a 22-minute couples session and a
         // family of three), with the attributor unchanged: short sessions give a swap's last third fewer
         // lines to recover from (the swap figure went from 89.1% on the 832 before to 84.7%). Issue 20's
-        // targets: 95% correct and at most 1% wrong under every kind.
+        // targets: 95% correct and at most 1% wrong under every kind. Speaker-attributor 1.5.0 raised the swap
+        // row from 84.7% to 89.4% (a clinician and a client trading labels) and the shared device from 76.0%
+        // to 77.3% correct, 3.9% to 3.8% wrong (the pronoun cue), the rest unchanged.
         let floors: [DiarizationErrors.Kind?: (accuracy: Double, wrong: Double)] = [
-            nil: (0.992, 0.001), .split: (0.947, 0.002), .merge: (0.966, 0.021), .swap: (0.846, 0.035),
-            .sharedDevice: (0.759, 0.040), .misspell: (0.975, 0.002), .drop: (0.919, 0.001),
+            nil: (0.992, 0.001), .split: (0.947, 0.002), .merge: (0.966, 0.021), .swap: (0.893, 0.035),
+            .sharedDevice: (0.772, 0.039), .misspell: (0.975, 0.002), .drop: (0.919, 0.001),
         ]
         for (kind, floor) in floors {
             let tally = try #require(tallies[kind])
@@ -203,10 +241,13 @@ struct DiarizationSimulatorTests {
     }
 
     /// Two anonymous labels that swap persons two thirds of the way through are each bound in two spans,
-    /// with a finding, and no line goes to the wrong person.
-    @Test func swappedLabels_areBoundInSpans() throws {
+    /// with a finding, and no line goes to the wrong person: two partners (`couples-threat`), and a
+    /// clinician and a parent, where neither label is bound as a whole because its spans cancel out
+    /// (`family-minor-parent-policy`).
+    @Test(arguments: [("couples-threat", 50), ("family-minor-parent-policy", 52)])
+    func swappedLabels_areBoundInSpans(_ name: String, correctFloor: Int) throws {
         let agents = try Fixtures.agents()
-        let scenario = try Fixtures.scenario("couples-threat")
+        let scenario = try Fixtures.scenario(name)
         let expected = try #require(scenario.expected)
         let swapped = DiarizationErrors.apply(.swap, to: scenario.transcript, seed: 20)
         // The labels that now hold two people's lines (a label whose second person is silent in the last
@@ -235,7 +276,7 @@ struct DiarizationSimulatorTests {
             #expect(item.person == nil || item.person == person, "utterance \(item.index)")
             if item.person == person { correct += 1 }
         }
-        #expect(correct >= 50)
+        #expect(correct >= correctFloor, "\(correct)")
     }
 
     /// Shared devices written blind by people who never saw the attributor (`Tests/Fixtures/heldout-scenarios`).
@@ -246,7 +287,17 @@ struct DiarizationSimulatorTests {
     /// made after that (words said by anyone else on other labels are no one's own) turned one of its
     /// lines wrong, and they were kept on principle rather than chosen by its score. The figures are held
     /// so they can only rise; the next change is measured on a new held-out set, never tuned on these.
-    @Test(arguments: [("couple-phone-grandparent", 35, 12, 0), ("two-moms-one-laptop", 38, 9, 1)])
+    ///
+    /// Four more, written blind on 2026-12-06 by a helper who also marked which device lines a careful
+    /// reader could attribute (`cues.md`), were measured once, before and after speaker-attributor 1.5.0
+    /// (the pronoun cue, a roll-call answer, a clinician and client trading labels): `couple-one-laptop`
+    /// 12 → 20 of 39 (0 → 3 wrong), `father-daughter-phone` 12 → 9 of 38 (3 → 2 wrong),
+    /// `mother-son-tablet` 8 → 12 of 36 (none wrong), `partners-same-pronoun` (two men, where the
+    /// pronoun cue cannot help) 11 → 11 of 39 (1 wrong).
+    @Test(arguments: [
+        ("couple-phone-grandparent", 35, 13, 0), ("two-moms-one-laptop", 38, 9, 1), ("couple-one-laptop", 39, 20, 3),
+        ("father-daughter-phone", 38, 9, 2), ("mother-son-tablet", 36, 12, 0), ("partners-same-pronoun", 39, 11, 1),
+    ])
     func heldOutSharedDevices_measuredNotTuned(_ name: String, lines: Int, resolvedFloor: Int, wrongCeiling: Int)
         throws
     {
@@ -263,6 +314,20 @@ struct DiarizationSimulatorTests {
             guard let person = attribution.utterances[utterance.index].person else { continue }
             resolved += 1
             if expected.expectedPerson(for: utterance) != .some(person) { wrong += 1 }
+        }
+        if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_REPORT"] != nil {
+            // `cues.md`, where the author wrote one: the device lines a careful reader can attribute.
+            let folder = Fixtures.repositoryRoot + "/Tests/Fixtures/heldout-scenarios/" + name
+            let clear = Set(
+                ((try? String(contentsOfFile: folder + "/cues.md", encoding: .utf8)) ?? "").split(separator: "\n")
+                    .compactMap { line -> Int? in line.hasSuffix(": clear") ? Int(line.prefix { $0.isNumber }) : nil })
+            let clearRight = device.filter {
+                clear.contains($0.index) && attribution.utterances[$0.index].person != nil
+                    && expected.expectedPerson(for: $0) == .some(attribution.utterances[$0.index].person)
+            }.count
+            print(
+                "held-out device \(name): \(resolved) of \(device.count) resolved, \(wrong) wrong"
+                    + (clear.isEmpty ? "" : "; \(clearRight) of the \(clear.count) a reader can attribute"))
         }
         #expect(device.count == lines)
         #expect(attribution.speakers.first { $0.label == "SPEAKER_01" }?.isShared == true)

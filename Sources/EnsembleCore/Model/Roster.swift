@@ -19,11 +19,17 @@ public struct Roster: Sendable, Hashable {
         public var present: Bool
         /// Age in whole years on the session date, when the date of birth is known.
         public var age: Int?
+        /// The pronouns others use for the person, as the chart records them (`she`, `he/him`, `they`).
+        public var pronouns: String?
+        public var sex: AdministrativeSex?
 
         public init(
             id: PersonID, name: String, aliases: [String] = [], kind: Kind, relationship: String? = nil,
-            relatedTo: PersonID? = nil, present: Bool = true, age: Int? = nil
+            relatedTo: PersonID? = nil, present: Bool = true, age: Int? = nil, pronouns: String? = nil,
+            sex: AdministrativeSex? = nil
         ) {
+            self.pronouns = pronouns
+            self.sex = sex
             self.id = id
             self.name = name
             self.aliases = aliases
@@ -70,7 +76,8 @@ public struct Roster: Sendable, Hashable {
                     id: attendee.id, name: attendee.name, aliases: attendee.aliases, kind: .attendee(attendee.role),
                     relationship: attendee.relationship.map { TextFolding.fold($0) },
                     relatedTo: attendee.relatedTo, present: attendee.present,
-                    age: attendee.dateOfBirth.map { $0.age(on: sessionDate) }
+                    age: attendee.dateOfBirth.map { $0.age(on: sessionDate) }, pronouns: attendee.pronouns,
+                    sex: attendee.sex
                 )
             )
         }

@@ -79,7 +79,8 @@ public enum AgentConfigurationDecoder {
             conversationStyle: try weight("conversationStyle"),
             conversationSwap: try cost("conversationSwap", zero: true),
             conversationPronouns: try weight("conversationPronouns"),
-            conversationSilentClient: try cost("conversationSilentClient", zero: true)
+            conversationSilentClient: try cost("conversationSilentClient", zero: true),
+            pronounReferent: try weight("pronounReferent")
         )
         let threshold = try root.required("confidenceThreshold", expected: "a number between 0 and 1")
         let thresholdValue = try threshold.number()

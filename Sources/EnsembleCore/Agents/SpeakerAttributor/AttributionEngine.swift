@@ -66,6 +66,8 @@ struct AttributionRun {
     var labelOf: [Int?] = []
     var events: [[ContentEvent]] = []
     var style: [StyleFigures] = []
+    /// Per utterance, the one present client its third-person pronouns can stand for.
+    var pronounReferent: [Int?] = []
     var labelStyle: [StyleFigures] = []
     /// The speech utterances of each label, in order.
     var utterancesOfLabel: [[Int]] = []
@@ -118,6 +120,7 @@ struct AttributionRun {
         self.addContentSharedLabels(assignment: &assignment, shared: &shared)
         if self.segmented.transcript.origin != .clinicianSummary {
             self.changes = self.labelChanges(choices: assignment, shared: shared)
+            self.bindFirstSpans(of: &assignment)
         }
 
         var perUtterance: [Int: (person: Int?, confidence: Double)] = [:]
@@ -265,12 +268,111 @@ struct AttributionRun {
             self.events[index] = events
             self.style[index] = style
         }
+        self.dropRollCallEchoes(caseless: caseless)
+        self.readPronounReferents()
         self.labelStyle = Array(repeating: StyleFigures(), count: self.labels.count)
         self.utterancesOfLabel = Array(repeating: [], count: self.labels.count)
         for (index, label) in self.labelOf.enumerated() {
             guard let label else { continue }
             self.labelStyle[label].add(self.style[index])
             self.utterancesOfLabel[label].append(index)
+        }
+    }
+
+    /// A reply that opens with the very name the line before handed the floor to (`Linda?` →
+    /// `Linda, two hundred and eleven days.`) is the person answering to their name, as members do in a
+    /// group's check-in, not someone addressing them: when the rest of that sentence says nothing to a
+    /// `you`, the speaker names themself; when it does (`Linda, you go first`), the name counts neither way.
+    mutating func dropRollCallEchoes(caseless: Bool) {
+        for index in self.events.indices where self.segmented.isSpeech[index] {
+            guard let previous = self.nearestSpeech(from: index, step: -1) else { continue }
+            let handedTo = self.events[previous].flatMap { event -> [Int] in
+                if case .addresses(let people, .handOff) = event { return people }
+                return []
+            }
+            guard handedTo.count == 1, let person = handedTo.first,
+                let opening = self.events[index].firstIndex(where: {
+                    if case .addresses(let people, _) = $0 { return people == [person] }
+                    return false
+                })
+            else { continue }
+            let named = self.lexicon.nameEvents(
+                in: self.segmented.texts[index].words, caseless: caseless, directory: self.directory)
+            guard named.first?.words.lowerBound == 0, case .addresses(let people, _) = named[0].event,
+                people == [person]
+            else { continue }
+            let words = self.segmented.texts[index].words
+            let sentence = words[named[0].words.lowerBound].sentence
+            let speaksToSomeone = words.contains {
+                $0.sentence == sentence && self.lexicon.secondPersonWords.contains($0)
+            }
+            if speaksToSomeone {
+                self.events[index].remove(at: opening)
+            } else {
+                self.events[index][opening] = .selfIntroduction(person: person)
+            }
+        }
+    }
+
+    /// The one present client a line's third-person pronouns can stand for (`he` when only one client
+    /// present goes by `he`), per utterance. People seldom speak of themselves as `she` or `he`, so such a
+    /// line is a little evidence that its speaker is someone else; it matters most between two people of
+    /// different pronouns on one device. A line with both sets, or a set that two present clients share,
+    /// says nothing. Pronouns are the chart's; without them, a relationship (`wife`) or the recorded sex.
+    mutating func readPronounReferents() {
+        self.pronounReferent = Array(repeating: nil, count: self.events.count)
+        guard self.weights.pronounReferent != 0 else { return }
+        var holders: [String: [Int]] = [:]
+        for person in self.people.indices where self.canSpeak(person) && !self.people[person].isClinician {
+            if let set = self.pronounSet(of: person) { holders[set, default: []].append(person) }
+        }
+        guard holders.count >= 2 else { return }
+        let firstNames = Dictionary(
+            uniqueKeysWithValues: holders.values.flatMap { $0 }.map {
+                ($0, TextFolding.fold(String(self.people[$0].name.split(separator: " ").first ?? "")))
+            })
+        for index in self.events.indices where self.segmented.isSpeech[index] {
+            var sets = Set<String>()
+            // Someone else the pronoun could stand for, said before it: `my sister … she`, `Jess … her`.
+            var antecedents = Set<String>()
+            var spokenOfFirst = false
+            for (position, word) in self.segmented.texts[index].words.enumerated() {
+                if let set = self.lexicon.thirdPerson[word.folded] {
+                    sets.insert(set)
+                    if antecedents.contains(set) || antecedents.contains("") { spokenOfFirst = true }
+                    continue
+                }
+                if let relationship = self.lexicon.relationshipByWord[word.folded] {
+                    if self.lexicon.femaleRelationships.contains(relationship) { antecedents.insert("she") }
+                    if self.lexicon.maleRelationships.contains(relationship) { antecedents.insert("he") }
+                } else if word.isCapitalized, position > 0, !word.opensClause,
+                    !self.lexicon.firstPerson.contains(word.folded),
+                    !firstNames.values.contains(word.folded)
+                {
+                    antecedents.insert("")
+                }
+            }
+            guard !spokenOfFirst, sets.count == 1, let set = sets.first, let people = holders[set], people.count == 1
+            else { continue }
+            self.pronounReferent[index] = people[0]
+        }
+    }
+
+    /// `she` or `he` for a person, from their chart's pronouns, else their relationship, else their sex.
+    func pronounSet(of person: Int) -> String? {
+        let entry = self.people[person]
+        if let pronouns = entry.pronouns {
+            let first = TextFolding.fold(pronouns).split(whereSeparator: { !$0.isLetter }).first.map(String.init)
+            return first == "she" || first == "he" ? first : nil
+        }
+        if let relationship = self.relationship(of: person), relationship != "self" {
+            if self.lexicon.femaleRelationships.contains(relationship) { return "she" }
+            if self.lexicon.maleRelationships.contains(relationship) { return "he" }
+        }
+        switch entry.sex {
+        case .female?: return "she"
+        case .male?: return "he"
+        default: return nil
         }
     }
 
@@ -968,6 +1070,10 @@ struct AttributionRun {
                     if let age = self.age(of: person), (age < 18) == child { bump(person, self.weights.ageTopic) }
                 }
             }
+        }
+        // Between two people on one device, speaking of one of them as `she` or `he` points to the other.
+        if candidates.count == 2, let referent = self.pronounReferent[index], candidates.contains(referent) {
+            bump(referent, self.weights.pronounReferent)
         }
         // The previous speech utterance handing the floor to someone, and the next one thanking someone.
         if let previous = self.nearestSpeech(from: index, step: -1) {

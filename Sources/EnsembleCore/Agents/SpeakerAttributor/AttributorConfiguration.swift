@@ -85,6 +85,9 @@ public struct AttributorConfiguration: Sendable, Hashable {
         /// Reading a two-person conversation whole: how much each `you` over `I` in a line (up to three)
         /// leans it to the clinician, and each `I` over `you` to the client.
         public var conversationPronouns: Double
+        /// A line speaking of one present client as `she` or `he` (the only one who goes by it), when
+        /// one utterance is resolved alone: a little evidence that the speaker is someone else.
+        public var pronounReferent: Double
 
         public init(
             speakerHint: Double, exactName: Double, firstNameOrAlias: Double, nickname: Double, lastNameOnly: Double,
@@ -100,8 +103,10 @@ public struct AttributorConfiguration: Sendable, Hashable {
             labelChangeStyleLean: Double = 1.0, intrudingLine: Double = 2.5,
             conversationLabelChange: Double = 6.0, conversationIntrusion: Double = 6.0,
             conversationStyle: Double = 2.0, conversationSwap: Double = 8.0,
-            conversationPronouns: Double = 0.25, conversationSilentClient: Double = 6.0
+            conversationPronouns: Double = 0.25, conversationSilentClient: Double = 6.0,
+            pronounReferent: Double = -1.0
         ) {
+            self.pronounReferent = pronounReferent
             self.speakerHint = speakerHint
             self.exactName = exactName
             self.firstNameOrAlias = firstNameOrAlias

@@ -48,6 +48,12 @@ struct CompiledLexicon: Sendable {
         "my", "your", "his", "her", "their", "our", "the", "a", "an", "this", "that", "whose", "its", "y'all's",
     ]
     let firstPerson: Set<String> = ["i", "i'm", "me", "my", "mine", "myself", "i've", "i'd", "i'll"]
+    /// Third-person pronouns by the pronoun set they belong to (`she` → `she`), for telling apart two
+    /// people on one device by whom a line speaks of.
+    let thirdPerson: [String: String] = [
+        "she": "she", "her": "she", "hers": "she", "herself": "she", "she's": "she", "she'd": "she", "she'll": "she",
+        "he": "he", "him": "he", "his": "he", "himself": "he", "he's": "he", "he'd": "he", "he'll": "he",
+    ]
     let secondPerson: Set<String> = [
         "you", "your", "you're", "yours", "yourself", "you've", "you'd", "you'll", "y'all",
     ]

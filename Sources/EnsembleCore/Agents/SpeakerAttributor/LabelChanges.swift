@@ -14,6 +14,9 @@ extension AttributionRun {
         /// The later span's confidence, when it was read directly (a whole conversation) rather than
         /// from `evidence`.
         var confidence: Double? = nil
+        /// For a label bound to nobody as a whole (its two spans cancel out): who its earlier span is,
+        /// and with what confidence, read from that span's own lines.
+        var firstSpan: (person: Int, confidence: Double)? = nil
     }
 
     /// Label row → where it changes persons, and to whom.
@@ -33,7 +36,9 @@ extension AttributionRun {
         defer { self.lineEmissions = emissions }
         var changes: [Int: LabelChange] = [:]
         for row in self.labels.indices where shared[row] == nil {
-            guard let person = choices[row].person, position[person] != nil,
+            // A label bound to nobody may be two people one after the other, its two spans cancelling out:
+            // its best guess is tried as the earlier span's person.
+            guard let person = choices[row].person ?? choices[row].bestGuess, position[person] != nil,
                 !self.hints.contains(where: { self.row(forHint: $0.label) == row }),
                 self.utterancesOfLabel[row].count >= 2 * self.configuration.minimumSpanUtterances
             else { continue }
@@ -46,7 +51,18 @@ extension AttributionRun {
                 else { continue }
                 if best == nil || found.evidence > best!.evidence { best = found }
             }
-            if let best { changes[row] = best.change }
+            guard var best else { continue }
+            if choices[row].person == nil {
+                // Only where a clinician and a client trade places: style tells them apart on every line,
+                // so each span can be clear on its own, where two clients' spans rest on a few sparse cues.
+                // The earlier span must point to its person on its own lines.
+                guard self.people[person].isClinician != self.people[best.change.person].isClinician,
+                    let first = self.firstSpan(of: row, before: best.change.gapFrom, everyone: everyone),
+                    first.person == person
+                else { continue }
+                best.change.firstSpan = first
+            }
+            changes[row] = best.change
         }
         // Two labels swapping persons at one moment, each too quiet to show it alone: their evidence is
         // summed from each moment on.
@@ -73,11 +89,21 @@ extension AttributionRun {
         // label is cut too where its lines turn, however slightly, to the first label's person.
         let hintedRows = Set(self.hints.compactMap { self.row(forHint: $0.label) })
         for (row, change) in changes.sorted(by: { $0.key < $1.key }) {
-            guard let person = choices[row].person,
-                let partner = self.labels.indices.first(where: {
-                    choices[$0].person == change.person && shared[$0] == nil && changes[$0] == nil
-                        && !hintedRows.contains($0)
-                }),
+            guard let person = choices[row].person ?? change.firstSpan?.person else { continue }
+            func free(_ candidate: Int) -> Bool {
+                candidate != row && shared[candidate] == nil && changes[candidate] == nil
+                    && !hintedRows.contains(candidate)
+            }
+            // A label bound to that person, or else, between a clinician and a client, a label bound to
+            // nobody whose best guess is one of the two (its two spans cancelled out).
+            let boundPartner = self.labels.indices.first { free($0) && choices[$0].person == change.person }
+            let unboundPartner =
+                self.people[person].isClinician != self.people[change.person].isClinician
+                ? self.labels.indices.first {
+                    free($0) && choices[$0].person == nil
+                        && [change.person, person].contains(choices[$0].bestGuess ?? -1)
+                } : nil
+            guard let partner = boundPartner ?? unboundPartner,
                 let found = self.changePoint(
                     row: partner, from: change.person, to: person,
                     emissions: emissionsOf(partner), position: position, strict: false),
@@ -86,9 +112,48 @@ extension AttributionRun {
             else { continue }
             var partnerChange = found.change
             partnerChange.evidence = max(found.evidence, change.evidence)
+            if boundPartner == nil {
+                partnerChange.firstSpan = (
+                    change.person, min(0.95, Math.logistic(self.weights.confidenceSlope * partnerChange.evidence / 2))
+                )
+            }
             changes[partner] = partnerChange
         }
         return changes
+    }
+
+    /// Who a label's lines before `end` point to, read line by line over everyone (clinician style
+    /// included), with a confidence from the margin over the next person; nil below the threshold.
+    func firstSpan(of row: Int, before end: Int, everyone: [Int]) -> (person: Int, confidence: Double)? {
+        let position = Dictionary(uniqueKeysWithValues: everyone.enumerated().map { ($1, $0) })
+        var totals = [Double](repeating: 0, count: everyone.count)
+        var lines: [[Double]] = []
+        for index in self.utterancesOfLabel[row] where index < end {
+            let line = self.emission(of: index, candidates: everyone, position: position, styleAware: true)
+            lines.append(line)
+            for slot in totals.indices { totals[slot] += line[slot] }
+        }
+        let ranked = totals.indices.sorted { totals[$0] > totals[$1] }
+        guard ranked.count >= 2 else { return nil }
+        // Two lines, at least, that on their own point clearly to that person over everyone else.
+        let clearLean = self.weights.answersAddressInUtterance * 0.9
+        let clear = lines.filter { line in
+            line.indices.allSatisfy { $0 == ranked[0] || line[ranked[0]] - line[$0] >= clearLean }
+        }
+        guard clear.count >= 2 else { return nil }
+        let margin = totals[ranked[0]] - totals[ranked[1]]
+        let confidence = min(0.95, Math.logistic(self.weights.confidenceSlope * margin / 2))
+        guard confidence >= self.configuration.confidenceThreshold else { return nil }
+        return (everyone[ranked[0]], confidence)
+    }
+
+    /// Labels bound to nobody whose change of person was found: their earlier span is bound to the person
+    /// it points to.
+    mutating func bindFirstSpans(of choices: inout [Choice]) {
+        for (row, change) in self.changes {
+            guard choices[row].person == nil, let first = change.firstSpan else { continue }
+            choices[row] = Choice(person: first.person, confidence: first.confidence, bestGuess: first.person)
+        }
     }
 
     /// The moment from which two labels bound to `p` and `q` swap them: the lines of both before it do
