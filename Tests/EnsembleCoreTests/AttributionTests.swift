@@ -167,6 +167,29 @@ struct AttributionTests {
         #expect(handedOn.speaker("SPEAKER_02")?.signals.contains { $0.kind == .selfIntroduction } == false)
     }
 
+    /// A client's reply merged into the clinician's label by the diarizer: the label answering its own
+    /// question in the first person is no clinician's line, and goes to the client the question was for.
+    @Test func clinicianLabelAnsweringItsOwnQuestion_isTheClientAsked() {
+        let attribution = self.attribute(
+            [
+                ("SPEAKER_00", "Welcome back, everyone. Maria, how did the breathing practice go?"),
+                ("SPEAKER_00", "I tried it twice and it helped a little."),
+                ("SPEAKER_00", "That's a good start. Marcus, what about you?"),
+                ("SPEAKER_01", "I forgot to do it most days."),
+                ("SPEAKER_00", "Thanks, Marcus. Michael, how about you?"),
+                ("SPEAKER_02", "I did it every night before bed."),
+                ("SPEAKER_00", "What did you notice when you did it? Take a moment."),
+                ("SPEAKER_02", "My shoulders dropped a bit."),
+                ("SPEAKER_00", "Let's keep practising this week. I'll send the recording."),
+            ], roster: Self.groupRoster(absent: ["CL-4"]))
+        #expect(attribution.speaker("SPEAKER_00")?.person == PersonID("PROV-1"))
+        #expect(attribution.utterances[1].person == PersonID("CL-1"))
+        #expect(attribution.findings.contains { $0.code == .labelMixesSpeakers && $0.evidence == [1] })
+        // The clinician's own lines after a question of theirs are kept: a `you`, or no first person.
+        #expect(attribution.utterances[8].person == PersonID("PROV-1"))
+        #expect(attribution.utterances[0].person == PersonID("PROV-1"))
+    }
+
     /// Two partners on one device: a line speaking of one of them as `she` or `he` is the other's. A
     /// pronoun with someone else said before it (`my sister … she`) says nothing of the speaker.
     @Test func sharedDevice_aLineSpeakingOfOnePartnerAsSheOrHe_isTheOthers() {

@@ -163,9 +163,12 @@ struct DiarizationSimulatorTests {
         // Measured 2026-12-06: 69.2% correct, 11.9% wrong of 2,496 (three seeds); with issue 23's two new
         // transcribed scenarios, 69.6% correct and 12.1% wrong of 2,751 (same code); with speaker-attributor
         // 1.5.0 (roll-call answers, the pronoun cue on shared devices, a clinician and a client trading
-        // labels), 70.3% and 12.1%; held as floors.
-        #expect(tally.accuracy >= 0.702, "\(tally.accuracy)")
-        #expect(tally.wrongShare <= 0.122, "\(tally.wrongShare)")
+        // labels), 70.3% and 12.1%; with a clinician's label answering its own question read as a merged
+        // reply, 71.1% and 11.6%; with no leftover label given by elimination to someone whose own cues sit
+        // on another label, 69.9% and 10.6% (61 lines left unknown that were right only half the time);
+        // held as floors.
+        #expect(tally.accuracy >= 0.698, "\(tally.accuracy)")
+        #expect(tally.wrongShare <= 0.107, "\(tally.wrongShare)")
     }
 
     static func table(_ tallies: [DiarizationErrors.Kind?: Tally]) -> String {
@@ -191,10 +194,12 @@ struct DiarizationSimulatorTests {
         // lines to recover from (the swap figure went from 89.1% on the 832 before to 84.7%). Issue 20's
         // targets: 95% correct and at most 1% wrong under every kind. Speaker-attributor 1.5.0 raised the swap
         // row from 84.7% to 89.4% (a clinician and a client trading labels) and the shared device from 76.0%
-        // to 77.3% correct, 3.9% to 3.8% wrong (the pronoun cue), the rest unchanged.
+        // to 77.3% correct, 3.9% to 3.8% wrong (the pronoun cue), the rest unchanged. Reading a clinician's
+        // label answering its own question as a merged reply took merge from 2.0% wrong to 1.6% (96.8%
+        // correct) and the shared device to 77.8% and 3.2%.
         let floors: [DiarizationErrors.Kind?: (accuracy: Double, wrong: Double)] = [
-            nil: (0.992, 0.001), .split: (0.947, 0.002), .merge: (0.966, 0.021), .swap: (0.893, 0.035),
-            .sharedDevice: (0.772, 0.039), .misspell: (0.975, 0.002), .drop: (0.919, 0.001),
+            nil: (0.992, 0.001), .split: (0.947, 0.002), .merge: (0.967, 0.017), .swap: (0.893, 0.035),
+            .sharedDevice: (0.777, 0.033), .misspell: (0.975, 0.002), .drop: (0.919, 0.001),
         ]
         for (kind, floor) in floors {
             let tally = try #require(tallies[kind])

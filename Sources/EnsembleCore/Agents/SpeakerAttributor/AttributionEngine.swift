@@ -134,6 +134,7 @@ struct AttributionRun {
         }
         if self.segmented.transcript.origin != .clinicianSummary {
             self.bindSpans(into: &perUtterance)
+            self.selfAnsweredQuestions(choices: assignment, into: &perUtterance)
             self.mixedStretches(choices: assignment, shared: shared, into: &perUtterance)
             // A label bound to nobody: its lines are read one by one among everyone, as lines without a
             // label are, when the session shows diarization trouble (a split, a change, a mixed stretch).
@@ -904,6 +905,7 @@ struct AttributionRun {
             assignedConfidences.allSatisfy({ $0 >= self.configuration.confidenceThreshold })
         else { return }
         guard self.score(row: row, person: person).total > -0.5 else { return }
+        guard !self.speaksElsewhere(person, than: [row]) else { return }
         // A label whose own evidence clearly points to someone already bound is more likely their voice
         // split off than the last person's.
         if let own = self.bestPerson(row: row), own.person != person, own.margin >= self.weights.splitLabelMargin {
@@ -911,6 +913,20 @@ struct AttributionRun {
         }
         choices[row] = Choice(
             person: person, confidence: self.weights.eliminationConfidence, bestGuess: person, viaElimination: true)
+    }
+
+    /// Whether the strong evidence for `person` (being introduced, handed the floor, thanked, named by
+    /// relationship) lies on another label more than on `rows`.
+    func speaksElsewhere(_ person: Int, than rows: [Int]) -> Bool {
+        let strong: [Kind] = [.selfIntroduction, .addressedBefore, .thankedAfter, .relationshipPhrase]
+        func strength(_ row: Int) -> Double {
+            guard let kinds = self.evidence[Assignment.Pair(row: row, column: person)] else { return 0 }
+            return strong.reduce(0.0) { $0 + (kinds[$1]?.raw ?? 0) }
+        }
+        let here = rows.map(strength).max() ?? 0
+        return self.labels.indices.contains { row in
+            !rows.contains(row) && strength(row) >= self.weights.sharedDeviceEvidence && strength(row) > here
+        }
     }
 
     /// Present people with no label whose name keeps being handed to one label share that label (with

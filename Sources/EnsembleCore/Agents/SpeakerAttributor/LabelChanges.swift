@@ -373,3 +373,45 @@ extension AttributionRun {
         }
     }
 }
+
+/// A clinician's label answering its own question: a diarizer merging a client's reply into the
+/// clinician's voice.
+extension AttributionRun {
+    /// A line under a clinician's label that comes straight after a question on the same label and
+    /// reads as a reply (in the first person, asking nothing, saying nothing to a `you`) is no clinician's
+    /// line; it is resolved among the clients, or left unknown.
+    mutating func selfAnsweredQuestions(
+        choices: [Choice], into perUtterance: inout [Int: (person: Int?, confidence: Double)]
+    ) {
+        let clients = self.people.indices.filter { self.canSpeak($0) && !self.people[$0].isClinician }
+        guard !clients.isEmpty else { return }
+        for row in self.labels.indices where self.changes[row] == nil {
+            guard let person = choices[row].person, self.people[person].isClinician else { continue }
+            var replies: [Int] = []
+            for index in self.utterancesOfLabel[row] where perUtterance[index] == nil {
+                guard let previous = self.nearestSpeech(from: index, step: -1), self.labelOf[previous] == row,
+                    perUtterance[previous] == nil, self.style[previous].questions > 0,
+                    self.style[index].questions == 0, self.style[index].firstPerson > 0,
+                    self.style[index].secondPerson == 0, self.style[index].clinicianPhraseWeight == 0
+                else { continue }
+                perUtterance[index] =
+                    self.resolve(
+                        utterances: [index], candidates: clients, styleAware: false,
+                        continuation: self.weights.sameSpeakerContinuation
+                    ).first ?? (nil, 0)
+                replies.append(index)
+            }
+            guard !replies.isEmpty else { continue }
+            let resolved = replies.filter { perUtterance[$0]?.person != nil }.count
+            self.findings.append(
+                Finding(
+                    code: .labelMixesSpeakers, severity: .warning, person: self.people[person].id,
+                    label: self.labels[row],
+                    message: "\(replies.count) utterance(s) under this clinician's label answer the label's own "
+                        + "question just before, in the first person (a diarizer merging a client's reply into "
+                        + "the clinician's voice); each was attributed among the clients on its own, and "
+                        + "\(replies.count - resolved) stay unknown.",
+                    evidence: Array(replies.prefix(20))))
+        }
+    }
+}

@@ -138,7 +138,9 @@ extension AttributionRun {
                 guard self.neverOverlap(first, second), !self.converse(first, second) else { return }
             }
         }
-        guard rows.allSatisfy({ self.score(row: $0, person: person).total > -0.5 }) else { return }
+        guard rows.allSatisfy({ self.score(row: $0, person: person).total > -0.5 }),
+            !self.speaksElsewhere(person, than: rows)
+        else { return }
         // None of them may clearly be someone else's voice.
         guard
             rows.allSatisfy({ row in
