@@ -81,6 +81,30 @@ struct AgentsFolderTests {
         }
     }
 
+    /// `pronounReferent` came after practices had their own folders: left out it is -1.0; a positive
+    /// value, which would turn the cue around, is refused with the file and the field.
+    @Test func pronounReferent_isOptional_andNeverPositive() throws {
+        let folder = try Self.copy()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.edit(folder, "speaker-attributor/agent.json") {
+            $0.replacing(",\n    \"pronounReferent\": -1.0", with: "")
+        }
+        let loaded = try AgentsDirectory.load(explicit: folder.path)
+        #expect(loaded.attributor.weights.pronounReferent == -1.0)
+        try Self.edit(folder, "speaker-attributor/agent.json") {
+            $0.replacing(
+                "\"conversationSilentClient\": 6.0",
+                with: "\"conversationSilentClient\": 6.0,\n    \"pronounReferent\": 0.5")
+        }
+        #expect {
+            _ = try AgentsDirectory.load(explicit: folder.path)
+        } throws: { error in
+            let message = String(describing: error)
+            return message.contains("speaker-attributor/agent.json") && message.contains("pronounReferent")
+                && message.contains("0 or less")
+        }
+    }
+
     @Test func aPracticeAddsAPayerProfile_withoutRecompiling() async throws {
         let folder = try Self.copy()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -165,6 +165,14 @@ struct AttributionTests {
             ], roster: Self.groupRoster(absent: ["CL-4"]))
         #expect(handedOn.speaker("SPEAKER_02")?.person != PersonID("CL-1"))
         #expect(handedOn.speaker("SPEAKER_02")?.signals.contains { $0.kind == .selfIntroduction } == false)
+        // The caller saying the name again is calling it again, not answering to it.
+        let calledAgain = self.attribute(
+            [
+                ("SPEAKER_00", "Let's do our check-in. Maria?"),
+                ("SPEAKER_00", "Maria. Whenever you're ready."),
+                ("SPEAKER_01", "Sorry. Forty days."),
+            ], roster: Self.groupRoster(absent: ["CL-4"]))
+        #expect(calledAgain.speaker("SPEAKER_00")?.signals.contains { $0.kind == .selfIntroduction } == false)
     }
 
     /// A client's reply merged into the clinician's label by the diarizer: the label answering its own
@@ -188,6 +196,28 @@ struct AttributionTests {
         // The clinician's own lines after a question of theirs are kept: a `you`, or no first person.
         #expect(attribution.utterances[8].person == PersonID("PROV-1"))
         #expect(attribution.utterances[0].person == PersonID("PROV-1"))
+        // With one client there is no one to choose among: a question to the room followed by the
+        // clinician's own `I` stays the clinician's.
+        let oneClient = Roster(
+            sessionKind: .family,
+            people: [
+                Self.hannah, .init(id: PersonID("PROV-2"), name: "Omar Said", kind: .clinician(.coTherapist)),
+                Self.sofia,
+            ])
+        let room = self.attribute(
+            [
+                ("SPEAKER_00", "Today we'll map out the week together. Does that make sense?"),
+                ("SPEAKER_00", "I know it's a lot to take in."),
+                ("SPEAKER_01", "Sofia, what feels hardest right now?"),
+                ("SPEAKER_02", "Mornings. Getting out the door."),
+                ("SPEAKER_00", "Thanks, Sofia. Let's start there."),
+            ], roster: oneClient,
+            hints: [
+                SpeakerHint(label: "SPEAKER_00", people: [PersonID("PROV-1")]),
+                SpeakerHint(label: "SPEAKER_01", people: [PersonID("PROV-2")]),
+            ])
+        #expect(room.speaker("SPEAKER_00")?.person == PersonID("PROV-1"))
+        #expect(room.utterances[1].person == PersonID("PROV-1"))
     }
 
     /// Two partners on one device: a line speaking of one of them as `she` or `he` is the other's. A

@@ -166,9 +166,10 @@ struct DiarizationSimulatorTests {
         // labels), 70.3% and 12.1%; with a clinician's label answering its own question read as a merged
         // reply, 71.1% and 11.6%; with no leftover label given by elimination to someone whose own cues sit
         // on another label, 69.9% and 10.6% (61 lines left unknown that were right only half the time);
-        // held as floors.
+        // after a code review narrowed those rules (only a label's own question at the end of its line;
+        // a roll-call answer from another label), 69.9% and 10.7%; held as floors.
         #expect(tally.accuracy >= 0.698, "\(tally.accuracy)")
-        #expect(tally.wrongShare <= 0.107, "\(tally.wrongShare)")
+        #expect(tally.wrongShare <= 0.108, "\(tally.wrongShare)")
     }
 
     static func table(_ tallies: [DiarizationErrors.Kind?: Tally]) -> String {
@@ -195,10 +196,10 @@ struct DiarizationSimulatorTests {
         // targets: 95% correct and at most 1% wrong under every kind. Speaker-attributor 1.5.0 raised the swap
         // row from 84.7% to 89.4% (a clinician and a client trading labels) and the shared device from 76.0%
         // to 77.3% correct, 3.9% to 3.8% wrong (the pronoun cue), the rest unchanged. Reading a clinician's
-        // label answering its own question as a merged reply took merge from 2.0% wrong to 1.6% (96.8%
+        // label answering its own question as a merged reply took merge from 2.0% wrong to 1.7% (96.7%
         // correct) and the shared device to 77.8% and 3.2%.
         let floors: [DiarizationErrors.Kind?: (accuracy: Double, wrong: Double)] = [
-            nil: (0.992, 0.001), .split: (0.947, 0.002), .merge: (0.967, 0.017), .swap: (0.893, 0.035),
+            nil: (0.992, 0.001), .split: (0.947, 0.002), .merge: (0.966, 0.018), .swap: (0.893, 0.035),
             .sharedDevice: (0.777, 0.033), .misspell: (0.975, 0.002), .drop: (0.919, 0.001),
         ]
         for (kind, floor) in floors {

@@ -14,8 +14,9 @@ extension AttributionRun {
         /// The later span's confidence, when it was read directly (a whole conversation) rather than
         /// from `evidence`.
         var confidence: Double? = nil
-        /// For a label bound to nobody as a whole (its two spans cancel out): who its earlier span is,
-        /// and with what confidence, read from that span's own lines.
+        /// For a label bound to nobody as a whole (its two spans cancel out): who its earlier span is, and
+        /// with what confidence, read from that span's own lines, or, for the partner of a label that
+        /// changed, from the pair's evidence.
         var firstSpan: (person: Int, confidence: Double)? = nil
     }
 
@@ -97,27 +98,32 @@ extension AttributionRun {
             // A label bound to that person, or else, between a clinician and a client, a label bound to
             // nobody whose best guess is one of the two (its two spans cancelled out).
             let boundPartner = self.labels.indices.first { free($0) && choices[$0].person == change.person }
-            let unboundPartner =
-                self.people[person].isClinician != self.people[change.person].isClinician
-                ? self.labels.indices.first {
+            let unboundPartners =
+                boundPartner == nil && self.people[person].isClinician != self.people[change.person].isClinician
+                ? self.labels.indices.filter {
                     free($0) && choices[$0].person == nil
                         && [change.person, person].contains(choices[$0].bestGuess ?? -1)
-                } : nil
-            guard let partner = boundPartner ?? unboundPartner,
-                let found = self.changePoint(
-                    row: partner, from: change.person, to: person,
-                    emissions: emissionsOf(partner), position: position, strict: false),
-                // The partner turns where this label did, not anywhere before it.
-                found.change.cut >= change.gapFrom
-            else { continue }
-            var partnerChange = found.change
-            partnerChange.evidence = max(found.evidence, change.evidence)
-            if boundPartner == nil {
-                partnerChange.firstSpan = (
-                    change.person, min(0.95, Math.logistic(self.weights.confidenceSlope * partnerChange.evidence / 2))
-                )
+                } : []
+            for partner in boundPartner.map({ [$0] }) ?? unboundPartners {
+                guard
+                    let found = self.changePoint(
+                        row: partner, from: change.person, to: person,
+                        emissions: emissionsOf(partner), position: position, strict: false),
+                    // The partner turns where this label did, not anywhere before it.
+                    found.change.cut >= change.gapFrom
+                else { continue }
+                var partnerChange = found.change
+                partnerChange.evidence = max(found.evidence, change.evidence)
+                if boundPartner == nil {
+                    // Its earlier span is bound by the pair's evidence: the person this label left.
+                    partnerChange.firstSpan = (
+                        change.person,
+                        min(0.95, Math.logistic(self.weights.confidenceSlope * partnerChange.evidence / 2))
+                    )
+                }
+                changes[partner] = partnerChange
+                break
             }
-            changes[partner] = partnerChange
         }
         return changes
     }
@@ -377,20 +383,31 @@ extension AttributionRun {
 /// A clinician's label answering its own question: a diarizer merging a client's reply into the
 /// clinician's voice.
 extension AttributionRun {
-    /// A line under a clinician's label that comes straight after a question on the same label and
-    /// reads as a reply (in the first person, asking nothing, saying nothing to a `you`) is no clinician's
-    /// line; it is resolved among the clients, or left unknown.
+    /// A line under a clinician's label that comes straight after the same label ended on a question
+    /// (`Maria, how did the practice go?`) and reads as a reply (in the first person, asking nothing,
+    /// saying nothing to a `you`, no clinician's phrase) is no clinician's line; it is resolved among the
+    /// clients on its own (the one the question was handed to, when it was), or left unknown. With one
+    /// client only, the question must have been handed to them by name.
     mutating func selfAnsweredQuestions(
         choices: [Choice], into perUtterance: inout [Int: (person: Int?, confidence: Double)]
     ) {
         let clients = self.people.indices.filter { self.canSpeak($0) && !self.people[$0].isClinician }
         guard !clients.isEmpty else { return }
+        // With one client there is no one to choose among: the question must have been handed to them.
+        func handsTheFloor(_ line: Int, to client: Int) -> Bool {
+            self.events[line].contains {
+                if case .addresses(let people, .handOff) = $0 { return people == [client] }
+                return false
+            }
+        }
         for row in self.labels.indices where self.changes[row] == nil {
             guard let person = choices[row].person, self.people[person].isClinician else { continue }
             var replies: [Int] = []
             for index in self.utterancesOfLabel[row] where perUtterance[index] == nil {
                 guard let previous = self.nearestSpeech(from: index, step: -1), self.labelOf[previous] == row,
-                    perUtterance[previous] == nil, self.style[previous].questions > 0,
+                    perUtterance[previous] == nil,
+                    self.segmented.texts[previous].words.last?.after == .question,
+                    clients.count > 1 || handsTheFloor(previous, to: clients[0]),
                     self.style[index].questions == 0, self.style[index].firstPerson > 0,
                     self.style[index].secondPerson == 0, self.style[index].clinicianPhraseWeight == 0
                 else { continue }
