@@ -66,7 +66,7 @@ struct AttributionRun {
     var labelOf: [Int?] = []
     var events: [[ContentEvent]] = []
     var style: [StyleFigures] = []
-    /// Per utterance, the one present client its third-person pronouns can stand for.
+    /// Per utterance, the one attendee its third-person pronouns can stand for.
     var pronounReferent: [Int?] = []
     var labelStyle: [StyleFigures] = []
     /// The speech utterances of each label, in order.
@@ -269,7 +269,7 @@ struct AttributionRun {
             self.events[index] = events
             self.style[index] = style
         }
-        self.dropRollCallEchoes(caseless: caseless)
+        self.readRollCallAnswers(caseless: caseless)
         self.readPronounReferents()
         self.labelStyle = Array(repeating: StyleFigures(), count: self.labels.count)
         self.utterancesOfLabel = Array(repeating: [], count: self.labels.count)
@@ -286,7 +286,7 @@ struct AttributionRun {
     /// the name must be set off by a comma or a full stop, not asked (`Jake? You need to answer her.` calls
     /// Jake). When nothing in the reply speaks to a `you`, the speaker names themself; when something does
     /// (`Linda, you go first`), the name counts neither way.
-    mutating func dropRollCallEchoes(caseless: Bool) {
+    mutating func readRollCallAnswers(caseless: Bool) {
         for index in self.events.indices where self.segmented.isSpeech[index] {
             guard let previous = self.nearestSpeech(from: index, step: -1),
                 self.labelOf[index] == nil || self.labelOf[index] != self.labelOf[previous]
@@ -338,7 +338,7 @@ struct AttributionRun {
                     + person.aliases.map { TextFolding.fold($0) }
             })
         /// A capitalised word inside a sentence that is no roster name, no `I`: someone else's name.
-        func caseSensitiveName(_ word: Word, at position: Int, in words: [Word]) -> Bool {
+        func namesSomeoneElse(_ word: Word, at position: Int, in words: [Word]) -> Bool {
             word.isCapitalized && position > 0 && !words[position - 1].after.endsSentence
                 && !self.lexicon.firstPerson.contains(word.folded) && !rosterNames.contains(word.folded)
                 && self.lexicon.thirdPerson[word.folded] == nil
@@ -354,7 +354,7 @@ struct AttributionRun {
                     if before.contains(set) { spokenOfFirst = true }
                 } else if let relationship = self.lexicon.relationshipByWord[word.folded] {
                     before.formUnion(self.pronounSets(ofRelationship: relationship, word: word.folded))
-                } else if caseSensitiveName(word, at: position, in: words) {
+                } else if namesSomeoneElse(word, at: position, in: words) {
                     before.formUnion(["she", "he"])
                 }
             }
