@@ -291,11 +291,7 @@ struct AttributionRun {
             guard let previous = self.nearestSpeech(from: index, step: -1),
                 self.labelOf[index] == nil || self.labelOf[index] != self.labelOf[previous]
             else { continue }
-            let handedTo = Set(
-                self.events[previous].flatMap { event -> [Int] in
-                    if case .addresses(let people, .handOff) = event { return people }
-                    return []
-                })
+            let handedTo = Self.handedTo(self.events[previous])
             guard handedTo.count == 1, let person = handedTo.first,
                 let opening = self.events[index].firstIndex(where: {
                     if case .addresses(let people, _) = $0 { return people == [person] }
@@ -500,6 +496,13 @@ struct AttributionRun {
             return 40
         }
         return nil
+    }
+
+    /// The people an utterance hands the floor to by name.
+    static func handedTo(_ events: [ContentEvent]) -> Set<Int> {
+        var people = Set<Int>()
+        for case .addresses(let named, .handOff) in events { people.formUnion(named) }
+        return people
     }
 
     /// Whether an utterance hands the floor to someone; passing addresses in it then say nothing about
@@ -936,15 +939,20 @@ struct AttributionRun {
     /// parents, so it can keep a quiet parent's leftover label `unknown`; that errs on the side of
     /// `unknown` and was kept (without it, 0.2 points more lines were wrong all at once).
     func speaksElsewhere(_ person: Int, than rows: [Int]) -> Bool {
-        let strong: [Kind] = [.selfIntroduction, .addressedBefore, .thankedAfter, .relationshipPhrase]
-        func strength(_ row: Int) -> Double {
-            guard let kinds = self.evidence[Assignment.Pair(row: row, column: person)] else { return 0 }
-            return strong.reduce(0.0) { $0 + (kinds[$1]?.raw ?? 0) }
-        }
-        let here = rows.map(strength).max() ?? 0
+        let here = rows.map { self.strongEvidence(row: $0, person: person) }.max() ?? 0
         return self.labels.indices.contains { row in
-            !rows.contains(row) && strength(row) >= self.weights.sharedDeviceEvidence && strength(row) > here
+            guard !rows.contains(row) else { return false }
+            let strength = self.strongEvidence(row: row, person: person)
+            return strength >= self.weights.sharedDeviceEvidence && strength > here
         }
+    }
+
+    /// The evidence in a label that the person speaks there, not merely spoken of: being introduced,
+    /// handed the floor, thanked, named by relationship.
+    func strongEvidence(row: Int, person: Int) -> Double {
+        guard let kinds = self.evidence[Assignment.Pair(row: row, column: person)] else { return 0 }
+        let strong: [Kind] = [.selfIntroduction, .addressedBefore, .thankedAfter, .relationshipPhrase]
+        return strong.reduce(0.0) { $0 + (kinds[$1]?.raw ?? 0) }
     }
 
     /// Present people with no label whose name keeps being handed to one label share that label (with
@@ -957,9 +965,7 @@ struct AttributionRun {
         for person in unbound {
             var best: (row: Int, strength: Double)? = nil
             for row in self.labels.indices {
-                guard let kinds = self.evidence[Assignment.Pair(row: row, column: person)] else { continue }
-                let strong: [Kind] = [.selfIntroduction, .addressedBefore, .thankedAfter, .relationshipPhrase]
-                let strength = strong.reduce(0.0) { $0 + (kinds[$1]?.raw ?? 0) }
+                let strength = self.strongEvidence(row: row, person: person)
                 if strength >= self.weights.sharedDeviceEvidence, best == nil || strength > best!.strength {
                     best = (row, strength)
                 }

@@ -58,7 +58,8 @@ extension AttributionRun {
                 // so each span can be clear on its own, where two clients' spans rest on a few sparse cues.
                 // The earlier span must point to its person on its own lines.
                 guard self.people[person].isClinician != self.people[best.change.person].isClinician,
-                    let first = self.firstSpan(of: row, before: best.change.gapFrom, everyone: everyone),
+                    let first = self.firstSpan(
+                        of: row, before: best.change.gapFrom, everyone: everyone, emissions: emissionsOf(row)),
                     first.person == person
                 else { continue }
                 best.change.firstSpan = first
@@ -128,15 +129,15 @@ extension AttributionRun {
         return changes
     }
 
-    /// Who a label's lines before `end` point to, read line by line over everyone (clinician style
-    /// included), with a confidence from the margin over the next person; nil below the threshold.
-    func firstSpan(of row: Int, before end: Int, everyone: [Int]) -> (person: Int, confidence: Double)? {
-        let position = Dictionary(uniqueKeysWithValues: everyone.enumerated().map { ($1, $0) })
+    /// Who a label's lines before `end` point to, from their emissions over everyone (clinician style
+    /// included; one row per line of the label), with a confidence from the margin over the next person;
+    /// nil below the threshold.
+    func firstSpan(
+        of row: Int, before end: Int, everyone: [Int], emissions: [[Double]]
+    ) -> (person: Int, confidence: Double)? {
+        let lines = zip(self.utterancesOfLabel[row], emissions).filter { $0.0 < end }.map(\.1)
         var totals = [Double](repeating: 0, count: everyone.count)
-        var lines: [[Double]] = []
-        for index in self.utterancesOfLabel[row] where index < end {
-            let line = self.emission(of: index, candidates: everyone, position: position, styleAware: true)
-            lines.append(line)
+        for line in lines {
             for slot in totals.indices { totals[slot] += line[slot] }
         }
         let ranked = totals.indices.sorted { totals[$0] > totals[$1] }
@@ -393,13 +394,6 @@ extension AttributionRun {
     ) {
         let clients = self.people.indices.filter { self.canSpeak($0) && !self.people[$0].isClinician }
         guard !clients.isEmpty else { return }
-        // With one client there is no one to choose among: the question must have been handed to them.
-        func handsTheFloor(_ line: Int, to client: Int) -> Bool {
-            self.events[line].contains {
-                if case .addresses(let people, .handOff) = $0 { return people == [client] }
-                return false
-            }
-        }
         for row in self.labels.indices where self.changes[row] == nil {
             guard let person = choices[row].person, self.people[person].isClinician else { continue }
             var replies: [Int] = []
@@ -407,7 +401,8 @@ extension AttributionRun {
                 guard let previous = self.nearestSpeech(from: index, step: -1), self.labelOf[previous] == row,
                     perUtterance[previous] == nil,
                     self.segmented.texts[previous].words.last?.after == .question,
-                    clients.count > 1 || handsTheFloor(previous, to: clients[0]),
+                    // With one client there is no one to choose among: it must have been handed to them.
+                    clients.count > 1 || Self.handedTo(self.events[previous]) == [clients[0]],
                     self.style[index].questions == 0, self.style[index].firstPerson > 0,
                     self.style[index].secondPerson == 0, self.style[index].clinicianPhraseWeight == 0
                 else { continue }
