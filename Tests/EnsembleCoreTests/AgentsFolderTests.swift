@@ -105,6 +105,28 @@ struct AgentsFolderTests {
         }
     }
 
+    /// `sharedLabelClearLines` is optional (3 when left out); fewer than two lines would read any label
+    /// with one stray cue as a shared device, and is refused with the file and the field.
+    @Test func sharedLabelClearLines_isOptional_andAtLeastTwo() throws {
+        let folder = try Self.copy()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.edit(folder, "speaker-attributor/agent.json") {
+            $0.replacing(",\n  \"sharedLabelClearLines\": 3", with: "")
+        }
+        #expect(try AgentsDirectory.load(explicit: folder.path).attributor.sharedLabelClearLines == 3)
+        try Self.edit(folder, "speaker-attributor/agent.json") {
+            $0.replacing(
+                "\"minimumSpanUtterances\": 3", with: "\"minimumSpanUtterances\": 3,\n  \"sharedLabelClearLines\": 1")
+        }
+        #expect {
+            _ = try AgentsDirectory.load(explicit: folder.path)
+        } throws: { error in
+            let message = String(describing: error)
+            return message.contains("speaker-attributor/agent.json") && message.contains("sharedLabelClearLines")
+                && message.contains("2 or more")
+        }
+    }
+
     @Test func aPracticeAddsAPayerProfile_withoutRecompiling() async throws {
         let folder = try Self.copy()
         defer { try? FileManager.default.removeItem(at: folder) }

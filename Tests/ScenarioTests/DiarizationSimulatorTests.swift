@@ -116,6 +116,8 @@ struct DiarizationSimulatorTests {
         let outcome = item.person == truth ? "right" : item.person == nil ? "unknown" : "wrong"
         return "BREAKDOWN \(how) \(place) \(outcome) | \(title) [\(label)] \(item.index) "
             + "\(truth.rawValue)→\(item.person?.rawValue ?? "-")"
+            + (ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_TEXT"] != nil
+                ? " :: " + transcript.utterances[item.index].text : "")
     }
 
     /// Per kind of error (and `nil` for none), over every bundled scenario with speakers in its key.
@@ -167,9 +169,15 @@ struct DiarizationSimulatorTests {
         // reply, 71.1% and 11.6%; with no leftover label given by elimination to someone whose own cues sit
         // on another label, 69.9% and 10.6% (61 lines left unknown that were right only half the time);
         // after a code review narrowed those rules (only a label's own question at the end of its line;
-        // a roll-call answer from another label), 69.9% and 10.7%; held as floors.
-        #expect(tally.accuracy >= 0.698, "\(tally.accuracy)")
-        #expect(tally.wrongShare <= 0.108, "\(tally.wrongShare)")
+        // a roll-call answer from another label), 69.9% and 10.7%. Speaker-attributor 1.6.0 (fourth sitting):
+        // a label that stops being its person and points to no one other person is read line by line from
+        // there, 69.9% and 10.2%; a misheard name called on its own (`Lunda?`) is a call, 70.8% and 9.3%; a
+        // change whose later span also points clearly to a third person is read line by line too, 70.8% and
+        // 9.1%; a bound label with three clear lines for a second person, from its first third to its last,
+        // read as a shared device (and, for someone present with no label, two clear lines anywhere), 70.6%
+        // and 8.8%; held as floors.
+        #expect(tally.accuracy >= 0.705, "\(tally.accuracy)")
+        #expect(tally.wrongShare <= 0.089, "\(tally.wrongShare)")
     }
 
     static func table(_ tallies: [DiarizationErrors.Kind?: Tally]) -> String {
@@ -197,10 +205,14 @@ struct DiarizationSimulatorTests {
         // row from 84.7% to 89.4% (a clinician and a client trading labels) and the shared device from 76.0%
         // to 77.3% correct, 3.9% to 3.8% wrong (the pronoun cue), the rest unchanged. Reading a clinician's
         // label answering its own question as a merged reply took merge from 2.0% wrong to 1.7% (96.7%
-        // correct) and the shared device to 77.8% and 3.2%.
+        // correct) and the shared device to 77.8% and 3.2%. Speaker-attributor 1.6.0: a misheard name called
+        // on its own took the misspelled names to 97.7% and 0.0% wrong; reading a changed label's later span
+        // line by line when it points to a third person took the swap from 89.4% and 3.4% wrong to 89.2% and
+        // 2.6%; reading a label with clear lines for a second person throughout as a shared device took the
+        // shared device from 77.8% and 3.2% wrong to 77.2% and 2.0%.
         let floors: [DiarizationErrors.Kind?: (accuracy: Double, wrong: Double)] = [
-            nil: (0.992, 0.001), .split: (0.947, 0.002), .merge: (0.966, 0.018), .swap: (0.893, 0.035),
-            .sharedDevice: (0.777, 0.033), .misspell: (0.975, 0.002), .drop: (0.919, 0.001),
+            nil: (0.992, 0.001), .split: (0.947, 0.002), .merge: (0.966, 0.018), .swap: (0.891, 0.027),
+            .sharedDevice: (0.771, 0.021), .misspell: (0.976, 0.001), .drop: (0.919, 0.001),
         ]
         for (kind, floor) in floors {
             let tally = try #require(tallies[kind])
@@ -364,6 +376,44 @@ struct DiarizationSimulatorTests {
             Fixtures.repositoryRoot + "/Tests/Fixtures/heldout-scenarios/" + name, answerKey: true)
         let keyed = try #require(Self.keyed(scenario, name: name))
         #expect(keyed.roster.people.filter { $0.present }.count == 2)
+        var clean = Tally()
+        Self.count(scenario.transcript, of: keyed, agents: agents, into: &clean, title: "\(name) none")
+        var realistic = Tally()
+        for seed in [1, 2, 3] as [UInt64] {
+            Self.count(
+                DiarizationErrors.realistic(scenario.transcript, names: keyed.names, seed: seed), of: keyed,
+                agents: agents, into: &realistic, title: "\(name) realistic \(seed)")
+        }
+        if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_REPORT"] != nil {
+            print(
+                "held-out \(name): none \(Self.percent(clean.accuracy)) right, \(clean.wrong) wrong of \(clean.total); "
+                    + "realistic \(Self.percent(realistic.accuracy)) right, \(Self.percent(realistic.wrongShare)) wrong"
+            )
+        }
+        #expect(clean.wrong == 0, "\(name)")
+        #expect(clean.accuracy >= cleanFloor, "\(name): \(clean)")
+        #expect(realistic.accuracy >= realisticFloor, "\(name): \(realistic)")
+        #expect(realistic.wrongShare <= wrongCeiling, "\(name): \(realistic)")
+    }
+
+    /// Sessions of five to seven speakers written blind by a helper who never saw the attributor (a
+    /// six-member anxiety group, a blended family of four, a grief group with two clinicians), after
+    /// speaker-attributor 1.6.0 was built: measured once without tuning, clean and under the realistic mix
+    /// (three seeds), and held as floors. Measured 2026-12-06, clean: 88 of 108, 90 of 90 and 70 of 96 right,
+    /// none wrong; realistic: 56.8%, 68.1% and 46.9% right, 5.9%, 13.0% and 18.8% wrong. With 1.5.0 the
+    /// same runs gave the same figures but for the anxiety group's realistic mix, 57.7% right and 9.0% wrong.
+    @Test(arguments: [
+        ("group-anxiety-six", 0.814, 0.567, 0.060), ("family-blended-four", 0.999, 0.680, 0.131),
+        ("group-grief-cofacilitated", 0.728, 0.468, 0.189),
+    ])
+    func heldOutGroupSessions_measuredNotTuned(
+        _ name: String, cleanFloor: Double, realisticFloor: Double, wrongCeiling: Double
+    ) throws {
+        let agents = try Fixtures.agents()
+        let scenario = try ScenarioLoader().load(
+            Fixtures.repositoryRoot + "/Tests/Fixtures/heldout-scenarios/" + name, answerKey: true)
+        let keyed = try #require(Self.keyed(scenario, name: name))
+        #expect(keyed.roster.people.filter { $0.present }.count >= 5)
         var clean = Tally()
         Self.count(scenario.transcript, of: keyed, agents: agents, into: &clean, title: "\(name) none")
         var realistic = Tally()

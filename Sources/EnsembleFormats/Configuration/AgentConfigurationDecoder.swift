@@ -158,10 +158,16 @@ public enum AgentConfigurationDecoder {
         let settingsVersion = try root.required("version", expected: "the configuration version").text()
         let lexiconVersion = try words.required("version", expected: "the lexicon version").text()
         let minimumAge = try root.required("minimumSpeakingAge", expected: "an age in whole years").int()
+        var sharedLabelClearLines = 3
+        if let field = try root.optional("sharedLabelClearLines") {
+            sharedLabelClearLines = try field.int(expected: "a whole number of lines")
+            guard sharedLabelClearLines >= 2 else { throw field.error(.invalidValue, "expected 2 or more lines") }
+        }
         return AttributorConfiguration(
             version: "\(settingsVersion)+lexicon.\(lexiconVersion)", confidenceThreshold: thresholdValue,
             minimumSpeakingAge: minimumAge, weights: weights, lexicon: lexiconValue,
-            minimumSpanUtterances: try root.optional("minimumSpanUtterances")?.int() ?? 3
+            minimumSpanUtterances: try root.optional("minimumSpanUtterances")?.int() ?? 3,
+            sharedLabelClearLines: sharedLabelClearLines
         )
     }
 

@@ -955,6 +955,52 @@ struct AttributionRun {
         return strong.reduce(0.0) { $0 + (kinds[$1]?.raw ?? 0) }
     }
 
+    /// The label bound to someone else that holds `person`'s lines too, `person` being present with no
+    /// label of their own: two of its lines, at least, point clearly to `person` over the one it is bound
+    /// to (answering a question handed to them, speaking of the bound person, naming `person`'s
+    /// relationship); the label with the most such lines.
+    func labelCarrying(_ person: Int, choices: [Choice], shared: [Int: [Int]]) -> Int? {
+        var best: (row: Int, clear: Int, lean: Double)? = nil
+        for row in self.labels.indices where shared[row] == nil {
+            guard let holder = choices[row].person, holder != person,
+                let second = self.secondSpeaker(
+                    row: row, holder: holder, among: [person], minimum: 2, throughout: false)
+            else { continue }
+            if best == nil || (second.clear, second.lean) > (best!.clear, best!.lean) {
+                best = (row, second.clear, second.lean)
+            }
+        }
+        return best?.row
+    }
+
+    /// The person among `among` with the most lines of `row` pointing clearly to them over `holder` (by
+    /// 90% of `answersAddressInUtterance`, weighed between the two alone), at least `minimum` of them;
+    /// `throughout`, the first in the label's first third and the last in its last third. With the sum of
+    /// the label's leans to them, for ties.
+    func secondSpeaker(
+        row: Int, holder: Int, among: [Int], minimum: Int, throughout: Bool
+    ) -> (person: Int, clear: Int, lean: Double)? {
+        let clearLean = self.weights.answersAddressInUtterance * 0.9
+        let members = self.utterancesOfLabel[row]
+        var best: (person: Int, clear: Int, lean: Double)? = nil
+        for other in among {
+            let position = [holder: 0, other: 1]
+            let styleAware = self.people[holder].isClinician != self.people[other].isClinician
+            var clear: [Int] = []
+            var lean = 0.0
+            for (step, index) in members.enumerated() {
+                let line = self.emission(
+                    of: index, candidates: [holder, other], position: position, styleAware: styleAware)
+                if line[1] - line[0] >= clearLean { clear.append(step) }
+                lean += max(0, line[1] - line[0])
+            }
+            guard clear.count >= minimum, let first = clear.first, let last = clear.last else { continue }
+            if throughout, !(first < members.count / 3 && last >= members.count * 2 / 3) { continue }
+            if best == nil || (clear.count, lean) > (best!.clear, best!.lean) { best = (other, clear.count, lean) }
+        }
+        return best
+    }
+
     /// Present people with no label whose name keeps being handed to one label share that label (with
     /// the person it is bound to, or with each other when it is bound to nobody).
     mutating func addContentSharedLabels(assignment choices: inout [Choice], shared: inout [Int: [Int]]) {
@@ -970,7 +1016,22 @@ struct AttributionRun {
                     best = (row, strength)
                 }
             }
-            if let best { additions[best.row, default: []].append(person) }
+            if let best {
+                additions[best.row, default: []].append(person)
+            } else if let row = self.labelCarrying(person, choices: choices, shared: shared) {
+                additions[row, default: []].append(person)
+            }
+        }
+        // A label bound to one person with clear lines for another from its start to its end: two people
+        // on one device throughout, where a diarizer's merge or swap holds the second for a stretch only.
+        let everyone = self.people.indices.filter { self.canSpeak($0) }
+        for row in self.labels.indices where shared[row] == nil && additions[row] == nil {
+            guard let holder = choices[row].person,
+                let second = self.secondSpeaker(
+                    row: row, holder: holder, among: everyone.filter { $0 != holder },
+                    minimum: self.configuration.sharedLabelClearLines, throughout: true)
+            else { continue }
+            additions[row] = [second.person]
         }
         for (row, people) in additions {
             var members = shared[row] ?? []
@@ -1276,10 +1337,12 @@ struct AttributionRun {
                 if let confidence = change.confidence {
                     resolved = (confidence >= self.configuration.confidenceThreshold ? change.person : nil, confidence)
                 }
+                if change.departs { resolved = nil }
                 speakers.append(
                     SpeakerAssignment(
                         label: label, person: resolved?.person.map { self.people[$0].id },
-                        confidence: resolved?.confidence ?? 0, bestGuess: self.people[change.person].id,
+                        confidence: resolved?.confidence ?? 0,
+                        bestGuess: change.departs ? nil : self.people[change.person].id,
                         utteranceCount: span.count, fromUtterance: change.cut))
             }
         }

@@ -301,17 +301,21 @@ public struct AttributorConfiguration: Sendable, Hashable {
     public var minimumSpeakingAge: Int
     /// The fewest utterances on each side of a change of person inside one label.
     public var minimumSpanUtterances: Int
+    /// The fewest lines of a label, spread from its first third to its last, that must point clearly to
+    /// a second person before the label is read as two people on one device.
+    public var sharedLabelClearLines: Int
     public var weights: Weights
     public var lexicon: Lexicon
 
     public init(
         version: String, confidenceThreshold: Double, minimumSpeakingAge: Int, weights: Weights, lexicon: Lexicon,
-        minimumSpanUtterances: Int = 3
+        minimumSpanUtterances: Int = 3, sharedLabelClearLines: Int = 3
     ) {
         self.version = version
         self.confidenceThreshold = confidenceThreshold
         self.minimumSpeakingAge = minimumSpeakingAge
         self.minimumSpanUtterances = max(1, minimumSpanUtterances)
+        self.sharedLabelClearLines = max(2, sharedLabelClearLines)
         self.weights = weights
         self.lexicon = lexicon
     }

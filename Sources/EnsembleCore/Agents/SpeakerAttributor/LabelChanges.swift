@@ -18,6 +18,9 @@ extension AttributionRun {
         /// with what confidence, read from that span's own lines, or, for the partner of a label that
         /// changed, from the pair's evidence.
         var firstSpan: (person: Int, confidence: Double)? = nil
+        /// The later span is not `person` (whom the label leaves) but no one person either: its lines are
+        /// read one by one.
+        var departs = false
     }
 
     /// Label row → where it changes persons, and to whom.
@@ -51,6 +54,20 @@ extension AttributionRun {
                         position: position, strict: true)
                 else { continue }
                 if best == nil || found.evidence > best!.evidence { best = found }
+            }
+            // Leaving for no one person, from an earlier line than any one person takes over: the later
+            // span holds more than that person.
+            if choices[row].person != nil,
+                let departure = self.departurePoint(
+                    row: row, from: person, emissions: emissionsOf(row), position: position),
+                best.map({
+                    departure.cut < $0.change.gapFrom
+                        || self.holdsAThird(
+                            row: row, from: person, change: $0.change, emissions: emissionsOf(row), position: position)
+                }) ?? true
+            {
+                changes[row] = departure
+                continue
             }
             guard var best else { continue }
             if choices[row].person == nil {
@@ -90,7 +107,7 @@ extension AttributionRun {
         // Diarizers swap voices in pairs: when a label turns into someone bound to another label, that
         // label is cut too where its lines turn, however slightly, to the first label's person.
         let hintedRows = Set(self.hints.compactMap { self.row(forHint: $0.label) })
-        for (row, change) in changes.sorted(by: { $0.key < $1.key }) {
+        for (row, change) in changes.sorted(by: { $0.key < $1.key }) where !change.departs {
             guard let person = choices[row].person ?? change.firstSpan?.person else { continue }
             func free(_ candidate: Int) -> Bool {
                 candidate != row && shared[candidate] == nil && changes[candidate] == nil
@@ -232,19 +249,68 @@ extension AttributionRun {
     func changePoint(
         row: Int, from: Int, to: Int, emissions: [[Double]], position: [Int: Int], strict: Bool
     ) -> (change: LabelChange, evidence: Double)? {
+        guard let own = position[from], let other = position[to] else { return nil }
+        // Style is evidence between a clinician and anyone else when it leans hard on every line: a label
+        // that starts asking the questions has changed hands.
+        guard
+            let found = self.changePoint(
+                row: row, leans: emissions.map { $0[other] - $0[own] }, strict: strict,
+                styleCounts: self.people[to].isClinician != self.people[from].isClinician)
+        else { return nil }
+        return (
+            LabelChange(cut: found.cut, gapFrom: found.gapFrom, person: to, evidence: found.evidence),
+            found.evidence
+        )
+    }
+
+    /// The point from which a label bound to `from` stops being them, its lines pointing to one or another
+    /// of the others in `from`'s role (clients, or clinicians) and to no one of them throughout: a label
+    /// that changed to a shared device, or to someone whose lines carry cues against `from` (answering
+    /// a question handed to someone else, speaking of `from`) but not enough for any one person. Its
+    /// later span is read line by line.
+    func departurePoint(row: Int, from: Int, emissions: [[Double]], position: [Int: Int]) -> LabelChange? {
+        guard let own = position[from] else { return nil }
+        let peers = position.filter {
+            $0.key != from && self.people[$0.key].isClinician == self.people[from].isClinician
+        }
+        .map(\.value)
+        // With one peer, leaving is changing to them, which `changePoint` has weighed.
+        guard peers.count >= 2 else { return nil }
+        let leans = emissions.map { line in peers.map { line[$0] }.max()! - line[own] }
+        guard let found = self.changePoint(row: row, leans: leans, strict: true, styleCounts: false) else {
+            return nil
+        }
+        return LabelChange(
+            cut: found.cut, gapFrom: found.gapFrom, person: from, evidence: found.evidence, departs: true)
+    }
+
+    /// Whether a label's later span, changing from `from` to `change.person`, has a line pointing clearly
+    /// to a third person over both: the span holds more than the one person.
+    func holdsAThird(
+        row: Int, from: Int, change: LabelChange, emissions: [[Double]], position: [Int: Int]
+    ) -> Bool {
+        guard let own = position[from], let to = position[change.person] else { return false }
+        let clearLean = self.weights.answersAddressInUtterance * 0.9
+        return zip(self.utterancesOfLabel[row], emissions).contains { index, line in
+            index >= change.cut
+                && line.indices.contains { $0 != own && $0 != to && line[$0] - max(line[own], line[to]) >= clearLean }
+        }
+    }
+
+    /// Where a label's lines, leaning by `leans` (one per line; positive away from its person), change:
+    /// see `changePoint(row:from:to:emissions:position:strict:)`.
+    func changePoint(
+        row: Int, leans: [Double], strict: Bool, styleCounts: Bool
+    ) -> (cut: Int, gapFrom: Int, evidence: Double)? {
         let members = self.utterancesOfLabel[row]
         let minimum = max(1, self.configuration.minimumSpanUtterances)
-        guard members.count >= 2 * minimum, let own = position[from], let other = position[to] else { return nil }
+        guard members.count >= 2 * minimum else { return nil }
         var suffix = [Double](repeating: 0, count: members.count + 1)
         var clear = [Int](repeating: 0, count: members.count + 1)
         for step in stride(from: members.count - 1, through: 0, by: -1) {
-            let lean = emissions[step][other] - emissions[step][own]
-            suffix[step] = suffix[step + 1] + lean
-            clear[step] = clear[step + 1] + (lean >= self.weights.answersAddressInUtterance * 0.9 ? 1 : 0)
+            suffix[step] = suffix[step + 1] + leans[step]
+            clear[step] = clear[step + 1] + (leans[step] >= self.weights.answersAddressInUtterance * 0.9 ? 1 : 0)
         }
-        // Style is evidence between a clinician and anyone else when it leans hard on every line: a label
-        // that starts asking the questions has changed hands.
-        let styleCounts = self.people[to].isClinician != self.people[from].isClinician
         var best: (cut: Int, evidence: Double)? = nil
         for cut in minimum...(members.count - minimum) {
             let after = suffix[cut]
@@ -254,7 +320,7 @@ extension AttributionRun {
                 guard after >= self.weights.labelChangeEvidence else { continue }
                 // Style counts when it leans on average by `labelChangeStyleLean` and on at least two
                 // lines in three, so one burst of questions cannot carry it.
-                let leaning = (cut..<members.count).filter { emissions[$0][other] - emissions[$0][own] > 0 }.count
+                let leaning = (cut..<members.count).filter { leans[$0] > 0 }.count
                 let leansOnEveryLine =
                     styleCounts && after >= Double(members.count - cut) * self.weights.labelChangeStyleLean
                     && leaning * 3 >= (members.count - cut) * 2
@@ -265,22 +331,38 @@ extension AttributionRun {
         guard let best else { return nil }
         // Lines just before the cut that lean neither way belong to no span with any certainty.
         var gapFrom = best.cut
-        while gapFrom > minimum, abs(emissions[gapFrom - 1][other] - emissions[gapFrom - 1][own]) < 1e-9 {
-            gapFrom -= 1
-        }
+        while gapFrom > minimum, abs(leans[gapFrom - 1]) < 1e-9 { gapFrom -= 1 }
         // The cut goes to the first line that leans on.
         var cut = best.cut
-        while cut < members.count - minimum, abs(emissions[cut][other] - emissions[cut][own]) < 1e-9 { cut += 1 }
-        return (
-            LabelChange(cut: members[cut], gapFrom: members[gapFrom], person: to, evidence: best.evidence),
-            best.evidence
-        )
+        while cut < members.count - minimum, abs(leans[cut]) < 1e-9 { cut += 1 }
+        return (members[cut], members[gapFrom], best.evidence)
     }
 
     /// Binds each changing label's later span to the person it changed to, and leaves the gap before it
     /// unknown, with a finding.
     mutating func bindSpans(into perUtterance: inout [Int: (person: Int?, confidence: Double)]) {
-        for (row, change) in self.changes.sorted(by: { $0.key < $1.key }) {
+        let everyone = self.people.indices.filter { self.canSpeak($0) }
+        for (row, change) in self.changes.sorted(by: { $0.key < $1.key }) where change.departs {
+            let span = self.utterancesOfLabel[row].filter { $0 >= change.cut }
+            for index in self.utterancesOfLabel[row] where index >= change.gapFrom { perUtterance[index] = (nil, 0) }
+            let resolved = self.resolve(
+                utterances: span, candidates: everyone, styleAware: true,
+                continuation: self.weights.sameSpeakerContinuation)
+            for (index, result) in zip(span, resolved) { perUtterance[index] = result }
+            self.findings.append(
+                Finding(
+                    code: .labelChangesPerson, severity: .warning, person: self.people[change.person].id,
+                    label: self.labels[row],
+                    message: "From utterance \(change.cut) on, the lines under this label stop pointing to "
+                        + "\(self.people[change.person].id) and point to no one other person (a diarizer swapping "
+                        + "voices, or a device handed over or shared); they were attributed one by one, and "
+                        + "\(resolved.filter { $0.person == nil }.count) of \(span.count) stay unknown."
+                        + (change.gapFrom < change.cut
+                            ? " Its lines from utterance \(change.gapFrom) up to then are left unknown." : "")
+                        + " Check both spans.",
+                    evidence: [change.cut]))
+        }
+        for (row, change) in self.changes.sorted(by: { $0.key < $1.key }) where !change.departs {
             let confidence = min(0.95, Math.logistic(self.weights.confidenceSlope * change.evidence / 2))
             let bound = confidence >= self.configuration.confidenceThreshold
             for index in self.utterancesOfLabel[row] where index >= change.gapFrom {

@@ -226,7 +226,10 @@ struct NameDirectory: Sendable {
         // Inside a clause, or opening one as an address (`Caitlin, how was it?`). Reading a name set off
         // at the end of a clause too (`How was it, Caitlin?`) was measured: on the simulator's realistic
         // mix it gained 1.7 points of correct lines and cost 0.5 points of wrong ones, so it is not done.
-        guard !caseless, word.isCapitalized, !word.opensClause || word.after == .comma else { return nil }
+        // A name standing as a whole sentence and asked (`Lunda?`) is a call, the way a group's round is
+        // taken.
+        guard !caseless, word.isCapitalized, !word.opensClause || word.after == .comma || word.after == .question
+        else { return nil }
         // Cheap tests first: most capitalised words start with no roster name's letter.
         let folded = word.folded
         guard let initial = folded.unicodeScalars.first,
