@@ -326,5 +326,20 @@ enum PostgresSchema {
             ALTER TABLE jobs ADD COLUMN progress TEXT
             """,
         ],
+        // 3: a label bound in spans has one row per span, as in the SQLite store's migration 5.
+        [
+            """
+            ALTER TABLE speakers ADD COLUMN span INTEGER NOT NULL DEFAULT 0
+            """,
+            """
+            ALTER TABLE speakers ADD COLUMN from_utterance BIGINT
+            """,
+            """
+            ALTER TABLE speakers DROP CONSTRAINT speakers_pkey
+            """,
+            """
+            ALTER TABLE speakers ADD PRIMARY KEY (run_id, label, span)
+            """,
+        ],
     ]
 }

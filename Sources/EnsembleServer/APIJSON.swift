@@ -127,6 +127,7 @@ enum APIJSON {
                         .object([
                             ("label", .string($0.label)), ("person", .string($0.person?.rawValue)),
                             ("confidence", .rounded($0.confidence)),
+                            ("fromUtterance", $0.fromUtterance.map { JSONNode.number($0) }),
                         ])
                     })
             ),

@@ -196,7 +196,7 @@ extension Pages {
             + review.session.clinicians.map { ($0.id, $0.name) }
         for (offset, speaker) in review.speakers.enumerated() {
             out +=
-                "<tr><td>\(h(speaker.label))</td><td>\(h(name(speaker.person)))</td><td>\(Int((speaker.confidence * 100).rounded()))%</td>"
+                "<tr><td>\(h(speaker.label))\(speaker.fromUtterance.map { " <small>from utterance \($0)</small>" } ?? "")</td><td>\(h(name(speaker.person)))</td><td>\(Int((speaker.confidence * 100).rounded()))%</td>"
             if canRelabel {
                 var options = people.map { id, person in
                     "<option value=\"\(h(id.rawValue))\"\(id == speaker.person ? " selected" : "")>\(h(person))</option>"

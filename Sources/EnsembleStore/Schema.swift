@@ -251,6 +251,23 @@ enum Schema {
         CREATE INDEX jobs_leases ON jobs(state, lease_expires);
         ALTER TABLE jobs ADD COLUMN progress TEXT;
         """,
+        // 5: a label bound in spans (a diarizer swapping voices, a device handed over) has one row per span:
+        // `span` 0 for its first or only entry, then 1, 2 … from `from_utterance` on.
+        """
+        CREATE TABLE speakers_by_span (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            label TEXT NOT NULL,
+            span INTEGER NOT NULL,
+            from_utterance INTEGER,
+            person_id TEXT,
+            confidence REAL NOT NULL,
+            PRIMARY KEY (run_id, label, span)
+        );
+        INSERT INTO speakers_by_span (run_id, label, span, person_id, confidence)
+            SELECT run_id, label, 0, person_id, confidence FROM speakers;
+        DROP TABLE speakers;
+        ALTER TABLE speakers_by_span RENAME TO speakers;
+        """,
     ]
 
     /// Brings the database to the newest version; refuses a database from a newer Ensemble.

@@ -329,10 +329,17 @@ public actor Store {
     }
 
     private func storeAttribution(_ attribution: Attribution, run: Int) throws(StoreError) {
+        // A label bound in spans has several entries: each is numbered within its label.
+        var spans: [String: Int] = [:]
         try self.connection.insert(
-            into: "speakers", columns: ["run_id", "label", "person_id", "confidence"],
+            into: "speakers", columns: ["run_id", "label", "span", "from_utterance", "person_id", "confidence"],
             rows: attribution.speakers.map { entry in
-                [.int(run), .text(entry.label), .optional(entry.person?.rawValue), .real(entry.confidence)]
+                let span = spans[entry.label, default: 0]
+                spans[entry.label] = span + 1
+                return [
+                    .int(run), .text(entry.label), .int(span), entry.fromUtterance.map(SQLValue.int) ?? .null,
+                    .optional(entry.person?.rawValue), .real(entry.confidence),
+                ]
             })
         try self.connection.insert(
             into: "attributions", columns: ["run_id", "idx", "person_id", "confidence", "method"],

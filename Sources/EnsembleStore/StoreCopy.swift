@@ -21,7 +21,7 @@ extension Store {
     static let copiedTables: [(name: String, key: [String])] = [
         ("users", ["id"]), ("sessions", ["id"]), ("session_clinicians", ["session_id", "clinician_id"]),
         ("attendees", ["session_id", "person_id"]), ("utterances", ["session_id", "idx"]),
-        ("speaker_corrections", ["session_id", "label"]), ("runs", ["id"]), ("speakers", ["run_id", "label"]),
+        ("speaker_corrections", ["session_id", "label"]), ("runs", ["id"]), ("speakers", ["run_id", "label", "span"]),
         ("attributions", ["run_id", "idx"]), ("notes", ["id"]), ("note_versions", ["note_id", "version"]),
         ("section_reviews", ["note_id", "version", "section"]), ("signatures", ["note_id", "kind"]),
         ("addenda", ["id"]), ("group_notes", ["session_id", "version"]), ("risk_flags", ["id"]),

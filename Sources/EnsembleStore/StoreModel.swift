@@ -192,7 +192,8 @@ public struct SessionReview: Sendable {
     public var flags: [StoredFlag]
     public var findings: [Finding]
     public var utterances: [(index: Int, label: String?, person: PersonID?, text: String)]
-    public var speakers: [(label: String, person: PersonID?, confidence: Double)]
+    /// One entry per label, or per span of a label bound in spans (`fromUtterance` on).
+    public var speakers: [(label: String, person: PersonID?, confidence: Double, fromUtterance: Int?)]
 }
 
 /// Governance figures over signed notes and section reviews.

@@ -53,9 +53,12 @@ extension Store {
                 )
             }
             let speakers = try self.connection.prepare(
-                "SELECT label, person_id, confidence FROM speakers WHERE run_id = ?1 ORDER BY label"
+                "SELECT label, person_id, confidence, from_utterance FROM speakers WHERE run_id = ?1 ORDER BY label, span"
             ).rows([.int(run)]) {
-                (label: $0.text(0), person: $0.optionalText(1).map(PersonID.init), confidence: $0.double(2))
+                (
+                    label: $0.text(0), person: $0.optionalText(1).map(PersonID.init), confidence: $0.double(2),
+                    fromUtterance: $0.optionalInt(3)
+                )
             }
             return SessionReview(
                 session: session, notes: notes,

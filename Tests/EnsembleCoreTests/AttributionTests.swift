@@ -198,6 +198,27 @@ struct AttributionTests {
         #expect(attribution.speaker("SPEAKER_01")?.person == PersonID("CL-1"))
         #expect(attribution.speaker("SPEAKER_02")?.person == PersonID("CL-2"))
         #expect(attribution.speaker("SPEAKER_03")?.person == PersonID("CL-3"))
+        // An ordinary word asked alone is no call, even one edit from a member's name (`Really?`,
+        // `Reilly`): the session writes it in lower case elsewhere.
+        let roster = Roster(
+            sessionKind: .group,
+            people: [
+                .init(id: PersonID("PROV-1"), name: "Dr. Melissa Ko", kind: .clinician(.primary)),
+                .init(id: PersonID("CL-1"), name: "Reilly Moss", kind: .attendee(.member)),
+                .init(id: PersonID("CL-2"), name: "Dana Ortiz", kind: .attendee(.member)),
+                .init(id: PersonID("CL-3"), name: "Omar Haddad", kind: .attendee(.member)),
+            ])
+        let ordinary = self.attribute(
+            [
+                ("SPEAKER_00", "Welcome back. I really want to hear from each of you. Dana, how was your week?"),
+                ("SPEAKER_01", "Long. My manager quit, so I covered two shifts."),
+                ("SPEAKER_00", "Really?"),
+                ("SPEAKER_02", "Yeah, the same thing happened at my job last spring."),
+                ("SPEAKER_01", "It was a mess."),
+                ("SPEAKER_00", "Okay. Really?"),
+                ("SPEAKER_02", "Honestly, I would have quit too."),
+            ], roster: roster)
+        #expect(ordinary.speaker("SPEAKER_02")?.person != PersonID("CL-1"))
     }
 
     /// A label that, from some line on, answers to two other people is no longer its first person (a
@@ -231,6 +252,10 @@ struct AttributionTests {
             attribution.findings.contains {
                 $0.code == .labelChangesPerson && $0.label == "SPEAKER_01" && $0.evidence == [11]
             })
+        // Its later span is bound to no one, and lists whom its lines went to.
+        let span = attribution.speakers.first { $0.label == "SPEAKER_01" && $0.fromUtterance == 11 }
+        #expect(span?.person == nil && span?.bestGuess == nil)
+        #expect(span?.sharedBy == [PersonID("CL-2"), PersonID("CL-3")])
     }
 
     /// A client's reply merged into the clinician's label by the diarizer: the label answering its own

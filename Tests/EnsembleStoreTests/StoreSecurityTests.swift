@@ -226,6 +226,41 @@ struct StoreSecurityTests {
         #expect(leftovers.isEmpty)
     }
 
+    @Test("speakers stored before labels were bound in spans are kept, each as its label's first span")
+    func upgradedSpeakers() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-\(UUID().uuidString).db")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var handle: OpaquePointer?
+        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
+        var sql = Schema.migrations[0..<4].joined() + "PRAGMA user_version = 4;"
+        sql +=
+            "INSERT INTO users (id, name, role, clinician_id, created) VALUES ('hcole','H','clinician','PROV-4','t');"
+        sql += "INSERT INTO sessions (id, kind, session_json, transcript_format, transcript_origin, inputs_digest, "
+        sql += "created) VALUES ('S-1', 'family', '{}', 'vtt', 'diarized', 'd', 't');"
+        sql += "INSERT INTO runs (id, session_id, engine, inputs_digest, agents, output_digest, user_id, created) "
+        sql += "VALUES (7, 'S-1', 'deterministic', 'd', 'a', 'o', 'hcole', 't');"
+        sql += "INSERT INTO speakers (run_id, label, person_id, confidence) VALUES (7, 'SPEAKER_00', 'PROV-4', 0.9),"
+        sql += "(7, 'SPEAKER_01', NULL, 0.4);"
+        #expect(sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(handle)
+
+        _ = try Store(path: path)
+        #expect(sqlite3_open(path, &handle) == SQLITE_OK)
+        defer { sqlite3_close(handle) }
+        var statement: OpaquePointer?
+        let query = "SELECT label, span, from_utterance IS NULL, person_id IS NULL FROM speakers ORDER BY label"
+        #expect(sqlite3_prepare_v2(handle, query, -1, &statement, nil) == SQLITE_OK)
+        defer { sqlite3_finalize(statement) }
+        var rows: [String] = []
+        while sqlite3_step(statement) == SQLITE_ROW {
+            rows.append(
+                "\(String(cString: sqlite3_column_text(statement, 0))) \(sqlite3_column_int(statement, 1)) "
+                    + "\(sqlite3_column_int(statement, 2)) \(sqlite3_column_int(statement, 3))")
+        }
+        #expect(rows == ["SPEAKER_00 0 1 0", "SPEAKER_01 0 1 1"])
+    }
+
     @Test("jobs queued before the upgrade get their digest and roster, and a failed one drops its payload")
     func upgradedJobs() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-\(UUID().uuidString).db")

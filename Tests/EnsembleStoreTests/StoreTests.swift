@@ -121,6 +121,30 @@ struct StoreTests {
         #expect(newer.reachable && !newer.ready && newer.schemaVersion == ready.expectedSchemaVersion + 1)
     }
 
+    /// A label bound in two spans (a diarizer swapping voices) has two entries in the run; both are
+    /// stored and read back in order, the later with the utterance it starts from.
+    @Test(arguments: Backend.available) func labelBoundInSpans_isStoredAndReadBack(_ backend: Backend) async throws {
+        let desk = try await FamilyDesk(backend)
+        var spanned: SessionRun? = nil
+        for seed in 1...20 as ClosedRange<UInt64> {
+            let swapped = DiarizationErrors.apply(.swap, to: desk.scenario.transcript, seed: seed)
+            let run = try await SessionSupervisor(configuration: desk.agents.supervisor).draft(
+                desk.scenario.session, transcript: swapped)
+            if run.attributed.attribution.speakers.contains(where: { $0.fromUtterance != nil }) {
+                spanned = run
+                break
+            }
+        }
+        let run = try #require(spanned)
+        _ = try await desk.draft(run)
+        let review = try await desk.store.review(session: FamilyDesk.session, as: "hcole")
+        let expected = run.attributed.attribution.speakers.sorted { $0.label < $1.label }
+        #expect(review.speakers.map(\.label) == expected.map(\.label))
+        #expect(review.speakers.map(\.person) == expected.map(\.person))
+        #expect(review.speakers.map(\.fromUtterance) == expected.map(\.fromUtterance))
+        #expect(review.speakers.contains { $0.fromUtterance != nil })
+    }
+
     @Test(arguments: Backend.available) func draftingAgain_addsNoDuplicates_andVersionsOnlyChangedNotes(
         _ backend: Backend
     ) async throws {

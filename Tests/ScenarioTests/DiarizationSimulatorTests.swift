@@ -175,9 +175,11 @@ struct DiarizationSimulatorTests {
         // change whose later span also points clearly to a third person is read line by line too, 70.8% and
         // 9.1%; a bound label with three clear lines for a second person, from its first third to its last,
         // read as a shared device (and, for someone present with no label, two clear lines anywhere), 70.6%
-        // and 8.8%; held as floors.
-        #expect(tally.accuracy >= 0.705, "\(tally.accuracy)")
-        #expect(tally.wrongShare <= 0.089, "\(tally.wrongShare)")
+        // and 8.8%; after a code review (a name asked alone must not be a word the session writes in lower
+        // case; the shared-device reading weighs content only and runs whether or not someone is left
+        // without a label; a departure needs two peers), 70.4% and 8.4%; held as floors.
+        #expect(tally.accuracy >= 0.704, "\(tally.accuracy)")
+        #expect(tally.wrongShare <= 0.085, "\(tally.wrongShare)")
     }
 
     static func table(_ tallies: [DiarizationErrors.Kind?: Tally]) -> String {

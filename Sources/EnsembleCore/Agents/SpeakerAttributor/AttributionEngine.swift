@@ -56,7 +56,7 @@ struct AttributionRun {
     let segmented: SegmentedTranscript
     let roster: Roster
     let hints: [SpeakerHint]
-    let directory: NameDirectory
+    var directory: NameDirectory
     let people: [Roster.Person]
 
     /// Distinct labels of speech utterances, in order of first appearance.
@@ -252,6 +252,11 @@ struct AttributionRun {
         self.labelOf = Array(repeating: nil, count: utterances.count)
         self.events = Array(repeating: [], count: utterances.count)
         self.style = Array(repeating: StyleFigures(), count: utterances.count)
+        var ordinary = Set<String>()
+        for text in self.segmented.texts where !text.isCaseless {
+            for word in text.words where !word.isCapitalized { ordinary.insert(word.folded) }
+        }
+        self.directory.ordinaryWords = ordinary
         for (index, utterance) in utterances.enumerated() where self.segmented.isSpeech[index] {
             if let label = utterance.label {
                 let key = label
@@ -961,7 +966,8 @@ struct AttributionRun {
     /// relationship); the label with the most such lines.
     func labelCarrying(_ person: Int, choices: [Choice], shared: [Int: [Int]]) -> Int? {
         var best: (row: Int, clear: Int, lean: Double)? = nil
-        for row in self.labels.indices where shared[row] == nil {
+        let hinted = Set(self.hints.compactMap { self.row(forHint: $0.label) })
+        for row in self.labels.indices where shared[row] == nil && !hinted.contains(row) {
             guard let holder = choices[row].person, holder != person,
                 let second = self.secondSpeaker(
                     row: row, holder: holder, among: [person], minimum: 2, throughout: false)
@@ -985,17 +991,16 @@ struct AttributionRun {
         var best: (person: Int, clear: Int, lean: Double)? = nil
         for other in among {
             let position = [holder: 0, other: 1]
-            let styleAware = self.people[holder].isClinician != self.people[other].isClinician
             var clear: [Int] = []
             var lean = 0.0
             for (step, index) in members.enumerated() {
                 let line = self.emission(
-                    of: index, candidates: [holder, other], position: position, styleAware: styleAware)
+                    of: index, candidates: [holder, other], position: position, styleAware: false)
                 if line[1] - line[0] >= clearLean { clear.append(step) }
                 lean += max(0, line[1] - line[0])
             }
             guard clear.count >= minimum, let first = clear.first, let last = clear.last else { continue }
-            if throughout, !(first < members.count / 3 && last >= members.count * 2 / 3) { continue }
+            if throughout, !(first * 3 < members.count && (members.count - 1 - last) * 3 < members.count) { continue }
             if best == nil || (clear.count, lean) > (best!.clear, best!.lean) { best = (other, clear.count, lean) }
         }
         return best
@@ -1006,7 +1011,7 @@ struct AttributionRun {
     mutating func addContentSharedLabels(assignment choices: inout [Choice], shared: inout [Int: [Int]]) {
         let bound = Set(choices.compactMap(\.person)).union(shared.values.flatMap { $0 })
         let unbound = self.people.indices.filter { self.canSpeak($0) && !bound.contains($0) }
-        guard !unbound.isEmpty else { return }
+        let hinted = Set(self.hints.compactMap { self.row(forHint: $0.label) })
         var additions: [Int: [Int]] = [:]
         for person in unbound {
             var best: (row: Int, strength: Double)? = nil
@@ -1025,7 +1030,7 @@ struct AttributionRun {
         // A label bound to one person with clear lines for another from its start to its end: two people
         // on one device throughout, where a diarizer's merge or swap holds the second for a stretch only.
         let everyone = self.people.indices.filter { self.canSpeak($0) }
-        for row in self.labels.indices where shared[row] == nil && additions[row] == nil {
+        for row in self.labels.indices where shared[row] == nil && additions[row] == nil && !hinted.contains(row) {
             guard let holder = choices[row].person,
                 let second = self.secondSpeaker(
                     row: row, holder: holder, among: everyone.filter { $0 != holder },
@@ -1337,10 +1342,20 @@ struct AttributionRun {
                 if let confidence = change.confidence {
                     resolved = (confidence >= self.configuration.confidenceThreshold ? change.person : nil, confidence)
                 }
-                if change.departs { resolved = nil }
+                // A span read line by line lists who its lines went to, as a shared label does, with their
+                // mean confidence.
+                var sharedBy: [PersonID] = []
+                if change.departs {
+                    resolved = nil
+                    let people = Set(span.compactMap { perUtterance[$0]?.person })
+                    sharedBy = people.sorted().map { self.people[$0].id }
+                    let mean =
+                        span.reduce(0.0) { $0 + (perUtterance[$1]?.confidence ?? 0) } / Double(max(span.count, 1))
+                    resolved = (nil, mean)
+                }
                 speakers.append(
                     SpeakerAssignment(
-                        label: label, person: resolved?.person.map { self.people[$0].id },
+                        label: label, person: resolved?.person.map { self.people[$0].id }, sharedBy: sharedBy,
                         confidence: resolved?.confidence ?? 0,
                         bestGuess: change.departs ? nil : self.people[change.person].id,
                         utteranceCount: span.count, fromUtterance: change.cut))

@@ -266,8 +266,8 @@ extension AttributionRun {
     /// The point from which a label bound to `from` stops being them, its lines pointing to one or another
     /// of the others in `from`'s role (clients, or clinicians) and to no one of them throughout: a label
     /// that changed to a shared device, or to someone whose lines carry cues against `from` (answering
-    /// a question handed to someone else, speaking of `from`) but not enough for any one person. Its
-    /// later span is read line by line.
+    /// a question handed to someone else, speaking of `from`) but not enough for any one person. The
+    /// later span's clear lines must point to two peers at least. It is read line by line.
     func departurePoint(row: Int, from: Int, emissions: [[Double]], position: [Int: Int]) -> LabelChange? {
         guard let own = position[from] else { return nil }
         let peers = position.filter {
@@ -280,6 +280,16 @@ extension AttributionRun {
         guard let found = self.changePoint(row: row, leans: leans, strict: true, styleCounts: false) else {
             return nil
         }
+        // The later span's clear lines point to two peers at least: no one person took over.
+        let clearLean = self.weights.answersAddressInUtterance * 0.9
+        var pointed = Set<Int>()
+        for (index, line) in zip(self.utterancesOfLabel[row], emissions) where index >= found.cut {
+            guard let top = peers.max(by: { line[$0] < line[$1] }), line[top] - line[own] >= clearLean else {
+                continue
+            }
+            pointed.insert(top)
+        }
+        guard pointed.count >= 2 else { return nil }
         return LabelChange(
             cut: found.cut, gapFrom: found.gapFrom, person: from, evidence: found.evidence, departs: true)
     }
@@ -291,9 +301,13 @@ extension AttributionRun {
     ) -> Bool {
         guard let own = position[from], let to = position[change.person] else { return false }
         let clearLean = self.weights.answersAddressInUtterance * 0.9
+        // Peers in `from`'s role only: style would make any question-asking line point to a clinician.
+        let thirds = position.filter {
+            $0.key != from && $0.key != change.person
+                && self.people[$0.key].isClinician == self.people[from].isClinician
+        }.map(\.value)
         return zip(self.utterancesOfLabel[row], emissions).contains { index, line in
-            index >= change.cut
-                && line.indices.contains { $0 != own && $0 != to && line[$0] - max(line[own], line[to]) >= clearLean }
+            index >= change.cut && thirds.contains { line[$0] - max(line[own], line[to]) >= clearLean }
         }
     }
 

@@ -36,6 +36,9 @@ struct NameDirectory: Sendable {
     /// Given names, nicknames and one-word aliases of four letters or more, for misheard names.
     private var spokenNames: [(person: Int, name: [Unicode.Scalar])] = []
     private var spokenInitials: Set<Unicode.Scalar> = []
+    /// Words the session writes in lower case somewhere, so ordinary words and not names; nil when no
+    /// transcript was read (a name asked alone is then not read as misheard).
+    var ordinaryWords: Set<String>? = nil
 
     init(roster: Roster, lexicon: CompiledLexicon) {
         self.roster = roster
@@ -226,10 +229,13 @@ struct NameDirectory: Sendable {
         // Inside a clause, or opening one as an address (`Caitlin, how was it?`). Reading a name set off
         // at the end of a clause too (`How was it, Caitlin?`) was measured: on the simulator's realistic
         // mix it gained 1.7 points of correct lines and cost 0.5 points of wrong ones, so it is not done.
-        // A name standing as a whole sentence and asked (`Lunda?`) is a call, the way a group's round is
-        // taken.
-        guard !caseless, word.isCapitalized, !word.opensClause || word.after == .comma || word.after == .question
-        else { return nil }
+        // A name asked as a whole sentence (`Lunda?`) is a call, the way a group's round is taken; an
+        // ordinary word asked alone (`Really?` beside a `Reilly`) is not: one the session writes in lower
+        // case somewhere, or one of the lexicon's common words.
+        let called =
+            word.after == .question && !lexicon.echoIgnore.contains(word.folded)
+            && self.ordinaryWords.map { !$0.contains(word.folded) } == true
+        guard !caseless, word.isCapitalized, !word.opensClause || word.after == .comma || called else { return nil }
         // Cheap tests first: most capitalised words start with no roster name's letter.
         let folded = word.folded
         guard let initial = folded.unicodeScalars.first,
