@@ -79,6 +79,10 @@ struct AttributionRun {
     var findings: [Finding] = []
     /// Label row → the utterance from which it is someone else, found by `labelChanges`.
     var changes: [Int: LabelChange] = [:]
+    /// Each label's lines read once over everyone who can speak (`pairSlots` gives their slots), for the
+    /// leans between any two of them.
+    var pairLeans: [Int: [PairLeans]] = [:]
+    var pairSlots: [Int: Int] = [:]
     /// Per label row, each of its lines read over everyone present (with style), kept from `labelChanges`.
     var lineEmissions: [Int: [[Double]]] = [:]
 
@@ -252,11 +256,7 @@ struct AttributionRun {
         self.labelOf = Array(repeating: nil, count: utterances.count)
         self.events = Array(repeating: [], count: utterances.count)
         self.style = Array(repeating: StyleFigures(), count: utterances.count)
-        var ordinary = Set<String>()
-        for text in self.segmented.texts where !text.isCaseless {
-            for word in text.words where !word.isCapitalized { ordinary.insert(word.folded) }
-        }
-        self.directory.ordinaryWords = ordinary
+        self.directory.sessionTexts = self.segmented.texts
         for (index, utterance) in utterances.enumerated() where self.segmented.isSpeech[index] {
             if let label = utterance.label {
                 let key = label
@@ -964,7 +964,7 @@ struct AttributionRun {
     /// label of their own: two of its lines, at least, point clearly to `person` over the one it is bound
     /// to (answering a question handed to them, speaking of the bound person, naming `person`'s
     /// relationship); the label with the most such lines.
-    func labelCarrying(_ person: Int, choices: [Choice], shared: [Int: [Int]]) -> Int? {
+    mutating func labelCarrying(_ person: Int, choices: [Choice], shared: [Int: [Int]]) -> Int? {
         var best: (row: Int, clear: Int, lean: Double)? = nil
         let hinted = Set(self.hints.compactMap { self.row(forHint: $0.label) })
         for row in self.labels.indices where shared[row] == nil && !hinted.contains(row) {
@@ -983,21 +983,35 @@ struct AttributionRun {
     /// 90% of `answersAddressInUtterance`, weighed between the two alone), at least `minimum` of them;
     /// `throughout`, the first in the label's first third and the last in its last third. With the sum of
     /// the label's leans to them, for ties.
-    func secondSpeaker(
+    mutating func secondSpeaker(
         row: Int, holder: Int, among: [Int], minimum: Int, throughout: Bool
     ) -> (person: Int, clear: Int, lean: Double)? {
         let clearLean = self.weights.answersAddressInUtterance * 0.9
         let members = self.utterancesOfLabel[row]
+        // Each line's emission over everyone who can speak is read once per label; the cues that depend
+        // on the pair are added for each pair, so a lean is the one `emission` gives between the two alone.
+        if self.pairSlots.isEmpty {
+            let everyone = self.people.indices.filter { self.canSpeak($0) }
+            self.pairSlots = Dictionary(uniqueKeysWithValues: everyone.enumerated().map { ($1, $0) })
+        }
+        let lines: [PairLeans]
+        if let known = self.pairLeans[row] {
+            lines = known
+        } else {
+            let everyone = self.pairSlots.sorted { $0.value < $1.value }.map(\.key)
+            lines = members.map { PairLeans(run: self, index: $0, everyone: everyone, position: self.pairSlots) }
+            self.pairLeans[row] = lines
+        }
+        guard let from = self.pairSlots[holder] else { return nil }
         var best: (person: Int, clear: Int, lean: Double)? = nil
         for other in among {
-            let position = [holder: 0, other: 1]
+            guard let to = self.pairSlots[other] else { continue }
             var clear: [Int] = []
             var lean = 0.0
-            for (step, index) in members.enumerated() {
-                let line = self.emission(
-                    of: index, candidates: [holder, other], position: position, styleAware: false)
-                if line[1] - line[0] >= clearLean { clear.append(step) }
-                lean += max(0, line[1] - line[0])
+            for (step, line) in lines.enumerated() {
+                let toward = line.lean(to: to, from: from, weights: self.weights)
+                if toward >= clearLean { clear.append(step) }
+                lean += max(0, toward)
             }
             guard clear.count >= minimum, let first = clear.first, let last = clear.last else { continue }
             if throughout, !(first * 3 < members.count && (members.count - 1 - last) * 3 < members.count) { continue }
@@ -1140,7 +1154,11 @@ struct AttributionRun {
     }
 
     /// Log-score of each candidate having said utterance `index`, from that utterance and its neighbours.
-    func emission(of index: Int, candidates: [Int], position: [Int: Int], styleAware: Bool) -> [Double] {
+    /// `pairTerms` false leaves out the cues that depend on who else is a candidate (the pronoun cue
+    /// between two people, a line answering or echoing one spoken of): `PairLeans` adds them per pair.
+    func emission(
+        of index: Int, candidates: [Int], position: [Int: Int], styleAware: Bool, pairTerms: Bool = true
+    ) -> [Double] {
         var scores = [Double](repeating: 0, count: candidates.count)
         func bump(_ person: Int, _ value: Double) { if let slot = position[person] { scores[slot] += value } }
         for event in self.events[index] {
@@ -1178,7 +1196,7 @@ struct AttributionRun {
             }
         }
         // Between two people on one device, speaking of one of them as `she` or `he` points to the other.
-        if candidates.count == 2, let referent = self.pronounReferent[index], candidates.contains(referent) {
+        if pairTerms, candidates.count == 2, let referent = self.pronounReferent[index], candidates.contains(referent) {
             bump(referent, self.weights.pronounReferent)
         }
         // The previous speech utterance handing the floor to someone, and the next one thanking someone.
@@ -1204,14 +1222,14 @@ struct AttributionRun {
                 }
             }
         }
-        if let previous = self.nearestSpeech(from: index, step: -1),
+        if pairTerms, let previous = self.nearestSpeech(from: index, step: -1),
             let spokenOf = self.spokenOf(in: previous, candidates: candidates), self.answers(index, previous)
         {
             bump(spokenOf, self.weights.answersMention)
         }
         // The line after speaking of one candidate as doing what this line says `I` did (`I only knock`
         // → `if Mom knocks`).
-        if let next = self.nearestSpeech(from: index, step: 1), self.labelOf[next] != self.labelOf[index],
+        if pairTerms, let next = self.nearestSpeech(from: index, step: 1), self.labelOf[next] != self.labelOf[index],
             let spokenOf = self.spokenOf(in: next, candidates: candidates), self.echoes(index, next)
         {
             bump(spokenOf, self.weights.answersMention)
@@ -1452,4 +1470,51 @@ struct AttributionRun {
 func logSumExp(_ values: [Double]) -> Double {
     guard let maximum = values.max(), maximum > -.infinity else { return -.infinity }
     return maximum + Math.log(values.reduce(0) { $0 + Math.exp($1 - maximum) })
+}
+
+/// One line's emission between any two people, from one reading over everyone: the cues that depend on
+/// who else is a candidate (the pronoun cue, a line answering or echoing the one person spoken of) are
+/// kept apart and added for the pair, as `emission` would with the two alone as candidates. People are
+/// slots of the `everyone` the line was read over.
+struct PairLeans {
+    var base: [Double]
+    /// The slot of the person a `she` or `he` in the line stands for.
+    var pronoun: Int?
+    /// The slots of those spoken of in the line before, when this line answers it, and in the line after,
+    /// when this line says in the first person what it says of them.
+    var answered: [Int] = []
+    var echoed: [Int] = []
+
+    init(run: AttributionRun, index: Int, everyone: [Int], position: [Int: Int]) {
+        self.base = run.emission(
+            of: index, candidates: everyone, position: position, styleAware: false, pairTerms: false)
+        self.pronoun = run.pronounReferent[index].flatMap { position[$0] }
+        if let previous = run.nearestSpeech(from: index, step: -1) {
+            let spoken = run.spokenOf(in: previous, among: everyone)
+            if !spoken.isEmpty, run.answers(index, previous) { self.answered = spoken.compactMap { position[$0] } }
+        }
+        if let next = run.nearestSpeech(from: index, step: 1), run.labelOf[next] != run.labelOf[index] {
+            let spoken = run.spokenOf(in: next, among: everyone)
+            if !spoken.isEmpty, run.echoes(index, next) { self.echoed = spoken.compactMap { position[$0] } }
+        }
+    }
+
+    /// `emission`'s score for slot `to` minus its score for slot `from`, with the two alone as candidates.
+    func lean(to: Int, from: Int, weights: AttributorConfiguration.Weights) -> Double {
+        var lean = self.base[to] - self.base[from]
+        if let pronoun = self.pronoun {
+            if pronoun == to { lean += weights.pronounReferent }
+            if pronoun == from { lean -= weights.pronounReferent }
+        }
+        if !self.answered.isEmpty { lean += Self.oneOf(self.answered, to, from) * weights.answersMention }
+        if !self.echoed.isEmpty { lean += Self.oneOf(self.echoed, to, from) * weights.answersMention }
+        return lean
+    }
+
+    /// 1 when `spoken` holds `to` and not `from`, -1 the other way round, else 0.
+    static func oneOf(_ spoken: [Int], _ to: Int, _ from: Int) -> Double {
+        let hasTo = spoken.contains(to)
+        let hasFrom = spoken.contains(from)
+        return hasTo == hasFrom ? 0 : hasTo ? 1 : -1
+    }
 }

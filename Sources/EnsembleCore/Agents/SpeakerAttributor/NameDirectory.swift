@@ -36,9 +36,10 @@ struct NameDirectory: Sendable {
     /// Given names, nicknames and one-word aliases of four letters or more, for misheard names.
     private var spokenNames: [(person: Int, name: [Unicode.Scalar])] = []
     private var spokenInitials: Set<Unicode.Scalar> = []
-    /// Words the session writes in lower case somewhere, so ordinary words and not names; nil when no
-    /// transcript was read (a name asked alone is then not read as misheard).
-    var ordinaryWords: Set<String>? = nil
+    /// The session's texts, to tell an ordinary word asked alone from a name: one the session writes in
+    /// lower case somewhere. Empty when no transcript was read (a name asked alone is then not read as
+    /// misheard).
+    var sessionTexts: [TokenizedText] = []
 
     init(roster: Roster, lexicon: CompiledLexicon) {
         self.roster = roster
@@ -232,10 +233,11 @@ struct NameDirectory: Sendable {
         // A name asked as a whole sentence (`Lunda?`) is a call, the way a group's round is taken; an
         // ordinary word asked alone (`Really?` beside a `Reilly`) is not: one the session writes in lower
         // case somewhere, or one of the lexicon's common words.
-        let called =
-            word.after == .question && !lexicon.echoIgnore.contains(word.folded)
-            && self.ordinaryWords.map { !$0.contains(word.folded) } == true
-        guard !caseless, word.isCapitalized, !word.opensClause || word.after == .comma || called else { return nil }
+        guard !caseless, word.isCapitalized,
+            !word.opensClause || word.after == .comma
+                || (word.after == .question && !self.sessionTexts.isEmpty
+                    && !lexicon.echoIgnore.contains(word.folded))
+        else { return nil }
         // Cheap tests first: most capitalised words start with no roster name's letter.
         let folded = word.folded
         guard let initial = folded.unicodeScalars.first,
@@ -266,6 +268,14 @@ struct NameDirectory: Sendable {
         let best = (person: first.key, distance: first.value)
         let runnerUp = ranked.count > 1 ? ranked[1].value : Int.max
         guard best.distance > 0, runnerUp > best.distance else { return nil }
+        if word.opensClause && word.after == .question {
+            // Asked alone: no word the session writes in lower case anywhere.
+            let hash = word.hash
+            let ordinary = self.sessionTexts.contains { text in
+                text.words.contains { !$0.isCapitalized && $0.hash == hash && $0.folded == word.folded }
+            }
+            if ordinary { return nil }
+        }
         return best.person
     }
 }

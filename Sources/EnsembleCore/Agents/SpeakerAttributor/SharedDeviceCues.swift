@@ -46,6 +46,12 @@ extension AttributionRun {
     /// The one candidate an utterance speaks of in the third person (by name, as `Mom`, or as
     /// `his mother`), if exactly one.
     func spokenOf(in index: Int, candidates: [Int]) -> Int? {
+        let found = self.spokenOf(in: index, among: candidates)
+        return found.count == 1 ? found.first : nil
+    }
+
+    /// Everyone among `candidates` the line speaks of.
+    func spokenOf(in index: Int, among candidates: [Int]) -> Set<Int> {
         var found = Set<Int>()
         for event in self.events[index] {
             switch event {
@@ -60,7 +66,7 @@ extension AttributionRun {
             default: continue
             }
         }
-        return found.count == 1 ? found.first : nil
+        return found
     }
 
     /// Whether an utterance answers the one before in the first person: its first sentence opens with
