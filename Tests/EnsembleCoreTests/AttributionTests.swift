@@ -221,6 +221,47 @@ struct AttributionTests {
         #expect(ordinary.speaker("SPEAKER_02")?.person != PersonID("CL-1"))
     }
 
+    /// Two parents on one laptop for the whole session, one of them also heard from a phone: the
+    /// laptop's label answers questions handed to each of them from start to end, so it is read as a
+    /// shared device, line by line, not bound to one parent.
+    @Test func labelAnsweringForASecondPersonThroughout_isASharedDevice() {
+        let roster = Roster(
+            sessionKind: .family,
+            people: [
+                Self.hannah, Self.sofia, Self.elena,
+                .init(
+                    id: PersonID("CL-3"), name: "Mark Alvarez", kind: .attendee(.familyMember),
+                    relationship: "father", age: 47),
+            ])
+        let attribution = self.attribute(
+            [
+                ("SPEAKER_00", "Welcome, everyone. Elena, how was the week at home?"),
+                ("SPEAKER_02", "Hard. We argued most nights."),
+                ("SPEAKER_00", "Mark, how did it look from where you were?"),
+                ("SPEAKER_02", "I was at work late, so I mostly heard about it afterwards."),
+                ("SPEAKER_03", "Hi, it's Mark, sorry, the call dropped for a second there."),
+                ("SPEAKER_00", "Thanks, Mark. Sofia, what was it like for you?"),
+                ("SPEAKER_01", "Annoying. They both kept checking my phone."),
+                ("SPEAKER_00", "Elena, what worries you about the phone?"),
+                ("SPEAKER_02", "That I don't know who she's talking to at night."),
+                ("SPEAKER_00", "Mark, is that the same for you?"),
+                ("SPEAKER_03", "It worries me too, honestly."),
+                ("SPEAKER_00", "Mark, can you say more?"),
+                ("SPEAKER_02", "I just want her to tell us where she is."),
+                ("SPEAKER_01", "I do tell you."),
+                ("SPEAKER_00", "Elena, could you live with a check-in text instead?"),
+                ("SPEAKER_02", "Maybe. If she actually sends it."),
+                ("SPEAKER_00", "Mark, what about you?"),
+                ("SPEAKER_02", "That works for me."),
+            ], roster: roster)
+        #expect(attribution.speaker("SPEAKER_02")?.sharedBy == [PersonID("CL-2"), PersonID("CL-3")])
+        #expect(attribution.speaker("SPEAKER_03")?.person == PersonID("CL-3"))
+        #expect([1, 8, 15].map { attribution.utterances[$0].person } == Array(repeating: PersonID("CL-2"), count: 3))
+        #expect([3, 12].map { attribution.utterances[$0].person } == [PersonID("CL-3"), PersonID("CL-3")])
+        // None of the laptop's lines goes to the wrong parent.
+        #expect(attribution.utterances[17].person == PersonID("CL-3"))
+    }
+
     /// A label that, from some line on, answers to two other people is no longer its first person (a
     /// diarizer swapping it with a shared microphone): its later lines are read one by one.
     @Test func labelTurningToTwoOthers_isReadLineByLineFromThere() {
