@@ -164,51 +164,72 @@ public enum PostgresStore {
     }
 
     /// The advisory lock migrations hold, so that instances starting together migrate once.
-    static let migrationLock: Int64 = 0x456E_7365_6D62_6C65  // "Ensemble"
+    package static let migrationLock: Int64 = 0x456E_7365_6D62_6C65  // "Ensemble"
 
-    /// Brings the database to the newest schema. Every instance may call it at start: the advisory lock
-    /// makes the others wait, and then find nothing left to do. Each migration runs in one transaction
-    /// with its version. Returns the migrations this call applied. A database at a newer version than
-    /// this Ensemble knows is refused.
+    /// How long an instance waits for another's migration, and how long a migration may sit idle inside
+    /// its transaction (the sessions' own limits are for writers).
+    static let migrationWait = "10min"
+
+    /// Brings the database to the newest schema. Every instance may call it at start. Each migration runs
+    /// in one transaction that first takes the migration lock (waiting while another instance migrates),
+    /// then reads the version again and applies the next migration only if it is still missing, with its
+    /// version; so a migration is applied once whatever the timing, and an instance that cannot get the
+    /// lock fails instead of going on without it. Returns the migrations this call applied. A database at
+    /// a newer version than this Ensemble knows is refused.
     @discardableResult
     static func migrate(_ connection: PostgresConnection) async throws -> Int {
         let logger = Self.logger
-        try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger)
+        var applied = 0
         do {
-            let applied = try await Self.migrateLocked(connection, logger: logger)
-            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
-            return applied
-        } catch {
-            _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
-            throw error
+            // A busy instance may take long between a migration's statements: the session's 30 s limit
+            // on a transaction left idle (which would end it mid-migration) and its 50 s limit on waiting
+            // for a lock are for writers; a migration gets ten minutes for each, then the session's own.
+            for setting in ["idle_in_transaction_session_timeout", "lock_timeout"] {
+                try await Self.run(connection, "SET \(setting) = '\(Self.migrationWait)'", logger: logger)
+            }
+            while try await Self.migrateNext(connection, logger: logger) { applied += 1 }
+            for setting in ["idle_in_transaction_session_timeout", "lock_timeout"] {
+                try await Self.run(connection, "RESET \(setting)", logger: logger)
+            }
+        } catch let error as PostgresTransactionError {
+            // What went wrong inside, not the transaction's wrapping of it (a newer schema is a StoreError).
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        }
+        return applied
+    }
+
+    /// Applies the first missing migration under the lock; false when there was none left.
+    private static func migrateNext(_ connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        try await connection.withTransaction(logger: logger) { connection in
+            try await Self.run(connection, "SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            try await Self.run(
+                connection,
+                "CREATE TABLE IF NOT EXISTS ensemble_schema (version BIGINT NOT NULL, applied TEXT NOT NULL)",
+                logger: logger)
+            let current = try await Self.version(connection, logger: logger)
+            guard current <= PostgresSchema.migrations.count else {
+                throw StoreError(
+                    .newerSchema,
+                    "the database is at schema version \(current), newer than this Ensemble knows "
+                        + "(\(PostgresSchema.migrations.count)); use a newer Ensemble or another --database")
+            }
+            guard current < PostgresSchema.migrations.count else { return false }
+            for statement in PostgresSchema.migrations[current] {
+                try await Self.run(connection, statement, logger: logger)
+            }
+            let version = Int64(current + 1)
+            let now = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            try await connection.query(
+                "INSERT INTO ensemble_schema (version, applied) VALUES (\(version), \(now))", logger: logger)
+            return true
         }
     }
 
-    private static func migrateLocked(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
-        try await connection.query(
-            "CREATE TABLE IF NOT EXISTS ensemble_schema (version BIGINT NOT NULL, applied TEXT NOT NULL)",
-            logger: logger)
-        let current = try await Self.version(connection, logger: logger)
-        guard current <= PostgresSchema.migrations.count else {
-            throw StoreError(
-                .newerSchema,
-                "the database is at schema version \(current), newer than this Ensemble knows "
-                    + "(\(PostgresSchema.migrations.count)); use a newer Ensemble or another --database")
-        }
-        var applied = 0
-        for (offset, statements) in PostgresSchema.migrations.enumerated() where offset >= current {
-            try await connection.withTransaction(logger: logger) { connection in
-                for statement in statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
-                let version = Int64(offset + 1)
-                let now = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-                try await connection.query(
-                    "INSERT INTO ensemble_schema (version, applied) VALUES (\(version), \(now))", logger: logger)
-            }
-            applied += 1
-        }
-        return applied
+    /// Runs a statement and reads its answer to the end, so that a failure (a lock not granted in time)
+    /// is thrown here rather than lost with rows nobody reads.
+    private static func run(_ connection: PostgresConnection, _ sql: String, logger: Logger) async throws {
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        for try await _ in rows {}
     }
 
     static func version(_ connection: PostgresConnection, logger: Logger) async throws -> Int {

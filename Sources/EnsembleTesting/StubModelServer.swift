@@ -164,10 +164,10 @@ public final class StubModelServer: Sendable {
             return (reply, nil)
         }
         let reply = scripted ?? responder!(recorded)
-        if reply.delay > .zero {
-            let (seconds, attoseconds) = reply.delay.components
-            usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
-        }
+        // The delay ends early once the server is stopped, so no thread outlives the test by long.
+        let clock = ContinuousClock()
+        let answerAt = clock.now.advanced(by: reply.delay)
+        while clock.now < answerAt, !self.state.withLock({ $0.stopped }) { usleep(20_000) }
         let payload = Array(reply.body.utf8)
         var response = "HTTP/1.1 \(reply.status) \(reply.status == 200 ? "OK" : "Status")\r\n"
         let type = reply.headers.first { $0.0.lowercased() == "content-type" }?.1 ?? "application/json"

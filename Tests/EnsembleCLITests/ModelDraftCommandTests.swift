@@ -7,7 +7,7 @@ import Foundation
 import Testing
 
 /// `ensemble draft --engine llm` against a loopback stub of an OpenAI-compatible endpoint.
-@Suite("Command line: model drafting", .timeLimit(.minutes(5)))
+@Suite("Command line: model drafting", .timeLimit(.minutes(10)))
 struct ModelDraftCommandTests {
     func run(_ arguments: [String]) async -> (status: Int32, out: String, error: String) {
         let captured = CapturedConsole()

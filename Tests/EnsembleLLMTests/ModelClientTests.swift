@@ -9,7 +9,7 @@ import Testing
 
 /// The OpenAI-compatible client against a loopback stub server: the protocol per backend, retries and
 /// backoff, refusals, unreadable answers, timeouts, cancellation and the concurrency limit.
-@Suite("Language-model client", .timeLimit(.minutes(5)))
+@Suite("Language-model client", .timeLimit(.minutes(10)))
 struct ModelClientTests {
     final class Sleeps: Sendable {
         let recorded = Mutex<[Duration]>([])
@@ -126,17 +126,15 @@ struct ModelClientTests {
     }
 
     @Test func cancellingTheCaller_cancelsTheRequest() async throws {
-        let server = try StubModelServer(replies: [.init(body: "{}", delay: .seconds(90))])
-        let model = try self.model(server, timeout: .seconds(120))
+        // The server would answer after 60 s, and the client gives up after 45 s with a timeout: only a
+        // cancelled request ends in CancellationError (no wall-clock bound, which a loaded machine misses).
+        let server = try StubModelServer(replies: [.init(body: "{}", delay: .seconds(60))])
+        defer { server.stop() }
+        let model = try self.model(server, retries: 0, timeout: .seconds(45))
         let task = Task { try await model.complete(Self.request) }
         while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
-        let clock = ContinuousClock()
-        let cancelled = clock.now
         task.cancel()
         await #expect(throws: CancellationError.self) { _ = try await task.value }
-        // Far sooner than the 90 s the server would take (a generous bound: the suite runs on loaded
-        // two-core machines).
-        #expect(cancelled.duration(to: clock.now) < .seconds(45))
     }
 
     /// Counts requests in flight through the real transport.

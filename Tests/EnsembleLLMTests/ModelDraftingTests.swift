@@ -9,7 +9,7 @@ import Testing
 
 /// Model drafting through the whole pipeline: what leaves the machine, which reply sentences are kept,
 /// and when the deterministic draft is used instead.
-@Suite("Model drafting", .timeLimit(.minutes(5)))
+@Suite("Model drafting", .timeLimit(.minutes(10)))
 struct ModelDraftingTests {
     static func supervisor(_ model: any LanguageModel, sendPart2: Bool = false) throws -> SessionSupervisor {
         let supervisorConfiguration = try Fixtures.agents().supervisor

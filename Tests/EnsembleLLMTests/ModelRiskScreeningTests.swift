@@ -7,7 +7,7 @@ import Testing
 
 /// The model second reader of the RiskScreener: it may add or raise a flag whose evidence checks out,
 /// never lower or remove the deterministic ones, and every flag says which reader raised it.
-@Suite("Risk screening: the model second reader", .timeLimit(.minutes(5)))
+@Suite("Risk screening: the model second reader", .timeLimit(.minutes(10)))
 struct ModelRiskScreeningTests {
     static func supervisor(_ model: any LanguageModel) throws -> SessionSupervisor {
         let configuration = try Fixtures.agents().supervisor

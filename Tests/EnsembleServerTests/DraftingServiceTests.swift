@@ -15,7 +15,7 @@ import Testing
 
 /// The one drafting service (issue 17): every path drafts with the configured engine, and work on one
 /// session is serialised.
-@Suite("Drafting service", .timeLimit(.minutes(2)))
+@Suite("Drafting service", .timeLimit(.minutes(10)))
 struct DraftingServiceTests {
     @Test(
         "a server with the language-model engine drafts its webhook jobs and its relabels with the model",
