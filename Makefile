@@ -107,7 +107,7 @@ browser-test: build
 ## misheard names, unlabelled stretches) on the bundled scenarios: a table per kind of error.
 attribution-report: deps
 	ENSEMBLE_ATTRIBUTION_REPORT=1 $(SWIFT) test --filter 'DiarizationSimulatorTests|realisticDiarizationErrors' 2>&1 \
-		| grep -E '^(error|none|split|merge|swap|sharedDevice|misspell|drop|realistic) |^(data set|Zoom class|ACI-Bench|AnnoMI|PriMock57|AMI ES2004a)  |^held-out '
+		| grep -E '^(error|none|split|merge|swap|sharedDevice|misspell|drop|realistic)[ ,]|^(data set|Zoom class|ACI-Bench|AnnoMI|PriMock57|AMI ES2004a)  |^held-out '
 
 bench: deps
 	$(SWIFT) run -c release EnsembleBenchmarks

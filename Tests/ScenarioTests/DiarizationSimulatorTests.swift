@@ -12,13 +12,29 @@ import Testing
 /// only get better from here; `ENSEMBLE_ATTRIBUTION_REPORT=1` prints the table.
 @Suite("Attribution under diarization errors")
 struct DiarizationSimulatorTests {
-    struct Tally {
+    struct Counts {
         var correct = 0
         var wrong = 0
         var unknown = 0
         var total: Int { self.correct + self.wrong + self.unknown }
         var accuracy: Double { self.total == 0 ? 1 : Double(self.correct) / Double(self.total) }
         var wrongShare: Double { self.total == 0 ? 0 : Double(self.wrong) / Double(self.total) }
+    }
+
+    @dynamicMemberLookup
+    struct Tally {
+        /// Every line whose speaker the answer key names.
+        var all = Counts()
+        /// The lines a person reading the transcript with its errors attributed to the right speaker
+        /// (`Tests/Fixtures/attributable`), where a reader's labels exist.
+        var readable = Counts()
+        /// How the readers themselves did on every line the answer key names.
+        var reading = Counts()
+        subscript<T>(dynamicMember path: WritableKeyPath<Counts, T>) -> T {
+            get { self.all[keyPath: path] }
+            set { self.all[keyPath: path] = newValue }
+        }
+        subscript<T>(dynamicMember path: KeyPath<Counts, T>) -> T { self.all[keyPath: path] }
     }
 
     /// A bundled scenario whose answer key says who spoke, ready to attribute.
@@ -51,7 +67,8 @@ struct DiarizationSimulatorTests {
     /// Attributes `transcript` (the scenario with errors) and adds its lines to `tally`; with
     /// `ENSEMBLE_ATTRIBUTION_FAILURES` set, prints what was missed under `title`.
     static func count(
-        _ transcript: Transcript, of keyed: Keyed, agents: AgentConfigurations, into tally: inout Tally, title: String
+        _ transcript: Transcript, of keyed: Keyed, agents: AgentConfigurations, into tally: inout Tally, title: String,
+        reader: [PersonID?]? = nil
     ) {
         // Hints name the source's labels; a label the simulator invented has none.
         let attribution = Fixtures.attribute(
@@ -63,6 +80,20 @@ struct DiarizationSimulatorTests {
             let label = transcript.utterances[item.index].label ?? "-"
             if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_BREAKDOWN"] != nil {
                 print(Self.breakdown(item, of: attribution, in: transcript, truth: person, title: title))
+            }
+            if let reader {
+                switch reader[item.index] {
+                case person: tally.reading.correct += 1
+                case nil: tally.reading.unknown += 1
+                case .some: tally.reading.wrong += 1
+                }
+            }
+            if let reader, reader[item.index] == person {
+                switch item.person {
+                case person: tally.readable.correct += 1
+                case nil: tally.readable.unknown += 1
+                case .some: tally.readable.wrong += 1
+                }
             }
             switch item.person {
             case person: tally.correct += 1
@@ -147,11 +178,61 @@ struct DiarizationSimulatorTests {
         for keyed in try Self.keyedScenarios() {
             for seed in [1, 2, 3] as [UInt64] {
                 let transcript = DiarizationErrors.realistic(keyed.scenario.transcript, names: keyed.names, seed: seed)
+                if let folder = ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_DUMP"] {
+                    try Self.dump(transcript, of: keyed, to: "\(folder)/\(keyed.name)-seed\(seed).txt")
+                }
                 Self.count(
-                    transcript, of: keyed, agents: agents, into: &tally, title: "realistic \(keyed.name) seed \(seed)")
+                    transcript, of: keyed, agents: agents, into: &tally, title: "realistic \(keyed.name) seed \(seed)",
+                    reader: try Self.reader(keyed.name, seed: seed, transcript: transcript))
             }
         }
         return tally
+    }
+
+    /// Who a person reading the transcript with its errors said spoke each line (nil where they could
+    /// not tell), from `Tests/Fixtures/attributable/NAME-seedN.tsv`: index, roster id or `?`, and the
+    /// label the line carried. The files were written by readers given only `dump`'s text, never the
+    /// answer key or the attributor's output. A label that no longer matches means the simulator changed
+    /// and the lines must be read again.
+    static func reader(_ name: String, seed: UInt64, transcript: Transcript) throws -> [PersonID?] {
+        let path = Fixtures.repositoryRoot + "/Tests/Fixtures/attributable/\(name)-seed\(seed).tsv"
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
+        #expect(rows.count == transcript.utterances.count, "\(path): one line per utterance")
+        var reader: [PersonID?] = Array(repeating: nil, count: transcript.utterances.count)
+        for (index, row) in rows.enumerated() where index < reader.count {
+            #expect(
+                row.count == 3 && row[0] == String(index) && row[2] == (transcript.utterances[index].label ?? "-"),
+                "\(path) line \(index + 1): the simulator changed since it was read; read the lines again")
+            reader[index] = row.count > 1 && row[1] != "?" ? PersonID(row[1]) : nil
+        }
+        return reader
+    }
+
+    /// The transcript with errors as a reader sees it, without the answer key: the roster, then one line
+    /// per utterance (index, label, text), for a person to say who spoke each line (or that no one could
+    /// tell). `ENSEMBLE_ATTRIBUTION_DUMP=folder` writes one per scenario and seed.
+    static func dump(_ transcript: Transcript, of keyed: Keyed, to path: String) throws {
+        let session = keyed.scenario.session
+        var lines = ["# roster"]
+        for clinician in session.clinicians {
+            lines.append("\(clinician.id.rawValue)\tclinician (\(clinician.role.rawValue))\t\(clinician.name)")
+        }
+        for attendee in session.attendees {
+            let related = attendee.relatedTo.map { " of \($0.rawValue)" } ?? ""
+            let details = [
+                attendee.role.rawValue, attendee.relationship.map { $0 + related }, attendee.pronouns,
+                attendee.aliases.isEmpty ? nil : "also called " + attendee.aliases.joined(separator: ", "),
+                attendee.present ? nil : "not present",
+            ].compactMap { $0 }.joined(separator: "; ")
+            lines.append("\(attendee.id.rawValue)\t\(details)\t\(attendee.name)")
+        }
+        lines.append("# transcript: index, diarization label, text")
+        for (index, utterance) in transcript.utterances.enumerated() {
+            lines.append("\(index)\t\(utterance.label ?? "-")\t\(utterance.text)")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     @Test func realisticErrors_bundledScenarios() throws {
@@ -160,6 +241,16 @@ struct DiarizationSimulatorTests {
             print(
                 "realistic     " + String(tally.total).leftPadded(11) + Self.percent(tally.accuracy).leftPadded(9)
                     + Self.percent(tally.wrongShare).leftPadded(8) + String(tally.unknown).leftPadded(9))
+            let readable = tally.readable
+            print(
+                "realistic, lines a reader attributed  " + String(readable.total).leftPadded(6)
+                    + Self.percent(readable.accuracy).leftPadded(9) + Self.percent(readable.wrongShare).leftPadded(8)
+                    + String(readable.unknown).leftPadded(9))
+            let reading = tally.reading
+            print(
+                "realistic, the readers themselves     " + String(reading.total).leftPadded(6)
+                    + Self.percent(reading.accuracy).leftPadded(9) + Self.percent(reading.wrongShare).leftPadded(8)
+                    + String(reading.unknown).leftPadded(9))
         }
         // Issue 20's target is 95% correct and at most 1% wrong.
         // Measured 2026-12-06: 69.2% correct, 11.9% wrong of 2,496 (three seeds); with issue 23's two new
@@ -180,6 +271,14 @@ struct DiarizationSimulatorTests {
         // without a label; a departure needs two peers), 70.4% and 8.4%; held as floors.
         #expect(tally.accuracy >= 0.704, "\(tally.accuracy)")
         #expect(tally.wrongShare <= 0.085, "\(tally.wrongShare)")
+        // The target counts the lines a person could attribute. Six readers, given only each transcript
+        // with its errors and the roster (never the answer key or the attributor's output), said who
+        // spoke every line: they were right on 2,635 of 2,751 (95.8%), wrong on 15 (0.5%) and could not
+        // tell on 101. On the 2,635 lines they got right, the attributor (1.6.0) is right on 72.6% and
+        // wrong on 7.6%: the target is what a careful reader does, and the gap is the attributor's.
+        #expect(tally.readable.total == 2_635, "every reader's file covers its transcript")
+        #expect(tally.readable.accuracy >= 0.726, "\(tally.readable.accuracy)")
+        #expect(tally.readable.wrongShare <= 0.077, "\(tally.readable.wrongShare)")
     }
 
     static func table(_ tallies: [DiarizationErrors.Kind?: Tally]) -> String {
@@ -373,29 +472,8 @@ struct DiarizationSimulatorTests {
     func heldOutTwoPersonSessions_measuredNotTuned(
         _ name: String, cleanFloor: Double, realisticFloor: Double, wrongCeiling: Double
     ) throws {
-        let agents = try Fixtures.agents()
-        let scenario = try ScenarioLoader().load(
-            Fixtures.repositoryRoot + "/Tests/Fixtures/heldout-scenarios/" + name, answerKey: true)
-        let keyed = try #require(Self.keyed(scenario, name: name))
-        #expect(keyed.roster.people.filter { $0.present }.count == 2)
-        var clean = Tally()
-        Self.count(scenario.transcript, of: keyed, agents: agents, into: &clean, title: "\(name) none")
-        var realistic = Tally()
-        for seed in [1, 2, 3] as [UInt64] {
-            Self.count(
-                DiarizationErrors.realistic(scenario.transcript, names: keyed.names, seed: seed), of: keyed,
-                agents: agents, into: &realistic, title: "\(name) realistic \(seed)")
-        }
-        if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_REPORT"] != nil {
-            print(
-                "held-out \(name): none \(Self.percent(clean.accuracy)) right, \(clean.wrong) wrong of \(clean.total); "
-                    + "realistic \(Self.percent(realistic.accuracy)) right, \(Self.percent(realistic.wrongShare)) wrong"
-            )
-        }
-        #expect(clean.wrong == 0, "\(name)")
-        #expect(clean.accuracy >= cleanFloor, "\(name): \(clean)")
-        #expect(realistic.accuracy >= realisticFloor, "\(name): \(realistic)")
-        #expect(realistic.wrongShare <= wrongCeiling, "\(name): \(realistic)")
+        try Self.measureHeldOut(
+            name, speakers: { $0 == 2 }, floors: (cleanFloor, realisticFloor, wrongCeiling))
     }
 
     /// Sessions of five to seven speakers written blind by a helper who never saw the attributor (a
@@ -411,11 +489,23 @@ struct DiarizationSimulatorTests {
     func heldOutGroupSessions_measuredNotTuned(
         _ name: String, cleanFloor: Double, realisticFloor: Double, wrongCeiling: Double
     ) throws {
+        try Self.measureHeldOut(
+            name, speakers: { $0 >= 5 }, floors: (cleanFloor, realisticFloor, wrongCeiling))
+    }
+
+    /// A held-out session read clean and under the realistic mix (three seeds), against its floors: no
+    /// wrong line clean, clean and realistic accuracy at least their floors, realistic wrong lines at most
+    /// the ceiling. `speakers` checks how many are present.
+    static func measureHeldOut(
+        _ name: String, speakers: (Int) -> Bool,
+        floors: (clean: Double, realistic: Double, wrongCeiling: Double)
+    ) throws {
+        let (cleanFloor, realisticFloor, wrongCeiling) = floors
         let agents = try Fixtures.agents()
         let scenario = try ScenarioLoader().load(
             Fixtures.repositoryRoot + "/Tests/Fixtures/heldout-scenarios/" + name, answerKey: true)
         let keyed = try #require(Self.keyed(scenario, name: name))
-        #expect(keyed.roster.people.filter { $0.present }.count >= 5)
+        #expect(speakers(keyed.roster.people.filter { $0.present }.count), "\(name)")
         var clean = Tally()
         Self.count(scenario.transcript, of: keyed, agents: agents, into: &clean, title: "\(name) none")
         var realistic = Tally()
