@@ -19,6 +19,21 @@ struct DiarizationSimulatorTests {
         var total: Int { self.correct + self.wrong + self.unknown }
         var accuracy: Double { self.total == 0 ? 1 : Double(self.correct) / Double(self.total) }
         var wrongShare: Double { self.total == 0 ? 0 : Double(self.wrong) / Double(self.total) }
+
+        /// Counts a line `truth` said, given to `said`.
+        mutating func add(_ said: PersonID?, truth: PersonID) {
+            switch said {
+            case truth: self.correct += 1
+            case nil: self.unknown += 1
+            case .some: self.wrong += 1
+            }
+        }
+
+        /// One row of the report: the title, then lines, correct, wrong and unknown in columns.
+        func row(_ title: String) -> String {
+            title + String(self.total).leftPadded(11) + DiarizationSimulatorTests.percent(self.accuracy).leftPadded(9)
+                + DiarizationSimulatorTests.percent(self.wrongShare).leftPadded(8) + String(self.unknown).leftPadded(9)
+        }
     }
 
     @dynamicMemberLookup
@@ -82,27 +97,14 @@ struct DiarizationSimulatorTests {
                 print(Self.breakdown(item, of: attribution, in: transcript, truth: person, title: title))
             }
             if let reader {
-                switch reader[item.index] {
-                case person: tally.reading.correct += 1
-                case nil: tally.reading.unknown += 1
-                case .some: tally.reading.wrong += 1
-                }
+                tally.reading.add(reader[item.index], truth: person)
+                if reader[item.index] == person { tally.readable.add(item.person, truth: person) }
             }
-            if let reader, reader[item.index] == person {
-                switch item.person {
-                case person: tally.readable.correct += 1
-                case nil: tally.readable.unknown += 1
-                case .some: tally.readable.wrong += 1
-                }
-            }
+            tally.all.add(item.person, truth: person)
             switch item.person {
-            case person: tally.correct += 1
-            case nil:
-                tally.unknown += 1
-                missed.append("  \(item.index) [\(label)] \(person.rawValue) → unknown")
-            case let other?:
-                tally.wrong += 1
-                missed.append("  \(item.index) [\(label)] \(person.rawValue) → \(other.rawValue) WRONG")
+            case person: break
+            case nil: missed.append("  \(item.index) [\(label)] \(person.rawValue) → unknown")
+            case let other?: missed.append("  \(item.index) [\(label)] \(person.rawValue) → \(other.rawValue) WRONG")
             }
         }
         guard ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_FAILURES"] != nil, !missed.isEmpty else {
@@ -238,19 +240,9 @@ struct DiarizationSimulatorTests {
     @Test func realisticErrors_bundledScenarios() throws {
         let tally = try Self.measureRealistic()
         if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_REPORT"] != nil {
-            print(
-                "realistic     " + String(tally.total).leftPadded(11) + Self.percent(tally.accuracy).leftPadded(9)
-                    + Self.percent(tally.wrongShare).leftPadded(8) + String(tally.unknown).leftPadded(9))
-            let readable = tally.readable
-            print(
-                "realistic, lines a reader attributed  " + String(readable.total).leftPadded(6)
-                    + Self.percent(readable.accuracy).leftPadded(9) + Self.percent(readable.wrongShare).leftPadded(8)
-                    + String(readable.unknown).leftPadded(9))
-            let reading = tally.reading
-            print(
-                "realistic, the readers themselves     " + String(reading.total).leftPadded(6)
-                    + Self.percent(reading.accuracy).leftPadded(9) + Self.percent(reading.wrongShare).leftPadded(8)
-                    + String(reading.unknown).leftPadded(9))
+            print(tally.all.row("realistic     "))
+            print(tally.readable.row("realistic, lines a reader attributed"))
+            print(tally.reading.row("realistic, the readers themselves   "))
         }
         // Issue 20's target is 95% correct and at most 1% wrong.
         // Measured 2026-12-06: 69.2% correct, 11.9% wrong of 2,496 (three seeds); with issue 23's two new
@@ -285,10 +277,7 @@ struct DiarizationSimulatorTests {
         var lines = ["error          utterances  correct   wrong  unknown"]
         for kind in [nil] + DiarizationErrors.Kind.allCases.map(Optional.some) {
             guard let tally = tallies[kind] else { continue }
-            let name = (kind?.rawValue ?? "none").padding(toLength: 14, withPad: " ", startingAt: 0)
-            lines.append(
-                name + String(tally.total).leftPadded(11) + Self.percent(tally.accuracy).leftPadded(9)
-                    + Self.percent(tally.wrongShare).leftPadded(8) + String(tally.unknown).leftPadded(9))
+            lines.append(tally.all.row((kind?.rawValue ?? "none").padding(toLength: 14, withPad: " ", startingAt: 0)))
         }
         return lines.joined(separator: "\n")
     }

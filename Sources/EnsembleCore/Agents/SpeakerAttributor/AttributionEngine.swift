@@ -990,15 +990,14 @@ struct AttributionRun {
         let members = self.utterancesOfLabel[row]
         // Each line's emission over everyone who can speak is read once per label; the cues that depend
         // on the pair are added for each pair, so a lean is the one `emission` gives between the two alone.
+        let everyone = self.people.indices.filter { self.canSpeak($0) }
         if self.pairSlots.isEmpty {
-            let everyone = self.people.indices.filter { self.canSpeak($0) }
             self.pairSlots = Dictionary(uniqueKeysWithValues: everyone.enumerated().map { ($1, $0) })
         }
         let lines: [PairLeans]
         if let known = self.pairLeans[row] {
             lines = known
         } else {
-            let everyone = self.pairSlots.sorted { $0.value < $1.value }.map(\.key)
             lines = members.map { PairLeans(run: self, index: $0, everyone: everyone, position: self.pairSlots) }
             self.pairLeans[row] = lines
         }
