@@ -482,17 +482,37 @@ struct DiarizationSimulatorTests {
             name, speakers: { $0 >= 5 }, floors: (cleanFloor, realisticFloor, wrongCeiling))
     }
 
+    /// Three more sessions written blind by a helper who saw only the scenario format and one example (an
+    /// IOP group with two clinicians, a late arrival and an early leaver; a family of five with a
+    /// grandmother; a multi-family DBT group with two clinicians), kept unmeasured until an attributor
+    /// change was ready. Measured 2026-12-07 with speaker-attributor 1.6.0, clean: 135 of 135, 100 of 116 and
+    /// 109 of 136 right, none wrong; realistic: 32.3%, 53.2% and 53.4% right, 4.2%, 2.3% and 11.8% wrong.
+    /// The change measured against them (reading a shared label's unknown lines in the order of the whole
+    /// session) moved them to 32.6%, 53.2% and 54.2% at the same wrong shares, but failed the held-out
+    /// shared devices above (5 more lines resolved, 3 of them wrong) and was not landed. They were seen
+    /// once, not tuned on; held as floors.
+    @Test(arguments: [
+        ("group-iop-cofacilitated", 0.999, 0.322, 0.043), ("family-five-grandmother", 0.861, 0.531, 0.024),
+        ("group-teen-dbt-multifamily", 0.800, 0.533, 0.119),
+    ])
+    func heldOutNextSessions_measuredNotTuned(
+        _ name: String, cleanFloor: Double, realisticFloor: Double, wrongCeiling: Double
+    ) throws {
+        try Self.measureHeldOut(
+            name, folder: "heldout-next", speakers: { $0 >= 5 }, floors: (cleanFloor, realisticFloor, wrongCeiling))
+    }
+
     /// A held-out session read clean and under the realistic mix (three seeds), against its floors: no
     /// wrong line clean, clean and realistic accuracy at least their floors, realistic wrong lines at most
     /// the ceiling. `speakers` checks how many are present.
     static func measureHeldOut(
-        _ name: String, speakers: (Int) -> Bool,
+        _ name: String, folder: String = "heldout-scenarios", speakers: (Int) -> Bool,
         floors: (clean: Double, realistic: Double, wrongCeiling: Double)
     ) throws {
         let (cleanFloor, realisticFloor, wrongCeiling) = floors
         let agents = try Fixtures.agents()
         let scenario = try ScenarioLoader().load(
-            Fixtures.repositoryRoot + "/Tests/Fixtures/heldout-scenarios/" + name, answerKey: true)
+            Fixtures.repositoryRoot + "/Tests/Fixtures/\(folder)/" + name, answerKey: true)
         let keyed = try #require(Self.keyed(scenario, name: name))
         #expect(speakers(keyed.roster.people.filter { $0.present }.count), "\(name)")
         var clean = Tally()
