@@ -26,7 +26,8 @@ public enum AgentConfigurationDecoder {
             openerWeight: try root.required("openerWeight", expected: "a number").number(),
             cueWeight: try root.required("cueWeight", expected: "a number").number(),
             switchPenalty: try root.required("switchPenalty", expected: "a number").number(),
-            minimumUtterances: try root.required("minimumUtterances", expected: "a whole number").int()
+            minimumUtterances: try root.required("minimumUtterances", expected: "a whole number").int(),
+            cueRun: try root.optional("cueRun")?.int() ?? 0
         )
     }
 

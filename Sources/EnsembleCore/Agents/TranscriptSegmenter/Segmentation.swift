@@ -83,10 +83,12 @@ public struct Segmentation: Sendable {
         let cueWeight = self.configuration.cueWeight
         let openerWeight = self.configuration.openerWeight
 
+        var cueAt = [Bool](repeating: false, count: count * states)
         for (u, text) in texts.enumerated() where isSpeech[u] {
             cues.forEachMatch(in: text.words) { _, kind in
                 emission[u * states + kind] += cueWeight
                 evidenceAt[u * states + kind] = true
+                cueAt[u * states + kind] = true
             }
             let position = Double(u) / Double(max(count - 1, 1))
             openers.forEachMatch(in: text.words) { _, kind in
@@ -109,6 +111,19 @@ public struct Segmentation: Sendable {
                 }
             }
             emission[u * states + fallback] += 0.02
+        }
+
+        // A phase often starts in words of its own rather than a set phrase: its cues in two utterances
+        // close together (`cueRun`) open it at the first, as an opener would.
+        let run = self.configuration.cueRun
+        if run > 1 {
+            for k in 0..<kinds.count {
+                var last: Int? = nil
+                for u in 0..<count where cueAt[u * states + k] {
+                    if let last, u - last < run { opensKind[last * states + k] = true }
+                    last = u
+                }
+            }
         }
 
         // Viterbi with back-pointers.

@@ -39,11 +39,15 @@ public struct SegmenterConfiguration: Sendable, Hashable {
     public var switchPenalty: Double
     /// Segments shorter than this many utterances merge into a neighbour.
     public var minimumUtterances: Int
+    /// Two utterances with cues of one kind less than this many utterances apart open that kind at the
+    /// first, as an opener phrase would; 0 or 1 turns it off.
+    public var cueRun: Int
 
     public init(
         version: String, abbreviations: [String], kinds: [SegmentKind], fallbackKind: String, openerWeight: Double,
-        cueWeight: Double, switchPenalty: Double, minimumUtterances: Int
+        cueWeight: Double, switchPenalty: Double, minimumUtterances: Int, cueRun: Int = 0
     ) {
+        self.cueRun = cueRun
         self.version = version
         self.abbreviations = abbreviations
         self.kinds = kinds
