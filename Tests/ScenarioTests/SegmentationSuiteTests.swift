@@ -123,4 +123,28 @@ struct SegmentationSuiteTests {
         #expect(score.total == 574)
         #expect(score.right >= 217, "\(score.right) of \(score.total)")
     }
+
+    /// Cues alone open a phase when two utterances close together carry them, and only then.
+    @Test(arguments: [(3, true), (0, false)])
+    func cuesCloseTogether_openAPhase(cueRun: Int, opens: Bool) {
+        let configuration = SegmenterConfiguration(
+            version: "test", abbreviations: [],
+            kinds: [
+                .init(name: "homeworkReview", position: .any, openers: [], cues: ["worksheet", "homework"])
+            ],
+            fallbackKind: "discussion", openerWeight: 3, cueWeight: 0.5, switchPenalty: 4, minimumUtterances: 2,
+            cueRun: cueRun)
+        let lines = [
+            "Morning. Traffic was awful.", "Tell me about it, the bridge was closed.", "Coffee's in the back.",
+            "Did the worksheet make sense?", "Mostly. I skipped one part.", "Which part of the homework?",
+            "The second column.", "Okay, that's the hard one.",
+        ]
+        let transcript = Transcript(
+            format: "test",
+            utterances: lines.enumerated().map { Utterance(index: $0, label: $0 % 2 == 0 ? "A" : "B", text: $1) })
+        let segments = Segmentation(configuration: configuration).segment(transcript).segments
+        let review = segments.first { $0.kind == "homeworkReview" }
+        #expect((review != nil) == opens, "\(segments.map(\.kind))")
+        if opens { #expect(review?.utterances.lowerBound == 3) }
+    }
 }
