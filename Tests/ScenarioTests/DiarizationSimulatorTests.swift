@@ -502,12 +502,67 @@ struct DiarizationSimulatorTests {
             name, folder: "heldout-next", speakers: { $0 >= 5 }, floors: (cleanFloor, realisticFloor, wrongCeiling))
     }
 
-    /// A held-out session read clean and under the realistic mix (three seeds), against its floors: no
-    /// wrong line clean, clean and realistic accuracy at least their floors, realistic wrong lines at most
-    /// the ceiling. `speakers` checks how many are present.
+    /// A third set written blind on 2026-12-07 by a helper who saw only the scenario format and one
+    /// example (two husbands on one tablet; a family of four with the parents on the laptop and the
+    /// children on the iPad; a co-facilitated ACT group of seven with a late arrival and an early leaver),
+    /// kept unmeasured until the next attributor change. Measured once before and once after it, on
+    /// 2026-12-07. With speaker-attributor 1.6.0, clean: 49.0% (5 wrong of 96), 71.4% (3 wrong of 112) and
+    /// 56.6% (none wrong of 136) right; realistic: 35.1%, 16.1% and 24.5% right, 21.5%, 4.5% and 0.7%
+    /// wrong; of the shared-device lines the author marked clear, 16 of 65 and 37 of 69 right, 5 and 3
+    /// wrong. The change (a name opening a line that asks a question hands the floor, line by line) gave
+    /// 18 of 65 and 38 of 69 right but 6 and 4 wrong, so it was not landed. Held as floors at 1.6.0.
+    /// On the shared-device sessions each shared line the author marked clear is also counted, clean: at
+    /// least `deviceFloor` right and at most `deviceWrong` wrong.
+    @Test(arguments: [
+        ("couple-tablet-therapist-split", 0.489, 0.350, 0.216, 16, 5),
+        ("family-four-two-devices", 0.713, 0.160, 0.046, 37, 3),
+        ("group-seven-cofacilitated", 0.565, 0.244, 0.008, 0, 0),
+    ])
+    func heldOutThirdSessions_measuredNotTuned(
+        _ name: String, cleanFloor: Double, realisticFloor: Double, wrongCeiling: Double, deviceFloor: Int,
+        deviceWrong: Int
+    ) throws {
+        try Self.measureHeldOut(
+            name, folder: "heldout-third", speakers: { $0 >= 3 }, floors: (cleanFloor, realisticFloor, wrongCeiling),
+            cleanWrong: deviceWrong)
+        let scenario = try ScenarioLoader().load(
+            Fixtures.repositoryRoot + "/Tests/Fixtures/heldout-third/" + name, answerKey: true)
+        let expected = try #require(scenario.expected)
+        let sharedLabels = Set(expected.speakers.filter { $0.value == nil }.keys)
+        guard !sharedLabels.isEmpty else { return }
+        let (_, attribution) = Fixtures.attribute(
+            scenario.transcript, roster: Roster(session: scenario.session),
+            hints: scenario.session.speakerHints, agents: try Fixtures.agents())
+        let device = scenario.transcript.utterances.filter { sharedLabels.contains($0.label ?? "") }
+        var resolved = 0
+        var right = 0
+        var wrong = 0
+        for utterance in device {
+            guard let person = attribution.utterances[utterance.index].person else { continue }
+            resolved += 1
+            switch expected.expectedPerson(for: utterance) {
+            case .some(.some(person)): right += 1
+            case .some(.some): wrong += 1
+            default: break
+            }
+        }
+        let clear = device.count { expected.utterances[$0.index] != nil }
+        if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_REPORT"] != nil {
+            print(
+                "held-out device \(name): \(resolved) of \(device.count) resolved, \(right) of the \(clear) "
+                    + "a reader can attribute right, \(wrong) wrong")
+        }
+        #expect(right >= deviceFloor, "\(name): \(right) of \(clear)")
+        #expect(wrong <= deviceWrong, "\(name): \(wrong) wrong")
+    }
+
+    /// A held-out session read clean and under the realistic mix (three seeds), against its floors: at
+    /// most `cleanWrong` wrong lines clean (none, but for a set measured with shared devices that already
+    /// gave some), clean and realistic accuracy at least their floors, realistic wrong lines at most the
+    /// ceiling. `speakers` checks how many are present.
     static func measureHeldOut(
         _ name: String, folder: String = "heldout-scenarios", speakers: (Int) -> Bool,
-        floors: (clean: Double, realistic: Double, wrongCeiling: Double)
+        floors: (clean: Double, realistic: Double, wrongCeiling: Double), cleanWrong: Int = 0
     ) throws {
         let (cleanFloor, realisticFloor, wrongCeiling) = floors
         let agents = try Fixtures.agents()
@@ -529,7 +584,7 @@ struct DiarizationSimulatorTests {
                     + "realistic \(Self.percent(realistic.accuracy)) right, \(Self.percent(realistic.wrongShare)) wrong"
             )
         }
-        #expect(clean.wrong == 0, "\(name)")
+        #expect(clean.wrong <= cleanWrong, "\(name)")
         #expect(clean.accuracy >= cleanFloor, "\(name): \(clean)")
         #expect(realistic.accuracy >= realisticFloor, "\(name): \(realistic)")
         #expect(realistic.wrongShare <= wrongCeiling, "\(name): \(realistic)")
