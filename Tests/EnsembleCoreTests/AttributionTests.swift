@@ -85,6 +85,48 @@ struct AttributionTests {
         #expect(bound["SPEAKER_03"] == PersonID("CL-3"))
     }
 
+    /// Members each named once (handed the floor, thanked), and one never: no label has enough evidence
+    /// alone, but the one-to-one reading of all of it leaves no other way to pair them, so they are bound
+    /// together, the unnamed one last. With one label more than members, nothing is bound that way.
+    @Test func membersNamedOnce_areBoundTogether_onlyWhenLabelsAndPeopleCountTheSame() {
+        let lines: [(String?, String)] = [
+            ("SPEAKER_00", "Welcome back, everyone. Let's start the check-in. Marcus, how was your week?"),
+            ("SPEAKER_01", "Long. Work was a lot and I barely slept."),
+            ("SPEAKER_00", "That sounds exhausting. Who wants to go next?"),
+            ("SPEAKER_02", "I will. I finally called my sister back."),
+            ("SPEAKER_00", "That took courage. Thank you, Maria. Michael?"),
+            ("SPEAKER_03", "Not much to report. I kept the journal most days."),
+            ("SPEAKER_00", "Good. And how about you?"),
+            ("SPEAKER_04", "I missed two days of the journal, but I went to the meeting."),
+            ("SPEAKER_00", "Okay. Let's talk about what got in the way this week."),
+            ("SPEAKER_01", "For me it was the night shifts."),
+            ("SPEAKER_02", "Same, the evenings are hard."),
+            ("SPEAKER_04", "I just forgot, honestly."),
+            ("SPEAKER_03", "I set a reminder on my phone and that helped."),
+            ("SPEAKER_00", "Reminders are a good idea. Let's keep those for next week."),
+        ]
+        let together = self.attribute(lines, roster: Self.groupRoster())
+        let bound = Dictionary(uniqueKeysWithValues: together.speakers.map { ($0.label, $0.person) })
+        #expect(bound["SPEAKER_00"] == PersonID("PROV-1"))
+        #expect(bound["SPEAKER_01"] == PersonID("CL-2"))
+        #expect(bound["SPEAKER_02"] == PersonID("CL-1"))
+        #expect(bound["SPEAKER_03"] == PersonID("CL-3"))
+        #expect(bound["SPEAKER_04"] == PersonID("CL-4"))
+        #expect(together.speaker("SPEAKER_04")?.signals.first?.kind == .elimination)
+
+        let oneMore = self.attribute(
+            lines + [("SPEAKER_05", "Sorry, can you all hear me now?"), ("SPEAKER_05", "I'll listen today.")],
+            roster: Self.groupRoster())
+        for label in ["SPEAKER_01", "SPEAKER_02", "SPEAKER_03", "SPEAKER_04", "SPEAKER_05"] {
+            #expect(oneMore.speaker(label)?.person == nil, "\(label)")
+        }
+
+        var off = self.agents
+        off.attributor.weights.jointEliminationMargin = 0
+        let alone = Fixtures.attribute(self.transcript(lines), roster: Self.groupRoster(), agents: off).1
+        #expect(alone.speaker("SPEAKER_02")?.person == nil)
+    }
+
     @Test func absentAttendee_isNeverAssigned_andTheLabelIsReported() {
         let attribution = self.attribute(
             [

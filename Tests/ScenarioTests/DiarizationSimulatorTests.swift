@@ -490,10 +490,11 @@ struct DiarizationSimulatorTests {
     /// The change measured against them (reading a shared label's unknown lines in the order of the whole
     /// session) moved them to 32.6%, 53.2% and 54.2% at the same wrong shares, but failed the held-out
     /// shared devices above (5 more lines resolved, 3 of them wrong) and was not landed. They were seen
-    /// once, not tuned on; held as floors.
+    /// once, not tuned on; held as floors. Speaker-attributor 1.7.0 (labels left as many as the people,
+    /// bound together) brought the multi-family group read clean from 109 to 136 of 136.
     @Test(arguments: [
         ("group-iop-cofacilitated", 0.999, 0.322, 0.043), ("family-five-grandmother", 0.861, 0.531, 0.024),
-        ("group-teen-dbt-multifamily", 0.800, 0.533, 0.119),
+        ("group-teen-dbt-multifamily", 0.999, 0.533, 0.119),
     ])
     func heldOutNextSessions_measuredNotTuned(
         _ name: String, cleanFloor: Double, realisticFloor: Double, wrongCeiling: Double
@@ -525,8 +526,14 @@ struct DiarizationSimulatorTests {
         try Self.measureHeldOut(
             name, folder: "heldout-third", speakers: { $0 >= 3 }, floors: (cleanFloor, realisticFloor, wrongCeiling),
             cleanWrong: deviceWrong)
+        try Self.measureSharedDevices(name, folder: "heldout-third", floor: deviceFloor, wrongCeiling: deviceWrong)
+    }
+
+    /// The shared labels of a held-out session (bound to `unknown` in its key), read clean: at least
+    /// `floor` of the lines the author marked clear right, at most `wrongCeiling` wrong.
+    static func measureSharedDevices(_ name: String, folder: String, floor: Int, wrongCeiling: Int) throws {
         let scenario = try ScenarioLoader().load(
-            Fixtures.repositoryRoot + "/Tests/Fixtures/heldout-third/" + name, answerKey: true)
+            Fixtures.repositoryRoot + "/Tests/Fixtures/\(folder)/" + name, answerKey: true)
         let expected = try #require(scenario.expected)
         let sharedLabels = Set(expected.speakers.filter { $0.value == nil }.keys)
         guard !sharedLabels.isEmpty else { return }
@@ -552,8 +559,48 @@ struct DiarizationSimulatorTests {
                 "held-out device \(name): \(resolved) of \(device.count) resolved, \(right) of the \(clear) "
                     + "a reader can attribute right, \(wrong) wrong")
         }
-        #expect(right >= deviceFloor, "\(name): \(right) of \(clear)")
-        #expect(wrong <= deviceWrong, "\(name): \(wrong) wrong")
+        #expect(right >= floor, "\(name): \(right) of \(clear)")
+        #expect(wrong <= wrongCeiling, "\(name): \(wrong) wrong")
+    }
+
+    /// A fourth set written blind on 2026-12-07 by a helper who saw only the scenario format and one
+    /// example (two parents on one household laptop with no hints, two women on one phone, a group of
+    /// six with one member's voice split over two labels), kept unmeasured until the next change, and
+    /// measured once before and once after speaker-attributor 1.7.0 (labels left as many as the people,
+    /// bound together): the same figures both times. Clean: 87.9% (1 wrong of 107), 70.7% (4 wrong of 82)
+    /// and 98.5% right; realistic: 39.9%, 56.5% and 66.4% right, 6.2%, 13.0% and 6.6% wrong; of the
+    /// shared-device lines marked clear, 18 of 31 and 23 of 47 right, 1 and 4 wrong.
+    @Test(arguments: [
+        ("family-three-parents-laptop", 0.878, 0.398, 0.063, 18, 1),
+        ("couple-two-women-phone", 0.706, 0.564, 0.131, 23, 4), ("group-six-split-voice", 0.984, 0.663, 0.067, 0, 0),
+    ])
+    func heldOutFourthSessions_measuredNotTuned(
+        _ name: String, cleanFloor: Double, realisticFloor: Double, wrongCeiling: Double, deviceFloor: Int,
+        deviceWrong: Int
+    ) throws {
+        try Self.measureHeldOut(
+            name, folder: "heldout-fourth", speakers: { $0 >= 3 }, floors: (cleanFloor, realisticFloor, wrongCeiling),
+            cleanWrong: deviceWrong)
+        try Self.measureSharedDevices(name, folder: "heldout-fourth", floor: deviceFloor, wrongCeiling: deviceWrong)
+    }
+
+    /// Development sessions written by a helper who read only the scenario format and one example, on
+    /// 2026-12-07: groups and a family of six to eight speakers on anonymous labels, whose clinicians name
+    /// people only some of the time (`Tests/Fixtures/attribution-dev`). The attributor may be developed on
+    /// them; they are read clean and under the realistic mix, against floors. With 1.6.0 the veterans'
+    /// group read clean was 53.1% right (five members each named once, none bound); binding such labels
+    /// together (1.7.0) brought it to 100%. The parenting group, whose clinician names four of seven
+    /// members once each and only in passing, stays at 66.7%.
+    @Test(arguments: [
+        ("group-ptsd-veterans-six", 0.999, 0.515, 0.011), ("group-eating-disorder-five", 0.999, 0.439, 0.012),
+        ("family-five-cofacilitated", 0.999, 0.444, 0.019), ("group-parenting-seven", 0.666, 0.503, 0.055),
+    ])
+    func developmentGroups_anonymousLabels(
+        _ name: String, cleanFloor: Double, realisticFloor: Double, wrongCeiling: Double
+    ) throws {
+        try Self.measureHeldOut(
+            name, folder: "attribution-dev", speakers: { $0 >= 6 }, floors: (cleanFloor, realisticFloor, wrongCeiling),
+            label: "dev")
     }
 
     /// A held-out session read clean and under the realistic mix (three seeds), against its floors: at
@@ -562,7 +609,8 @@ struct DiarizationSimulatorTests {
     /// ceiling. `speakers` checks how many are present.
     static func measureHeldOut(
         _ name: String, folder: String = "heldout-scenarios", speakers: (Int) -> Bool,
-        floors: (clean: Double, realistic: Double, wrongCeiling: Double), cleanWrong: Int = 0
+        floors: (clean: Double, realistic: Double, wrongCeiling: Double), cleanWrong: Int = 0,
+        label: String = "held-out"
     ) throws {
         let (cleanFloor, realisticFloor, wrongCeiling) = floors
         let agents = try Fixtures.agents()
@@ -580,7 +628,7 @@ struct DiarizationSimulatorTests {
         }
         if ProcessInfo.processInfo.environment["ENSEMBLE_ATTRIBUTION_REPORT"] != nil {
             print(
-                "held-out \(name): none \(Self.percent(clean.accuracy)) right, \(clean.wrong) wrong of \(clean.total); "
+                "\(label) \(name): none \(Self.percent(clean.accuracy)) right, \(clean.wrong) wrong of \(clean.total); "
                     + "realistic \(Self.percent(realistic.accuracy)) right, \(Self.percent(realistic.wrongShare)) wrong"
             )
         }

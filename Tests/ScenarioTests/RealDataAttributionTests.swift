@@ -187,7 +187,8 @@ struct RealDataAttributionTests {
             total.add(measured)
         }
         print("ACI-Bench, anonymous labels: \(total)")
-        #expect(total.accuracy >= 0.7)
+        // 345 of 411 with speaker-attributor 1.6.0; 362 with 1.7.0 (the last two labels bound together).
+        #expect(total.accuracy >= 0.88)
     }
 
     // MARK: - AnnoMI counselling sessions

@@ -56,6 +56,13 @@ public enum AgentConfigurationDecoder {
             guard number <= 0 else { throw field.error(.invalidValue, "expected a number of 0 or less") }
             return number
         }
+        /// Evidence for a person, 0 or above; optional, so a folder written before it still loads.
+        func support(_ name: String, default value: Double) throws(FormatError) -> Double {
+            guard let field = try weightsField.optional(name) else { return value }
+            let number = try field.number()
+            guard number >= 0 else { throw field.error(.invalidValue, "expected a number of 0 or more") }
+            return number
+        }
         let weights = AttributorConfiguration.Weights(
             speakerHint: try weight("speakerHint"), exactName: try weight("exactName"),
             firstNameOrAlias: try weight("firstNameOrAlias"), nickname: try weight("nickname"),
@@ -88,7 +95,8 @@ public enum AgentConfigurationDecoder {
             conversationSwap: try cost("conversationSwap", zero: true),
             conversationPronouns: try weight("conversationPronouns"),
             conversationSilentClient: try cost("conversationSilentClient", zero: true),
-            pronounReferent: try penalty("pronounReferent", default: -1.0)
+            pronounReferent: try penalty("pronounReferent", default: -1.0),
+            jointEliminationMargin: try support("jointEliminationMargin", default: 0)
         )
         let threshold = try root.required("confidenceThreshold", expected: "a number between 0 and 1")
         let thresholdValue = try threshold.number()

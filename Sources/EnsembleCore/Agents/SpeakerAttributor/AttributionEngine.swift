@@ -915,10 +915,15 @@ struct AttributionRun {
     mutating func addElimination(to choices: inout [Choice], shared: [Int: [Int]]) {
         let unassignedRows = self.labels.indices.filter { choices[$0].person == nil && shared[$0] == nil }
         if unassignedRows.count > 1 {
-            self.addSplitElimination(unassignedRows, to: &choices, shared: shared)
-            return
+            if self.addJointElimination(unassignedRows, to: &choices, shared: shared) { return }
+            let stillUnassigned = unassignedRows.filter { choices[$0].person == nil }
+            if stillUnassigned.count > 1 {
+                self.addSplitElimination(stillUnassigned, to: &choices, shared: shared)
+                return
+            }
         }
-        guard unassignedRows.count == 1, let row = unassignedRows.first, self.labelStyle[row].utterances >= 2 else {
+        let leftRows = self.labels.indices.filter { choices[$0].person == nil && shared[$0] == nil }
+        guard leftRows.count == 1, let row = leftRows.first, self.labelStyle[row].utterances >= 2 else {
             return
         }
         let bound = Set(choices.compactMap(\.person)).union(shared.values.flatMap { $0 })
@@ -937,6 +942,63 @@ struct AttributionRun {
         }
         choices[row] = Choice(
             person: person, confidence: self.weights.eliminationConfidence, bestGuess: person, viaElimination: true)
+    }
+
+    /// As many labels left as people, each with too little evidence to be bound alone (a group whose
+    /// clinician names each member once, handing them the floor or thanking them): when the one-to-one
+    /// reading of what evidence there is picks each label's person by at least `jointEliminationMargin`
+    /// over every other way of pairing them, and all but one label have evidence of their own, they are
+    /// bound together, as the last label is by elimination. Never when the counts differ (a split voice
+    /// or a shared device leaves one side longer), nor against a person's strong evidence elsewhere.
+    mutating func addJointElimination(_ rows: [Int], to choices: inout [Choice], shared: [Int: [Int]]) -> Bool {
+        let required = self.weights.jointEliminationMargin
+        guard required > 0, rows.count <= 8, rows.allSatisfy({ self.labelStyle[$0].utterances >= 2 }) else {
+            return false
+        }
+        let bound = Set(choices.compactMap(\.person)).union(shared.values.flatMap { $0 })
+        let left = self.people.indices.filter { self.canSpeak($0) && !bound.contains($0) }
+        guard left.count == rows.count else { return false }
+        let assigned = choices.compactMap { $0.person == nil ? nil : $0.confidence }
+        guard !assigned.isEmpty, assigned.allSatisfy({ $0 >= self.configuration.confidenceThreshold }) else {
+            return false
+        }
+        // Every pairing is open: shifted so that the assignment takes every label.
+        var raw: [Assignment.Pair: Double] = [:]
+        for row in rows {
+            for person in left {
+                raw[Assignment.Pair(row: row, column: person)] = self.score(row: row, person: person).total
+            }
+        }
+        let shift = 10 - (raw.values.min() ?? 0)
+        let shifted = raw.mapValues { $0 + shift }
+        let best = Assignment.solveDense(rows: rows, columns: left, scores: shifted, forbidden: nil)
+        guard best.pairs.count == rows.count else { return false }
+        var unsupported = 0
+        for (row, person) in best.pairs {
+            let own = raw[Assignment.Pair(row: row, column: person)] ?? 0
+            if own <= 0 { unsupported += 1 }
+            guard own > -0.5, !self.speaksElsewhere(person, than: [row]) else { return false }
+            // No line of the label clearly someone else's: a label holding two voices (a split and a shared
+            // device can leave the counts equal) would have some.
+            let others = self.people.indices.filter { $0 != person && self.canSpeak($0) }
+            guard self.secondSpeaker(row: row, holder: person, among: others, minimum: 1, throughout: false) == nil
+            else { return false }
+            let alternative = Assignment.solveDense(
+                rows: rows, columns: left, scores: shifted, forbidden: Assignment.Pair(row: row, column: person))
+            guard alternative.pairs.count == rows.count, best.total - alternative.total >= required else {
+                return false
+            }
+        }
+        // Two labels at least with evidence of their own: one cue and one leftover is no more than the
+        // elimination of a single label, twice.
+        guard unsupported <= 1, rows.count - unsupported >= 2 else { return false }
+        // Only labels with evidence of their own are bound here; a last one without is left to the
+        // elimination of a single label, with its own checks.
+        for (row, person) in best.pairs where (raw[Assignment.Pair(row: row, column: person)] ?? 0) > 0 {
+            choices[row] = Choice(
+                person: person, confidence: self.weights.eliminationConfidence, bestGuess: person, viaElimination: true)
+        }
+        return unsupported == 0
     }
 
     /// Whether the strong evidence for `person` (being introduced, handed the floor, thanked, named by

@@ -88,6 +88,9 @@ public struct AttributorConfiguration: Sendable, Hashable {
         /// A line speaking of one present client as `she` or `he` (the only one who goes by it), when
         /// one utterance is resolved alone: a little evidence that the speaker is someone else.
         public var pronounReferent: Double
+        /// As many labels left unbound as people: how far the one-to-one reading of their evidence must
+        /// favour each pairing over any other for all of them to be bound together. 0 turns it off.
+        public var jointEliminationMargin: Double
 
         public init(
             speakerHint: Double, exactName: Double, firstNameOrAlias: Double, nickname: Double, lastNameOnly: Double,
@@ -104,9 +107,10 @@ public struct AttributorConfiguration: Sendable, Hashable {
             conversationLabelChange: Double = 6.0, conversationIntrusion: Double = 6.0,
             conversationStyle: Double = 2.0, conversationSwap: Double = 8.0,
             conversationPronouns: Double = 0.25, conversationSilentClient: Double = 6.0,
-            pronounReferent: Double = -1.0
+            pronounReferent: Double = -1.0, jointEliminationMargin: Double = 0
         ) {
             self.pronounReferent = pronounReferent
+            self.jointEliminationMargin = jointEliminationMargin
             self.speakerHint = speakerHint
             self.exactName = exactName
             self.firstNameOrAlias = firstNameOrAlias
