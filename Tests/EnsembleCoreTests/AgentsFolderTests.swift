@@ -105,6 +105,30 @@ struct AgentsFolderTests {
         }
     }
 
+    /// `jointEliminationMargin` came after practices had their own folders: left out it is 0.3, as
+    /// bundled; a negative margin is refused with the file and the field.
+    @Test func jointEliminationMargin_isOptional_andNeverNegative() throws {
+        let folder = try Self.copy()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.edit(folder, "speaker-attributor/agent.json") {
+            $0.replacing(",\n    \"jointEliminationMargin\": 0.3", with: "")
+        }
+        let loaded = try AgentsDirectory.load(explicit: folder.path)
+        #expect(loaded.attributor.weights.jointEliminationMargin == 0.3)
+        try Self.edit(folder, "speaker-attributor/agent.json") {
+            $0.replacing(
+                "\"conversationSilentClient\": 6.0",
+                with: "\"conversationSilentClient\": 6.0,\n    \"jointEliminationMargin\": -1")
+        }
+        #expect {
+            _ = try AgentsDirectory.load(explicit: folder.path)
+        } throws: { error in
+            let message = String(describing: error)
+            return message.contains("speaker-attributor/agent.json") && message.contains("jointEliminationMargin")
+                && message.contains("0 or more")
+        }
+    }
+
     /// `sharedLabelClearLines` is optional (3 when left out); fewer than two lines would read any label
     /// with one stray cue as a shared device, and is refused with the file and the field.
     @Test func sharedLabelClearLines_isOptional_andAtLeastTwo() throws {

@@ -113,6 +113,14 @@ struct AttributionTests {
         #expect(bound["SPEAKER_03"] == PersonID("CL-3"))
         #expect(bound["SPEAKER_04"] == PersonID("CL-4"))
         #expect(together.speaker("SPEAKER_04")?.signals.first?.kind == .elimination)
+        #expect(together.findings.contains { $0.code == .labelsBoundTogether })
+
+        // A member who never speaks: one person more than labels, so nothing is bound together.
+        let silent = self.attribute(lines.filter { $0.0 != "SPEAKER_04" }, roster: Self.groupRoster())
+        for label in ["SPEAKER_01", "SPEAKER_02", "SPEAKER_03"] {
+            #expect(silent.speaker(label)?.person == nil, "\(label)")
+        }
+        #expect(!silent.findings.contains { $0.code == .labelsBoundTogether })
 
         let oneMore = self.attribute(
             lines + [("SPEAKER_05", "Sorry, can you all hear me now?"), ("SPEAKER_05", "I'll listen today.")],
@@ -124,7 +132,9 @@ struct AttributionTests {
         var off = self.agents
         off.attributor.weights.jointEliminationMargin = 0
         let alone = Fixtures.attribute(self.transcript(lines), roster: Self.groupRoster(), agents: off).1
-        #expect(alone.speaker("SPEAKER_02")?.person == nil)
+        for label in ["SPEAKER_01", "SPEAKER_02", "SPEAKER_03", "SPEAKER_04"] {
+            #expect(alone.speaker(label)?.person == nil, "\(label)")
+        }
     }
 
     @Test func absentAttendee_isNeverAssigned_andTheLabelIsReported() {

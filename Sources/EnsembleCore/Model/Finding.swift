@@ -33,6 +33,7 @@ public struct Finding: Sendable, Hashable {
         /// Two phone-number labels that never overlap: possibly one caller who dialled in again.
         case possibleSameCaller
         case speakerSplitAcrossLabels
+        case labelsBoundTogether
         case labelChangesPerson
         case labelMixesSpeakers
         case groupLevelContent

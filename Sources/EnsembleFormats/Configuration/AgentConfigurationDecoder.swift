@@ -96,7 +96,7 @@ public enum AgentConfigurationDecoder {
             conversationPronouns: try weight("conversationPronouns"),
             conversationSilentClient: try cost("conversationSilentClient", zero: true),
             pronounReferent: try penalty("pronounReferent", default: -1.0),
-            jointEliminationMargin: try support("jointEliminationMargin", default: 0)
+            jointEliminationMargin: try support("jointEliminationMargin", default: 0.3)
         )
         let threshold = try root.required("confidenceThreshold", expected: "a number between 0 and 1")
         let thresholdValue = try threshold.number()

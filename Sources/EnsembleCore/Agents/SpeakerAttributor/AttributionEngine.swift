@@ -948,8 +948,10 @@ struct AttributionRun {
     /// clinician names each member once, handing them the floor or thanking them): when the one-to-one
     /// reading of what evidence there is picks each label's person by at least `jointEliminationMargin`
     /// over every other way of pairing them, and all but one label have evidence of their own, they are
-    /// bound together, as the last label is by elimination. Never when the counts differ (a split voice
-    /// or a shared device leaves one side longer), nor against a person's strong evidence elsewhere.
+    /// bound together, as the last label is by elimination, with a `labelsBoundTogether` finding. Never
+    /// when the counts differ (a split voice or a shared device leaves one side longer), nor against a
+    /// person's strong evidence elsewhere; the label without evidence must also pass the single label's
+    /// check before any is bound.
     mutating func addJointElimination(_ rows: [Int], to choices: inout [Choice], shared: [Int: [Int]]) -> Bool {
         let required = self.weights.jointEliminationMargin
         guard required > 0, rows.count <= 8, rows.allSatisfy({ self.labelStyle[$0].utterances >= 2 }) else {
@@ -962,14 +964,16 @@ struct AttributionRun {
         guard !assigned.isEmpty, assigned.allSatisfy({ $0 >= self.configuration.confidenceThreshold }) else {
             return false
         }
-        // Every pairing is open: shifted so that the assignment takes every label.
+        // Every pairing is open, shifted so that any assignment taking every label beats any that leaves
+        // one out (each pair gains more than the spread of all the others together).
         var raw: [Assignment.Pair: Double] = [:]
         for row in rows {
             for person in left {
                 raw[Assignment.Pair(row: row, column: person)] = self.score(row: row, person: person).total
             }
         }
-        let shift = 10 - (raw.values.min() ?? 0)
+        let low = raw.values.min() ?? 0
+        let shift = 1 + Double(rows.count) * ((raw.values.max() ?? 0) - low) - low
         let shifted = raw.mapValues { $0 + shift }
         let best = Assignment.solveDense(rows: rows, columns: left, scores: shifted, forbidden: nil)
         guard best.pairs.count == rows.count else { return false }
@@ -992,12 +996,30 @@ struct AttributionRun {
         // Two labels at least with evidence of their own: one cue and one leftover is no more than the
         // elimination of a single label, twice.
         guard unsupported <= 1, rows.count - unsupported >= 2 else { return false }
+        // The one without must pass the single label's own check too, before anything is bound: its cues
+        // must not point clearly to someone already bound (a split voice, or a voice not on the roster
+        // beside a member who never speaks).
+        for (row, person) in best.pairs where (raw[Assignment.Pair(row: row, column: person)] ?? 0) <= 0 {
+            if let own = self.bestPerson(row: row), own.person != person, own.margin >= self.weights.splitLabelMargin {
+                return false
+            }
+        }
         // Only labels with evidence of their own are bound here; a last one without is left to the
         // elimination of a single label, with its own checks.
-        for (row, person) in best.pairs where (raw[Assignment.Pair(row: row, column: person)] ?? 0) > 0 {
+        let together = best.pairs.filter { (raw[Assignment.Pair(row: $0.0, column: $0.1)] ?? 0) > 0 }
+        for (row, person) in together {
             choices[row] = Choice(
                 person: person, confidence: self.weights.eliminationConfidence, bestGuess: person, viaElimination: true)
         }
+        let heard = together.compactMap { self.utterancesOfLabel[$0.0].first }.sorted()
+        self.findings.append(
+            Finding(
+                code: .labelsBoundTogether, severity: .info,
+                message: "\(together.count) labels (first heard at utterances "
+                    + "\(heard.map(String.init).joined(separator: ", "))) had too little evidence to be bound one "
+                    + "by one; as many labels as present people were left, and their evidence paired them one way "
+                    + "only, so they were bound together. Check them first.",
+                evidence: heard))
         return unsupported == 0
     }
 

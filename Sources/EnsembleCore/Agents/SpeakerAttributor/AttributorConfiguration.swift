@@ -107,7 +107,7 @@ public struct AttributorConfiguration: Sendable, Hashable {
             conversationLabelChange: Double = 6.0, conversationIntrusion: Double = 6.0,
             conversationStyle: Double = 2.0, conversationSwap: Double = 8.0,
             conversationPronouns: Double = 0.25, conversationSilentClient: Double = 6.0,
-            pronounReferent: Double = -1.0, jointEliminationMargin: Double = 0
+            pronounReferent: Double = -1.0, jointEliminationMargin: Double = 0.3
         ) {
             self.pronounReferent = pronounReferent
             self.jointEliminationMargin = jointEliminationMargin
