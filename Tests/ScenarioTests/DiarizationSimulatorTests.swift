@@ -523,10 +523,21 @@ struct DiarizationSimulatorTests {
         _ name: String, cleanFloor: Double, realisticFloor: Double, wrongCeiling: Double, deviceFloor: Int,
         deviceWrong: Int
     ) throws {
+        try Self.measureHeldOutWithDevices(
+            name, folder: "heldout-third", floors: (cleanFloor, realisticFloor, wrongCeiling),
+            devices: (deviceFloor, deviceWrong))
+    }
+
+    /// A held-out session of three or more people against its floors (`measureHeldOut`, where the clean
+    /// run may have as many wrong lines as its shared devices are allowed), and its shared devices
+    /// against theirs (`measureSharedDevices`).
+    static func measureHeldOutWithDevices(
+        _ name: String, folder: String, floors: (clean: Double, realistic: Double, wrongCeiling: Double),
+        devices: (floor: Int, wrongCeiling: Int)
+    ) throws {
         try Self.measureHeldOut(
-            name, folder: "heldout-third", speakers: { $0 >= 3 }, floors: (cleanFloor, realisticFloor, wrongCeiling),
-            cleanWrong: deviceWrong)
-        try Self.measureSharedDevices(name, folder: "heldout-third", floor: deviceFloor, wrongCeiling: deviceWrong)
+            name, folder: folder, speakers: { $0 >= 3 }, floors: floors, cleanWrong: devices.wrongCeiling)
+        try Self.measureSharedDevices(name, folder: folder, floor: devices.floor, wrongCeiling: devices.wrongCeiling)
     }
 
     /// The shared labels of a held-out session (bound to `unknown` in its key), read clean: at least
@@ -578,10 +589,9 @@ struct DiarizationSimulatorTests {
         _ name: String, cleanFloor: Double, realisticFloor: Double, wrongCeiling: Double, deviceFloor: Int,
         deviceWrong: Int
     ) throws {
-        try Self.measureHeldOut(
-            name, folder: "heldout-fourth", speakers: { $0 >= 3 }, floors: (cleanFloor, realisticFloor, wrongCeiling),
-            cleanWrong: deviceWrong)
-        try Self.measureSharedDevices(name, folder: "heldout-fourth", floor: deviceFloor, wrongCeiling: deviceWrong)
+        try Self.measureHeldOutWithDevices(
+            name, folder: "heldout-fourth", floors: (cleanFloor, realisticFloor, wrongCeiling),
+            devices: (deviceFloor, deviceWrong))
     }
 
     /// Development sessions written by a helper who read only the scenario format and one example, on
